@@ -1,0 +1,127 @@
+#include "common.hpp"
+
+#include "exit_codes.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <unistd.h>
+
+namespace istmo_cli {
+
+void print_error(std::string_view message) {
+    std::cerr << "istmo: " << message << '\n';
+}
+
+int usage_error(std::string_view message, std::string_view short_usage) {
+    print_error(message);
+    std::cerr << short_usage;
+    return exit_usage;
+}
+
+int report_error(std::string_view context, const istmo::Error& error) {
+    std::string text(context);
+    if (!text.empty()) text += ": ";
+    text += error.message.empty() ? std::string(istmo::errc_name(error.code)) : error.message;
+    if (error.line > 0) {
+        text += " (line " + std::to_string(error.line);
+        if (error.column > 0) text += ", column " + std::to_string(error.column);
+        text += ')';
+    }
+    // The lower-level cause (OpenSSL/libxml2 error queues) is long and rarely helps a user;
+    // ISTMO_DEBUG=1 shows it.
+    const char* debug = std::getenv("ISTMO_DEBUG");
+    const bool show_cause = error.message.empty() || (debug != nullptr && *debug != '\0' && *debug != '0');
+    if (show_cause && !error.cause.empty()) text += ": " + error.cause;
+    print_error(text);
+    return exit_code_for(error.code);
+}
+
+namespace {
+
+// Reads a whole stream with fread (iostream iterators trip GCC 12's -Wnull-dereference).
+bool read_all(std::FILE* file, std::string& data) {
+    char buffer[65536];
+    std::size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) data.append(buffer, n);
+    return std::ferror(file) == 0;
+}
+
+}  // namespace
+
+std::optional<std::string> read_input(const std::string& path, int& exit_code) {
+    std::string data;
+    if (path == "-") {
+        if (!read_all(stdin, data)) {
+            print_error("cannot read standard input");
+            exit_code = exit_io;
+            return std::nullopt;
+        }
+        return data;
+    }
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec)) {
+        print_error("cannot read '" + path + "': is a directory");
+        exit_code = exit_no_input;
+        return std::nullopt;
+    }
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+        const int err = errno;
+        print_error("cannot open '" + path + "': " + std::strerror(err));
+        exit_code = exit_no_input;
+        return std::nullopt;
+    }
+    const bool ok = read_all(file, data);
+    std::fclose(file);
+    if (!ok) {
+        print_error("cannot read '" + path + "'");
+        exit_code = exit_io;
+        return std::nullopt;
+    }
+    return data;
+}
+
+int write_output(const std::string& path, std::string_view data) {
+    if (path.empty() || path == "-") {
+        std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
+        std::cout.flush();
+        if (!std::cout) {
+            print_error("cannot write to standard output");
+            return exit_io;
+        }
+        return exit_ok;
+    }
+    // Write next to the target and rename, so a failed write never leaves half a file.
+    const std::string temp = path + ".istmo-tmp-" + std::to_string(::getpid());
+    {
+        std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+        if (!out) {
+            const int err = errno;
+            print_error("cannot write '" + path + "': " + std::strerror(err != 0 ? err : EIO));
+            return exit_io;
+        }
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        out.flush();
+        if (!out) {
+            const int err = errno;
+            out.close();
+            std::remove(temp.c_str());
+            print_error("cannot write '" + path + "': " + std::strerror(err != 0 ? err : EIO));
+            return exit_io;
+        }
+    }
+    if (std::rename(temp.c_str(), path.c_str()) != 0) {
+        const int err = errno;
+        std::remove(temp.c_str());
+        print_error("cannot write '" + path + "': " + std::strerror(err));
+        return exit_io;
+    }
+    return exit_ok;
+}
+
+}  // namespace istmo_cli

@@ -1,0 +1,40 @@
+#pragma once
+// Things every subcommand needs: the entry points, error printing, reading the input
+// document and writing the output.
+#include <istmo/core/result.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace istmo_cli {
+
+// Subcommands. argv holds the arguments after the subcommand name.
+int run_sign(std::span<const std::string> argv);
+int run_verify(std::span<const std::string> argv);
+int run_version(std::span<const std::string> argv);
+
+// Full help texts (stdout, exit 0) and one-line usages (stderr with usage errors).
+extern const char* const sign_help;
+extern const char* const sign_usage;
+extern const char* const verify_help;
+extern const char* const verify_usage;
+
+// "istmo: <message>" on stderr.
+void print_error(std::string_view message);
+// Prints a usage error with the short usage of a subcommand; returns exit_usage.
+int usage_error(std::string_view message, std::string_view short_usage);
+// Prints "istmo: <context>: <error message>[ (line L, column C)][: cause]"; returns the exit
+// code of the error.
+int report_error(std::string_view context, const istmo::Error& error);
+
+// The whole content of a file, or of stdin for "-". On failure prints the error and sets
+// exit_code (66 when missing or unreadable, 74 when reading fails).
+std::optional<std::string> read_input(const std::string& path, int& exit_code);
+
+// Writes data to a file (via a temporary file renamed into place) or to stdout for an empty
+// path or "-". Returns 0, or prints the error and returns exit_io.
+int write_output(const std::string& path, std::string_view data);
+
+}  // namespace istmo_cli

@@ -1,0 +1,59 @@
+#pragma once
+// Exit codes of the istmo CLI (the same for every subcommand). The values follow BSD
+// sysexits.h where one fits, so shell scripts can tell "bad signature" from "bad call".
+#include <istmo/core/result.hpp>
+
+namespace istmo_cli {
+
+inline constexpr int exit_ok = 0;             // valid signature / success
+inline constexpr int exit_total_failed = 1;   // verify: TOTAL_FAILED
+inline constexpr int exit_indeterminate = 2;  // verify: INDETERMINATE
+inline constexpr int exit_usage = 64;         // bad command line, bad option value, bad key/password
+inline constexpr int exit_data = 65;          // input not well-formed / not a signature / unsupported
+inline constexpr int exit_no_input = 66;      // an input file (document, key, certificate) is missing
+inline constexpr int exit_unavailable = 69;   // a remote service could not be reached
+inline constexpr int exit_internal = 70;      // internal error (a bug)
+inline constexpr int exit_io = 74;            // I/O error (cannot read or write)
+
+// The one place where library error codes become exit codes.
+[[nodiscard]] inline int exit_code_for(istmo::Errc code) noexcept {
+    switch (code) {
+        case istmo::Errc::invalid_argument:
+        case istmo::Errc::bad_password:
+        case istmo::Errc::key_error:
+        case istmo::Errc::certificate_error:
+            return exit_usage;
+        case istmo::Errc::parse_error:
+        case istmo::Errc::limit_exceeded:
+        case istmo::Errc::unsupported:
+            return exit_data;
+        case istmo::Errc::not_found:
+        case istmo::Errc::permission_denied:
+            return exit_no_input;
+        case istmo::Errc::io_error:
+            return exit_io;
+        case istmo::Errc::unavailable:
+        case istmo::Errc::deadline_exceeded:
+            return exit_unavailable;
+        case istmo::Errc::crypto_error:
+        case istmo::Errc::failed_precondition:
+        case istmo::Errc::internal:
+            return exit_internal;
+    }
+    return exit_internal;
+}
+
+// The exit-code table as printed by every --help.
+inline constexpr const char* exit_codes_help =
+    "Exit codes:\n"
+    "   0  success; verify: the signature is valid (TOTAL_PASSED)\n"
+    "   1  verify: TOTAL_FAILED (tampered document, wrong signature)\n"
+    "   2  verify: INDETERMINATE (e.g. signer not trusted, certificate expired)\n"
+    "  64  usage error (bad option or value, unusable key, certificate or password)\n"
+    "  65  input not well-formed XML, not a signature, or unsupported\n"
+    "  66  input file missing or unreadable (document, key, certificate)\n"
+    "  69  remote service unavailable\n"
+    "  70  internal error\n"
+    "  74  I/O error (cannot write the output)\n";
+
+}  // namespace istmo_cli

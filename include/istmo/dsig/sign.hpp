@@ -1,0 +1,83 @@
+#pragma once
+// XMLDSig signing (W3C XML Signature 1.1).
+//
+// Thread safety: a Signer is immutable after construction and may sign from many threads.
+#include <istmo/core/result.hpp>
+#include <istmo/crypto/keys.hpp>
+#include <istmo/export.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace istmo::dsig {
+
+enum class SignatureAlgorithm {
+    automatic,  // rsa-sha256 for RSA keys, ecdsa-sha256/384/512 by curve, ed25519
+    rsa_sha256, rsa_sha384, rsa_sha512,
+    rsa_pss_sha256, rsa_pss_sha384, rsa_pss_sha512,  // xmldsig-more#shaNNN-rsa-MGF1 URIs
+    ecdsa_sha256, ecdsa_sha384, ecdsa_sha512,
+    ed25519,
+};
+
+enum class Canonicalization {
+    exclusive,             // http://www.w3.org/2001/10/xml-exc-c14n#
+    exclusive_comments,    // ...#WithComments
+    inclusive,             // http://www.w3.org/TR/2001/REC-xml-c14n-20010315
+    inclusive_comments,    // ...#WithComments
+    c14n11,                // http://www.w3.org/2006/12/xml-c14n11
+    c14n11_comments,       // ...#WithComments
+};
+
+enum class DigestAlgorithm { automatic /* matches the signature hash */, sha256, sha384, sha512 };
+
+enum class SignMode {
+    enveloped,   // Signature appended to the document element, Reference URI="" + enveloped transform
+    enveloping,  // the input document goes into ds:Object inside a new Signature document
+    detached,    // Signature appended to the document element, References "#id" to elements
+};
+
+// Parse command-line style names ("rsa-sha256", "exc", "enveloped"...). nullopt when unknown.
+ISTMO_API std::optional<SignatureAlgorithm> parse_signature_algorithm(std::string_view name);
+ISTMO_API std::optional<Canonicalization> parse_canonicalization(std::string_view name);
+ISTMO_API std::optional<SignMode> parse_sign_mode(std::string_view name);
+// Algorithm URIs as written into the signature.
+ISTMO_API std::string_view signature_algorithm_uri(SignatureAlgorithm alg) noexcept;
+ISTMO_API std::string_view canonicalization_uri(Canonicalization c14n) noexcept;
+
+struct SignOptions {
+    SignatureAlgorithm algorithm = SignatureAlgorithm::automatic;
+    Canonicalization canonicalization = Canonicalization::exclusive;
+    DigestAlgorithm digest = DigestAlgorithm::automatic;
+    SignMode mode = SignMode::enveloped;
+    // Detached mode: the Id values of the elements to sign (each must exist exactly once).
+    std::vector<std::string> reference_ids;
+    std::string signature_id;                 // Id attribute of ds:Signature, empty = none
+    bool include_chain = true;                // add the chain certificates to X509Data
+    bool include_subject_name = false;        // add ds:X509SubjectName
+    bool include_issuer_serial = false;       // add ds:X509IssuerSerial
+    bool include_key_value = false;           // add ds:KeyValue (always when no certificate)
+};
+
+class ISTMO_API Signer {
+public:
+    // certificate may be absent (then KeyInfo carries KeyValue); it must match the key.
+    static Result<Signer> create(crypto::PrivateKey key, std::optional<crypto::Certificate> certificate,
+                                 std::vector<crypto::Certificate> chain, SignOptions options = {});
+
+    // Signs an XML document (bytes in), returns the signed document (UTF-8).
+    [[nodiscard]] Result<std::string> sign(std::string_view xml) const;
+
+    [[nodiscard]] const SignOptions& options() const noexcept { return m_options; }
+
+private:
+    Signer(crypto::PrivateKey key, std::optional<crypto::Certificate> certificate,
+           std::vector<crypto::Certificate> chain, SignOptions options);
+    crypto::PrivateKey m_key;
+    std::optional<crypto::Certificate> m_certificate;
+    std::vector<crypto::Certificate> m_chain;
+    SignOptions m_options;
+};
+
+}  // namespace istmo::dsig

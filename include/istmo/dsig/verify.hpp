@@ -1,0 +1,111 @@
+#pragma once
+// XMLDSig verification. The result answers *what exactly was signed*: each reference lists the
+// node it covers and (optionally) the exact canonical octets that were digested, so callers
+// never act on unsigned parts of a file.
+//
+// Thread safety: a Verifier may verify from many threads at once; its certificate and
+// path-validation caches are internally synchronised.
+#include <istmo/core/result.hpp>
+#include <istmo/crypto/keys.hpp>
+#include <istmo/crypto/public_key.hpp>
+#include <istmo/export.hpp>
+#include <istmo/report/report.hpp>
+#include <istmo/xml/document.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace istmo::dsig {
+
+struct VerifyOptions {
+    crypto::TrustStore trust;  // anchors for the signer's certificate; empty = nothing trusted
+    // Keys trusted directly (no certificate): a signature verified with one of them passes.
+    std::vector<crypto::PublicKey> trusted_keys;
+    // Validation time for the certificate path; nullopt = now.
+    std::optional<std::chrono::system_clock::time_point> validation_time;
+    bool allow_legacy = false;        // SHA-1 digests/signatures and RSA >= 1024 (reported as weak)
+    bool keep_signed_content = true;  // fill ReferenceResult::signed_octets
+    std::size_t min_rsa_bits = 2048;
+    std::size_t max_signatures = 16;
+    std::size_t max_references = 64;
+    std::size_t max_transforms = 8;
+    std::size_t max_certificates = 16;
+    xml::ParseLimits limits;
+};
+
+struct CertificateSummary {
+    std::string subject;
+    std::string issuer;
+    std::string serial;      // decimal
+    std::string not_before;  // RFC 3339 UTC
+    std::string not_after;
+    std::string sha256;      // fingerprint, lower-case hex
+};
+
+struct ReferenceResult {
+    std::string uri;
+    std::string id;
+    std::string type;
+    std::string digest_method;           // URI
+    std::vector<std::string> transforms; // URIs, in order
+    bool resolved = false;               // the URI pointed at data in this document
+    bool digest_ok = false;
+    std::string signed_node;             // "/" for the whole document, else an element path
+    bool covers_document_element = false;  // the document element is inside what was signed
+    bool excludes_signature = false;     // enveloped transform applied
+    std::string signed_octets;           // the canonical octets digested (keep_signed_content)
+};
+
+struct SignatureResult {
+    std::string id;
+    std::string location;               // path of the ds:Signature element
+    std::string signature_method;       // URI
+    std::string canonicalization_method;
+    bool signature_value_ok = false;
+    std::optional<CertificateSummary> signer;
+    std::vector<CertificateSummary> chain;  // when a path to an anchor was built
+    std::vector<ReferenceResult> references;
+    report::Indication indication = report::Indication::indeterminate;
+    report::SubIndication sub_indication = report::SubIndication::none;
+    std::vector<report::Finding> findings;
+};
+
+struct VerificationReport {
+    report::Indication indication = report::Indication::total_failed;
+    report::SubIndication sub_indication = report::SubIndication::format_failure;
+    bool well_formed = false;   // the input parsed as XML within the limits
+    std::vector<SignatureResult> signatures;
+    std::vector<report::Finding> findings;  // all findings, document-level and per signature
+    std::string validation_time;            // RFC 3339 UTC
+
+    [[nodiscard]] bool passed() const noexcept { return indication == report::Indication::total_passed; }
+    // One JSON object (see docs/report-json.md).
+    [[nodiscard]] ISTMO_API std::string to_json() const;
+    // A few lines for humans.
+    [[nodiscard]] ISTMO_API std::string to_text() const;
+};
+
+class ISTMO_API Verifier {
+public:
+    explicit Verifier(VerifyOptions options = {});
+    Verifier(Verifier&&) noexcept;
+    Verifier& operator=(Verifier&&) noexcept;
+    ~Verifier();
+
+    // Verifies every ds:Signature of the document. Always returns a report for document
+    // problems (not well-formed, no signature, broken signature); an Error only when the job
+    // itself could not be done (internal failure).
+    [[nodiscard]] Result<VerificationReport> verify(std::string_view xml) const;
+
+    [[nodiscard]] const VerifyOptions& options() const noexcept;
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+}  // namespace istmo::dsig

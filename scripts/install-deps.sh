@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package istmo needs to build, test and benchmark.
+# Safe to re-run: apt-get skips what is already installed.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  g++ clang
+  libssl-dev openssl
+  libxml2-dev libxml2-utils
+  libxmlsec1-dev libxmlsec1-openssl xmlsec1
+  libboost-dev
+  libgtest-dev libgmock-dev
+  libbenchmark-dev
+  python3 python3-lxml python3-xmlsec
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"

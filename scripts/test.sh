@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds istmo and runs the whole test suite. This is what CI runs (.ci/run).
+#   BUILD_DIR=build   where to build (default: build)
+#   ISTMO_CLANG_CHECK=1   also build the library and CLI with clang++ (default on under CI)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+build=${BUILD_DIR:-build}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DISTMO_WERROR=ON -DISTMO_BUILD_TESTS=ON -DISTMO_BUILD_EXAMPLES=ON
+cmake --build "$build" -j2
+if [ "${ISTMO_CLANG_CHECK:-${CI:-}}" = "1" ] || [ "${ISTMO_CLANG_CHECK:-${CI:-}}" = "true" ]; then
+  echo "== clang++ build check (library, CLI, tests)"
+  CXX=clang++ CC=clang cmake -S . -B "$build-clang" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+    -DISTMO_WERROR=ON -DISTMO_BUILD_TESTS=ON -DISTMO_BUILD_EXAMPLES=ON >/dev/null
+  cmake --build "$build-clang" -j2
+fi
+cd "$build"
+ctest --output-on-failure -j2 --timeout 600

@@ -1,0 +1,95 @@
+#pragma once
+// Internal: the OpenSSL objects behind the public crypto types, and the signature
+// primitives used by dsig. Never included from include/istmo/.
+#include <istmo/crypto/keys.hpp>
+
+#include "internal/c_ptr.hpp"
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace istmo::crypto {
+
+struct PrivateKey::Impl {
+    internal::EvpPkeyPtr key;
+};
+
+struct Certificate::Impl {
+    internal::X509Ptr cert;
+    Bytes der;
+};
+
+// Drains the OpenSSL error queue of this thread into one line of text (empty when none).
+std::string drain_openssl_errors();
+
+// ---- digests --------------------------------------------------------------------------
+enum class DigestAlg { sha1, sha224, sha256, sha384, sha512 };
+
+const EVP_MD* evp_md(DigestAlg alg) noexcept;
+std::size_t digest_size(DigestAlg alg) noexcept;
+Bytes digest(DigestAlg alg, std::span<const std::uint8_t> data);
+
+// Incremental digest, for streaming canonical XML into a hash without buffering it.
+class DigestContext {
+public:
+    explicit DigestContext(DigestAlg alg);
+    void update(std::span<const std::uint8_t> data);
+    void update(const void* data, std::size_t size);
+    Bytes finish();
+private:
+    internal::EvpMdCtxPtr m_ctx;
+};
+
+// ---- base64 (XML Schema base64Binary: whitespace and CR/LF between characters allowed) ----
+std::string base64_encode(std::span<const std::uint8_t> data, std::size_t line_length = 0);
+// Errc::parse_error on anything but base64 characters, whitespace and correct padding.
+Result<Bytes> base64_decode(std::string_view text);
+
+std::string hex_lower(std::span<const std::uint8_t> data);
+
+// ---- signature primitives ---------------------------------------------------------------
+enum class SigScheme { rsa_pkcs1, rsa_pss, ecdsa, ed25519 };
+
+struct SignatureParams {
+    SigScheme scheme = SigScheme::rsa_pkcs1;
+    DigestAlg digest = DigestAlg::sha256;       // ignored for ed25519 (pure EdDSA)
+    DigestAlg mgf1_digest = DigestAlg::sha256;  // RSA-PSS only
+    int pss_salt_length = -1;                   // RSA-PSS only; -1 = digest length
+};
+
+// Signs `message` (the canonical SignedInfo octets; hashing happens inside).
+// ECDSA output is the fixed-width r||s concatenation that XMLDSig uses.
+Result<Bytes> sign_message(const PrivateKey& key, const SignatureParams& params,
+                           std::span<const std::uint8_t> message);
+
+enum class VerifyStatus { valid, invalid, key_mismatch /* key type does not fit scheme */ };
+
+struct VerifyOutcome {
+    VerifyStatus status = VerifyStatus::invalid;
+    bool ecdsa_der_encoded = false;  // the value was DER, not r||s (accepted, to be flagged)
+};
+
+// Verifies with a public key (EVP_PKEY from a certificate or KeyValue). ECDSA accepts r||s
+// (width given by the curve) and, as a fallback, DER.
+VerifyOutcome verify_message(EVP_PKEY* public_key, const SignatureParams& params,
+                             std::span<const std::uint8_t> message,
+                             std::span<const std::uint8_t> signature);
+
+// Public keys from ds:KeyValue components (big-endian unsigned integers / an uncompressed
+// or compressed EC point). Errc::key_error when the values do not form a valid key.
+Result<internal::EvpPkeyPtr> rsa_public_key(std::span<const std::uint8_t> modulus,
+                                            std::span<const std::uint8_t> exponent);
+// curve: "P-256", "P-384", "P-521".
+Result<internal::EvpPkeyPtr> ec_public_key(const std::string& curve,
+                                           std::span<const std::uint8_t> point);
+
+// The public half of a certificate (borrowed, valid as long as the certificate).
+EVP_PKEY* get0_public_key(const Certificate& cert) noexcept;
+// Key type and size of any public key.
+KeyType key_type_of(const EVP_PKEY* key) noexcept;
+int key_bits_of(const EVP_PKEY* key) noexcept;
+// "P-256"... for EC keys, empty otherwise.
+std::string curve_of(const EVP_PKEY* key);
+
+}  // namespace istmo::crypto

@@ -1,0 +1,193 @@
+#include "dsig/reference.hpp"
+
+#include "dsig/algorithms.hpp"
+#include "xml/c14n.hpp"
+#include "xml/document_impl.hpp"
+
+namespace istmo::dsig {
+namespace {
+
+using xml::sv;
+
+// Streams canonical octets into a digest, optionally keeping a copy.
+class DigestSink final : public xml::ByteSink {
+public:
+    DigestSink(crypto::DigestAlg alg, std::string* copy) : m_ctx(alg), m_copy(copy) {}
+    void write(const char* data, std::size_t size) override {
+        m_ctx.update(data, size);
+        if (m_copy) m_copy->append(data, size);
+    }
+    crypto::Bytes finish() { return m_ctx.finish(); }
+private:
+    crypto::DigestContext m_ctx;
+    std::string* m_copy;
+};
+
+ReferenceOutcome fail(ReferenceOutcome out, const char* code, std::string message) {
+    out.failure_code = code;
+    out.failure_message = std::move(message);
+    return out;
+}
+
+// "#xpointer(id('x'))" or "#xpointer(id(\"x\"))" -> x; empty when another form.
+std::string xpointer_id(std::string_view expr) {
+    constexpr std::string_view head = "xpointer(id(";
+    if (expr.substr(0, head.size()) != head || expr.size() < head.size() + 4) return {};
+    std::string_view rest = expr.substr(head.size());
+    char quote = rest.front();
+    if ((quote != '\'' && quote != '"') || rest.substr(rest.size() - 2) != "))") return {};
+    rest = rest.substr(1, rest.size() - 3);
+    if (rest.empty() || rest.back() != quote) return {};
+    rest.remove_suffix(1);
+    if (rest.find(quote) != std::string_view::npos || rest.empty()) return {};
+    return std::string(rest);
+}
+
+void add_id(IdIndex& index, const std::string& value, const xmlNode* element) {
+    auto [it, inserted] = index.elements.emplace(value, element);
+    if (!inserted && it->second != element) index.duplicates.insert(value);
+}
+
+}  // namespace
+
+IdIndex build_id_index(xmlDocPtr doc) {
+    IdIndex index;
+    const xmlNode* node = xmlDocGetRootElement(doc);
+    while (node) {
+        if (node->type == XML_ELEMENT_NODE) {
+            for (const xmlAttr* attr = node->properties; attr; attr = attr->next) {
+                std::string_view name = sv(attr->name);
+                bool is_id = false;
+                if (!attr->ns) is_id = name == "Id" || name == "ID" || name == "id";
+                else is_id = name == "id" && sv(attr->ns->href) == "http://www.w3.org/XML/1998/namespace";
+                if (!is_id) continue;
+                internal::XmlCharsPtr value(xmlNodeListGetString(doc, attr->children, 1));
+                add_id(index, value ? std::string(sv(value.get())) : std::string(), node);
+            }
+            if (node->children) {
+                node = node->children;
+                continue;
+            }
+        }
+        while (node && !node->next) {
+            node = node->parent;
+            if (node && node->type == XML_DOCUMENT_NODE) node = nullptr;
+        }
+        if (node) node = node->next;
+    }
+    return index;
+}
+
+ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, const xmlNode* signature,
+                                   const IdIndex& ids, crypto::DigestAlg digest, bool keep_octets,
+                                   std::size_t max_transforms) {
+    ReferenceOutcome out;
+
+    // 1. Dereference the URI (same-document only).
+    std::string uri;
+    if (!xml::get_attribute(reference, "URI", uri))
+        return fail(std::move(out), "DSIG-REF-NOT-FOUND", "Reference without URI: the signed data is not identified");
+    bool keep_comments = false;
+    if (uri.empty()) {
+        out.target = reinterpret_cast<const xmlNode*>(doc);
+    } else if (uri.front() != '#') {
+        return fail(std::move(out), "DSIG-REF-EXTERNAL",
+                    "Reference URI \"" + uri + "\" points outside the document; external data is never fetched");
+    } else {
+        std::string_view fragment = std::string_view(uri).substr(1);
+        std::string id;
+        if (fragment == "xpointer(/)") {
+            out.target = reinterpret_cast<const xmlNode*>(doc);
+            keep_comments = true;
+        } else if (fragment.substr(0, 9) == "xpointer(") {
+            id = xpointer_id(fragment);
+            if (id.empty())
+                return fail(std::move(out), "DSIG-REF-UNSUPPORTED-URI",
+                            "Reference URI \"" + uri + "\" uses an XPointer form that is not supported");
+            keep_comments = true;
+        } else {
+            id = std::string(fragment);
+        }
+        if (!out.target) {
+            if (ids.duplicates.count(id))
+                return fail(std::move(out), "DSIG-ID-DUPLICATE",
+                            "Id \"" + id + "\" is carried by more than one element: the signed element is ambiguous");
+            auto it = ids.elements.find(id);
+            if (it == ids.elements.end())
+                return fail(std::move(out), "DSIG-REF-NOT-FOUND", "no element has Id \"" + id + "\"");
+            out.target = it->second;
+        }
+    }
+
+    // 2. Transforms: any number of enveloped-signature, then at most one canonicalization, or
+    //    a single base64 decode. Everything else is refused.
+    std::optional<xml::C14nMethod> c14n;
+    bool base64 = false;
+    const xmlNode* transforms = xml::first_element_child(reference);
+    if (transforms && xml::is_element(transforms, uri::ds_ns, "Transforms")) {
+        std::size_t count = 0;
+        for (const xmlNode* t = xml::first_element_child(transforms); t; t = xml::next_element_sibling(t)) {
+            if (!xml::is_element(t, uri::ds_ns, "Transform"))
+                return fail(std::move(out), "DSIG-STRUCTURE", "unexpected element inside ds:Transforms");
+            if (++count > max_transforms)
+                return fail(std::move(out), "DSIG-TOO-MANY", "too many transforms in one Reference");
+            std::string algorithm;
+            xml::get_attribute(t, "Algorithm", algorithm);
+            out.transforms.push_back(algorithm);
+            if (c14n || base64)
+                return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN",
+                            "transform " + algorithm + " after a canonicalization or base64 transform is not supported");
+            if (algorithm == uri::enveloped) {
+                out.enveloped = true;
+            } else if (auto method = c14n_from_uri(algorithm)) {
+                c14n = *method;
+                if (method->algorithm == xml::C14nAlgorithm::exclusive_1_0) {
+                    for (const xmlNode* p = xml::first_element_child(t); p; p = xml::next_element_sibling(p)) {
+                        if (!xml::is_element(p, uri::exc_c14n_ns, "InclusiveNamespaces")) continue;
+                        std::string list;
+                        xml::get_attribute(p, "PrefixList", list);
+                        std::size_t pos = 0;
+                        while (pos < list.size()) {
+                            std::size_t end = list.find_first_of(" \t\r\n", pos);
+                            if (end == std::string::npos) end = list.size();
+                            if (end > pos) c14n->inclusive_prefixes.push_back(list.substr(pos, end - pos));
+                            pos = end + 1;
+                        }
+                    }
+                }
+            } else if (algorithm == uri::base64) {
+                if (out.enveloped)
+                    return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN", "base64 after enveloped-signature is not supported");
+                base64 = true;
+            } else if (algorithm == uri::xslt || algorithm == uri::xpath || algorithm == uri::xpath_filter2 ||
+                       algorithm == uri::decrypt_xml) {
+                return fail(std::move(out), "DSIG-TRANSFORM-FORBIDDEN",
+                            "transform " + algorithm + " is refused (XSLT/XPath transforms are an attack surface)");
+            } else {
+                return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN", "unknown transform " + algorithm);
+            }
+        }
+    }
+
+    // 3. Octets -> digest.
+    if (base64) {
+        auto decoded = crypto::base64_decode(xml::text_content(out.target));
+        if (!decoded) return fail(std::move(out), "DSIG-BASE64-INVALID", "base64 transform input is not base64");
+        out.digest = crypto::digest(digest, *decoded);
+        if (keep_octets) out.octets.assign(decoded->begin(), decoded->end());
+        return out;
+    }
+    // A node-set without an explicit canonicalization is canonicalized with C14N 1.0.
+    xml::C14nMethod method = c14n.value_or(xml::C14nMethod{});
+    xml::NodeSubset subset;
+    subset.apex = out.target;
+    subset.excluded = out.enveloped ? signature : nullptr;
+    subset.keep_comments = keep_comments && method.with_comments;
+    DigestSink sink(digest, keep_octets ? &out.octets : nullptr);
+    if (auto done = xml::canonicalize(doc, method, subset, sink); !done)
+        return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN", "canonicalization failed: " + done.error().message);
+    out.digest = sink.finish();
+    return out;
+}
+
+}  // namespace istmo::dsig

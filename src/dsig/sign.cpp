@@ -1,0 +1,273 @@
+#include <istmo/dsig/sign.hpp>
+
+#include "dsig/algorithms.hpp"
+#include "dsig/reference.hpp"
+#include "dsig/signature_value.hpp"
+#include "xml/c14n.hpp"
+#include "xml/document_impl.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/core_names.h>
+
+namespace istmo::dsig {
+namespace {
+
+using xml::xc;
+
+struct ChosenAlgorithms {
+    SignatureAlgorithm signature;
+    crypto::DigestAlg digest;
+};
+
+Result<ChosenAlgorithms> choose(const crypto::PrivateKey& key, const SignOptions& options) {
+    SignatureAlgorithm alg = options.algorithm;
+    const crypto::KeyType type = key.type();
+    if (alg == SignatureAlgorithm::automatic) {
+        if (type == crypto::KeyType::rsa) alg = SignatureAlgorithm::rsa_sha256;
+        else if (type == crypto::KeyType::rsa_pss) alg = SignatureAlgorithm::rsa_pss_sha256;
+        else if (type == crypto::KeyType::ed25519) alg = SignatureAlgorithm::ed25519;
+        else if (type == crypto::KeyType::ec) {
+            const std::string curve = key.curve();
+            alg = curve == "P-521" ? SignatureAlgorithm::ecdsa_sha512
+                  : curve == "P-384" ? SignatureAlgorithm::ecdsa_sha384 : SignatureAlgorithm::ecdsa_sha256;
+        } else {
+            return make_error(Errc::key_error, "unsupported key type for XMLDSig");
+        }
+    }
+    auto info = signature_from_uri(signature_algorithm_uri(alg));
+    if (!info) return make_error(Errc::internal, "signature algorithm without URI");
+    const bool fits = (info->family == SignatureFamily::rsa && type == crypto::KeyType::rsa) ||
+                      (info->family == SignatureFamily::rsa_pss &&
+                       (type == crypto::KeyType::rsa || type == crypto::KeyType::rsa_pss)) ||
+                      (info->family == SignatureFamily::ecdsa && type == crypto::KeyType::ec) ||
+                      (info->family == SignatureFamily::ed25519 && type == crypto::KeyType::ed25519);
+    if (!fits)
+        return make_error(Errc::invalid_argument,
+                          std::string("signature algorithm does not fit the key type ") +
+                              std::string(crypto::key_type_name(type)));
+    crypto::DigestAlg digest = info->params.digest;
+    switch (options.digest) {
+        case DigestAlgorithm::automatic:
+            if (info->family == SignatureFamily::ed25519) digest = crypto::DigestAlg::sha256;
+            break;
+        case DigestAlgorithm::sha256: digest = crypto::DigestAlg::sha256; break;
+        case DigestAlgorithm::sha384: digest = crypto::DigestAlg::sha384; break;
+        case DigestAlgorithm::sha512: digest = crypto::DigestAlg::sha512; break;
+    }
+    return ChosenAlgorithms{alg, digest};
+}
+
+// Small DOM builder for the ds: namespace.
+class Builder {
+public:
+    explicit Builder(xmlNsPtr ns) : m_ns(ns) {}
+    xmlNodePtr child(xmlNodePtr parent, const char* name, const std::string& text = {}) const {
+        xmlNodePtr node = xmlNewChild(parent, m_ns, xc(name), nullptr);
+        if (node && !text.empty()) xmlNodeAddContent(node, xc(text.c_str()));
+        return node;
+    }
+    static void newline(xmlNodePtr parent) { xmlAddChild(parent, xmlNewText(xc("\n"))); }
+    xmlNodePtr with_algorithm(xmlNodePtr parent, const char* name, std::string_view algorithm) const {
+        xmlNodePtr node = child(parent, name);
+        xmlNewProp(node, xc("Algorithm"), xc(std::string(algorithm).c_str()));
+        return node;
+    }
+private:
+    xmlNsPtr m_ns;
+};
+
+std::string base64_of(const crypto::Bytes& bytes) { return crypto::base64_encode(bytes, 76); }
+
+void add_key_value(const Builder& b, xmlNodePtr key_info, const crypto::PrivateKey& key) {
+    EVP_PKEY* pkey = key.impl().key.get();
+    xmlNodePtr key_value = b.child(key_info, "KeyValue");
+    const crypto::KeyType type = key.type();
+    if (type == crypto::KeyType::rsa || type == crypto::KeyType::rsa_pss) {
+        BIGNUM* n = nullptr;
+        BIGNUM* e = nullptr;
+        EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n);
+        EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e);
+        internal::BignumPtr n_owned(n), e_owned(e);
+        if (!n || !e) return;
+        auto to_bytes = [](const BIGNUM* bn) {
+            crypto::Bytes out(static_cast<std::size_t>(BN_num_bytes(bn)));
+            BN_bn2bin(bn, out.data());
+            return out;
+        };
+        xmlNodePtr rsa = b.child(key_value, "RSAKeyValue");
+        b.child(rsa, "Modulus", base64_of(to_bytes(n)));
+        b.child(rsa, "Exponent", base64_of(to_bytes(e)));
+    } else if (type == crypto::KeyType::ec) {
+        std::size_t len = 0;
+        if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, nullptr, 0, &len) != 1) return;
+        crypto::Bytes point(len);
+        if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size(), &len) != 1) return;
+        xmlNsPtr ns11 = xmlNewNs(key_value, xc(std::string(uri::dsig11_ns).c_str()), xc("dsig11"));
+        xmlNodePtr ec = xmlNewChild(key_value, ns11, xc("ECKeyValue"), nullptr);
+        const std::string curve = key.curve();
+        const char* oid = curve == "P-521" ? "urn:oid:1.3.132.0.35"
+                          : curve == "P-384" ? "urn:oid:1.3.132.0.34" : "urn:oid:1.2.840.10045.3.1.7";
+        xmlNodePtr named = xmlNewChild(ec, ns11, xc("NamedCurve"), nullptr);
+        xmlNewProp(named, xc("URI"), xc(oid));
+        xmlNewChild(ec, ns11, xc("PublicKey"), xc(base64_of(point).c_str()));
+    }
+    // Ed25519 has no KeyValue form in XMLDSig 1.1; the certificate carries the key.
+}
+
+}  // namespace
+
+Signer::Signer(crypto::PrivateKey key, std::optional<crypto::Certificate> certificate,
+               std::vector<crypto::Certificate> chain, SignOptions options)
+    : m_key(std::move(key)), m_certificate(std::move(certificate)), m_chain(std::move(chain)),
+      m_options(std::move(options)) {}
+
+Result<Signer> Signer::create(crypto::PrivateKey key, std::optional<crypto::Certificate> certificate,
+                              std::vector<crypto::Certificate> chain, SignOptions options) {
+    if (certificate && !certificate->matches(key))
+        return make_error(Errc::key_error, "the certificate does not belong to the private key");
+    if (options.mode == SignMode::detached && options.reference_ids.empty())
+        return make_error(Errc::invalid_argument, "detached mode needs at least one reference Id");
+    if (options.mode != SignMode::detached && !options.reference_ids.empty())
+        return make_error(Errc::invalid_argument, "reference Ids are only used in detached mode");
+    if (auto chosen = choose(key, options); !chosen) return std::move(chosen).error();
+    return Signer(std::move(key), std::move(certificate), std::move(chain), std::move(options));
+}
+
+Result<std::string> Signer::sign(std::string_view input) const {
+    try {
+        auto chosen = choose(m_key, m_options);
+        if (!chosen) return std::move(chosen).error();
+        auto parsed = xml::XmlDocument::parse(input);
+        if (!parsed) return std::move(parsed).error();
+        xmlDocPtr doc = xml::get(*parsed);
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+
+        // Where the signature goes.
+        internal::XmlDocPtr enveloping_doc;
+        xmlNodePtr signature = nullptr;
+        xmlNodePtr object_node = nullptr;
+        if (m_options.mode == SignMode::enveloping) {
+            enveloping_doc.reset(xmlNewDoc(xc("1.0")));
+            if (!enveloping_doc) return make_error(Errc::internal, "cannot create a document");
+            signature = xmlNewDocNode(enveloping_doc.get(), nullptr, xc("Signature"), nullptr);
+            xmlDocSetRootElement(enveloping_doc.get(), signature);
+        } else {
+            signature = xmlNewChild(root, nullptr, xc("Signature"), nullptr);
+        }
+        if (!signature) return make_error(Errc::internal, "cannot create ds:Signature");
+        xmlNsPtr ds = xmlNewNs(signature, xc(std::string(uri::ds_ns).c_str()), xc("ds"));
+        xmlSetNs(signature, ds);
+        if (!m_options.signature_id.empty()) xmlNewProp(signature, xc("Id"), xc(m_options.signature_id.c_str()));
+        Builder b(ds);
+        xmlDocPtr target_doc = m_options.mode == SignMode::enveloping ? enveloping_doc.get() : doc;
+
+        Builder::newline(signature);
+        xmlNodePtr signed_info = b.child(signature, "SignedInfo");
+        Builder::newline(signed_info);
+        const std::string_view c14n_uri = canonicalization_uri(m_options.canonicalization);
+        b.with_algorithm(signed_info, "CanonicalizationMethod", c14n_uri);
+        Builder::newline(signed_info);
+        b.with_algorithm(signed_info, "SignatureMethod", signature_algorithm_uri(chosen->signature));
+        Builder::newline(signed_info);
+
+        // References: (uri, needs enveloped transform)
+        std::vector<std::pair<std::string, bool>> refs;
+        if (m_options.mode == SignMode::enveloped) {
+            refs.emplace_back("", true);
+        } else if (m_options.mode == SignMode::enveloping) {
+            Builder::newline(signature);  // Object comes after SignatureValue/KeyInfo; built below
+            refs.emplace_back("#object-1", false);
+        } else {
+            IdIndex ids = build_id_index(doc);
+            for (const std::string& id : m_options.reference_ids) {
+                if (ids.duplicates.count(id)) return make_error(Errc::invalid_argument, "Id \"" + id + "\" is not unique");
+                auto it = ids.elements.find(id);
+                if (it == ids.elements.end()) return make_error(Errc::invalid_argument, "no element has Id \"" + id + "\"");
+                bool contains_signature = false;
+                for (const xmlNode* n = signature; n; n = n->parent)
+                    if (n == it->second) contains_signature = true;
+                refs.emplace_back("#" + id, contains_signature);
+            }
+        }
+        std::vector<xmlNodePtr> reference_nodes;
+        for (const auto& [ref_uri, enveloped] : refs) {
+            xmlNodePtr reference = b.child(signed_info, "Reference");
+            xmlNewProp(reference, xc("URI"), xc(ref_uri.c_str()));
+            Builder::newline(reference);
+            xmlNodePtr transforms = b.child(reference, "Transforms");
+            if (enveloped) b.with_algorithm(transforms, "Transform", uri::enveloped);
+            b.with_algorithm(transforms, "Transform", c14n_uri);
+            Builder::newline(reference);
+            b.with_algorithm(reference, "DigestMethod", digest_uri(chosen->digest));
+            Builder::newline(reference);
+            b.child(reference, "DigestValue");
+            Builder::newline(reference);
+            Builder::newline(signed_info);
+            reference_nodes.push_back(reference);
+        }
+        Builder::newline(signature);
+        xmlNodePtr signature_value = b.child(signature, "SignatureValue");
+        Builder::newline(signature);
+
+        // KeyInfo
+        xmlNodePtr key_info = b.child(signature, "KeyInfo");
+        if (m_certificate) {
+            xmlNodePtr x509 = b.child(key_info, "X509Data");
+            if (m_options.include_subject_name) b.child(x509, "X509SubjectName", m_certificate->subject());
+            if (m_options.include_issuer_serial) {
+                xmlNodePtr is = b.child(x509, "X509IssuerSerial");
+                b.child(is, "X509IssuerName", m_certificate->issuer());
+                b.child(is, "X509SerialNumber", m_certificate->serial_decimal());
+            }
+            b.child(x509, "X509Certificate", base64_of(m_certificate->der()));
+            if (m_options.include_chain)
+                for (const crypto::Certificate& c : m_chain) b.child(x509, "X509Certificate", base64_of(c.der()));
+        }
+        if (!m_certificate || m_options.include_key_value) add_key_value(b, key_info, m_key);
+        Builder::newline(signature);
+
+        if (m_options.mode == SignMode::enveloping) {
+            object_node = b.child(signature, "Object");
+            xmlNewProp(object_node, xc("Id"), xc("object-1"));
+            xmlNodePtr copy = xmlDocCopyNode(root, enveloping_doc.get(), 1);
+            if (!copy) return make_error(Errc::internal, "cannot copy the document into ds:Object");
+            xmlAddChild(object_node, copy);
+            Builder::newline(signature);
+        }
+
+        // Digests, through the same code as verification.
+        IdIndex ids = build_id_index(target_doc);
+        for (xmlNodePtr reference : reference_nodes) {
+            ReferenceOutcome outcome = process_reference(target_doc, reference, signature, ids, chosen->digest, false, 8);
+            if (!outcome.failure_code.empty())
+                return make_error(Errc::internal, "cannot digest reference: " + outcome.failure_message);
+            xmlNodePtr digest_value = xml::first_element_child(reference);
+            while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
+                digest_value = xml::next_element_sibling(digest_value);
+            xmlNodeSetContent(digest_value, xc(crypto::base64_encode(outcome.digest).c_str()));
+        }
+
+        // SignatureValue over the canonical SignedInfo.
+        auto value = compute_signed_info_octets(target_doc, signed_info, *c14n_from_uri(c14n_uri));
+        if (!value) return std::move(value).error();
+        auto info = signature_from_uri(signature_algorithm_uri(chosen->signature));
+        auto sig = crypto::sign_message(m_key, info->params, std::span<const std::uint8_t>(
+            reinterpret_cast<const std::uint8_t*>(value->data()), value->size()));
+        if (!sig) return std::move(sig).error();
+        xmlNodeSetContent(signature_value, xc(("\n" + base64_of(*sig) + "\n").c_str()));
+
+        xmlChar* mem = nullptr;
+        int size = 0;
+        xmlDocDumpMemoryEnc(target_doc, &mem, &size, "UTF-8");
+        internal::XmlCharsPtr owned(mem);
+        if (!mem) return make_error(Errc::internal, "cannot serialize the signed document");
+        return std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
+    } catch (const std::bad_alloc&) {
+        return make_error(Errc::limit_exceeded, "out of memory while signing");
+    } catch (const std::exception& ex) {
+        return make_error(Errc::internal, std::string("unexpected failure while signing: ") + ex.what());
+    }
+}
+
+}  // namespace istmo::dsig

@@ -1,0 +1,646 @@
+#include <istmo/dsig/verify.hpp>
+
+#include "crypto/native.hpp"
+#include "crypto/public_key_impl.hpp"
+#include "dsig/algorithms.hpp"
+#include "dsig/reference.hpp"
+#include "dsig/signature_value.hpp"
+#include "dsig/time_format.hpp"
+#include "xml/document_impl.hpp"
+
+#include <openssl/evp.h>
+
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+namespace istmo::dsig {
+
+using report::Finding;
+using report::Indication;
+using report::Severity;
+using report::SubIndication;
+
+namespace {
+
+constexpr std::size_t k_cache_capacity = 4096;
+
+int rank(Indication i) {
+    switch (i) {
+        case Indication::total_passed: return 0;
+        case Indication::indeterminate: return 1;
+        case Indication::total_failed: return 2;
+    }
+    return 2;
+}
+
+// Collects findings for one signature and keeps the worst verdict (first reason wins on ties).
+class Verdict {
+public:
+    explicit Verdict(SignatureResult& result) : m_result(result) {}
+    void fail(const char* code, std::string message, Indication indication, SubIndication sub,
+              std::string location = {}) {
+        m_result.findings.push_back(Finding{code, Severity::error, std::move(message), std::move(location)});
+        if (!m_set || rank(indication) > rank(m_result.indication)) {
+            m_result.indication = indication;
+            m_result.sub_indication = sub;
+            m_set = true;
+        }
+    }
+    void note(const char* code, Severity severity, std::string message, std::string location = {}) {
+        m_result.findings.push_back(Finding{code, severity, std::move(message), std::move(location)});
+    }
+    [[nodiscard]] bool failed() const { return m_set; }
+    void finish() {
+        if (!m_set) {
+            m_result.indication = Indication::total_passed;
+            m_result.sub_indication = SubIndication::none;
+        }
+    }
+private:
+    SignatureResult& m_result;
+    bool m_set = false;
+};
+
+CertificateSummary summarize(const crypto::Certificate& cert) {
+    return CertificateSummary{cert.subject(), cert.issuer(), cert.serial_decimal(),
+                              format_rfc3339(cert.not_before()), format_rfc3339(cert.not_after()),
+                              cert.sha256_hex()};
+}
+
+std::string attribute(const xmlNode* node, const char* name) {
+    std::string value;
+    xml::get_attribute(node, name, value);
+    return value;
+}
+
+const xmlNode* child_named(const xmlNode* parent, std::string_view ns, std::string_view name) {
+    for (const xmlNode* c = xml::first_element_child(parent); c; c = xml::next_element_sibling(c))
+        if (xml::is_element(c, ns, name)) return c;
+    return nullptr;
+}
+
+bool pss_digest(const xmlNode* method_parent, crypto::DigestAlg& out) {
+    const xmlNode* dm = child_named(method_parent, uri::ds_ns, "DigestMethod");
+    if (!dm) return true;
+    auto info = digest_from_uri(attribute(dm, "Algorithm"));
+    if (!info || info->status == AlgorithmStatus::forbidden) return false;
+    out = info->alg;
+    return true;
+}
+
+// RSAPSSParams (RFC 9231 §2.3.10): DigestMethod, MaskGenerationFunction, SaltLength, TrailerField.
+bool read_pss_params(const xmlNode* signature_method, crypto::SignatureParams& params, std::string& error) {
+    params.digest = crypto::DigestAlg::sha256;
+    params.mgf1_digest = crypto::DigestAlg::sha256;
+    params.pss_salt_length = 32;
+    const xmlNode* p = child_named(signature_method, uri::more07_ns, "RSAPSSParams");
+    if (!p) return true;
+    if (!pss_digest(p, params.digest)) { error = "RSAPSSParams DigestMethod is unknown or forbidden"; return false; }
+    params.mgf1_digest = params.digest;
+    if (const xmlNode* mgf = child_named(p, uri::more07_ns, "MaskGenerationFunction")) {
+        std::string alg = attribute(mgf, "Algorithm");
+        if (!alg.empty() && alg != uri::mgf1) { error = "unsupported mask generation function " + alg; return false; }
+        if (!pss_digest(mgf, params.mgf1_digest)) { error = "MGF1 DigestMethod is unknown or forbidden"; return false; }
+    }
+    params.pss_salt_length = static_cast<int>(crypto::digest_size(params.digest));
+    if (const xmlNode* salt = child_named(p, uri::more07_ns, "SaltLength")) {
+        std::string text = xml::text_content(salt);
+        try {
+            std::size_t used = 0;
+            int v = std::stoi(text, &used);
+            if (v < 0 || v > 1024) throw std::out_of_range("salt");
+            params.pss_salt_length = v;
+        } catch (...) {
+            error = "RSAPSSParams SaltLength is not a valid integer";
+            return false;
+        }
+    }
+    if (const xmlNode* trailer = child_named(p, uri::more07_ns, "TrailerField")) {
+        if (xml::text_content(trailer) != "1") { error = "RSAPSSParams TrailerField must be 1"; return false; }
+    }
+    return true;
+}
+
+struct PathCacheEntry {
+    crypto::PathValidationResult result;
+    crypto::TimePoint window_start;
+    crypto::TimePoint window_end;
+};
+
+}  // namespace
+
+struct Verifier::State {
+    VerifyOptions options;
+    mutable std::shared_mutex cert_mutex;
+    mutable std::unordered_map<std::string, crypto::Certificate> certificates;  // by SHA-256 of DER
+    mutable std::shared_mutex path_mutex;
+    mutable std::unordered_map<std::string, PathCacheEntry> paths;
+
+    Result<crypto::Certificate> certificate(const crypto::Bytes& der) const {
+        crypto::Bytes hash = crypto::digest(crypto::DigestAlg::sha256, der);
+        std::string key(hash.begin(), hash.end());
+        {
+            std::shared_lock lock(cert_mutex);
+            auto it = certificates.find(key);
+            if (it != certificates.end()) return it->second;
+        }
+        auto parsed = crypto::Certificate::from_der(der);
+        if (!parsed) return parsed;
+        std::unique_lock lock(cert_mutex);
+        if (certificates.size() >= k_cache_capacity) certificates.clear();
+        certificates.emplace(key, *parsed);
+        return parsed;
+    }
+
+    // Path validation, cached per (leaf, intermediates): a valid path stays valid for any time
+    // inside the intersection of the validity periods of its certificates.
+    crypto::PathValidationResult validate(const crypto::Certificate& leaf,
+                                          const std::vector<crypto::Certificate>& intermediates,
+                                          crypto::TimePoint at) const {
+        std::string key = leaf.sha256_hex();
+        for (const auto& c : intermediates) key += c.sha256_hex();
+        {
+            std::shared_lock lock(path_mutex);
+            auto it = paths.find(key);
+            if (it != paths.end() && at >= it->second.window_start && at <= it->second.window_end)
+                return it->second.result;
+        }
+        crypto::PathValidationResult result = crypto::validate_path(leaf, intermediates, options.trust, at);
+        if (result.status == crypto::PathStatus::valid && !result.chain.empty()) {
+            PathCacheEntry entry{result, crypto::TimePoint::min(), crypto::TimePoint::max()};
+            for (const auto& c : result.chain) {
+                entry.window_start = std::max(entry.window_start, c.not_before());
+                entry.window_end = std::min(entry.window_end, c.not_after());
+            }
+            std::unique_lock lock(path_mutex);
+            if (paths.size() >= k_cache_capacity) paths.clear();
+            paths[key] = std::move(entry);
+        }
+        return result;
+    }
+
+    void verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids, crypto::TimePoint at,
+                          SignatureResult& result) const;
+};
+
+namespace {
+
+struct SignatureKey {
+    EVP_PKEY* key = nullptr;  // borrowed
+    internal::EvpPkeyPtr owned;
+    std::optional<crypto::Certificate> certificate;
+    std::vector<crypto::Certificate> others;
+    bool trusted_directly = false;
+};
+
+}  // namespace
+
+void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids,
+                                       crypto::TimePoint at, SignatureResult& result) const {
+    Verdict verdict(result);
+    result.id = attribute(sig, "Id");
+    result.location = xml::node_path(sig);
+    const std::string where = result.location;
+    auto structure = [&](std::string message) {
+        verdict.fail("DSIG-STRUCTURE", std::move(message), Indication::total_failed, SubIndication::format_failure, where);
+    };
+
+    // ---- structure: SignedInfo, SignatureValue, KeyInfo?, Object*
+    const xmlNode* signed_info = xml::first_element_child(sig);
+    if (!xml::is_element(signed_info, uri::ds_ns, "SignedInfo")) return structure("ds:Signature must start with ds:SignedInfo");
+    const xmlNode* signature_value = xml::next_element_sibling(signed_info);
+    if (!xml::is_element(signature_value, uri::ds_ns, "SignatureValue"))
+        return structure("ds:SignedInfo must be followed by ds:SignatureValue");
+    const xmlNode* key_info = nullptr;
+    for (const xmlNode* n = xml::next_element_sibling(signature_value); n; n = xml::next_element_sibling(n)) {
+        if (xml::is_element(n, uri::ds_ns, "KeyInfo") && !key_info && n == xml::next_element_sibling(signature_value)) {
+            key_info = n;
+        } else if (!xml::is_element(n, uri::ds_ns, "Object")) {
+            return structure("unexpected element " + std::string(xml::sv(n->name)) + " in ds:Signature");
+        }
+    }
+
+    const xmlNode* c14n_node = xml::first_element_child(signed_info);
+    if (!xml::is_element(c14n_node, uri::ds_ns, "CanonicalizationMethod"))
+        return structure("ds:SignedInfo must start with ds:CanonicalizationMethod");
+    const xmlNode* method_node = xml::next_element_sibling(c14n_node);
+    if (!xml::is_element(method_node, uri::ds_ns, "SignatureMethod"))
+        return structure("ds:CanonicalizationMethod must be followed by ds:SignatureMethod");
+    std::vector<const xmlNode*> references;
+    for (const xmlNode* n = xml::next_element_sibling(method_node); n; n = xml::next_element_sibling(n)) {
+        if (!xml::is_element(n, uri::ds_ns, "Reference")) return structure("ds:SignedInfo may only hold ds:Reference after SignatureMethod");
+        references.push_back(n);
+    }
+    if (references.empty()) return structure("ds:SignedInfo has no ds:Reference");
+    if (references.size() > options.max_references) {
+        verdict.fail("DSIG-TOO-MANY", "more than " + std::to_string(options.max_references) + " references",
+                     Indication::total_failed, SubIndication::format_failure, where);
+        return;
+    }
+
+    // ---- algorithms
+    result.canonicalization_method = attribute(c14n_node, "Algorithm");
+    result.signature_method = attribute(method_node, "Algorithm");
+    bool algorithms_usable = true;
+    auto c14n = c14n_from_uri(result.canonicalization_method);
+    if (!c14n) {
+        const bool dangerous = result.canonicalization_method == uri::xslt || result.canonicalization_method == uri::xpath;
+        verdict.fail(dangerous ? "DSIG-TRANSFORM-FORBIDDEN" : "DSIG-ALG-UNKNOWN",
+                     "unknown or refused canonicalization method " + result.canonicalization_method,
+                     Indication::total_failed, SubIndication::format_failure, where);
+        algorithms_usable = false;
+    } else if (c14n->algorithm == xml::C14nAlgorithm::exclusive_1_0) {
+        if (const xmlNode* inc = child_named(c14n_node, uri::exc_c14n_ns, "InclusiveNamespaces")) {
+            std::string list = attribute(inc, "PrefixList");
+            std::size_t pos = 0;
+            while (pos < list.size()) {
+                std::size_t end = list.find_first_of(" \t\r\n", pos);
+                if (end == std::string::npos) end = list.size();
+                if (end > pos) c14n->inclusive_prefixes.push_back(list.substr(pos, end - pos));
+                pos = end + 1;
+            }
+        }
+    }
+    auto sig_info = signature_from_uri(result.signature_method);
+    const bool legacy_ok = options.allow_legacy;
+    if (!sig_info) {
+        verdict.fail("DSIG-ALG-UNKNOWN", "unknown signature method " + result.signature_method,
+                     Indication::total_failed, SubIndication::format_failure, where);
+        algorithms_usable = false;
+    } else if (sig_info->family == SignatureFamily::hmac || child_named(method_node, uri::ds_ns, "HMACOutputLength")) {
+        verdict.fail("DSIG-ALG-HMAC", "HMAC signature methods are refused (shared secrets; CVE-2009-0217 truncation)",
+                     Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
+        algorithms_usable = false;
+    } else if (sig_info->status == AlgorithmStatus::forbidden) {
+        verdict.fail("DSIG-ALG-FORBIDDEN", "signature method " + result.signature_method + " is forbidden",
+                     Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
+        algorithms_usable = false;
+    } else if (sig_info->status == AlgorithmStatus::legacy) {
+        if (legacy_ok) {
+            verdict.note("DSIG-ALG-WEAK", Severity::warning, "signature method " + result.signature_method + " uses SHA-1 (accepted as legacy)", where);
+        } else {
+            verdict.fail("DSIG-ALG-LEGACY-REFUSED", "signature method " + result.signature_method + " uses SHA-1; enable legacy mode to accept it",
+                         Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
+        }
+    }
+    if (sig_info && sig_info->generic_pss) {
+        std::string error;
+        if (!read_pss_params(method_node, sig_info->params, error)) {
+            verdict.fail("DSIG-ALG-UNKNOWN", error, Indication::total_failed, SubIndication::format_failure, where);
+            algorithms_usable = false;
+        } else if (sig_info->params.digest == crypto::DigestAlg::sha1 && !legacy_ok) {
+            verdict.fail("DSIG-ALG-LEGACY-REFUSED", "RSA-PSS with SHA-1 needs legacy mode",
+                         Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
+        }
+    }
+
+    // ---- references
+    for (const xmlNode* ref : references) {
+        ReferenceResult rr;
+        rr.uri = attribute(ref, "URI");
+        rr.id = attribute(ref, "Id");
+        rr.type = attribute(ref, "Type");
+        const std::string ref_where = xml::node_path(ref);
+        // Children: Transforms?, DigestMethod, DigestValue
+        const xmlNode* c = xml::first_element_child(ref);
+        if (xml::is_element(c, uri::ds_ns, "Transforms")) c = xml::next_element_sibling(c);
+        const xmlNode* digest_method = c;
+        const xmlNode* digest_value = xml::next_element_sibling(c);
+        if (!xml::is_element(digest_method, uri::ds_ns, "DigestMethod") ||
+            !xml::is_element(digest_value, uri::ds_ns, "DigestValue") || xml::next_element_sibling(digest_value)) {
+            verdict.fail("DSIG-STRUCTURE", "ds:Reference must hold Transforms?, DigestMethod, DigestValue",
+                         Indication::total_failed, SubIndication::format_failure, ref_where);
+            result.references.push_back(std::move(rr));
+            continue;
+        }
+        rr.digest_method = attribute(digest_method, "Algorithm");
+        auto dinfo = digest_from_uri(rr.digest_method);
+        if (!dinfo) {
+            verdict.fail("DSIG-ALG-UNKNOWN", "unknown digest method " + rr.digest_method, Indication::total_failed,
+                         SubIndication::format_failure, ref_where);
+            result.references.push_back(std::move(rr));
+            continue;
+        }
+        if (dinfo->status == AlgorithmStatus::forbidden) {
+            verdict.fail("DSIG-ALG-FORBIDDEN", "digest method " + rr.digest_method + " is forbidden",
+                         Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where);
+            result.references.push_back(std::move(rr));
+            continue;
+        }
+        if (dinfo->status == AlgorithmStatus::legacy) {
+            if (legacy_ok) verdict.note("DSIG-ALG-WEAK", Severity::warning, "digest method " + rr.digest_method + " is SHA-1 (accepted as legacy)", ref_where);
+            else verdict.fail("DSIG-ALG-LEGACY-REFUSED", "digest method " + rr.digest_method + " is SHA-1; enable legacy mode to accept it",
+                              Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where);
+        }
+        auto expected = crypto::base64_decode(xml::text_content(digest_value));
+        if (!expected) {
+            verdict.fail("DSIG-BASE64-INVALID", "DigestValue is not valid base64", Indication::total_failed,
+                         SubIndication::format_failure, ref_where);
+            result.references.push_back(std::move(rr));
+            continue;
+        }
+        ReferenceOutcome outcome = process_reference(doc, ref, sig, ids, dinfo->alg, options.keep_signed_content,
+                                                     options.max_transforms);
+        rr.transforms = outcome.transforms;
+        if (!outcome.failure_code.empty()) {
+            const std::string& code = outcome.failure_code;
+            Indication ind = Indication::total_failed;
+            SubIndication sub = SubIndication::format_failure;
+            if (code == "DSIG-REF-EXTERNAL" || code == "DSIG-REF-NOT-FOUND" || code == "DSIG-REF-UNSUPPORTED-URI") {
+                ind = Indication::indeterminate;
+                sub = SubIndication::signed_data_not_found;
+            }
+            verdict.fail(code.c_str(), outcome.failure_message, ind, sub, ref_where);
+            result.references.push_back(std::move(rr));
+            continue;
+        }
+        rr.resolved = true;
+        rr.excludes_signature = outcome.enveloped;
+        rr.signed_node = xml::node_path(outcome.target);
+        const xmlNode* root = xmlDocGetRootElement(doc);
+        rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == root;
+        rr.signed_octets = std::move(outcome.octets);
+        rr.digest_ok = outcome.digest == *expected;
+        if (!rr.digest_ok)
+            verdict.fail("DSIG-REF-DIGEST-MISMATCH",
+                         "the digest of Reference URI=\"" + rr.uri + "\" does not match: the signed data was changed",
+                         Indication::total_failed, SubIndication::hash_failure, ref_where);
+        result.references.push_back(std::move(rr));
+    }
+
+    // ---- the signer's key
+    SignatureKey key;
+    std::vector<crypto::Certificate> certs;
+    EVP_PKEY* key_value = nullptr;
+    internal::EvpPkeyPtr key_value_owned;
+    if (key_info) {
+        for (const xmlNode* item = xml::first_element_child(key_info); item; item = xml::next_element_sibling(item)) {
+            if (xml::is_element(item, uri::ds_ns, "X509Data")) {
+                for (const xmlNode* x = xml::first_element_child(item); x; x = xml::next_element_sibling(x)) {
+                    if (!xml::is_element(x, uri::ds_ns, "X509Certificate")) continue;
+                    if (certs.size() >= options.max_certificates) {
+                        verdict.fail("DSIG-TOO-MANY", "more than " + std::to_string(options.max_certificates) + " certificates in KeyInfo",
+                                     Indication::total_failed, SubIndication::format_failure, where);
+                        return;
+                    }
+                    auto der = crypto::base64_decode(xml::text_content(x));
+                    if (!der) {
+                        verdict.fail("DSIG-BASE64-INVALID", "X509Certificate is not valid base64", Indication::total_failed,
+                                     SubIndication::format_failure, where);
+                        return;
+                    }
+                    auto cert = certificate(*der);
+                    if (!cert) {
+                        verdict.fail("DSIG-CERT-UNREADABLE", "X509Certificate is not a DER certificate: " + cert.error().message,
+                                     Indication::total_failed, SubIndication::format_failure, where);
+                        return;
+                    }
+                    certs.push_back(*cert);
+                }
+            } else if (xml::is_element(item, uri::ds_ns, "KeyValue") && !key_value) {
+                const xmlNode* kv = xml::first_element_child(item);
+                Result<internal::EvpPkeyPtr> parsed = make_error(Errc::unsupported, "unsupported KeyValue");
+                if (xml::is_element(kv, uri::ds_ns, "RSAKeyValue")) {
+                    auto n = crypto::base64_decode(xml::text_content(child_named(kv, uri::ds_ns, "Modulus")));
+                    auto e = crypto::base64_decode(xml::text_content(child_named(kv, uri::ds_ns, "Exponent")));
+                    if (n && e && child_named(kv, uri::ds_ns, "Modulus") && child_named(kv, uri::ds_ns, "Exponent"))
+                        parsed = crypto::rsa_public_key(*n, *e);
+                } else if (xml::is_element(kv, uri::dsig11_ns, "ECKeyValue")) {
+                    const xmlNode* named = child_named(kv, uri::dsig11_ns, "NamedCurve");
+                    const xmlNode* point = child_named(kv, uri::dsig11_ns, "PublicKey");
+                    std::string oid = named ? attribute(named, "URI") : std::string();
+                    std::string curve = oid == "urn:oid:1.2.840.10045.3.1.7" ? "P-256"
+                                        : oid == "urn:oid:1.3.132.0.34" ? "P-384"
+                                        : oid == "urn:oid:1.3.132.0.35" ? "P-521" : "";
+                    auto bytes = crypto::base64_decode(point ? xml::text_content(point) : std::string());
+                    if (!curve.empty() && bytes) parsed = crypto::ec_public_key(curve, *bytes);
+                }
+                if (parsed) {
+                    key_value_owned = std::move(*parsed);
+                    key_value = key_value_owned.get();
+                } else {
+                    verdict.note("DSIG-KEY-NOT-FOUND", Severity::warning, "KeyValue ignored: " + parsed.error().message, where);
+                }
+            }
+        }
+    }
+    // The signer certificate: the single certificate that issued none of the others.
+    if (!certs.empty()) {
+        std::vector<std::size_t> leaves;
+        for (std::size_t i = 0; i < certs.size(); ++i) {
+            bool issues_another = false;
+            for (std::size_t j = 0; j < certs.size(); ++j)
+                if (i != j && certs[j].issuer() == certs[i].subject() && certs[j].subject() != certs[i].subject()) issues_another = true;
+            if (!issues_another) leaves.push_back(i);
+        }
+        // Duplicated certificates count once.
+        if (leaves.size() > 1) {
+            bool all_same = true;
+            for (std::size_t i : leaves) all_same = all_same && certs[i].sha256_hex() == certs[leaves[0]].sha256_hex();
+            if (all_same) leaves.resize(1);
+        }
+        if (leaves.size() != 1) {
+            verdict.fail("DSIG-KEYINFO-AMBIGUOUS", "KeyInfo holds several certificates and no single signer among them",
+                         Indication::indeterminate, SubIndication::no_signing_certificate_found, where);
+            return;
+        }
+        key.certificate = certs[leaves[0]];
+        for (std::size_t i = 0; i < certs.size(); ++i)
+            if (i != leaves[0]) key.others.push_back(certs[i]);
+        key.key = crypto::get0_public_key(*key.certificate);
+        if (key_value && EVP_PKEY_eq(key_value, key.key) != 1) {
+            verdict.fail("DSIG-KEYVALUE-MISMATCH", "KeyValue is not the public key of the certificate in KeyInfo",
+                         Indication::total_failed, SubIndication::sig_crypto_failure, where);
+            return;
+        }
+    } else if (key_value) {
+        key.key = key_value;
+    }
+    // Keys the caller trusts explicitly: the embedded key must be one of them, or, when the
+    // signature carries no key, one of them must verify it.
+    for (const crypto::PublicKey& trusted : options.trusted_keys) {
+        EVP_PKEY* t = trusted.impl().key.get();
+        if (t && key.key && EVP_PKEY_eq(t, key.key) == 1) key.trusted_directly = true;
+    }
+
+    if (!algorithms_usable) return;
+
+    // ---- signature value
+    auto value = crypto::base64_decode(xml::text_content(signature_value));
+    if (!value) {
+        verdict.fail("DSIG-BASE64-INVALID", "SignatureValue is not valid base64", Indication::total_failed,
+                     SubIndication::format_failure, where);
+        return;
+    }
+    auto octets = compute_signed_info_octets(doc, signed_info, *c14n);
+    if (!octets) {
+        verdict.fail("DSIG-STRUCTURE", "SignedInfo cannot be canonicalized: " + octets.error().message,
+                     Indication::total_failed, SubIndication::format_failure, where);
+        return;
+    }
+    const std::span<const std::uint8_t> message(reinterpret_cast<const std::uint8_t*>(octets->data()), octets->size());
+
+    auto check_key_size = [&](EVP_PKEY* k) {
+        const crypto::KeyType type = crypto::key_type_of(k);
+        if (type != crypto::KeyType::rsa && type != crypto::KeyType::rsa_pss) return;
+        const int bits = crypto::key_bits_of(k);
+        const int minimum = static_cast<int>(options.min_rsa_bits);
+        if (bits >= minimum) return;
+        if (legacy_ok && bits >= 1024) {
+            verdict.note("DSIG-ALG-WEAK", Severity::warning, "RSA key of " + std::to_string(bits) + " bits accepted as legacy", where);
+            return;
+        }
+        verdict.fail("DSIG-KEY-TOO-SMALL", "RSA key of " + std::to_string(bits) + " bits is below the minimum of " + std::to_string(minimum),
+                     Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
+    };
+
+    crypto::VerifyOutcome outcome;
+    if (!key.key) {
+        // No key in the signature: try the caller's trusted keys.
+        for (const crypto::PublicKey& trusted : options.trusted_keys) {
+            EVP_PKEY* t = trusted.impl().key.get();
+            if (!t) continue;
+            crypto::VerifyOutcome o = crypto::verify_message(t, sig_info->params, message, *value);
+            if (o.status == crypto::VerifyStatus::valid) {
+                key.key = t;
+                key.trusted_directly = true;
+                outcome = o;
+                break;
+            }
+        }
+        if (!key.key) {
+            verdict.fail("DSIG-KEY-NOT-FOUND",
+                         options.trusted_keys.empty() ? "the signature carries no usable key and no trusted key was given"
+                                                      : "the signature carries no key and no trusted key verifies it",
+                         options.trusted_keys.empty() ? Indication::indeterminate : Indication::total_failed,
+                         options.trusted_keys.empty() ? SubIndication::no_signing_certificate_found : SubIndication::sig_crypto_failure,
+                         where);
+            return;
+        }
+    } else {
+        outcome = crypto::verify_message(key.key, sig_info->params, message, *value);
+    }
+    check_key_size(key.key);
+    if (outcome.status == crypto::VerifyStatus::key_mismatch) {
+        verdict.fail("DSIG-KEY-ALG-MISMATCH", "the signer's key type does not fit " + result.signature_method,
+                     Indication::total_failed, SubIndication::sig_crypto_failure, where);
+        return;
+    }
+    if (outcome.status != crypto::VerifyStatus::valid) {
+        verdict.fail("DSIG-SIGNATURE-INVALID", "the SignatureValue does not verify with the signer's key",
+                     Indication::total_failed, SubIndication::sig_crypto_failure, where);
+    } else {
+        result.signature_value_ok = true;
+        if (outcome.ecdsa_der_encoded)
+            verdict.note("DSIG-ECDSA-DER", Severity::warning, "ECDSA SignatureValue is DER-encoded, not r||s as XMLDSig requires", where);
+    }
+
+    // ---- trust
+    if (key.certificate) result.signer = summarize(*key.certificate);
+    if (key.trusted_directly) {
+        verdict.note("DSIG-KEY-TRUSTED", Severity::info, "the signer's key is trusted explicitly by the caller", where);
+    } else if (key.certificate) {
+        crypto::PathValidationResult path = validate(*key.certificate, key.others, at);
+        for (const auto& c : path.chain) result.chain.push_back(summarize(c));
+        switch (path.status) {
+            case crypto::PathStatus::valid: break;
+            case crypto::PathStatus::no_chain:
+                verdict.fail("DSIG-CERT-UNTRUSTED", "no path to a trust anchor: " + path.message, Indication::indeterminate,
+                             SubIndication::no_certificate_chain_found, where);
+                break;
+            case crypto::PathStatus::expired:
+                verdict.fail("DSIG-CERT-EXPIRED", path.message, Indication::indeterminate, SubIndication::expired, where);
+                break;
+            case crypto::PathStatus::not_yet_valid:
+                verdict.fail("DSIG-CERT-NOT-YET-VALID", path.message, Indication::indeterminate, SubIndication::not_yet_valid, where);
+                break;
+            case crypto::PathStatus::bad_key_usage:
+                verdict.fail("DSIG-CERT-KEY-USAGE", path.message, Indication::indeterminate,
+                             SubIndication::chain_constraints_failure, where);
+                break;
+            case crypto::PathStatus::bad_signature:
+            case crypto::PathStatus::invalid:
+                verdict.fail("DSIG-CERT-INVALID", path.message, Indication::indeterminate,
+                             SubIndication::chain_constraints_failure, where);
+                break;
+        }
+    } else {
+        verdict.fail("DSIG-CERT-NO-CERTIFICATE", "the key comes from KeyValue only and is not trusted", Indication::indeterminate,
+                     SubIndication::no_certificate_chain_found, where);
+    }
+    verdict.finish();
+}
+
+Verifier::Verifier(VerifyOptions options) : m_state(std::make_unique<State>()) {
+    m_state->options = std::move(options);
+}
+Verifier::Verifier(Verifier&&) noexcept = default;
+Verifier& Verifier::operator=(Verifier&&) noexcept = default;
+Verifier::~Verifier() = default;
+
+const VerifyOptions& Verifier::options() const noexcept { return m_state->options; }
+
+Result<VerificationReport> Verifier::verify(std::string_view input) const {
+    try {
+        VerificationReport report;
+        const crypto::TimePoint at = m_state->options.validation_time.value_or(std::chrono::system_clock::now());
+        report.validation_time = format_rfc3339(at);
+        auto document_failure = [&](const char* code, std::string message) {
+            report.indication = Indication::total_failed;
+            report.sub_indication = SubIndication::format_failure;
+            report.findings.push_back(Finding{code, Severity::error, std::move(message), {}});
+            return report;
+        };
+
+        auto parsed = xml::XmlDocument::parse(input, m_state->options.limits);
+        if (!parsed) {
+            const Error& e = parsed.error();
+            const char* code = e.code == Errc::limit_exceeded ? "XML-LIMIT-EXCEEDED"
+                               : e.code == Errc::unsupported  ? "XML-DTD-FORBIDDEN" : "XML-NOT-WELL-FORMED";
+            std::string message = e.message;
+            if (e.line > 0) message += " (line " + std::to_string(e.line) + ", column " + std::to_string(e.column) + ")";
+            return document_failure(code, std::move(message));
+        }
+        report.well_formed = true;
+        xmlDocPtr doc = xml::get(*parsed);
+
+        std::vector<const xmlNode*> signatures;
+        for (const xmlNode* node = xmlDocGetRootElement(doc); node;) {
+            if (xml::is_element(node, uri::ds_ns, "Signature")) signatures.push_back(node);
+            if (node->type == XML_ELEMENT_NODE && node->children) {
+                node = node->children;
+                continue;
+            }
+            while (node && !node->next) {
+                node = node->parent;
+                if (node && node->type == XML_DOCUMENT_NODE) node = nullptr;
+            }
+            if (node) node = node->next;
+        }
+        if (signatures.empty()) return document_failure("DSIG-NO-SIGNATURE", "the document holds no ds:Signature");
+        if (signatures.size() > m_state->options.max_signatures)
+            return document_failure("DSIG-TOO-MANY", "more than " + std::to_string(m_state->options.max_signatures) + " signatures");
+
+        const IdIndex ids = build_id_index(doc);
+        report.indication = Indication::total_passed;
+        report.sub_indication = SubIndication::none;
+        for (const xmlNode* sig : signatures) {
+            SignatureResult result;
+            m_state->verify_signature(doc, sig, ids, at, result);
+            if (rank(result.indication) > rank(report.indication)) {
+                report.indication = result.indication;
+                report.sub_indication = result.sub_indication;
+            }
+            report.findings.insert(report.findings.end(), result.findings.begin(), result.findings.end());
+            report.signatures.push_back(std::move(result));
+        }
+        return report;
+    } catch (const std::bad_alloc&) {
+        return make_error(Errc::limit_exceeded, "out of memory while verifying");
+    } catch (const std::exception& ex) {
+        return make_error(Errc::internal, std::string("unexpected failure while verifying: ") + ex.what());
+    }
+}
+
+}  // namespace istmo::dsig

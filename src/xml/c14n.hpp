@@ -1,0 +1,45 @@
+#pragma once
+// Internal: XML canonicalization (C14N 1.0, exclusive C14N 1.0, C14N 1.1, each with or without
+// comments) of a document or of a node subset, streamed into a sink.
+#include <istmo/core/result.hpp>
+
+#include "internal/c_ptr.hpp"
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace istmo::xml {
+
+enum class C14nAlgorithm { inclusive_1_0, exclusive_1_0, inclusive_1_1 };
+
+struct C14nMethod {
+    C14nAlgorithm algorithm = C14nAlgorithm::inclusive_1_0;
+    bool with_comments = false;
+    std::vector<std::string> inclusive_prefixes;  // exclusive C14N InclusiveNamespaces PrefixList
+};
+
+// Which nodes are in the node-set: the subtree of `apex` (the document node = everything),
+// minus the subtree of `excluded` (the enveloped signature), comments only when asked.
+struct NodeSubset {
+    const xmlNode* apex = nullptr;
+    const xmlNode* excluded = nullptr;
+    bool keep_comments = false;
+};
+
+// Receives canonical octets in chunks.
+class ByteSink {
+public:
+    virtual ~ByteSink() = default;
+    virtual void write(const char* data, std::size_t size) = 0;
+};
+
+class StringSink final : public ByteSink {
+public:
+    void write(const char* data, std::size_t size) override { text.append(data, size); }
+    std::string text;
+};
+
+Result<void> canonicalize(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset, ByteSink& sink);
+
+}  // namespace istmo::xml

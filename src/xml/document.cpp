@@ -1,0 +1,238 @@
+#include "xml/document_impl.hpp"
+
+#include <libxml/parserInternals.h>
+
+#include <climits>
+#include <cstring>
+
+namespace istmo::xml {
+namespace {
+
+// Per-parse state reachable from SAX callbacks through ctxt->_private.
+struct ParseGuard {
+    bool allow_doctype = false;
+    bool refused_doctype = false;
+    bool refused_entity = false;
+    internalSubsetSAXFunc original_internal_subset = nullptr;
+};
+
+ParseGuard* guard_of(void* user_data) {
+    auto* ctxt = static_cast<xmlParserCtxtPtr>(user_data);
+    return static_cast<ParseGuard*>(ctxt->_private);
+}
+
+void on_internal_subset(void* user_data, const xmlChar* name, const xmlChar* external_id,
+                        const xmlChar* system_id) {
+    ParseGuard* guard = guard_of(user_data);
+    // An external subset (SYSTEM/PUBLIC id) is never allowed: it names a resource to load.
+    if (!guard->allow_doctype || external_id != nullptr || system_id != nullptr) {
+        guard->refused_doctype = true;
+        xmlStopParser(static_cast<xmlParserCtxtPtr>(user_data));
+        return;
+    }
+    if (guard->original_internal_subset)
+        guard->original_internal_subset(user_data, name, external_id, system_id);
+}
+
+void on_entity_decl(void* user_data, const xmlChar*, int, const xmlChar*, const xmlChar*,
+                    xmlChar*) {
+    guard_of(user_data)->refused_entity = true;
+    xmlStopParser(static_cast<xmlParserCtxtPtr>(user_data));
+}
+
+Error limit_error(const char* what, std::size_t limit, const xmlNode* node) {
+    Error e = make_error(Errc::limit_exceeded,
+                         std::string("XML limit exceeded: ") + what + " (limit " +
+                             std::to_string(limit) + ")");
+    e.line = line_of(node);
+    return e;
+}
+
+// Walks the tree once (iteratively) to enforce the structural limits.
+Result<void> check_limits(const xmlDoc* doc, const ParseLimits& limits) {
+    std::size_t nodes = 0;
+    std::size_t depth = 0;
+    const xmlNode* node = doc->children;
+    while (node) {
+        ++nodes;
+        if (nodes > limits.max_nodes) return limit_error("node count", limits.max_nodes, node);
+        if (node->type == XML_ELEMENT_NODE) {
+            if (depth + 1 > limits.max_depth) return limit_error("nesting depth", limits.max_depth, node);
+            for (const xmlAttr* attr = node->properties; attr; attr = attr->next) {
+                ++nodes;
+                std::size_t size = 0;
+                for (const xmlNode* t = attr->children; t; t = t->next)
+                    if (t->content) size += std::strlen(reinterpret_cast<const char*>(t->content));
+                if (size > limits.max_attribute_bytes)
+                    return limit_error("attribute value size", limits.max_attribute_bytes, node);
+            }
+            if (nodes > limits.max_nodes) return limit_error("node count", limits.max_nodes, node);
+        } else if ((node->type == XML_TEXT_NODE || node->type == XML_CDATA_SECTION_NODE) && node->content) {
+            if (std::strlen(reinterpret_cast<const char*>(node->content)) > limits.max_text_bytes)
+                return limit_error("text node size", limits.max_text_bytes, node);
+        } else if (node->type == XML_ENTITY_REF_NODE) {
+            return make_error(Errc::unsupported, "entity references are not allowed");
+        }
+        // Depth-first successor without recursion.
+        if (node->type == XML_ELEMENT_NODE && node->children) {
+            node = node->children;
+            ++depth;
+            continue;
+        }
+        while (node && !node->next) {
+            node = node->parent;
+            if (!node || node->type == XML_DOCUMENT_NODE) return {};
+            --depth;
+        }
+        if (node) node = node->next;
+    }
+    return {};
+}
+
+}  // namespace
+
+Result<XmlDocument> XmlDocument::parse(std::string_view bytes, const ParseLimits& limits) {
+    try {
+        if (bytes.size() > limits.max_input_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX))
+            return make_error(Errc::limit_exceeded, "XML limit exceeded: input size (limit " +
+                                                        std::to_string(limits.max_input_bytes) + " bytes)");
+        if (bytes.empty()) return make_error(Errc::parse_error, "empty input: no XML document");
+
+        internal::XmlParserCtxtPtr ctxt(xmlNewParserCtxt());
+        if (!ctxt || !ctxt->sax) return make_error(Errc::internal, "cannot create an XML parser context");
+        ParseGuard guard;
+        guard.allow_doctype = limits.allow_doctype;
+        guard.original_internal_subset = ctxt->sax->internalSubset;
+        ctxt->_private = &guard;
+        ctxt->sax->internalSubset = on_internal_subset;
+        ctxt->sax->entityDecl = on_entity_decl;
+        ctxt->sax->externalSubset = nullptr;
+        ctxt->sax->resolveEntity = nullptr;
+
+        // Not set on purpose: XML_PARSE_NOENT (expansion), XML_PARSE_DTDLOAD/DTDATTR/DTDVALID
+        // (loading), XML_PARSE_HUGE (libxml2's own hard limits stay on), XML_PARSE_XINCLUDE.
+        const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
+                            XML_PARSE_BIG_LINES | XML_PARSE_NOXINCNODE;
+        internal::XmlDocPtr doc(xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()),
+                                                  nullptr, nullptr, options));
+        if (guard.refused_doctype)
+            return make_error(Errc::unsupported, "a DOCTYPE declaration is not allowed in this input");
+        if (guard.refused_entity)
+            return make_error(Errc::unsupported, "entity declarations are not allowed (no entity expansion)");
+        if (!doc || !ctxt->wellFormed) {
+            const xmlError* err = xmlCtxtGetLastError(ctxt.get());
+            std::string detail = err && err->message ? err->message : "not well-formed";
+            while (!detail.empty() && (detail.back() == '\n' || detail.back() == ' ')) detail.pop_back();
+            Errc code = Errc::parse_error;
+            if (err && (err->code == XML_ERR_INTERNAL_ERROR || detail.find("depth") != std::string::npos ||
+                        detail.find("Huge input") != std::string::npos ||
+                        detail.find("too long") != std::string::npos ||
+                        detail.find("too big") != std::string::npos))
+                code = Errc::limit_exceeded;
+            Error e = make_error(code, "XML is not well-formed: " + detail);
+            if (err) {
+                e.line = err->line;
+                e.column = err->int2;
+            }
+            return e;
+        }
+        if (!xmlDocGetRootElement(doc.get())) return make_error(Errc::parse_error, "XML has no document element");
+        if (auto checked = check_limits(doc.get(), limits); !checked) return std::move(checked).error();
+
+        auto impl = std::make_unique<Impl>();
+        impl->doc = std::move(doc);
+        return XmlDocument(std::move(impl));
+    } catch (const std::bad_alloc&) {
+        return make_error(Errc::limit_exceeded, "out of memory while parsing XML");
+    } catch (const std::exception& ex) {
+        return make_error(Errc::internal, std::string("unexpected failure while parsing XML: ") + ex.what());
+    }
+}
+
+XmlDocument::XmlDocument(std::unique_ptr<Impl> impl) noexcept : m_impl(std::move(impl)) {}
+XmlDocument::XmlDocument(XmlDocument&&) noexcept = default;
+XmlDocument& XmlDocument::operator=(XmlDocument&&) noexcept = default;
+XmlDocument::~XmlDocument() = default;
+
+std::string XmlDocument::root_name() const {
+    const xmlNode* root = xmlDocGetRootElement(m_impl->doc.get());
+    return root ? std::string(sv(root->name)) : std::string();
+}
+
+std::string XmlDocument::root_namespace() const {
+    const xmlNode* root = xmlDocGetRootElement(m_impl->doc.get());
+    return root && root->ns ? std::string(sv(root->ns->href)) : std::string();
+}
+
+std::string XmlDocument::to_string() const {
+    xmlChar* mem = nullptr;
+    int size = 0;
+    xmlDocDumpMemoryEnc(m_impl->doc.get(), &mem, &size, "UTF-8");
+    internal::XmlCharsPtr owned(mem);
+    return mem ? std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size)) : std::string();
+}
+
+// ---- DOM helpers --------------------------------------------------------------------------
+
+bool is_element(const xmlNode* node, std::string_view ns, std::string_view local_name) noexcept {
+    if (!node || node->type != XML_ELEMENT_NODE) return false;
+    if (sv(node->name) != local_name) return false;
+    std::string_view actual = node->ns ? sv(node->ns->href) : std::string_view();
+    return actual == ns;
+}
+
+xmlNodePtr first_element_child(const xmlNode* node) noexcept {
+    if (!node) return nullptr;
+    for (xmlNodePtr c = node->children; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE) return c;
+    return nullptr;
+}
+
+xmlNodePtr next_element_sibling(const xmlNode* node) noexcept {
+    if (!node) return nullptr;
+    for (xmlNodePtr c = node->next; c; c = c->next)
+        if (c->type == XML_ELEMENT_NODE) return c;
+    return nullptr;
+}
+
+std::string text_content(const xmlNode* node) {
+    internal::XmlCharsPtr content(xmlNodeGetContent(node));
+    return content ? std::string(sv(content.get())) : std::string();
+}
+
+bool get_attribute(const xmlNode* node, const char* name, std::string& value) {
+    if (!node || node->type != XML_ELEMENT_NODE) return false;
+    xmlAttrPtr attr = xmlHasNsProp(node, xc(name), nullptr);
+    if (!attr || attr->ns) return false;
+    internal::XmlCharsPtr v(xmlNodeListGetString(node->doc, attr->children, 1));
+    value = v ? std::string(sv(v.get())) : std::string();
+    return true;
+}
+
+std::string node_path(const xmlNode* node) {
+    if (!node) return {};
+    if (node->type == XML_DOCUMENT_NODE) return "/";
+    std::string path;
+    for (const xmlNode* n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+        int index = 1;
+        for (const xmlNode* s = n->prev; s; s = s->prev)
+            if (s->type == XML_ELEMENT_NODE && xmlStrEqual(s->name, n->name)) ++index;
+        std::string step = "/";
+        if (n->ns && n->ns->prefix) {
+            step += sv(n->ns->prefix);
+            step += ':';
+        }
+        step += sv(n->name);
+        step += "[" + std::to_string(index) + "]";
+        path.insert(0, step);
+    }
+    return path;
+}
+
+int line_of(const xmlNode* node) noexcept {
+    if (!node) return 0;
+    long line = xmlGetLineNo(node);
+    return line > 0 && line < INT_MAX ? static_cast<int>(line) : 0;
+}
+
+}  // namespace istmo::xml

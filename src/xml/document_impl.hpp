@@ -1,0 +1,38 @@
+#pragma once
+// Internal: the libxml2 document behind XmlDocument, and small DOM helpers.
+#include <istmo/xml/document.hpp>
+
+#include "internal/c_ptr.hpp"
+
+#include <string>
+#include <string_view>
+
+namespace istmo::xml {
+
+struct XmlDocument::Impl {
+    internal::XmlDocPtr doc;
+};
+
+inline xmlDocPtr get(const XmlDocument& document) noexcept { return document.impl().doc.get(); }
+
+// libxml2 strings are unsigned char; these views avoid casts all over the code.
+inline const xmlChar* xc(const char* s) noexcept { return reinterpret_cast<const xmlChar*>(s); }
+inline std::string_view sv(const xmlChar* s) noexcept {
+    return s ? std::string_view(reinterpret_cast<const char*>(s)) : std::string_view();
+}
+
+// True when node is an element with this local name and namespace URI.
+bool is_element(const xmlNode* node, std::string_view ns, std::string_view local_name) noexcept;
+// First/next element child (skipping text, comments, PIs).
+xmlNodePtr first_element_child(const xmlNode* node) noexcept;
+xmlNodePtr next_element_sibling(const xmlNode* node) noexcept;
+// Concatenated text content of a node (its descendants' text).
+std::string text_content(const xmlNode* node);
+// Attribute value without namespace, or nullopt-like empty + found flag.
+bool get_attribute(const xmlNode* node, const char* name, std::string& value);
+// "/Invoice[1]/Item[3]" style path, for reports.
+std::string node_path(const xmlNode* node);
+// 1-based source line of a node (0 when unknown).
+int line_of(const xmlNode* node) noexcept;
+
+}  // namespace istmo::xml
