@@ -112,7 +112,7 @@ const std::vector<KeyCase>& key_cases() {
         {"rsa2048", KeyType::rsa, 2048, ""},       {"rsa3072", KeyType::rsa, 3072, ""},
         {"rsa4096", KeyType::rsa, 4096, ""},       {"ec-p256", KeyType::ec, 256, "P-256"},
         {"ec-p384", KeyType::ec, 384, "P-384"},    {"ec-p521", KeyType::ec, 521, "P-521"},
-        {"ed25519", KeyType::ed25519, 253, ""},    {"nonrep-only", KeyType::rsa, 2048, ""},
+        {"ed25519", KeyType::ed25519, 256, ""},    {"nonrep-only", KeyType::rsa, 2048, ""},
         {"expired", KeyType::rsa, 2048, ""},       {"not-yet-valid", KeyType::rsa, 2048, ""},
         {"tsa-only", KeyType::rsa, 2048, ""},      {"untrusted", KeyType::rsa, 2048, ""},
     };

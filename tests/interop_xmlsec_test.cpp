@@ -23,6 +23,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <ostream>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -432,6 +433,11 @@ std::size_t reference_count(dsig::SignMode mode) { return mode == dsig::SignMode
 // ------------------------------------------------------------------------------------------
 // Direction A: istmo signs, xmlsec1 verifies
 // ------------------------------------------------------------------------------------------
+
+// Readable parameter in gtest output.
+void PrintTo(const InteropCase& c, std::ostream* os) {
+    *os << c.alg.name << " " << c.key << " " << c.c14n.name << " " << c.mode.name;
+}
 
 std::string case_name(const ::testing::TestParamInfo<InteropCase>& param_info) { return param_info.param.name(); }
 

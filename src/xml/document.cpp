@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <cstring>
+#include <mutex>
 
 namespace istmo::xml {
 namespace {
@@ -92,6 +93,9 @@ Result<void> check_limits(const xmlDoc* doc, const ParseLimits& limits) {
 }  // namespace
 
 Result<XmlDocument> XmlDocument::parse(std::string_view bytes, const ParseLimits& limits) {
+    // libxml2 must be initialised once before it is used from several threads.
+    static std::once_flag init_once;
+    std::call_once(init_once, [] { xmlInitParser(); });
     try {
         if (bytes.size() > limits.max_input_bytes || bytes.size() > static_cast<std::size_t>(INT_MAX))
             return make_error(Errc::limit_exceeded, "XML limit exceeded: input size (limit " +
