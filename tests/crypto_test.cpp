@@ -924,3 +924,29 @@ TEST(CryptoPublicKey, EcFromPoint) {
 
 }  // namespace
 }  // namespace istmo::crypto
+
+namespace istmo::crypto {
+namespace {
+
+TEST(CryptoSignature, RsaPssKeyType) {
+    if (!istmo::test::have_tool("openssl")) GTEST_SKIP() << "openssl CLI not available";
+    TempDir dir;
+    auto r = run_command("openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 -out " +
+                         quote(dir / "pss.pem"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto key = PrivateKey::from_file((dir / "pss.pem").string());
+    ASSERT_TRUE(key) << key.error().to_string();
+    EXPECT_EQ(key->type(), KeyType::rsa_pss);
+    SignatureParams p;
+    p.scheme = SigScheme::rsa_pss;
+    const Bytes message = to_bytes("pss key");
+    auto sig = sign_message(*key, p, message);
+    ASSERT_TRUE(sig) << sig.error().to_string();
+    EXPECT_EQ(verify_message(key->impl().key.get(), p, message, *sig).status, VerifyStatus::valid);
+    p.scheme = SigScheme::rsa_pkcs1;
+    EXPECT_ERRC(sign_message(*key, p, message), Errc::key_error);
+    EXPECT_EQ(verify_message(key->impl().key.get(), p, message, *sig).status, VerifyStatus::key_mismatch);
+}
+
+}  // namespace
+}  // namespace istmo::crypto

@@ -43,6 +43,26 @@ std::string xpointer_id(std::string_view expr) {
     return std::string(rest);
 }
 
+// The one XPath transform we accept: "not(ancestor-or-self::P:Signature)" with P bound to the
+// XMLDSig namespace — the enveloped-signature transform written in XPath (XMLDSig §6.6.3).
+// Recognised literally; no XPath engine runs.
+bool is_enveloped_xpath(xmlDocPtr doc, const xmlNode* transform) {
+    const xmlNode* xpath = xml::first_element_child(transform);
+    if (!xml::is_element(xpath, uri::ds_ns, "XPath") || xml::next_element_sibling(xpath)) return false;
+    std::string expr;
+    for (char c : xml::text_content(xpath))
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') expr.push_back(c);
+    constexpr std::string_view head = "not(ancestor-or-self::";
+    constexpr std::string_view tail = ":Signature)";
+    if (expr.size() <= head.size() + tail.size() || expr.compare(0, head.size(), head) != 0 ||
+        expr.compare(expr.size() - tail.size(), tail.size(), tail) != 0)
+        return false;
+    const std::string prefix = expr.substr(head.size(), expr.size() - head.size() - tail.size());
+    if (prefix.empty() || prefix.find_first_of(":()/[]*@") != std::string::npos) return false;
+    xmlNsPtr ns = xmlSearchNs(doc, const_cast<xmlNode*>(xpath), xml::xc(prefix.c_str()));
+    return ns && sv(ns->href) == uri::ds_ns;
+}
+
 void add_id(IdIndex& index, const std::string& value, const xmlNode* element) {
     auto [it, inserted] = index.elements.emplace(value, element);
     if (!inserted && it->second != element) index.duplicates.insert(value);
@@ -159,6 +179,8 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
                 if (out.enveloped)
                     return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN", "base64 after enveloped-signature is not supported");
                 base64 = true;
+            } else if (algorithm == uri::xpath && is_enveloped_xpath(doc, t)) {
+                out.exclude_all_signatures = true;
             } else if (algorithm == uri::xslt || algorithm == uri::xpath || algorithm == uri::xpath_filter2 ||
                        algorithm == uri::decrypt_xml) {
                 return fail(std::move(out), "DSIG-TRANSFORM-FORBIDDEN",
@@ -182,6 +204,7 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
     xml::NodeSubset subset;
     subset.apex = out.target;
     subset.excluded = out.enveloped ? signature : nullptr;
+    subset.exclude_all_signatures = out.exclude_all_signatures;
     subset.keep_comments = keep_comments && method.with_comments;
     DigestSink sink(digest, keep_octets ? &out.octets : nullptr);
     if (auto done = xml::canonicalize(doc, method, subset, sink); !done)

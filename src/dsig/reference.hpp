@@ -24,6 +24,7 @@ struct ReferenceOutcome {
     std::string failure_message;
     const xmlNode* target = nullptr;  // document node or element
     bool enveloped = false;
+    bool exclude_all_signatures = false;  // the XPath form of the enveloped transform
     std::vector<std::string> transforms;
     crypto::Bytes digest;
     std::string octets;           // when keep_octets

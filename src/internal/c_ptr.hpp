@@ -8,10 +8,13 @@
 #include <libxml/parser.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
+#include <openssl/cms.h>
+#include <openssl/ess.h>
 #include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
+#include <openssl/ts.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -45,6 +48,19 @@ using Pkcs12Ptr = CPtr<PKCS12, PKCS12_free>;
 using BignumPtr = CPtr<BIGNUM, BN_free>;
 using EcdsaSigPtr = CPtr<ECDSA_SIG, ECDSA_SIG_free>;
 using OsslBytesPtr = CPtr<unsigned char, openssl_free_bytes>;
+// RFC 3161 / CMS (src/tsa/).
+using CmsContentInfoPtr = CPtr<CMS_ContentInfo, CMS_ContentInfo_free>;
+using TsReqPtr = CPtr<TS_REQ, TS_REQ_free>;
+using TsMsgImprintPtr = CPtr<TS_MSG_IMPRINT, TS_MSG_IMPRINT_free>;
+using TsTstInfoPtr = CPtr<TS_TST_INFO, TS_TST_INFO_free>;
+using TsStatusInfoPtr = CPtr<TS_STATUS_INFO, TS_STATUS_INFO_free>;
+using EssSigningCertPtr = CPtr<ESS_SIGNING_CERT, ESS_SIGNING_CERT_free>;
+using EssSigningCertV2Ptr = CPtr<ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free>;
+using Asn1IntegerPtr = CPtr<ASN1_INTEGER, ASN1_INTEGER_free>;
+using Asn1ObjectPtr = CPtr<ASN1_OBJECT, ASN1_OBJECT_free>;
+using X509AlgorPtr = CPtr<X509_ALGOR, X509_ALGOR_free>;
+using X509ExtensionPtr = CPtr<X509_EXTENSION, X509_EXTENSION_free>;
+using ExtKeyUsagePtr = CPtr<EXTENDED_KEY_USAGE, EXTENDED_KEY_USAGE_free>;
 
 using XmlDocPtr = CPtr<xmlDoc, xmlFreeDoc>;
 using XmlCharsPtr = CPtr<xmlChar, xml_free_chars>;

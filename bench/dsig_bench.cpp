@@ -1,0 +1,304 @@
+// istmo vs libxmlsec1 vs raw OpenSSL. Benchmark names pair up:
+//   BM_Sign/istmo/rsa2048/3KB      BM_Sign/xmlsec/rsa2048/3KB      BM_Sign/xmlsec-keydup/rsa2048/3KB
+//   BM_Verify/istmo/rsa2048/3KB    BM_Verify/xmlsec/rsa2048/3KB    BM_Verify/istmo-nocache/rsa2048/3KB
+//   BM_Parse/istmo/3KB             BM_Parse/libxml2/3KB
+//   BM_RawOpenSSL/rsa2048-sha256/sign32 ...
+#include "bench_common.hpp"
+
+#include <istmo/crypto/keys.hpp>
+#include <istmo/dsig/sign.hpp>
+#include <istmo/dsig/verify.hpp>
+#include <istmo/xml/document.hpp>
+
+#include <benchmark/benchmark.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace {
+
+using istmo::bench::DocumentSize;
+using istmo::bench::KeySpec;
+
+struct Document {
+    DocumentSize size;
+    std::size_t items = 0;
+    std::string xml;
+};
+
+struct Case {
+    const KeySpec* key = nullptr;
+    const Document* document = nullptr;
+    std::optional<istmo::dsig::Signer> signer;
+    std::string signed_xml;  // signed by istmo once, verified by both libraries
+    std::string label;
+};
+
+[[noreturn]] void die(const std::string& message) {
+    std::fprintf(stderr, "istmo_bench: %s\n", message.c_str());
+    std::exit(2);
+}
+
+template <class T>
+T need(istmo::Result<T> result, const std::string& what) {
+    if (!result) die(what + ": " + result.error().to_string());
+    return std::move(result).value();
+}
+
+istmo::dsig::VerifyOptions verify_options() {
+    istmo::dsig::VerifyOptions options;
+    auto added = options.trust.add_file(istmo::bench::pki_file("ca.cert.pem"));
+    if (!added) die("cannot load ca.cert.pem: " + added.error().to_string());
+    return options;
+}
+
+std::string size_label(const std::string& unsigned_xml, const std::string& signed_xml) {
+    return "unsigned=" + std::to_string(unsigned_xml.size()) + "B signed=" + std::to_string(signed_xml.size()) + "B";
+}
+
+// ---- istmo -------------------------------------------------------------------------------
+
+void istmo_sign(benchmark::State& state, const Case& c) {
+    for (auto _ : state) {
+        auto out = c.signer->sign(c.document->xml);
+        if (!out) {
+            state.SkipWithError(out.error().to_string().c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(out->data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.document->xml.size()));
+    state.counters["doc_bytes"] = static_cast<double>(c.document->xml.size());
+    state.SetLabel(c.label);
+}
+
+// One Verifier for all iterations: its certificate and path caches warm up in the first one.
+// cached == false: a new Verifier per iteration (cold caches), to show what the caches save.
+void istmo_verify(benchmark::State& state, const Case& c, bool cached) {
+    std::optional<istmo::dsig::Verifier> shared;
+    if (cached) shared.emplace(verify_options());
+    const istmo::dsig::VerifyOptions cold_options = verify_options();
+    for (auto _ : state) {
+        std::optional<istmo::dsig::Verifier> fresh;
+        if (!cached) fresh.emplace(cold_options);
+        const istmo::dsig::Verifier& verifier = cached ? *shared : *fresh;
+        auto report = verifier.verify(c.signed_xml);
+        if (!report || !report->passed()) {
+            state.SkipWithError(report ? ("istmo did not verify: " + report->to_text()).c_str()
+                                       : report.error().to_string().c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(report->signatures.data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(c.signed_xml.size()));
+    state.counters["doc_bytes"] = static_cast<double>(c.signed_xml.size());
+    state.SetLabel(c.label);
+}
+
+void istmo_parse(benchmark::State& state, const Document& d) {
+    for (auto _ : state) {
+        auto doc = istmo::xml::XmlDocument::parse(d.xml);
+        if (!doc) {
+            state.SkipWithError(doc.error().to_string().c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(&*doc);
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(d.xml.size()));
+    state.counters["doc_bytes"] = static_cast<double>(d.xml.size());
+}
+
+// ---- raw OpenSSL -------------------------------------------------------------------------
+
+struct PkeyDeleter {
+    void operator()(EVP_PKEY* k) const noexcept { EVP_PKEY_free(k); }
+};
+struct MdCtxDeleter {
+    void operator()(EVP_MD_CTX* c) const noexcept { EVP_MD_CTX_free(c); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+PkeyPtr load_private_key(const std::string& path) {
+    FILE* f = std::fopen(path.c_str(), "r");
+    if (!f) die("cannot open " + path);
+    PkeyPtr key(PEM_read_PrivateKey(f, nullptr, nullptr, nullptr));
+    std::fclose(f);
+    if (!key) die("cannot read private key " + path);
+    return key;
+}
+
+constexpr std::array<unsigned char, 32> k_message = {
+    0x49, 0x73, 0x74, 0x6d, 0x6f, 0x20, 0x62, 0x65, 0x6e, 0x63, 0x68, 0x6d, 0x61, 0x72, 0x6b, 0x20,
+    0x33, 0x32, 0x2d, 0x62, 0x79, 0x74, 0x65, 0x20, 0x6d, 0x65, 0x73, 0x73, 0x61, 0x67, 0x65, 0x2e};
+
+// EVP_DigestSignInit + EVP_DigestSign over 32 bytes (SHA-256 + the private-key operation).
+void raw_sign(benchmark::State& state, const KeySpec& spec) {
+    PkeyPtr key = load_private_key(spec.key_file);
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(key.get())));
+    for (auto _ : state) {
+        std::size_t len = sig.size();
+        if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+            EVP_DigestSign(ctx.get(), sig.data(), &len, k_message.data(), k_message.size()) != 1) {
+            state.SkipWithError("EVP_DigestSign failed");
+            break;
+        }
+        benchmark::DoNotOptimize(sig.data());
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(k_message.size()));
+}
+
+void raw_verify(benchmark::State& state, const KeySpec& spec) {
+    PkeyPtr key = load_private_key(spec.key_file);
+    MdCtxPtr ctx(EVP_MD_CTX_new());
+    std::vector<unsigned char> sig(static_cast<std::size_t>(EVP_PKEY_get_size(key.get())));
+    std::size_t len = sig.size();
+    if (EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key.get()) != 1 ||
+        EVP_DigestSign(ctx.get(), sig.data(), &len, k_message.data(), k_message.size()) != 1)
+        die("EVP_DigestSign failed");
+    // Verify with the public half only, as a verifier would.
+    PkeyPtr pub;
+    {
+        unsigned char* der = nullptr;
+        const int der_len = i2d_PUBKEY(key.get(), &der);
+        const unsigned char* p = der;
+        pub.reset(d2i_PUBKEY(nullptr, &p, der_len));
+        OPENSSL_free(der);
+    }
+    if (!pub) die("cannot extract public key");
+    for (auto _ : state) {
+        if (EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, pub.get()) != 1 ||
+            EVP_DigestVerify(ctx.get(), sig.data(), len, k_message.data(), k_message.size()) != 1) {
+            state.SkipWithError("EVP_DigestVerify failed");
+            break;
+        }
+    }
+    state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(k_message.size()));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    using namespace istmo;
+    try {
+        bench::xmlsec_global_init();
+    } catch (const std::exception& e) {
+        die(e.what());
+    }
+
+    // ---- documents, signers, signed documents (all outside the timed loops)
+    std::vector<std::unique_ptr<Document>> documents;
+    for (const DocumentSize& size : bench::standard_sizes()) {
+        auto d = std::make_unique<Document>();
+        d->size = size;
+        d->items = bench::items_for_size(size.target_bytes);
+        d->xml = bench::make_invoice(d->items);
+        documents.push_back(std::move(d));
+    }
+    const crypto::Certificate intermediate =
+        need(crypto::Certificate::from_file(bench::pki_file("intermediate.cert.pem")), "intermediate.cert.pem");
+    std::vector<std::unique_ptr<Case>> cases;
+    {
+        const dsig::Verifier check(verify_options());
+        for (const KeySpec& key : bench::standard_keys()) {
+            dsig::SignOptions options;
+            options.algorithm = key.ecdsa ? dsig::SignatureAlgorithm::ecdsa_sha256 : dsig::SignatureAlgorithm::rsa_sha256;
+            options.canonicalization = dsig::Canonicalization::exclusive;
+            options.mode = dsig::SignMode::enveloped;
+            options.include_chain = true;
+            auto signer = need(dsig::Signer::create(need(crypto::PrivateKey::from_file(key.key_file), key.key_file),
+                                                    need(crypto::Certificate::from_file(key.cert_file), key.cert_file),
+                                                    {intermediate}, options),
+                               std::string("Signer::create ") + key.label);
+            for (const auto& d : documents) {
+                auto c = std::make_unique<Case>();
+                c->key = &key;
+                c->document = d.get();
+                c->signer.emplace(signer);
+                c->signed_xml = need(signer.sign(d->xml), std::string("sign ") + key.label + " " + d->size.label);
+                c->label = size_label(d->xml, c->signed_xml);
+                // Both libraries must accept the document before it is timed.
+                auto report = check.verify(c->signed_xml);
+                if (!report || !report->passed())
+                    die(std::string("istmo does not verify its own ") + key.label + " " + d->size.label + ": " +
+                        (report ? report->to_text() : report.error().to_string()));
+                std::string why;
+                if (!bench::xmlsec_verify_once(c->signed_xml, why))
+                    die(std::string("libxmlsec1 does not verify the istmo-signed ") + key.label + " " + d->size.label +
+                        " document: " + why);
+                // And istmo must accept what libxmlsec1 signs (same template as the baseline).
+                const std::string xmlsec_signed = bench::xmlsec_sign_once(key, d->xml);
+                auto cross = check.verify(xmlsec_signed);
+                if (!cross || !cross->passed())
+                    die(std::string("istmo does not verify the libxmlsec1-signed ") + key.label + " " + d->size.label +
+                        ": " + (cross ? cross->to_text() : cross.error().to_string()));
+                std::fprintf(stderr, "%-8s %-6s items=%zu unsigned=%zu B signed(istmo)=%zu B signed(xmlsec)=%zu B\n",
+                             key.label, d->size.label, d->items, d->xml.size(), c->signed_xml.size(),
+                             xmlsec_signed.size());
+                cases.push_back(std::move(c));
+            }
+        }
+    }
+
+    // ---- registration, in pairing order
+    auto reg = [](const std::string& n, auto fn) {
+        benchmark::RegisterBenchmark(n.c_str(), fn)->Unit(benchmark::kMicrosecond);
+    };
+    auto name = [](const char* op, const char* impl, const Case& c) {
+        return std::string("BM_") + op + "/" + impl + "/" + c.key->label + "/" + c.document->size.label;
+    };
+    for (const auto& cp : cases) {
+        const Case& c = *cp;
+        reg(name("Verify", "istmo", c).c_str(),
+                                     [&c](benchmark::State& s) { istmo_verify(s, c, true); });
+        reg(name("Verify", "xmlsec", c).c_str(), [&c](benchmark::State& s) {
+            bench::xmlsec_verify_benchmark(s, c.signed_xml);
+            s.counters["doc_bytes"] = static_cast<double>(c.signed_xml.size());
+            s.SetLabel(c.label);
+        });
+        reg(name("Verify", "istmo-nocache", c).c_str(),
+                                     [&c](benchmark::State& s) { istmo_verify(s, c, false); });
+    }
+    for (const auto& cp : cases) {
+        const Case& c = *cp;
+        reg(name("Sign", "istmo", c).c_str(), [&c](benchmark::State& s) { istmo_sign(s, c); });
+        reg(name("Sign", "xmlsec", c).c_str(), [&c](benchmark::State& s) {
+            bench::xmlsec_sign_benchmark(s, *c.key, c.document->xml, true);
+            s.counters["doc_bytes"] = static_cast<double>(c.document->xml.size());
+        });
+        reg(name("Sign", "xmlsec-keydup", c).c_str(), [&c](benchmark::State& s) {
+            bench::xmlsec_sign_benchmark(s, *c.key, c.document->xml, false);
+            s.counters["doc_bytes"] = static_cast<double>(c.document->xml.size());
+        });
+    }
+    for (const auto& dp : documents) {
+        const Document& d = *dp;
+        const std::string suffix = std::string("/") + d.size.label;
+        reg(("BM_Parse/istmo" + suffix).c_str(), [&d](benchmark::State& s) { istmo_parse(s, d); });
+        reg(("BM_Parse/libxml2" + suffix).c_str(), [&d](benchmark::State& s) {
+            bench::libxml2_parse_benchmark(s, d.xml);
+            s.counters["doc_bytes"] = static_cast<double>(d.xml.size());
+        });
+    }
+    const KeySpec& rsa = bench::standard_keys()[0];
+    const KeySpec& p256 = bench::standard_keys()[1];
+    reg("BM_RawOpenSSL/rsa2048-sha256/sign32", [&rsa](benchmark::State& s) { raw_sign(s, rsa); });
+    reg("BM_RawOpenSSL/rsa2048-sha256/verify32", [&rsa](benchmark::State& s) { raw_verify(s, rsa); });
+    reg("BM_RawOpenSSL/p256-sha256/sign32", [&p256](benchmark::State& s) { raw_sign(s, p256); });
+    reg("BM_RawOpenSSL/p256-sha256/verify32", [&p256](benchmark::State& s) { raw_verify(s, p256); });
+
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
