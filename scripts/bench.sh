@@ -62,7 +62,10 @@ def us(v):
     return "n/a" if v is None else (f"{v:,.0f}" if v >= 100 else f"{v:,.1f}")
 
 def ratio(a, b):
-    return "n/a" if a is None or b is None or b == 0 else f"{a / b:.2f}x"
+    if a is None or b is None or b == 0:
+        return "n/a"
+    r = a / b
+    return f"{r:.2f}x" if r >= 0.1 else f"{r:.4f}x"
 
 ctx = data.get("context", {})
 print(f"Summary: CPU time per operation in microseconds (median of repetitions when repeated); "

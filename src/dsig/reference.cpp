@@ -100,7 +100,7 @@ IdIndex build_id_index(xmlDocPtr doc) {
 
 ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, const xmlNode* signature,
                                    const IdIndex& ids, crypto::DigestAlg digest, bool keep_octets,
-                                   std::size_t max_transforms) {
+                                   std::size_t max_transforms, const WholeDocumentDigester* whole_document) {
     ReferenceOutcome out;
 
     // 1. Dereference the URI (same-document only).
@@ -201,6 +201,17 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
     }
     // A node-set without an explicit canonicalization is canonicalized with C14N 1.0.
     xml::C14nMethod method = c14n.value_or(xml::C14nMethod{});
+    if (whole_document) {
+        // The DOM holds only the signature: the document's digest comes from the stream, which
+        // left out exactly the (single) signature subtree.
+        const bool whole = out.target->type == XML_DOCUMENT_NODE && !keep_comments;
+        std::optional<WholeDocumentDigest> streamed;
+        if (whole && (out.enveloped || out.exclude_all_signatures)) streamed = (*whole_document)(method, digest);
+        if (!streamed) return fail(std::move(out), k_stream_fallback, "needs the DOM path");
+        out.digest = std::move(streamed->digest);
+        if (keep_octets && streamed->octets) out.octets = *streamed->octets;
+        return out;
+    }
     xml::NodeSubset subset;
     subset.apex = out.target;
     subset.excluded = out.enveloped ? signature : nullptr;

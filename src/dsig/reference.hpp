@@ -3,6 +3,10 @@
 // share this code, so what we sign is exactly what we check.
 #include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
+#include "xml/c14n.hpp"
+
+#include <functional>
+#include <optional>
 
 #include <string>
 #include <unordered_map>
@@ -30,10 +34,23 @@ struct ReferenceOutcome {
     std::string octets;           // when keep_octets
 };
 
+// Large-document path: the digest of "the whole document minus the signature" computed by a
+// streaming pass instead of from the DOM (which then holds only the signature). Returns
+// nullopt when it cannot serve this combination; the reference then fails with
+// k_stream_fallback and the caller redoes the verification on the DOM path.
+struct WholeDocumentDigest {
+    crypto::Bytes digest;
+    const std::string* octets = nullptr;  // canonical octets, when kept
+};
+using WholeDocumentDigester =
+    std::function<std::optional<WholeDocumentDigest>(const xml::C14nMethod&, crypto::DigestAlg)>;
+inline constexpr const char* k_stream_fallback = "STREAM-FALLBACK";
+
 // reference: the ds:Reference element; signature: its ds:Signature (for the enveloped
 // transform). Never touches anything outside doc (no network, no files).
 ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, const xmlNode* signature,
                                    const IdIndex& ids, crypto::DigestAlg digest, bool keep_octets,
-                                   std::size_t max_transforms);
+                                   std::size_t max_transforms,
+                                   const WholeDocumentDigester* whole_document = nullptr);
 
 }  // namespace istmo::dsig

@@ -7,6 +7,7 @@
 #include "dsig/signature_value.hpp"
 #include "dsig/time_format.hpp"
 #include "xml/document_impl.hpp"
+#include "xml/stream_c14n.hpp"
 
 #include <openssl/evp.h>
 
@@ -181,7 +182,9 @@ struct Verifier::State {
     }
 
     void verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids, crypto::TimePoint at,
-                          SignatureResult& result) const;
+                          SignatureResult& result, const WholeDocumentDigester* whole_document = nullptr,
+                          const std::string& location = {}) const;
+    std::optional<VerificationReport> verify_streaming(std::string_view input, crypto::TimePoint at) const;
 };
 
 namespace {
@@ -197,10 +200,11 @@ struct SignatureKey {
 }  // namespace
 
 void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids,
-                                       crypto::TimePoint at, SignatureResult& result) const {
+                                       crypto::TimePoint at, SignatureResult& result,
+                                       const WholeDocumentDigester* whole_document, const std::string& location) const {
     Verdict verdict(result);
     result.id = attribute(sig, "Id");
-    result.location = xml::node_path(sig);
+    result.location = location.empty() ? xml::node_path(sig) : location;
     const std::string where = result.location;
     auto structure = [&](std::string message) {
         verdict.fail("DSIG-STRUCTURE", std::move(message), Indication::total_failed, SubIndication::format_failure, where);
@@ -301,7 +305,8 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         rr.uri = attribute(ref, "URI");
         rr.id = attribute(ref, "Id");
         rr.type = attribute(ref, "Type");
-        const std::string ref_where = xml::node_path(ref);
+        std::string ref_where = xml::node_path(ref);
+        if (!location.empty()) ref_where = location + ref_where.substr(std::min(ref_where.size(), ref_where.find('/', 1)));
         // Children: Transforms?, DigestMethod, DigestValue
         const xmlNode* c = xml::first_element_child(ref);
         if (xml::is_element(c, uri::ds_ns, "Transforms")) c = xml::next_element_sibling(c);
@@ -341,7 +346,11 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
             continue;
         }
         ReferenceOutcome outcome = process_reference(doc, ref, sig, ids, dinfo->alg, options.keep_signed_content,
-                                                     options.max_transforms);
+                                                     options.max_transforms, whole_document);
+        if (outcome.failure_code == k_stream_fallback) {
+            result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where});
+            return;
+        }
         rr.transforms = outcome.transforms;
         if (!outcome.failure_code.empty()) {
             const std::string& code = outcome.failure_code;
@@ -572,6 +581,122 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
     verdict.finish();
 }
 
+namespace {
+
+// Streams canonical octets into a digest, optionally keeping a copy.
+class StreamDigestSink final : public xml::ByteSink {
+public:
+    StreamDigestSink(crypto::DigestAlg alg, std::string* copy) : m_ctx(alg), m_copy(copy) {}
+    void write(const char* data, std::size_t size) override {
+        m_ctx.update(data, size);
+        if (m_copy) m_copy->append(data, size);
+    }
+    crypto::Bytes finish() { return m_ctx.finish(); }
+private:
+    crypto::DigestContext m_ctx;
+    std::string* m_copy;
+};
+
+// A guess of the canonicalization and digest of the enveloped reference, read from the text
+// near the last enveloped-signature transform. Only speed depends on it: a wrong guess costs a
+// second streaming pass, never a wrong verdict.
+std::pair<xml::C14nAlgorithm, crypto::DigestAlg> guess_reference_algorithms(std::string_view input) {
+    xml::C14nAlgorithm c14n = xml::C14nAlgorithm::exclusive_1_0;
+    crypto::DigestAlg digest = crypto::DigestAlg::sha256;
+    const std::size_t at = input.rfind("enveloped-signature");
+    if (at == std::string_view::npos) return {c14n, digest};
+    const std::string_view window = input.substr(at, 1024);
+    const std::size_t digest_at = window.find("DigestMethod");
+    const std::string_view transforms = window.substr(0, digest_at);
+    if (transforms.find("REC-xml-c14n-20010315") != std::string_view::npos ||
+        transforms.find("xml-c14n11") != std::string_view::npos ||
+        transforms.find("xml-exc-c14n") == std::string_view::npos)
+        c14n = xml::C14nAlgorithm::inclusive_1_0;
+    const std::string_view method = digest_at == std::string_view::npos ? std::string_view() : window.substr(digest_at, 120);
+    if (method.find("sha384") != std::string_view::npos) digest = crypto::DigestAlg::sha384;
+    else if (method.find("sha512") != std::string_view::npos) digest = crypto::DigestAlg::sha512;
+    else if (method.find("#sha1\"") != std::string_view::npos) digest = crypto::DigestAlg::sha1;
+    return {c14n, digest};
+}
+
+xml::C14nAlgorithm whole_document_class(xml::C14nAlgorithm a) {
+    // For a whole document (no ancestors left out) C14N 1.0 and 1.1 give the same octets.
+    return a == xml::C14nAlgorithm::inclusive_1_1 ? xml::C14nAlgorithm::inclusive_1_0 : a;
+}
+
+}  // namespace
+
+std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_view input, crypto::TimePoint at) const {
+    struct Pass {
+        xml::C14nAlgorithm c14n;
+        crypto::DigestAlg digest;
+        crypto::Bytes value;
+        std::string octets;
+    };
+    std::vector<std::unique_ptr<Pass>> passes;
+    const bool keep = options.keep_signed_content;
+
+    auto [c14n_guess, digest_guess] = guess_reference_algorithms(input);
+    auto first = std::make_unique<Pass>(Pass{c14n_guess, digest_guess, {}, {}});
+    StreamDigestSink sink(digest_guess, keep ? &first->octets : nullptr);
+    xml::StreamOutcome outcome = xml::stream_canonicalize(input, options.limits, c14n_guess, uri::ds_ns, "Signature",
+                                                          true, sink);
+    if (!outcome.applicable || !outcome.capture.document) return std::nullopt;
+    first->value = sink.finish();
+    passes.push_back(std::move(first));
+
+    bool stream_failed = false;
+    WholeDocumentDigester digester = [&](const xml::C14nMethod& method,
+                                         crypto::DigestAlg digest) -> std::optional<WholeDocumentDigest> {
+        if (!method.inclusive_prefixes.empty() || stream_failed) return std::nullopt;
+        const xml::C14nAlgorithm wanted = whole_document_class(method.algorithm);
+        for (const auto& p : passes)
+            if (p->c14n == wanted && p->digest == digest) return WholeDocumentDigest{p->value, keep ? &p->octets : nullptr};
+        auto pass = std::make_unique<Pass>(Pass{wanted, digest, {}, {}});
+        StreamDigestSink again(digest, keep ? &pass->octets : nullptr);
+        xml::StreamOutcome second = xml::stream_canonicalize(input, options.limits, wanted, uri::ds_ns, "Signature", false, again);
+        if (!second.applicable) {
+            stream_failed = true;
+            return std::nullopt;
+        }
+        pass->value = again.finish();
+        passes.push_back(std::move(pass));
+        return WholeDocumentDigest{passes.back()->value, keep ? &passes.back()->octets : nullptr};
+    };
+
+    xmlDocPtr mini = outcome.capture.document.get();
+    const xmlNode* sig = xmlDocGetRootElement(mini);
+    IdIndex ids = build_id_index(mini);
+    // An Id inside the signature that also appears outside it: the DOM path decides (duplicate).
+    for (const auto& [id, node] : ids.elements)
+        if (outcome.capture.outside_ids.count(id)) return std::nullopt;
+    for (const std::string& id : outcome.capture.outside_ids) ids.duplicates.erase(id);
+    // References to elements outside the signature cannot be served from the small DOM.
+    for (const xmlNode* si = xml::first_element_child(sig); si; si = nullptr) {
+        for (const xmlNode* ref = xml::first_element_child(si); ref; ref = xml::next_element_sibling(ref)) {
+            if (!xml::is_element(ref, uri::ds_ns, "Reference")) continue;
+            std::string ref_uri = attribute(ref, "URI");
+            if (ref_uri.size() > 1 && ref_uri[0] == '#' && outcome.capture.outside_ids.count(ref_uri.substr(1)))
+                return std::nullopt;
+            if (ref_uri.rfind("#xpointer(", 0) == 0) return std::nullopt;
+        }
+    }
+
+    VerificationReport report;
+    report.validation_time = format_rfc3339(at);
+    report.well_formed = true;
+    report.streamed = true;
+    SignatureResult result;
+    verify_signature(mini, sig, ids, at, result, &digester, outcome.capture.location);
+    for (const auto& f : result.findings)
+        if (f.code == k_stream_fallback) return std::nullopt;
+    report.indication = result.indication;
+    report.sub_indication = result.sub_indication;
+    report.findings = result.findings;
+    report.signatures.push_back(std::move(result));
+    return report;
+}
+
 Verifier::Verifier(VerifyOptions options) : m_state(std::make_unique<State>()) {
     m_state->options = std::move(options);
 }
@@ -592,6 +717,10 @@ Result<VerificationReport> Verifier::verify(std::string_view input) const {
             report.findings.push_back(Finding{code, Severity::error, std::move(message), {}});
             return report;
         };
+
+        const std::size_t threshold = m_state->options.streaming_threshold_bytes;
+        if (threshold > 0 && input.size() >= threshold)
+            if (auto streamed = m_state->verify_streaming(input, at)) return std::move(*streamed);
 
         auto parsed = xml::XmlDocument::parse(input, m_state->options.limits);
         if (!parsed) {

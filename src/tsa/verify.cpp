@@ -464,6 +464,11 @@ void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes
             break;
         }
     }
+    // A TSA certificate the caller trusts directly may also be the signer.
+    for (const auto& anchor : options.trust.anchors()) {
+        if (signer != nullptr) break;
+        if (CMS_SignerInfo_cert_cmp(si, anchor.impl().cert.get()) == 0) signer = anchor.impl().cert.get();
+    }
     X509_ALGOR* sig_alg = nullptr;
     CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &sig_alg);
     info.signature_algorithm = signature_alg_name(sig_alg);
@@ -495,16 +500,21 @@ void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes
     X509StackPtr chain;
     const TimePoint at = options.validation_time ? *options.validation_time : info.gen_time;
     if (time_ok || options.validation_time) check_chain(v, signer, pool.get(), options, at, chain);
+    // ESSCertID lists may name the whole chain (D-Trust does). The first entry must be the
+    // signer; the others are looked up in the validated chain plus every certificate we have.
     if (!chain) {
         chain.reset(sk_X509_new_null());
         X509_up_ref(signer);
         sk_X509_push(chain.get(), signer);
-        for (int i = 0; i < sk_X509_num(pool.get()); ++i) {
-            X509* x = sk_X509_value(pool.get(), i);
-            if (x == signer) continue;
-            X509_up_ref(x);
-            sk_X509_push(chain.get(), x);
-        }
+    }
+    for (int i = 0; i < sk_X509_num(pool.get()); ++i) {
+        X509* x = sk_X509_value(pool.get(), i);
+        bool present = false;
+        for (int j = 0; j < sk_X509_num(chain.get()) && !present; ++j)
+            present = X509_cmp(sk_X509_value(chain.get(), j), x) == 0;
+        if (present) continue;
+        X509_up_ref(x);
+        sk_X509_push(chain.get(), x);
     }
     check_ess(v, si, chain.get());
 
