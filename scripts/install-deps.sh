@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   python3 python3-lxml python3-xmlsec
+  python3-pytest
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -189,6 +189,22 @@ INSTANTIATE_TEST_SUITE_P(All, DsigCanonicalization,
                              return name;
                          });
 
+TEST(DsigPss, GenericUriWithRsaPssParamsRoundTrips) {
+    for (const char* alg : {"rsa-pss-sha256", "rsa-pss-sha384", "rsa-pss-sha512"}) {
+        dsig::SignOptions options;
+        options.algorithm = *dsig::parse_signature_algorithm(alg);
+        options.rsa_pss_params_form = true;
+        std::string signed_xml = sign_with("rsa3072", options);
+        EXPECT_NE(signed_xml.find("http://www.w3.org/2007/05/xmldsig-more#rsa-pss\""), std::string::npos);
+        EXPECT_NE(signed_xml.find("RSAPSSParams"), std::string::npos);
+        auto report = verify(signed_xml);
+        EXPECT_EQ(report.indication, Indication::total_passed) << alg << codes(report);
+        // A salt length that differs from the one used makes the signature fail.
+        std::string salt = std::regex_replace(signed_xml, std::regex("SaltLength>[0-9]+<"), "SaltLength>20<");
+        EXPECT_EQ(verify(salt).indication, Indication::total_failed) << alg;
+    }
+}
+
 // ---- trust ----------------------------------------------------------------------------------
 
 TEST(DsigTrust, UntrustedSignerIsIndeterminate) {

@@ -168,7 +168,22 @@ Result<std::string> Signer::sign(std::string_view input) const {
         const std::string_view c14n_uri = canonicalization_uri(m_options.canonicalization);
         b.with_algorithm(signed_info, "CanonicalizationMethod", c14n_uri);
         Builder::newline(signed_info);
-        b.with_algorithm(signed_info, "SignatureMethod", signature_algorithm_uri(chosen->signature));
+        auto method_info = signature_from_uri(signature_algorithm_uri(chosen->signature));
+        const bool pss_params = m_options.rsa_pss_params_form && method_info->family == SignatureFamily::rsa_pss;
+        xmlNodePtr method = b.with_algorithm(signed_info, "SignatureMethod",
+                                             pss_params ? uri::rsa_pss_generic : signature_algorithm_uri(chosen->signature));
+        if (pss_params) {
+            // RSAPSSParams: DigestMethod, MaskGenerationFunction(MGF1 + DigestMethod), SaltLength.
+            xmlNsPtr pss = xmlNewNs(method, xc(std::string(uri::more07_ns).c_str()), xc("pss"));
+            xmlNodePtr params = xmlNewChild(method, pss, xc("RSAPSSParams"), nullptr);
+            const std::string_view md = digest_uri(method_info->params.digest);
+            b.with_algorithm(params, "DigestMethod", md);
+            xmlNodePtr mgf = xmlNewChild(params, pss, xc("MaskGenerationFunction"), nullptr);
+            xmlNewProp(mgf, xc("Algorithm"), xc(std::string(uri::mgf1).c_str()));
+            b.with_algorithm(mgf, "DigestMethod", md);
+            xmlNewChild(params, pss, xc("SaltLength"),
+                        xc(std::to_string(crypto::digest_size(method_info->params.digest)).c_str()));
+        }
         Builder::newline(signed_info);
 
         // References: (uri, needs enveloped transform)

@@ -58,6 +58,9 @@ struct SignOptions {
     bool include_subject_name = false;        // add ds:X509SubjectName
     bool include_issuer_serial = false;       // add ds:X509IssuerSerial
     bool include_key_value = false;           // add ds:KeyValue (always when no certificate)
+    // RSA-PSS only: write the generic URI xmldsig-more#rsa-pss with explicit RSAPSSParams
+    // (RFC 9231 §2.3.10) instead of the shaNNN-rsa-MGF1 URI. Same signature bytes.
+    bool rsa_pss_params_form = false;
 };
 
 class ISTMO_API Signer {
