@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev
   libbenchmark-dev
   python3 python3-lxml python3-xmlsec
+  curl
   python3-pytest
 )
 missing=()

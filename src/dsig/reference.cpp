@@ -218,8 +218,46 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
     subset.exclude_all_signatures = out.exclude_all_signatures;
     subset.keep_comments = keep_comments && method.with_comments;
     DigestSink sink(digest, keep_octets ? &out.octets : nullptr);
-    if (auto done = xml::canonicalize(doc, method, subset, sink); !done)
-        return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN", "canonicalization failed: " + done.error().message);
+    Result<void> done;
+    if (out.target->type == XML_DOCUMENT_NODE && !subset.keep_comments) {
+        // The whole document minus the signature(s), comments dropped: take the signatures out
+        // of the tree for the moment, canonicalize the whole document without a node-set filter
+        // (libxml2's filter path asks about every node), and put them back where they were.
+        std::vector<xmlNodePtr> removed;
+        if (subset.exclude_all_signatures) {
+            for (xmlNodePtr n = xmlDocGetRootElement(doc); n;) {
+                if (xml::is_element(n, uri::ds_ns, "Signature")) {
+                    removed.push_back(n);
+                } else if (n->children && n->type == XML_ELEMENT_NODE) {
+                    n = n->children;
+                    continue;
+                }
+                while (n && !n->next) {
+                    n = n->parent;
+                    if (n && n->type == XML_DOCUMENT_NODE) n = nullptr;
+                }
+                if (n) n = n->next;
+            }
+        } else if (subset.excluded && subset.excluded->doc == doc && subset.excluded->parent) {
+            removed.push_back(const_cast<xmlNodePtr>(subset.excluded));
+        }
+        std::vector<std::pair<xmlNodePtr, xmlNodePtr>> places;  // (parent, next sibling)
+        for (xmlNodePtr n : removed) {
+            places.emplace_back(n->parent, n->next);
+            xmlUnlinkNode(n);
+        }
+        xml::C14nMethod without_comments = method;
+        without_comments.with_comments = false;
+        done = xml::canonicalize(doc, without_comments, xml::NodeSubset{}, sink);
+        for (std::size_t i = removed.size(); i-- > 0;) {
+            auto [parent, next] = places[i];
+            if (next) xmlAddPrevSibling(next, removed[i]);
+            else xmlAddChild(parent, removed[i]);
+        }
+    } else {
+        done = xml::canonicalize(doc, method, subset, sink);
+    }
+    if (!done) return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN", "canonicalization failed: " + done.error().message);
     out.digest = sink.finish();
     return out;
 }

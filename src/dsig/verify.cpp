@@ -123,8 +123,20 @@ bool read_pss_params(const xmlNode* signature_method, crypto::SignatureParams& p
     return true;
 }
 
-struct PathCacheEntry {
+// A decoded certificate with what reports need of it, computed once.
+struct CachedCertificate {
+    crypto::Certificate certificate;
+    CertificateSummary summary;
+};
+using CertificatePtr = std::shared_ptr<const CachedCertificate>;
+
+struct CachedPath {
     crypto::PathValidationResult result;
+    std::vector<CertificateSummary> chain;
+};
+
+struct PathCacheEntry {
+    std::shared_ptr<const CachedPath> path;
     crypto::TimePoint window_start;
     crypto::TimePoint window_end;
 };
@@ -134,11 +146,11 @@ struct PathCacheEntry {
 struct Verifier::State {
     VerifyOptions options;
     mutable std::shared_mutex cert_mutex;
-    mutable std::unordered_map<std::string, crypto::Certificate> certificates;  // by SHA-256 of DER
+    mutable std::unordered_map<std::string, CertificatePtr> certificates;  // by SHA-256 of DER
     mutable std::shared_mutex path_mutex;
     mutable std::unordered_map<std::string, PathCacheEntry> paths;
 
-    Result<crypto::Certificate> certificate(const crypto::Bytes& der) const {
+    Result<CertificatePtr> certificate(const crypto::Bytes& der) const {
         crypto::Bytes hash = crypto::digest(crypto::DigestAlg::sha256, der);
         std::string key(hash.begin(), hash.end());
         {
@@ -147,30 +159,34 @@ struct Verifier::State {
             if (it != certificates.end()) return it->second;
         }
         auto parsed = crypto::Certificate::from_der(der);
-        if (!parsed) return parsed;
+        if (!parsed) return std::move(parsed).error();
+        auto entry = std::make_shared<const CachedCertificate>(CachedCertificate{*parsed, summarize(*parsed)});
         std::unique_lock lock(cert_mutex);
         if (certificates.size() >= k_cache_capacity) certificates.clear();
-        certificates.emplace(key, *parsed);
-        return parsed;
+        certificates.emplace(key, entry);
+        return CertificatePtr(entry);
     }
 
     // Path validation, cached per (leaf, intermediates): a valid path stays valid for any time
     // inside the intersection of the validity periods of its certificates.
-    crypto::PathValidationResult validate(const crypto::Certificate& leaf,
-                                          const std::vector<crypto::Certificate>& intermediates,
-                                          crypto::TimePoint at) const {
-        std::string key = leaf.sha256_hex();
-        for (const auto& c : intermediates) key += c.sha256_hex();
+    std::shared_ptr<const CachedPath> validate(const CachedCertificate& leaf, const std::vector<CertificatePtr>& others,
+                                               crypto::TimePoint at) const {
+        std::string key = leaf.summary.sha256;
+        for (const auto& c : others) key += c->summary.sha256;
         {
             std::shared_lock lock(path_mutex);
             auto it = paths.find(key);
             if (it != paths.end() && at >= it->second.window_start && at <= it->second.window_end)
-                return it->second.result;
+                return it->second.path;
         }
-        crypto::PathValidationResult result = crypto::validate_path(leaf, intermediates, options.trust, at);
-        if (result.status == crypto::PathStatus::valid && !result.chain.empty()) {
-            PathCacheEntry entry{result, crypto::TimePoint::min(), crypto::TimePoint::max()};
-            for (const auto& c : result.chain) {
+        std::vector<crypto::Certificate> intermediates;
+        for (const auto& c : others) intermediates.push_back(c->certificate);
+        auto path = std::make_shared<CachedPath>();
+        path->result = crypto::validate_path(leaf.certificate, intermediates, options.trust, at);
+        for (const auto& c : path->result.chain) path->chain.push_back(summarize(c));
+        if (path->result.status == crypto::PathStatus::valid && !path->result.chain.empty()) {
+            PathCacheEntry entry{path, crypto::TimePoint::min(), crypto::TimePoint::max()};
+            for (const auto& c : path->result.chain) {
                 entry.window_start = std::max(entry.window_start, c.not_before());
                 entry.window_end = std::min(entry.window_end, c.not_after());
             }
@@ -178,7 +194,7 @@ struct Verifier::State {
             if (paths.size() >= k_cache_capacity) paths.clear();
             paths[key] = std::move(entry);
         }
-        return result;
+        return path;
     }
 
     void verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids, crypto::TimePoint at,
@@ -191,11 +207,12 @@ namespace {
 
 struct SignatureKey {
     EVP_PKEY* key = nullptr;  // borrowed
-    internal::EvpPkeyPtr owned;
-    std::optional<crypto::Certificate> certificate;
-    std::vector<crypto::Certificate> others;
+    CertificatePtr certificate;
+    std::vector<CertificatePtr> others;
     bool trusted_directly = false;
 };
+
+X509* x509_of(const CertificatePtr& c) { return c->certificate.impl().cert.get(); }
 
 }  // namespace
 
@@ -380,7 +397,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
 
     // ---- the signer's key
     SignatureKey key;
-    std::vector<crypto::Certificate> certs;
+    std::vector<CertificatePtr> certs;
     EVP_PKEY* key_value = nullptr;
     internal::EvpPkeyPtr key_value_owned;
     if (key_info) {
@@ -439,14 +456,15 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         std::vector<std::size_t> leaves;
         for (std::size_t i = 0; i < certs.size(); ++i) {
             bool issues_another = false;
-            for (std::size_t j = 0; j < certs.size(); ++j)
-                if (i != j && certs[j].issuer() == certs[i].subject() && certs[j].subject() != certs[i].subject()) issues_another = true;
+            for (std::size_t j = 0; j < certs.size() && !issues_another; ++j)
+                issues_another = i != j && X509_NAME_cmp(X509_get_issuer_name(x509_of(certs[j])), X509_get_subject_name(x509_of(certs[i]))) == 0 &&
+                                 X509_NAME_cmp(X509_get_subject_name(x509_of(certs[j])), X509_get_subject_name(x509_of(certs[i]))) != 0;
             if (!issues_another) leaves.push_back(i);
         }
         // Duplicated certificates count once.
         if (leaves.size() > 1) {
             bool all_same = true;
-            for (std::size_t i : leaves) all_same = all_same && certs[i].sha256_hex() == certs[leaves[0]].sha256_hex();
+            for (std::size_t i : leaves) all_same = all_same && certs[i]->summary.sha256 == certs[leaves[0]]->summary.sha256;
             if (all_same) leaves.resize(1);
         }
         if (leaves.size() != 1) {
@@ -457,7 +475,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         key.certificate = certs[leaves[0]];
         for (std::size_t i = 0; i < certs.size(); ++i)
             if (i != leaves[0]) key.others.push_back(certs[i]);
-        key.key = crypto::get0_public_key(*key.certificate);
+        key.key = crypto::get0_public_key(key.certificate->certificate);
         if (key_value && EVP_PKEY_eq(key_value, key.key) != 1) {
             verdict.fail("DSIG-KEYVALUE-MISMATCH", "KeyValue is not the public key of the certificate in KeyInfo",
                          Indication::total_failed, SubIndication::sig_crypto_failure, where);
@@ -546,12 +564,13 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
     }
 
     // ---- trust
-    if (key.certificate) result.signer = summarize(*key.certificate);
+    if (key.certificate) result.signer = key.certificate->summary;
     if (key.trusted_directly) {
         verdict.note("DSIG-KEY-TRUSTED", Severity::info, "the signer's key is trusted explicitly by the caller", where);
     } else if (key.certificate) {
-        crypto::PathValidationResult path = validate(*key.certificate, key.others, at);
-        for (const auto& c : path.chain) result.chain.push_back(summarize(c));
+        const auto cached_path = validate(*key.certificate, key.others, at);
+        const crypto::PathValidationResult& path = cached_path->result;
+        result.chain = cached_path->chain;
         switch (path.status) {
             case crypto::PathStatus::valid: break;
             case crypto::PathStatus::no_chain:

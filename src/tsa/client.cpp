@@ -325,8 +325,16 @@ private:
         m_parser.emplace();
         m_parser->body_limit(m_impl.options.max_response_bytes);
         m_parser->header_limit(16 * 1024);
-        http::async_read(stream, m_buffer, *m_parser, [self = shared_from_this()](error_code ec, std::size_t) {
-            self->on_response(ec);
+        // Beast 1.74 does not apply body_limit to a Content-Length body (it does to chunks), so
+        // the header is read first and the declared length checked here.
+        http::async_read_header(stream, m_buffer, *m_parser, [self = shared_from_this(), &stream](error_code ec, std::size_t) {
+            if (ec) return self->on_response(ec);
+            const auto declared = self->m_parser->content_length();
+            if (declared && *declared > self->m_impl.options.max_response_bytes)
+                return self->on_response(http::error::body_limit);
+            http::async_read(stream, self->m_buffer, *self->m_parser, [self](error_code e, std::size_t) {
+                self->on_response(e);
+            });
         });
     }
 
@@ -342,6 +350,7 @@ private:
                         ec.message());
         }
         if (ec) return fail_io("reading the response", ec);
+        if (m_parser->get().body().size() > m_impl.options.max_response_bytes) return on_response(http::error::body_limit);
         auto msg = m_parser->release();
         ExchangeResult r;
         r.reply.status = static_cast<int>(msg.result_int());

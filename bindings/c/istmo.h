@@ -1,0 +1,236 @@
+/*
+ * istmo C API: XML signatures, verification reports, e-invoices and RFC 3161 timestamps
+ * through a stable C ABI (C99, no varargs, no structs to lay out, no callbacks).
+ *
+ * Installed as <istmo/istmo.h>; link with -listmo-c (pkg-config: istmo-c, CMake:
+ * istmo::istmo_c). Only symbols starting with istmo_ are exported.
+ *
+ * Conventions (see docs/c-api.md for the full policy):
+ *  - Every function that can fail returns int: ISTMO_OK (0) or a negative istmo_error code.
+ *    After a failure, istmo_last_error_message() gives an English message for the calling
+ *    thread. A successful call clears that message.
+ *  - Out-parameters come first. On failure every out-parameter is set to NULL / 0 (when the
+ *    out pointer itself is not NULL), so nothing has to be freed after an error.
+ *  - Handles are opaque. Each kind has its own free function; free functions accept NULL.
+ *    Passing a handle of the wrong kind (or a pointer that is not a handle) is detected by a
+ *    tag and reported as ISTMO_E_INVALID_OBJECT. Using a handle after freeing it is undefined
+ *    behaviour (the tag is wiped on free, so it is usually, not always, detected).
+ *  - Buffers go in as (pointer, length) and need no terminating NUL. Buffers coming out are
+ *    allocated by the library, NUL-terminated (the NUL is not counted in the length) and freed
+ *    by the caller with istmo_free(). Strings returned as const char* are borrowed: they
+ *    belong to the handle (or are static) and must not be freed.
+ *  - Strings (paths, passwords, profile names) are NUL-terminated UTF-8.
+ *  - Thread safety: each function lists its own. In short, the library may be used from
+ *    many threads; keys, certificates and (once filled) trust stores may be shared
+ *    read-only between threads; a handle that is being modified (istmo_trust_add_file) or
+ *    freed must not be used by another thread at the same time.
+ */
+#ifndef ISTMO_ISTMO_H
+#define ISTMO_ISTMO_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- error codes ------------------------------------------------------------------------ */
+
+/* Return codes. Values never change once released (since 0.1). */
+typedef enum istmo_error {
+    ISTMO_OK = 0,
+    ISTMO_E_INVALID_ARGUMENT = -1,    /* NULL where a value is required, bad length, unknown name */
+    ISTMO_E_INVALID_OBJECT = -2,      /* a handle of the wrong kind, or not a handle at all */
+    ISTMO_E_NOT_FOUND = -3,           /* a file does not exist */
+    ISTMO_E_PERMISSION_DENIED = -4,   /* a file could not be read because of permissions */
+    ISTMO_E_IO = -5,                  /* reading or writing failed */
+    ISTMO_E_PARSE = -6,               /* input is not well-formed XML / PEM / DER */
+    ISTMO_E_LIMIT_EXCEEDED = -7,      /* a safety limit (size, depth, count) was hit */
+    ISTMO_E_UNSUPPORTED = -8,         /* feature, profile or algorithm not available in this build */
+    ISTMO_E_BAD_PASSWORD = -9,        /* a key could not be decrypted: password missing or wrong */
+    ISTMO_E_KEY = -10,                /* key unusable: type, size, or does not match the certificate */
+    ISTMO_E_CERTIFICATE = -11,        /* certificate unreadable or unusable */
+    ISTMO_E_CRYPTO = -12,             /* a cryptographic operation failed */
+    ISTMO_E_UNAVAILABLE = -13,        /* a remote service could not be reached */
+    ISTMO_E_DEADLINE_EXCEEDED = -14,  /* a time budget ran out */
+    ISTMO_E_FAILED_PRECONDITION = -15,/* an object is in the wrong state for the call */
+    ISTMO_E_OUT_OF_MEMORY = -16,      /* an allocation failed */
+    ISTMO_E_INTERNAL = -17            /* a bug or an unexpected library failure: please report it */
+} istmo_error;
+
+/* Verification result of a report (ETSI EN 319 102-1). Values never change (since 0.1). */
+typedef enum istmo_indication {
+    ISTMO_INDICATION_TOTAL_PASSED = 0,
+    ISTMO_INDICATION_TOTAL_FAILED = 1,
+    ISTMO_INDICATION_INDETERMINATE = 2
+} istmo_indication;
+
+/* ---- opaque handles --------------------------------------------------------------------- */
+
+typedef struct istmo_key istmo_key;       /* a private key (with its public half) */
+typedef struct istmo_cert istmo_cert;     /* a signer certificate, plus optional chain */
+typedef struct istmo_trust istmo_trust;   /* a set of trust anchors */
+typedef struct istmo_report istmo_report; /* the result of a verification */
+
+/* ---- library ---------------------------------------------------------------------------- */
+
+/* The library version as MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 -> 100).
+ * Never fails. Thread-safe. Since 0.1. */
+int istmo_version(void);
+
+/* The library version as text, e.g. "0.1.0". Static string: do not free.
+ * Never fails. Thread-safe. Since 0.1. */
+const char* istmo_version_string(void);
+
+/* Initialises the library (the XML parser) once per process. Optional: every other call
+ * initialises on demand, but hosts that start many threads at once may call it first.
+ * Idempotent and thread-safe. Returns ISTMO_OK, or ISTMO_E_INTERNAL if initialisation
+ * failed. Since 0.1. */
+int istmo_init(void);
+
+/* The message of the last failed istmo_ call on the calling thread, or "" when the last call
+ * succeeded. The string belongs to the library and stays valid until the next istmo_ call
+ * on the same thread. Never NULL. Thread-safe (the message is per thread). Since 0.1. */
+const char* istmo_last_error_message(void);
+
+/* A short static description of an istmo_error code ("invalid argument", ...); for an
+ * unknown code "unknown error code". Never NULL, do not free. Thread-safe. Since 0.1. */
+const char* istmo_strerror(int code);
+
+/* Frees a buffer returned by the library (istmo_sign's out_xml, ...). NULL is a no-op.
+ * Never pass handles here: they have their own free functions. Thread-safe. Since 0.1. */
+void istmo_free(void* buffer);
+
+/* ---- keys, certificates and trust ------------------------------------------------------- */
+
+/* Loads a private key from a file: PEM (PKCS#8, traditional, encrypted PKCS#8), DER, or
+ * PKCS#12, detected by content. password may be NULL (no password); it is needed for
+ * encrypted PEM and PKCS#12 files. Accepted keys: RSA 2048..16384 bits, EC P-256/P-384/P-521,
+ * Ed25519.
+ * Ownership: *out is a new handle, freed with istmo_key_free. path and password are borrowed
+ * (the library keeps no copy of the password after the call).
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out or path NULL), ISTMO_E_NOT_FOUND,
+ * ISTMO_E_PERMISSION_DENIED, ISTMO_E_IO, ISTMO_E_PARSE, ISTMO_E_BAD_PASSWORD (missing or wrong
+ * password), ISTMO_E_KEY (unsupported type or size).
+ * Thread safety: thread-safe; the key may then be shared read-only by many threads.
+ * Since 0.1. */
+int istmo_key_load_file(istmo_key** out, const char* path, const char* password);
+
+/* Frees a key. NULL is a no-op. Not while another thread uses the key. Since 0.1. */
+void istmo_key_free(istmo_key* key);
+
+/* Loads a certificate from a file: DER, or PEM. The first certificate of a PEM file is the
+ * signer certificate; any further certificates of the same file are its chain
+ * (intermediates), embedded in the signature by istmo_sign so that verifiers can build the
+ * path to their trust anchor.
+ * Ownership: *out is a new handle, freed with istmo_cert_free; path is borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out or path NULL), ISTMO_E_NOT_FOUND,
+ * ISTMO_E_PERMISSION_DENIED, ISTMO_E_IO, ISTMO_E_PARSE / ISTMO_E_CERTIFICATE (no usable
+ * certificate in the file).
+ * Thread safety: thread-safe; the certificate may then be shared read-only. Since 0.1. */
+int istmo_cert_load_file(istmo_cert** out, const char* path);
+
+/* Frees a certificate. NULL is a no-op. Not while another thread uses it. Since 0.1. */
+void istmo_cert_free(istmo_cert* cert);
+
+/* Creates an empty trust store. An empty store trusts nothing: a correct signature is then
+ * INDETERMINATE, never TOTAL_PASSED.
+ * Ownership: *out is a new handle, freed with istmo_trust_free.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out NULL), ISTMO_E_OUT_OF_MEMORY.
+ * Thread-safe. Since 0.1. */
+int istmo_trust_new(istmo_trust** out);
+
+/* Adds every certificate of a file (PEM bundle, or one DER certificate) as a trust anchor.
+ * On failure the store is unchanged.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (trust or path NULL), ISTMO_E_INVALID_OBJECT,
+ * ISTMO_E_NOT_FOUND, ISTMO_E_PERMISSION_DENIED, ISTMO_E_IO, ISTMO_E_PARSE,
+ * ISTMO_E_CERTIFICATE.
+ * Thread safety: modifies the store: no other thread may use this store during the call.
+ * Once the last anchor is added the store may be shared read-only. Since 0.1. */
+int istmo_trust_add_file(istmo_trust* trust, const char* path);
+
+/* Frees a trust store. NULL is a no-op. Not while another thread uses it. Since 0.1. */
+void istmo_trust_free(istmo_trust* trust);
+
+/* ---- signing ---------------------------------------------------------------------------- */
+
+/* Signs the XML document (xml, len) and returns the signed document.
+ * profile: "xmldsig" (or NULL, the same): an enveloped XML Signature (W3C XMLDSig 1.1) over
+ *   the whole document, exclusive C14N, algorithm from the key (RSA: rsa-sha256; EC:
+ *   ecdsa-sha256/384/512 by curve; Ed25519), KeyInfo with the certificate and its chain.
+ *   "xades-b-b", "panama-fe": declared, not yet available in this build: ISTMO_E_UNSUPPORTED.
+ *   Any other name: ISTMO_E_INVALID_ARGUMENT.
+ * cert may be NULL: KeyInfo then carries the public key (ds:KeyValue). A certificate must
+ * belong to the key (ISTMO_E_KEY otherwise).
+ * Ownership: *out_xml is a new NUL-terminated buffer of *out_len bytes (NUL not counted),
+ * freed with istmo_free. xml, key, cert and profile are borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out_xml, out_len, xml or key NULL; len larger than
+ * PTRDIFF_MAX), ISTMO_E_INVALID_OBJECT, ISTMO_E_UNSUPPORTED, ISTMO_E_PARSE (not well-formed
+ * XML), ISTMO_E_LIMIT_EXCEEDED, ISTMO_E_KEY, ISTMO_E_CRYPTO.
+ * Thread safety: thread-safe; key and cert may be used by other threads at the same time.
+ * Since 0.1. */
+int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len,
+               const istmo_key* key, const istmo_cert* cert, const char* profile);
+
+/* ---- verification and reports ----------------------------------------------------------- */
+
+/* Verifies every XML Signature of the document (xml, len) against the trust anchors of
+ * trust, at the current time. A document that is broken (not well-formed, no signature,
+ * wrong digest, untrusted signer) is NOT an error: the call succeeds and the report says
+ * TOTAL_FAILED or INDETERMINATE with findings. An error means the job could not be done.
+ * Ownership: *out is a new report handle, freed with istmo_report_free; xml and trust are
+ * borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out, xml or trust NULL; len larger than PTRDIFF_MAX),
+ * ISTMO_E_INVALID_OBJECT, ISTMO_E_INTERNAL.
+ * Thread safety: thread-safe; the same trust store may be used by many threads at once as
+ * long as nobody adds anchors to it meanwhile. Since 0.1. */
+int istmo_verify(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust);
+
+/* The overall indication of a report: ISTMO_INDICATION_TOTAL_PASSED (0),
+ * ISTMO_INDICATION_TOTAL_FAILED (1) or ISTMO_INDICATION_INDETERMINATE (2); a negative
+ * istmo_error (ISTMO_E_INVALID_ARGUMENT for NULL, ISTMO_E_INVALID_OBJECT) otherwise.
+ * Thread safety: a report may be read by many threads at once. Since 0.1. */
+int istmo_report_indication(const istmo_report* report);
+
+/* The ETSI sub-indication ("HASH_FAILURE", "NO_CERTIFICATE_CHAIN_FOUND", ...), or "" when
+ * there is none. Owned by the report: valid until istmo_report_free. NULL (and the last
+ * error set) when report is NULL or not a report. Readable from many threads. Since 0.1. */
+const char* istmo_report_sub_indication(const istmo_report* report);
+
+/* The whole report as one JSON object (UTF-8, the format of docs/report-json.md and of
+ * `istmo verify --json`): indication, sub_indication, findings, signatures, references.
+ * Owned by the report: valid until istmo_report_free, do not free it. NULL (and the last
+ * error set) when report is NULL or not a report. Readable from many threads. Since 0.1. */
+const char* istmo_report_json(const istmo_report* report);
+
+/* Frees a report (and the strings it owns). NULL is a no-op. Since 0.1. */
+void istmo_report_free(istmo_report* report);
+
+/* ---- e-invoices (declared; not yet available in this build) ------------------------------ */
+
+/* Validates an e-invoice (schema, business rules and signature) into a report.
+ * This build: always ISTMO_E_UNSUPPORTED, *out set to NULL. Since 0.1. */
+int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len,
+                           const istmo_trust* trust);
+
+/* Builds an e-invoice XML document from its JSON description.
+ * This build: always ISTMO_E_UNSUPPORTED, *out_xml NULL and *out_len 0. Since 0.1. */
+int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, size_t len);
+
+/* Computes the CUFE (the invoice's unique code) of an e-invoice XML document.
+ * This build: always ISTMO_E_UNSUPPORTED, *out NULL. Since 0.1. */
+int istmo_invoice_cufe(char** out, const char* xml, size_t len);
+
+/* ---- timestamps (declared; not yet available in this build) ------------------------------ */
+
+/* Requests an RFC 3161 timestamp token over data from the TSA at tsa_url, verified against
+ * tsa_trust. This build: always ISTMO_E_UNSUPPORTED, *out_der NULL and *out_len 0.
+ * Since 0.1. */
+int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsigned char* data,
+                            size_t len, const char* tsa_url, const istmo_trust* tsa_trust);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ISTMO_ISTMO_H */

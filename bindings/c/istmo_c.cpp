@@ -1,0 +1,462 @@
+// The istmo C API (bindings/c/istmo.h) over the public C++ API (include/istmo/).
+//
+// Rules kept here (docs/c-api.md):
+//  - no exception crosses extern "C": every entry point runs inside guard(), which turns
+//    std::bad_alloc into ISTMO_E_OUT_OF_MEMORY and anything else into ISTMO_E_INTERNAL;
+//  - handles start with a 32-bit tag, checked on entry (wrong kind -> ISTMO_E_INVALID_OBJECT)
+//    and wiped on free;
+//  - the last error message is per thread, set on failure and cleared on success;
+//  - on failure every out-parameter is NULL / 0.
+#include <istmo/istmo.hpp>
+
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <new>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// The C entry points are the only symbols of this library with default visibility; the
+// linker version script (istmo_c.map) additionally keeps everything but istmo_* local.
+#pragma GCC visibility push(default)
+#include "istmo.h"
+#pragma GCC visibility pop
+
+namespace {
+
+// Tags: "IKEY", "ICRT", "ITRS", "IREP" (as little-endian text), and one value for freed handles.
+constexpr std::uint32_t k_key_magic = 0x59454B49u;
+constexpr std::uint32_t k_cert_magic = 0x54524349u;
+constexpr std::uint32_t k_trust_magic = 0x53525449u;
+constexpr std::uint32_t k_report_magic = 0x50455249u;
+constexpr std::uint32_t k_dead_magic = 0xDEADF4EEu;
+
+}  // namespace
+
+// The handle types. The tag is the first member (offset 0), read with memcpy so that a
+// pointer of the wrong kind is inspected only as bytes.
+struct istmo_key {
+    std::uint32_t magic = k_key_magic;
+    istmo::crypto::PrivateKey key;
+};
+
+struct istmo_cert {
+    std::uint32_t magic = k_cert_magic;
+    istmo::crypto::Certificate cert;
+    std::vector<istmo::crypto::Certificate> chain;  // further certificates of the same file
+};
+
+struct istmo_trust {
+    std::uint32_t magic = k_trust_magic;
+    istmo::crypto::TrustStore store;
+};
+
+struct istmo_report {
+    std::uint32_t magic = k_report_magic;
+    istmo::dsig::VerificationReport report;
+    std::string sub_indication;
+    std::string json;
+};
+
+namespace {
+
+// ---- per-thread last error ---------------------------------------------------------------
+
+thread_local std::string t_message;
+// Used instead of t_message when even recording the message ran out of memory.
+thread_local const char* t_static_message = nullptr;
+
+void clear_error() noexcept {
+    t_message.clear();
+    t_static_message = nullptr;
+}
+
+int set_error(int code, std::string_view function, std::string_view message) noexcept {
+    try {
+        t_static_message = nullptr;
+        t_message.assign(function);
+        t_message += ": ";
+        t_message += message;
+    } catch (...) {
+        t_static_message = "out of memory while recording an error message";
+    }
+    return code;
+}
+
+int to_code(istmo::Errc errc) noexcept {
+    switch (errc) {
+        case istmo::Errc::invalid_argument: return ISTMO_E_INVALID_ARGUMENT;
+        case istmo::Errc::not_found: return ISTMO_E_NOT_FOUND;
+        case istmo::Errc::permission_denied: return ISTMO_E_PERMISSION_DENIED;
+        case istmo::Errc::io_error: return ISTMO_E_IO;
+        case istmo::Errc::parse_error: return ISTMO_E_PARSE;
+        case istmo::Errc::limit_exceeded: return ISTMO_E_LIMIT_EXCEEDED;
+        case istmo::Errc::unsupported: return ISTMO_E_UNSUPPORTED;
+        case istmo::Errc::bad_password: return ISTMO_E_BAD_PASSWORD;
+        case istmo::Errc::key_error: return ISTMO_E_KEY;
+        case istmo::Errc::certificate_error: return ISTMO_E_CERTIFICATE;
+        case istmo::Errc::crypto_error: return ISTMO_E_CRYPTO;
+        case istmo::Errc::unavailable: return ISTMO_E_UNAVAILABLE;
+        case istmo::Errc::deadline_exceeded: return ISTMO_E_DEADLINE_EXCEEDED;
+        case istmo::Errc::failed_precondition: return ISTMO_E_FAILED_PRECONDITION;
+        case istmo::Errc::internal: return ISTMO_E_INTERNAL;
+    }
+    return ISTMO_E_INTERNAL;
+}
+
+int set_error(std::string_view function, const istmo::Error& error) noexcept {
+    try {
+        return set_error(to_code(error.code), function, error.to_string());
+    } catch (...) {
+        return set_error(to_code(error.code), function, "(message unavailable: out of memory)");
+    }
+}
+
+// Runs body (which returns an istmo_error) so that no exception leaves the C API.
+template <class Body>
+int guard(std::string_view function, Body&& body) noexcept {
+    clear_error();
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        return set_error(ISTMO_E_OUT_OF_MEMORY, function, "out of memory");
+    } catch (const std::exception& e) {
+        return set_error(ISTMO_E_INTERNAL, function, std::string("unexpected exception: ") + e.what());
+    } catch (...) {
+        return set_error(ISTMO_E_INTERNAL, function, "unexpected exception");
+    }
+}
+
+// ---- handle checks ------------------------------------------------------------------------
+
+std::uint32_t tag_of(const void* handle) noexcept {
+    std::uint32_t tag = 0;
+    std::memcpy(&tag, handle, sizeof tag);
+    return tag;
+}
+
+// ISTMO_OK when handle is a live handle of the expected kind, else an error (message set).
+int check_handle(const void* handle, std::uint32_t expected, std::string_view function,
+                 std::string_view argument, std::string_view kind) noexcept {
+    if (handle == nullptr)
+        return set_error(ISTMO_E_INVALID_ARGUMENT, function,
+                         std::string(argument) + " is NULL");
+    const std::uint32_t tag = tag_of(handle);
+    if (tag == expected) return ISTMO_OK;
+    if (tag == k_dead_magic)
+        return set_error(ISTMO_E_INVALID_OBJECT, function,
+                         std::string(argument) + " was already freed");
+    return set_error(ISTMO_E_INVALID_OBJECT, function,
+                     std::string(argument) + " is not an " + std::string(kind) + " handle");
+}
+
+// Length checks for (pointer, length) inputs.
+int check_buffer(const void* data, std::size_t len, std::string_view function,
+                 std::string_view argument) noexcept {
+    if (data == nullptr)
+        return set_error(ISTMO_E_INVALID_ARGUMENT, function, std::string(argument) + " is NULL");
+    if (len > static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()))
+        return set_error(ISTMO_E_INVALID_ARGUMENT, function,
+                         "length of " + std::string(argument) +
+                             " is larger than PTRDIFF_MAX (a negative value cast to size_t?)");
+    return ISTMO_OK;
+}
+
+// Frees a handle: wipes its tag first so that a stale pointer is (usually) recognised.
+template <class Handle>
+void destroy(Handle* handle, std::uint32_t expected) noexcept {
+    if (handle == nullptr || tag_of(handle) != expected) return;  // NULL or foreign: ignore
+    // volatile: the store must not be optimised away although the object dies right after.
+    *static_cast<volatile std::uint32_t*>(&handle->magic) = k_dead_magic;
+    delete handle;
+}
+
+// A malloc'ed, NUL-terminated copy (freed by istmo_free), or nullptr when out of memory.
+char* copy_out(std::string_view text) noexcept {
+    auto* buffer = static_cast<char*>(std::malloc(text.size() + 1));
+    if (buffer == nullptr) return nullptr;
+    if (!text.empty()) std::memcpy(buffer, text.data(), text.size());
+    buffer[text.size()] = '\0';
+    return buffer;
+}
+
+int unsupported(std::string_view function) noexcept {
+    return set_error(ISTMO_E_UNSUPPORTED, function,
+                     "not yet available in this build (see docs/c-api.md)");
+}
+
+std::once_flag g_init_once;
+bool g_init_ok = false;
+
+void initialise() {
+    // Parsing a tiny document runs libxml2's one-time initialisation (std::call_once inside
+    // the library), so that it does not happen first on a busy worker thread.
+    auto document = istmo::xml::XmlDocument::parse("<istmo/>");
+    g_init_ok = document.has_value();
+}
+
+}  // namespace
+
+extern "C" {
+
+int istmo_version(void) {
+    // Parsed from the version of the library actually linked ("MAJOR.MINOR.PATCH").
+    const char* text = istmo::version();
+    int parts[3] = {0, 0, 0};
+    int index = 0;
+    for (const char* p = text; *p != '\0' && index < 3; ++p) {
+        if (*p >= '0' && *p <= '9') parts[index] = parts[index] * 10 + (*p - '0');
+        else if (*p == '.') ++index;
+        else break;
+    }
+    return parts[0] * 10000 + parts[1] * 100 + parts[2];
+}
+
+const char* istmo_version_string(void) { return istmo::version(); }
+
+int istmo_init(void) {
+    return guard("istmo_init", [] {
+        std::call_once(g_init_once, initialise);
+        if (!g_init_ok) return set_error(ISTMO_E_INTERNAL, "istmo_init", "XML parser initialisation failed");
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+const char* istmo_last_error_message(void) {
+    return t_static_message != nullptr ? t_static_message : t_message.c_str();
+}
+
+const char* istmo_strerror(int code) {
+    switch (code) {
+        case ISTMO_OK: return "success";
+        case ISTMO_E_INVALID_ARGUMENT: return "invalid argument";
+        case ISTMO_E_INVALID_OBJECT: return "invalid object (wrong or freed handle)";
+        case ISTMO_E_NOT_FOUND: return "not found";
+        case ISTMO_E_PERMISSION_DENIED: return "permission denied";
+        case ISTMO_E_IO: return "input/output error";
+        case ISTMO_E_PARSE: return "parse error";
+        case ISTMO_E_LIMIT_EXCEEDED: return "limit exceeded";
+        case ISTMO_E_UNSUPPORTED: return "unsupported";
+        case ISTMO_E_BAD_PASSWORD: return "bad password";
+        case ISTMO_E_KEY: return "key error";
+        case ISTMO_E_CERTIFICATE: return "certificate error";
+        case ISTMO_E_CRYPTO: return "cryptographic error";
+        case ISTMO_E_UNAVAILABLE: return "service unavailable";
+        case ISTMO_E_DEADLINE_EXCEEDED: return "deadline exceeded";
+        case ISTMO_E_FAILED_PRECONDITION: return "failed precondition";
+        case ISTMO_E_OUT_OF_MEMORY: return "out of memory";
+        case ISTMO_E_INTERNAL: return "internal error";
+        default: return "unknown error code";
+    }
+}
+
+void istmo_free(void* buffer) { std::free(buffer); }
+
+// ---- keys, certificates, trust --------------------------------------------------------------
+
+int istmo_key_load_file(istmo_key** out, const char* path, const char* password) {
+    constexpr std::string_view fn = "istmo_key_load_file";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (path == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "path is NULL");
+        std::optional<istmo::crypto::Secret> secret;
+        if (password != nullptr) secret.emplace(std::string_view(password));
+        auto key = istmo::crypto::PrivateKey::from_file(path, secret ? &*secret : nullptr);
+        if (!key) return set_error(fn, key.error());
+        *out = new istmo_key{k_key_magic, std::move(*key)};
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+void istmo_key_free(istmo_key* key) { destroy(key, k_key_magic); }
+
+int istmo_cert_load_file(istmo_cert** out, const char* path) {
+    constexpr std::string_view fn = "istmo_cert_load_file";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (path == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "path is NULL");
+        auto certs = istmo::crypto::Certificate::all_from_file(path);
+        if (!certs) return set_error(fn, certs.error());
+        if (certs->empty())
+            return set_error(ISTMO_E_CERTIFICATE, fn, std::string("no certificate in ") + path);
+        std::vector<istmo::crypto::Certificate> chain(certs->begin() + 1, certs->end());
+        *out = new istmo_cert{k_cert_magic, certs->front(), std::move(chain)};
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+void istmo_cert_free(istmo_cert* cert) { destroy(cert, k_cert_magic); }
+
+int istmo_trust_new(istmo_trust** out) {
+    constexpr std::string_view fn = "istmo_trust_new";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        *out = new istmo_trust{k_trust_magic, istmo::crypto::TrustStore{}};
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_trust_add_file(istmo_trust* trust, const char* path) {
+    constexpr std::string_view fn = "istmo_trust_add_file";
+    return guard(fn, [&] {
+        if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK)
+            return rc;
+        if (path == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "path is NULL");
+        // Load first, add after: a file that fails leaves the store unchanged.
+        auto certs = istmo::crypto::Certificate::all_from_file(path);
+        if (!certs) return set_error(fn, certs.error());
+        if (certs->empty())
+            return set_error(ISTMO_E_CERTIFICATE, fn, std::string("no certificate in ") + path);
+        for (const auto& cert : *certs) trust->store.add(cert);
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+void istmo_trust_free(istmo_trust* trust) { destroy(trust, k_trust_magic); }
+
+// ---- signing ------------------------------------------------------------------------------
+
+int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, const istmo_key* key,
+               const istmo_cert* cert, const char* profile) {
+    constexpr std::string_view fn = "istmo_sign";
+    return guard(fn, [&] {
+        if (out_xml != nullptr) *out_xml = nullptr;
+        if (out_len != nullptr) *out_len = 0;
+        if (out_xml == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_xml is NULL");
+        if (out_len == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_len is NULL");
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        if (int rc = check_handle(key, k_key_magic, fn, "key", "istmo_key"); rc != ISTMO_OK) return rc;
+        if (cert != nullptr) {
+            if (int rc = check_handle(cert, k_cert_magic, fn, "cert", "istmo_cert"); rc != ISTMO_OK)
+                return rc;
+        }
+        const std::string_view name = profile == nullptr ? std::string_view("xmldsig") : profile;
+        if (name == "xades-b-b" || name == "panama-fe")
+            return set_error(ISTMO_E_UNSUPPORTED, fn,
+                             "profile \"" + std::string(name) +
+                                 "\" is not yet available in this build (available: \"xmldsig\")");
+        if (name != "xmldsig")
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
+                             "unknown profile \"" + std::string(name) +
+                                 "\" (known: \"xmldsig\", \"xades-b-b\", \"panama-fe\")");
+
+        std::optional<istmo::crypto::Certificate> certificate;
+        std::vector<istmo::crypto::Certificate> chain;
+        if (cert != nullptr) {
+            certificate = cert->cert;
+            chain = cert->chain;
+        }
+        auto signer = istmo::dsig::Signer::create(key->key, std::move(certificate), std::move(chain),
+                                                  istmo::dsig::SignOptions{});
+        if (!signer) return set_error(fn, signer.error());
+        auto signed_xml = signer->sign(std::string_view(xml, len));
+        if (!signed_xml) return set_error(fn, signed_xml.error());
+        char* buffer = copy_out(*signed_xml);
+        if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
+        *out_xml = buffer;
+        *out_len = signed_xml->size();
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+// ---- verification and reports --------------------------------------------------------------
+
+int istmo_verify(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust) {
+    constexpr std::string_view fn = "istmo_verify";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK)
+            return rc;
+        istmo::dsig::VerifyOptions options;
+        options.trust = trust->store;
+        const istmo::dsig::Verifier verifier(std::move(options));
+        auto result = verifier.verify(std::string_view(xml, len));
+        if (!result) return set_error(fn, result.error());
+        std::string sub_indication(istmo::report::to_string(result->sub_indication));
+        std::string json = result->to_json();
+        *out = new istmo_report{k_report_magic, std::move(*result), std::move(sub_indication),
+                                std::move(json)};
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_report_indication(const istmo_report* report) {
+    constexpr std::string_view fn = "istmo_report_indication";
+    return guard(fn, [&] {
+        if (int rc = check_handle(report, k_report_magic, fn, "report", "istmo_report"); rc != ISTMO_OK)
+            return rc;
+        switch (report->report.indication) {
+            case istmo::report::Indication::total_passed: return static_cast<int>(ISTMO_INDICATION_TOTAL_PASSED);
+            case istmo::report::Indication::total_failed: return static_cast<int>(ISTMO_INDICATION_TOTAL_FAILED);
+            case istmo::report::Indication::indeterminate: return static_cast<int>(ISTMO_INDICATION_INDETERMINATE);
+        }
+        return set_error(ISTMO_E_INTERNAL, fn, "unknown indication");
+    });
+}
+
+const char* istmo_report_sub_indication(const istmo_report* report) {
+    const char* result = nullptr;
+    guard("istmo_report_sub_indication", [&] {
+        const int rc = check_handle(report, k_report_magic, "istmo_report_sub_indication", "report",
+                                    "istmo_report");
+        if (rc == ISTMO_OK) result = report->sub_indication.c_str();
+        return rc;
+    });
+    return result;
+}
+
+const char* istmo_report_json(const istmo_report* report) {
+    const char* result = nullptr;
+    guard("istmo_report_json", [&] {
+        const int rc = check_handle(report, k_report_magic, "istmo_report_json", "report", "istmo_report");
+        if (rc == ISTMO_OK) result = report->json.c_str();
+        return rc;
+    });
+    return result;
+}
+
+void istmo_report_free(istmo_report* report) { destroy(report, k_report_magic); }
+
+// ---- not yet available ----------------------------------------------------------------------
+// Declared so that integrators can code against the final names; they fail with
+// ISTMO_E_UNSUPPORTED until the invoice and timestamp modules are wired in.
+
+int istmo_invoice_validate(istmo_report** out, const char*, size_t, const istmo_trust*) {
+    clear_error();
+    if (out != nullptr) *out = nullptr;
+    return unsupported("istmo_invoice_validate");
+}
+
+int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char*, size_t) {
+    clear_error();
+    if (out_xml != nullptr) *out_xml = nullptr;
+    if (out_len != nullptr) *out_len = 0;
+    return unsupported("istmo_invoice_from_json");
+}
+
+int istmo_invoice_cufe(char** out, const char*, size_t) {
+    clear_error();
+    if (out != nullptr) *out = nullptr;
+    return unsupported("istmo_invoice_cufe");
+}
+
+int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsigned char*, size_t,
+                            const char*, const istmo_trust*) {
+    clear_error();
+    if (out_der != nullptr) *out_der = nullptr;
+    if (out_len != nullptr) *out_len = 0;
+    return unsupported("istmo_timestamp_request");
+}
+
+}  // extern "C"
