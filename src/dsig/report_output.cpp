@@ -73,6 +73,15 @@ std::string VerificationReport::to_json() const {
         out += '{';
         field(out, "id", s.id, false);
         field(out, "location", s.location);
+        field(out, "level", s.level);
+        out += ",\"properties\":{";
+        for (std::size_t j = 0; j < s.properties.size(); ++j) {
+            if (j) out += ',';
+            append_json_string(out, s.properties[j].first);
+            out += ':';
+            append_json_string(out, s.properties[j].second);
+        }
+        out += '}';
         field(out, "indication", report::to_string(s.indication));
         field(out, "sub_indication", report::to_string(s.sub_indication));
         field(out, "algorithm", s.signature_method);
@@ -124,7 +133,8 @@ std::string VerificationReport::to_text() const {
     for (const SignatureResult& s : signatures) {
         out += "signature " + (s.id.empty() ? s.location : s.id) + ": " + std::string(report::to_string(s.indication));
         if (s.sub_indication != report::SubIndication::none) out += " / " + std::string(report::to_string(s.sub_indication));
-        out += "\n  algorithm: " + s.signature_method + "\n";
+        out += "\n  level: " + s.level + ", algorithm: " + s.signature_method + "\n";
+        for (const auto& [name, value] : s.properties) out += "  " + name + ": " + value + "\n";
         if (s.signer) out += "  signer: " + s.signer->subject + " (issuer " + s.signer->issuer + ", valid " +
                              s.signer->not_before + " .. " + s.signer->not_after + ")\n";
         for (const ReferenceResult& r : s.references)

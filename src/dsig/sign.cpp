@@ -2,6 +2,7 @@
 
 #include "dsig/algorithms.hpp"
 #include "dsig/reference.hpp"
+#include "dsig/sign_extension.hpp"
 #include "dsig/signature_value.hpp"
 #include "xml/c14n.hpp"
 #include "xml/document_impl.hpp"
@@ -9,6 +10,7 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/core_names.h>
+#include <openssl/rand.h>
 
 namespace istmo::dsig {
 namespace {
@@ -134,7 +136,9 @@ Result<Signer> Signer::create(crypto::PrivateKey key, std::optional<crypto::Cert
     return Signer(std::move(key), std::move(certificate), std::move(chain), std::move(options));
 }
 
-Result<std::string> Signer::sign(std::string_view input) const {
+Result<std::string> Signer::sign(std::string_view input) const { return sign_extended(input, nullptr); }
+
+Result<std::string> Signer::sign_extended(std::string_view input, const SignExtension* extension) const {
     try {
         auto chosen = choose(m_key, m_options);
         if (!chosen) return std::move(chosen).error();
@@ -158,7 +162,13 @@ Result<std::string> Signer::sign(std::string_view input) const {
         if (!signature) return make_error(Errc::internal, "cannot create ds:Signature");
         xmlNsPtr ds = xmlNewNs(signature, xc(std::string(uri::ds_ns).c_str()), xc("ds"));
         xmlSetNs(signature, ds);
-        if (!m_options.signature_id.empty()) xmlNewProp(signature, xc("Id"), xc(m_options.signature_id.c_str()));
+        std::string signature_id = m_options.signature_id;
+        if (signature_id.empty() && extension) {
+            unsigned char salt[8];
+            RAND_bytes(salt, sizeof salt);
+            signature_id = "id-" + crypto::hex_lower(std::span<const std::uint8_t>(salt, sizeof salt));
+        }
+        if (!signature_id.empty()) xmlNewProp(signature, xc("Id"), xc(signature_id.c_str()));
         Builder b(ds);
         xmlDocPtr target_doc = m_options.mode == SignMode::enveloping ? enveloping_doc.get() : doc;
 
@@ -206,8 +216,13 @@ Result<std::string> Signer::sign(std::string_view input) const {
             }
         }
         std::vector<xmlNodePtr> reference_nodes;
+        SignContext context;
         for (const auto& [ref_uri, enveloped] : refs) {
             xmlNodePtr reference = b.child(signed_info, "Reference");
+            if (extension) {
+                context.data_reference_ids.push_back(signature_id + "-ref-" + std::to_string(reference_nodes.size()));
+                xmlNewProp(reference, xc("Id"), xc(context.data_reference_ids.back().c_str()));
+            }
             xmlNewProp(reference, xc("URI"), xc(ref_uri.c_str()));
             Builder::newline(reference);
             xmlNodePtr transforms = b.child(reference, "Transforms");
@@ -251,6 +266,30 @@ Result<std::string> Signer::sign(std::string_view input) const {
             Builder::newline(signature);
         }
 
+        if (extension) {
+            context.doc = target_doc;
+            context.signature = signature;
+            context.ds = ds;
+            context.signature_id = signature_id;
+            context.signature_value = signature_value;
+            context.certificate = m_certificate ? &*m_certificate : nullptr;
+            context.canonicalization = m_options.canonicalization;
+            context.digest = chosen->digest;
+            auto extra = extension->add_objects(context);
+            if (!extra) return std::move(extra).error();
+            for (const ExtraReference& r : *extra) {
+                xmlNodePtr reference = b.child(signed_info, "Reference");
+                if (!r.type.empty()) xmlNewProp(reference, xc("Type"), xc(r.type.c_str()));
+                xmlNewProp(reference, xc("URI"), xc(r.uri.c_str()));
+                xmlNodePtr transforms = b.child(reference, "Transforms");
+                b.with_algorithm(transforms, "Transform", c14n_uri);
+                b.with_algorithm(reference, "DigestMethod", digest_uri(chosen->digest));
+                b.child(reference, "DigestValue");
+                Builder::newline(signed_info);
+                reference_nodes.push_back(reference);
+            }
+        }
+
         // Digests, through the same code as verification.
         IdIndex ids = build_id_index(target_doc);
         for (xmlNodePtr reference : reference_nodes) {
@@ -271,6 +310,8 @@ Result<std::string> Signer::sign(std::string_view input) const {
             reinterpret_cast<const std::uint8_t*>(value->data()), value->size()));
         if (!sig) return std::move(sig).error();
         xmlNodeSetContent(signature_value, xc(("\n" + base64_of(*sig) + "\n").c_str()));
+        if (extension)
+            if (auto done = extension->after_signing(context); !done) return std::move(done).error();
 
         xmlChar* mem = nullptr;
         int size = 0;

@@ -6,6 +6,7 @@
 #include "dsig/reference.hpp"
 #include "dsig/signature_value.hpp"
 #include "dsig/time_format.hpp"
+#include "dsig/verify_extension.hpp"
 #include "xml/document_impl.hpp"
 #include "xml/stream_c14n.hpp"
 
@@ -145,6 +146,7 @@ struct PathCacheEntry {
 
 struct Verifier::State {
     VerifyOptions options;
+    std::shared_ptr<const VerifyExtension> extension;
     mutable std::shared_mutex cert_mutex;
     mutable std::unordered_map<std::string, CertificatePtr> certificates;  // by SHA-256 of DER
     mutable std::shared_mutex path_mutex;
@@ -563,12 +565,33 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
             verdict.note("DSIG-ECDSA-DER", Severity::warning, "ECDSA SignatureValue is DER-encoded, not r||s as XMLDSig requires", where);
     }
 
+    // ---- profile checks (XAdES), which may prove an earlier time of existence
+    crypto::TimePoint path_time = at;
+    if (extension) {
+        InspectContext context;
+        context.doc = doc;
+        context.signature = sig;
+        context.ids = &ids;
+        context.result = &result;
+        context.signer = key.certificate ? &key.certificate->certificate : nullptr;
+        context.validation_time = at;
+        context.options = &options;
+        context.fail = [&](const char* code, std::string text, Indication indication, SubIndication sub) {
+            verdict.fail(code, std::move(text), indication, sub, where);
+        };
+        context.note = [&](const char* code, Severity severity, std::string text) {
+            verdict.note(code, severity, std::move(text), where);
+        };
+        extension->inspect(context);
+        if (context.best_signature_time) path_time = *context.best_signature_time;
+    }
+
     // ---- trust
     if (key.certificate) result.signer = key.certificate->summary;
     if (key.trusted_directly) {
         verdict.note("DSIG-KEY-TRUSTED", Severity::info, "the signer's key is trusted explicitly by the caller", where);
     } else if (key.certificate) {
-        const auto cached_path = validate(*key.certificate, key.others, at);
+        const auto cached_path = validate(*key.certificate, key.others, path_time);
         const crypto::PathValidationResult& path = cached_path->result;
         result.chain = cached_path->chain;
         switch (path.status) {
@@ -718,6 +741,11 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
 
 Verifier::Verifier(VerifyOptions options) : m_state(std::make_unique<State>()) {
     m_state->options = std::move(options);
+}
+Verifier::Verifier(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension)
+    : m_state(std::make_unique<State>()) {
+    m_state->options = std::move(options);
+    m_state->extension = std::move(extension);
 }
 Verifier::Verifier(Verifier&&) noexcept = default;
 Verifier& Verifier::operator=(Verifier&&) noexcept = default;

@@ -66,6 +66,10 @@ struct ReferenceResult {
 
 struct SignatureResult {
     std::string id;
+    std::string level = "XMLDSig";      // XAdES: "B-B", "B-T", "EPES", "T" ...
+    // Profile attributes for reports, in order: e.g. {"signing_time", "2026-..."},
+    // {"timestamp.gen_time", ...}, {"claimed_role", ...}.
+    std::vector<std::pair<std::string, std::string>> properties;
     std::string location;               // path of the ds:Signature element
     std::string signature_method;       // URI
     std::string canonicalization_method;
@@ -94,9 +98,13 @@ struct VerificationReport {
     [[nodiscard]] ISTMO_API std::string to_text() const;
 };
 
+class VerifyExtension;  // internal: lets XAdES add its checks
+
 class ISTMO_API Verifier {
 public:
     explicit Verifier(VerifyOptions options = {});
+    // Internal: a verifier with extra per-signature checks (used by the XAdES module).
+    Verifier(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension);
     Verifier(Verifier&&) noexcept;
     Verifier& operator=(Verifier&&) noexcept;
     ~Verifier();

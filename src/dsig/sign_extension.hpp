@@ -1,0 +1,40 @@
+#pragma once
+// Internal: how a profile built on XMLDSig (XAdES) adds its objects and references to a
+// signature being made, and acts once the SignatureValue exists.
+#include <istmo/dsig/sign.hpp>
+
+#include "crypto/native.hpp"
+#include "internal/c_ptr.hpp"
+
+#include <string>
+#include <vector>
+
+namespace istmo::dsig {
+
+struct SignContext {
+    xmlDocPtr doc = nullptr;             // the document that holds the signature
+    xmlNodePtr signature = nullptr;      // ds:Signature
+    xmlNsPtr ds = nullptr;               // the ds namespace declared on it
+    std::string signature_id;            // always set when an extension is used
+    std::vector<std::string> data_reference_ids;  // Id of each data ds:Reference
+    xmlNodePtr signature_value = nullptr;
+    const crypto::Certificate* certificate = nullptr;
+    Canonicalization canonicalization = Canonicalization::exclusive;
+    crypto::DigestAlg digest = crypto::DigestAlg::sha256;
+};
+
+struct ExtraReference {
+    std::string uri;   // "#id" of an element the extension added
+    std::string type;  // Type attribute, may be empty
+};
+
+class SignExtension {
+public:
+    virtual ~SignExtension() = default;
+    // Adds ds:Object content (after KeyInfo); returns the references SignedInfo must carry.
+    virtual Result<std::vector<ExtraReference>> add_objects(SignContext& context) const = 0;
+    // Runs once the SignatureValue is set (e.g. to add a signature timestamp).
+    virtual Result<void> after_signing(SignContext& context) const = 0;
+};
+
+}  // namespace istmo::dsig

@@ -1,0 +1,36 @@
+#pragma once
+// Internal: how a profile built on XMLDSig (XAdES) adds its checks to the verification of each
+// signature. The extension runs after the signature value was checked and before the signer's
+// certificate path is validated, so it can supply the best-signature-time (a timestamp).
+#include <istmo/dsig/verify.hpp>
+
+#include "dsig/reference.hpp"
+#include "internal/c_ptr.hpp"
+
+#include <functional>
+#include <optional>
+
+namespace istmo::dsig {
+
+struct InspectContext {
+    xmlDocPtr doc = nullptr;
+    const xmlNode* signature = nullptr;
+    const IdIndex* ids = nullptr;
+    SignatureResult* result = nullptr;
+    const crypto::Certificate* signer = nullptr;  // null when the key came without a certificate
+    crypto::TimePoint validation_time{};
+    const VerifyOptions* options = nullptr;
+    // Set by the extension: the time at which the signature is proven to have existed.
+    std::optional<crypto::TimePoint> best_signature_time;
+    // Record a failure (worst verdict wins) or a non-failing finding.
+    std::function<void(const char* code, std::string message, report::Indication, report::SubIndication)> fail;
+    std::function<void(const char* code, report::Severity, std::string message)> note;
+};
+
+class VerifyExtension {
+public:
+    virtual ~VerifyExtension() = default;
+    virtual void inspect(InspectContext& context) const = 0;
+};
+
+}  // namespace istmo::dsig
