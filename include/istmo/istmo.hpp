@@ -7,4 +7,5 @@
 #include <istmo/dsig/verify.hpp>
 #include <istmo/report/report.hpp>
 #include <istmo/version.hpp>
+#include <istmo/xades/xades.hpp>
 #include <istmo/xml/document.hpp>

@@ -27,6 +27,8 @@ std::string_view to_string(SubIndication value) noexcept {
         case SubIndication::not_yet_valid: return "NOT_YET_VALID";
         case SubIndication::crypto_constraints_failure: return "CRYPTO_CONSTRAINTS_FAILURE";
         case SubIndication::sig_constraints_failure: return "SIG_CONSTRAINTS_FAILURE";
+        case SubIndication::policy_processing_error: return "POLICY_PROCESSING_ERROR";
+        case SubIndication::out_of_bounds_no_poe: return "OUT_OF_BOUNDS_NO_POE";
     }
     return "";
 }

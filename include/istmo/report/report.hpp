@@ -26,6 +26,8 @@ enum class SubIndication {
     not_yet_valid,
     crypto_constraints_failure,
     sig_constraints_failure,
+    policy_processing_error,
+    out_of_bounds_no_poe,
 };
 
 enum class Severity { info, warning, error };
