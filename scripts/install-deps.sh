@@ -14,6 +14,7 @@ packages=(
   python3 python3-lxml python3-xmlsec
   curl
   python3-pytest
+  unzip
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -10,6 +10,7 @@
 #include <openssl/x509v3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #pragma GCC diagnostic ignored "-Wold-style-cast"
@@ -240,6 +241,15 @@ const std::string ti = "trailofbits-rfc3161-client/";
 const std::string np = "notaryproject-tspclient-go/";
 const std::string dss = "esig-dss/";
 
+// "sigstage/response-sha256.tsr" -> "sigstage_response_sha256_tsr" (the source repository, the
+// first path segment, left out).
+std::string sample_name(const std::string& file) {
+    std::string name = file.substr(file.find('/') + 1);
+    for (char& c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+    return name;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     TsaReal, TsaSamples,
     ::testing::Values(
@@ -295,7 +305,8 @@ INSTANTIATE_TEST_SUITE_P(
         Sample{dss + "tokens/universign-unit009-2014-embedded-crl.tst", "", "embedded-ca", {}, ""},
         Sample{dss + "tokens/certum-qtst-2017.tst", "", "embedded-ca", {}, ""},
         Sample{dss + "tokens/reniec-tsu-2019-02-a.tst", "", "embedded-ca", {}, ""},
-        Sample{dss + "tokens/reniec-tsu-2019-02-b-negative-nonce.tst", "", "embedded-ca", {}, ""}));
+        Sample{dss + "tokens/reniec-tsu-2019-02-b-negative-nonce.tst", "", "embedded-ca", {}, ""}),
+    [](const ::testing::TestParamInfo<Sample>& p) { return sample_name(p.param.file); });
 
 }  // namespace
 }  // namespace istmo::tsa

@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace istmo_cli {
+int run_timestamp(std::span<const std::string> argv);  // timestamp_command.cpp
+}  // namespace istmo_cli
+
 namespace {
 
 constexpr const char* main_usage =
@@ -17,6 +21,7 @@ constexpr const char* main_usage =
     "Commands:\n"
     "  sign      sign an XML document (XML Signature: enveloped, enveloping or detached)\n"
     "  verify    verify the XML Signatures of a document\n"
+    "  timestamp request or verify an RFC 3161 time-stamp of a file\n"
     "  version   print the versions of istmo, OpenSSL and libxml2\n"
     "  help      show this help, or 'istmo help <command>' for a command's help\n"
     "\n"
@@ -37,6 +42,7 @@ int run(const std::vector<std::string>& args) {
             const std::vector<std::string> help{"--help"};
             if (rest.front() == "sign") return run_sign(help);
             if (rest.front() == "verify") return run_verify(help);
+            if (rest.front() == "timestamp") return run_timestamp(help);
             if (rest.front() == "version") return run_version(help);
             return usage_error("unknown command '" + rest.front() + "'", "Try 'istmo --help'.\n");
         }
@@ -45,6 +51,7 @@ int run(const std::vector<std::string>& args) {
     }
     if (command == "sign") return run_sign(rest);
     if (command == "verify") return run_verify(rest);
+    if (command == "timestamp") return run_timestamp(rest);
     if (command == "version" || command == "--version") return run_version(rest);
     if (!command.empty() && command[0] == '-')
         return usage_error("unknown option '" + command + "'", "Try 'istmo --help'.\n");

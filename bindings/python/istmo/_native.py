@@ -1,0 +1,154 @@
+"""Loading libistmo-c and declaring its functions for ctypes (private module).
+
+Where the library is looked for, in this order:
+
+1. the path in the ``ISTMO_C_LIBRARY`` environment variable (used as is; if it cannot be
+   loaded, import fails: there is no silent fallback to another copy);
+2. the build tree of a source checkout: ``<checkout>/build*/bindings/c/libistmo-c.so``
+   (the most recently built one);
+3. the installed library: ``<sys.prefix>/lib/libistmo-c.so.<major>``, then the dynamic
+   loader's search path (``ctypes.util.find_library("istmo-c")``, ``libistmo-c.so.<major>``).
+"""
+
+import ctypes
+import ctypes.util
+import os
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+from .errors import error_for
+
+#: the C ABI major this binding was written for (docs/c-api.md: the ABI changes only with it)
+ABI_MAJOR = 0
+
+_SONAME = f"libistmo-c.so.{ABI_MAJOR}"
+
+
+class KeyHandle(ctypes.Structure):
+    """Opaque ``istmo_key``."""
+
+
+class CertHandle(ctypes.Structure):
+    """Opaque ``istmo_cert``."""
+
+
+class TrustHandle(ctypes.Structure):
+    """Opaque ``istmo_trust``."""
+
+
+class ReportHandle(ctypes.Structure):
+    """Opaque ``istmo_report``."""
+
+
+KeyP = ctypes.POINTER(KeyHandle)
+CertP = ctypes.POINTER(CertHandle)
+TrustP = ctypes.POINTER(TrustHandle)
+ReportP = ctypes.POINTER(ReportHandle)
+
+
+def _candidates() -> List[str]:
+    found: List[str] = []
+    checkout = Path(__file__).resolve().parents[3]
+    builds = sorted(checkout.glob("build*/bindings/c/libistmo-c.so"),
+                    key=lambda p: p.stat().st_mtime, reverse=True)
+    found.extend(str(p) for p in builds)
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix, "/usr/local")):
+        for libdir in ("lib", "lib64", "lib/x86_64-linux-gnu"):
+            path = Path(prefix) / libdir / _SONAME
+            if path.exists():
+                found.append(str(path))
+    by_loader = ctypes.util.find_library("istmo-c")
+    if by_loader:
+        found.append(by_loader)
+    found.append(_SONAME)
+    return found
+
+
+def _load() -> ctypes.CDLL:
+    override = os.environ.get("ISTMO_C_LIBRARY")
+    if override:
+        try:
+            return ctypes.CDLL(override)
+        except OSError as exc:
+            raise ImportError(f"istmo: cannot load ISTMO_C_LIBRARY={override}: {exc}") from exc
+    errors = []
+    for candidate in _candidates():
+        try:
+            return ctypes.CDLL(candidate)
+        except OSError as exc:
+            errors.append(f"{candidate}: {exc}")
+    raise ImportError("istmo: libistmo-c not found; set ISTMO_C_LIBRARY to its path. Tried: " +
+                      "; ".join(errors))
+
+
+lib = _load()
+#: the file the library was loaded from (as given to the loader)
+library_path: Optional[str] = getattr(lib, "_name", None)
+
+
+def _check(result: int, func, args):  # ctypes errcheck
+    if result < 0:
+        raise error_for(result, lib.istmo_last_error_message().decode("utf-8", "replace"))
+    return result
+
+
+def _declare(name: str, restype, argtypes, check: bool = False) -> None:
+    func = getattr(lib, name)
+    func.restype = restype
+    func.argtypes = argtypes
+    if check:
+        func.errcheck = _check
+
+
+_c_char_pp = ctypes.POINTER(ctypes.c_void_p)  # char** out: kept as void* to free it exactly
+_size_p = ctypes.POINTER(ctypes.c_size_t)
+
+_declare("istmo_version", ctypes.c_int, [])
+_declare("istmo_version_string", ctypes.c_char_p, [])
+_declare("istmo_init", ctypes.c_int, [], check=True)
+_declare("istmo_last_error_message", ctypes.c_char_p, [])
+_declare("istmo_strerror", ctypes.c_char_p, [ctypes.c_int])
+_declare("istmo_free", None, [ctypes.c_void_p])
+_declare("istmo_key_load_file", ctypes.c_int,
+         [ctypes.POINTER(KeyP), ctypes.c_char_p, ctypes.c_char_p], check=True)
+_declare("istmo_key_free", None, [KeyP])
+_declare("istmo_cert_load_file", ctypes.c_int, [ctypes.POINTER(CertP), ctypes.c_char_p], check=True)
+_declare("istmo_cert_free", None, [CertP])
+_declare("istmo_trust_new", ctypes.c_int, [ctypes.POINTER(TrustP)], check=True)
+_declare("istmo_trust_add_file", ctypes.c_int, [TrustP, ctypes.c_char_p], check=True)
+_declare("istmo_trust_free", None, [TrustP])
+_declare("istmo_sign", ctypes.c_int,
+         [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, KeyP, CertP, ctypes.c_char_p],
+         check=True)
+_declare("istmo_verify", ctypes.c_int,
+         [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP], check=True)
+_declare("istmo_report_indication", ctypes.c_int, [ReportP], check=True)
+_declare("istmo_report_sub_indication", ctypes.c_char_p, [ReportP])
+_declare("istmo_report_json", ctypes.c_char_p, [ReportP])
+_declare("istmo_report_free", None, [ReportP])
+_declare("istmo_invoice_validate", ctypes.c_int,
+         [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP], check=True)
+_declare("istmo_invoice_from_json", ctypes.c_int,
+         [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t], check=True)
+_declare("istmo_invoice_cufe", ctypes.c_int,
+         [_c_char_pp, ctypes.c_char_p, ctypes.c_size_t], check=True)
+_declare("istmo_timestamp_request", ctypes.c_int,
+         [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, TrustP],
+         check=True)
+
+if lib.istmo_version() // 10000 != ABI_MAJOR:
+    raise ImportError(f"istmo: {library_path} has version {lib.istmo_version_string().decode()}, "
+                      f"this binding needs the C ABI {ABI_MAJOR}.x")
+
+
+def last_error() -> str:
+    return lib.istmo_last_error_message().decode("utf-8", "replace")
+
+
+def take_buffer(pointer: ctypes.c_void_p, length: int) -> bytes:
+    """Copies a buffer returned by the library and frees it with istmo_free."""
+    try:
+        return ctypes.string_at(pointer, length) if pointer.value else b""
+    finally:
+        lib.istmo_free(pointer)

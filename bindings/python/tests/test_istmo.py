@@ -1,0 +1,280 @@
+"""Tests of the ctypes binding (bindings/python/istmo) over libistmo-c.
+
+Run by CTest as python.pytest with ISTMO_C_LIBRARY (the built library) and ISTMO_CLI (the
+istmo command-line program, for the round trips against its results)."""
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+
+import istmo
+import istmo.errors
+
+PKI = Path(__file__).resolve().parents[3] / "test-vectors" / "pki"
+PASSWORD = (PKI / "password.txt").read_text().strip()
+DOCUMENT = (b'<Invoice xmlns="urn:example:invoice"><Number>0001</Number>'
+            b'<Total currency="USD">100.00</Total></Invoice>')
+CLI = os.environ.get("ISTMO_CLI", "")
+
+
+@pytest.fixture(scope="module")
+def key():
+    return istmo.Key.load(PKI / "rsa2048.key.pem")
+
+
+@pytest.fixture(scope="module")
+def cert():
+    return istmo.Cert.load(PKI / "rsa2048.cert.pem")
+
+
+@pytest.fixture(scope="module")
+def trust():
+    return istmo.Trust([PKI / "ca.cert.pem", PKI / "intermediate.cert.pem"])
+
+
+@pytest.fixture(scope="module")
+def signed(key, cert):
+    return istmo.sign(DOCUMENT, key, cert)
+
+
+# ---- loading --------------------------------------------------------------------------------
+
+def test_library_is_the_one_named_by_the_environment():
+    wanted = os.environ.get("ISTMO_C_LIBRARY")
+    if not wanted:
+        pytest.fail("ISTMO_C_LIBRARY is not set: the tests must run against the built library")
+    assert istmo._native.library_path == wanted
+    assert istmo.__version__ == istmo.version()
+    major, minor, patch = (int(x) for x in istmo.version().split("."))
+    assert istmo.version_number() == major * 10000 + minor * 100 + patch
+
+
+# ---- keys, certificates, trust -----------------------------------------------------------------
+
+@pytest.mark.parametrize("name, password", [
+    ("rsa2048.key.pem", None),
+    ("rsa2048.key.der", None),
+    ("rsa2048.key.enc.pem", PASSWORD),
+    ("rsa2048.key.enc.pem", PASSWORD.encode()),
+    ("rsa2048.p12", PASSWORD),
+    ("ec-p384.key.pem", None),
+    ("ed25519.key.pem", None),
+])
+def test_key_loads(name, password):
+    with istmo.Key.load(PKI / name, password) as key:
+        assert not key.closed
+    assert key.closed
+
+
+@pytest.mark.parametrize("name, password, error, code", [
+    ("rsa2048.key.enc.pem", None, istmo.BadPasswordError, -9),
+    ("rsa2048.key.enc.pem", "wrong", istmo.BadPasswordError, -9),
+    ("rsa2048.p12", None, istmo.BadPasswordError, -9),
+    ("rsa2048.p12", "wrong", istmo.BadPasswordError, -9),
+    ("rsa1024.key.pem", None, istmo.InvalidKeyError, -10),
+    ("ec-secp256k1.key.pem", None, istmo.InvalidKeyError, -10),
+    ("rsa2048.cert.pem", None, istmo.ParseError, -6),
+    ("does-not-exist.pem", None, istmo.NotFoundError, -3),
+])
+def test_key_errors_carry_code_and_message(name, password, error, code):
+    with pytest.raises(error) as caught:
+        istmo.Key.load(PKI / name, password)
+    assert isinstance(caught.value, istmo.Error)
+    assert caught.value.code == code
+    assert caught.value.message.startswith("istmo_key_load_file: ")
+    assert str(caught.value) == caught.value.message
+
+
+def test_cert_and_trust_errors():
+    assert not istmo.Cert.load(PKI / "rsa2048.cert.der").closed
+    with pytest.raises(istmo.NotFoundError):
+        istmo.Cert.load(PKI / "missing.pem")
+    with pytest.raises(istmo.ParseError):
+        istmo.Cert.load(PKI / "rsa2048.key.pem")
+    with pytest.raises(istmo.NotFoundError) as caught:
+        istmo.Trust([PKI / "ca.cert.pem", PKI / "missing.pem"])
+    assert caught.value.message.startswith("istmo_trust_add_file: ")
+
+
+def test_every_error_class_is_an_istmo_error_with_a_distinct_code():
+    classes = [getattr(istmo, name) for name in istmo.__all__ if name.endswith("Error")]
+    codes = {cls.default_code for cls in classes if cls is not istmo.Error}
+    assert len(codes) == len(classes) - 1 == 17
+    for cls in classes:
+        assert issubclass(cls, istmo.Error)
+    for code in codes:
+        assert istmo._native.lib.istmo_strerror(code) != b"unknown error code"
+        assert type(istmo.errors.error_for(code, "m")).default_code == code
+
+
+# ---- signing and verification ----------------------------------------------------------------
+
+def test_sign_and_verify_passes(signed, trust):
+    assert b"<ds:Signature" in signed
+    report = istmo.verify(signed, trust)
+    assert report.indication == "TOTAL_PASSED"
+    assert report.indication_code == 0
+    assert report.passed
+    assert report.sub_indication == ""
+    assert report.findings == []
+    assert json.loads(report.json)["indication"] == "TOTAL_PASSED"
+    assert report.data["signatures"][0]["signature_value_ok"] is True
+
+
+def test_encrypted_and_pkcs12_keys_sign(cert, trust):
+    for name in ("rsa2048.key.enc.pem", "rsa2048.p12"):
+        signed = istmo.sign(DOCUMENT, istmo.Key.load(PKI / name, PASSWORD), cert)
+        assert istmo.verify(signed, trust).indication == "TOTAL_PASSED"
+
+
+def test_tampered_document_fails_with_findings(signed, trust):
+    report = istmo.verify(signed.replace(b"100.00", b"900.00"), trust)
+    assert report.indication == "TOTAL_FAILED"
+    assert report.sub_indication == "HASH_FAILURE"
+    assert "DSIG-REF-DIGEST-MISMATCH" in [f["code"] for f in report.findings]
+    assert all({"code", "severity", "message", "location"} <= set(f) for f in report.findings)
+
+
+def test_untrusted_signer_is_indeterminate(signed):
+    report = istmo.verify(signed, istmo.Trust())
+    assert report.indication == "INDETERMINATE"
+    assert report.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
+
+
+def test_broken_documents_give_reports(trust):
+    for xml, code in ((b"<a", "XML-NOT-WELL-FORMED"), (b"", "XML-NOT-WELL-FORMED"),
+                      (b"<a/>", "DSIG-NO-SIGNATURE")):
+        report = istmo.verify(xml, trust)
+        assert (report.indication, report.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+        assert report.findings[0]["code"] == code
+
+
+def test_sign_errors(key, cert):
+    with pytest.raises(istmo.ParseError):
+        istmo.sign(b"<Invoice>", key, cert)
+    with pytest.raises(istmo.InvalidKeyError):
+        istmo.sign(DOCUMENT, key, istmo.Cert.load(PKI / "ec-p256.cert.pem"))
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.sign(DOCUMENT, key, cert, profile="no-such-profile")
+    assert "unknown profile" in caught.value.message
+    with pytest.raises(istmo.InvalidArgumentError):
+        istmo.sign(DOCUMENT, None, cert)
+    with pytest.raises(TypeError):
+        istmo.sign(DOCUMENT.decode(), key, cert)
+    with pytest.raises(TypeError):
+        istmo.sign(DOCUMENT, cert, key)
+
+
+@pytest.mark.parametrize("profile", ["xades-b-b", "panama-fe"])
+def test_profiles_not_yet_available(profile, key, cert):
+    with pytest.raises(istmo.UnsupportedError) as caught:
+        istmo.sign(DOCUMENT, key, cert, profile=profile)
+    assert caught.value.code == -8
+    assert "not yet available in this build" in caught.value.message
+
+
+def test_sign_without_certificate_uses_key_value(key, trust):
+    signed = istmo.sign(DOCUMENT, key)
+    assert b"KeyValue" in signed
+    assert istmo.verify(signed, trust).indication == "INDETERMINATE"
+
+
+def test_verify_needs_a_trust_store(signed):
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.verify(signed, None)
+    assert caught.value.message == "istmo_verify: trust is NULL"
+
+
+def test_closed_handles_are_invalid_objects(cert, trust):
+    key = istmo.Key.load(PKI / "rsa2048.key.pem")
+    key.close()
+    key.close()  # idempotent
+    with pytest.raises(istmo.InvalidObjectError):
+        istmo.sign(DOCUMENT, key, cert)
+    store = istmo.Trust()
+    store.close()
+    with pytest.raises(istmo.InvalidObjectError):
+        store.add_file(PKI / "ca.cert.pem")
+
+
+def test_shared_objects_from_many_threads(key, cert, trust):
+    results = []
+
+    def work():
+        for _ in range(3):
+            results.append(istmo.verify(istmo.sign(DOCUMENT, key, cert), trust).indication)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == ["TOTAL_PASSED"] * 12
+
+
+# ---- not yet available ---------------------------------------------------------------------------
+
+def test_invoice_and_timestamp_are_unsupported(trust):
+    for call in (lambda: istmo.invoice.from_json(b"{}"),
+                 lambda: istmo.invoice.validate(b"<rFE/>", trust),
+                 lambda: istmo.invoice.cufe(b"<rFE/>"),
+                 lambda: istmo.timestamp(b"data", "http://127.0.0.1:9/tsa", trust)):
+        with pytest.raises(istmo.UnsupportedError) as caught:
+            call()
+        assert caught.value.message.endswith(": not yet available in this build (see docs/c-api.md)")
+
+
+# ---- round trips against the CLI ---------------------------------------------------------------
+
+def _cli():
+    if not CLI:
+        pytest.skip("ISTMO_CLI not set (the istmo CLI is not built: ISTMO_BUILD_EXAMPLES=OFF)")
+    assert Path(CLI).is_file(), f"ISTMO_CLI={CLI} does not exist"
+    return CLI
+
+
+def _without_time(report):
+    data = dict(report)
+    data.pop("validation_time")
+    return data
+
+
+@pytest.mark.parametrize("case", ["valid", "tampered", "untrusted", "not-xml"])
+def test_verify_matches_the_cli(case, signed, trust, tmp_path):
+    cli = _cli()
+    document = {"valid": signed, "tampered": signed.replace(b"100.00", b"900.00"),
+                "untrusted": signed, "not-xml": b"<a"}[case]
+    anchors = [] if case == "untrusted" else [PKI / "ca.cert.pem", PKI / "intermediate.cert.pem"]
+    path = tmp_path / "doc.xml"
+    path.write_bytes(document)
+    args = [cli, "verify", "--json"]
+    for anchor in anchors:
+        args += ["--trust", str(anchor)]
+    done = subprocess.run(args + [str(path)], capture_output=True, check=False)
+    from_cli = json.loads(done.stdout)
+    report = istmo.verify(document, istmo.Trust(anchors))
+    assert _without_time(report.data) == _without_time(from_cli)
+    expected_exit = {"TOTAL_PASSED": 0, "TOTAL_FAILED": 1, "INDETERMINATE": 2}[report.indication]
+    if case == "not-xml":
+        expected_exit = 65  # the CLI's exit code for input that is not well-formed
+    assert done.returncode == expected_exit, done.stderr
+
+
+def test_cli_signature_verifies_in_python_and_back(key, cert, trust, tmp_path):
+    cli = _cli()
+    source = tmp_path / "in.xml"
+    source.write_bytes(DOCUMENT)
+    by_cli = tmp_path / "by-cli.xml"
+    subprocess.run([cli, "sign", "--key", str(PKI / "rsa2048.key.pem"), "--cert",
+                    str(PKI / "rsa2048.cert.pem"), "-o", str(by_cli), str(source)], check=True)
+    assert istmo.verify(by_cli.read_bytes(), trust).indication == "TOTAL_PASSED"
+    by_python = tmp_path / "by-python.xml"
+    by_python.write_bytes(istmo.sign(DOCUMENT, key, cert))
+    done = subprocess.run([cli, "verify", "--trust", str(PKI / "ca.cert.pem"), "--trust",
+                           str(PKI / "intermediate.cert.pem"), str(by_python)],
+                          capture_output=True, check=False)
+    assert done.returncode == 0, done.stderr

@@ -1,0 +1,578 @@
+// istmo timestamp: obtains an RFC 3161 time-stamp from a TSA ("request") and checks one
+// against the time-stamped data ("verify"). Uses the public C++ API only.
+#include "args.hpp"
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+#include <istmo/crypto/keys.hpp>
+#include <istmo/report/report.hpp>
+#include <istmo/tsa/client.hpp>
+#include <istmo/tsa/timestamp.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace istmo_cli {
+
+int run_timestamp(std::span<const std::string> argv);
+
+namespace {
+
+namespace tsa = istmo::tsa;
+
+constexpr const char* request_usage =
+    "usage: istmo timestamp request --tsa URL [--tsa URL]... [--digest sha256|sha384|sha512]\n"
+    "                               [--policy OID] [--no-cert-req] [--user NAME --pass-env VAR]\n"
+    "                               [--cacert FILE] [--client-cert FILE --client-key FILE]\n"
+    "                               [--timeout SECONDS] [--retries N] --trust FILE [--trust FILE]...\n"
+    "                               -o OUT.tsr FILE\n"
+    "Try 'istmo timestamp --help' for more information.\n";
+
+constexpr const char* verify_usage_text =
+    "usage: istmo timestamp verify --data FILE --trust FILE [--trust FILE]... [--json] TOKEN.tsr\n"
+    "Try 'istmo timestamp --help' for more information.\n";
+
+constexpr const char* timestamp_usage =
+    "usage: istmo timestamp request [options] -o OUT.tsr FILE\n"
+    "       istmo timestamp verify --data FILE --trust FILE [--json] TOKEN.tsr\n"
+    "Try 'istmo timestamp --help' for more information.\n";
+
+constexpr const char* timestamp_help =
+    "usage: istmo timestamp request --tsa URL [options] -o OUT.tsr FILE\n"
+    "       istmo timestamp verify --data FILE --trust FILE [--json] TOKEN.tsr\n"
+    "\n"
+    "request: asks one or more RFC 3161 Time-Stamp Authorities for a time-stamp on FILE (or - for\n"
+    "standard input), verifies the answer completely (nonce, imprint, signature, ESSCertID, EKU,\n"
+    "certificate path to --trust at genTime, genTime within 5 minutes of the local clock) and\n"
+    "writes the DER TimeStampResp to OUT.tsr (what 'openssl ts -verify -in OUT.tsr' reads).\n"
+    "\n"
+    "  --tsa URL            http:// or https:// URL of a TSA; repeatable, tried in this order\n"
+    "  --digest ALG         sha256 (default) | sha384 | sha512: the message imprint algorithm\n"
+    "  --policy OID         request this TSA policy (dotted OID); the token must carry it\n"
+    "  --no-cert-req        do not ask the TSA to embed its certificate (the --trust files must\n"
+    "                       then hold the TSA certificate)\n"
+    "  --user NAME          HTTP basic authentication user\n"
+    "  --pass-env VAR       the basic authentication password from environment variable VAR\n"
+    "  --pass-file FILE     the basic authentication password from the first line of FILE\n"
+    "                       (passwords are never accepted on the command line)\n"
+    "  --cacert FILE        PEM bundle to verify HTTPS servers with (default: the system CAs)\n"
+    "  --client-cert FILE   PEM client certificate (chain) for HTTPS; needs --client-key\n"
+    "  --client-key FILE    PEM private key of the client certificate (unencrypted)\n"
+    "  --timeout SECONDS    time budget of the whole request, retries included (default 60)\n"
+    "  --retries N          extra attempts per TSA after a retryable failure (default 2, 0..10)\n"
+    "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable,\n"
+    "                       at least one: a token is never accepted unverified\n"
+    "  -o, --output OUT     where to write the TimeStampResp (- for standard output)\n"
+    "\n"
+    "verify: checks the time-stamp TOKEN.tsr (a TimeStampResp or a bare TimeStampToken, DER)\n"
+    "against the data of FILE and the trust anchors, with the certificate path validated at the\n"
+    "token's genTime. Prints a short report (or one JSON object with --json) on standard output.\n"
+    "\n"
+    "  --data FILE          the time-stamped data (hashed with the token's imprint algorithm)\n"
+    "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable;\n"
+    "                       their certificates may also stand in for ones the token does not embed\n"
+    "  --json               print the report as one JSON object\n"
+    "  -h, --help           show this help\n"
+    "\n"
+    "Examples:\n"
+    "  istmo timestamp request --tsa http://tsa.example/tsr --trust tsa-root.pem -o invoice.tsr invoice.xml\n"
+    "  istmo timestamp verify --data invoice.xml --trust tsa-root.pem invoice.tsr\n"
+    "\n"
+    "request exits 69 when no TSA delivered a valid time-stamp (unreachable, HTTP error,\n"
+    "rejection, timeout or a token that failed verification). verify exits 1 when the token does\n"
+    "not match the data or is invalid, 2 when its TSA certificate cannot be trusted (no path to\n"
+    "--trust, expired at genTime), 65 when TOKEN.tsr holds no time-stamp token.\n"
+    "\n";
+
+// ---- helpers ------------------------------------------------------------------------------
+
+bool check_exists(const std::string& what, const std::string& path, int& exit_code) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) {
+        print_error("cannot open " + what + " '" + path + "': No such file or directory");
+        exit_code = exit_no_input;
+        return false;
+    }
+    return true;
+}
+
+// Loads every certificate of the --trust files. Returns exit_ok or the printed error's code.
+int load_trust(const std::vector<std::string>& files, tsa::VerifyOptions& options) {
+    for (const auto& file : files) {
+        int code = exit_ok;
+        if (!check_exists("trust file", file, code)) return code;
+        auto certs = istmo::crypto::Certificate::all_from_file(file);
+        if (!certs) return report_error("cannot load trust anchors '" + file + "'", certs.error());
+        if (certs->empty()) {
+            print_error("trust file '" + file + "' holds no certificate");
+            return exit_usage;
+        }
+        for (const auto& cert : *certs) {
+            options.trust.add(cert);
+            // Lets tokens without embedded certificates (certReq false) find their signer.
+            options.extra_certificates.push_back(cert);
+        }
+    }
+    return exit_ok;
+}
+
+// Seconds as a decimal ("2", "0.5"), > 0 and at most a day.
+std::optional<std::chrono::milliseconds> parse_seconds(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    std::size_t used = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+    if (used != text.size() || !std::isfinite(value) || value <= 0 || value > 86400) return std::nullopt;
+    const auto ms = static_cast<long long>(std::llround(value * 1000.0));
+    return std::chrono::milliseconds(ms < 1 ? 1 : ms);
+}
+
+std::optional<int> parse_count(const std::string& text, int max) {
+    if (text.empty() || text.size() > 3) return std::nullopt;
+    int value = 0;
+    for (const char c : text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + (c - '0');
+    }
+    if (value > max) return std::nullopt;
+    return value;
+}
+
+std::string hex(const tsa::Bytes& bytes) {
+    static constexpr char digits[] = "0123456789ABCDEF";
+    std::string out;
+    out.reserve(bytes.size() * 2);
+    for (const std::uint8_t b : bytes) {
+        out += digits[b >> 4];
+        out += digits[b & 0x0F];
+    }
+    return out;
+}
+
+// "2026-01-02T03:04:05.123Z" (UTC, milliseconds); "" for the epoch (unknown).
+std::string format_time(const tsa::TimePoint& time) {
+    if (time == tsa::TimePoint{}) return "";
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+    auto secs = static_cast<std::time_t>(ms / 1000);
+    long long frac = ms % 1000;
+    if (frac < 0) {
+        frac += 1000;
+        --secs;
+    }
+    std::tm tm{};
+    if (gmtime_r(&secs, &tm) == nullptr) return "";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+    return buf;
+}
+
+std::string accuracy_text(const std::optional<tsa::Accuracy>& accuracy) {
+    if (!accuracy) return "";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, "%ld.%03ld%03ld s", accuracy->seconds, accuracy->millis, accuracy->micros);
+    return buf;
+}
+
+// What a verification means for the exit code: 0, 1, 2, 65 or 70.
+int verification_exit_code(const tsa::TokenVerification& v) {
+    static const std::set<std::string, std::less<>> not_a_token = {
+        "TSA-RESPONSE-MALFORMED", "TSA-TOKEN-MALFORMED", "TSA-TOKEN-MISSING", "TSA-STATUS-REJECTED",
+        "TSA-STATUS-WAITING", "TSA-TSTINFO-MALFORMED", "TSA-CONTENT-TYPE"};
+    static const std::set<std::string, std::less<>> indeterminate = {
+        "TSA-CERT-UNTRUSTED", "TSA-CERT-EXPIRED", "TSA-CERT-NOT-YET-VALID", "TSA-CERT-NOT-FOUND",
+        "TSA-IMPRINT-ALG-UNSUPPORTED"};
+    bool internal = false;
+    bool bad_input = false;
+    bool failed = false;
+    bool undecided = false;
+    for (const auto& f : v.findings) {
+        if (f.severity != istmo::report::Severity::error) continue;
+        if (f.code == "TSA-INTERNAL") internal = true;
+        else if (not_a_token.count(f.code) != 0) bad_input = true;
+        else if (indeterminate.count(f.code) != 0) undecided = true;
+        else failed = true;
+    }
+    if (internal) return exit_internal;
+    if (bad_input) return exit_data;
+    if (failed) return exit_total_failed;
+    if (undecided) return exit_indeterminate;
+    return exit_ok;
+}
+
+std::string_view indication_for(int code) {
+    switch (code) {
+        case exit_ok: return "TOTAL_PASSED";
+        case exit_indeterminate: return "INDETERMINATE";
+        default: return "TOTAL_FAILED";
+    }
+}
+
+void json_member(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
+    istmo::report::append_json_string(out, name);
+    out += ':';
+    istmo::report::append_json_string(out, value);
+    if (comma) out += ',';
+}
+
+void json_raw(std::string& out, std::string_view name, const std::string& value, bool comma = true) {
+    istmo::report::append_json_string(out, name);
+    out += ':';
+    out += value;
+    if (comma) out += ',';
+}
+
+std::string to_json(const tsa::TokenVerification& v, int code, const std::string& token_path,
+                    const std::string& data_path) {
+    const tsa::TokenInfo& info = v.info;
+    std::string out = "{";
+    json_member(out, "indication", indication_for(code));
+    json_raw(out, "valid", v.valid() ? "true" : "false");
+    json_member(out, "token", token_path);
+    json_member(out, "data", data_path);
+    json_raw(out, "status", std::to_string(v.status));
+    json_member(out, "status_text", v.status_text);
+    out += "\"fail_info\":[";
+    for (std::size_t i = 0; i < v.fail_info.size(); ++i) {
+        if (i != 0) out += ',';
+        istmo::report::append_json_string(out, v.fail_info[i]);
+    }
+    out += "],";
+    json_member(out, "gen_time", format_time(info.gen_time));
+    json_member(out, "gen_time_encoded", info.gen_time_text);
+    if (info.accuracy) {
+        json_raw(out, "accuracy",
+                 "{\"seconds\":" + std::to_string(info.accuracy->seconds) +
+                     ",\"millis\":" + std::to_string(info.accuracy->millis) +
+                     ",\"micros\":" + std::to_string(info.accuracy->micros) + "}");
+    } else {
+        json_raw(out, "accuracy", "null");
+    }
+    json_raw(out, "ordering", info.ordering ? "true" : "false");
+    json_member(out, "policy", info.policy);
+    json_member(out, "serial", info.serial_hex);
+    json_member(out, "imprint_algorithm", info.imprint_algorithm);
+    json_member(out, "imprint", hex(info.imprint));
+    if (info.nonce_hex) json_member(out, "nonce", *info.nonce_hex);
+    else json_raw(out, "nonce", "null");
+    json_member(out, "tsa_name", info.tsa_name);
+    json_member(out, "ess_version", info.ess_version);
+    json_raw(out, "embedded_certificates", std::to_string(info.embedded_certificates));
+    json_member(out, "signature_algorithm", info.signature_algorithm);
+    out += "\"signer\":{";
+    json_member(out, "subject", info.signer_subject);
+    json_member(out, "issuer", info.signer_issuer);
+    json_member(out, "serial", info.signer_serial_hex);
+    json_member(out, "sha256", info.signer_sha256);
+    json_member(out, "not_before", format_time(info.signer_not_before));
+    json_member(out, "not_after", format_time(info.signer_not_after), false);
+    out += "},\"findings\":[";
+    for (std::size_t i = 0; i < v.findings.size(); ++i) {
+        const auto& f = v.findings[i];
+        if (i != 0) out += ',';
+        out += '{';
+        json_member(out, "code", f.code);
+        json_member(out, "severity", istmo::report::to_string(f.severity));
+        json_member(out, "message", f.message, false);
+        out += '}';
+    }
+    out += "]}\n";
+    return out;
+}
+
+std::string to_text(const tsa::TokenVerification& v, int code, const std::string& token_path) {
+    const tsa::TokenInfo& info = v.info;
+    std::string out = "Time-stamp '" + token_path + "': " + std::string(indication_for(code)) + "\n";
+    auto line = [&out](std::string_view label, const std::string& value) {
+        if (value.empty()) return;
+        out += "  ";
+        out += label;
+        out.append(label.size() < 12 ? 12 - label.size() : 1, ' ');
+        out += value;
+        out += '\n';
+    };
+    if (v.status >= 0) {
+        std::string status = std::to_string(v.status);
+        if (!v.status_text.empty()) status += " (" + v.status_text + ")";
+        line("status", status);
+    }
+    line("genTime", format_time(info.gen_time));
+    line("accuracy", accuracy_text(info.accuracy));
+    line("policy", info.policy);
+    line("serial", info.serial_hex);
+    if (!info.imprint.empty()) line("imprint", info.imprint_algorithm + " " + hex(info.imprint));
+    if (info.nonce_hex) line("nonce", *info.nonce_hex);
+    line("TSA name", info.tsa_name);
+    line("signer", info.signer_subject);
+    line("issuer", info.signer_issuer);
+    line("signature", info.signature_algorithm);
+    if (!info.ess_version.empty()) line("ESSCertID", info.ess_version);
+    for (const auto& f : v.findings)
+        out += "  " + std::string(istmo::report::to_string(f.severity)) + " " + f.code + ": " + f.message + "\n";
+    return out;
+}
+
+// ---- request ------------------------------------------------------------------------------
+
+int run_request(std::span<const std::string> argv) {
+    const ArgParser parser({
+        {"tsa", '\0', true, true},
+        {"digest", '\0', true, false},
+        {"policy", '\0', true, false},
+        {"no-cert-req", '\0', false, false},
+        {"user", '\0', true, false},
+        {"pass-env", '\0', true, false},
+        {"pass-file", '\0', true, false},
+        {"cacert", '\0', true, false},
+        {"client-cert", '\0', true, false},
+        {"client-key", '\0', true, false},
+        {"timeout", '\0', true, false},
+        {"retries", '\0', true, false},
+        {"trust", '\0', true, true},
+        {"output", 'o', true, false},
+    });
+    ParseOutcome parsed = parser.parse(argv);
+    if (!parsed.error.empty()) return usage_error("timestamp request: " + parsed.error, request_usage);
+    const ParsedArgs& args = parsed.args;
+    if (args.help()) {
+        std::cout << timestamp_help << exit_codes_help;
+        return exit_ok;
+    }
+
+    // ---- the command line, completely, before any file or network --------------------------
+    if (args.positionals().empty())
+        return usage_error("timestamp request: missing the file to time-stamp (FILE)", request_usage);
+    if (args.positionals().size() > 1)
+        return usage_error("timestamp request: more than one file given", request_usage);
+    const std::string input_path = args.positionals().front();
+    const auto output_path = args.value("output");
+    if (!output_path || output_path->empty())
+        return usage_error("timestamp request: -o OUT.tsr is required", request_usage);
+
+    tsa::ClientOptions client;
+    client.urls = args.values("tsa");
+    if (client.urls.empty()) return usage_error("timestamp request: at least one --tsa URL is required", request_usage);
+    for (const auto& url : client.urls)
+        if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
+            return usage_error("timestamp request: --tsa '" + url + "' is not an http:// or https:// URL",
+                               request_usage);
+    const auto trust_files = args.values("trust");
+    if (trust_files.empty())
+        return usage_error("timestamp request: at least one --trust FILE is required (every answer is "
+                           "verified against it before it is written)",
+                           request_usage);
+
+    tsa::RequestOptions request_options;
+    if (auto digest = args.value("digest")) {
+        if (*digest != "sha256" && *digest != "sha384" && *digest != "sha512")
+            return usage_error("timestamp request: --digest must be sha256, sha384 or sha512", request_usage);
+        request_options.hash = *tsa::hash_alg_from_name(*digest);
+    }
+    if (auto policy = args.value("policy")) {
+        bool dotted = !policy->empty() && policy->front() != '.' && policy->back() != '.' &&
+                      policy->find("..") == std::string::npos;
+        for (const char c : *policy) dotted = dotted && ((c >= '0' && c <= '9') || c == '.');
+        if (!dotted || policy->find('.') == std::string::npos)
+            return usage_error("timestamp request: --policy '" + *policy + "' is not a dotted OID", request_usage);
+        request_options.policy = *policy;
+    }
+    request_options.cert_req = !args.has("no-cert-req");
+
+    if (args.has("pass-env") && args.has("pass-file"))
+        return usage_error("timestamp request: --pass-env and --pass-file exclude each other", request_usage);
+    const bool has_password = args.has("pass-env") || args.has("pass-file");
+    if (args.has("user") != has_password)
+        return usage_error("timestamp request: --user needs --pass-env or --pass-file, and the other way round",
+                           request_usage);
+    if (args.has("client-cert") != args.has("client-key"))
+        return usage_error("timestamp request: --client-cert and --client-key go together", request_usage);
+    if (auto timeout = args.value("timeout")) {
+        auto ms = parse_seconds(*timeout);
+        if (!ms) return usage_error("timestamp request: --timeout '" + *timeout + "' is not a number of seconds > 0",
+                                    request_usage);
+        client.total_timeout = *ms;
+        client.request_timeout = std::min(client.request_timeout, *ms);
+        client.connect_timeout = std::min(client.connect_timeout, *ms);
+    }
+    if (auto retries = args.value("retries")) {
+        auto n = parse_count(*retries, 10);
+        if (!n) return usage_error("timestamp request: --retries '" + *retries + "' is not a number from 0 to 10",
+                                   request_usage);
+        client.retries = *n;
+    }
+
+    // ---- files ---------------------------------------------------------------------------
+    int code = exit_ok;
+    if (input_path != "-" && !check_exists("input", input_path, code)) return code;
+    if (auto file = args.value("cacert")) {
+        if (!check_exists("CA bundle", *file, code)) return code;
+        client.ca_file = *file;
+    }
+    if (auto file = args.value("client-cert")) {
+        if (!check_exists("client certificate", *file, code)) return code;
+        client.client_cert_file = *file;
+    }
+    if (auto file = args.value("client-key")) {
+        if (!check_exists("client key", *file, code)) return code;
+        client.client_key_file = *file;
+    }
+    if (const int loaded = load_trust(trust_files, client.verify); loaded != exit_ok) return loaded;
+    if (auto user = args.value("user")) {
+        client.user = *user;
+        if (auto var = args.value("pass-env")) {
+            auto secret = istmo::crypto::Secret::from_env(*var);
+            if (!secret) {
+                print_error("environment variable '" + *var + "' is not set");
+                return exit_usage;
+            }
+            client.password = std::move(*secret);
+        } else if (auto file = args.value("pass-file")) {
+            if (!check_exists("password file", *file, code)) return code;
+            auto secret = istmo::crypto::Secret::from_file(*file);
+            if (!secret) return report_error("cannot read password file '" + *file + "'", secret.error());
+            client.password = std::move(*secret);
+        }
+    }
+
+    std::optional<tsa::TimestampRequest> request;
+    if (input_path == "-") {
+        auto data = read_input(input_path, code);
+        if (!data) return code;
+        auto built = tsa::TimestampRequest::for_data(
+            std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data->data()), data->size()),
+            request_options);
+        if (!built) return report_error("cannot build the time-stamp request", built.error());
+        request = std::move(*built);
+    } else {
+        auto built = tsa::TimestampRequest::for_file(input_path, request_options);
+        if (!built) return report_error("cannot read '" + input_path + "'", built.error());
+        request = std::move(*built);
+    }
+
+    // ---- the exchange -----------------------------------------------------------------------
+    auto created = tsa::TimestampClient::create(std::move(client));
+    if (!created) return report_error("timestamp request", created.error());
+    auto stamped = created->timestamp(*request);
+    if (!stamped) {
+        const istmo::Error& error = stamped.error();
+        std::string message = error.message.empty() ? std::string(istmo::errc_name(error.code)) : error.message;
+        if (error.cause.rfind("TSA-", 0) == 0 && message.find(error.cause) == std::string::npos)
+            message = error.cause + ": " + message;
+        print_error("no time-stamp: " + message);
+        return exit_code_for(error.code);
+    }
+
+    const tsa::Bytes& response = stamped->response;
+    const std::string_view body(reinterpret_cast<const char*>(response.data()), response.size());
+    if (const int written = write_output(*output_path, body); written != exit_ok) return written;
+    if (*output_path != "-") {
+        const tsa::TokenInfo& info = stamped->verification.info;
+        std::cout << "time-stamp from " << stamped->url << " (" << stamped->attempts
+                  << (stamped->attempts == 1 ? " attempt" : " attempts") << "): genTime "
+                  << format_time(info.gen_time) << ", serial " << info.serial_hex << ", policy " << info.policy
+                  << "\nwritten to '" << *output_path << "'\n";
+    }
+    return exit_ok;
+}
+
+// ---- verify -------------------------------------------------------------------------------
+
+int run_token_verify(std::span<const std::string> argv) {
+    const ArgParser parser({
+        {"data", '\0', true, false},
+        {"trust", '\0', true, true},
+        {"json", '\0', false, false},
+    });
+    ParseOutcome parsed = parser.parse(argv);
+    if (!parsed.error.empty()) return usage_error("timestamp verify: " + parsed.error, verify_usage_text);
+    const ParsedArgs& args = parsed.args;
+    if (args.help()) {
+        std::cout << timestamp_help << exit_codes_help;
+        return exit_ok;
+    }
+    if (args.positionals().empty())
+        return usage_error("timestamp verify: missing the time-stamp (TOKEN.tsr)", verify_usage_text);
+    if (args.positionals().size() > 1)
+        return usage_error("timestamp verify: more than one time-stamp given", verify_usage_text);
+    const std::string token_path = args.positionals().front();
+    const auto data_path = args.value("data");
+    if (!data_path || data_path->empty())
+        return usage_error("timestamp verify: --data FILE is required", verify_usage_text);
+    const auto trust_files = args.values("trust");
+    if (trust_files.empty()) return usage_error("timestamp verify: --trust FILE is required", verify_usage_text);
+    if (token_path == "-" && *data_path == "-")
+        return usage_error("timestamp verify: the token and the data cannot both be standard input",
+                           verify_usage_text);
+    const bool json = args.has("json");
+
+    int code = exit_ok;
+    if (token_path != "-" && !check_exists("time-stamp", token_path, code)) return code;
+    if (*data_path != "-" && !check_exists("data file", *data_path, code)) return code;
+    tsa::VerifyOptions options;
+    if (const int loaded = load_trust(trust_files, options); loaded != exit_ok) return loaded;
+
+    auto token_text = read_input(token_path, code);
+    if (!token_text) return code;
+    const std::span<const std::uint8_t> token(reinterpret_cast<const std::uint8_t*>(token_text->data()),
+                                              token_text->size());
+
+    // A first look tells the imprint algorithm, so a large data file is hashed as a stream.
+    tsa::TokenExpectations expect;
+    const tsa::TokenVerification first = tsa::verify_response_or_token(token, expect, options);
+    auto alg = tsa::hash_alg_from_name(first.info.imprint_algorithm);
+    if (alg && *data_path != "-") {
+        tsa::RequestOptions hashing;
+        hashing.hash = *alg;
+        auto digest = tsa::TimestampRequest::for_file(*data_path, hashing);
+        if (!digest) return report_error("cannot read '" + *data_path + "'", digest.error());
+        expect.digest_alg = *alg;
+        expect.digest = digest->imprint();
+    } else {
+        auto data = read_input(*data_path, code);
+        if (!data) return code;
+        expect.data = tsa::Bytes(data->begin(), data->end());
+    }
+    const tsa::TokenVerification verification = tsa::verify_response_or_token(token, expect, options);
+    const int result = verification_exit_code(verification);
+
+    const std::string shown = token_path == "-" ? "standard input" : token_path;
+    const std::string out = json ? to_json(verification, result, shown, *data_path) : to_text(verification, result, shown);
+    if (const int written = write_output("", out); written != exit_ok) return written;
+    if (result == exit_data) print_error("'" + shown + "' holds no usable time-stamp token: " + verification.summary());
+    else if (result != exit_ok) print_error("time-stamp not valid: " + verification.summary());
+    return result;
+}
+
+}  // namespace
+
+int run_timestamp(std::span<const std::string> argv) {
+    if (argv.empty()) return usage_error("timestamp: missing the action (request or verify)", timestamp_usage);
+    const std::string& action = argv.front();
+    const std::span<const std::string> rest = argv.subspan(1);
+    if (action == "--help" || action == "-h" || action == "help") {
+        std::cout << timestamp_help << exit_codes_help;
+        return exit_ok;
+    }
+    if (action == "request") return run_request(rest);
+    if (action == "verify") return run_token_verify(rest);
+    return usage_error("timestamp: unknown action '" + action + "' (request or verify)", timestamp_usage);
+}
+
+}  // namespace istmo_cli

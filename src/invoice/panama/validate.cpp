@@ -1,0 +1,579 @@
+// rFE validation as a report: structure (istmo's own schema table), arithmetic (exact decimals,
+// DGI rounding), cross-field rules, CUFE and RUC check digits, and the signature (gNoFirm removed
+// first). Codes are documented in docs/panama-fe.md.
+#include <istmo/invoice/panama.hpp>
+
+#include "invoice/panama/arith.hpp"
+#include "invoice/panama/schema.hpp"
+
+#include <string>
+
+namespace istmo::invoice::panama {
+
+using detail::Def;
+using detail::Ty;
+using report::Severity;
+
+namespace {
+
+class Collector {
+public:
+    explicit Collector(InvoiceReport& r) : m_report(r) {}
+    void add(std::string code, Severity sev, std::string xpath, std::string_view ficha, int line, std::string es,
+             std::string en) {
+        InvoiceFinding f;
+        f.code = std::move(code);
+        f.severity = sev;
+        f.xpath = std::move(xpath);
+        f.ficha = std::string(ficha);
+        f.line = line;
+        f.message_es = std::move(es);
+        f.message_en = std::move(en);
+        m_report.findings.push_back(std::move(f));
+    }
+
+private:
+    InvoiceReport& m_report;
+};
+
+std::string_view type_name_es(Ty ty) noexcept {
+    switch (ty) {
+        case Ty::monto01: case Ty::monto02: return "monto con exactamente 2 decimales";
+        case Ty::monto06: return "monto con 2 a 6 decimales";
+        case Ty::monto31: return "cantidad con hasta 6 decimales";
+        case Ty::fecha_tz: return "fecha y hora con zona horaria (AAAA-MM-DDThh:mm:ss-05:00)";
+        case Ty::fecha_ymd: return "fecha AAAA-MM-DD";
+        case Ty::telefono: return "teléfono NNN-NNNN o NNNN-NNNN";
+        case Ty::email: return "correo electrónico";
+        case Ty::ruc: return "RUC";
+        case Ty::str: return "texto con la longitud permitida";
+        case Ty::enum_str: case Ty::enum_int: case Ty::tasa_isc: return "código de la lista de valores";
+        case Ty::cat_ubi: case Ty::cat_pais: case Ty::cat_moneda: case Ty::cat_unidad: case Ty::cat_cpbs_abr:
+        case Ty::cat_cpbs_cmp: return "código del catálogo";
+        default: return "formato del campo";
+    }
+}
+
+bool is_catalog(Ty ty) noexcept {
+    return ty == Ty::cat_ubi || ty == Ty::cat_pais || ty == Ty::cat_moneda || ty == Ty::cat_unidad ||
+           ty == Ty::cat_cpbs_abr || ty == Ty::cat_cpbs_cmp;
+}
+
+// ---- structure -------------------------------------------------------------------------------
+
+void check_structure(const Element& e, const Def& def, const std::string& path, Collector& out, bool require_signature) {
+    std::vector<std::uint16_t> counts(def.kids.size(), 0);
+    std::size_t pos = 0;
+    std::size_t choice_count = 0;
+    for (const Element& c : e.children) {
+        std::size_t k = 0;
+        const bool is_sig = c.name == "Signature" && c.ns == k_dsig_namespace;
+        const Def* cd = (c.ns.empty() || is_sig) ? detail::find_child(def, c.name, &k) : nullptr;
+        if (cd && cd->ty == Ty::signature && !is_sig) cd = nullptr;
+        std::string cp = path + "/" + c.name;
+        if (!cd) {
+            out.add("FE-XSD-UNEXPECTED", Severity::error, cp, def.ficha, c.line,
+                    "Elemento no esperado '" + c.name + "'" + (c.ns.empty() ? "" : " (espacio de nombres " + c.ns + ")") + " en " + path,
+                    "Unexpected element '" + c.name + "'" + (c.ns.empty() ? "" : " (namespace " + c.ns + ")") + " in " + path);
+            continue;
+        }
+        if (cd->max > 1) cp += "[" + std::to_string(counts[k] + 1) + "]";
+        if (def.ty == Ty::choice) {
+            if (++choice_count > 1)
+                out.add("FE-XSD-CHOICE", Severity::error, cp, def.ficha, c.line,
+                        "Solo se permite uno de los elementos alternativos en " + path,
+                        "Only one of the alternative elements is allowed in " + path);
+        } else if (k < pos) {
+            out.add("FE-XSD-ORDER", Severity::error, cp, cd->ficha, c.line,
+                    "El elemento '" + c.name + "' está fuera del orden del esquema en " + path,
+                    "Element '" + c.name + "' is out of the schema order in " + path);
+        }
+        pos = k > pos ? k : pos;
+        if (counts[k] < 0xFFFF) ++counts[k];
+        if (counts[k] == static_cast<std::uint32_t>(cd->max) + 1)
+            out.add("FE-XSD-OCCURS", Severity::error, cp, cd->ficha, c.line,
+                    "El elemento '" + c.name + "' aparece más de " + std::to_string(cd->max) + " veces",
+                    "Element '" + c.name + "' occurs more than " + std::to_string(cd->max) + " times");
+        if (cd->ty == Ty::signature) continue;
+        if (cd->ty == Ty::group || cd->ty == Ty::choice) {
+            bool has_text = false;
+            for (char ch : c.text) has_text = has_text || !(ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r');
+            if (has_text)
+                out.add("FE-XSD-VALUE", Severity::error, cp, cd->ficha, c.line,
+                        "El grupo '" + c.name + "' no admite texto", "Group '" + c.name + "' cannot contain text");
+            check_structure(c, *cd, cp, out, require_signature);
+            continue;
+        }
+        if (!c.children.empty()) {
+            out.add("FE-XSD-UNEXPECTED", Severity::error, cp + "/" + c.children.front().name, cd->ficha, c.children.front().line,
+                    "El campo '" + c.name + "' no admite elementos hijos", "Field '" + c.name + "' cannot contain elements");
+            continue;
+        }
+        const std::string_view reason = detail::check_value(*cd, c.text);
+        if (!reason.empty()) {
+            const bool catalog = is_catalog(cd->ty);
+            const bool enumeration = cd->ty == Ty::enum_str || cd->ty == Ty::enum_int || cd->ty == Ty::tasa_isc;
+            out.add(catalog ? "FE-XSD-CATALOG" : enumeration ? "FE-XSD-ENUM" : "FE-XSD-VALUE", Severity::error, cp,
+                    cd->ficha, c.line,
+                    "El valor '" + c.text + "' de " + c.name + " no es válido: se espera " + std::string(type_name_es(cd->ty)),
+                    "Value '" + c.text + "' of " + c.name + " " + std::string(reason));
+        }
+    }
+    if (def.ty == Ty::choice) {
+        if (choice_count == 0)
+            out.add("FE-XSD-MISSING", Severity::error, path, def.ficha, e.line,
+                    "Falta uno de los elementos alternativos en " + path, "One of the alternative elements is missing in " + path);
+        return;
+    }
+    for (std::size_t k = 0; k < def.kids.size(); ++k) {
+        const Def& kd = def.kids[k];
+        if (counts[k] >= kd.min) continue;
+        if (!require_signature && (kd.ty == Ty::signature || kd.name == "gNoFirm")) continue;
+        out.add("FE-XSD-MISSING", Severity::error, path + "/" + std::string(kd.name), kd.ficha, e.line,
+                "Falta el elemento obligatorio '" + std::string(kd.name) + "' en " + path,
+                "Required element '" + std::string(kd.name) + "' is missing in " + path);
+    }
+}
+
+// ---- rules -----------------------------------------------------------------------------------
+
+std::string item_path(std::size_t i) { return "/rFE/gItem[" + std::to_string(i + 1) + "]"; }
+
+void amount_rule(Collector& out, const Element& scope, std::string_view field, const std::string& xpath, std::string_view ficha,
+                 const Decimal& expected, bool rounded, std::string code) {
+    const Element* f = scope.find(field);
+    if (!f || !expected.valid()) return;
+    const auto d = Decimal::parse(f->text);
+    if (!d) return;  // a format finding already covers it
+    const bool ok = rounded ? detail::matches_rounded(*d, expected) : *d == expected;
+    if (ok) return;
+    const std::string exp = expected.rounded(rounded ? d->scale() : (expected.scale() > 6 ? 6 : expected.scale())).to_string();
+    out.add(std::move(code), Severity::error, xpath, ficha, f->line,
+            "El valor de " + std::string(field) + " (" + f->text + ") no coincide con el calculado (" + exp + ")",
+            "The value of " + std::string(field) + " (" + f->text + ") does not match the computed value (" + exp + ")");
+}
+
+void ruc_rule(Collector& out, const Element* g, const std::string& xpath, std::string_view ficha, bool dv_required) {
+    if (!g) return;
+    const Element* ruc = g->child("dRuc");
+    const Element* dv = g->child("dDV");
+    if (!ruc || !dv || dv->text.size() != 2) return;
+    (void)dv_required;
+    const RucKind kind = g->value("dTipoRuc") == "2" ? RucKind::juridical : RucKind::natural;
+    auto expected = ruc_check_digits(ruc->text, kind);
+    if (!expected) {
+        out.add("FE-RUC-DV-UNCHECKED", Severity::warning, xpath + "/dDV", ficha, dv->line,
+                "No se pudo calcular el dígito verificador del RUC " + ruc->text,
+                "The check digits of RUC " + ruc->text + " could not be computed: " + expected.error().message);
+        return;
+    }
+    if (*expected != dv->text)
+        out.add("FE-RUC-DV", Severity::error, xpath + "/dDV", ficha, dv->line,
+                "El DV " + dv->text + " no corresponde al RUC " + ruc->text + " (esperado " + *expected + ")",
+                "Check digits " + dv->text + " do not match RUC " + ruc->text + " (expected " + *expected + ")");
+}
+
+void check_rules(const Element& root, Collector& out, InvoiceReport& report) {
+    const Element* gdgen = root.child("gDGen");
+    const Element* gtot = root.child("gTot");
+    static const Element k_empty{};
+    const Element& dg = gdgen ? *gdgen : k_empty;
+    const Element& tot = gtot ? *gtot : k_empty;
+
+    // Version.
+    if (const Element* v = root.child("dVerForm")) {
+        const auto d = Decimal::parse(v->text);
+        if (!d || *d != *Decimal::parse("1.00"))
+            out.add("FE-VERFORM", Severity::error, "/rFE/dVerForm", "A02", v->line,
+                    "La versión del formato debe ser 1.00", "The format version must be 1.00");
+    }
+
+    // CUFE.
+    if (auto computed = cufe_of(Invoice{root}); computed) {
+        report.cufe_computed = *computed;
+        if (const Element* id = root.child("dId"); id && id->text != *computed)
+            out.add("FE-CUFE-MISMATCH", Severity::error, "/rFE/dId", "A03", id->line,
+                    "El dId no coincide con el CUFE calculado de los campos (" + *computed + ")",
+                    "dId does not match the CUFE built from the fields (" + *computed + ")");
+    }
+    if (const Element* id = root.child("dId"); id && id->text.size() == 66 && !cufe_check_digit_valid(id->text))
+        out.add("FE-CUFE-CHECK-DIGIT", Severity::error, "/rFE/dId", "A03", id->line,
+                "El dígito verificador del CUFE es incorrecto", "The CUFE check digit is wrong");
+
+    // RUC check digits.
+    ruc_rule(out, dg.find("gEmis/gRucEmi"), "/rFE/gDGen/gEmis/gRucEmi", "B301", true);
+    ruc_rule(out, dg.find("gDatRec/gRucRec"), "/rFE/gDGen/gDatRec/gRucRec", "B402", false);
+    {
+        std::size_t i = 0;
+        for (const Element* ref : dg.all("gDFRef")) {
+            const std::string p = "/rFE/gDGen/gDFRef[" + std::to_string(++i) + "]";
+            ruc_rule(out, ref->child("gRucEmDFRef"), p + "/gRucEmDFRef", "B601", true);
+            if (const Element* c = ref->find("gDFRefNum/gDFRefFE/dCUFERef"); c && c->text.size() == 66 && !cufe_check_digit_valid(c->text))
+                out.add("FE-CUFE-REF-CHECK-DIGIT", Severity::error, p + "/gDFRefNum/gDFRefFE/dCUFERef", "B606", c->line,
+                        "El dígito verificador del CUFE referenciado es incorrecto", "The check digit of the referenced CUFE is wrong");
+        }
+        i = 0;
+        for (const Element* a : dg.all("gAutXML"))
+            ruc_rule(out, a->child("gRucAutXML"), "/rFE/gDGen/gAutXML[" + std::to_string(++i) + "]/gRucAutXML", "B701", true);
+        ruc_rule(out, root.find("gInfoLog/gRucTransp"), "/rFE/gInfoLog/gRucTransp", "F206", true);
+        ruc_rule(out, root.find("gLcEntr/gRucLcEntr"), "/rFE/gLcEntr/gRucLcEntr", "F251", true);
+    }
+
+    // Contingency.
+    const std::string_view tp = dg.value("iTpEmis");
+    if (tp == "02" || tp == "04") {
+        if (!dg.child("dFechaCont"))
+            out.add("FE-CONT-REQUIRED", Severity::error, "/rFE/gDGen/dFechaCont", "B04", dg.line,
+                    "La emisión en contingencia (iTpEmis 02/04) requiere dFechaCont",
+                    "Contingency emission (iTpEmis 02/04) requires dFechaCont");
+        if (!dg.child("dMotCont"))
+            out.add("FE-CONT-REQUIRED", Severity::error, "/rFE/gDGen/dMotCont", "B05", dg.line,
+                    "La emisión en contingencia (iTpEmis 02/04) requiere dMotCont",
+                    "Contingency emission (iTpEmis 02/04) requires dMotCont");
+    } else if (dg.child("dFechaCont") || dg.child("dMotCont")) {
+        out.add("FE-CONT-UNEXPECTED", Severity::warning, "/rFE/gDGen/dFechaCont", "B04", dg.line,
+                "Datos de contingencia con una emisión normal", "Contingency data on a normal-operation emission");
+    }
+
+    // Document type.
+    const std::string_view idoc = dg.value("iDoc");
+    if ((idoc == "04" || idoc == "05") && dg.all("gDFRef").empty())
+        out.add("FE-REF-REQUIRED", Severity::error, "/rFE/gDGen/gDFRef", "B60", dg.line,
+                "Las notas de crédito/débito referentes a FE (iDoc 04/05) requieren gDFRef",
+                "Credit/debit notes referring to an FE (iDoc 04/05) require gDFRef");
+    if (idoc == "04" || idoc == "05") {
+        std::size_t i = 0;
+        for (const Element* ref : dg.all("gDFRef")) {
+            ++i;
+            if (ref->child("gDFRefNum") && !ref->find("gDFRefNum/gDFRefFE"))
+                out.add("FE-REF-FE-REQUIRED", Severity::error, "/rFE/gDGen/gDFRef[" + std::to_string(i) + "]/gDFRefNum", "B605",
+                        ref->line, "Las notas 04/05 deben referenciar una FE por su CUFE (gDFRefFE)",
+                        "Notes 04/05 must reference an FE by its CUFE (gDFRefFE)");
+        }
+    }
+    if (idoc == "03" && !dg.child("gFExp"))
+        out.add("FE-EXPORT-REQUIRED", Severity::error, "/rFE/gDGen/gFExp", "B50", dg.line,
+                "La factura de exportación (iDoc 03) requiere gFExp", "An export invoice (iDoc 03) requires gFExp");
+
+    // Receiver.
+    const Element* rec = dg.child("gDatRec");
+    if (rec) {
+        const std::string_view tipo = rec->value("iTipoRec");
+        const Element* ruc = rec->child("gRucRec");
+        if ((tipo == "01" || tipo == "03") && !ruc)
+            out.add("FE-REC-RUC-REQUIRED", Severity::error, "/rFE/gDGen/gDatRec/gRucRec", "B402", rec->line,
+                    "El receptor contribuyente o gobierno (01/03) requiere gRucRec",
+                    "A taxpayer or government receiver (01/03) requires gRucRec");
+        if (tipo == "02" && ruc && ruc->value("dTipoRuc") == "2")
+            out.add("FE-REC-RUC-TYPE", Severity::error, "/rFE/gDGen/gDatRec/iTipoRec", "B401", rec->line,
+                    "Un RUC de persona jurídica no puede ser consumidor final (iTipoRec 02); use 01",
+                    "A legal-person RUC cannot be a final consumer (iTipoRec 02); use 01");
+        if (tipo == "04") {
+            if (!rec->child("gIdExt"))
+                out.add("FE-REC-FOREIGN", Severity::error, "/rFE/gDGen/gDatRec/gIdExt", "B406", rec->line,
+                        "El receptor extranjero (04) requiere gIdExt", "A foreign receiver (04) requires gIdExt");
+            if (ruc || rec->child("gUbiRec"))
+                out.add("FE-REC-FOREIGN", Severity::error, "/rFE/gDGen/gDatRec", "B406", rec->line,
+                        "El receptor extranjero (04) no lleva RUC ni ubicación", "A foreign receiver (04) has no RUC and no location");
+        }
+        if (dg.value("iDest") == "1" && rec->child("cPaisRec") && rec->value("cPaisRec") != "PA")
+            out.add("FE-DEST-PAIS", Severity::error, "/rFE/gDGen/gDatRec/cPaisRec", "B411", rec->child("cPaisRec")->line,
+                    "Con destino Panamá (iDest 1) cPaisRec debe ser PA", "With destination Panama (iDest 1) cPaisRec must be PA");
+        if (tipo == "03") {
+            std::size_t i = 0;
+            for (const Element& item : root.children) {
+                if (item.name != "gItem" || !item.ns.empty()) continue;
+                if (!item.child("dCodCPBSabr") || !item.child("dCodCPBScmp"))
+                    out.add("FE-GOV-CPBS", Severity::error, item_path(i) + "/dCodCPBScmp", "C10", item.line,
+                            "Con receptor gobierno (03) cada ítem requiere los códigos CPBS",
+                            "With a government receiver (03) every item requires the CPBS codes");
+                ++i;
+            }
+        }
+    }
+
+    // Items and totals.
+    std::vector<detail::ItemAmounts> items;
+    detail::TotalAmounts t;
+    detail::compute(root, items, t);
+    std::size_t i = 0;
+    for (const Element& item : root.children) {
+        if (item.name != "gItem" || !item.ns.empty()) continue;
+        const auto& a = items[i];
+        const std::string p = item_path(i);
+        if (const Element* sec = item.child("dSecItem"); sec && sec->text != std::to_string(i + 1))
+            out.add("FE-SECITEM", Severity::error, p + "/dSecItem", "C02", sec->line,
+                    "dSecItem debe ser " + std::to_string(i + 1) + " (numeración consecutiva)",
+                    "dSecItem must be " + std::to_string(i + 1) + " (consecutive numbering)");
+        amount_rule(out, item, "gPrecios/dPrItem", p + "/gPrecios/dPrItem", "C203", a.pr_item_exact, true, "FE-CALC-PRITEM");
+        amount_rule(out, item, "gITBMSItem/dValITBMS", p + "/gITBMSItem/dValITBMS", "C402", a.itbms_exact, true, "FE-CALC-ITBMS");
+        amount_rule(out, item, "gPrecios/dValTotItem", p + "/gPrecios/dValTotItem", "C206", a.tot_item_exact, false, "FE-CALC-TOTITEM");
+        if (const Element* d = item.find("gPrecios/dPrUnitDesc")) {
+            const auto disc = Decimal::parse(d->text);
+            const auto unit = Decimal::parse(item.value("gPrecios/dPrUnit"));
+            if (disc && unit && *disc > *unit)
+                out.add("FE-ITEM-DISCOUNT", Severity::error, p + "/gPrecios/dPrUnitDesc", "C202", d->line,
+                        "El descuento unitario supera el precio unitario", "The unit discount exceeds the unit price");
+        }
+        const std::string_view abr = item.value("dCodCPBSabr");
+        const std::string_view cmp = item.value("dCodCPBScmp");
+        if (!abr.empty() && cmp.size() == 4 && cmp.substr(0, 2) != abr)
+            out.add("FE-CPBS-FAMILY", Severity::warning, p + "/dCodCPBScmp", "C10", item.line,
+                    "La familia CPBS no pertenece al segmento dCodCPBSabr", "The CPBS family is not in the dCodCPBSabr segment");
+        ++i;
+    }
+    if (gtot) {
+        const auto total = [&](std::string_view f, std::string_view ficha, const Decimal& v, std::string code) {
+            amount_rule(out, tot, f, "/rFE/gTot/" + std::string(f), ficha, v, false, std::move(code));
+        };
+        total("dTotNeto", "D02", t.neto, "FE-CALC-TOTNETO");
+        total("dTotITBMS", "D03", t.itbms, "FE-CALC-TOTITBMS");
+        if (t.any_isc || tot.child("dTotISC")) total("dTotISC", "D04", t.isc, "FE-CALC-TOTISC");
+        total("dTotGravado", "D05", t.gravado, "FE-CALC-TOTGRAVADO");
+        if (t.any_desc_groups && tot.child("dTotDesc")) {
+            const auto d = Decimal::parse(tot.value("dTotDesc"));
+            if (d && *d != t.desc_groups)
+                out.add("FE-CALC-TOTDESC", Severity::warning, "/rFE/gTot/dTotDesc", "D06", tot.child("dTotDesc")->line,
+                        "dTotDesc no coincide con la suma de gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")",
+                        "dTotDesc does not match the sum of gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")");
+        }
+        total("dVTotItems", "D14", t.vtot_items, "FE-CALC-VTOTITEMS");
+        total("dVTot", "D09", t.vtot, "FE-CALC-VTOT");
+        total("dTotRec", "D10", t.rec, "FE-CALC-TOTREC");
+        if (const Element* n = tot.child("dNroItems"); n && n->text != std::to_string(t.items))
+            out.add("FE-CALC-NROITEMS", Severity::error, "/rFE/gTot/dNroItems", "D13", n->line,
+                    "dNroItems debe ser " + std::to_string(t.items), "dNroItems must be " + std::to_string(t.items));
+        if (const Element* v = tot.child("dVuelto")) {
+            const auto d = Decimal::parse(v->text);
+            if (d && *d != t.vuelto && !(t.vuelto.is_zero() && d->is_zero()))
+                out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", v->line,
+                        "dVuelto debe ser dTotRec − dVTot (" + t.vuelto.to_string() + ")",
+                        "dVuelto must be dTotRec − dVTot (" + t.vuelto.to_string() + ")");
+        } else if (!t.vuelto.is_zero()) {
+            const auto rec_declared = Decimal::parse(tot.value("dTotRec"));
+            if (rec_declared && *rec_declared == t.rec)
+                out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", tot.line,
+                        "Falta dVuelto (" + t.vuelto.to_string() + "): lo recibido supera el total",
+                        "dVuelto (" + t.vuelto.to_string() + ") is missing: the amount received exceeds the total");
+        }
+        for (const Element* o : tot.all("gOTITotal")) {
+            const std::string code(o->value("dCodOTITotal"));
+            const auto it = t.oti.find(code);
+            const Decimal expected = it == t.oti.end() ? Decimal::from_units(0, 2) : it->second;
+            amount_rule(out, *o, "dValOTITotal", "/rFE/gTot/gOTITotal/dValOTITotal", "D602", expected, false, "FE-CALC-OTITOTAL");
+        }
+        if (t.any_item_acarreo && tot.child("dTotAcar"))
+            out.add("FE-FREIGHT-TWICE", Severity::error, "/rFE/gTot/dTotAcar", "D07", tot.child("dTotAcar")->line,
+                    "El acarreo se declara por ítem o en el total, nunca en ambos",
+                    "Freight is declared per item or in the totals, never both");
+        if (t.any_item_seguro && tot.child("dTotSeg"))
+            out.add("FE-INSURANCE-TWICE", Severity::error, "/rFE/gTot/dTotSeg", "D08", tot.child("dTotSeg")->line,
+                    "El seguro se declara por ítem o en el total, nunca en ambos",
+                    "Insurance is declared per item or in the totals, never both");
+        const std::string_view pz = tot.value("iPzPag");
+        const auto plazos = tot.all("gPagPlazo");
+        if ((pz == "2" || pz == "3") && plazos.empty())
+            out.add("FE-PLAZO-REQUIRED", Severity::error, "/rFE/gTot/gPagPlazo", "D50", tot.line,
+                    "El pago a plazo o mixto (iPzPag 2/3) requiere gPagPlazo", "Deferred or mixed payment (iPzPag 2/3) requires gPagPlazo");
+        if (pz == "2" && !plazos.empty()) {
+            Decimal sum = Decimal::from_units(0, 2);
+            for (const Element* p : plazos) {
+                const auto d = Decimal::parse(p->value("dValItPlazo"));
+                sum += d ? *d : Decimal::invalid();
+            }
+            if (sum.valid() && sum != t.vtot_used)
+                out.add("FE-CALC-PLAZO", Severity::warning, "/rFE/gTot/gPagPlazo", "D503", plazos.front()->line,
+                        "La suma de las cuotas (" + sum.to_string() + ") no coincide con dVTot",
+                        "The instalments (" + sum.to_string() + ") do not add up to dVTot");
+        }
+        std::size_t k = 0;
+        for (const Element* f : tot.all("gFormaPago")) {
+            ++k;
+            if (f->value("iFormaPago") == "99" && !f->child("dFormaPagoDesc"))
+                out.add("FE-FORMAPAGO-DESC", Severity::error, "/rFE/gTot/gFormaPago[" + std::to_string(k) + "]/dFormaPagoDesc",
+                        "D302", f->line, "La forma de pago 99 (otro) requiere dFormaPagoDesc",
+                        "Payment form 99 (other) requires dFormaPagoDesc");
+        }
+    }
+}
+
+void finish(InvoiceReport& r) {
+    bool structure_error = false, any_error = false;
+    for (const auto& f : r.findings) {
+        if (f.severity != Severity::error) continue;
+        any_error = true;
+        structure_error = structure_error || f.code.rfind("FE-XSD-", 0) == 0 || f.code == "FE-XML-MALFORMED";
+    }
+    if (structure_error) {
+        r.indication = report::Indication::total_failed;
+        r.sub_indication = report::SubIndication::format_failure;
+        return;
+    }
+    if (r.signature && r.signature->indication == report::Indication::total_failed) {
+        r.indication = report::Indication::total_failed;
+        r.sub_indication = r.signature->sub_indication;
+        return;
+    }
+    if (any_error) {
+        r.indication = report::Indication::total_failed;
+        r.sub_indication = report::SubIndication::none;
+        return;
+    }
+    if (r.signature && r.signature->indication == report::Indication::indeterminate) {
+        r.indication = report::Indication::indeterminate;
+        r.sub_indication = r.signature->sub_indication;
+        return;
+    }
+    r.indication = report::Indication::total_passed;
+    r.sub_indication = report::SubIndication::none;
+}
+
+InvoiceReport validate_model(const Invoice& invoice, bool require_signature) {
+    InvoiceReport r;
+    r.well_formed = true;
+    Collector out(r);
+    check_structure(invoice.root, detail::root_def(), "/rFE", out, require_signature);
+    check_rules(invoice.root, out, r);
+    r.cufe_declared = std::string(invoice.get("dId"));
+    r.issuer_ruc = std::string(invoice.get("gDGen/gEmis/gRucEmi/dRuc"));
+    r.total = std::string(invoice.get("gTot/dVTot"));
+    return r;
+}
+
+// Value of a query parameter in the QR URL.
+std::string query_param(std::string_view url, std::string_view name) {
+    const std::string key = std::string(name) + "=";
+    std::size_t pos = url.find('?');
+    while (pos != std::string_view::npos) {
+        ++pos;
+        if (url.substr(pos, key.size()) == key) {
+            const std::size_t end = url.find('&', pos);
+            return std::string(url.substr(pos + key.size(), end == std::string_view::npos ? std::string_view::npos : end - pos - key.size()));
+        }
+        pos = url.find('&', pos);
+    }
+    return {};
+}
+
+}  // namespace
+
+bool InvoiceReport::has(std::string_view code) const noexcept {
+    for (const auto& f : findings)
+        if (f.code == code) return true;
+    return false;
+}
+
+std::string InvoiceReport::to_json() const {
+    std::string out = "{\"indication\":";
+    report::append_json_string(out, report::to_string(indication));
+    out += ",\"sub_indication\":";
+    report::append_json_string(out, report::to_string(sub_indication));
+    out += ",\"well_formed\":";
+    out += well_formed ? "true" : "false";
+    out += ",\"cufe\":";
+    report::append_json_string(out, cufe_declared);
+    out += ",\"cufe_computed\":";
+    report::append_json_string(out, cufe_computed);
+    out += ",\"issuer_ruc\":";
+    report::append_json_string(out, issuer_ruc);
+    out += ",\"total\":";
+    report::append_json_string(out, total);
+    out += ",\"findings\":[";
+    for (std::size_t i = 0; i < findings.size(); ++i) {
+        const auto& f = findings[i];
+        if (i) out += ',';
+        out += "{\"code\":";
+        report::append_json_string(out, f.code);
+        out += ",\"severity\":";
+        report::append_json_string(out, report::to_string(f.severity));
+        out += ",\"xpath\":";
+        report::append_json_string(out, f.xpath);
+        out += ",\"ficha\":";
+        report::append_json_string(out, f.ficha);
+        out += ",\"line\":" + std::to_string(f.line);
+        out += ",\"message_es\":";
+        report::append_json_string(out, f.message_es);
+        out += ",\"message_en\":";
+        report::append_json_string(out, f.message_en);
+        out += '}';
+    }
+    out += ']';
+    if (signature) {
+        out += ",\"signature\":";
+        out += signature->to_json();
+    }
+    out += '}';
+    return out;
+}
+
+InvoiceReport validate(const Invoice& invoice) {
+    InvoiceReport r = validate_model(invoice, false);
+    finish(r);
+    return r;
+}
+
+Result<InvoiceReport> validate(std::string_view xml, const ValidateOptions& options) {
+    auto invoice = parse(xml);
+    if (!invoice) {
+        InvoiceReport r;
+        r.well_formed = invoice.error().code == Errc::invalid_argument;
+        Collector out(r);
+        out.add(r.well_formed ? "FE-XSD-ROOT" : "FE-XML-MALFORMED", Severity::error, "/", "A01", invoice.error().line,
+                r.well_formed ? "El elemento raíz debe ser rFE en el espacio de nombres http://dgi-fep.mef.gob.pa"
+                              : "El documento no es XML bien formado: " + invoice.error().message,
+                invoice.error().message);
+        r.indication = report::Indication::total_failed;
+        r.sub_indication = report::SubIndication::format_failure;
+        return r;
+    }
+    InvoiceReport r = validate_model(*invoice, options.require_signature);
+    Collector out(r);
+    const bool has_sig = [&] {
+        for (const auto& c : invoice->root.children)
+            if (c.name == "Signature" && c.ns == k_dsig_namespace) return true;
+        return false;
+    }();
+    if (options.check_signature && has_sig) {
+        auto stripped = strip_no_firm(xml);
+        if (!stripped) return std::move(stripped).error();
+        dsig::Verifier verifier(options.verify);
+        auto v = verifier.verify(*stripped);
+        if (!v) return std::move(v).error();
+        r.signature = std::move(*v);
+        if (r.signature->indication == report::Indication::total_failed)
+            out.add("FE-SIG-INVALID", Severity::error, "/rFE/Signature", "ZZ01", 0,
+                    "La firma electrónica no es válida (" + std::string(report::to_string(r.signature->sub_indication)) + ")",
+                    "The electronic signature is not valid (" + std::string(report::to_string(r.signature->sub_indication)) + ")");
+        if (!r.signature->signatures.empty()) {
+            const auto& s = r.signature->signatures.front();
+            if (s.signature_method != dsig::signature_algorithm_uri(dsig::SignatureAlgorithm::rsa_sha256))
+                out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
+                        "La firma no usa RSA-SHA256 (perfil panama-fe)", "The signature does not use RSA-SHA256 (panama-fe profile)");
+            const bool whole = s.references.size() == 1 && s.references.front().uri.empty();
+            if (!whole)
+                out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
+                        "La firma debe tener una sola referencia URI=\"\"", "The signature must have a single Reference URI=\"\"");
+        }
+        // QR consistency with the signature and the CUFE.
+        const std::string_view qr = invoice->get("gNoFirm/dQRCode");
+        if (!qr.empty()) {
+            const std::string chfe = query_param(qr, "chFE");
+            if (chfe != r.cufe_declared)
+                out.add("FE-QR-CUFE", Severity::error, "/rFE/gNoFirm/dQRCode", "G101", invoice->root.find("gNoFirm/dQRCode")->line,
+                        "El chFE del código QR no coincide con dId", "The QR chFE does not match dId");
+            const std::string digest = query_param(qr, "digestValue");
+            const std::string_view signed_xml = *stripped;
+            const std::size_t a = signed_xml.find("DigestValue>");
+            const std::size_t b = a == std::string_view::npos ? a : signed_xml.find('<', a);
+            if (a != std::string_view::npos && b != std::string_view::npos &&
+                signed_xml.substr(a + 12, b - a - 12) != digest)
+                out.add("FE-QR-DIGEST", Severity::error, "/rFE/gNoFirm/dQRCode", "G101", invoice->root.find("gNoFirm/dQRCode")->line,
+                        "El digestValue del código QR no coincide con el DigestValue de la firma",
+                        "The QR digestValue does not match the signature DigestValue");
+        }
+    }
+    finish(r);
+    return r;
+}
+
+}  // namespace istmo::invoice::panama

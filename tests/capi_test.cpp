@@ -1,0 +1,633 @@
+// The C API (bindings/c/istmo.h) as a C caller sees it: every entry point, every error path
+// (NULL handles and out-parameters, bad lengths, bad passwords, malformed XML, missing files,
+// handles of the wrong kind) and ownership (run under ASan/LSan: nothing may leak).
+#include <istmo/istmo.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <ostream>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+const std::string k_pki = std::string(ISTMO_SOURCE_DIR) + "/test-vectors/pki/";
+const char* const k_password = "istmo-test-pass";
+const std::string k_document =
+    "<Invoice xmlns=\"urn:example:invoice\"><Number>0001</Number><Total>100.00</Total></Invoice>";
+
+struct KeyFree { void operator()(istmo_key* p) const { istmo_key_free(p); } };
+struct CertFree { void operator()(istmo_cert* p) const { istmo_cert_free(p); } };
+struct TrustFree { void operator()(istmo_trust* p) const { istmo_trust_free(p); } };
+struct ReportFree { void operator()(istmo_report* p) const { istmo_report_free(p); } };
+struct BufferFree { void operator()(void* p) const { istmo_free(p); } };
+using Key = std::unique_ptr<istmo_key, KeyFree>;
+using Cert = std::unique_ptr<istmo_cert, CertFree>;
+using Trust = std::unique_ptr<istmo_trust, TrustFree>;
+using Report = std::unique_ptr<istmo_report, ReportFree>;
+
+std::string last_error() { return istmo_last_error_message(); }
+
+Key load_key(const std::string& file, const char* password = nullptr) {
+    istmo_key* key = nullptr;
+    const int rc = istmo_key_load_file(&key, (k_pki + file).c_str(), password);
+    EXPECT_EQ(rc, ISTMO_OK) << file << ": " << last_error();
+    return Key(key);
+}
+
+Cert load_cert(const std::string& path) {
+    istmo_cert* cert = nullptr;
+    const int rc = istmo_cert_load_file(&cert, path.c_str());
+    EXPECT_EQ(rc, ISTMO_OK) << path << ": " << last_error();
+    return Cert(cert);
+}
+
+Trust make_trust(const std::vector<std::string>& files) {
+    istmo_trust* trust = nullptr;
+    EXPECT_EQ(istmo_trust_new(&trust), ISTMO_OK) << last_error();
+    for (const auto& file : files)
+        EXPECT_EQ(istmo_trust_add_file(trust, (k_pki + file).c_str()), ISTMO_OK) << file << ": " << last_error();
+    return Trust(trust);
+}
+
+// Signs k_document (or xml) with the xmldsig profile; empty string on failure.
+std::string sign(const istmo_key* key, const istmo_cert* cert, const std::string& xml = k_document) {
+    char* out = nullptr;
+    std::size_t len = 0;
+    const int rc = istmo_sign(&out, &len, xml.data(), xml.size(), key, cert, "xmldsig");
+    EXPECT_EQ(rc, ISTMO_OK) << last_error();
+    if (rc != ISTMO_OK) return {};
+    std::unique_ptr<char, BufferFree> owned(out);
+    EXPECT_EQ(out[len], '\0');
+    EXPECT_EQ(std::strlen(out), len);
+    return std::string(out, len);
+}
+
+Report verify(const std::string& xml, const istmo_trust* trust) {
+    istmo_report* report = nullptr;
+    EXPECT_EQ(istmo_verify(&report, xml.data(), xml.size(), trust), ISTMO_OK) << last_error();
+    return Report(report);
+}
+
+// A pointer that a failing call must overwrite with NULL (never dereferenced).
+template <class T>
+T* poison() {
+    static unsigned char byte;
+    return reinterpret_cast<T*>(&byte);
+}
+
+// A buffer that is no handle at all (all zero bytes), for the tag checks.
+struct Junk {
+    alignas(16) unsigned char bytes[256] = {};
+    template <class T> T* as() { return reinterpret_cast<T*>(bytes); }
+};
+
+// A file with the rsa2048 certificate followed by its intermediate CA (signer + chain).
+std::string write_bundle() {
+    const auto path = std::filesystem::temp_directory_path() /
+                      ("istmo-capi-bundle-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                       ".pem");
+    std::ofstream out(path, std::ios::binary);
+    for (const char* file : {"rsa2048.cert.pem", "intermediate.cert.pem"}) {
+        std::ifstream in(k_pki + file, std::ios::binary);
+        out << in.rdbuf();
+    }
+    return path.string();
+}
+
+constexpr int k_all_codes[] = {
+    ISTMO_OK, ISTMO_E_INVALID_ARGUMENT, ISTMO_E_INVALID_OBJECT, ISTMO_E_NOT_FOUND,
+    ISTMO_E_PERMISSION_DENIED, ISTMO_E_IO, ISTMO_E_PARSE, ISTMO_E_LIMIT_EXCEEDED,
+    ISTMO_E_UNSUPPORTED, ISTMO_E_BAD_PASSWORD, ISTMO_E_KEY, ISTMO_E_CERTIFICATE, ISTMO_E_CRYPTO,
+    ISTMO_E_UNAVAILABLE, ISTMO_E_DEADLINE_EXCEEDED, ISTMO_E_FAILED_PRECONDITION,
+    ISTMO_E_OUT_OF_MEMORY, ISTMO_E_INTERNAL};
+
+// ---- library ------------------------------------------------------------------------------
+
+TEST(CapiLibrary, VersionNumberMatchesVersionString) {
+    const char* text = istmo_version_string();
+    ASSERT_NE(text, nullptr);
+    int major = -1, minor = -1, patch = -1;
+    ASSERT_EQ(std::sscanf(text, "%d.%d.%d", &major, &minor, &patch), 3) << text;
+    EXPECT_EQ(istmo_version(), major * 10000 + minor * 100 + patch);
+    EXPECT_GT(istmo_version(), 0);
+}
+
+TEST(CapiLibrary, InitIsIdempotentAndThreadSafe) {
+    EXPECT_EQ(istmo_init(), ISTMO_OK);
+    EXPECT_EQ(istmo_init(), ISTMO_OK);
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 8; ++i)
+        threads.emplace_back([&] { if (istmo_init() != ISTMO_OK) ++failures; });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(last_error(), "");
+}
+
+TEST(CapiLibrary, StrerrorNamesEveryCodeDistinctly) {
+    std::set<std::string> texts;
+    for (const int code : k_all_codes) {
+        const char* text = istmo_strerror(code);
+        ASSERT_NE(text, nullptr);
+        EXPECT_STRNE(text, "unknown error code") << code;
+        texts.insert(text);
+    }
+    EXPECT_EQ(texts.size(), std::size(k_all_codes));
+    EXPECT_STREQ(istmo_strerror(1), "unknown error code");
+    EXPECT_STREQ(istmo_strerror(-999), "unknown error code");
+    EXPECT_STREQ(istmo_strerror(std::numeric_limits<int>::min()), "unknown error code");
+}
+
+TEST(CapiLibrary, ErrorCodeValuesAreStable) {
+    // The numbers are ABI: they may never change.
+    EXPECT_EQ(ISTMO_OK, 0);
+    EXPECT_EQ(ISTMO_E_INVALID_ARGUMENT, -1);
+    EXPECT_EQ(ISTMO_E_INVALID_OBJECT, -2);
+    EXPECT_EQ(ISTMO_E_NOT_FOUND, -3);
+    EXPECT_EQ(ISTMO_E_PERMISSION_DENIED, -4);
+    EXPECT_EQ(ISTMO_E_IO, -5);
+    EXPECT_EQ(ISTMO_E_PARSE, -6);
+    EXPECT_EQ(ISTMO_E_LIMIT_EXCEEDED, -7);
+    EXPECT_EQ(ISTMO_E_UNSUPPORTED, -8);
+    EXPECT_EQ(ISTMO_E_BAD_PASSWORD, -9);
+    EXPECT_EQ(ISTMO_E_KEY, -10);
+    EXPECT_EQ(ISTMO_E_CERTIFICATE, -11);
+    EXPECT_EQ(ISTMO_E_CRYPTO, -12);
+    EXPECT_EQ(ISTMO_E_UNAVAILABLE, -13);
+    EXPECT_EQ(ISTMO_E_DEADLINE_EXCEEDED, -14);
+    EXPECT_EQ(ISTMO_E_FAILED_PRECONDITION, -15);
+    EXPECT_EQ(ISTMO_E_OUT_OF_MEMORY, -16);
+    EXPECT_EQ(ISTMO_E_INTERNAL, -17);
+    EXPECT_EQ(ISTMO_INDICATION_TOTAL_PASSED, 0);
+    EXPECT_EQ(ISTMO_INDICATION_TOTAL_FAILED, 1);
+    EXPECT_EQ(ISTMO_INDICATION_INDETERMINATE, 2);
+}
+
+TEST(CapiLibrary, LastErrorIsSetOnFailureAndClearedOnSuccess) {
+    istmo_trust* trust = nullptr;
+    EXPECT_EQ(istmo_trust_new(nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(last_error().rfind("istmo_trust_new: ", 0), 0u) << last_error();
+    ASSERT_EQ(istmo_trust_new(&trust), ISTMO_OK);
+    Trust owned(trust);
+    EXPECT_EQ(last_error(), "");
+    EXPECT_NE(istmo_last_error_message(), nullptr);
+}
+
+TEST(CapiLibrary, LastErrorIsPerThread) {
+    EXPECT_EQ(istmo_trust_add_file(nullptr, "x"), ISTMO_E_INVALID_ARGUMENT);
+    const std::string here = last_error();
+    EXPECT_NE(here, "");
+    std::string there = "unset";
+    std::thread([&] { there = istmo_last_error_message(); }).join();
+    EXPECT_EQ(there, "");  // another thread sees its own (empty) message
+    EXPECT_EQ(last_error(), here);
+}
+
+TEST(CapiLibrary, FreeFunctionsAcceptNull) {
+    istmo_free(nullptr);
+    istmo_key_free(nullptr);
+    istmo_cert_free(nullptr);
+    istmo_trust_free(nullptr);
+    istmo_report_free(nullptr);
+    SUCCEED();
+}
+
+// ---- keys ---------------------------------------------------------------------------------
+
+struct KeyCase {
+    const char* name;
+    const char* file;
+    const char* password;
+    int expected;
+};
+
+// gtest prints the case name instead of the raw bytes of the struct.
+void PrintTo(const KeyCase& c, std::ostream* os) { *os << c.name; }
+
+class CapiKeyLoad : public ::testing::TestWithParam<KeyCase> {};
+
+TEST_P(CapiKeyLoad, ReturnsTheDocumentedCode) {
+    const KeyCase& c = GetParam();
+    istmo_key* key = poison<istmo_key>();  // must be overwritten
+    const int rc = istmo_key_load_file(&key, (k_pki + c.file).c_str(), c.password);
+    Key owned(rc == ISTMO_OK ? key : nullptr);
+    EXPECT_EQ(rc, c.expected) << last_error();
+    if (c.expected == ISTMO_OK) {
+        EXPECT_NE(key, nullptr);
+        EXPECT_EQ(last_error(), "");
+    } else {
+        EXPECT_EQ(key, nullptr);
+        EXPECT_EQ(last_error().rfind("istmo_key_load_file: ", 0), 0u) << last_error();
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Files, CapiKeyLoad,
+    ::testing::Values(
+        KeyCase{"pem", "rsa2048.key.pem", nullptr, ISTMO_OK},
+        KeyCase{"pem_password_ignored", "rsa2048.key.pem", "unused", ISTMO_OK},
+        KeyCase{"der", "rsa2048.key.der", nullptr, ISTMO_OK},
+        KeyCase{"encrypted_pem", "rsa2048.key.enc.pem", k_password, ISTMO_OK},
+        KeyCase{"encrypted_pem_no_password", "rsa2048.key.enc.pem", nullptr, ISTMO_E_BAD_PASSWORD},
+        KeyCase{"encrypted_pem_wrong_password", "rsa2048.key.enc.pem", "wrong", ISTMO_E_BAD_PASSWORD},
+        KeyCase{"encrypted_pem_empty_password", "rsa2048.key.enc.pem", "", ISTMO_E_BAD_PASSWORD},
+        KeyCase{"pkcs12", "rsa2048.p12", k_password, ISTMO_OK},
+        KeyCase{"pkcs12_no_password", "rsa2048.p12", nullptr, ISTMO_E_BAD_PASSWORD},
+        KeyCase{"pkcs12_wrong_password", "rsa2048.p12", "wrong", ISTMO_E_BAD_PASSWORD},
+        KeyCase{"ec_p256", "ec-p256.key.pem", nullptr, ISTMO_OK},
+        KeyCase{"ed25519", "ed25519.key.pem", nullptr, ISTMO_OK},
+        KeyCase{"rsa1024_too_small", "rsa1024.key.pem", nullptr, ISTMO_E_KEY},
+        KeyCase{"secp256k1_refused", "ec-secp256k1.key.pem", nullptr, ISTMO_E_KEY},
+        KeyCase{"certificate_not_key", "rsa2048.cert.pem", nullptr, ISTMO_E_PARSE},
+        KeyCase{"text_not_key", "README.md", nullptr, ISTMO_E_PARSE},
+        KeyCase{"missing_file", "does-not-exist.pem", nullptr, ISTMO_E_NOT_FOUND},
+        KeyCase{"directory", "", nullptr, ISTMO_E_IO}),
+    [](const ::testing::TestParamInfo<KeyCase>& p) { return std::string(p.param.name); });
+
+TEST(CapiKey, NullArgumentsAreInvalid) {
+    EXPECT_EQ(istmo_key_load_file(nullptr, (k_pki + "rsa2048.key.pem").c_str(), nullptr),
+              ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("out is NULL"), std::string::npos) << last_error();
+    istmo_key* key = poison<istmo_key>();
+    EXPECT_EQ(istmo_key_load_file(&key, nullptr, nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(key, nullptr);
+    EXPECT_NE(last_error().find("path is NULL"), std::string::npos) << last_error();
+}
+
+// ---- certificates -------------------------------------------------------------------------
+
+TEST(CapiCert, LoadsPemDerAndBundles) {
+    for (const char* file : {"rsa2048.cert.pem", "rsa2048.cert.der", "chain.pem"}) {
+        Cert cert = load_cert(k_pki + file);
+        EXPECT_NE(cert, nullptr) << file;
+    }
+}
+
+TEST(CapiCert, ErrorPaths) {
+    istmo_cert* cert = poison<istmo_cert>();
+    EXPECT_EQ(istmo_cert_load_file(&cert, (k_pki + "missing.pem").c_str()), ISTMO_E_NOT_FOUND);
+    EXPECT_EQ(cert, nullptr);
+    EXPECT_EQ(istmo_cert_load_file(&cert, (k_pki + "rsa2048.key.pem").c_str()), ISTMO_E_PARSE);
+    EXPECT_EQ(cert, nullptr);
+    EXPECT_EQ(istmo_cert_load_file(&cert, (k_pki + "README.md").c_str()), ISTMO_E_PARSE);
+    EXPECT_EQ(istmo_cert_load_file(&cert, nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(cert, nullptr);
+    EXPECT_EQ(istmo_cert_load_file(nullptr, (k_pki + "rsa2048.cert.pem").c_str()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(last_error().rfind("istmo_cert_load_file: ", 0), 0u) << last_error();
+}
+
+// ---- trust --------------------------------------------------------------------------------
+
+TEST(CapiTrust, ErrorPathsLeaveTheStoreUsable) {
+    Trust trust = make_trust({});
+    ASSERT_NE(trust, nullptr);
+    EXPECT_EQ(istmo_trust_add_file(trust.get(), (k_pki + "missing.pem").c_str()), ISTMO_E_NOT_FOUND);
+    EXPECT_EQ(istmo_trust_add_file(trust.get(), (k_pki + "rsa2048.key.pem").c_str()), ISTMO_E_PARSE);
+    EXPECT_EQ(istmo_trust_add_file(trust.get(), nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_trust_add_file(nullptr, (k_pki + "ca.cert.pem").c_str()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_trust_new(nullptr), ISTMO_E_INVALID_ARGUMENT);
+    // Still usable after the failures: the chain file adds two anchors.
+    EXPECT_EQ(istmo_trust_add_file(trust.get(), (k_pki + "chain.pem").c_str()), ISTMO_OK) << last_error();
+    Key key = load_key("rsa2048.key.pem");
+    Cert cert = load_cert(k_pki + "rsa2048.cert.pem");
+    Report report = verify(sign(key.get(), cert.get()), trust.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED);
+}
+
+TEST(CapiTrust, EmptyStoreTrustsNothing) {
+    Trust trust = make_trust({});
+    Key key = load_key("rsa2048.key.pem");
+    Cert cert = load_cert(k_pki + "rsa2048.cert.pem");
+    Report report = verify(sign(key.get(), cert.get()), trust.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_INDETERMINATE);
+    EXPECT_STREQ(istmo_report_sub_indication(report.get()), "NO_CERTIFICATE_CHAIN_FOUND");
+}
+
+// ---- signing and verification ---------------------------------------------------------------
+
+class CapiSign : public ::testing::Test {
+protected:
+    void SetUp() override {
+        key = load_key("rsa2048.key.pem");
+        cert = load_cert(k_pki + "rsa2048.cert.pem");
+        trust = make_trust({"ca.cert.pem", "intermediate.cert.pem"});
+        ASSERT_TRUE(key && cert && trust);
+    }
+    Key key;
+    Cert cert;
+    Trust trust;
+};
+
+TEST_F(CapiSign, SignsAndVerifiesAsTotalPassed) {
+    const std::string signed_xml = sign(key.get(), cert.get());
+    ASSERT_FALSE(signed_xml.empty());
+    EXPECT_NE(signed_xml.find("<ds:Signature"), std::string::npos);
+    Report report = verify(signed_xml, trust.get());
+    ASSERT_NE(report, nullptr);
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED);
+    EXPECT_STREQ(istmo_report_sub_indication(report.get()), "");
+    const std::string json = istmo_report_json(report.get());
+    EXPECT_EQ(json.rfind("{\"indication\":\"TOTAL_PASSED\"", 0), 0u) << json;
+    EXPECT_NE(json.find("\"findings\":[]"), std::string::npos) << json;
+    // The JSON is owned by the report: the same pointer on every call.
+    EXPECT_EQ(istmo_report_json(report.get()), istmo_report_json(report.get()));
+    EXPECT_EQ(last_error(), "");
+}
+
+TEST_F(CapiSign, NullProfileIsXmldsig) {
+    char* out = nullptr;
+    std::size_t len = 0;
+    ASSERT_EQ(istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), cert.get(), nullptr),
+              ISTMO_OK) << last_error();
+    const std::string signed_xml(out, len);
+    istmo_free(out);
+    Report report = verify(signed_xml, trust.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED);
+}
+
+TEST_F(CapiSign, CertificateBundleEmbedsTheChain) {
+    // Signer + intermediate in one file: only the root needs to be trusted.
+    const std::string bundle = write_bundle();
+    Cert with_chain = load_cert(bundle);
+    std::filesystem::remove(bundle);
+    Trust root_only = make_trust({"ca.cert.pem"});
+    Report with = verify(sign(key.get(), with_chain.get()), root_only.get());
+    EXPECT_EQ(istmo_report_indication(with.get()), ISTMO_INDICATION_TOTAL_PASSED) << istmo_report_json(with.get());
+    // Without the intermediate in the signature the path cannot be built.
+    Report without = verify(sign(key.get(), cert.get()), root_only.get());
+    EXPECT_EQ(istmo_report_indication(without.get()), ISTMO_INDICATION_INDETERMINATE);
+}
+
+TEST_F(CapiSign, WithoutCertificateKeyInfoHoldsTheKeyValue) {
+    const std::string signed_xml = sign(key.get(), nullptr);
+    EXPECT_NE(signed_xml.find("KeyValue"), std::string::npos);
+    Report report = verify(signed_xml, trust.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_INDETERMINATE);
+}
+
+TEST_F(CapiSign, EncryptedAndPkcs12KeysSignToo) {
+    for (const char* file : {"rsa2048.key.enc.pem", "rsa2048.p12"}) {
+        Key other = load_key(file, k_password);
+        Report report = verify(sign(other.get(), cert.get()), trust.get());
+        EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED) << file;
+    }
+}
+
+TEST_F(CapiSign, UsesOnlyLenBytesOfTheInput) {
+    // The input needs no NUL and nothing after len is read.
+    const std::string padded = k_document + "<garbage";
+    char* out = nullptr;
+    std::size_t len = 0;
+    ASSERT_EQ(istmo_sign(&out, &len, padded.data(), k_document.size(), key.get(), cert.get(), "xmldsig"),
+              ISTMO_OK) << last_error();
+    const std::string signed_xml(out, len);
+    istmo_free(out);
+    EXPECT_EQ(signed_xml.find("garbage"), std::string::npos);
+    const std::string trailing = signed_xml + "<junk>";
+    istmo_report* report = nullptr;
+    ASSERT_EQ(istmo_verify(&report, trailing.data(), signed_xml.size(), trust.get()), ISTMO_OK);
+    Report owned(report);
+    EXPECT_EQ(istmo_report_indication(report), ISTMO_INDICATION_TOTAL_PASSED);
+}
+
+TEST_F(CapiSign, NullArgumentsAndBadLengthsAreInvalid) {
+    const char* xml = k_document.data();
+    const std::size_t n = k_document.size();
+    char* out = poison<char>();
+    std::size_t len = 42;
+    auto check = [&](int rc, const char* what) {
+        EXPECT_EQ(rc, ISTMO_E_INVALID_ARGUMENT) << what << ": " << last_error();
+        EXPECT_EQ(last_error().rfind("istmo_sign: ", 0), 0u) << what << ": " << last_error();
+    };
+    check(istmo_sign(nullptr, &len, xml, n, key.get(), cert.get(), "xmldsig"), "out_xml");
+    EXPECT_EQ(len, 0u);
+    check(istmo_sign(&out, nullptr, xml, n, key.get(), cert.get(), "xmldsig"), "out_len");
+    EXPECT_EQ(out, nullptr);
+    out = poison<char>();
+    len = 42;
+    check(istmo_sign(&out, &len, nullptr, n, key.get(), cert.get(), "xmldsig"), "xml");
+    EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(len, 0u);
+    check(istmo_sign(&out, &len, nullptr, 0, key.get(), cert.get(), "xmldsig"), "xml, 0");
+    check(istmo_sign(&out, &len, xml, n, nullptr, cert.get(), "xmldsig"), "key");
+    check(istmo_sign(&out, &len, xml, static_cast<std::size_t>(-1), key.get(), cert.get(), "xmldsig"),
+          "len SIZE_MAX");
+    check(istmo_sign(&out, &len, xml,
+                     static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max()) + 1u, key.get(),
+                     cert.get(), "xmldsig"),
+          "len PTRDIFF_MAX + 1");
+    check(istmo_sign(&out, &len, xml, n, key.get(), cert.get(), "no-such-profile"), "profile");
+    check(istmo_sign(&out, &len, xml, n, key.get(), cert.get(), ""), "empty profile");
+    check(istmo_sign(&out, &len, xml, n, key.get(), cert.get(), "XMLDSIG"), "profile is case-sensitive");
+    EXPECT_EQ(out, nullptr);
+}
+
+TEST_F(CapiSign, MalformedXmlIsAParseError) {
+    for (const std::string bad : {"<Invoice>", "not xml", "", "<a></b>", "<a>\xff\xfe</a>"}) {
+        char* out = poison<char>();
+        std::size_t len = 42;
+        EXPECT_EQ(istmo_sign(&out, &len, bad.data(), bad.size(), key.get(), cert.get(), "xmldsig"), ISTMO_E_PARSE)
+            << bad << ": " << last_error();
+        EXPECT_EQ(out, nullptr);
+        EXPECT_EQ(len, 0u);
+        EXPECT_EQ(last_error().rfind("istmo_sign: parse_error", 0), 0u) << last_error();
+    }
+}
+
+TEST_F(CapiSign, DoctypeIsRefused) {
+    const std::string doctype = "<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>";
+    char* out = nullptr;
+    std::size_t len = 0;
+    EXPECT_EQ(istmo_sign(&out, &len, doctype.data(), doctype.size(), key.get(), cert.get(), nullptr),
+              ISTMO_E_UNSUPPORTED) << last_error();
+    EXPECT_EQ(out, nullptr);
+}
+
+TEST_F(CapiSign, CertificateOfAnotherKeyIsAKeyError) {
+    Cert other = load_cert(k_pki + "ec-p256.cert.pem");
+    char* out = nullptr;
+    std::size_t len = 0;
+    EXPECT_EQ(istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), other.get(), nullptr),
+              ISTMO_E_KEY) << last_error();
+    EXPECT_EQ(out, nullptr);
+}
+
+TEST_F(CapiSign, ProfilesNotYetAvailableAreUnsupported) {
+    for (const char* profile : {"xades-b-b", "panama-fe"}) {
+        char* out = poison<char>();
+        std::size_t len = 42;
+        EXPECT_EQ(istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), cert.get(), profile),
+                  ISTMO_E_UNSUPPORTED) << profile;
+        EXPECT_EQ(out, nullptr);
+        EXPECT_EQ(len, 0u);
+        EXPECT_NE(last_error().find("not yet available in this build"), std::string::npos) << last_error();
+        EXPECT_NE(last_error().find(profile), std::string::npos) << last_error();
+    }
+}
+
+TEST_F(CapiSign, HandlesOfTheWrongKindAreInvalidObjects) {
+    char* out = nullptr;
+    std::size_t len = 0;
+    const char* xml = k_document.data();
+    const std::size_t n = k_document.size();
+    Junk junk;
+    // A certificate where a key is expected, and the other way round.
+    EXPECT_EQ(istmo_sign(&out, &len, xml, n, reinterpret_cast<const istmo_key*>(cert.get()), cert.get(), nullptr),
+              ISTMO_E_INVALID_OBJECT);
+    EXPECT_NE(last_error().find("key is not an istmo_key handle"), std::string::npos) << last_error();
+    EXPECT_EQ(istmo_sign(&out, &len, xml, n, key.get(), reinterpret_cast<const istmo_cert*>(key.get()), nullptr),
+              ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(istmo_sign(&out, &len, xml, n, junk.as<istmo_key>(), cert.get(), nullptr), ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(istmo_sign(&out, &len, xml, n, key.get(), junk.as<istmo_cert>(), nullptr), ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(istmo_trust_add_file(reinterpret_cast<istmo_trust*>(key.get()), (k_pki + "ca.cert.pem").c_str()),
+              ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(istmo_trust_add_file(junk.as<istmo_trust>(), (k_pki + "ca.cert.pem").c_str()),
+              ISTMO_E_INVALID_OBJECT);
+    istmo_report* report = nullptr;
+    EXPECT_EQ(istmo_verify(&report, xml, n, reinterpret_cast<const istmo_trust*>(cert.get())),
+              ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(report, nullptr);
+    EXPECT_EQ(istmo_report_indication(reinterpret_cast<const istmo_report*>(trust.get())), ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(istmo_report_json(junk.as<istmo_report>()), nullptr);
+    EXPECT_NE(last_error().find("report is not an istmo_report handle"), std::string::npos) << last_error();
+    EXPECT_EQ(istmo_report_sub_indication(junk.as<istmo_report>()), nullptr);
+}
+
+TEST_F(CapiSign, FreeingAHandleOfTheWrongKindIsIgnored) {
+    // The free functions check the tag too: a wrong pointer is not freed (nor crashed on).
+    istmo_key_free(reinterpret_cast<istmo_key*>(cert.get()));
+    istmo_cert_free(reinterpret_cast<istmo_cert*>(trust.get()));
+    istmo_trust_free(reinterpret_cast<istmo_trust*>(key.get()));
+    istmo_report_free(reinterpret_cast<istmo_report*>(key.get()));
+    Junk junk;
+    istmo_key_free(junk.as<istmo_key>());
+    // Everything is still alive and usable.
+    Report report = verify(sign(key.get(), cert.get()), trust.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED);
+}
+
+TEST_F(CapiSign, TamperedDocumentIsTotalFailed) {
+    std::string signed_xml = sign(key.get(), cert.get());
+    const auto at = signed_xml.find("100.00");
+    ASSERT_NE(at, std::string::npos);
+    signed_xml.replace(at, 6, "900.00");
+    Report report = verify(signed_xml, trust.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_FAILED);
+    EXPECT_STREQ(istmo_report_sub_indication(report.get()), "HASH_FAILURE");
+    EXPECT_NE(std::string(istmo_report_json(report.get())).find("\"severity\":\"error\""), std::string::npos);
+}
+
+TEST_F(CapiSign, BrokenDocumentsGiveReportsNotErrors) {
+    struct Case { std::string xml; const char* finding; };
+    for (const Case& c : {Case{"<a", "XML-NOT-WELL-FORMED"}, Case{"", "XML-NOT-WELL-FORMED"},
+                          Case{"<a/>", "DSIG-NO-SIGNATURE"}}) {
+        Report report = verify(c.xml, trust.get());
+        ASSERT_NE(report, nullptr) << c.xml;
+        EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_FAILED) << c.xml;
+        EXPECT_STREQ(istmo_report_sub_indication(report.get()), "FORMAT_FAILURE") << c.xml;
+        EXPECT_NE(std::string(istmo_report_json(report.get())).find(c.finding), std::string::npos) << c.xml;
+    }
+}
+
+TEST_F(CapiSign, VerifyNullArgumentsAndBadLengthsAreInvalid) {
+    const char* xml = k_document.data();
+    const std::size_t n = k_document.size();
+    istmo_report* report = poison<istmo_report>();
+    EXPECT_EQ(istmo_verify(nullptr, xml, n, trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_verify(&report, nullptr, n, trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(report, nullptr);
+    EXPECT_EQ(istmo_verify(&report, xml, n, nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("trust is NULL"), std::string::npos) << last_error();
+    EXPECT_EQ(istmo_verify(&report, xml, static_cast<std::size_t>(-1), trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("PTRDIFF_MAX"), std::string::npos) << last_error();
+    EXPECT_EQ(report, nullptr);
+}
+
+TEST(CapiReport, NullReportIsInvalid) {
+    EXPECT_EQ(istmo_report_indication(nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(last_error(), "istmo_report_indication: report is NULL");
+    EXPECT_EQ(istmo_report_json(nullptr), nullptr);
+    EXPECT_EQ(last_error(), "istmo_report_json: report is NULL");
+    EXPECT_EQ(istmo_report_sub_indication(nullptr), nullptr);
+    EXPECT_EQ(last_error(), "istmo_report_sub_indication: report is NULL");
+}
+
+TEST_F(CapiSign, SharedKeyCertAndTrustFromManyThreads) {
+    std::atomic<int> passed{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 4; ++i) {
+        threads.emplace_back([&] {
+            for (int j = 0; j < 3; ++j) {
+                char* out = nullptr;
+                std::size_t len = 0;
+                if (istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), cert.get(), nullptr) !=
+                    ISTMO_OK)
+                    return;
+                istmo_report* report = nullptr;
+                const int rc = istmo_verify(&report, out, len, trust.get());
+                istmo_free(out);
+                if (rc == ISTMO_OK && istmo_report_indication(report) == ISTMO_INDICATION_TOTAL_PASSED) ++passed;
+                istmo_report_free(report);
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(passed.load(), 12);
+}
+
+// ---- not yet available ------------------------------------------------------------------------
+
+TEST(CapiNotYetAvailable, InvoiceAndTimestampEntryPointsSayUnsupported) {
+    const std::string xml = "<rFE/>";
+    Trust trust = make_trust({"ca.cert.pem"});
+    auto expect_unsupported = [](int rc, const char* function) {
+        EXPECT_EQ(rc, ISTMO_E_UNSUPPORTED) << function;
+        EXPECT_EQ(last_error(), std::string(function) + ": not yet available in this build (see docs/c-api.md)");
+    };
+
+    istmo_report* report = poison<istmo_report>();
+    expect_unsupported(istmo_invoice_validate(&report, xml.data(), xml.size(), trust.get()), "istmo_invoice_validate");
+    EXPECT_EQ(report, nullptr);
+
+    char* out = poison<char>();
+    std::size_t len = 42;
+    const std::string json = "{}";
+    expect_unsupported(istmo_invoice_from_json(&out, &len, json.data(), json.size()), "istmo_invoice_from_json");
+    EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(len, 0u);
+
+    out = poison<char>();
+    expect_unsupported(istmo_invoice_cufe(&out, xml.data(), xml.size()), "istmo_invoice_cufe");
+    EXPECT_EQ(out, nullptr);
+
+    unsigned char* der = poison<unsigned char>();
+    len = 42;
+    const unsigned char data[] = {1, 2, 3};
+    expect_unsupported(istmo_timestamp_request(&der, &len, data, sizeof data, "http://127.0.0.1:9/tsa", trust.get()),
+                       "istmo_timestamp_request");
+    EXPECT_EQ(der, nullptr);
+    EXPECT_EQ(len, 0u);
+
+    // NULL out-parameters do not crash them either.
+    expect_unsupported(istmo_invoice_validate(nullptr, nullptr, 0, nullptr), "istmo_invoice_validate");
+    expect_unsupported(istmo_invoice_from_json(nullptr, nullptr, nullptr, 0), "istmo_invoice_from_json");
+    expect_unsupported(istmo_invoice_cufe(nullptr, nullptr, 0), "istmo_invoice_cufe");
+    expect_unsupported(istmo_timestamp_request(nullptr, nullptr, nullptr, 0, nullptr, nullptr),
+                       "istmo_timestamp_request");
+    EXPECT_STREQ(istmo_strerror(ISTMO_E_UNSUPPORTED), "unsupported");
+}
+
+}  // namespace
