@@ -34,7 +34,7 @@ run() {
 run "$work/deps.log" scripts/install-deps.sh
 say "dependencies: $(tail -n 1 "$work/deps.log")"
 build="${ISTMO_DEMO_BUILD_DIR:-build}"
-run "$work/configure.log" cmake -S . -B "$build" -G Ninja
+run "$work/configure.log" cmake -S . -B "$build" -G Ninja -DISTMO_BUILD_TESTS=OFF -DISTMO_BUILD_EXAMPLES=ON
 run "$work/build.log" cmake --build "$build" -j"${ISTMO_DEMO_JOBS:-2}"
 case "$build" in /*) ;; *) build="$root/$build" ;; esac
 istmo="$build/examples/istmo"

@@ -464,8 +464,35 @@ TEST_F(CapiSign, CertificateOfAnotherKeyIsAKeyError) {
     EXPECT_EQ(out, nullptr);
 }
 
+TEST_F(CapiSign, XadesBaselineProfileSignsAndVerifies) {
+    char* out = nullptr;
+    std::size_t len = 0;
+    ASSERT_EQ(istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), cert.get(), "xades-b-b"), ISTMO_OK)
+        << last_error();
+    const std::string signed_xml(out, len);
+    istmo_free(out);
+    EXPECT_NE(signed_xml.find("QualifyingProperties"), std::string::npos);
+    EXPECT_NE(signed_xml.find("SigningCertificateV2"), std::string::npos);
+    istmo_trust* anchors = nullptr;
+    ASSERT_EQ(istmo_trust_new(&anchors), ISTMO_OK);
+    ASSERT_EQ(istmo_trust_add_file(anchors, (k_pki + "ca.cert.pem").c_str()), ISTMO_OK);
+    // The fixture's certificate comes without its chain: trust the issuing CA directly.
+    ASSERT_EQ(istmo_trust_add_file(anchors, (k_pki + "intermediate.cert.pem").c_str()), ISTMO_OK);
+    istmo_report* report = nullptr;
+    ASSERT_EQ(istmo_verify(&report, signed_xml.data(), signed_xml.size(), anchors), ISTMO_OK) << last_error();
+    EXPECT_EQ(istmo_report_indication(report), 0) << istmo_report_json(report);
+    EXPECT_NE(std::string(istmo_report_json(report)).find("\"level\":\"B-B\""), std::string::npos);
+    istmo_report_free(report);
+    // Without a certificate there is nothing to bind in SigningCertificateV2.
+    out = poison<char>();
+    EXPECT_EQ(istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), nullptr, "xades-b-b"),
+              ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(out, nullptr);
+    istmo_trust_free(anchors);
+}
+
 TEST_F(CapiSign, ProfilesNotYetAvailableAreUnsupported) {
-    for (const char* profile : {"xades-b-b", "panama-fe"}) {
+    for (const char* profile : {"panama-fe"}) {
         char* out = poison<char>();
         std::size_t len = 42;
         EXPECT_EQ(istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), cert.get(), profile),

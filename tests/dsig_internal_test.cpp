@@ -19,11 +19,11 @@ const xmlNode* find_element(const xmlNode* node, const char* name) {
 
 TEST(DsigSignedInfoC14n, CopyPathEqualsTheNodeSetFilter) {
     const char* documents[] = {
-        "<r xmlns=\"urn:default\" xmlns:a=\"urn:a\" xmlns:unused=\"urn:u\"><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
-        "<ds:SignedInfo a:x=\"1\"><!-- c --><ds:CanonicalizationMethod Algorithm=\"m\"/>\n<child xmlns=\"\">t</child></ds:SignedInfo>"
-        "</ds:Signature></r>",
-        "<a:r xmlns:a=\"urn:a\"><a:s xmlns:a=\"urn:a2\" xmlns:b=\"urn:b\"><SignedInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\" b:z=\"&lt;&amp;\">"
-        "<Reference URI=\"\"/></SignedInfo></a:s></a:r>",
+        ("<r xmlns=\"urn:default\" xmlns:a=\"urn:a\" xmlns:unused=\"urn:u\"><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\">"
+         "<ds:SignedInfo a:x=\"1\"><!-- c --><ds:CanonicalizationMethod Algorithm=\"m\"/>\n<child xmlns=\"\">t</child></ds:SignedInfo>"
+         "</ds:Signature></r>"),
+        ("<a:r xmlns:a=\"urn:a\"><a:s xmlns:a=\"urn:a2\" xmlns:b=\"urn:b\"><SignedInfo xmlns=\"http://www.w3.org/2000/09/xmldsig#\" b:z=\"&lt;&amp;\">"
+         "<Reference URI=\"\"/></SignedInfo></a:s></a:r>"),
         "<r xml:lang=\"es\"><SignedInfo><x/></SignedInfo></r>",  // xml:* on an ancestor: reference path
     };
     const xml::C14nAlgorithm algorithms[] = {xml::C14nAlgorithm::inclusive_1_0, xml::C14nAlgorithm::exclusive_1_0,

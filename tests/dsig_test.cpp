@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <regex>
+#include <thread>
 
 namespace {
 
@@ -498,6 +500,34 @@ TEST(DsigSign, RefusesMismatchedCertificateAndBadOptions) {
     auto bad_xml = dsig::Signer::create(load_key("rsa2048"), load_cert("rsa2048"), {}, {})->sign("<a>");
     ASSERT_FALSE(bad_xml.has_value());
     EXPECT_EQ(bad_xml.error().code, Errc::parse_error);
+}
+
+}  // namespace
+
+namespace {
+
+// One Verifier shared by several threads (its caches are internally synchronised): every result
+// is right, valid and tampered documents interleaved.
+TEST(DsigThreads, OneVerifierManyThreads) {
+    const std::string good = sign_with("rsa2048", {});
+    std::string bad = good;
+    bad[bad.find("10.70")] = '9';
+    dsig::VerifyOptions options;
+    options.trust = root_store();
+    const dsig::Verifier verifier(options);
+    std::atomic<int> wrong{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < 50; ++i) {
+                const bool tampered = (i + t) % 3 == 0;
+                auto report = verifier.verify(tampered ? bad : good);
+                const Indication expected = tampered ? Indication::total_failed : Indication::total_passed;
+                if (!report || report->indication != expected) ++wrong;
+            }
+        });
+    for (auto& th : threads) th.join();
+    EXPECT_EQ(wrong.load(), 0);
 }
 
 }  // namespace

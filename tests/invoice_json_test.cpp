@@ -15,7 +15,7 @@ TEST(InvoiceJson, ParsesObjectsArraysAndKeepsNumberText) {
     ASSERT_TRUE(v.has_value()) << v.error().to_string();
     ASSERT_EQ(v->kind, json::Kind::object);
     ASSERT_EQ(v->members.size(), 5u);
-    EXPECT_EQ(v->members[0].first, "a");
+    EXPECT_EQ(v->members[0].name, "a");
     EXPECT_EQ(v->find("a")->text, "1.50");  // the decimal text, not a double
     EXPECT_EQ(v->find("b")->items.size(), 3u);
     EXPECT_EQ(v->find("c")->text, "x\xC3\xA9\xF0\x9F\x98\x80\n");

@@ -247,3 +247,23 @@ TEST(InvoiceQr, Hs256JwtKnownAnswer) {
 }
 
 }  // namespace
+
+namespace {
+
+// Every prefix of a signed invoice and of its JSON source: a report or an error, never a crash.
+TEST(InvoiceRobustness, TruncatedInputsGiveReportsOrErrors) {
+    const std::string xml = test::read_file(test::vectors_dir() / "panama-fe" / "valid" / "01-factura-completa.xml");
+    const std::string json = test::read_file(test::vectors_dir() / "panama-fe" / "json" / "01-factura-completa.json");
+    InvoiceValidator validator;
+    std::size_t reports = 0;
+    for (std::size_t n = 0; n < xml.size(); n += 37) {
+        auto r = validator.validate(std::string_view(xml).substr(0, n));
+        ASSERT_TRUE(r.has_value()) << n;
+        EXPECT_EQ(r->indication, report::Indication::total_failed) << n;
+        ++reports;
+    }
+    EXPECT_GT(reports, 100u);
+    for (std::size_t n = 0; n + 1 < json.size(); n += 11) EXPECT_FALSE(from_json(std::string_view(json).substr(0, n)).has_value()) << n;
+}
+
+}  // namespace

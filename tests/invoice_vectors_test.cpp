@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -122,7 +123,7 @@ const Invalid k_invalid[] = {
     {"x39-gtot-foreign-namespace", "01-factura", "<gTot>", "<gTot xmlns=\"urn:other\">", "FE-XSD-UNEXPECTED", "an element in another namespace"},
     {"x40-signature-missing", "01-factura", "", "", "FE-XSD-MISSING", "unsigned: ds:Signature (ZZ01) and gNoFirm missing", Stage::unsigned_doc},
     {"x41-gnofirm-missing", "01-factura", "", "", "FE-XSD-MISSING", "signed without the QR: gNoFirm (G10) missing", Stage::no_qr},
-    {"x42-dqrcode-too-short", "01-factura", "https://dgi-fep-test.mef.gob.pa:40001/Consultas/FacturasPorQR?", "https://x?", "FE-XSD-VALUE",
+    {"x42-dqrcode-too-short", "01-factura", "re:<dQRCode>[^<]*</dQRCode>", "<dQRCode>https://dgi-fep.mef.gob.pa/Consultas/FacturasPorQR?chFE=FE01</dQRCode>", "FE-XSD-VALUE",
      "dQRCode (G101) shorter than 100 characters", Stage::after_sign},
     {"x43-gtin-3-digits", "01-factura-completa", "<dGTINCom>7501234567893</dGTINCom>", "<dGTINCom>123</dGTINCom>", "FE-XSD-VALUE",
      "dGTINCom (C301) with 3 digits"},
@@ -154,16 +155,15 @@ const Invalid k_invalid[] = {
     {"x63-contingency-fields", "01-factura", "<iTpEmis>01</iTpEmis>", "<iTpEmis>02</iTpEmis>", "FE-CONT-REQUIRED",
      "iTpEmis 02 without dFechaCont and dMotCont"},
     {"x64-note-without-reference", "01-factura", "<iDoc>01</iDoc>", "<iDoc>04</iDoc>", "FE-REF-REQUIRED", "iDoc 04 without gDFRef"},
-    {"x65-note-paper-reference", "04-nota-credito-fe", "<gDFRefFE>", "<gDFRefFacPap><dNroFacPap>A-1</dNroFacPap></gDFRefFacPap><gDFRefFE>",
-     "FE-REF-FE-REQUIRED", "iDoc 04 referring to a paper invoice (and a choice violation)"},
+    {"x65-note-paper-reference", "04-nota-credito-fe", "re:<gDFRefFE>[\\s\\S]*?</gDFRefFE>",
+     "<gDFRefFacPap><dNroFacPap>A-1</dNroFacPap></gDFRefFacPap>", "FE-REF-FE-REQUIRED", "iDoc 04 referring to a paper invoice"},
     {"x66-export-without-gfexp", "01-factura", "<iDoc>01</iDoc>", "<iDoc>03</iDoc>", "FE-EXPORT-REQUIRED", "iDoc 03 without gFExp"},
     {"x67-legal-ruc-final-consumer", "01-factura", "<iTipoRec>01</iTipoRec>", "<iTipoRec>02</iTipoRec>", "FE-REC-RUC-TYPE",
      "legal-person RUC as final consumer (02)"},
     {"x68-taxpayer-without-ruc", "01-factura",
      "<gRucRec>\n        <dTipoRuc>2</dTipoRuc>\n        <dRuc>2679372-1-844914</dRuc>\n        <dDV>73</dDV>\n      </gRucRec>", "",
      "FE-REC-RUC-REQUIRED", "taxpayer receiver (01) without gRucRec"},
-    {"x69-foreign-without-gidext", "03-exportacion",
-     "<gIdExt>\n        <dIdExt>US-EIN-12-3456789</dIdExt>\n        <dPaisExt>Estados Unidos</dPaisExt>\n      </gIdExt>", "", "FE-REC-FOREIGN", "foreign receiver (04) without gIdExt"},
+    {"x69-foreign-without-gidext", "03-exportacion", "re:<gIdExt>[\\s\\S]*?</gIdExt>", "", "FE-REC-FOREIGN", "foreign receiver (04) without gIdExt"},
     {"x70-idest-1-not-pa", "01-factura", "<cPaisRec>PA</cPaisRec>", "<cPaisRec>US</cPaisRec>", "FE-DEST-PAIS", "iDest 1 with cPaisRec US"},
     {"x71-government-without-cpbs", "09-reembolso-gobierno", "<dCodCPBScmp>8010</dCodCPBScmp>", "", "FE-GOV-CPBS",
      "government receiver (03) with an item without dCodCPBScmp"},
@@ -212,7 +212,15 @@ std::string signed_xml(const dsig::Signer& signer, const std::string& xml, bool 
     return s ? *s : std::string();
 }
 
+// Replaces the first occurrence of `from`; "re:PATTERN" is an ECMAScript regular expression.
 bool replace_once(std::string& s, const std::string& from, const std::string& to) {
+    if (from.rfind("re:", 0) == 0) {
+        const std::regex re(from.substr(3));
+        std::smatch m;
+        if (!std::regex_search(s, m, re)) return false;
+        s.replace(static_cast<std::size_t>(m.position(0)), static_cast<std::size_t>(m.length(0)), to);
+        return true;
+    }
     const auto pos = s.find(from);
     if (pos == std::string::npos) return false;
     s.replace(pos, from.size(), to);

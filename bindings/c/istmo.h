@@ -158,7 +158,8 @@ void istmo_trust_free(istmo_trust* trust);
  * profile: "xmldsig" (or NULL, the same): an enveloped XML Signature (W3C XMLDSig 1.1) over
  *   the whole document, exclusive C14N, algorithm from the key (RSA: rsa-sha256; EC:
  *   ecdsa-sha256/384/512 by curve; Ed25519), KeyInfo with the certificate and its chain.
- *   "xades-b-b", "panama-fe": declared, not yet available in this build: ISTMO_E_UNSUPPORTED.
+ *   "xades-b-b": XAdES baseline B-B; cert is required (ISTMO_E_INVALID_ARGUMENT without it).
+ *   "panama-fe": declared, not yet available in this build: ISTMO_E_UNSUPPORTED.
  *   Any other name: ISTMO_E_INVALID_ARGUMENT.
  * cert may be NULL: KeyInfo then carries the public key (ds:KeyValue). A certificate must
  * belong to the key (ISTMO_E_KEY otherwise).

@@ -340,11 +340,11 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
                 return rc;
         }
         const std::string_view name = profile == nullptr ? std::string_view("xmldsig") : profile;
-        if (name == "xades-b-b" || name == "panama-fe")
+        if (name == "panama-fe")
             return set_error(ISTMO_E_UNSUPPORTED, fn,
                              "profile \"" + std::string(name) +
-                                 "\" is not yet available in this build (available: \"xmldsig\")");
-        if (name != "xmldsig")
+                                 "\" is not yet available in this build (available: \"xmldsig\", \"xades-b-b\")");
+        if (name != "xmldsig" && name != "xades-b-b")
             return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
                              "unknown profile \"" + std::string(name) +
                                  "\" (known: \"xmldsig\", \"xades-b-b\", \"panama-fe\")");
@@ -355,10 +355,20 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
             certificate = cert->cert;
             chain = cert->chain;
         }
-        auto signer = istmo::dsig::Signer::create(key->key, std::move(certificate), std::move(chain),
-                                                  istmo::dsig::SignOptions{});
-        if (!signer) return set_error(fn, signer.error());
-        auto signed_xml = signer->sign(std::string_view(xml, len));
+        istmo::Result<std::string> signed_xml = istmo::make_error(istmo::Errc::internal, "not signed");
+        if (name == "xades-b-b") {
+            if (!certificate)
+                return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "profile \"xades-b-b\" needs the signer's certificate");
+            auto signer = istmo::xades::Signer::create(key->key, std::move(*certificate), std::move(chain),
+                                                       istmo::xades::SignOptions{});
+            if (!signer) return set_error(fn, signer.error());
+            signed_xml = signer->sign(std::string_view(xml, len));
+        } else {
+            auto signer = istmo::dsig::Signer::create(key->key, std::move(certificate), std::move(chain),
+                                                      istmo::dsig::SignOptions{});
+            if (!signer) return set_error(fn, signer.error());
+            signed_xml = signer->sign(std::string_view(xml, len));
+        }
         if (!signed_xml) return set_error(fn, signed_xml.error());
         char* buffer = copy_out(*signed_xml);
         if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
@@ -378,9 +388,10 @@ int istmo_verify(istmo_report** out, const char* xml, size_t len, const istmo_tr
         if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
         if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK)
             return rc;
-        istmo::dsig::VerifyOptions options;
-        options.trust = trust->store;
-        const istmo::dsig::Verifier verifier(std::move(options));
+        // XAdES rules apply where a signature carries QualifyingProperties; plain XMLDSig otherwise.
+        istmo::xades::VerifyOptions options;
+        options.dsig.trust = trust->store;
+        const istmo::xades::Verifier verifier(std::move(options));
         auto result = verifier.verify(std::string_view(xml, len));
         if (!result) return set_error(fn, result.error());
         std::string sub_indication(istmo::report::to_string(result->sub_indication));

@@ -11,6 +11,7 @@
 
 namespace istmo_cli {
 int run_timestamp(std::span<const std::string> argv);  // timestamp_command.cpp
+int run_invoice(std::span<const std::string> argv);    // invoice_command.cpp
 }  // namespace istmo_cli
 
 namespace {
@@ -22,6 +23,7 @@ constexpr const char* main_usage =
     "  sign      sign an XML document (XML Signature: enveloped, enveloping or detached)\n"
     "  verify    verify the XML Signatures of a document\n"
     "  timestamp request or verify an RFC 3161 time-stamp of a file\n"
+    "  invoice   Panama electronic invoices (rFE 1.00): new, sign, validate, cufe, ruc-dv, qr\n"
     "  version   print the versions of istmo, OpenSSL and libxml2\n"
     "  help      show this help, or 'istmo help <command>' for a command's help\n"
     "\n"
@@ -43,6 +45,7 @@ int run(const std::vector<std::string>& args) {
             if (rest.front() == "sign") return run_sign(help);
             if (rest.front() == "verify") return run_verify(help);
             if (rest.front() == "timestamp") return run_timestamp(help);
+            if (rest.front() == "invoice") return run_invoice(help);
             if (rest.front() == "version") return run_version(help);
             return usage_error("unknown command '" + rest.front() + "'", "Try 'istmo --help'.\n");
         }
@@ -52,6 +55,7 @@ int run(const std::vector<std::string>& args) {
     if (command == "sign") return run_sign(rest);
     if (command == "verify") return run_verify(rest);
     if (command == "timestamp") return run_timestamp(rest);
+    if (command == "invoice") return run_invoice(rest);
     if (command == "version" || command == "--version") return run_version(rest);
     if (!command.empty() && command[0] == '-')
         return usage_error("unknown option '" + command + "'", "Try 'istmo --help'.\n");

@@ -4,6 +4,7 @@
 #include "exit_codes.hpp"
 
 #include <istmo/istmo.hpp>
+#include <istmo/xades/xades.hpp>
 
 #include <filesystem>
 #include <iostream>
@@ -13,7 +14,8 @@ namespace istmo_cli {
 
 const char* const verify_usage =
     "usage: istmo verify [--trust FILE]... [--trust-dir DIR]... [--pubkey FILE]...\n"
-    "                    [--at RFC3339-TIME] [--legacy] [--json] IN\n"
+    "                    [--at RFC3339-TIME] [--legacy] [--json] [--tsa-trust FILE]...\n"
+    "                    [--policy-doc ID=FILE]... [--report-xml FILE] IN\n"
     "Try 'istmo verify --help' for more information.\n";
 
 const char* const verify_help =
@@ -21,6 +23,8 @@ const char* const verify_help =
     "\n"
     "Verifies every XML Signature of the document IN (a file, or - for standard input): the\n"
     "references, the signature value and the signer's certificate path to a trust anchor.\n"
+    "XAdES signatures are detected by themselves: their qualifying properties (signing\n"
+    "certificate, signing time, policy, signature time-stamps) are validated too.\n"
     "Prints a short report (or JSON with --json) on standard output.\n"
     "\n"
     "Options:\n"
@@ -31,6 +35,11 @@ const char* const verify_help =
     "                      e.g. 2026-01-02T03:04:05Z or 2026-01-02T03:04:05.5-05:00\n"
     "  --legacy            accept SHA-1 and RSA keys from 1024 bits (reported as weak)\n"
     "  --json              print the report as one JSON object\n"
+    "  --tsa-trust FILE    trust anchors for time-stamping authorities (XAdES SignatureTimeStamp);\n"
+    "                      repeatable. Without it the --trust anchors are used\n"
+    "  --policy-doc ID=FILE  the document of signature policy ID (an OID or URI as written in the\n"
+    "                      signature): its digest is checked against SigPolicyHash; repeatable\n"
+    "  --report-xml FILE   also write an ETSI TS 119 102-2 validation report (XML) to FILE\n"
     "  -h, --help          show this help\n"
     "\n"
     "Without --trust, --trust-dir or --pubkey nothing is trusted: a correct signature is then\n"
@@ -48,6 +57,9 @@ int run_verify(std::span<const std::string> argv) {
         {"at", '\0', true, false},
         {"legacy", '\0', false, false},
         {"json", '\0', false, false},
+        {"tsa-trust", '\0', true, true},
+        {"policy-doc", '\0', true, true},
+        {"report-xml", '\0', true, false},
     });
     ParseOutcome parsed = parser.parse(argv);
     if (!parsed.error.empty()) return usage_error("verify: " + parsed.error, verify_usage);
@@ -61,7 +73,18 @@ int run_verify(std::span<const std::string> argv) {
         return usage_error("verify: more than one input document given", verify_usage);
     const std::string input_path = args.positionals().front();
 
-    istmo::dsig::VerifyOptions options;
+    istmo::xades::VerifyOptions xades_options;
+    istmo::dsig::VerifyOptions& options = xades_options.dsig;
+    std::vector<std::pair<std::string, std::string>> policy_docs;
+    for (const auto& spec : args.values("policy-doc")) {
+        const std::size_t eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+            return usage_error("verify: --policy-doc '" + spec + "' is not ID=FILE", verify_usage);
+        policy_docs.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
+    }
+    const std::string report_xml_path = args.value("report-xml").value_or("");
+    if (args.has("report-xml") && report_xml_path.empty())
+        return usage_error("verify: --report-xml needs a file name", verify_usage);
     if (auto at = args.value("at")) {
         auto time = parse_rfc3339(*at);
         if (!time)
@@ -92,11 +115,21 @@ int run_verify(std::span<const std::string> argv) {
         options.trusted_keys.push_back(std::move(*key));
     }
 
+    for (const auto& file : args.values("tsa-trust")) {
+        auto added = xades_options.tsa_trust.add_file(file);
+        if (!added) return report_error("cannot load TSA trust anchors '" + file + "'", added.error());
+    }
+
     int code = exit_ok;
+    for (const auto& [id, file] : policy_docs) {
+        auto content = read_input(file, code);
+        if (!content) return code;
+        xades_options.policy_documents[id] = std::vector<std::uint8_t>(content->begin(), content->end());
+    }
     auto document = read_input(input_path, code);
     if (!document) return code;
 
-    const istmo::dsig::Verifier verifier(std::move(options));
+    const istmo::xades::Verifier verifier(std::move(xades_options));
     auto result = verifier.verify(*document);
     if (!result) return report_error("cannot verify", result.error());
     const istmo::dsig::VerificationReport& report = *result;
@@ -104,6 +137,8 @@ int run_verify(std::span<const std::string> argv) {
     std::string out = json ? report.to_json() : report.to_text();
     if (out.empty() || out.back() != '\n') out += '\n';
     if (const int written = write_output("", out); written != exit_ok) return written;
+    if (!report_xml_path.empty())
+        if (const int written = write_output(report_xml_path, report.to_etsi_xml()); written != exit_ok) return written;
 
     const std::string shown = input_path == "-" ? "standard input" : "'" + input_path + "'";
     if (!report.well_formed) {

@@ -41,10 +41,14 @@ crypto::Bytes i2d_bytes(int length, unsigned char* buffer) {
 
 crypto::Bytes issuer_serial_der(const crypto::Certificate& cert) {
     X509* x = cert.impl().cert.get();
+    // Two statements each: the order in which function arguments are evaluated is unspecified,
+    // so the buffer must be read only after i2d_* has filled it.
     unsigned char* name_der = nullptr;
-    crypto::Bytes name = i2d_bytes(i2d_X509_NAME(X509_get_issuer_name(x), &name_der), name_der);
+    const int name_length = i2d_X509_NAME(X509_get_issuer_name(x), &name_der);
+    crypto::Bytes name = i2d_bytes(name_length, name_der);
     unsigned char* serial_der = nullptr;
-    crypto::Bytes serial = i2d_bytes(i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &serial_der), serial_der);
+    const int serial_length = i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &serial_der);
+    crypto::Bytes serial = i2d_bytes(serial_length, serial_der);
     if (name.empty() || serial.empty()) return {};
     crypto::Bytes general_names = tlv(0x30, tlv(0xA4, name));  // SEQUENCE { [4] EXPLICIT Name }
     crypto::Bytes body = general_names;

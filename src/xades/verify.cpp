@@ -57,12 +57,24 @@ std::string normalized_dn(std::string_view dn) {
     return out;
 }
 
+// Counts the elements below `node`, not looking into nested ds:Signature elements (a
+// CounterSignature holds a whole signature with its own SignedProperties).
 void count_elements(const xmlNode* node, std::string_view ns, std::string_view name, std::size_t& count) {
     for (const xmlNode* c = node ? node->children : nullptr; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
         if (xml::is_element(c, ns, name)) ++count;
+        if (xml::is_element(c, ds_ns, "Signature")) continue;
         count_elements(c, ns, name, count);
     }
+}
+
+constexpr std::string_view k_countersigned_type = "http://uri.etsi.org/01903#CountersignedSignature";
+
+// The element a same-document "#id" reference URI points at, or null.
+const xmlNode* referenced_element(const dsig::InspectContext& ctx, const std::string& uri) {
+    if (uri.size() < 2 || uri[0] != '#') return nullptr;
+    auto it = ctx.ids->elements.find(uri.substr(1));
+    return it == ctx.ids->elements.end() ? nullptr : it->second;
 }
 
 class XadesChecks final : public dsig::VerifyExtension {
@@ -70,6 +82,34 @@ public:
     explicit XadesChecks(VerifyOptions options) : m_options(std::move(options)) {}
 
     void inspect(dsig::InspectContext& ctx) const override {
+        const xmlNode* signed_info = child(ctx.signature, ds_ns, "SignedInfo");
+        // ---- signature wrapping: a ds:Object only belongs directly under a ds:Signature. A
+        // reference to a ds:Object hidden elsewhere (inside another Object's content) signs
+        // data that a reader of the signature does not see as its content.
+        for (const xmlNode* ref : children(signed_info, ds_ns, "Reference")) {
+            const xmlNode* target = referenced_element(ctx, attribute(ref, "URI"));
+            if (target && xml::is_element(target, ds_ns, "Object") &&
+                !(target->parent && target->parent->type == XML_ELEMENT_NODE && xml::is_element(target->parent, ds_ns, "Signature")))
+                ctx.fail("XADES-OBJECT-WRAPPED",
+                         "Reference URI=\"" + attribute(ref, "URI") +
+                             "\" points at a ds:Object that is not a child of a ds:Signature (signature wrapping)",
+                         Indication::indeterminate, SubIndication::signed_data_not_found);
+        }
+        // ---- a counter-signature must sign its parent's SignatureValue
+        if (ctx.signature->parent && xml::is_element(ctx.signature->parent, k_xades_ns, "CounterSignature")) {
+            const xmlNode* parent = ctx.signature->parent;
+            while (parent && !(parent->type == XML_ELEMENT_NODE && xml::is_element(parent, ds_ns, "Signature"))) parent = parent->parent;
+            const xmlNode* parent_value = parent ? child(parent, ds_ns, "SignatureValue") : nullptr;
+            bool covers_parent = false;
+            for (const xmlNode* ref : children(signed_info, ds_ns, "Reference"))
+                if (attribute(ref, "Type") == k_countersigned_type)
+                    covers_parent = covers_parent || (parent_value && referenced_element(ctx, attribute(ref, "URI")) == parent_value);
+            if (!covers_parent)
+                ctx.fail("XADES-COUNTERSIG-TARGET",
+                         "the counter-signature has no CountersignedSignature reference to its parent's ds:SignatureValue",
+                         Indication::total_failed, SubIndication::hash_failure);
+        }
+
         // ---- locate QualifyingProperties
         std::vector<const xmlNode*> qps;
         bool other_version = false;
@@ -104,7 +144,6 @@ public:
                             Indication::total_failed, SubIndication::format_failure);
         std::size_t signing_refs = 0;
         std::string sp_type;
-        const xmlNode* signed_info = child(ctx.signature, ds_ns, "SignedInfo");
         for (const xmlNode* ref : children(signed_info, ds_ns, "Reference")) {
             std::string uri = attribute(ref, "URI");
             if (uri.size() < 2 || uri[0] != '#') continue;
@@ -172,12 +211,14 @@ public:
 
         // ---- signature timestamps: they prove the signature existed at genTime
         const xmlNode* usp = child(child(qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
+        // The level names the signature's form (as DSS's signature format does): a signature with a
+        // SignatureTimeStamp is B-T even when that timestamp fails; the failure is a finding, and
+        // only a valid timestamp gives the best-signature-time.
         for (const xmlNode* ts : children(usp, k_xades_ns, "SignatureTimeStamp")) {
-            if (auto gen_time = check_timestamp(ctx, ts, signing_time)) {
-                if (level == "B-B") level = "B-T";
-                else if (level == "EPES") level = "EPES-T";
+            if (level == "B-B") level = "B-T";
+            else if (level == "EPES") level = "EPES-T";
+            if (auto gen_time = check_timestamp(ctx, ts, signing_time))
                 if (!ctx.best_signature_time || *gen_time < *ctx.best_signature_time) ctx.best_signature_time = *gen_time;
-            }
         }
         result.level = level;
     }
@@ -285,9 +326,13 @@ private:
         if (!v.valid()) {
             const report::Finding* first = v.first_error();
             const bool imprint = first && first->code == "TSA-IMPRINT-MISMATCH";
+            // An untrusted TSA is the same missing trust as an untrusted signer certificate.
+            const bool untrusted = first && first->code == "TSA-CERT-UNTRUSTED";
             ctx.fail(imprint ? "XADES-TS-IMPRINT" : "XADES-TS-INVALID",
                      "SignatureTimeStamp: " + v.summary(), imprint ? Indication::total_failed : Indication::indeterminate,
-                     imprint ? SubIndication::hash_failure : SubIndication::sig_constraints_failure);
+                     imprint     ? SubIndication::hash_failure
+                     : untrusted ? SubIndication::no_certificate_chain_found
+                                 : SubIndication::sig_constraints_failure);
             return std::nullopt;
         }
         if (signing_time && *signing_time > v.info.gen_time + std::chrono::minutes(5))

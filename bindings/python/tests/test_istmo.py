@@ -169,7 +169,15 @@ def test_sign_errors(key, cert):
         istmo.sign(DOCUMENT, cert, key)
 
 
-@pytest.mark.parametrize("profile", ["xades-b-b", "panama-fe"])
+def test_xades_baseline_profile(key, cert, trust):
+    signed = istmo.sign(DOCUMENT, key, cert, profile="xades-b-b")
+    assert b"QualifyingProperties" in signed
+    report = istmo.verify(signed, trust)
+    assert report.indication == "TOTAL_PASSED"
+    assert '"level":"B-B"' in report.json
+
+
+@pytest.mark.parametrize("profile", ["panama-fe"])
 def test_profiles_not_yet_available(profile, key, cert):
     with pytest.raises(istmo.UnsupportedError) as caught:
         istmo.sign(DOCUMENT, key, cert, profile=profile)

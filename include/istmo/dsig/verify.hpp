@@ -94,6 +94,9 @@ struct VerificationReport {
     [[nodiscard]] bool passed() const noexcept { return indication == report::Indication::total_passed; }
     // One JSON object (see docs/report-json.md).
     [[nodiscard]] ISTMO_API std::string to_json() const;
+    // An XML validation report in the structure of ETSI TS 119 102-2 (ValidationReport /
+    // SignatureValidationReport / SignatureValidationStatus with URN indications ...).
+    [[nodiscard]] ISTMO_API std::string to_etsi_xml() const;
     // A few lines for humans.
     [[nodiscard]] ISTMO_API std::string to_text() const;
 };

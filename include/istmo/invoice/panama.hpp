@@ -15,6 +15,7 @@
 #include <istmo/invoice/decimal.hpp>
 #include <istmo/report/report.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -134,8 +135,23 @@ struct ISTMO_API InvoiceReport {
 
 // Validates a document: structure (order, occurrences, types, lengths, patterns, catalogues),
 // arithmetic, cross-field rules, CUFE, and the signature. Always a report; an Error only when
-// the job itself could not be done.
+// the job itself could not be done. For many documents use InvoiceValidator (it keeps one
+// dsig::Verifier, whose certificate-path cache then serves every document).
 ISTMO_API Result<InvoiceReport> validate(std::string_view xml, const ValidateOptions& options = {});
+
+// Reusable validator; may validate from many threads at once.
+class ISTMO_API InvoiceValidator {
+public:
+    explicit InvoiceValidator(ValidateOptions options = {});
+    InvoiceValidator(InvoiceValidator&&) noexcept;
+    InvoiceValidator& operator=(InvoiceValidator&&) noexcept;
+    ~InvoiceValidator();
+    [[nodiscard]] Result<InvoiceReport> validate(std::string_view xml) const;
+
+private:
+    ValidateOptions m_options;
+    std::unique_ptr<dsig::Verifier> m_verifier;
+};
 // Validates a model (no signature check; require_signature is ignored).
 [[nodiscard]] ISTMO_API InvoiceReport validate(const Invoice& invoice);
 

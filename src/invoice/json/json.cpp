@@ -104,7 +104,7 @@ private:
             const int name_col = m_col;
             if (!string(name)) return false;
             for (const auto& m : out.members) {
-                if (m.first == name) {
+                if (m.name == name) {
                     m_line = name_line;
                     m_col = name_col;
                     return fail("duplicate member name \"" + name + "\"");
@@ -116,7 +116,7 @@ private:
             skip_ws();
             Value v;
             if (!value(v, depth + 1)) return false;
-            out.members.emplace_back(std::move(name), std::move(v));
+            out.members.push_back(Member{std::move(name), std::move(v)});
             skip_ws();
             if (peek() == ',') {
                 advance();
@@ -299,7 +299,7 @@ private:
 
 const Value* Value::find(std::string_view name) const noexcept {
     for (const auto& m : members)
-        if (m.first == name) return &m.second;
+        if (m.name == name) return &m.value;
     return nullptr;
 }
 

@@ -7,23 +7,29 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace istmo::invoice::json {
 
 enum class Kind { null, boolean, number, string, array, object };
 
+struct Member;
+
 struct Value {
     Kind kind = Kind::null;
     bool boolean = false;
     std::string text;  // number text (as written) or string contents (UTF-8, unescaped)
     std::vector<Value> items;                            // array
-    std::vector<std::pair<std::string, Value>> members;  // object, in document order
+    std::vector<Member> members;                         // object, in document order
     int line = 0;                                        // where the value starts
     int column = 0;
 
     [[nodiscard]] const Value* find(std::string_view name) const noexcept;
+};
+
+struct Member {
+    std::string name;
+    Value value;
 };
 
 struct Limits {

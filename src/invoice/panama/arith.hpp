@@ -43,4 +43,7 @@ struct TotalAmounts {
 
 void compute(const Element& root, std::vector<ItemAmounts>& items, TotalAmounts& totals);
 
+// The CUFE built from the fields below an rFE element (model.cpp).
+Result<std::string> cufe_of_root(const Element& root);
+
 }  // namespace istmo::invoice::panama::detail

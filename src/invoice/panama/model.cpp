@@ -214,8 +214,9 @@ Result<void> derive(Element& group, std::string_view group_path, std::string_vie
 
 }  // namespace
 
-Result<std::string> cufe_of(const Invoice& invoice) {
-    const Element& r = invoice.root;
+Result<std::string> cufe_of(const Invoice& invoice) { return detail::cufe_of_root(invoice.root); }
+
+Result<std::string> detail::cufe_of_root(const Element& r) {
     CufeFields f;
     f.iDoc = r.value("gDGen/iDoc");
     f.dTipoRuc = r.value("gDGen/gEmis/gRucEmi/dTipoRuc");
@@ -435,8 +436,8 @@ Result<Invoice> from_json(std::string_view text) {
     auto v = json::parse(text);
     if (!v) return std::move(v).error();
     const json::Value* top = &*v;
-    if (top->kind == json::Kind::object && top->members.size() == 1 && top->members[0].first == "rFE")
-        top = &top->members[0].second;
+    if (top->kind == json::Kind::object && top->members.size() == 1 && top->members[0].name == "rFE")
+        top = &top->members[0].value;
     if (top->kind != json::Kind::object) return json_error(*top, "rFE: the JSON document must be an object");
     Invoice invoice;
     auto r = fill(invoice.root, detail::root_def(), *top, "rFE");

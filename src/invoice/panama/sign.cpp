@@ -98,6 +98,24 @@ Result<std::string> qr_url(std::string_view cufe_value, std::string_view iamb, s
 }
 
 Result<std::string> strip_no_firm(std::string_view xml) {
+    // Fast path: one unprefixed gNoFirm right before the end tag of rFE, as sign() writes it.
+    // Anything else goes through the DOM. A wrong cut can only make the signature fail.
+    {
+        const std::size_t open = xml.find("<gNoFirm>");
+        const std::size_t close = xml.find("</gNoFirm>");
+        if (open != std::string_view::npos && close != std::string_view::npos && open < close &&
+            xml.find("<gNoFirm", open + 1) == std::string_view::npos && xml.find("gNoFirm") == open + 1) {
+            std::size_t after = close + 10;
+            std::size_t k = after;
+            while (k < xml.size() && (xml[k] == ' ' || xml[k] == '\n' || xml[k] == '\r' || xml[k] == '\t')) ++k;
+            if (xml.substr(k, 6) == "</rFE>") {
+                std::string out(xml.substr(0, open));
+                out.append(xml.substr(after));
+                return out;
+            }
+        }
+    }
+    if (xml.find("gNoFirm") == std::string_view::npos) return std::string(xml);
     auto doc = xml::XmlDocument::parse(xml);
     if (!doc) return std::move(doc).error();
     xmlNodePtr root = xmlDocGetRootElement(xml::get(*doc));

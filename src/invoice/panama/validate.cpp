@@ -189,7 +189,7 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report) {
     }
 
     // CUFE.
-    if (auto computed = cufe_of(Invoice{root}); computed) {
+    if (auto computed = detail::cufe_of_root(root); computed) {
         report.cufe_computed = *computed;
         if (const Element* id = root.child("dId"); id && id->text != *computed)
             out.add("FE-CUFE-MISMATCH", Severity::error, "/rFE/dId", "A03", id->line,
@@ -513,6 +513,17 @@ InvoiceReport validate(const Invoice& invoice) {
 }
 
 Result<InvoiceReport> validate(std::string_view xml, const ValidateOptions& options) {
+    return InvoiceValidator(options).validate(xml);
+}
+
+InvoiceValidator::InvoiceValidator(ValidateOptions options)
+    : m_options(std::move(options)), m_verifier(std::make_unique<dsig::Verifier>(m_options.verify)) {}
+InvoiceValidator::InvoiceValidator(InvoiceValidator&&) noexcept = default;
+InvoiceValidator& InvoiceValidator::operator=(InvoiceValidator&&) noexcept = default;
+InvoiceValidator::~InvoiceValidator() = default;
+
+Result<InvoiceReport> InvoiceValidator::validate(std::string_view xml) const {
+    const ValidateOptions& options = m_options;
     auto invoice = parse(xml);
     if (!invoice) {
         InvoiceReport r;
@@ -536,8 +547,7 @@ Result<InvoiceReport> validate(std::string_view xml, const ValidateOptions& opti
     if (options.check_signature && has_sig) {
         auto stripped = strip_no_firm(xml);
         if (!stripped) return std::move(stripped).error();
-        dsig::Verifier verifier(options.verify);
-        auto v = verifier.verify(*stripped);
+        auto v = m_verifier->verify(*stripped);
         if (!v) return std::move(v).error();
         r.signature = std::move(*v);
         if (r.signature->indication == report::Indication::total_failed)
