@@ -43,7 +43,7 @@ const Valid k_valid[] = {
     {"04-nota-credito-fe", "iDoc 04 credit note referring to an FE by CUFE"},
     {"05-nota-debito-fe", "iDoc 05 debit note referring to an FE by CUFE"},
     {"06-nota-credito-generica", "iDoc 06 generic credit note referring to a paper invoice"},
-    {"07-nota-debito-generica", "iDoc 07 generic debit note"},
+    {"07-nota-debito-generica", "iDoc 07 generic debit note referring to a fiscal-printer invoice (gDFRefFacIE)"},
     {"08-zona-franca-contingencia", "iDoc 08 free-zone invoice issued in contingency (iTpEmis 02)"},
     {"09-reembolso-gobierno", "iDoc 09 reimbursement to a government receiver with CPBS codes, payment form 99"},
 };
