@@ -6,7 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -61,6 +65,22 @@ TEST(InvoiceGeneration, JsonToXmlToModelToXmlIsByteIdentical) {
     EXPECT_EQ(parsed->get("gTot/dVuelto"), "22.19");
     // Line numbers are kept.
     EXPECT_GT(parsed->root.find("gTot/dVTot")->line, 1);
+}
+
+TEST(InvoiceGeneration, EveryJsonSourceRoundTripsByteIdentical) {
+    std::size_t n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(test::vectors_dir() / "panama-fe" / "json")) {
+        auto inv = from_json(test::read_file(entry.path()));
+        ASSERT_TRUE(inv.has_value()) << entry.path() << ": " << inv.error().to_string();
+        const std::string xml = to_xml(*inv);
+        auto parsed = parse(xml);
+        ASSERT_TRUE(parsed.has_value()) << entry.path();
+        EXPECT_EQ(to_xml(*parsed), xml) << entry.path();
+        const auto report = validate(*parsed);
+        EXPECT_TRUE(report.findings.empty()) << entry.path() << "\n" << report.to_json();
+        ++n;
+    }
+    EXPECT_GE(n, 10u);
 }
 
 TEST(InvoiceGeneration, ModelValidatesWithoutFindings) {
@@ -264,6 +284,28 @@ TEST(InvoiceRobustness, TruncatedInputsGiveReportsOrErrors) {
     }
     EXPECT_GT(reports, 100u);
     for (std::size_t n = 0; n + 1 < json.size(); n += 11) EXPECT_FALSE(from_json(std::string_view(json).substr(0, n)).has_value()) << n;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(InvoiceRobustness, OneValidatorManyThreads) {
+    const std::string xml = test::read_file(test::vectors_dir() / "panama-fe" / "valid" / "01-factura-completa.xml");
+    ValidateOptions o;
+    ASSERT_TRUE(o.verify.trust.add_file((test::vectors_dir() / "pki" / "chain.pem").string()).has_value());
+    const InvoiceValidator validator(o);
+    std::atomic<int> passed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 10; ++i) {
+                auto r = validator.validate(xml);
+                if (r && r->passed()) ++passed;
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(passed.load(), 40);
 }
 
 }  // namespace

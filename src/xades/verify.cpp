@@ -263,8 +263,9 @@ private:
             bool integer = !serial.empty();
             for (std::size_t i = 0; i < serial.size(); ++i)
                 integer = integer && (std::isdigit(static_cast<unsigned char>(serial[i])) || (i == 0 && serial[i] == '-'));
-            if (!integer)
-                ctx.note("XADES-ISSUER-SERIAL-INVALID", Severity::warning, "IssuerSerial X509SerialNumber is not an integer");
+            if (!integer)  // xs:integer in the schema: a malformed signed property, not a mismatch
+                ctx.fail("XADES-ISSUER-SERIAL-INVALID", "IssuerSerial X509SerialNumber \"" + serial + "\" is not an integer",
+                         Indication::total_failed, SubIndication::format_failure);
             else if (serial != ctx.signer->serial_decimal() || normalized_dn(issuer) != normalized_dn(ctx.signer->issuer()))
                 ctx.note("XADES-ISSUER-SERIAL-MISMATCH", Severity::warning,
                          "IssuerSerial does not describe the signing certificate");

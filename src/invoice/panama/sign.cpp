@@ -131,6 +131,7 @@ Result<std::string> strip_no_firm(std::string_view xml) {
 Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const QrOptions& qr) {
     auto unsigned_xml = strip_no_firm(xml);
     if (!unsigned_xml) return std::move(unsigned_xml).error();
+    std::string id, iamb;
     {
         auto check = xml::XmlDocument::parse(*unsigned_xml);
         if (!check) return std::move(check).error();
@@ -139,37 +140,38 @@ Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const
             return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
         if (child_element(root, k_dsig_namespace, "Signature"))
             return make_error(Errc::failed_precondition, "the invoice is already signed");
+        if (xmlNodePtr n = child_element(root, k_namespace, "dId")) id = xml::text_content(n);
+        if (xmlNodePtr g = child_element(root, k_namespace, "gDGen"))
+            if (xmlNodePtr n = child_element(g, k_namespace, "iAmb")) iamb = xml::text_content(n);
     }
     auto signed_xml = signer.sign(*unsigned_xml);
     if (!signed_xml) return std::move(signed_xml).error();
     if (qr.secret.empty()) return signed_xml;
 
-    auto doc = xml::XmlDocument::parse(*signed_xml);
-    if (!doc) return std::move(doc).error();
-    xmlNodePtr root = xmlDocGetRootElement(xml::get(*doc));
-    xmlNodePtr sig = child_element(root, k_dsig_namespace, "Signature");
-    xmlNodePtr signed_info = sig ? child_element(sig, k_dsig_namespace, "SignedInfo") : nullptr;
-    xmlNodePtr reference = signed_info ? child_element(signed_info, k_dsig_namespace, "Reference") : nullptr;
-    xmlNodePtr digest = reference ? child_element(reference, k_dsig_namespace, "DigestValue") : nullptr;
-    if (!digest) return make_error(Errc::internal, "signed invoice has no Reference/DigestValue");
-    const std::string digest_value = xml::text_content(digest);
-    std::string id, iamb;
-    if (xmlNodePtr n = child_element(root, k_namespace, "dId")) id = xml::text_content(n);
-    if (xmlNodePtr g = child_element(root, k_namespace, "gDGen"))
-        if (xmlNodePtr n = child_element(g, k_namespace, "iAmb")) iamb = xml::text_content(n);
+    // The signer wrote one enveloped Signature with one Reference: its DigestValue is the only one.
+    std::string& out = *signed_xml;
+    const std::size_t dv = out.find("DigestValue>");
+    const std::size_t dv_end = dv == std::string::npos ? dv : out.find('<', dv);
+    const std::size_t dv_close = dv_end == std::string::npos ? dv_end : out.find("DigestValue>", dv_end);
+    if (dv_close == std::string::npos || out.find("DigestValue>", dv_close + 12) != std::string::npos)
+        return make_error(Errc::internal, "signed invoice: no single Reference/DigestValue");
+    std::string digest_value = out.substr(dv + 12, dv_end - dv - 12);
     auto url = qr_url(id, iamb, digest_value, qr.secret.view(), qr.base_url);
     if (!url) return std::move(url).error();
-    // gNoFirm goes right after ds:Signature, outside the signed content.
-    xmlNodePtr no_firm = xmlNewDocNode(xml::get(*doc), root->ns, xml::xc("gNoFirm"), nullptr);
-    if (!no_firm) return make_error(Errc::internal, "out of memory");
-    if (!xmlAddNextSibling(sig, no_firm)) {
-        xmlFreeNode(no_firm);
-        return make_error(Errc::internal, "could not add gNoFirm");
+    // gNoFirm goes right after ds:Signature (the last child of rFE), outside the signed content.
+    const std::size_t end_tag = out.rfind("</rFE>");
+    if (end_tag == std::string::npos || out.find_first_not_of(" \t\r\n", end_tag + 6) != std::string::npos)
+        return make_error(Errc::internal, "signed invoice does not end with </rFE>");
+    std::string no_firm = "<gNoFirm><dQRCode>";
+    for (char c : *url) {
+        if (c == '&') no_firm += "&amp;";
+        else if (c == '<') no_firm += "&lt;";
+        else if (c == '>') no_firm += "&gt;";
+        else no_firm += c;
     }
-    // no_firm is now owned by the document.
-    if (!xmlNewTextChild(no_firm, root->ns, xml::xc("dQRCode"), xml::xc(url->c_str())))
-        return make_error(Errc::internal, "could not add dQRCode");
-    return serialize(*doc);
+    no_firm += "</dQRCode></gNoFirm>";
+    out.insert(end_tag, no_firm);
+    return signed_xml;
 }
 
 }  // namespace istmo::invoice::panama
