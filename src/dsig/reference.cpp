@@ -100,7 +100,8 @@ IdIndex build_id_index(xmlDocPtr doc) {
 
 ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, const xmlNode* signature,
                                    const IdIndex& ids, crypto::DigestAlg digest, bool keep_octets,
-                                   std::size_t max_transforms, const WholeDocumentDigester* whole_document) {
+                                   std::size_t max_transforms, const WholeDocumentDigester* whole_document,
+                                   const std::function<std::optional<crypto::Bytes>(std::string_view)>* detached) {
     ReferenceOutcome out;
 
     // 1. Dereference the URI (same-document only).
@@ -111,8 +112,23 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
     if (uri.empty()) {
         out.target = reinterpret_cast<const xmlNode*>(doc);
     } else if (uri.front() != '#') {
-        return fail(std::move(out), "DSIG-REF-EXTERNAL",
-                    "Reference URI \"" + uri + "\" points outside the document; external data is never fetched");
+        std::optional<crypto::Bytes> content;
+        if (detached && *detached) content = (*detached)(uri);
+        if (!content)
+            return fail(std::move(out), "DSIG-REF-EXTERNAL",
+                        "Reference URI \"" + uri + "\" points outside the document; external data is never fetched");
+        // Caller-supplied detached octets: digested as they are; transforms are not supported.
+        if (const xmlNode* t = xml::first_element_child(reference); t && xml::is_element(t, uri::ds_ns, "Transforms"))
+            for (const xmlNode* tr = xml::first_element_child(t); tr; tr = xml::next_element_sibling(tr)) {
+                std::string algorithm;
+                xml::get_attribute(tr, "Algorithm", algorithm);
+                out.transforms.push_back(algorithm);
+            }
+        if (!out.transforms.empty())
+            return fail(std::move(out), "DSIG-TRANSFORM-UNKNOWN", "transforms on detached content are not supported");
+        out.digest = crypto::digest(digest, *content);
+        if (keep_octets) out.octets.assign(content->begin(), content->end());
+        return out;
     } else {
         std::string_view fragment = std::string_view(uri).substr(1);
         std::string id;

@@ -26,7 +26,7 @@ IdIndex build_id_index(xmlDocPtr doc);
 struct ReferenceOutcome {
     std::string failure_code;     // empty on success, else a finding code (docs/finding-codes.md)
     std::string failure_message;
-    const xmlNode* target = nullptr;  // document node or element
+    const xmlNode* target = nullptr;  // document node or element; null for detached content
     bool enveloped = false;
     bool exclude_all_signatures = false;  // the XPath form of the enveloped transform
     std::vector<std::string> transforms;
@@ -51,6 +51,7 @@ inline constexpr const char* k_stream_fallback = "STREAM-FALLBACK";
 ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, const xmlNode* signature,
                                    const IdIndex& ids, crypto::DigestAlg digest, bool keep_octets,
                                    std::size_t max_transforms,
-                                   const WholeDocumentDigester* whole_document = nullptr);
+                                   const WholeDocumentDigester* whole_document = nullptr,
+                                   const std::function<std::optional<crypto::Bytes>(std::string_view)>* detached = nullptr);
 
 }  // namespace istmo::dsig

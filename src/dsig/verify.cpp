@@ -365,7 +365,8 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
             continue;
         }
         ReferenceOutcome outcome = process_reference(doc, ref, sig, ids, dinfo->alg, options.keep_signed_content,
-                                                     options.max_transforms, whole_document);
+                                                     options.max_transforms, whole_document,
+                                                     options.detached_content ? &options.detached_content : nullptr);
         if (outcome.failure_code == k_stream_fallback) {
             result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where});
             return;
@@ -385,9 +386,13 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         }
         rr.resolved = true;
         rr.excludes_signature = outcome.enveloped;
-        rr.signed_node = xml::node_path(outcome.target);
         const xmlNode* root = xmlDocGetRootElement(doc);
-        rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == root;
+        if (outcome.target) {
+            rr.signed_node = xml::node_path(outcome.target);
+            rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == root;
+        } else {
+            rr.signed_node = "detached:" + rr.uri;
+        }
         rr.signed_octets = std::move(outcome.octets);
         rr.digest_ok = outcome.digest == *expected;
         if (!rr.digest_ok)

@@ -13,6 +13,8 @@
 #include <istmo/xml/document.hpp>
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,12 +23,18 @@
 
 namespace istmo::dsig {
 
+// Content of a detached reference (a Reference URI outside the document, e.g. "doc.txt"),
+// supplied by the caller: return the octets, or nullopt when the caller has none. istmo itself
+// never fetches anything; without a resolver such references are DSIG-REF-EXTERNAL.
+using DetachedContentResolver = std::function<std::optional<std::vector<std::uint8_t>>(std::string_view uri)>;
+
 struct VerifyOptions {
     crypto::TrustStore trust;  // anchors for the signer's certificate; empty = nothing trusted
     // Keys trusted directly (no certificate): a signature verified with one of them passes.
     std::vector<crypto::PublicKey> trusted_keys;
     // Validation time for the certificate path; nullopt = now.
     std::optional<std::chrono::system_clock::time_point> validation_time;
+    DetachedContentResolver detached_content;
     bool allow_legacy = false;        // SHA-1 digests/signatures and RSA >= 1024 (reported as weak)
     bool keep_signed_content = true;  // fill ReferenceResult::signed_octets
     // Documents at least this large are verified by a streaming pass when they have the common
@@ -58,7 +66,8 @@ struct ReferenceResult {
     std::vector<std::string> transforms; // URIs, in order
     bool resolved = false;               // the URI pointed at data in this document
     bool digest_ok = false;
-    std::string signed_node;             // "/" for the whole document, else an element path
+    std::string signed_node;             // "/" for the whole document, an element path, or
+                                         // "detached:URI" for caller-supplied detached content
     bool covers_document_element = false;  // the document element is inside what was signed
     bool excludes_signature = false;     // enveloped transform applied
     std::string signed_octets;           // the canonical octets digested (keep_signed_content)
