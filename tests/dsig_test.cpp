@@ -531,3 +531,34 @@ TEST(DsigThreads, OneVerifierManyThreads) {
 }
 
 }  // namespace
+
+namespace {
+
+// XPath-Filter 2.0 "subtract every signature" is the enveloped transform in another form; any
+// other filter, or the name() form where the prefix could mean something else, is refused.
+TEST(DsigFilter2, SubtractOfSignaturesIsTheEnvelopedTransform) {
+    const std::string signed_xml = sign_with("rsa2048", {});
+    const std::string enveloped = "<ds:Transform Algorithm=\"http://www.w3.org/2000/09/xmldsig#enveloped-signature\"/>";
+    auto filter = [](const std::string& attrs, const std::string& expr) {
+        return "<ds:Transform Algorithm=\"http://www.w3.org/2002/06/xmldsig-filter2\"><f:XPath "
+               "xmlns:f=\"http://www.w3.org/2002/06/xmldsig-filter2\" " + attrs + ">" + expr + "</f:XPath></ds:Transform>";
+    };
+    for (const std::string& expr : {std::string("//ds:Signature"), std::string("/descendant::ds:Signature"),
+                                    std::string("/descendant::*[name()='ds:Signature']")}) {
+        // Changing a transform changes SignedInfo, so only the reference digest is meaningful.
+        auto report = verify(replace_once(signed_xml, enveloped, filter("Filter=\"subtract\"", expr)));
+        ASSERT_EQ(report.signatures.size(), 1u);
+        ASSERT_EQ(report.signatures[0].references.size(), 1u);
+        EXPECT_TRUE(report.signatures[0].references[0].digest_ok) << expr << codes(report);
+        EXPECT_FALSE(has_code(report, "DSIG-TRANSFORM-FORBIDDEN")) << expr;
+    }
+    auto intersect = verify(replace_once(signed_xml, enveloped, filter("Filter=\"intersect\"", "//ds:Signature")));
+    EXPECT_TRUE(has_code(intersect, "DSIG-TRANSFORM-FORBIDDEN")) << codes(intersect);
+    // An element named ds:Signature in another namespace makes the name() form ambiguous.
+    std::string ambiguous = replace_once(signed_xml, enveloped, filter("Filter=\"subtract\"", "/descendant::*[name()='ds:Signature']"));
+    ambiguous = replace_once(ambiguous, "<gTot>", "<ds:Signature xmlns:ds=\"urn:not-xmldsig\"/><gTot>");
+    auto r = verify(ambiguous);
+    EXPECT_TRUE(has_code(r, "DSIG-TRANSFORM-FORBIDDEN")) << codes(r);
+}
+
+}  // namespace

@@ -63,6 +63,57 @@ bool is_enveloped_xpath(xmlDocPtr doc, const xmlNode* transform) {
     return ns && sv(ns->href) == uri::ds_ns;
 }
 
+// The XPath-Filter 2.0 form seen in real signatures: Filter="subtract" of every signature,
+// written as //P:Signature, /descendant::P:Signature or /descendant::*[name()='P:Signature'].
+// The name() form matches by prefix, so it is accepted only where prefix P and the XMLDSig
+// namespace coincide on every element of the document. Recognised literally; no XPath engine.
+bool is_signature_subtract_filter2(xmlDocPtr doc, const xmlNode* transform) {
+    const xmlNode* xpath = xml::first_element_child(transform);
+    if (!xml::is_element(xpath, uri::xpath_filter2, "XPath") || xml::next_element_sibling(xpath)) return false;
+    std::string filter;
+    if (!xml::get_attribute(xpath, "Filter", filter) || filter != "subtract") return false;
+    std::string expr;
+    for (char c : xml::text_content(xpath))
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n') expr.push_back(c);
+    std::string prefix;
+    bool by_name = false;
+    for (std::string_view head : {"//", "/descendant::"}) {
+        if (expr.rfind(head, 0) == 0 && expr.size() > head.size() + 10 && expr.compare(expr.size() - 10, 10, ":Signature") == 0) {
+            prefix = expr.substr(head.size(), expr.size() - head.size() - 10);
+            break;
+        }
+    }
+    constexpr std::string_view name_head = "/descendant::*[name()='";
+    constexpr std::string_view name_tail = ":Signature']";
+    if (prefix.empty() && expr.rfind(name_head, 0) == 0 && expr.size() > name_head.size() + name_tail.size() &&
+        expr.compare(expr.size() - name_tail.size(), name_tail.size(), name_tail) == 0) {
+        prefix = expr.substr(name_head.size(), expr.size() - name_head.size() - name_tail.size());
+        by_name = true;
+    }
+    if (prefix.empty() || prefix.find_first_of(":()/[]*@'\"=") != std::string::npos) return false;
+    if (!by_name) {
+        xmlNsPtr ns = xmlSearchNs(doc, const_cast<xmlNode*>(xpath), xml::xc(prefix.c_str()));
+        return ns && sv(ns->href) == uri::ds_ns;
+    }
+    for (const xmlNode* n = xmlDocGetRootElement(doc); n;) {
+        if (n->type == XML_ELEMENT_NODE) {
+            const bool named = sv(n->name) == "Signature" && n->ns && n->ns->prefix && sv(n->ns->prefix) == prefix;
+            const bool signature = xml::is_element(n, uri::ds_ns, "Signature");
+            if (named != signature) return false;
+            if (n->children) {
+                n = n->children;
+                continue;
+            }
+        }
+        while (n && !n->next) {
+            n = n->parent;
+            if (n && n->type == XML_DOCUMENT_NODE) n = nullptr;
+        }
+        if (n) n = n->next;
+    }
+    return true;
+}
+
 void add_id(IdIndex& index, const std::string& value, const xmlNode* element) {
     auto [it, inserted] = index.elements.emplace(value, element);
     if (!inserted && it->second != element) index.duplicates.insert(value);
@@ -197,6 +248,11 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
                 base64 = true;
             } else if (algorithm == uri::xpath && is_enveloped_xpath(doc, t)) {
                 out.exclude_all_signatures = true;
+            } else if (algorithm == uri::xpath_filter2 && !whole_document && is_signature_subtract_filter2(doc, t)) {
+                out.exclude_all_signatures = true;
+            } else if (algorithm == uri::xpath_filter2 && whole_document) {
+                // The prefix check needs the whole document: let the DOM path decide.
+                return fail(std::move(out), k_stream_fallback, "needs the DOM path");
             } else if (algorithm == uri::xslt || algorithm == uri::xpath || algorithm == uri::xpath_filter2 ||
                        algorithm == uri::decrypt_xml) {
                 return fail(std::move(out), "DSIG-TRANSFORM-FORBIDDEN",

@@ -28,7 +28,8 @@ struct ReferenceOutcome {
     std::string failure_message;
     const xmlNode* target = nullptr;  // document node or element; null for detached content
     bool enveloped = false;
-    bool exclude_all_signatures = false;  // the XPath form of the enveloped transform
+    bool exclude_all_signatures = false;  // the XPath / XPath-Filter2 form of the enveloped transform
+    bool needs_dom = false;               // a transform whose check needs the whole DOM
     std::vector<std::string> transforms;
     crypto::Bytes digest;
     std::string octets;           // when keep_octets
