@@ -562,3 +562,29 @@ TEST(DsigFilter2, SubtractOfSignaturesIsTheEnvelopedTransform) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(DsigSign, UnprefixedSignatureElementsRoundTrip) {
+    dsig::SignOptions options;
+    options.signature_prefix = "";
+    for (const char* c14n : {"exc", "inc"}) {
+        options.canonicalization = *dsig::parse_canonicalization(c14n);
+        const std::string signed_xml = sign_with("rsa2048", options);
+        EXPECT_NE(signed_xml.find("<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"), std::string::npos) << signed_xml;
+        EXPECT_EQ(signed_xml.find("ds:"), std::string::npos);
+        auto report = verify(signed_xml);
+        EXPECT_EQ(report.indication, Indication::total_passed) << c14n << codes(report);
+        dsig::VerifyOptions streaming;
+        streaming.streaming_threshold_bytes = 1;
+        auto streamed = verify(signed_xml, streaming);
+        EXPECT_TRUE(streamed.streamed);
+        EXPECT_EQ(streamed.indication, Indication::total_passed) << c14n << codes(streamed);
+    }
+    options.signature_prefix = "xmlns";
+    EXPECT_FALSE(dsig::Signer::create(load_key("rsa2048"), load_cert("rsa2048"), {}, options).has_value());
+    options.signature_prefix = "a:b";
+    EXPECT_FALSE(dsig::Signer::create(load_key("rsa2048"), load_cert("rsa2048"), {}, options).has_value());
+}
+
+}  // namespace

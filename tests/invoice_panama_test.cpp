@@ -172,7 +172,10 @@ TEST(InvoiceSigning, SignAddQrAndVerify) {
     EXPECT_NE(signed_xml->find("X509SubjectName"), std::string::npos);
     EXPECT_NE(signed_xml->find("xml-exc-c14n#"), std::string::npos);
     EXPECT_NE(signed_xml->find("rsa-sha256"), std::string::npos);
-    const auto sig = signed_xml->find(":Signature>");  // the dsig signer writes the ds: prefix
+    // SPEC §4.2: the Signature element is unprefixed, in the XMLDSig namespace.
+    EXPECT_NE(signed_xml->find("<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\">"), std::string::npos);
+    EXPECT_EQ(signed_xml->find("<ds:"), std::string::npos);
+    const auto sig = signed_xml->find("</Signature>");
     const auto nofirm = signed_xml->find("<gNoFirm>");
     ASSERT_NE(sig, std::string::npos);
     ASSERT_NE(nofirm, std::string::npos);

@@ -7,6 +7,8 @@
 #include "xml/c14n.hpp"
 #include "xml/document_impl.hpp"
 
+#include <cctype>
+
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 #include <openssl/core_names.h>
@@ -128,6 +130,12 @@ Result<Signer> Signer::create(crypto::PrivateKey key, std::optional<crypto::Cert
                               std::vector<crypto::Certificate> chain, SignOptions options) {
     if (certificate && !certificate->matches(key))
         return make_error(Errc::key_error, "the certificate does not belong to the private key");
+    for (char c : options.signature_prefix)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'))
+            return make_error(Errc::invalid_argument, "signature prefix \"" + options.signature_prefix + "\" is not an XML name");
+    if (!options.signature_prefix.empty() &&
+        (std::isdigit(static_cast<unsigned char>(options.signature_prefix[0])) || options.signature_prefix.rfind("xml", 0) == 0))
+        return make_error(Errc::invalid_argument, "signature prefix \"" + options.signature_prefix + "\" is not allowed");
     if (options.mode == SignMode::detached && options.reference_ids.empty())
         return make_error(Errc::invalid_argument, "detached mode needs at least one reference Id");
     if (options.mode != SignMode::detached && !options.reference_ids.empty())
@@ -160,7 +168,8 @@ Result<std::string> Signer::sign_extended(std::string_view input, const SignExte
             signature = xmlNewChild(root, nullptr, xc("Signature"), nullptr);
         }
         if (!signature) return make_error(Errc::internal, "cannot create ds:Signature");
-        xmlNsPtr ds = xmlNewNs(signature, xc(std::string(uri::ds_ns).c_str()), xc("ds"));
+        xmlNsPtr ds = xmlNewNs(signature, xc(std::string(uri::ds_ns).c_str()),
+                               m_options.signature_prefix.empty() ? nullptr : xc(m_options.signature_prefix.c_str()));
         xmlSetNs(signature, ds);
         std::string signature_id = m_options.signature_id;
         if (signature_id.empty() && extension) {

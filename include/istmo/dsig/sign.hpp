@@ -54,6 +54,9 @@ struct SignOptions {
     // Detached mode: the Id values of the elements to sign (each must exist exactly once).
     std::vector<std::string> reference_ids;
     std::string signature_id;                 // Id attribute of ds:Signature, empty = none
+    // Namespace prefix of the signature elements: "ds" (<ds:Signature>), or empty for the
+    // default namespace (<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">).
+    std::string signature_prefix = "ds";
     bool include_chain = true;                // add the chain certificates to X509Data
     bool include_subject_name = false;        // add ds:X509SubjectName
     bool include_issuer_serial = false;       // add ds:X509IssuerSerial

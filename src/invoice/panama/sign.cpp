@@ -56,6 +56,7 @@ Result<dsig::Signer> make_signer(crypto::PrivateKey key, crypto::Certificate cer
     o.include_subject_name = true;
     o.include_issuer_serial = false;
     o.include_key_value = false;
+    o.signature_prefix = "";  // SPEC §4.2: <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">, unprefixed
     return dsig::Signer::create(std::move(key), std::move(certificate), {}, o);
 }
 
