@@ -1,6 +1,7 @@
 #include "dsig/reference.hpp"
 
 #include "dsig/algorithms.hpp"
+#include "dsig/signature_value.hpp"
 #include "xml/c14n.hpp"
 #include "xml/document_impl.hpp"
 
@@ -22,6 +23,12 @@ private:
     crypto::DigestContext m_ctx;
     std::string* m_copy;
 };
+
+bool inside(const xmlNode* node, const xmlNode* ancestor) {
+    for (const xmlNode* n = node; n; n = n->parent)
+        if (n == ancestor) return true;
+    return false;
+}
 
 ReferenceOutcome fail(ReferenceOutcome out, const char* code, std::string message) {
     out.failure_code = code;
@@ -326,6 +333,15 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
             if (next) xmlAddPrevSibling(next, removed[i]);
             else xmlAddChild(parent, removed[i]);
         }
+    } else if (out.target->type == XML_ELEMENT_NODE && !subset.exclude_all_signatures && !subset.keep_comments &&
+               !(subset.excluded && inside(subset.excluded, out.target))) {
+        // An element's subtree that holds no excluded signature: canonicalized on a copy (the
+        // filter path asks about every node of the document). Comments are not in the node-set.
+        xml::C14nMethod without_comments = method;
+        without_comments.with_comments = false;
+        auto octets = compute_signed_info_octets(doc, out.target, without_comments);
+        if (octets) sink.write(octets->data(), octets->size());
+        else done = std::move(octets).error();
     } else {
         done = xml::canonicalize(doc, method, subset, sink);
     }
