@@ -12,6 +12,7 @@
 namespace istmo_cli {
 int run_timestamp(std::span<const std::string> argv);  // timestamp_command.cpp
 int run_invoice(std::span<const std::string> argv);    // invoice_command.cpp
+int run_batch(std::span<const std::string> argv);      // batch_command.cpp
 }  // namespace istmo_cli
 
 namespace {
@@ -24,6 +25,7 @@ constexpr const char* main_usage =
     "  verify    verify the XML Signatures of a document\n"
     "  timestamp request or verify an RFC 3161 time-stamp of a file\n"
     "  invoice   Panama electronic invoices (rFE 1.00): new, sign, validate, cufe, ruc-dv, qr\n"
+    "  batch     validate many documents on all cores: one NDJSON line per input, resumable\n"
     "  version   print the versions of istmo, OpenSSL and libxml2\n"
     "  help      show this help, or 'istmo help <command>' for a command's help\n"
     "\n"
@@ -46,6 +48,7 @@ int run(const std::vector<std::string>& args) {
             if (rest.front() == "verify") return run_verify(help);
             if (rest.front() == "timestamp") return run_timestamp(help);
             if (rest.front() == "invoice") return run_invoice(help);
+            if (rest.front() == "batch") return run_batch(help);
             if (rest.front() == "version") return run_version(help);
             return usage_error("unknown command '" + rest.front() + "'", "Try 'istmo --help'.\n");
         }
@@ -56,6 +59,7 @@ int run(const std::vector<std::string>& args) {
     if (command == "verify") return run_verify(rest);
     if (command == "timestamp") return run_timestamp(rest);
     if (command == "invoice") return run_invoice(rest);
+    if (command == "batch") return run_batch(rest);
     if (command == "version" || command == "--version") return run_version(rest);
     if (!command.empty() && command[0] == '-')
         return usage_error("unknown option '" + command + "'", "Try 'istmo --help'.\n");

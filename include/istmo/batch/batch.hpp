@@ -1,0 +1,197 @@
+#pragma once
+// Batch validation: many documents, one verdict each, nothing lost, every core busy.
+//
+// A Source yields inputs (files, directory trees, a list of paths, an NDJSON stream of base64
+// documents); a Validator checks each one on N worker threads and hands exactly one
+// DocumentResult per input to a Sink (or, when resuming, reports it as already done). Inputs that
+// cannot be checked at all (unreadable, empty, oversized, not XML, a bad NDJSON line) get a
+// failing result with a BATCH-* code; they are never skipped and never stop the run.
+//
+// Shared state is built once per Validator: one xades::Verifier / dsig::Verifier /
+// invoice::panama::InvoiceValidator serves every worker (their certificate-path caches then
+// serve every document). Queues between the source, the workers and the sink are bounded, so
+// memory does not grow with the number of documents.
+//
+// Thread safety: Validator::validate may be called from many threads at once; run() calls the
+// Source from one thread and the Sink from the calling thread only.
+#include <istmo/core/result.hpp>
+#include <istmo/dsig/verify.hpp>
+#include <istmo/export.hpp>
+#include <istmo/report/report.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace istmo::batch {
+
+// Codes of inputs that could not be validated (docs/batch.md).
+inline constexpr std::string_view k_code_not_found = "BATCH-IO-NOT-FOUND";
+inline constexpr std::string_view k_code_unreadable = "BATCH-IO-UNREADABLE";
+inline constexpr std::string_view k_code_empty = "BATCH-EMPTY";
+inline constexpr std::string_view k_code_too_large = "BATCH-TOO-LARGE";
+inline constexpr std::string_view k_code_not_xml = "BATCH-NOT-XML";
+inline constexpr std::string_view k_code_bad_json = "BATCH-INPUT-BAD-JSON";
+inline constexpr std::string_view k_code_bad_base64 = "BATCH-INPUT-BAD-BASE64";
+inline constexpr std::string_view k_code_not_xades = "BATCH-PROFILE-NOT-XADES";
+inline constexpr std::string_view k_code_internal = "BATCH-INTERNAL";
+
+enum class Profile { panama_fe, xmldsig, xades, automatic };
+// "panama-fe", "xmldsig", "xades", "auto"; nullopt when unknown.
+ISTMO_API std::optional<Profile> parse_profile(std::string_view name);
+ISTMO_API std::string_view to_string(Profile profile) noexcept;
+
+// One input. Either the bytes are given (content), or source names a file to read.
+struct Input {
+    std::string source;                  // label of the result (a path, or the NDJSON "source")
+    std::optional<std::string> content;  // in-memory document; nullopt: read the file `source`
+    std::string error_code;              // set by a source for an unusable entry (BATCH-INPUT-*)
+    std::string error_message;
+};
+
+class ISTMO_API Source {
+public:
+    Source() = default;
+    Source(const Source&) = delete;
+    Source& operator=(const Source&) = delete;
+    virtual ~Source();
+    // The next input, nullopt at the end. Never throws for bad entries: they become inputs
+    // with an error_code.
+    virtual std::optional<Input> next() = 0;
+    // Number of inputs when it can be known up front (for progress), else nullopt.
+    virtual std::optional<std::size_t> count() { return std::nullopt; }
+};
+
+// Files and directory trees (walked recursively, regular files only, lazily). A path that does
+// not exist becomes one failing input.
+ISTMO_API std::unique_ptr<Source> paths_source(std::vector<std::string> paths);
+// One path per line (files or directories; empty lines ignored). The stream must outlive the source.
+ISTMO_API std::unique_ptr<Source> path_list_source(std::istream& in);
+// One JSON object per line: {"source": "...", "base64": "..."} ("content_base64" and "data" are
+// accepted for base64). Without "source", the label is "<label>:<line number>". Empty lines are
+// ignored. The stream must outlive the source.
+ISTMO_API std::unique_ptr<Source> ndjson_source(std::istream& in, std::string label = "ndjson");
+// The inputs of several sources, one after the other.
+ISTMO_API std::unique_ptr<Source> concat_sources(std::vector<std::unique_ptr<Source>> sources);
+
+struct DocumentResult {
+    std::string source;
+    std::string sha256;  // lower-case hex of the bytes; "" when they could not be read
+    report::Indication indication = report::Indication::total_failed;
+    report::SubIndication sub_indication = report::SubIndication::format_failure;
+    std::vector<std::string> codes;  // distinct finding codes (warnings and errors), in report order
+    std::string cufe;                // invoices: dId (declared CUFE), else ""
+    double ms = 0;                   // wall time spent on the input (reading included)
+    std::string profile;             // the profile actually applied ("" when never validated)
+
+    // One line of NDJSON, without the newline:
+    // {"source":..,"sha256":..,"indication":..,"sub_indication":..|null,"codes":[..],"cufe":..|null,"ms":..}
+    [[nodiscard]] ISTMO_API std::string to_ndjson() const;
+};
+
+// Parses a line written by to_ndjson (source, sha256, indication, sub_indication, codes, cufe,
+// ms); nullopt when it is not one (e.g. a half-written line).
+ISTMO_API std::optional<DocumentResult> parse_result_line(std::string_view line);
+
+class ISTMO_API Sink {
+public:
+    Sink() = default;
+    Sink(const Sink&) = delete;
+    Sink& operator=(const Sink&) = delete;
+    virtual ~Sink();
+    // Called once per validated input, from the thread that called run(). An error stops the run.
+    virtual istmo::Result<void> write(const DocumentResult& result) = 0;
+    // Called instead of write for an input that Options::already_done said was recorded.
+    virtual void skipped(const std::string& source, const std::string& sha256);
+};
+
+struct Options {
+    Profile profile = Profile::automatic;
+    unsigned jobs = 0;                          // worker threads; 0 = all cores
+    std::size_t max_size = 64u * 1024 * 1024;   // larger inputs fail with BATCH-TOO-LARGE
+    std::size_t queue_capacity = 0;             // per queue; 0 = 4 x jobs
+    dsig::VerifyOptions verify;                 // trust anchors, validation time, limits
+    // Resume: true when (source, sha256) is already recorded; such an input is not validated
+    // again and goes to Sink::skipped. Called from worker threads (must be thread-safe for reads).
+    std::function<bool(const std::string& source, const std::string& sha256)> already_done;
+};
+
+struct Summary {
+    std::size_t total = 0;    // inputs seen (validated + skipped)
+    std::size_t skipped = 0;  // already recorded (resume)
+    std::size_t passed = 0, failed = 0, indeterminate = 0;
+    std::map<std::string, std::size_t> codes;  // finding code -> number of inputs with it
+    double seconds = 0;                          // wall time of the run
+    [[nodiscard]] std::size_t validated() const noexcept { return total - skipped; }
+    // The n most frequent codes, most frequent first (ties by name).
+    [[nodiscard]] ISTMO_API std::vector<std::pair<std::string, std::size_t>> top_codes(std::size_t n) const;
+};
+
+class ISTMO_API Validator {
+public:
+    explicit Validator(Options options = {});
+    Validator(Validator&&) noexcept;
+    Validator& operator=(Validator&&) noexcept;
+    ~Validator();
+
+    // One document in memory. Never throws; never fails: problems are in the result.
+    [[nodiscard]] DocumentResult validate(const std::string& source, std::string_view bytes) const;
+    // One input as a source yields it (reads the file when there is no content).
+    [[nodiscard]] DocumentResult validate(const Input& input) const;
+
+    // Runs the whole source through the workers into the sink. Exactly one write() or
+    // skipped() per input. An Error only when the sink failed (the run stops early) or no
+    // thread could be started.
+    [[nodiscard]] istmo::Result<Summary> run(Source& source, Sink& sink) const;
+
+    [[nodiscard]] const Options& options() const noexcept;
+
+private:
+    struct State;
+    std::unique_ptr<State> m_state;
+};
+
+// ---- results files (NDJSON) -----------------------------------------------------------------
+
+struct ResumeState {
+    // key(source, sha256) -> indication of every recorded result
+    std::unordered_map<std::string, report::Indication> done;
+    std::size_t lines = 0;                 // valid result lines kept
+    std::size_t dropped = 0;               // half-written or unreadable lines removed
+    [[nodiscard]] ISTMO_API static std::string key(std::string_view source, std::string_view sha256);
+    [[nodiscard]] bool contains(std::string_view source, std::string_view sha256) const {
+        return done.count(key(source, sha256)) != 0;
+    }
+};
+
+// Prepares a results file for --resume: a missing file is an empty state; a half-written last
+// line (no newline) and lines that are not results are removed (the file is rewritten through a
+// temporary file renamed into place, or truncated). Errors: Errc::io_error / permission_denied.
+ISTMO_API istmo::Result<ResumeState> prepare_resume(const std::string& path);
+
+// Appends one line per result to a file (created when missing), one write(2) per line, so a
+// killed run leaves at most one half-written line. An empty path or "-" writes to stdout.
+class ISTMO_API NdjsonFileSink : public Sink {
+public:
+    static istmo::Result<std::unique_ptr<NdjsonFileSink>> open(const std::string& path, bool append);
+    ~NdjsonFileSink() override;
+    istmo::Result<void> write(const DocumentResult& result) override;
+    // Flushes to stable storage (fsync); a no-op on stdout.
+    istmo::Result<void> sync();
+
+private:
+    NdjsonFileSink(int fd, bool owned, std::string path) : m_fd(fd), m_owned(owned), m_path(std::move(path)) {}
+    int m_fd = -1;
+    bool m_owned = false;
+    std::string m_path;
+};
+
+}  // namespace istmo::batch
