@@ -3,9 +3,12 @@
 // handles of the wrong kind) and ownership (run under ASan/LSan: nothing may leak).
 #include <istmo/istmo.h>
 
+#include "tsa_test_server.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +19,7 @@
 #include <ostream>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -23,6 +27,7 @@
 namespace {
 
 const std::string k_pki = std::string(ISTMO_SOURCE_DIR) + "/test-vectors/pki/";
+const std::string k_fe = std::string(ISTMO_SOURCE_DIR) + "/test-vectors/panama-fe/";
 const char* const k_password = "istmo-test-pass";
 const std::string k_document =
     "<Invoice xmlns=\"urn:example:invoice\"><Number>0001</Number><Total>100.00</Total></Invoice>";
@@ -104,6 +109,43 @@ std::string write_bundle() {
         out << in.rdbuf();
     }
     return path.string();
+}
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    EXPECT_TRUE(in.good()) << path;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+std::size_t count(const std::string& text, const std::string& needle) {
+    std::size_t n = 0;
+    for (auto at = text.find(needle); at != std::string::npos; at = text.find(needle, at + needle.size())) ++n;
+    return n;
+}
+
+// istmo_invoice_from_json; empty string on failure.
+std::string invoice_from_json(const std::string& json) {
+    char* out = nullptr;
+    std::size_t len = 0;
+    const int rc = istmo_invoice_from_json(&out, &len, json.data(), json.size());
+    EXPECT_EQ(rc, ISTMO_OK) << last_error();
+    if (rc != ISTMO_OK) return {};
+    std::unique_ptr<char, BufferFree> owned(out);
+    EXPECT_EQ(out[len], '\0');
+    EXPECT_EQ(std::strlen(out), len);
+    return std::string(out, len);
+}
+
+// The text of the first <name>...</name> of xml, "" when absent.
+std::string element_text(const std::string& xml, const std::string& name) {
+    const std::string open = "<" + name + ">";
+    const auto begin = xml.find(open);
+    if (begin == std::string::npos) return {};
+    const auto end = xml.find("</" + name + ">", begin);
+    if (end == std::string::npos) return {};
+    return xml.substr(begin + open.size(), end - begin - open.size());
 }
 
 constexpr int k_all_codes[] = {
@@ -491,17 +533,56 @@ TEST_F(CapiSign, XadesBaselineProfileSignsAndVerifies) {
     istmo_trust_free(anchors);
 }
 
-TEST_F(CapiSign, ProfilesNotYetAvailableAreUnsupported) {
-    for (const char* profile : {"panama-fe"}) {
-        char* out = poison<char>();
-        std::size_t len = 42;
-        EXPECT_EQ(istmo_sign(&out, &len, k_document.data(), k_document.size(), key.get(), cert.get(), profile),
-                  ISTMO_E_UNSUPPORTED) << profile;
-        EXPECT_EQ(out, nullptr);
-        EXPECT_EQ(len, 0u);
-        EXPECT_NE(last_error().find("not yet available in this build"), std::string::npos) << last_error();
-        EXPECT_NE(last_error().find(profile), std::string::npos) << last_error();
-    }
+TEST_F(CapiSign, PanamaFeProfileSignsAnInvoiceThatVerifies) {
+    const std::string json = read_text(k_fe + "json/01-factura.json");
+    const std::string unsigned_xml = invoice_from_json(json);
+    ASSERT_FALSE(unsigned_xml.empty());
+    char* out = poison<char>();
+    std::size_t len = 42;
+    ASSERT_EQ(istmo_sign(&out, &len, unsigned_xml.data(), unsigned_xml.size(), key.get(), cert.get(), "panama-fe"),
+              ISTMO_OK) << last_error();
+    const std::string signed_xml(out, len);
+    EXPECT_EQ(out[len], '\0');
+    istmo_free(out);
+    // Unprefixed ds:Signature, signer certificate and subject name (docs/panama-fe.md).
+    EXPECT_NE(signed_xml.find("<Signature xmlns=\"http://www.w3.org/2000/09/xmldsig#\""), std::string::npos);
+    EXPECT_NE(signed_xml.find("X509SubjectName"), std::string::npos);
+    EXPECT_EQ(signed_xml.find("gNoFirm"), std::string::npos) << "no QR without a secret";
+    // The XML Signature itself is valid and trusted.
+    Report report = verify(signed_xml, trust.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED) << istmo_report_json(report.get());
+    // As an invoice, everything but the QR (gNoFirm, which the C API cannot add) is accepted.
+    istmo_report* invoice_report = nullptr;
+    ASSERT_EQ(istmo_invoice_validate(&invoice_report, signed_xml.data(), signed_xml.size(), trust.get()), ISTMO_OK)
+        << last_error();
+    Report owned(invoice_report);
+    const std::string json_report = istmo_report_json(invoice_report);
+    EXPECT_EQ(istmo_report_indication(invoice_report), ISTMO_INDICATION_TOTAL_FAILED) << json_report;
+    EXPECT_EQ(count(json_report, "\"severity\":\"error\""), 1u) << json_report;
+    EXPECT_NE(json_report.find("\"code\":\"FE-XSD-MISSING\""), std::string::npos) << json_report;
+    EXPECT_NE(json_report.find("gNoFirm"), std::string::npos) << json_report;
+    EXPECT_EQ(json_report.find("FE-SIG"), std::string::npos) << json_report;
+    // Without a certificate there is no X509Data to write.
+    out = poison<char>();
+    len = 42;
+    EXPECT_EQ(istmo_sign(&out, &len, unsigned_xml.data(), unsigned_xml.size(), key.get(), nullptr, "panama-fe"),
+              ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(len, 0u);
+    EXPECT_NE(last_error().find("panama-fe"), std::string::npos) << last_error();
+    // The profile is RSA-SHA256 only: another key type is refused.
+    Key ec_key = load_key("ec-p256.key.pem");
+    Cert ec_cert = load_cert(k_pki + "ec-p256.cert.pem");
+    out = poison<char>();
+    EXPECT_EQ(istmo_sign(&out, &len, unsigned_xml.data(), unsigned_xml.size(), ec_key.get(), ec_cert.get(),
+                         "panama-fe"),
+              ISTMO_E_INVALID_ARGUMENT) << last_error();
+    EXPECT_EQ(out, nullptr);
+    // A document that is not XML is a parse error, as with the other profiles.
+    const std::string bad = "<rFE";
+    EXPECT_EQ(istmo_sign(&out, &len, bad.data(), bad.size(), key.get(), cert.get(), "panama-fe"), ISTMO_E_PARSE)
+        << last_error();
+    EXPECT_EQ(out, nullptr);
 }
 
 TEST_F(CapiSign, HandlesOfTheWrongKindAreInvalidObjects) {
@@ -615,46 +696,265 @@ TEST_F(CapiSign, SharedKeyCertAndTrustFromManyThreads) {
     EXPECT_EQ(passed.load(), 12);
 }
 
-// ---- not yet available ------------------------------------------------------------------------
+// ---- e-invoices ---------------------------------------------------------------------------------
 
-TEST(CapiNotYetAvailable, InvoiceAndTimestampEntryPointsSayUnsupported) {
-    const std::string xml = "<rFE/>";
-    Trust trust = make_trust({"ca.cert.pem"});
-    auto expect_unsupported = [](int rc, const char* function) {
-        EXPECT_EQ(rc, ISTMO_E_UNSUPPORTED) << function;
-        EXPECT_EQ(last_error(), std::string(function) + ": not yet available in this build (see docs/c-api.md)");
-    };
+class CapiInvoice : public ::testing::Test {
+protected:
+    void SetUp() override {
+        // test-vectors/panama-fe/README.md: the vectors chain to the test CA.
+        trust = make_trust({"ca.cert.pem", "intermediate.cert.pem"});
+        ASSERT_TRUE(trust);
+    }
+    Report validate(const std::string& xml) {
+        istmo_report* report = poison<istmo_report>();
+        EXPECT_EQ(istmo_invoice_validate(&report, xml.data(), xml.size(), trust.get()), ISTMO_OK) << last_error();
+        return Report(report);
+    }
+    Trust trust;
+};
 
+TEST_F(CapiInvoice, ValidVectorsAreTotalPassed) {
+    for (const char* name : {"01-factura", "01-factura-completa", "03-exportacion", "04-nota-credito-fe",
+                             "09-reembolso-gobierno"}) {
+        const std::string xml = read_text(k_fe + "valid/" + name + ".xml");
+        Report report = validate(xml);
+        ASSERT_NE(report, nullptr) << name;
+        const std::string json = istmo_report_json(report.get());
+        EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED) << name << ": " << json;
+        EXPECT_STREQ(istmo_report_sub_indication(report.get()), "") << name;
+        EXPECT_EQ(json.rfind("{\"indication\":\"TOTAL_PASSED\"", 0), 0u) << json;
+        EXPECT_NE(json.find("\"cufe\":\"" + element_text(xml, "dId") + "\""), std::string::npos) << json;
+        // The JSON is owned by the report: the same pointer on every call.
+        EXPECT_EQ(istmo_report_json(report.get()), istmo_report_json(report.get()));
+    }
+}
+
+TEST_F(CapiInvoice, InvalidVectorsReportTheirCode) {
+    struct Case { const char* file; const char* code; };
+    for (const Case& c : {Case{"x47-cufe-mismatch.xml", "FE-CUFE-MISMATCH"}, Case{"x49-issuer-dv.xml", "FE-RUC-DV"},
+                          Case{"x57-dvtot.xml", "FE-CALC-VTOT"}, Case{"x75-signed-content-changed.xml", "FE-SIG-INVALID"},
+                          Case{"x81-not-well-formed.xml", "FE-XML-MALFORMED"}, Case{"x82-wrong-root.xml", "FE-XSD-ROOT"}}) {
+        Report report = validate(read_text(k_fe + "invalid/" + c.file));
+        ASSERT_NE(report, nullptr) << c.file;
+        const std::string json = istmo_report_json(report.get());
+        EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_FAILED) << c.file << ": " << json;
+        EXPECT_NE(json.find(std::string("\"code\":\"") + c.code + "\""), std::string::npos) << c.file << ": " << json;
+    }
+}
+
+TEST_F(CapiInvoice, UntrustedSignerIsNotTotalPassed) {
+    Trust empty = make_trust({});
+    const std::string xml = read_text(k_fe + "valid/01-factura.xml");
+    istmo_report* report = nullptr;
+    ASSERT_EQ(istmo_invoice_validate(&report, xml.data(), xml.size(), empty.get()), ISTMO_OK) << last_error();
+    Report owned(report);
+    EXPECT_NE(istmo_report_indication(report), ISTMO_INDICATION_TOTAL_PASSED) << istmo_report_json(report);
+}
+
+TEST_F(CapiInvoice, ValidateErrorPaths) {
+    const std::string xml = read_text(k_fe + "valid/01-factura.xml");
     istmo_report* report = poison<istmo_report>();
-    expect_unsupported(istmo_invoice_validate(&report, xml.data(), xml.size(), trust.get()), "istmo_invoice_validate");
+    EXPECT_EQ(istmo_invoice_validate(nullptr, xml.data(), xml.size(), trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(last_error(), "istmo_invoice_validate: out is NULL");
+    EXPECT_EQ(istmo_invoice_validate(&report, nullptr, xml.size(), trust.get()), ISTMO_E_INVALID_ARGUMENT);
     EXPECT_EQ(report, nullptr);
+    report = poison<istmo_report>();
+    EXPECT_EQ(istmo_invoice_validate(&report, xml.data(), xml.size(), nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(report, nullptr);
+    EXPECT_EQ(istmo_invoice_validate(&report, xml.data(), static_cast<std::size_t>(-1), trust.get()),
+              ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("PTRDIFF_MAX"), std::string::npos) << last_error();
+    Junk junk;
+    EXPECT_EQ(istmo_invoice_validate(&report, xml.data(), xml.size(), junk.as<istmo_trust>()), ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(report, nullptr);
+    // Garbage is a report, not an error.
+    Report garbage = validate("not xml");
+    ASSERT_NE(garbage, nullptr);
+    EXPECT_EQ(istmo_report_indication(garbage.get()), ISTMO_INDICATION_TOTAL_FAILED);
+}
 
+TEST_F(CapiInvoice, FromJsonBuildsAnInvoiceTheValidatorAccepts) {
+    const std::string xml = invoice_from_json(read_text(k_fe + "json/01-factura.json"));
+    ASSERT_FALSE(xml.empty());
+    EXPECT_NE(xml.find("<rFE xmlns=\"http://dgi-fep.mef.gob.pa\""), std::string::npos) << xml;
+    // The derived dId is the one of the signed vector made from the same JSON.
+    const std::string signed_vector = read_text(k_fe + "valid/01-factura.xml");
+    EXPECT_EQ(element_text(xml, "dId"), element_text(signed_vector, "dId"));
+    EXPECT_EQ(element_text(xml, "dVTot"), element_text(signed_vector, "dVTot"));
+    // Structurally valid: the only errors are the missing signature and QR of an unsigned document.
+    Report report = validate(xml);
+    ASSERT_NE(report, nullptr);
+    const std::string json = istmo_report_json(report.get());
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_FAILED) << json;
+    EXPECT_EQ(count(json, "\"severity\":\"error\""), count(json, "\"code\":\"FE-XSD-MISSING\"")) << json;
+    EXPECT_GE(count(json, "\"code\":\"FE-XSD-MISSING\""), 1u) << json;
+    EXPECT_LE(count(json, "\"code\":\"FE-XSD-MISSING\""), 2u) << json;
+    EXPECT_EQ(json.find("FE-CALC"), std::string::npos) << json;
+    EXPECT_EQ(json.find("FE-CUFE"), std::string::npos) << json;
+}
+
+TEST_F(CapiInvoice, FromJsonErrorPaths) {
     char* out = poison<char>();
     std::size_t len = 42;
-    const std::string json = "{}";
-    expect_unsupported(istmo_invoice_from_json(&out, &len, json.data(), json.size()), "istmo_invoice_from_json");
-    EXPECT_EQ(out, nullptr);
+    const std::string json = "{\"dVerForm\": \"1.00\"}";
+    EXPECT_EQ(istmo_invoice_from_json(nullptr, &len, json.data(), json.size()), ISTMO_E_INVALID_ARGUMENT);
     EXPECT_EQ(len, 0u);
-
-    out = poison<char>();
-    expect_unsupported(istmo_invoice_cufe(&out, xml.data(), xml.size()), "istmo_invoice_cufe");
+    EXPECT_EQ(istmo_invoice_from_json(&out, nullptr, json.data(), json.size()), ISTMO_E_INVALID_ARGUMENT);
     EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(istmo_invoice_from_json(&out, &len, nullptr, 0), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_invoice_from_json(&out, &len, json.data(), static_cast<std::size_t>(-1)),
+              ISTMO_E_INVALID_ARGUMENT);
+    for (const std::string bad : {"", "{", "not json", "{\"gDGen\": [1,}"}) {
+        out = poison<char>();
+        len = 42;
+        EXPECT_EQ(istmo_invoice_from_json(&out, &len, bad.data(), bad.size()), ISTMO_E_PARSE) << bad << ": " << last_error();
+        EXPECT_EQ(out, nullptr);
+        EXPECT_EQ(len, 0u);
+    }
+    const std::string unknown = "{\"dVerForm\": \"1.00\", \"noSuchField\": \"x\"}";
+    EXPECT_EQ(istmo_invoice_from_json(&out, &len, unknown.data(), unknown.size()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("noSuchField"), std::string::npos) << last_error();
+    EXPECT_EQ(out, nullptr);
+}
 
-    unsigned char* der = poison<unsigned char>();
-    len = 42;
+TEST_F(CapiInvoice, CufeOfAValidInvoiceIsItsDId) {
+    for (const char* name : {"01-factura", "02-importacion", "08-zona-franca-contingencia"}) {
+        const std::string xml = read_text(k_fe + "valid/" + name + ".xml");
+        char* out = poison<char>();
+        ASSERT_EQ(istmo_invoice_cufe(&out, xml.data(), xml.size()), ISTMO_OK) << name << ": " << last_error();
+        const std::string cufe(out);
+        istmo_free(out);
+        EXPECT_EQ(cufe.size(), 66u) << cufe;
+        EXPECT_EQ(cufe, element_text(xml, "dId")) << name;
+    }
+    // The CUFE comes from the fields: a changed dSeg gives another CUFE than the declared dId.
+    const std::string mismatch = read_text(k_fe + "invalid/x47-cufe-mismatch.xml");
+    char* out = nullptr;
+    ASSERT_EQ(istmo_invoice_cufe(&out, mismatch.data(), mismatch.size()), ISTMO_OK) << last_error();
+    EXPECT_NE(std::string(out), element_text(mismatch, "dId"));
+    istmo_free(out);
+}
+
+TEST_F(CapiInvoice, CufeErrorPaths) {
+    const std::string xml = read_text(k_fe + "valid/01-factura.xml");
+    char* out = poison<char>();
+    EXPECT_EQ(istmo_invoice_cufe(nullptr, xml.data(), xml.size()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_invoice_cufe(&out, nullptr, 1), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(out, nullptr);
+    out = poison<char>();
+    EXPECT_EQ(istmo_invoice_cufe(&out, xml.data(), static_cast<std::size_t>(-1)), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(out, nullptr);
+    for (const std::string bad : {"", "<rFE", "<a></b>"}) {
+        out = poison<char>();
+        EXPECT_EQ(istmo_invoice_cufe(&out, bad.data(), bad.size()), ISTMO_E_PARSE) << bad << ": " << last_error();
+        EXPECT_EQ(out, nullptr);
+    }
+    // Well-formed, but not an rFE in the DGI namespace.
+    for (const std::string other : {"<a/>", "<rFE/>"}) {
+        out = poison<char>();
+        EXPECT_EQ(istmo_invoice_cufe(&out, other.data(), other.size()), ISTMO_E_INVALID_ARGUMENT)
+            << other << ": " << last_error();
+        EXPECT_NE(last_error().find("rFE"), std::string::npos) << last_error();
+        EXPECT_EQ(out, nullptr);
+    }
+    // Well-formed rFE without the CUFE fields.
+    const std::string empty = "<rFE xmlns=\"http://dgi-fep.mef.gob.pa\"><dVerForm>1.00</dVerForm></rFE>";
+    out = poison<char>();
+    EXPECT_EQ(istmo_invoice_cufe(&out, empty.data(), empty.size()), ISTMO_E_INVALID_ARGUMENT) << last_error();
+    EXPECT_EQ(out, nullptr);
+}
+
+// ---- timestamps ----------------------------------------------------------------------------------
+
+// A TCP port on 127.0.0.1 that nothing listens on (bound, then closed).
+int closed_port() {
+    istmo::test::TsaTestServer probe;  // takes a free port...
+    const std::string url = probe.url();
+    const auto colon = url.rfind(':');
+    return std::stoi(url.substr(colon + 1));  // ...released when probe is destroyed
+}
+
+TEST(CapiTimestamp, UnreachableTsaIsUnavailableQuickly) {
+    const std::string url = "http://127.0.0.1:" + std::to_string(closed_port()) + "/tsa";
+    Trust trust = make_trust({"ca.cert.pem"});
     const unsigned char data[] = {1, 2, 3};
-    expect_unsupported(istmo_timestamp_request(&der, &len, data, sizeof data, "http://127.0.0.1:9/tsa", trust.get()),
-                       "istmo_timestamp_request");
+    unsigned char* der = poison<unsigned char>();
+    std::size_t len = 42;
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(istmo_timestamp_request(&der, &len, data, sizeof data, url.c_str(), trust.get()), ISTMO_E_UNAVAILABLE)
+        << last_error();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
     EXPECT_EQ(der, nullptr);
     EXPECT_EQ(len, 0u);
+    EXPECT_EQ(last_error().rfind("istmo_timestamp_request: unavailable", 0), 0u) << last_error();
+    EXPECT_STREQ(istmo_strerror(ISTMO_E_UNAVAILABLE), "service unavailable");
+}
 
-    // NULL out-parameters do not crash them either.
-    expect_unsupported(istmo_invoice_validate(nullptr, nullptr, 0, nullptr), "istmo_invoice_validate");
-    expect_unsupported(istmo_invoice_from_json(nullptr, nullptr, nullptr, 0), "istmo_invoice_from_json");
-    expect_unsupported(istmo_invoice_cufe(nullptr, nullptr, 0), "istmo_invoice_cufe");
-    expect_unsupported(istmo_timestamp_request(nullptr, nullptr, nullptr, 0, nullptr, nullptr),
-                       "istmo_timestamp_request");
-    EXPECT_STREQ(istmo_strerror(ISTMO_E_UNSUPPORTED), "unsupported");
+TEST(CapiTimestamp, LoopbackTsaGivesAVerifiedToken) {
+    istmo::test::TsaTestServer tsa;
+    const auto anchor = std::filesystem::temp_directory_path() /
+                        ("istmo-capi-tsa-root-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+                         ".pem");
+    {
+        std::ofstream out(anchor, std::ios::binary);
+        out << tsa.pki().root_pem();
+    }
+    istmo_trust* trust = nullptr;
+    ASSERT_EQ(istmo_trust_new(&trust), ISTMO_OK);
+    Trust owned(trust);
+    ASSERT_EQ(istmo_trust_add_file(trust, anchor.string().c_str()), ISTMO_OK) << last_error();
+    std::filesystem::remove(anchor);
+
+    const std::string data = "istmo capi timestamp";
+    unsigned char* der = nullptr;
+    std::size_t len = 0;
+    ASSERT_EQ(istmo_timestamp_request(&der, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                                      tsa.url().c_str(), trust),
+              ISTMO_OK) << last_error();
+    std::unique_ptr<unsigned char, BufferFree> token(der);
+    ASSERT_GT(len, 100u);
+    EXPECT_EQ(der[0], 0x30);  // a DER SEQUENCE (ContentInfo)
+    EXPECT_EQ(der[len], 0);
+    EXPECT_EQ(last_error(), "");
+
+    // The same TSA against anchors that do not cover it: the token is refused.
+    Trust other = make_trust({"ca.cert.pem"});
+    unsigned char* refused = poison<unsigned char>();
+    std::size_t refused_len = 42;
+    EXPECT_EQ(istmo_timestamp_request(&refused, &refused_len, reinterpret_cast<const unsigned char*>(data.data()),
+                                      data.size(), tsa.url().c_str(), other.get()),
+              ISTMO_E_UNAVAILABLE) << last_error();
+    EXPECT_EQ(refused, nullptr);
+    EXPECT_EQ(refused_len, 0u);
+}
+
+TEST(CapiTimestamp, ErrorPaths) {
+    Trust trust = make_trust({"ca.cert.pem"});
+    const unsigned char data[] = {1, 2, 3};
+    const char* url = "http://127.0.0.1:9/tsa";
+    unsigned char* der = poison<unsigned char>();
+    std::size_t len = 42;
+    EXPECT_EQ(istmo_timestamp_request(nullptr, &len, data, sizeof data, url, trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(len, 0u);
+    EXPECT_EQ(istmo_timestamp_request(&der, nullptr, data, sizeof data, url, trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(der, nullptr);
+    EXPECT_EQ(istmo_timestamp_request(&der, &len, nullptr, 0, url, trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_timestamp_request(&der, &len, data, static_cast<std::size_t>(-1), url, trust.get()),
+              ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_timestamp_request(&der, &len, data, sizeof data, nullptr, trust.get()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(last_error(), "istmo_timestamp_request: tsa_url is NULL");
+    EXPECT_EQ(istmo_timestamp_request(&der, &len, data, sizeof data, url, nullptr), ISTMO_E_INVALID_ARGUMENT);
+    Junk junk;
+    EXPECT_EQ(istmo_timestamp_request(&der, &len, data, sizeof data, url, junk.as<istmo_trust>()),
+              ISTMO_E_INVALID_OBJECT);
+    for (const char* bad : {"", "ftp://127.0.0.1/tsa", "not a url"}) {
+        der = poison<unsigned char>();
+        len = 42;
+        EXPECT_EQ(istmo_timestamp_request(&der, &len, data, sizeof data, bad, trust.get()), ISTMO_E_INVALID_ARGUMENT)
+            << bad << ": " << last_error();
+        EXPECT_EQ(der, nullptr);
+        EXPECT_EQ(len, 0u);
+    }
 }
 
 }  // namespace

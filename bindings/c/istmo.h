@@ -70,7 +70,7 @@ typedef enum istmo_indication {
 typedef struct istmo_key istmo_key;       /* a private key (with its public half) */
 typedef struct istmo_cert istmo_cert;     /* a signer certificate, plus optional chain */
 typedef struct istmo_trust istmo_trust;   /* a set of trust anchors */
-typedef struct istmo_report istmo_report; /* the result of a verification */
+typedef struct istmo_report istmo_report; /* the result of a verification or validation */
 
 /* ---- library ---------------------------------------------------------------------------- */
 
@@ -159,7 +159,14 @@ void istmo_trust_free(istmo_trust* trust);
  *   the whole document, exclusive C14N, algorithm from the key (RSA: rsa-sha256; EC:
  *   ecdsa-sha256/384/512 by curve; Ed25519), KeyInfo with the certificate and its chain.
  *   "xades-b-b": XAdES baseline B-B; cert is required (ISTMO_E_INVALID_ARGUMENT without it).
- *   "panama-fe": declared, not yet available in this build: ISTMO_E_UNSUPPORTED.
+ *   "panama-fe": the Panama DGI e-invoice profile (rFE 1.00): the document must be an unsigned
+ *   rFE; enveloped XML Signature placed as the last signed child of rFE, RSA-SHA256, exclusive
+ *   C14N, X509SubjectName + X509Certificate of the signer only (a chain in cert is not
+ *   embedded); cert is required (ISTMO_E_INVALID_ARGUMENT without it), the key must be RSA
+ *   (ISTMO_E_INVALID_ARGUMENT for another key type).
+ *   No QR code (gNoFirm/dQRCode) is added: this function has no parameter for the DGI QR
+ *   secret, and istmo_invoice_validate reports the missing gNoFirm (FE-XSD-MISSING) of such a
+ *   document. A gNoFirm already in the input is removed before signing.
  *   Any other name: ISTMO_E_INVALID_ARGUMENT.
  * cert may be NULL: KeyInfo then carries the public key (ds:KeyValue). A certificate must
  * belong to the key (ISTMO_E_KEY otherwise).
@@ -198,8 +205,11 @@ int istmo_report_indication(const istmo_report* report);
  * error set) when report is NULL or not a report. Readable from many threads. Since 0.1. */
 const char* istmo_report_sub_indication(const istmo_report* report);
 
-/* The whole report as one JSON object (UTF-8, the format of docs/report-json.md and of
- * `istmo verify --json`): indication, sub_indication, findings, signatures, references.
+/* The whole report as one JSON object (UTF-8). For istmo_verify: the format of
+ * docs/report-json.md and of `istmo verify --json` (indication, sub_indication, findings,
+ * signatures, references). For istmo_invoice_validate: the invoice report (indication,
+ * sub_indication, cufe (the declared dId), cufe_computed, findings with their FE-* codes,
+ * signature).
  * Owned by the report: valid until istmo_report_free, do not free it. NULL (and the last
  * error set) when report is NULL or not a report. Readable from many threads. Since 0.1. */
 const char* istmo_report_json(const istmo_report* report);
@@ -207,25 +217,68 @@ const char* istmo_report_json(const istmo_report* report);
 /* Frees a report (and the strings it owns). NULL is a no-op. Since 0.1. */
 void istmo_report_free(istmo_report* report);
 
-/* ---- e-invoices (declared; not yet available in this build) ------------------------------ */
+/* ---- e-invoices (Panama DGI "rFE" 1.00) -------------------------------------------------- */
 
-/* Validates an e-invoice (schema, business rules and signature) into a report.
- * This build: always ISTMO_E_UNSUPPORTED, *out set to NULL. Since 0.1. */
+/* Validates a Panama e-invoice (rFE 1.00) into a report: well-formedness, structure (element
+ * order, occurrences, types, lengths, patterns, catalogues), arithmetic, cross-field rules,
+ * CUFE (dId), RUC check digits, the QR (gNoFirm) and the XML Signature against the anchors of
+ * trust, at the current time. A signature and gNoFirm are required. An invalid invoice is NOT
+ * an error: the call succeeds and the report says TOTAL_FAILED (or INDETERMINATE when only the
+ * signer could not be trusted), with findings whose codes ("FE-CUFE-MISMATCH", ...) are listed
+ * in docs/panama-fe.md. istmo_report_indication, istmo_report_sub_indication and
+ * istmo_report_json work on the report; the JSON is the invoice report (indication,
+ * sub_indication, cufe (the declared dId), cufe_computed, findings, signature, ...).
+ * Ownership: *out is a new report handle, freed with istmo_report_free; xml and trust are
+ * borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out, xml or trust NULL; len larger than PTRDIFF_MAX),
+ * ISTMO_E_INVALID_OBJECT, ISTMO_E_INTERNAL.
+ * Thread safety: thread-safe, like istmo_verify. Since 0.1. */
 int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len,
                            const istmo_trust* trust);
 
-/* Builds an e-invoice XML document from its JSON description.
- * This build: always ISTMO_E_UNSUPPORTED, *out_xml NULL and *out_len 0. Since 0.1. */
+/* Builds an unsigned Panama e-invoice XML document (rFE 1.00, UTF-8, default namespace
+ * http://dgi-fep.mef.gob.pa, schema element order) from its JSON description, which mirrors
+ * the XML with the DGI field names: {"dVerForm": "1.00", "gDGen": {...}, "gItem": [{...}],
+ * "gTot": {...}} (objects are groups, arrays repeated elements, strings and numbers field
+ * values). What can be derived and is absent is filled in: item prices and taxes, the gTot
+ * totals, dNroItems, dSecItem, a single payment form's dVlrCuota, and dId (the CUFE); values
+ * that are given are checked. Sign the result with istmo_sign(..., "panama-fe").
+ * Ownership: *out_xml is a new NUL-terminated buffer of *out_len bytes (NUL not counted),
+ * freed with istmo_free. json is borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out_xml, out_len or json NULL; len larger than
+ * PTRDIFF_MAX; unknown field name, wrong value, or a given value that does not match the
+ * derived one: the message names the field), ISTMO_E_PARSE (not JSON),
+ * ISTMO_E_LIMIT_EXCEEDED.
+ * Thread-safe. Since 0.1. */
 int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, size_t len);
 
-/* Computes the CUFE (the invoice's unique code) of an e-invoice XML document.
- * This build: always ISTMO_E_UNSUPPORTED, *out NULL. Since 0.1. */
+/* Computes the CUFE (Codigo Unico de Factura Electronica, 66 characters) of a Panama
+ * e-invoice from its fields (iDoc, dTipoRuc, dRuc, dDV, dSucEm, dFechaEm, dNroDF, dPtoFacDF,
+ * iTpEmis, iAmb, dSeg), whatever the dId of the document says: compare the two to check it.
+ * Ownership: *out is a new NUL-terminated string, freed with istmo_free; xml is borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out or xml NULL; len larger than PTRDIFF_MAX; a CUFE
+ * field missing or malformed: the message names it; a root that is not rFE in the DGI
+ * namespace), ISTMO_E_PARSE (not well-formed XML), ISTMO_E_LIMIT_EXCEEDED.
+ * Thread-safe. Since 0.1. */
 int istmo_invoice_cufe(char** out, const char* xml, size_t len);
 
-/* ---- timestamps (declared; not yet available in this build) ------------------------------ */
+/* ---- timestamps (RFC 3161) ------------------------------------------------------------- */
 
-/* Requests an RFC 3161 timestamp token over data from the TSA at tsa_url, verified against
- * tsa_trust. This build: always ISTMO_E_UNSUPPORTED, *out_der NULL and *out_len 0.
+/* Requests an RFC 3161 timestamp over data (hashed with SHA-256, a fresh nonce, certReq set)
+ * from the TSA at tsa_url ("http://..." or "https://...", HTTPS verified against the system
+ * CAs) and returns the DER TimeStampToken (the ContentInfo that XAdES and CAdES embed). The
+ * answer is verified before it is returned: status, imprint, nonce, the TSA's signature and
+ * certificate (extended key usage timeStamping) against the anchors of tsa_trust, and the
+ * genTime within 5 minutes of the local clock. Timeouts: 5 s to connect, 15 s per exchange,
+ * 60 s in all, with 2 retries of failures that may pass.
+ * Ownership: *out_der is a new buffer of *out_len bytes, freed with istmo_free (one extra
+ * zero byte follows it, not counted). data, tsa_url and tsa_trust are borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out_der, out_len, data, tsa_url or tsa_trust NULL; len
+ * larger than PTRDIFF_MAX; an unusable URL), ISTMO_E_INVALID_OBJECT, ISTMO_E_UNAVAILABLE (no
+ * answer from the TSA: refused, unreachable, HTTP error, request rejected, or a token that
+ * failed verification -- the message says which), ISTMO_E_DEADLINE_EXCEEDED,
+ * ISTMO_E_LIMIT_EXCEEDED (response larger than 1 MiB).
+ * Thread-safe; the trust store may be shared. Blocks the calling thread for the exchange.
  * Since 0.1. */
 int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsigned char* data,
                             size_t len, const char* tsa_url, const istmo_trust* tsa_trust);

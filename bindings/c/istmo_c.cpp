@@ -7,7 +7,9 @@
 //    and wiped on free;
 //  - the last error message is per thread, set on failure and cleared on success;
 //  - on failure every out-parameter is NULL / 0.
+#include <istmo/invoice/panama.hpp>
 #include <istmo/istmo.hpp>
+#include <istmo/tsa/client.hpp>
 
 #include <cstdint>
 #include <cstdlib>
@@ -17,6 +19,7 @@
 #include <mutex>
 #include <new>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -57,9 +60,11 @@ struct istmo_trust {
     istmo::crypto::TrustStore store;
 };
 
+// A report of any kind (signature verification or e-invoice validation): what the C API
+// exposes of it, computed once when the report is made.
 struct istmo_report {
     std::uint32_t magic = k_report_magic;
-    istmo::dsig::VerificationReport report;
+    istmo::report::Indication indication = istmo::report::Indication::total_failed;
     std::string sub_indication;
     std::string json;
 };
@@ -184,11 +189,6 @@ char* copy_out(std::string_view text) noexcept {
     if (!text.empty()) std::memcpy(buffer, text.data(), text.size());
     buffer[text.size()] = '\0';
     return buffer;
-}
-
-int unsupported(std::string_view function) noexcept {
-    return set_error(ISTMO_E_UNSUPPORTED, function,
-                     "not yet available in this build (see docs/c-api.md)");
 }
 
 std::once_flag g_init_once;
@@ -340,11 +340,7 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
                 return rc;
         }
         const std::string_view name = profile == nullptr ? std::string_view("xmldsig") : profile;
-        if (name == "panama-fe")
-            return set_error(ISTMO_E_UNSUPPORTED, fn,
-                             "profile \"" + std::string(name) +
-                                 "\" is not yet available in this build (available: \"xmldsig\", \"xades-b-b\")");
-        if (name != "xmldsig" && name != "xades-b-b")
+        if (name != "xmldsig" && name != "xades-b-b" && name != "panama-fe")
             return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
                              "unknown profile \"" + std::string(name) +
                                  "\" (known: \"xmldsig\", \"xades-b-b\", \"panama-fe\")");
@@ -356,7 +352,15 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
             chain = cert->chain;
         }
         istmo::Result<std::string> signed_xml = istmo::make_error(istmo::Errc::internal, "not signed");
-        if (name == "xades-b-b") {
+        if (name == "panama-fe") {
+            // Panama DGI rFE: the signer certificate only (no chain), and no QR (gNoFirm): the C
+            // API has no parameter for the QR secret (docs/c-api.md).
+            if (!certificate)
+                return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "profile \"panama-fe\" needs the signer's certificate");
+            auto signer = istmo::invoice::panama::make_signer(key->key, std::move(*certificate));
+            if (!signer) return set_error(fn, signer.error());
+            signed_xml = istmo::invoice::panama::sign(*signer, std::string_view(xml, len));
+        } else if (name == "xades-b-b") {
             if (!certificate)
                 return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "profile \"xades-b-b\" needs the signer's certificate");
             auto signer = istmo::xades::Signer::create(key->key, std::move(*certificate), std::move(chain),
@@ -396,7 +400,7 @@ int istmo_verify(istmo_report** out, const char* xml, size_t len, const istmo_tr
         if (!result) return set_error(fn, result.error());
         std::string sub_indication(istmo::report::to_string(result->sub_indication));
         std::string json = result->to_json();
-        *out = new istmo_report{k_report_magic, std::move(*result), std::move(sub_indication),
+        *out = new istmo_report{k_report_magic, result->indication, std::move(sub_indication),
                                 std::move(json)};
         return static_cast<int>(ISTMO_OK);
     });
@@ -407,7 +411,7 @@ int istmo_report_indication(const istmo_report* report) {
     return guard(fn, [&] {
         if (int rc = check_handle(report, k_report_magic, fn, "report", "istmo_report"); rc != ISTMO_OK)
             return rc;
-        switch (report->report.indication) {
+        switch (report->indication) {
             case istmo::report::Indication::total_passed: return static_cast<int>(ISTMO_INDICATION_TOTAL_PASSED);
             case istmo::report::Indication::total_failed: return static_cast<int>(ISTMO_INDICATION_TOTAL_FAILED);
             case istmo::report::Indication::indeterminate: return static_cast<int>(ISTMO_INDICATION_INDETERMINATE);
@@ -439,35 +443,97 @@ const char* istmo_report_json(const istmo_report* report) {
 
 void istmo_report_free(istmo_report* report) { destroy(report, k_report_magic); }
 
-// ---- not yet available ----------------------------------------------------------------------
-// Declared so that integrators can code against the final names; they fail with
-// ISTMO_E_UNSUPPORTED until the invoice and timestamp modules are wired in.
+// ---- e-invoices (Panama DGI rFE 1.00) ---------------------------------------------------------
 
-int istmo_invoice_validate(istmo_report** out, const char*, size_t, const istmo_trust*) {
-    clear_error();
-    if (out != nullptr) *out = nullptr;
-    return unsupported("istmo_invoice_validate");
+int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust) {
+    constexpr std::string_view fn = "istmo_invoice_validate";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK)
+            return rc;
+        istmo::invoice::panama::ValidateOptions options;
+        options.verify.trust = trust->store;
+        auto result = istmo::invoice::panama::validate(std::string_view(xml, len), options);
+        if (!result) return set_error(fn, result.error());
+        std::string sub_indication(istmo::report::to_string(result->sub_indication));
+        std::string json = result->to_json();
+        *out = new istmo_report{k_report_magic, result->indication, std::move(sub_indication),
+                                std::move(json)};
+        return static_cast<int>(ISTMO_OK);
+    });
 }
 
-int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char*, size_t) {
-    clear_error();
-    if (out_xml != nullptr) *out_xml = nullptr;
-    if (out_len != nullptr) *out_len = 0;
-    return unsupported("istmo_invoice_from_json");
+int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, size_t len) {
+    constexpr std::string_view fn = "istmo_invoice_from_json";
+    return guard(fn, [&] {
+        if (out_xml != nullptr) *out_xml = nullptr;
+        if (out_len != nullptr) *out_len = 0;
+        if (out_xml == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_xml is NULL");
+        if (out_len == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_len is NULL");
+        if (int rc = check_buffer(json, len, fn, "json"); rc != ISTMO_OK) return rc;
+        auto invoice = istmo::invoice::panama::from_json(std::string_view(json, len));
+        if (!invoice) return set_error(fn, invoice.error());
+        const std::string xml = istmo::invoice::panama::to_xml(*invoice);
+        char* buffer = copy_out(xml);
+        if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
+        *out_xml = buffer;
+        *out_len = xml.size();
+        return static_cast<int>(ISTMO_OK);
+    });
 }
 
-int istmo_invoice_cufe(char** out, const char*, size_t) {
-    clear_error();
-    if (out != nullptr) *out = nullptr;
-    return unsupported("istmo_invoice_cufe");
+int istmo_invoice_cufe(char** out, const char* xml, size_t len) {
+    constexpr std::string_view fn = "istmo_invoice_cufe";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        auto invoice = istmo::invoice::panama::parse(std::string_view(xml, len));
+        if (!invoice) return set_error(fn, invoice.error());
+        auto cufe = istmo::invoice::panama::cufe_of(*invoice);
+        if (!cufe) return set_error(fn, cufe.error());
+        char* buffer = copy_out(*cufe);
+        if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
+        *out = buffer;
+        return static_cast<int>(ISTMO_OK);
+    });
 }
 
-int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsigned char*, size_t,
-                            const char*, const istmo_trust*) {
-    clear_error();
-    if (out_der != nullptr) *out_der = nullptr;
-    if (out_len != nullptr) *out_len = 0;
-    return unsupported("istmo_timestamp_request");
+// ---- timestamps (RFC 3161) ---------------------------------------------------------------------
+
+int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsigned char* data, size_t len,
+                            const char* tsa_url, const istmo_trust* tsa_trust) {
+    constexpr std::string_view fn = "istmo_timestamp_request";
+    return guard(fn, [&] {
+        if (out_der != nullptr) *out_der = nullptr;
+        if (out_len != nullptr) *out_len = 0;
+        if (out_der == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_der is NULL");
+        if (out_len == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_len is NULL");
+        if (int rc = check_buffer(data, len, fn, "data"); rc != ISTMO_OK) return rc;
+        if (tsa_url == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "tsa_url is NULL");
+        if (int rc = check_handle(tsa_trust, k_trust_magic, fn, "tsa_trust", "istmo_trust"); rc != ISTMO_OK)
+            return rc;
+        istmo::tsa::ClientOptions options;
+        options.urls.emplace_back(tsa_url);
+        options.verify.trust = tsa_trust->store;
+        auto client = istmo::tsa::TimestampClient::create(std::move(options));
+        if (!client) return set_error(fn, client.error());
+        auto request = istmo::tsa::TimestampRequest::for_data(
+            std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data), len));
+        if (!request) return set_error(fn, request.error());
+        auto stamp = client->timestamp(*request);
+        if (!stamp) return set_error(fn, stamp.error());
+        const auto& token = stamp->token;
+        auto* buffer = static_cast<unsigned char*>(std::malloc(token.size() + 1));
+        if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
+        if (!token.empty()) std::memcpy(buffer, token.data(), token.size());
+        buffer[token.size()] = 0;
+        *out_der = buffer;
+        *out_len = token.size();
+        return static_cast<int>(ISTMO_OK);
+    });
 }
 
 }  // extern "C"

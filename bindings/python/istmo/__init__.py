@@ -164,7 +164,8 @@ class Trust(_Handle):
 
 
 class Report:
-    """The result of a verification: plain data, no library resources held."""
+    """The result of a verification (istmo.verify) or of an invoice validation
+    (istmo.invoice.validate): plain data, no library resources held."""
 
     def __init__(self, indication_code: int, sub_indication: str, json_text: str) -> None:
         self.indication_code = indication_code
@@ -176,7 +177,8 @@ class Report:
         self.json = json_text
         #: the report as parsed JSON
         self.data: Dict[str, Any] = _json.loads(json_text)
-        #: every finding: dicts with "code", "severity", "message", "location"
+        #: every finding: dicts with "code" and "severity" (verify: also "message", "location";
+        #: invoices: "xpath", "ficha", "line", "message_es", "message_en")
         self.findings: List[Dict[str, Any]] = list(self.data.get("findings", []))
 
     @property
@@ -212,7 +214,8 @@ def sign(xml: bytes, key: Key, cert: Optional[Cert] = None, profile: str = "xmld
     """Signs an XML document and returns the signed document.
 
     profile "xmldsig": enveloped XML Signature with algorithm chosen from the key.
-    "xades-b-b" and "panama-fe" raise UnsupportedError in this build."""
+    "xades-b-b": XAdES baseline B-B (needs cert). "panama-fe": a Panama rFE e-invoice (needs
+    cert and an RSA key); no QR (gNoFirm) is added, the C API has no way to pass its secret."""
     data = _bytes(xml, "xml")
     out = ctypes.c_void_p()
     length = ctypes.c_size_t()
@@ -232,7 +235,9 @@ def verify(xml: bytes, trust: Trust) -> Report:
 
 
 def timestamp(data: bytes, tsa_url: str, trust: Trust) -> bytes:
-    """An RFC 3161 timestamp token (DER) over data. Not yet available: UnsupportedError."""
+    """An RFC 3161 timestamp token (DER TimeStampToken) over data (SHA-256, fresh nonce) from
+    the TSA at tsa_url, verified against trust before it is returned. Raises UnavailableError
+    when the TSA cannot be reached, answers with an error or its token fails verification."""
     payload = _bytes(data, "data")
     out = ctypes.c_void_p()
     length = ctypes.c_size_t()

@@ -1,5 +1,14 @@
-"""E-invoices (istmo.invoice). Not yet available in this build: every function raises
-istmo.UnsupportedError, the same as the C API (docs/c-api.md)."""
+"""Panama e-invoices, DGI format rFE 1.00 (istmo.invoice), over the C API.
+
+    xml = istmo.invoice.from_json(json_bytes)          # unsigned rFE, derived fields filled in
+    signed = istmo.sign(xml, key, cert, profile="panama-fe")
+    report = istmo.invoice.validate(signed, istmo.Trust([...]))
+    report.indication, [f["code"] for f in report.findings]   # "FE-CUFE-MISMATCH", ...
+    istmo.invoice.cufe(signed)                          # the CUFE computed from the fields
+
+An invalid invoice gives a Report (TOTAL_FAILED with FE-* findings, docs/panama-fe.md), not an
+exception; errors (istmo.Error subclasses) mean the job could not be done.
+"""
 
 import ctypes
 
@@ -10,7 +19,9 @@ __all__ = ["from_json", "validate", "cufe"]
 
 
 def from_json(json_text: bytes) -> bytes:
-    """Builds the invoice XML document from its JSON description."""
+    """Builds the unsigned rFE XML document from its JSON description (DGI field names;
+    derived amounts, totals and the CUFE are computed when absent and checked when given).
+    Raises ParseError (not JSON) or InvalidArgumentError (unknown field, wrong value)."""
     data = _bytes(json_text, "json_text")
     out = ctypes.c_void_p()
     length = ctypes.c_size_t()
@@ -19,7 +30,8 @@ def from_json(json_text: bytes) -> bytes:
 
 
 def validate(xml: bytes, trust: Trust) -> Report:
-    """Validates an invoice (schema, business rules, signature) into a Report."""
+    """Validates an invoice (structure, arithmetic, business rules, CUFE, QR, signature against
+    trust) into a Report whose findings carry the FE-* codes."""
     data = _bytes(xml, "xml")
     handle = _native.ReportP()
     _lib.istmo_invoice_validate(ctypes.byref(handle), data, len(data),
@@ -28,7 +40,9 @@ def validate(xml: bytes, trust: Trust) -> Report:
 
 
 def cufe(xml: bytes) -> str:
-    """The CUFE (unique invoice code) of an invoice XML document."""
+    """The CUFE (unique invoice code, 66 characters) computed from the fields of an invoice XML
+    document, whatever its dId says. Raises ParseError (not an rFE) or InvalidArgumentError
+    (a CUFE field missing or malformed)."""
     data = _bytes(xml, "xml")
     out = ctypes.c_void_p()
     _lib.istmo_invoice_cufe(ctypes.byref(out), data, len(data))

@@ -5,8 +5,10 @@ istmo command-line program, for the round trips against its results)."""
 
 import json
 import os
+import socket
 import subprocess
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ import istmo
 import istmo.errors
 
 PKI = Path(__file__).resolve().parents[3] / "test-vectors" / "pki"
+FE = Path(__file__).resolve().parents[3] / "test-vectors" / "panama-fe"
 PASSWORD = (PKI / "password.txt").read_text().strip()
 DOCUMENT = (b'<Invoice xmlns="urn:example:invoice"><Number>0001</Number>'
             b'<Total currency="USD">100.00</Total></Invoice>')
@@ -177,12 +180,21 @@ def test_xades_baseline_profile(key, cert, trust):
     assert '"level":"B-B"' in report.json
 
 
-@pytest.mark.parametrize("profile", ["panama-fe"])
-def test_profiles_not_yet_available(profile, key, cert):
-    with pytest.raises(istmo.UnsupportedError) as caught:
-        istmo.sign(DOCUMENT, key, cert, profile=profile)
-    assert caught.value.code == -8
-    assert "not yet available in this build" in caught.value.message
+def test_panama_fe_profile(key, cert, trust):
+    unsigned = istmo.invoice.from_json((FE / "json" / "01-factura.json").read_bytes())
+    signed = istmo.sign(unsigned, key, cert, profile="panama-fe")
+    assert b'<Signature xmlns="http://www.w3.org/2000/09/xmldsig#"' in signed
+    assert b"gNoFirm" not in signed  # no QR: the C API cannot pass its secret
+    assert istmo.verify(signed, trust).indication == "TOTAL_PASSED"
+    report = istmo.invoice.validate(signed, trust)
+    errors = [f for f in report.findings if f["severity"] == "error"]
+    assert [f["code"] for f in errors] == ["FE-XSD-MISSING"], report.json
+    assert "gNoFirm" in errors[0]["xpath"] + errors[0]["message_en"]
+    with pytest.raises(istmo.InvalidArgumentError):
+        istmo.sign(unsigned, key, None, profile="panama-fe")
+    with pytest.raises(istmo.InvalidArgumentError):  # RSA-SHA256 only
+        istmo.sign(unsigned, istmo.Key.load(PKI / "ec-p256.key.pem"),
+                   istmo.Cert.load(PKI / "ec-p256.cert.pem"), profile="panama-fe")
 
 
 def test_sign_without_certificate_uses_key_value(key, trust):
@@ -224,16 +236,114 @@ def test_shared_objects_from_many_threads(key, cert, trust):
     assert results == ["TOTAL_PASSED"] * 12
 
 
-# ---- not yet available ---------------------------------------------------------------------------
+# ---- e-invoices -------------------------------------------------------------------------------
 
-def test_invoice_and_timestamp_are_unsupported(trust):
-    for call in (lambda: istmo.invoice.from_json(b"{}"),
-                 lambda: istmo.invoice.validate(b"<rFE/>", trust),
-                 lambda: istmo.invoice.cufe(b"<rFE/>"),
-                 lambda: istmo.timestamp(b"data", "http://127.0.0.1:9/tsa", trust)):
-        with pytest.raises(istmo.UnsupportedError) as caught:
-            call()
-        assert caught.value.message.endswith(": not yet available in this build (see docs/c-api.md)")
+def _dId(xml):
+    return xml.split(b"<dId>")[1].split(b"</dId>")[0].decode()
+
+
+@pytest.mark.parametrize("name", ["01-factura", "01-factura-completa", "04-nota-credito-fe"])
+def test_invoice_valid_vectors_pass(name, trust):
+    xml = (FE / "valid" / f"{name}.xml").read_bytes()
+    report = istmo.invoice.validate(xml, trust)
+    assert report.indication == "TOTAL_PASSED", report.json
+    assert report.passed
+    assert report.sub_indication == ""
+    assert report.data["cufe"] == _dId(xml)
+    assert [f for f in report.findings if f["severity"] == "error"] == []
+
+
+@pytest.mark.parametrize("name, code", [
+    ("x47-cufe-mismatch", "FE-CUFE-MISMATCH"),
+    ("x50-receiver-dv", "FE-RUC-DV"),
+    ("x54-dtotneto", "FE-CALC-TOTNETO"),
+    ("x75-signed-content-changed", "FE-SIG-INVALID"),
+    ("x81-not-well-formed", "FE-XML-MALFORMED"),
+])
+def test_invoice_invalid_vectors_report_their_code(name, code, trust):
+    report = istmo.invoice.validate((FE / "invalid" / f"{name}.xml").read_bytes(), trust)
+    assert report.indication == "TOTAL_FAILED"
+    assert code in [f["code"] for f in report.findings], report.json
+
+
+def test_invoice_untrusted_signer_does_not_pass():
+    report = istmo.invoice.validate((FE / "valid" / "01-factura.xml").read_bytes(), istmo.Trust())
+    assert report.indication != "TOTAL_PASSED"
+
+
+def test_invoice_from_json(trust):
+    xml = istmo.invoice.from_json((FE / "json" / "01-factura.json").read_bytes())
+    assert xml.startswith(b"<?xml") or b"<rFE" in xml[:200]
+    assert _dId(xml) == _dId((FE / "valid" / "01-factura.xml").read_bytes())
+    assert istmo.invoice.cufe(xml) == _dId(xml)
+    # Unsigned, otherwise structurally valid: only the signature and QR are missing.
+    report = istmo.invoice.validate(xml, trust)
+    codes = {f["code"] for f in report.findings if f["severity"] == "error"}
+    assert codes == {"FE-XSD-MISSING"}, report.json
+
+
+def test_invoice_from_json_errors():
+    with pytest.raises(istmo.ParseError) as caught:
+        istmo.invoice.from_json(b"{")
+    assert caught.value.message.startswith("istmo_invoice_from_json: ")
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.invoice.from_json(b'{"dVerForm": "1.00", "noSuchField": "x"}')
+    assert "noSuchField" in caught.value.message
+    with pytest.raises(TypeError):
+        istmo.invoice.from_json("{}")
+
+
+@pytest.mark.parametrize("name", ["01-factura", "03-exportacion", "09-reembolso-gobierno"])
+def test_invoice_cufe_is_the_dId(name):
+    xml = (FE / "valid" / f"{name}.xml").read_bytes()
+    cufe = istmo.invoice.cufe(xml)
+    assert len(cufe) == 66
+    assert cufe == _dId(xml)
+
+
+def test_invoice_cufe_errors():
+    with pytest.raises(istmo.ParseError):
+        istmo.invoice.cufe(b"<rFE")
+    with pytest.raises(istmo.InvalidArgumentError):
+        istmo.invoice.cufe(b"<a/>")
+    with pytest.raises(istmo.InvalidArgumentError):
+        istmo.invoice.cufe(b'<rFE xmlns="http://dgi-fep.mef.gob.pa"><dVerForm>1.00</dVerForm></rFE>')
+    mismatch = (FE / "invalid" / "x47-cufe-mismatch.xml").read_bytes()
+    assert istmo.invoice.cufe(mismatch) != _dId(mismatch)
+
+
+def test_invoice_validate_needs_a_trust_store():
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.invoice.validate(b"<rFE/>", None)
+    assert caught.value.message == "istmo_invoice_validate: trust is NULL"
+
+
+# ---- timestamps ---------------------------------------------------------------------------------
+
+def _closed_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_timestamp_unreachable_tsa_is_unavailable(trust):
+    url = f"http://127.0.0.1:{_closed_port()}/tsa"
+    start = time.monotonic()
+    with pytest.raises(istmo.UnavailableError) as caught:
+        istmo.timestamp(b"data", url, trust)
+    assert time.monotonic() - start < 10
+    assert caught.value.code == -13
+    assert caught.value.message.startswith("istmo_timestamp_request: unavailable")
+
+
+def test_timestamp_errors(trust):
+    with pytest.raises(istmo.InvalidArgumentError):
+        istmo.timestamp(b"data", "ftp://127.0.0.1/tsa", trust)
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.timestamp(b"data", "http://127.0.0.1:9/tsa", None)
+    assert caught.value.message == "istmo_timestamp_request: tsa_trust is NULL"
+    with pytest.raises(TypeError):
+        istmo.timestamp("text", "http://127.0.0.1:9/tsa", trust)
 
 
 # ---- round trips against the CLI ---------------------------------------------------------------
@@ -286,3 +396,21 @@ def test_cli_signature_verifies_in_python_and_back(key, cert, trust, tmp_path):
                            str(PKI / "intermediate.cert.pem"), str(by_python)],
                           capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("name", ["valid/01-factura", "invalid/x47-cufe-mismatch", "invalid/x75-signed-content-changed"])
+def test_invoice_validate_matches_the_cli(name, trust):
+    cli = _cli()
+    path = FE / f"{name}.xml"
+    done = subprocess.run([cli, "invoice", "validate", "--json", "--trust", str(PKI / "ca.cert.pem"),
+                           "--trust", str(PKI / "intermediate.cert.pem"), str(path)],
+                          capture_output=True, check=False)
+    from_cli = json.loads(done.stdout)
+    report = istmo.invoice.validate(path.read_bytes(), trust)
+    assert report.indication == from_cli["indication"]
+    assert report.sub_indication == from_cli["sub_indication"]
+    assert report.findings == from_cli["findings"]
+    assert report.data["cufe_computed"] == from_cli["cufe_computed"]
+    assert done.returncode == {"TOTAL_PASSED": 0, "TOTAL_FAILED": 1, "INDETERMINATE": 2}[report.indication]
+    cufe = subprocess.run([cli, "invoice", "cufe", str(path)], capture_output=True, check=True)
+    assert cufe.stdout.decode().strip() == istmo.invoice.cufe(path.read_bytes())
