@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <ostream>
+
 #include <chrono>
 #include <cstdlib>
 #include <memory>
@@ -155,6 +158,9 @@ struct FaultCase {
     std::string policy;     // reqPolicy to send
 };
 
+// gtest and ctest show the fault, not the struct's bytes.
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.fault << " -> " << c.expected; }
+
 class TsaSharedFaults : public TsaShared, public ::testing::WithParamInterface<FaultCase> {};
 
 TEST_P(TsaSharedFaults, EndsInTheRightOutcomeWithinTheDeadline) {
@@ -187,7 +193,13 @@ INSTANTIATE_TEST_SUITE_P(
         FaultCase{"base64", "TSA-RESPONSE-MALFORMED", ""}, FaultCase{"http:500", "unavailable", ""},
         FaultCase{"http:401", "unavailable", ""}, FaultCase{"http:404", "unavailable", ""},
         FaultCase{"redirect", "unavailable", ""}, FaultCase{"close", "unavailable", ""},
-        FaultCase{"slow:1", "ok", ""}));
+        FaultCase{"slow:1", "ok", ""}),
+    [](const auto& p) {
+        std::string name = std::to_string(p.index) + "_" + p.param.fault;
+        for (char& c : name)
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        return name;
+    });
 
 TEST_F(TsaShared, ReplayedTokenIsRefused) {
     ASSERT_TRUE(run(options(""), request({}, "first")));
