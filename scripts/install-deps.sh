@@ -15,6 +15,7 @@ packages=(
   curl
   python3-pytest
   unzip
+  strace libclang-rt-14-dev
 )
 missing=()
 for p in "${packages[@]}"; do
