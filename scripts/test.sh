@@ -17,14 +17,13 @@ if [ "${ISTMO_CLANG_CHECK:-${CI:-}}" = "1" ] || [ "${ISTMO_CLANG_CHECK:-${CI:-}}
 fi
 cd "$build"
 ctest --output-on-failure -j2 --timeout 600
-# Sanitizer run of the whole suite (ASan + UBSan + LSan, clang): under CI, or ISTMO_SANITIZE_CHECK=1
-# (ISTMO_SANITIZE_CHECK=0 turns it off).
-if [ "${ISTMO_SANITIZE_CHECK:-${CI:-}}" = "1" ] || [ "${ISTMO_SANITIZE_CHECK:-${CI:-}}" = "true" ]; then
+# Sanitizer run of the whole suite (ASan + UBSan + LSan, clang; ~12 min on 2 cores): ISTMO_SANITIZE_CHECK=1.
+# Opt-in for now: it has passed by hand (docs/hardening.md) but not yet inside the CI time budget.
+if [ "${ISTMO_SANITIZE_CHECK:-0}" = "1" ]; then
   echo "== sanitizer run (scripts/sanitize.sh)"
   bash "$OLDPWD/scripts/sanitize.sh"
 fi
 # A short libFuzzer pass (10 s per harness, plus a fuzzer-instrumented build): ISTMO_FUZZ_CHECK=1.
-# Opt-in: a random short run must not decide whether a submission lands; run it before releases.
 if [ "${ISTMO_FUZZ_CHECK:-0}" = "1" ]; then
   echo "== fuzz pass (scripts/fuzz.sh 10)"
   bash "$OLDPWD/scripts/fuzz.sh" 10
