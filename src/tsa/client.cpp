@@ -495,7 +495,11 @@ private:
         m_finished = true;
         m_total_timer.cancel();
         m_backoff_timer.cancel();
+        // Abort the exchange in flight and drop our reference to it: the exchange's pending
+        // handler holds this job (its completion callback), so keeping the exchange here would
+        // make a cycle that outlives a cancelled request (LeakSanitizer found it).
         if (m_exchange) m_exchange->abort();
+        m_exchange.reset();
         {
             std::lock_guard lock(m_cancel->mutex);
             m_cancel->on_cancel = nullptr;
