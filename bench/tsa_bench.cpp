@@ -6,11 +6,15 @@
 //       items_per_second = verified time-stamps per second, the TSA's signing included (the
 //       TSA runs in the same process, on the same 2 cores).
 //   BM_TsaClientCpu/build_request        TimestampRequest::for_data (SHA-256, random nonce, DER)
-//   BM_TsaClientCpu/verify_response      verify_response on a recorded answer (every check)
-//   BM_TsaClientCpu/request_and_verify   both: the client's own CPU per request without the
-//                                        network and without the TSA's signing
+//   BM_TsaClientCpu/verify_response      the free verify_response on a recorded answer (every
+//                                        check, nothing cached between calls)
+//   BM_TsaClientCpu/verifier_warm        TokenVerifier::verify_response on the same answer, the
+//                                        verifier reused (every check; the TSA certificates and
+//                                        their path result come from its caches), as the client does
+//   BM_TsaClientCpu/request_and_verify   build_request + verifier_warm: the client's own CPU per
+//                                        request without the network and without the TSA's signing
 //
-//   build-tscli/bench/istmo_tsa_bench [--benchmark_min_time=1]
+//   build-tsa-bench/bench/istmo_tsa_bench [--benchmark_min_time=1]
 #include "tsa_test_server.hpp"
 
 #include <istmo/crypto/keys.hpp>
@@ -145,14 +149,31 @@ void BM_TsaClientCpu_verify_response(benchmark::State& state) {
 }
 BENCHMARK(BM_TsaClientCpu_verify_response)->Name("BM_TsaClientCpu/verify_response")->Unit(benchmark::kMicrosecond);
 
+void BM_TsaClientCpu_verifier_warm(benchmark::State& state) {
+    const Recorded& r = recorded();
+    const tsa::TokenVerifier verifier(verify_options());
+    for (auto _ : state) {
+        auto v = verifier.verify_response(r.response, *r.request);
+        if (!v.valid()) {
+            state.SkipWithError(v.summary().c_str());
+            break;
+        }
+        benchmark::DoNotOptimize(v);
+    }
+    const auto stats = verifier.cache_stats();
+    state.counters["path_hits"] = static_cast<double>(stats.path_hits);
+    state.counters["path_misses"] = static_cast<double>(stats.path_misses);
+}
+BENCHMARK(BM_TsaClientCpu_verifier_warm)->Name("BM_TsaClientCpu/verifier_warm")->Unit(benchmark::kMicrosecond);
+
 void BM_TsaClientCpu_request_and_verify(benchmark::State& state) {
     const Recorded& r = recorded();
-    const tsa::VerifyOptions options = verify_options();
+    const tsa::TokenVerifier verifier(verify_options());
     for (auto _ : state) {
         auto request = make_request();
         benchmark::DoNotOptimize(request);
         // The recorded answer belongs to the recorded request (same nonce).
-        auto v = tsa::verify_response(r.response, *r.request, options);
+        auto v = verifier.verify_response(r.response, *r.request);
         if (!v.valid()) {
             state.SkipWithError(v.summary().c_str());
             break;

@@ -13,6 +13,7 @@ packages=(
   libbenchmark-dev
   python3 python3-lxml python3-xmlsec
   curl
+  faketime  # libfaketime: the shared TSA's skew and expired-certificate fault modes
   python3-pytest
   unzip
   strace libclang-rt-14-dev

@@ -7,6 +7,7 @@
 #include <istmo/tsa/timestamp.hpp>
 
 #include "internal/c_ptr.hpp"
+#include "tsa/tsa_internal.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,8 +21,10 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #pragma GCC diagnostic ignored "-Wold-style-cast"
 
@@ -83,6 +86,20 @@ struct Unit {
 
 const char* kPolicy = "1.3.6.1.4.1.99999.42.1";
 
+// An IMF-fixdate (RFC 9110 §5.6.7), written without the C locale's help.
+std::string imf_fixdate(std::chrono::system_clock::time_point at) {
+    static const char* const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char* const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    const std::time_t t = std::chrono::system_clock::to_time_t(at);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+                  months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return buf;
+}
+
 int skew_time_cb(TS_RESP_CTX*, void*, long* sec, long* usec) {
     *sec = static_cast<long>(std::time(nullptr)) - 7200;
     *usec = 0;
@@ -131,6 +148,21 @@ public:
     int port = 0;
     std::atomic<int> requests{0};
     std::atomic<int> count_503{0};
+
+    // Requests seen per path (without the leading '/'), with their arrival times.
+    int hits(const std::string& path) {
+        std::lock_guard lock(m_mutex);
+        return static_cast<int>(m_arrivals[path].size());
+    }
+    std::vector<std::chrono::system_clock::time_point> arrivals(const std::string& path) {
+        std::lock_guard lock(m_mutex);
+        return m_arrivals[path];
+    }
+    // The Retry-After date sent on a "503-date:SECS" path (whole seconds).
+    std::chrono::system_clock::time_point retry_date(const std::string& path) {
+        std::lock_guard lock(m_mutex);
+        return m_retry_dates[path];
+    }
 
 private:
     // Signs the (possibly edited) request with OpenSSL's TSA.
@@ -221,6 +253,30 @@ private:
         const std::string path = data.substr(sp + 2, data.find(' ', sp + 1) - sp - 2);
         const std::string body = data.substr(header_end + 4, need);
         const std::string fault = path;
+        std::size_t seen = 0;
+        {
+            std::lock_guard lock(m_mutex);
+            auto& list = m_arrivals[path];
+            list.push_back(std::chrono::system_clock::now());
+            seen = list.size();
+        }
+        // "503-date:SECS": the first request gets 503 with Retry-After as an IMF-fixdate SECS
+        // seconds ahead (whole seconds); the next ones are answered.
+        if (fault.rfind("503-date:", 0) == 0 && seen == 1) {
+            const auto date = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) +
+                              std::chrono::seconds(std::stol(fault.substr(9)));
+            {
+                std::lock_guard lock(m_mutex);
+                m_retry_dates[path] = date;
+            }
+            return send_all(fd, http(503, "text/plain", "busy", "Retry-After: " + imf_fixdate(date) + "\r\n"));
+        }
+        // "redirect:CODE" points at "target-CODE" on this server; "redirect-relative" at "/target-relative".
+        if (fault.rfind("redirect:", 0) == 0)
+            return send_all(fd, http(std::stoi(fault.substr(9)), "text/plain", "moved",
+                                     "Location: " + url("target-" + fault.substr(9)) + "\r\n"));
+        if (fault == "redirect-relative")
+            return send_all(fd, http(302, "text/plain", "moved", "Location: /target-relative\r\n"));
         if (fault == "close") return;
         if (fault == "slow") {
             for (int i = 0; i < 30 && !m_stop; ++i) std::this_thread::sleep_for(Ms(100));
@@ -269,6 +325,9 @@ private:
         while (m_active > 0) std::this_thread::sleep_for(Ms(10));
     }
 
+    std::mutex m_mutex;
+    std::map<std::string, std::vector<std::chrono::system_clock::time_point>> m_arrivals;
+    std::map<std::string, std::chrono::system_clock::time_point> m_retry_dates;
     int m_fd = -1;
     std::thread m_thread;
     std::atomic<bool> m_stop{false};
@@ -406,6 +465,143 @@ TEST_F(TsaLoopback, SkewLimitIsConfigurable) {
     auto o = options("skew");
     o.verify.max_clock_skew = std::chrono::hours(3);
     EXPECT_TRUE(run(o, request()));
+}
+
+// ---- Retry-After as an HTTP-date ----
+
+TEST(TsaRetryAfter, ParsesDeltaSecondsAndAllThreeDateForms) {
+    using detail::parse_retry_after;
+    using std::chrono::seconds;
+    // 1994-11-06T08:49:37Z, the example of RFC 9110 §5.6.7.
+    const auto date = std::chrono::sys_days(std::chrono::year(1994) / 11 / 6) + std::chrono::hours(8) +
+                      std::chrono::minutes(49) + seconds(37);
+    const auto before = date - seconds(90);
+    EXPECT_EQ(parse_retry_after("120", before), seconds(120));
+    EXPECT_EQ(parse_retry_after(" 0\t", before), seconds(0));
+    EXPECT_EQ(parse_retry_after("99999999999999999999", before), seconds(std::int64_t{1} << 31));
+    EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", before), seconds(90));
+    EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", before), seconds(90));
+    EXPECT_EQ(parse_retry_after("Sun Nov  6 08:49:37 1994", before), seconds(90));
+    EXPECT_EQ(parse_retry_after("Wed Nov 16 08:49:37 1994", before), seconds(90 + 10 * 86400));
+    // Sub-second "now": the wait still reaches the date (rounded up to the millisecond).
+    EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", before + std::chrono::microseconds(1500)),
+              std::chrono::milliseconds(89999));
+    // A date already past is no wait.
+    EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", date + seconds(5)), seconds(0));
+    // Leap year: 29 Feb exists in 2024 only.
+    EXPECT_TRUE(detail::parse_http_date("Thu, 29 Feb 2024 00:00:00 GMT", before));
+    EXPECT_FALSE(detail::parse_http_date("Wed, 29 Feb 2023 00:00:00 GMT", before));
+}
+
+TEST(TsaRetryAfter, Rfc850TwoDigitYearsAreReadRelativeToNow) {
+    using std::chrono::sys_days;
+    using std::chrono::year;
+    const auto in_2030 = sys_days(year(2030) / 6 / 1);
+    // 2099 is more than 50 years after 2030: the most recent past year ending in 99 is 1999.
+    EXPECT_EQ(detail::parse_http_date("Friday, 01-Jan-99 00:00:00 GMT", in_2030), sys_days(year(1999) / 1 / 1));
+    // 2079 is within 50 years: kept.
+    EXPECT_EQ(detail::parse_http_date("Sunday, 01-Jan-79 00:00:00 GMT", in_2030), sys_days(year(2079) / 1 / 1));
+    EXPECT_EQ(detail::parse_http_date("Tuesday, 01-Jan-30 00:00:00 GMT", in_2030), sys_days(year(2030) / 1 / 1));
+}
+
+TEST(TsaRetryAfter, RejectsWhatTheGrammarDoesNotAllow) {
+    const auto now = std::chrono::system_clock::now();
+    for (const char* bad : {"", "  ", "-1", "1.5", "+3", "10 s", "0x10",
+                            "Sun, 06 Nov 1994 08:49:37 gmt",    // case-sensitive
+                            "Sun, 06 Nov 1994 08:49:37 UTC",    // only GMT
+                            "Sun, 6 Nov 1994 08:49:37 GMT",     // day is 2DIGIT in IMF-fixdate
+                            "Sun, 06 Nov 94 08:49:37 GMT",      // year is 4DIGIT
+                            "Sun, 31 Nov 1994 08:49:37 GMT",    // no 31 November
+                            "Sun, 06 Nov 1994 24:00:00 GMT",    // hour 0-23
+                            "Sun, 06 Nov 1994 08:60:00 GMT",    // minute 0-59
+                            "Sun, 06 Nov 1994 08:49:37 GMT x",  // trailing text
+                            "Sun,06 Nov 1994 08:49:37 GMT",     // SP after the comma
+                            "Son, 06 Nov 1994 08:49:37 GMT",    // day name
+                            "Sun, 06 Nvm 1994 08:49:37 GMT",    // month name
+                            "Sunday, 06-Nov-1994 08:49:37 GMT", // rfc850 has a 2-digit year
+                            "Sun Nov 6 08:49:37 1994",          // asctime pads the day with SP
+                            "Sun Nov  6 08:49:37 1994 GMT"}) {
+        EXPECT_FALSE(detail::parse_retry_after(bad, now)) << "'" << bad << "'";
+    }
+}
+
+TEST_F(TsaLoopback, RetryAfterHttpDateIsWaitedForThenTheSameUrlAnswers) {
+    auto o = options("503-date:2", 1);
+    o.backoff = Ms(10);  // far shorter than the date: only Retry-After can make the client wait
+    o.max_retry_after = Ms(10000);
+    auto r = run(o, request());
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->attempts, 2);
+    const auto arrivals = s_tsa->arrivals("503-date:2");
+    ASSERT_EQ(arrivals.size(), 2u);
+    // The retry did not come before the date the server gave (allowing for the two clocks).
+    EXPECT_GE(arrivals[1], s_tsa->retry_date("503-date:2") - Ms(50));
+}
+
+TEST_F(TsaLoopback, RetryAfterHttpDateBeyondTheLimitMovesToTheNextUrlAtOnce) {
+    auto o = options("503-date:30", 3);
+    o.max_retry_after = Ms(5000);
+    o.urls.push_back(s_tsa->url(""));
+    auto r = run(o, request());
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->url, s_tsa->url(""));
+    EXPECT_EQ(r->attempts, 2);
+    EXPECT_EQ(s_tsa->hits("503-date:30"), 1);  // no retry on the busy URL
+}
+
+TEST_F(TsaLoopback, RetryAfterHttpDateBeyondTheTotalDeadlineIsNotWaitedFor) {
+    auto o = options("503-date:20", 3);
+    o.max_retry_after = Ms(60000);  // allowed by the limit, but not by the deadline
+    o.total_timeout = Ms(4000);
+    auto r = run(o, request());
+    ASSERT_FALSE(r);
+    // unavailable, not deadline_exceeded: the client gave up instead of sleeping into the deadline.
+    EXPECT_EQ(r.error().code, Errc::unavailable) << r.error().to_string();
+    EXPECT_NE(r.error().message.find("HTTP 503 (Retry-After: "), std::string::npos) << r.error().message;
+    EXPECT_EQ(s_tsa->hits("503-date:20"), 1);
+}
+
+// ---- redirects: reported with their status and Location, never followed ----
+
+class TsaLoopbackRedirects : public TsaLoopback, public ::testing::WithParamInterface<int> {};
+
+TEST_P(TsaLoopbackRedirects, AreAClearErrorWithStatusAndLocation) {
+    const std::string code = std::to_string(GetParam());
+    auto r = run(options("redirect:" + code, 2), request());
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::unavailable);
+    EXPECT_NE(r.error().message.find("answered HTTP " + code + " (a redirect, Location: " +
+                                     s_tsa->url("target-" + code) + ")"),
+              std::string::npos)
+        << r.error().message;
+    EXPECT_NE(r.error().message.find("redirects are not followed"), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().cause, "Location: " + s_tsa->url("target-" + code));
+    EXPECT_EQ(s_tsa->hits("redirect:" + code), 1);  // not retried either
+    EXPECT_EQ(s_tsa->hits("target-" + code), 0);     // and not followed
+}
+
+INSTANTIATE_TEST_SUITE_P(TsaLoop, TsaLoopbackRedirects, ::testing::Values(301, 302, 303, 307, 308));
+
+TEST_F(TsaLoopback, RedirectFailsOverToTheNextConfiguredUrlAndPostShowsTheLocation) {
+    auto o = options("redirect-relative");
+    o.urls.push_back(s_tsa->url(""));
+    auto r = run(o, request());
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->url, s_tsa->url(""));
+    EXPECT_EQ(r->attempts, 2);
+    EXPECT_EQ(s_tsa->hits("target-relative"), 0);
+    // A relative Location is reported against the URL that sent it.
+    auto single = run(options("redirect-relative"), request());
+    ASSERT_FALSE(single);
+    EXPECT_EQ(single.error().cause, "Location: " + s_tsa->url("target-relative"));
+    // The raw exchange keeps the header as sent.
+    auto c = TimestampClient::create(options("redirect-relative"));
+    ASSERT_TRUE(c);
+    auto reply = c->post(request().der());
+    ASSERT_TRUE(reply) << reply.error().to_string();
+    EXPECT_EQ(reply->status, 302);
+    EXPECT_EQ(reply->location, "/target-relative");
+    EXPECT_EQ(s_tsa->hits("target-relative"), 0);
 }
 
 TEST_F(TsaLoopback, BenchSequentialAndConcurrent) {

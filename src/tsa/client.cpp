@@ -8,6 +8,7 @@
 
 #include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
+#include "tsa/tsa_internal.hpp"
 
 // g++ 12 -O2 reports Asio's scheduler internals (inlined into this file) as a "potential null
 // pointer dereference"; a false positive in the header code, silenced for this file only.
@@ -91,6 +92,25 @@ std::string host_header(const Url& u) {
     return h;
 }
 
+// At most `limit` characters of a header value, control characters replaced (it ends up in
+// error messages and logs).
+std::string printable(boost::beast::string_view value, std::size_t limit) {
+    std::string out;
+    for (const char c : value.substr(0, limit)) {
+        const auto u = static_cast<unsigned char>(c);
+        out += u < 0x20 || u == 0x7F ? '?' : c;
+    }
+    if (value.size() > limit) out += "...";
+    return out;
+}
+
+// A Location that is an absolute path ("/tsa") made absolute against the URL that sent it.
+std::string absolute_location(const Url& base, const std::string& location) {
+    if (location.size() >= 1 && location[0] == '/' && location.rfind("//", 0) != 0)
+        return (base.https ? "https://" : "http://") + host_header(base) + location;
+    return location;
+}
+
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
     return s;
@@ -126,6 +146,8 @@ void CancelHandle::cancel() const {
 
 struct TimestampClient::Impl {
     ClientOptions options;
+    // Verifies every answer; keeps the anchors, the TSA certificates and their path results.
+    std::optional<TokenVerifier> verifier;
     std::vector<Url> urls;
     std::optional<Url> proxy;
     // mutable: the const client methods start work on them (both are thread-safe here).
@@ -356,12 +378,11 @@ private:
         r.reply.status = static_cast<int>(msg.result_int());
         r.reply.content_type = std::string(msg[http::field::content_type]);
         r.reply.body = std::move(msg.body());
+        if (r.reply.status >= 300 && r.reply.status < 400) r.reply.location = printable(msg[http::field::location], 512);
         if (r.reply.status == 429 || r.reply.status == 503) {
             const auto ra = msg[http::field::retry_after];
-            long secs = -1;
-            const auto [p, e] = std::from_chars(ra.data(), ra.data() + ra.size(), secs);
-            if (e == std::errc() && p == ra.data() + ra.size() && secs >= 0)
-                r.retry_after = std::chrono::seconds(secs);
+            r.retry_after = detail::parse_retry_after(std::string_view(ra.data(), ra.size()),
+                                                      std::chrono::system_clock::now());
         }
         finish(std::move(r));
     }
@@ -434,9 +455,24 @@ private:
         if (m_finished) return;
         if (r.error) return retry_or_next(*r.error, r.retryable, std::nullopt);
         const int status = r.reply.status;
+        if (status >= 300 && status < 400) {
+            // Redirects are not followed (docs/timestamps.md): the request, the credentials and
+            // the client certificate would go to a server nobody configured, and 301/302/303
+            // would turn the POST into a GET. The TSA that moved is reported with its new place.
+            const std::string where = r.reply.location.empty() ? std::string("no Location header")
+                                                              : "Location: " + absolute_location(url, r.reply.location);
+            Error e = make_error(Errc::unavailable,
+                                 url.text + " answered HTTP " + std::to_string(status) + " (a redirect, " + where +
+                                     "); redirects are not followed: configure the TSA URL it points to",
+                                 where);
+            return retry_or_next(std::move(e), false, std::nullopt);
+        }
         if (status != 200) {
             std::string text(r.reply.body.begin(), r.reply.body.begin() + static_cast<std::ptrdiff_t>(std::min<std::size_t>(r.reply.body.size(), 200)));
-            Error e = make_error(Errc::unavailable, url.text + " answered HTTP " + std::to_string(status), text);
+            std::string message = url.text + " answered HTTP " + std::to_string(status);
+            if (r.retry_after)
+                message += " (Retry-After: " + std::to_string(std::chrono::ceil<std::chrono::seconds>(*r.retry_after).count()) + " s)";
+            Error e = make_error(Errc::unavailable, std::move(message), text);
             const bool retryable = status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
             return retry_or_next(std::move(e), retryable, r.retry_after);
         }
@@ -444,9 +480,7 @@ private:
             return retry_or_next(make_error(Errc::unavailable, url.text + " answered with an HTML page, not a TimeStampResp"),
                                  false, std::nullopt);
         }
-        VerifyOptions vo = m_impl.options.verify;
-        if (!vo.max_clock_skew) vo.max_clock_skew = std::chrono::minutes(5);
-        TokenVerification v = verify_response(r.reply.body, m_request, vo);
+        TokenVerification v = m_impl.verifier->verify_response(r.reply.body, m_request);
         if (!v.valid()) {
             const report::Finding* f = v.first_error();
             Error e = make_error(Errc::unavailable, url.text + ": " + v.summary(), f ? f->code : std::string());
@@ -466,6 +500,9 @@ private:
         complete(std::move(t));
     }
 
+    // Retry-After (delta-seconds or an HTTP-date, already turned into a delay) replaces the
+    // backoff when longer; a wait beyond max_retry_after, or one that would end past the total
+    // deadline, is not waited for: the next URL is tried at once (or the call fails at once).
     void retry_or_next(Error e, bool retryable, std::optional<std::chrono::milliseconds> retry_after) {
         m_last_error = e;
         std::chrono::milliseconds wait = m_impl.options.backoff * (1 << std::min(m_tries_this_url, 10));
@@ -550,6 +587,9 @@ Result<TimestampClient> TimestampClient::create(ClientOptions options) {
         if (!ec) impl->ssl.use_private_key_file(options.client_key_file, asio::ssl::context::pem, ec);
         if (ec) return make_error(Errc::invalid_argument, "cannot load the TLS client certificate or key", ec.message());
     }
+    VerifyOptions verify = options.verify;
+    if (!verify.max_clock_skew) verify.max_clock_skew = std::chrono::minutes(5);
+    impl->verifier.emplace(std::move(verify));
     impl->options = std::move(options);
     impl->thread = std::thread([raw = impl.get()] { raw->ioc.run(); });
     return TimestampClient(std::move(impl));

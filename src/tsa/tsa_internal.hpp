@@ -4,10 +4,13 @@
 
 #include "crypto/native.hpp"
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
+#include <vector>
 
 namespace istmo::tsa::detail {
 
@@ -27,5 +30,26 @@ enum class TlvError { none, empty, bad_tag, indefinite, bad_length, truncated };
 
 // Reads the TLV at the start of `in`. On error returns std::nullopt and sets err.
 std::optional<Tlv> read_tlv(std::span<const std::uint8_t> in, TlvError& err) noexcept;
+
+// A DER ContentInfo(SignedData) taken apart: the same DER without the SignedData certificates
+// field (lengths re-encoded), and the DER of every certificate that field held, in order.
+// nullopt unless the token is definite-length DER with a non-empty certificates field holding
+// X.509 certificates only (no other CertificateChoices) and nothing after it.
+struct SplitToken {
+    std::vector<std::uint8_t> without_certificates;
+    std::vector<std::span<const std::uint8_t>> certificates;  // point into the input
+};
+std::optional<SplitToken> split_certificates(std::span<const std::uint8_t> token);
+
+// An HTTP-date (RFC 9110 §5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", or the obsolete
+// rfc850 "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year read relative to `now`) and asctime
+// "Sun Nov  6 08:49:37 1994" forms. Case-sensitive, as the grammar is; nullopt otherwise.
+std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text,
+                                                                     std::chrono::system_clock::time_point now);
+
+// A Retry-After value (RFC 9110 §10.2.3) as a delay from `now`: delta-seconds (saturating at
+// 2^31 s) or an HTTP-date (a date not after `now` is no delay). nullopt when it is neither.
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
+                                                           std::chrono::system_clock::time_point now);
 
 }  // namespace istmo::tsa::detail

@@ -11,8 +11,13 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <ctime>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 
 // OpenSSL's STACK_OF accessors are macros with C casts.
 #pragma GCC diagnostic ignored "-Wold-style-cast"
@@ -198,12 +203,324 @@ std::string signature_alg_name(const X509_ALGOR* alg) {
     }
 }
 
-X509_STORE* build_store(const crypto::TrustStore& trust) {
-    X509_STORE* store = X509_STORE_new();
-    if (store == nullptr) return nullptr;
-    for (const auto& anchor : trust.anchors()) X509_STORE_add_cert(store, anchor.impl().cert.get());
-    return store;
+std::optional<std::int64_t> asn1_seconds(const ASN1_TIME* t) {
+    std::tm tm{};
+    if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
+    return static_cast<std::int64_t>(timegm(&tm));
 }
+
+Bytes der_of(X509* x) {
+    unsigned char* out = nullptr;
+    const int len = i2d_X509(x, &out);
+    OsslBytesPtr owned(out);
+    if (len <= 0 || out == nullptr) return {};
+    return Bytes(out, out + len);
+}
+
+// A crypto::Certificate over an X509 that is already parsed (no second parse of its DER).
+crypto::Certificate certificate_of(X509* x, const Bytes& der) {
+    auto impl = std::make_shared<crypto::Certificate::Impl>();
+    X509_up_ref(x);
+    impl->cert.reset(x);
+    impl->der = der;
+    return crypto::Certificate(std::shared_ptr<const crypto::Certificate::Impl>(std::move(impl)));
+}
+
+}  // namespace
+
+namespace detail {
+
+// The TokenInfo fields that describe the signer.
+struct SignerFields {
+    std::string subject;
+    std::string issuer;
+    std::string serial_hex;
+    std::string sha256;
+    TimePoint not_before{};
+    TimePoint not_after{};
+};
+
+inline SignerFields signer_fields_of(const crypto::Certificate& cert) {
+    return SignerFields{cert.subject(), cert.issuer(), cert.serial_hex(), cert.sha256_hex(), cert.not_before(),
+                        cert.not_after()};
+}
+
+// A certificate from a token (or from the caller's extra certificates), parsed once. Immutable
+// once made, except for the signer fields, computed at most once on first use.
+struct CachedCertificate {
+    internal::X509Ptr x509;
+    Bytes der;
+    Bytes sha256;                            // of der
+    std::optional<std::int64_t> not_before;  // seconds since the epoch; nullopt when unreadable
+    std::optional<std::int64_t> not_after;
+
+    const SignerFields& signer_fields() const {
+        std::call_once(m_once, [this] { m_signer = signer_fields_of(certificate_of(x509.get(), der)); });
+        return m_signer;
+    }
+
+private:
+    mutable std::once_flag m_once;
+    mutable SignerFields m_signer;
+};
+
+inline std::shared_ptr<const CachedCertificate> make_cached(internal::X509Ptr x, Bytes der) {
+    auto c = std::make_shared<CachedCertificate>();
+    c->sha256 = crypto::digest(crypto::DigestAlg::sha256, der);
+    c->not_before = asn1_seconds(X509_get0_notBefore(x.get()));
+    c->not_after = asn1_seconds(X509_get0_notAfter(x.get()));
+    c->x509 = std::move(x);
+    c->der = std::move(der);
+    return c;
+}
+
+// The outcome of one TSA certificate path validation: its findings and the chain it built.
+struct PathOutcome {
+    std::vector<Finding> findings;
+    internal::X509StackPtr chain;  // leaf first; null when no path was built
+    bool cacheable = true;         // false when OpenSSL could not even be set up
+};
+
+using Pool = std::vector<std::shared_ptr<const CachedCertificate>>;
+
+}  // namespace detail
+
+struct TokenVerifier::Impl {
+    VerifyOptions options;
+    bool caching = false;
+    std::vector<crypto::Certificate> anchors;  // the snapshot every check uses
+    detail::Pool extras;                       // options.extra_certificates
+    internal::X509StorePtr store;              // over the anchors; null when there are none
+    // Caching only: the anchors' identity and every instant at which one of them changes
+    // between not-yet-valid, valid and expired (sorted).
+    Bytes trust_id;
+    std::vector<std::int64_t> anchor_bounds;
+    bool anchor_times_known = true;
+
+    mutable std::mutex mutex;
+    mutable std::unordered_map<std::string, std::shared_ptr<const detail::CachedCertificate>> certificates;
+    mutable std::unordered_map<std::string, std::shared_ptr<const detail::PathOutcome>> paths;
+    mutable std::atomic<std::uint64_t> certificate_hits{0};
+    mutable std::atomic<std::uint64_t> certificate_misses{0};
+    mutable std::atomic<std::uint64_t> path_hits{0};
+    mutable std::atomic<std::uint64_t> path_misses{0};
+
+    Impl(VerifyOptions o, bool cache);
+
+    // The certificate with this DER: from the cache, else `parsed` when given, else parsed here.
+    // nullptr when the DER is not exactly one certificate.
+    std::shared_ptr<const detail::CachedCertificate> certificate(std::span<const std::uint8_t> der,
+                                                                 X509* parsed = nullptr) const;
+    // The path from the signer to the anchors at `at`, from the cache when the same inputs were
+    // validated at a time in the same validity segment.
+    std::shared_ptr<const detail::PathOutcome> path(X509* signer, const detail::CachedCertificate* signer_cached,
+                                                    const detail::Pool& pool, STACK_OF(X509)* untrusted,
+                                                    TimePoint at) const;
+
+private:
+    detail::PathOutcome validate(X509* signer, STACK_OF(X509)* untrusted, std::time_t at) const;
+    std::optional<std::string> path_key(const detail::CachedCertificate& leaf, const detail::Pool& pool,
+                                        std::int64_t at) const;
+};
+
+namespace {
+
+constexpr std::size_t kMaxCachedCertificates = 256;
+constexpr std::size_t kMaxCachedPaths = 1024;
+
+}  // namespace
+
+TokenVerifier::Impl::Impl(VerifyOptions o, bool cache) : options(std::move(o)), caching(cache) {
+    if (caching) {
+        // A private copy of the store, so that anchors added to the caller's store later can
+        // neither reach this verifier's cached results nor race with it.
+        crypto::TrustStore snapshot;
+        for (const auto& anchor : options.trust.anchors()) snapshot.add(anchor);
+        options.trust = snapshot;
+    }
+    anchors = options.trust.anchors();
+    for (const auto& c : options.extra_certificates) {
+        X509* x = c.impl().cert.get();
+        X509_up_ref(x);
+        extras.push_back(detail::make_cached(internal::X509Ptr(x), c.der()));
+    }
+    if (!anchors.empty()) {
+        store.reset(X509_STORE_new());
+        for (const auto& anchor : anchors) {
+            if (store) X509_STORE_add_cert(store.get(), anchor.impl().cert.get());
+        }
+        crypto::drain_openssl_errors();
+    }
+    if (!caching) return;
+    crypto::DigestContext id(crypto::DigestAlg::sha256);
+    for (const auto& anchor : anchors) {
+        id.update(crypto::digest(crypto::DigestAlg::sha256, anchor.der()));
+        const auto nb = asn1_seconds(X509_get0_notBefore(anchor.impl().cert.get()));
+        const auto na = asn1_seconds(X509_get0_notAfter(anchor.impl().cert.get()));
+        if (!nb || !na) {
+            anchor_times_known = false;
+            continue;
+        }
+        for (const std::int64_t b : {*nb, *nb + 1, *na, *na + 1}) anchor_bounds.push_back(b);
+    }
+    trust_id = id.finish();
+    std::sort(anchor_bounds.begin(), anchor_bounds.end());
+}
+
+std::shared_ptr<const detail::CachedCertificate> TokenVerifier::Impl::certificate(std::span<const std::uint8_t> der,
+                                                                                  X509* parsed) const {
+    Bytes hash = crypto::digest(crypto::DigestAlg::sha256, der);
+    const std::string key(hash.begin(), hash.end());
+    if (caching) {
+        std::lock_guard lock(mutex);
+        const auto it = certificates.find(key);
+        if (it != certificates.end() && std::equal(der.begin(), der.end(), it->second->der.begin(), it->second->der.end())) {
+            ++certificate_hits;
+            return it->second;
+        }
+    }
+    internal::X509Ptr x;
+    if (parsed != nullptr) {
+        X509_up_ref(parsed);
+        x.reset(parsed);
+    } else {
+        const unsigned char* p = der.data();
+        x.reset(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
+        if (!x || p != der.data() + der.size()) {
+            crypto::drain_openssl_errors();
+            return nullptr;
+        }
+    }
+    auto cached = detail::make_cached(std::move(x), Bytes(der.begin(), der.end()));
+    if (caching) {
+        ++certificate_misses;
+        std::lock_guard lock(mutex);
+        if (certificates.size() >= kMaxCachedCertificates) certificates.clear();
+        certificates.emplace(key, cached);
+    }
+    return cached;
+}
+
+// The cache key of a path validation at `at`: the anchors' identity, the signer, every other
+// candidate certificate in order (so X509_verify_cert sees exactly the same inputs), and the
+// validity segment of `at`: the interval between the nearest instants, before and after, at
+// which any of those certificates or anchors becomes valid or expires. OpenSSL uses the time
+// only to compare it with notBefore/notAfter (valid iff notBefore <= t < notAfter, to the
+// second), so inside one segment every comparison, hence the outcome, is the same.
+// nullopt (not cached) when a validity date cannot be read.
+std::optional<std::string> TokenVerifier::Impl::path_key(const detail::CachedCertificate& leaf,
+                                                         const detail::Pool& pool, std::int64_t at) const {
+    if (!anchor_times_known) return std::nullopt;
+    std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+    std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+    const auto bound = [&](const std::optional<std::int64_t>& t) {
+        if (!t) return false;
+        for (const std::int64_t b : {*t, *t + 1}) {
+            if (b <= at) lo = std::max(lo, b);
+            else hi = std::min(hi, b);
+        }
+        return true;
+    };
+    if (!bound(leaf.not_before) || !bound(leaf.not_after)) return std::nullopt;
+    for (const auto& c : pool) {
+        if (!bound(c->not_before) || !bound(c->not_after)) return std::nullopt;
+    }
+    const auto next = std::upper_bound(anchor_bounds.begin(), anchor_bounds.end(), at);
+    if (next != anchor_bounds.end()) hi = std::min(hi, *next);
+    if (next != anchor_bounds.begin()) lo = std::max(lo, *std::prev(next));
+    std::string key;
+    key.reserve(trust_id.size() + 32 * (pool.size() + 1) + 24);
+    key.append(trust_id.begin(), trust_id.end());
+    key.append(leaf.sha256.begin(), leaf.sha256.end());
+    key += std::to_string(pool.size()) + ":";
+    for (const auto& c : pool) key.append(c->sha256.begin(), c->sha256.end());
+    key += std::to_string(lo) + ":" + std::to_string(hi);
+    return key;
+}
+
+std::shared_ptr<const detail::PathOutcome> TokenVerifier::Impl::path(X509* signer,
+                                                                     const detail::CachedCertificate* signer_cached,
+                                                                     const detail::Pool& pool,
+                                                                     STACK_OF(X509)* untrusted, TimePoint at) const {
+    const std::time_t when = std::chrono::system_clock::to_time_t(at);
+    std::optional<std::string> key;
+    if (caching && signer_cached != nullptr && !anchors.empty()) key = path_key(*signer_cached, pool, when);
+    if (key) {
+        std::lock_guard lock(mutex);
+        const auto it = paths.find(*key);
+        if (it != paths.end()) {
+            ++path_hits;
+            return it->second;
+        }
+    }
+    auto outcome = std::make_shared<const detail::PathOutcome>(validate(signer, untrusted, when));
+    if (key && outcome->cacheable) {
+        ++path_misses;
+        std::lock_guard lock(mutex);
+        if (paths.size() >= kMaxCachedPaths) paths.clear();
+        paths.emplace(std::move(*key), outcome);
+    }
+    return outcome;
+}
+
+detail::PathOutcome TokenVerifier::Impl::validate(X509* signer, STACK_OF(X509)* untrusted, std::time_t at) const {
+    detail::PathOutcome out;
+    const auto add_finding = [&](std::string code, std::string message) {
+        out.findings.push_back(Finding{std::move(code), Severity::error, std::move(message), {}});
+    };
+    if (anchors.empty()) {
+        add_finding("TSA-CERT-UNTRUSTED", "no TSA trust anchors are configured, so the TSA cannot be trusted");
+        return out;
+    }
+    X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+    if (!store || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), signer, untrusted) != 1) {
+        add_finding("TSA-CERT-INVALID", "cannot set up certificate path validation: " + crypto::drain_openssl_errors());
+        out.cacheable = false;
+        return out;
+    }
+    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    X509_VERIFY_PARAM_set_time(param, at);
+    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_TIMESTAMP_SIGN);
+    const int ok = X509_verify_cert(ctx.get());
+    if (ok == 1) {
+        out.chain.reset(X509_STORE_CTX_get1_chain(ctx.get()));
+        return out;
+    }
+    const int err = X509_STORE_CTX_get_error(ctx.get());
+    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
+    const std::string why = X509_verify_cert_error_string(err);
+    crypto::drain_openssl_errors();
+    const std::string where = depth == 0 ? "the TSA certificate" : "a CA certificate of the TSA chain";
+    switch (err) {
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+            add_finding("TSA-CERT-EXPIRED", where + " had expired at the validation time (genTime)");
+            break;
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+            add_finding("TSA-CERT-NOT-YET-VALID", where + " was not yet valid at the validation time (genTime)");
+            break;
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+            add_finding("TSA-CERT-UNTRUSTED",
+                        "the TSA certificate does not chain to a configured trust anchor (" + why + ")");
+            break;
+        case X509_V_ERR_INVALID_PURPOSE:
+            if (depth == 0) break;  // reported by the EKU check with a precise message
+            add_finding("TSA-CERT-INVALID", where + " may not be used for time-stamping (" + why + ")");
+            break;
+        default:
+            add_finding("TSA-CERT-INVALID", "the TSA certificate path is not valid: " + why);
+            break;
+    }
+    return out;
+}
+
+namespace {
+
+using Impl = TokenVerifier::Impl;
 
 // The EKU rule of RFC 3161 §2.3: exactly one purpose, id-kp-timeStamping, extension critical.
 void check_eku(TokenVerification& v, X509* signer) {
@@ -224,55 +541,6 @@ void check_eku(TokenVerification& v, X509* signer) {
     if (crit != 1) add(v, "TSA-CERT-EKU", "the TSA certificate's extended key usage is not marked critical");
 }
 
-void check_chain(TokenVerification& v, X509* signer, STACK_OF(X509)* untrusted, const VerifyOptions& options,
-                 TimePoint at, X509StackPtr& chain_out) {
-    if (options.trust.size() == 0) {
-        add(v, "TSA-CERT-UNTRUSTED", "no TSA trust anchors are configured, so the TSA cannot be trusted");
-        return;
-    }
-    X509StorePtr store(build_store(options.trust));
-    X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-    if (!store || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), signer, untrusted) != 1) {
-        add(v, "TSA-CERT-INVALID", "cannot set up certificate path validation: " + crypto::drain_openssl_errors());
-        return;
-    }
-    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-    X509_VERIFY_PARAM_set_time(param, std::chrono::system_clock::to_time_t(at));
-    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_TIMESTAMP_SIGN);
-    const int ok = X509_verify_cert(ctx.get());
-    if (ok == 1) {
-        chain_out.reset(X509_STORE_CTX_get1_chain(ctx.get()));
-        return;
-    }
-    const int err = X509_STORE_CTX_get_error(ctx.get());
-    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
-    const std::string why = X509_verify_cert_error_string(err);
-    crypto::drain_openssl_errors();
-    const std::string where = depth == 0 ? "the TSA certificate" : "a CA certificate of the TSA chain";
-    switch (err) {
-        case X509_V_ERR_CERT_HAS_EXPIRED:
-            add(v, "TSA-CERT-EXPIRED", where + " had expired at the validation time (genTime)");
-            break;
-        case X509_V_ERR_CERT_NOT_YET_VALID:
-            add(v, "TSA-CERT-NOT-YET-VALID", where + " was not yet valid at the validation time (genTime)");
-            break;
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-            add(v, "TSA-CERT-UNTRUSTED", "the TSA certificate does not chain to a configured trust anchor (" + why + ")");
-            break;
-        case X509_V_ERR_INVALID_PURPOSE:
-            if (depth == 0) break;  // reported by the EKU check with a precise message
-            add(v, "TSA-CERT-INVALID", where + " may not be used for time-stamping (" + why + ")");
-            break;
-        default:
-            add(v, "TSA-CERT-INVALID", "the TSA certificate path is not valid: " + why);
-            break;
-    }
-}
 
 void check_ess(TokenVerification& v, CMS_SignerInfo* si, STACK_OF(X509)* chain) {
     auto* v1 = static_cast<ASN1_STRING*>(CMS_signed_get0_data_by_OBJ(
@@ -308,38 +576,137 @@ void check_ess(TokenVerification& v, CMS_SignerInfo* si, STACK_OF(X509)* chain) 
     }
 }
 
-void fill_signer(TokenInfo& info, X509* x) {
-    auto cert = crypto::Certificate::from_der([&] {
-        unsigned char* out = nullptr;
-        const int len = i2d_X509(x, &out);
-        Bytes b;
-        if (len > 0 && out) b.assign(out, out + len);
-        OPENSSL_free(out);
-        return b;
-    }());
-    if (!cert) return;
-    info.signer_subject = cert->subject();
-    info.signer_issuer = cert->issuer();
-    info.signer_serial_hex = cert->serial_hex();
-    info.signer_sha256 = cert->sha256_hex();
-    info.signer_not_before = cert->not_before();
-    info.signer_not_after = cert->not_after();
-}
 
-void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes, const Expect& expect,
-                       const VerifyOptions& options, bool bare) {
-    v.token.assign(bytes.begin(), bytes.end());
-    const unsigned char* p = bytes.data();
-    CmsContentInfoPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
-    if (!cms) {
-        add(v, "TSA-TOKEN-MALFORMED", "the time-stamp token is not a CMS ContentInfo: " + crypto::drain_openssl_errors());
+void put_header(Bytes& out, std::uint8_t tag, std::size_t length) {
+    out.push_back(tag);
+    if (length < 0x80u) {
+        out.push_back(static_cast<std::uint8_t>(length));
         return;
     }
-    if (bare && p != bytes.data() + bytes.size()) {
-        add(v, "TSA-TRAILING-DATA", std::to_string(bytes.data() + bytes.size() - p) +
-                                        " bytes follow the time-stamp token");
-    } else if (!bare && p != bytes.data() + bytes.size()) {
-        add(v, "TSA-RESPONSE-MALFORMED", "unexpected bytes follow the token inside the TimeStampResp");
+    std::uint8_t bytes[sizeof(std::size_t)];
+    std::size_t n = 0;
+    for (std::size_t rest = length; rest != 0; rest >>= 8) bytes[n++] = static_cast<std::uint8_t>(rest & 0xFFu);
+    out.push_back(static_cast<std::uint8_t>(0x80u | n));
+    while (n > 0) out.push_back(bytes[--n]);
+}
+
+std::size_t header_size(std::size_t length) {
+    if (length < 0x80u) return 2;
+    std::size_t n = 0;
+    for (std::size_t rest = length; rest != 0; rest >>= 8) ++n;
+    return 2 + n;
+}
+
+}  // namespace
+
+// The CMS signature does not cover the SignedData certificates field, so the rest verifies the
+// same without it; the certificates are then looked up in the verifier's cache instead of being
+// parsed again (OpenSSL 3.0 decodes each public key through its provider decoders, most of a
+// token's parsing time). Tokens not of exactly this shape are parsed whole, as before.
+std::optional<detail::SplitToken> detail::split_certificates(std::span<const std::uint8_t> token) {
+    detail::TlvError err{};
+    const auto outer = detail::read_tlv(token, err);
+    if (!outer || outer->tag != 0x30 || outer->total() != token.size()) return std::nullopt;
+    const auto oid = detail::read_tlv(outer->content, err);
+    if (!oid || oid->tag != 0x06) return std::nullopt;
+    const auto after_oid = outer->content.subspan(oid->total());
+    const auto wrapper = detail::read_tlv(after_oid, err);
+    if (!wrapper || wrapper->tag != 0xA0 || wrapper->total() != after_oid.size()) return std::nullopt;
+    const auto signed_data = detail::read_tlv(wrapper->content, err);
+    if (!signed_data || signed_data->tag != 0x30 || signed_data->total() != wrapper->content.size())
+        return std::nullopt;
+    // SignedData ::= SEQUENCE { version, digestAlgorithms, encapContentInfo,
+    //                           certificates [0] IMPLICIT OPTIONAL, crls [1] IMPLICIT OPTIONAL, signerInfos }
+    const auto fields = signed_data->content;
+    detail::SplitToken out;
+    std::size_t cert_offset = 0;
+    std::size_t cert_size = 0;
+    std::size_t pos = 0;
+    for (int index = 0; pos < fields.size(); ++index) {
+        const auto field = detail::read_tlv(fields.subspan(pos), err);
+        if (!field) return std::nullopt;
+        if (index == 3 && field->tag == 0xA0) {
+            cert_offset = pos;
+            cert_size = field->total();
+            auto list = field->content;
+            while (!list.empty()) {
+                const auto cert = detail::read_tlv(list, err);
+                if (!cert || cert->tag != 0x30) return std::nullopt;  // other CertificateChoices
+                out.certificates.push_back(list.first(cert->total()));
+                list = list.subspan(cert->total());
+            }
+        }
+        pos += field->total();
+    }
+    if (cert_size == 0) return std::nullopt;
+    const std::size_t sd_length = fields.size() - cert_size;
+    const std::size_t wrapper_length = header_size(sd_length) + sd_length;
+    const std::size_t outer_length = oid->total() + header_size(wrapper_length) + wrapper_length;
+    Bytes& der = out.without_certificates;
+    der.reserve(header_size(outer_length) + outer_length);
+    put_header(der, 0x30, outer_length);
+    const auto oid_bytes = outer->content.first(oid->total());
+    der.insert(der.end(), oid_bytes.begin(), oid_bytes.end());
+    put_header(der, 0xA0, wrapper_length);
+    put_header(der, 0x30, sd_length);
+    const auto before = fields.first(cert_offset);
+    const auto after = fields.subspan(cert_offset + cert_size);
+    der.insert(der.end(), before.begin(), before.end());
+    der.insert(der.end(), after.begin(), after.end());
+    return out;
+}
+
+namespace {
+
+void fill_signer(TokenInfo& info, const detail::SignerFields& f) {
+    info.signer_subject = f.subject;
+    info.signer_issuer = f.issuer;
+    info.signer_serial_hex = f.serial_hex;
+    info.signer_sha256 = f.sha256;
+    info.signer_not_before = f.not_before;
+    info.signer_not_after = f.not_after;
+}
+
+void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std::uint8_t> bytes,
+                       const Expect& expect, bool bare) {
+    const VerifyOptions& options = st.options;
+    v.token.assign(bytes.begin(), bytes.end());
+    CmsContentInfoPtr cms;
+    detail::Pool embedded;
+    bool have_embedded = false;
+    if (auto split = detail::split_certificates(bytes)) {
+        detail::Pool found;
+        for (const auto der : split->certificates) {
+            auto c = st.certificate(der);
+            if (!c) break;
+            found.push_back(std::move(c));
+        }
+        if (found.size() == split->certificates.size()) {
+            const unsigned char* p = split->without_certificates.data();
+            cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(split->without_certificates.size())));
+            if (cms && p == split->without_certificates.data() + split->without_certificates.size()) {
+                embedded = std::move(found);
+                have_embedded = true;
+            } else {
+                cms.reset();
+                crypto::drain_openssl_errors();
+            }
+        }
+    }
+    if (!cms) {
+        // Not the usual DER shape (BER, other certificate choices, ...): OpenSSL parses it all.
+        const unsigned char* p = bytes.data();
+        cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
+        if (!cms) {
+            add(v, "TSA-TOKEN-MALFORMED", "the time-stamp token is not a CMS ContentInfo: " + crypto::drain_openssl_errors());
+            return;
+        }
+        if (bare && p != bytes.data() + bytes.size()) {
+            add(v, "TSA-TRAILING-DATA", std::to_string(bytes.data() + bytes.size() - p) +
+                                            " bytes follow the time-stamp token");
+        } else if (!bare && p != bytes.data() + bytes.size()) {
+            add(v, "TSA-RESPONSE-MALFORMED", "unexpected bytes follow the token inside the TimeStampResp");
+        }
     }
     if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
         add(v, "TSA-TOKEN-MALFORMED", "the time-stamp token is not CMS SignedData");
@@ -438,36 +805,46 @@ void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes
         add(v, "TSA-POLICY-MISMATCH", "the token's policy " + info.policy + " is not the requested " + expect.policy);
 
     // ---- certificates and signer ----
-    X509StackPtr embedded(CMS_get1_certs(cms.get()));
-    info.embedded_certificates = embedded ? static_cast<std::size_t>(sk_X509_num(embedded.get())) : 0;
+    if (!have_embedded) {
+        X509StackPtr parsed(CMS_get1_certs(cms.get()));
+        for (int i = 0; parsed && i < sk_X509_num(parsed.get()); ++i) {
+            X509* x = sk_X509_value(parsed.get(), i);
+            const Bytes der = der_of(x);
+            if (auto c = st.certificate(der, x)) embedded.push_back(std::move(c));
+        }
+    }
+    info.embedded_certificates = embedded.size();
     if (expect.require_certs && info.embedded_certificates == 0)
         add(v, "TSA-CERTS-MISSING", "certificates were requested (certReq) but the token embeds none");
-    X509StackPtr pool(sk_X509_new_null());
-    if (!pool) {
+    // Candidates: the token's certificates, then the caller's extra ones.
+    detail::Pool pool = embedded;
+    pool.insert(pool.end(), st.extras.begin(), st.extras.end());
+    X509StackPtr untrusted(sk_X509_new_null());
+    if (!untrusted) {
         add(v, "TSA-TOKEN-MALFORMED", "out of memory");
         return;
     }
-    for (int i = 0; embedded && i < sk_X509_num(embedded.get()); ++i) {
-        X509* x = sk_X509_value(embedded.get(), i);
-        X509_up_ref(x);
-        sk_X509_push(pool.get(), x);
-    }
-    for (const auto& c : options.extra_certificates) {
-        X509* x = c.impl().cert.get();
-        X509_up_ref(x);
-        sk_X509_push(pool.get(), x);
+    for (const auto& c : pool) {
+        X509_up_ref(c->x509.get());
+        sk_X509_push(untrusted.get(), c->x509.get());
     }
     X509* signer = nullptr;
-    for (int i = 0; i < sk_X509_num(pool.get()); ++i) {
-        if (CMS_SignerInfo_cert_cmp(si, sk_X509_value(pool.get(), i)) == 0) {
-            signer = sk_X509_value(pool.get(), i);
+    const detail::CachedCertificate* signer_cached = nullptr;
+    const crypto::Certificate* signer_anchor = nullptr;
+    for (const auto& c : pool) {
+        if (CMS_SignerInfo_cert_cmp(si, c->x509.get()) == 0) {
+            signer = c->x509.get();
+            signer_cached = c.get();
             break;
         }
     }
     // A TSA certificate the caller trusts directly may also be the signer.
-    for (const auto& anchor : options.trust.anchors()) {
+    for (const auto& anchor : st.anchors) {
         if (signer != nullptr) break;
-        if (CMS_SignerInfo_cert_cmp(si, anchor.impl().cert.get()) == 0) signer = anchor.impl().cert.get();
+        if (CMS_SignerInfo_cert_cmp(si, anchor.impl().cert.get()) == 0) {
+            signer = anchor.impl().cert.get();
+            signer_anchor = &anchor;
+        }
     }
     X509_ALGOR* sig_alg = nullptr;
     CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &sig_alg);
@@ -477,7 +854,7 @@ void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes
             "the TSA certificate is neither in the token nor among the given certificates, so the token cannot be checked");
         return;
     }
-    fill_signer(info, signer);
+    fill_signer(info, signer_cached ? signer_cached->signer_fields() : detail::signer_fields_of(*signer_anchor));
 
     // Signature over the signed attributes and the TSTInfo digest. The signer is given; its
     // path is checked below at genTime with the time-stamping rules.
@@ -499,7 +876,11 @@ void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes
     check_eku(v, signer);
     X509StackPtr chain;
     const TimePoint at = options.validation_time ? *options.validation_time : info.gen_time;
-    if (time_ok || options.validation_time) check_chain(v, signer, pool.get(), options, at, chain);
+    if (time_ok || options.validation_time) {
+        const auto outcome = st.path(signer, signer_cached, pool, untrusted.get(), at);
+        v.findings.insert(v.findings.end(), outcome->findings.begin(), outcome->findings.end());
+        if (outcome->chain) chain.reset(X509_chain_up_ref(outcome->chain.get()));
+    }
     // ESSCertID lists may name the whole chain (D-Trust does). The first entry must be the
     // signer; the others are looked up in the validated chain plus every certificate we have.
     if (!chain) {
@@ -507,8 +888,8 @@ void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes
         X509_up_ref(signer);
         sk_X509_push(chain.get(), signer);
     }
-    for (int i = 0; i < sk_X509_num(pool.get()); ++i) {
-        X509* x = sk_X509_value(pool.get(), i);
+    for (int i = 0; i < sk_X509_num(untrusted.get()); ++i) {
+        X509* x = sk_X509_value(untrusted.get(), i);
         bool present = false;
         for (int j = 0; j < sk_X509_num(chain.get()) && !present; ++j)
             present = X509_cmp(sk_X509_value(chain.get(), j), x) == 0;
@@ -530,8 +911,8 @@ void verify_token_impl(TokenVerification& v, std::span<const std::uint8_t> bytes
     }
 }
 
-void verify_response_impl(TokenVerification& v, std::span<const std::uint8_t> bytes, const Expect& expect,
-                          const VerifyOptions& options) {
+void verify_response_impl(const Impl& st, TokenVerification& v, std::span<const std::uint8_t> bytes,
+                          const Expect& expect) {
     detail::TlvError err{};
     const auto outer = detail::read_tlv(bytes, err);
     if (!outer || outer->tag != 0x30) {
@@ -595,29 +976,20 @@ void verify_response_impl(TokenVerification& v, std::span<const std::uint8_t> by
         add(v, "TSA-TOKEN-MISSING", "the TSA granted the request but sent no token");
         return;
     }
-    verify_token_impl(v, rest, expect, options, false);
+    verify_token_impl(st, v, rest, expect, false);
 }
 
-}  // namespace
 
-TokenVerification verify_response(std::span<const std::uint8_t> response, const TimestampRequest& request,
-                                  const VerifyOptions& options) {
-    TokenVerification v;
+Expect expect_from_request(const TimestampRequest& request) {
     Expect e;
     e.imprint = request.imprint();
     e.imprint_nid = detail::hash_nid(request.hash());
     e.nonce = request.nonce();
     e.policy = request.policy();
     e.require_certs = request.cert_req();
-    try {
-        verify_response_impl(v, response, e, options);
-    } catch (const std::exception& ex) {
-        add(v, "TSA-INTERNAL", std::string("verification failed unexpectedly: ") + ex.what());
-    }
-    return v;
+    return e;
 }
 
-namespace {
 Expect expect_from(const TokenExpectations& t) {
     Expect e;
     if (t.digest_alg) {
@@ -631,21 +1003,30 @@ Expect expect_from(const TokenExpectations& t) {
     e.require_certs = t.require_certificates;
     return e;
 }
-}  // namespace
 
-TokenVerification verify_token(std::span<const std::uint8_t> token, const TokenExpectations& expect,
-                               const VerifyOptions& options) {
+// Every public entry point: one place that turns an exception into a finding.
+template <class Fn>
+TokenVerification guarded(Fn&& fn) {
     TokenVerification v;
     try {
-        verify_token_impl(v, token, expect_from(expect), options, true);
+        fn(v);
     } catch (const std::exception& ex) {
         add(v, "TSA-INTERNAL", std::string("verification failed unexpectedly: ") + ex.what());
     }
     return v;
 }
 
-TokenVerification verify_response_or_token(std::span<const std::uint8_t> bytes, const TokenExpectations& expect,
-                                           const VerifyOptions& options) {
+TokenVerification response_with(const Impl& st, std::span<const std::uint8_t> response,
+                                const TimestampRequest& request) {
+    return guarded([&](TokenVerification& v) { verify_response_impl(st, v, response, expect_from_request(request)); });
+}
+
+TokenVerification token_with(const Impl& st, std::span<const std::uint8_t> token, const TokenExpectations& expect) {
+    return guarded([&](TokenVerification& v) { verify_token_impl(st, v, token, expect_from(expect), true); });
+}
+
+TokenVerification response_or_token_with(const Impl& st, std::span<const std::uint8_t> bytes,
+                                         const TokenExpectations& expect) {
     // A ContentInfo starts SEQUENCE { OID ...; a TimeStampResp starts SEQUENCE { SEQUENCE ...
     bool is_token = false;
     detail::TlvError err{};
@@ -654,14 +1035,62 @@ TokenVerification verify_response_or_token(std::span<const std::uint8_t> bytes, 
     } else if (const auto outer = detail::read_tlv(bytes, err)) {
         is_token = !outer->content.empty() && outer->content[0] == 0x06;
     }
-    if (is_token) return verify_token(bytes, expect, options);
-    TokenVerification v;
+    if (is_token) return token_with(st, bytes, expect);
+    return guarded([&](TokenVerification& v) { verify_response_impl(st, v, bytes, expect_from(expect)); });
+}
+
+// The free functions: a verifier state made for one call (nothing is cached).
+template <class Fn>
+TokenVerification with_one_shot(const VerifyOptions& options, Fn&& fn) {
     try {
-        verify_response_impl(v, bytes, expect_from(expect), options);
+        const Impl st(options, false);
+        return fn(st);
     } catch (const std::exception& ex) {
+        TokenVerification v;
         add(v, "TSA-INTERNAL", std::string("verification failed unexpectedly: ") + ex.what());
+        return v;
     }
-    return v;
+}
+
+}  // namespace
+
+TokenVerifier::TokenVerifier(VerifyOptions options) : m_impl(std::make_shared<Impl>(std::move(options), true)) {}
+
+TokenVerification TokenVerifier::verify_response(std::span<const std::uint8_t> response,
+                                                 const TimestampRequest& request) const {
+    return response_with(*m_impl, response, request);
+}
+
+TokenVerification TokenVerifier::verify_token(std::span<const std::uint8_t> token,
+                                              const TokenExpectations& expect) const {
+    return token_with(*m_impl, token, expect);
+}
+
+TokenVerification TokenVerifier::verify_response_or_token(std::span<const std::uint8_t> bytes,
+                                                          const TokenExpectations& expect) const {
+    return response_or_token_with(*m_impl, bytes, expect);
+}
+
+const VerifyOptions& TokenVerifier::options() const noexcept { return m_impl->options; }
+
+TokenVerifier::CacheStats TokenVerifier::cache_stats() const noexcept {
+    return CacheStats{m_impl->certificate_hits.load(), m_impl->certificate_misses.load(), m_impl->path_hits.load(),
+                      m_impl->path_misses.load()};
+}
+
+TokenVerification verify_response(std::span<const std::uint8_t> response, const TimestampRequest& request,
+                                  const VerifyOptions& options) {
+    return with_one_shot(options, [&](const Impl& st) { return response_with(st, response, request); });
+}
+
+TokenVerification verify_token(std::span<const std::uint8_t> token, const TokenExpectations& expect,
+                               const VerifyOptions& options) {
+    return with_one_shot(options, [&](const Impl& st) { return token_with(st, token, expect); });
+}
+
+TokenVerification verify_response_or_token(std::span<const std::uint8_t> bytes, const TokenExpectations& expect,
+                                           const VerifyOptions& options) {
+    return with_one_shot(options, [&](const Impl& st) { return response_or_token_with(st, bytes, expect); });
 }
 
 }  // namespace istmo::tsa

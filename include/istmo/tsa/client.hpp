@@ -1,6 +1,7 @@
 #pragma once
 // RFC 3161 client over HTTP/1.1 (RFC 3161 §3.4): POST application/timestamp-query, with
-// deadlines, a response size cap, retries with backoff (Retry-After honoured on 429/503),
+// deadlines, a response size cap, retries with backoff (Retry-After honoured on 429/503, as
+// delta-seconds or an HTTP-date), redirects reported (3xx with the Location) but not followed,
 // failover across an ordered list of TSA URLs, HTTPS (server verification, optional pinning
 // and client certificate), basic auth and an HTTP proxy (CONNECT for https).
 // Every token is verified (verify_response) before it is returned.
@@ -30,7 +31,9 @@ struct ClientOptions {
     std::size_t max_response_bytes = 1 << 20;
     int retries = 2;                     // extra attempts per URL for retryable failures
     std::chrono::milliseconds backoff{250};            // doubled after each retry
-    std::chrono::milliseconds max_retry_after{10000};  // longer Retry-After: give up on that URL
+    // A longer Retry-After (seconds or a date), or one ending past total_timeout: give up on that
+    // URL at once and try the next one.
+    std::chrono::milliseconds max_retry_after{10000};
     // HTTPS
     std::string ca_file;                 // PEM bundle; empty: the system CAs
     std::string pinned_server_sha256;    // lower-case hex SHA-256 of the server leaf's DER
@@ -76,6 +79,7 @@ struct HttpReply {
     int status = 0;
     std::string content_type;
     Bytes body;
+    std::string location;  // the Location header of a 3xx answer (never followed)
 };
 
 class ISTMO_API TimestampClient {
@@ -84,7 +88,8 @@ public:
     static Result<TimestampClient> create(ClientOptions options);
 
     // Sends the request, verifies the answer, retries and fails over. Errors:
-    // unavailable (no TSA reachable / HTTP error / rejected / token failed verification),
+    // unavailable (no TSA reachable / HTTP error, a 3xx redirect included / rejected / token
+    // failed verification),
     // deadline_exceeded (total_timeout), limit_exceeded (response too big),
     // failed_precondition (cancelled).
     [[nodiscard]] Result<Timestamp> timestamp(const TimestampRequest& request) const;

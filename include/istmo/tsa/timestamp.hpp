@@ -3,7 +3,8 @@
 // TimeStampToken (CMS SignedData over TSTInfo). Verification always runs every check; each
 // failed check is one report::Finding with a stable code (docs/finding-codes.md, "Timestamps").
 //
-// Thread safety: plain values; the free functions are safe to call from many threads.
+// Thread safety: plain values; the free functions and a shared TokenVerifier are safe to call
+// from many threads.
 #include <istmo/core/result.hpp>
 #include <istmo/crypto/keys.hpp>
 #include <istmo/export.hpp>
@@ -11,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -154,6 +156,48 @@ struct TokenVerification {
     [[nodiscard]] ISTMO_API std::string summary() const;
 };
 
+// Verifies many responses or tokens with one set of options. Every check runs for every token,
+// exactly as the free functions below do; what is kept between calls is only what does not
+// depend on the token: the anchors as an OpenSSL store (built once), certificates seen in
+// tokens (parsed once, keyed by the SHA-256 of their DER), and the outcome of the TSA
+// certificate path validation, keyed by (the signer's and every other candidate certificate's
+// SHA-256 in order, the trust anchors' identity, the validation-time segment). A segment is an
+// interval in which no certificate involved (signer, candidates, anchors) changes between
+// not-yet-valid, valid and expired, so a cached outcome is the one a fresh validation would give
+// at that time. Both caches are bounded (cleared when full).
+//
+// The options, the trust anchors included, are copied at construction: anchors added to the
+// caller's TrustStore afterwards do not reach an existing verifier (make a new one).
+// Thread safety: const methods may be called from many threads at once; copies share the caches.
+class ISTMO_API TokenVerifier {
+public:
+    explicit TokenVerifier(VerifyOptions options);
+
+    [[nodiscard]] TokenVerification verify_response(std::span<const std::uint8_t> response,
+                                                    const TimestampRequest& request) const;
+    [[nodiscard]] TokenVerification verify_token(std::span<const std::uint8_t> token,
+                                                 const TokenExpectations& expect) const;
+    [[nodiscard]] TokenVerification verify_response_or_token(std::span<const std::uint8_t> bytes,
+                                                             const TokenExpectations& expect) const;
+
+    [[nodiscard]] const VerifyOptions& options() const noexcept;
+
+    // Cache counters since construction (diagnostics and tests).
+    struct CacheStats {
+        std::uint64_t certificate_hits = 0;
+        std::uint64_t certificate_misses = 0;
+        std::uint64_t path_hits = 0;
+        std::uint64_t path_misses = 0;
+    };
+    [[nodiscard]] CacheStats cache_stats() const noexcept;
+
+    struct Impl;
+private:
+    std::shared_ptr<Impl> m_impl;
+};
+
+// The free functions verify once, with nothing cached between calls (a TokenVerifier is the
+// faster choice for more than one token with the same options).
 // Verifies a complete TimeStampResp (HTTP body) against the request that produced it.
 [[nodiscard]] ISTMO_API TokenVerification verify_response(std::span<const std::uint8_t> response,
                                                           const TimestampRequest& request,
