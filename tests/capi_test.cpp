@@ -3,6 +3,8 @@
 // handles of the wrong kind) and ownership (run under ASan/LSan: nothing may leak).
 #include <istmo/istmo.h>
 
+#include <istmo/invoice/panama.hpp>
+
 #include "tsa_test_server.hpp"
 
 #include <gtest/gtest.h>
@@ -21,6 +23,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -862,6 +865,139 @@ TEST_F(CapiInvoice, CufeErrorPaths) {
     out = poison<char>();
     EXPECT_EQ(istmo_invoice_cufe(&out, empty.data(), empty.size()), ISTMO_E_INVALID_ARGUMENT) << last_error();
     EXPECT_EQ(out, nullptr);
+}
+
+// istmo_invoice_sign: the panama-fe profile plus the QR, whose secret comes in as bytes.
+
+// What the C++ API makes of the same input: invoice::panama::sign with the secret in QrOptions.
+std::string cxx_sign_with_qr(const std::string& unsigned_xml, std::string_view secret, const std::string& base_url = {}) {
+    namespace pa = istmo::invoice::panama;
+    auto key = istmo::crypto::PrivateKey::from_file(k_pki + "rsa2048.key.pem");
+    auto cert = istmo::crypto::Certificate::from_file(k_pki + "rsa2048.cert.pem");
+    EXPECT_TRUE(key && cert);
+    if (!key || !cert) return {};
+    auto signer = pa::make_signer(std::move(*key), std::move(*cert));
+    EXPECT_TRUE(signer.has_value());
+    if (!signer) return {};
+    pa::QrOptions qr;
+    qr.secret = istmo::crypto::Secret(secret);
+    qr.base_url = base_url;
+    auto signed_xml = pa::sign(*signer, unsigned_xml, qr);
+    EXPECT_TRUE(signed_xml.has_value()) << signed_xml.error().to_string();
+    return signed_xml ? *signed_xml : std::string();
+}
+
+// istmo_invoice_sign with the rsa2048 test key; "" (and the code in *rc) on failure.
+std::string c_sign_with_qr(const std::string& unsigned_xml, const void* secret, std::size_t secret_len,
+                           const char* base_url = nullptr, int* rc_out = nullptr) {
+    Key key = load_key("rsa2048.key.pem");
+    Cert cert = load_cert(k_pki + "rsa2048.cert.pem");
+    char* out = poison<char>();
+    std::size_t len = 42;
+    const int rc = istmo_invoice_sign(&out, &len, unsigned_xml.data(), unsigned_xml.size(), key.get(), cert.get(),
+                                      static_cast<const unsigned char*>(secret), secret_len, base_url);
+    if (rc_out) *rc_out = rc;
+    if (rc != ISTMO_OK) {
+        EXPECT_EQ(out, nullptr);
+        EXPECT_EQ(len, 0u);
+        return {};
+    }
+    std::unique_ptr<char, BufferFree> owned(out);
+    EXPECT_EQ(out[len], '\0');
+    return std::string(out, len);
+}
+
+TEST_F(CapiInvoice, SignWithQrSecretAddsTheQrOfTheCxxApi) {
+    const std::string unsigned_xml = invoice_from_json(read_text(k_fe + "json/01-factura.json"));
+    ASSERT_FALSE(unsigned_xml.empty());
+    const std::string secret = "istmo-test-qr-secret";  // test-vectors/panama-fe/README.md
+    const std::string c_signed = c_sign_with_qr(unsigned_xml, secret.data(), secret.size());
+    ASSERT_FALSE(c_signed.empty()) << last_error();
+    const std::string cxx_signed = cxx_sign_with_qr(unsigned_xml, secret);
+    // gNoFirm/dQRCode is there, after the Signature, and it is the C++ API's, byte for byte
+    // (RSA PKCS#1 v1.5 is deterministic, so the whole documents are equal too).
+    const std::string qr = element_text(c_signed, "dQRCode");
+    ASSERT_FALSE(qr.empty()) << c_signed;
+    EXPECT_EQ(qr, element_text(cxx_signed, "dQRCode"));
+    EXPECT_EQ(c_signed, cxx_signed);
+    EXPECT_GT(c_signed.find("<gNoFirm><dQRCode>"), c_signed.find("</Signature>"));
+    EXPECT_EQ(qr.rfind("https://dgi-fep-test.mef.gob.pa:40001/Consultas/FacturasPorQR?chFE=" + element_text(c_signed, "dId") +
+                           "&amp;iAmb=2&amp;digestValue=" + element_text(c_signed, "DigestValue") + "&amp;jwt=",
+                       0),
+              0u)
+        << qr;
+    // The signed vector was made from the same JSON with the same key and secret.
+    EXPECT_EQ(c_signed, read_text(k_fe + "valid/01-factura.xml"));
+    // And the invoice validator now accepts it as a whole (the QR included).
+    Report report = validate(c_signed);
+    ASSERT_NE(report, nullptr);
+    EXPECT_EQ(istmo_report_indication(report.get()), ISTMO_INDICATION_TOTAL_PASSED) << istmo_report_json(report.get());
+}
+
+TEST_F(CapiInvoice, SignWithQrTakesSecretBytesByLengthAndABaseUrl) {
+    const std::string unsigned_xml = invoice_from_json(read_text(k_fe + "json/01-factura.json"));
+    ASSERT_FALSE(unsigned_xml.empty());
+    // A binary secret with a NUL inside: all qr_secret_len bytes are the key, not a C string.
+    const unsigned char binary[] = {0x01, 0x00, 0xFF, 0x7F, 0x00, 0x42};
+    const std::string_view as_text(reinterpret_cast<const char*>(binary), sizeof binary);
+    const std::string with_nul = c_sign_with_qr(unsigned_xml, binary, sizeof binary);
+    ASSERT_FALSE(with_nul.empty()) << last_error();
+    EXPECT_EQ(element_text(with_nul, "dQRCode"), element_text(cxx_sign_with_qr(unsigned_xml, as_text), "dQRCode"));
+    const std::string truncated = c_sign_with_qr(unsigned_xml, binary, 1);
+    EXPECT_NE(element_text(with_nul, "dQRCode"), element_text(truncated, "dQRCode")) << "the length must count";
+    // Only the JWT depends on the secret: same URL up to jwt=.
+    const std::string a = element_text(with_nul, "dQRCode"), b = element_text(truncated, "dQRCode");
+    EXPECT_EQ(a.substr(0, a.find("jwt=")), b.substr(0, b.find("jwt=")));
+    // A caller's base URL replaces the DGI one.
+    const char* base = "https://pac.example/qr";
+    const std::string own = c_sign_with_qr(unsigned_xml, binary, sizeof binary, base);
+    EXPECT_EQ(element_text(own, "dQRCode").rfind(std::string(base) + "?chFE=", 0), 0u) << own;
+    EXPECT_EQ(element_text(own, "dQRCode"), element_text(cxx_sign_with_qr(unsigned_xml, as_text, base), "dQRCode"));
+}
+
+TEST_F(CapiInvoice, SignWithQrErrorPathsNeverShowTheSecret) {
+    const std::string unsigned_xml = invoice_from_json(read_text(k_fe + "json/01-factura.json"));
+    ASSERT_FALSE(unsigned_xml.empty());
+    Key key = load_key("rsa2048.key.pem");
+    Cert cert = load_cert(k_pki + "rsa2048.cert.pem");
+    const std::string secret = "do-not-print-this-secret";
+    const auto* bytes = reinterpret_cast<const unsigned char*>(secret.data());
+    char* out = poison<char>();
+    std::size_t len = 42;
+    const auto call = [&](const std::string& xml, const istmo_key* k, const istmo_cert* c, const unsigned char* s,
+                          std::size_t n) {
+        out = poison<char>();
+        len = 42;
+        const int rc = istmo_invoice_sign(&out, &len, xml.data(), xml.size(), k, c, s, n, nullptr);
+        EXPECT_EQ(out, nullptr);
+        EXPECT_EQ(len, 0u);
+        EXPECT_EQ(last_error().find(secret), std::string::npos) << last_error();
+        return rc;
+    };
+    EXPECT_EQ(call(unsigned_xml, key.get(), cert.get(), nullptr, secret.size()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(last_error(), "istmo_invoice_sign: qr_secret is NULL");
+    EXPECT_EQ(call(unsigned_xml, key.get(), cert.get(), bytes, 0), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_NE(last_error().find("empty"), std::string::npos) << last_error();
+    EXPECT_EQ(call(unsigned_xml, key.get(), cert.get(), bytes, static_cast<std::size_t>(-1)), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(call(unsigned_xml, key.get(), nullptr, bytes, secret.size()), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(call(unsigned_xml, nullptr, cert.get(), bytes, secret.size()), ISTMO_E_INVALID_ARGUMENT);
+    Junk junk;
+    EXPECT_EQ(call(unsigned_xml, junk.as<istmo_key>(), cert.get(), bytes, secret.size()), ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(call(unsigned_xml, key.get(), junk.as<istmo_cert>(), bytes, secret.size()), ISTMO_E_INVALID_OBJECT);
+    EXPECT_EQ(call("<rFE", key.get(), cert.get(), bytes, secret.size()), ISTMO_E_PARSE);
+    EXPECT_EQ(call("<a/>", key.get(), cert.get(), bytes, secret.size()), ISTMO_E_INVALID_ARGUMENT);
+    Key ec_key = load_key("ec-p256.key.pem");
+    Cert ec_cert = load_cert(k_pki + "ec-p256.cert.pem");
+    EXPECT_EQ(call(unsigned_xml, ec_key.get(), ec_cert.get(), bytes, secret.size()), ISTMO_E_INVALID_ARGUMENT);
+    // Signing a signed invoice again is refused.
+    const std::string signed_xml = read_text(k_fe + "valid/01-factura.xml");
+    EXPECT_EQ(call(signed_xml, key.get(), cert.get(), bytes, secret.size()), ISTMO_E_FAILED_PRECONDITION);
+    EXPECT_EQ(istmo_invoice_sign(nullptr, &len, unsigned_xml.data(), unsigned_xml.size(), key.get(), cert.get(), bytes,
+                                 secret.size(), nullptr),
+              ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_invoice_sign(&out, nullptr, unsigned_xml.data(), unsigned_xml.size(), key.get(), cert.get(), bytes,
+                                 secret.size(), nullptr),
+              ISTMO_E_INVALID_ARGUMENT);
 }
 
 // ---- timestamps ----------------------------------------------------------------------------------

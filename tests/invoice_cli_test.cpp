@@ -57,4 +57,23 @@ TEST(InvoiceCli, NewSignValidate) {
     EXPECT_NE(bad.output.find("FE-CALC-VTOT"), std::string::npos) << bad.output;
 }
 
+TEST(InvoiceCli, ValidateAtTimeReportsTheContingencyDeadline) {
+    REQUIRE_CLI();
+    const auto pki = test::vectors_dir() / "pki";
+    const auto file = test::vectors_dir() / "panama-fe" / "valid" / "08-zona-franca-contingencia.xml";
+    const std::string base = cli() + " invoice validate --json --trust " + (pki / "chain.pem").string() + " ";
+    // dFechaCont 2026-11-20T09:00:00-05:00: 96 hours later is past the 72-hour window (a warning).
+    auto late = test::run_command(base + "--at 2026-11-24T14:00:00Z " + file.string());
+    EXPECT_EQ(late.exit_code, 0) << late.output;
+    EXPECT_NE(late.output.find("\"indication\":\"TOTAL_PASSED\""), std::string::npos) << late.output;
+    EXPECT_NE(late.output.find("\"code\":\"FE-CONT-72H-AT\",\"severity\":\"warning\""), std::string::npos) << late.output;
+    auto in_time = test::run_command(base + "--at 2026-11-21T14:00:00Z " + file.string());
+    EXPECT_EQ(in_time.exit_code, 0) << in_time.output;
+    EXPECT_EQ(in_time.output.find("FE-CONT-72H"), std::string::npos) << in_time.output;
+    // Without --at nothing is compared with the clock.
+    auto now = test::run_command(base + file.string());
+    EXPECT_EQ(now.exit_code, 0) << now.output;
+    EXPECT_EQ(now.output.find("FE-CONT-72H"), std::string::npos) << now.output;
+}
+
 }  // namespace

@@ -2,8 +2,12 @@
 #include <istmo/invoice/cufe.hpp>
 #include <istmo/invoice/decimal.hpp>
 
+#include "invoice/panama/schema.hpp"
+
 #include <gtest/gtest.h>
 
+#include <random>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -190,6 +194,50 @@ TEST(InvoiceDecimal, ExactArithmetic) {
     EXPECT_FALSE(((huge + huge) + a).valid());  // invalid propagates
     EXPECT_EQ(multiply_rounded(*Decimal::parse("999999999.999999"), *Decimal::parse("999999999.999999"), 6).valid(),
               false);
+}
+
+// The RUC form check (schema type RucType) is a hand-written matcher; the DGI pattern, run by
+// std::regex, is the reference it must agree with on generated near-miss and random strings.
+TEST(InvoiceRucForm, MatcherAgreesWithTheSchemaPattern) {
+    const std::regex pattern(
+        "(([P][E][-](([-]|[0-9]){1,17})|[N][-](([-]|[0-9]){1,18})|[E][-](([-]|[0-9]){1,18})|(([-]|[0-9]){5,20}))|"
+        "(((([0-9]{1})[-][A][V][-](([-]|[0-9]){1,15}))|(([0-9]{2})[-][A][V][-](([-]|[0-9]){1,14})))|"
+        "((([0-9]{1,2})[-][N][T][-](([-]|[0-9]){1,15}))|(([0-9]{1,2})[-][N][T][-](([-]|[0-9]){1,14}))|"
+        "([N][T][-](([-]|[0-9]){1,14}))|(([0-9]{1,2})[-][P][I][-](([-]|[0-9]){1,14}))|"
+        "([P][I][-](([-]|[0-9]){1,14}))|(([0-9]){1,2}[P][I][-](([-]|[0-9]){1,14})))))?");
+    const detail::Def* def = detail::find_path("gDGen/gEmis/gRucEmi/dRuc");
+    ASSERT_NE(def, nullptr);
+    std::mt19937 rng(20261128);
+    const auto pick = [&](std::size_t n) { return static_cast<std::size_t>(rng() % n); };
+    const std::string tail_chars = "0123456789-";
+    const std::string noise = "0123456789-PENTAVIX";
+    const char* const heads[] = {"", "PE-", "N-", "E-", "NT-", "PI-", "P-", "PE", "NT", "AV-", "X-"};
+    const char* const infixes[] = {"", "-AV-", "-NT-", "-PI-", "PI-", "AV-", "-AV", "NT-", "-P-", "--"};
+    std::size_t accepted = 0, compared = 0;
+    for (int i = 0; i < 20000; ++i) {
+        std::string s;
+        if (i % 4 == 3) {
+            for (std::size_t n = pick(22); n > 0; --n) s += noise[pick(noise.size())];
+        } else {
+            s = heads[pick(std::size(heads))];
+            for (std::size_t n = pick(4); n > 0; --n) s += static_cast<char>('0' + pick(10));
+            s += infixes[pick(std::size(infixes))];
+            for (std::size_t n = pick(20); n > 0; --n) s += tail_chars[pick(tail_chars.size())];
+        }
+        const bool expected = s.size() >= 5 && s.size() <= 20 && std::regex_match(s, pattern);
+        const bool ours = detail::check_value(*def, s).empty();
+        EXPECT_EQ(ours, expected) << "'" << s << "'";
+        accepted += expected ? 1 : 0;
+        ++compared;
+    }
+    // Both outcomes are well represented.
+    EXPECT_GT(accepted, 1000u);
+    EXPECT_LT(accepted, compared - 1000u);
+    for (const char* ruc : {"155596713-2-2015", "8-123-456", "PE-1-19", "N-1-24", "E-8-1234", "8-AV-1-196",
+                            "12-AV-1-196", "8-NT-1-24", "NT-1-24", "8-PI-1-80", "PI-1-80", "8PI-1-80"})
+        EXPECT_TRUE(detail::check_value(*def, ruc).empty()) << ruc;
+    for (const char* ruc : {"123-AV-1-1", "8-AV-", "ABCDEFG", "PE-1234567890123456789", "8 123 456"})
+        EXPECT_FALSE(detail::check_value(*def, ruc).empty()) << ruc;
 }
 
 }  // namespace

@@ -213,6 +213,37 @@ TEST(InvoiceSigning, SignAddQrAndVerify) {
     EXPECT_TRUE(r4->has("FE-QR-DIGEST")) << r4->to_json();
 }
 
+TEST(InvoiceSigning, SigningTheModelEqualsSigningItsXml) {
+    auto inv = from_json(sample_json());
+    ASSERT_TRUE(inv.has_value());
+    auto signer = test_signer();
+    ASSERT_TRUE(signer.has_value());
+    QrOptions qr;
+    qr.secret = crypto::Secret("istmo-test-qr-secret");
+    auto from_model = sign(*signer, *inv, qr);
+    auto from_text = sign(*signer, to_xml(*inv), qr);
+    ASSERT_TRUE(from_model.has_value()) << from_model.error().to_string();
+    ASSERT_TRUE(from_text.has_value());
+    EXPECT_EQ(*from_model, *from_text);  // RSA PKCS#1 v1.5 is deterministic
+    EXPECT_EQ(*from_model, test::read_file(test::vectors_dir() / "panama-fe" / "valid" / "01-factura.xml"));
+    // Without a secret: signed, no gNoFirm; a base URL replaces the DGI one in the QR.
+    auto no_qr = sign(*signer, *inv);
+    ASSERT_TRUE(no_qr.has_value());
+    EXPECT_EQ(no_qr->find("gNoFirm"), std::string::npos);
+    qr.base_url = "https://pac.example/qr";
+    auto own = sign(*signer, *inv, qr);
+    ASSERT_TRUE(own.has_value());
+    EXPECT_NE(own->find("<dQRCode>https://pac.example/qr?chFE=" + std::string(inv->get("dId")) + "&amp;iAmb=2&amp;"),
+              std::string::npos);
+    // A parsed signed invoice carries ds:Signature: signing its model again is refused, as for text.
+    auto signed_model = parse(*from_model);
+    ASSERT_TRUE(signed_model.has_value());
+    auto again = sign(*signer, *signed_model, qr);
+    ASSERT_FALSE(again.has_value());
+    EXPECT_EQ(again.error().code, Errc::failed_precondition);
+    EXPECT_EQ(sign(*signer, *from_model, qr).error().code, Errc::failed_precondition);
+}
+
 TEST(InvoiceSigning, NonRepudiationOnlyCertificateIsAccepted) {
     auto inv = from_json(sample_json());
     ASSERT_TRUE(inv.has_value());

@@ -166,7 +166,8 @@ void istmo_trust_free(istmo_trust* trust);
  *   (ISTMO_E_INVALID_ARGUMENT for another key type).
  *   No QR code (gNoFirm/dQRCode) is added: this function has no parameter for the DGI QR
  *   secret, and istmo_invoice_validate reports the missing gNoFirm (FE-XSD-MISSING) of such a
- *   document. A gNoFirm already in the input is removed before signing.
+ *   document; istmo_invoice_sign signs with the same profile and adds the QR. A gNoFirm
+ *   already in the input is removed before signing.
  *   Any other name: ISTMO_E_INVALID_ARGUMENT.
  * cert may be NULL: KeyInfo then carries the public key (ds:KeyValue). A certificate must
  * belong to the key (ISTMO_E_KEY otherwise).
@@ -261,6 +262,36 @@ int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, s
  * namespace), ISTMO_E_PARSE (not well-formed XML), ISTMO_E_LIMIT_EXCEEDED.
  * Thread-safe. Since 0.1. */
 int istmo_invoice_cufe(char** out, const char* xml, size_t len);
+
+/* Signs an unsigned Panama e-invoice (rFE 1.00) with the "panama-fe" profile, as
+ * istmo_sign(..., "panama-fe") does, and then adds the QR code that the DGI requires:
+ * gNoFirm/dQRCode after the Signature, outside the signed content, holding the consultation URL
+ * with chFE (the dId), iAmb, digestValue (the signature's DigestValue) and an HS256 JWT over
+ * them keyed with the "codigo QR" secret. The result is what istmo_invoice_validate accepts.
+ * qr_secret, qr_secret_len: the QR secret as bytes (any values, NUL included; no terminating
+ *   NUL needed). The library copies it into a buffer that it wipes after use, never writes it
+ *   to an error message, and keeps nothing after the call; wiping the caller's own copy is the
+ *   caller's business.
+ * qr_base_url: NULL for the DGI consultation URL that matches the invoice's iAmb (production
+ *   https://dgi-fep.mef.gob.pa/Consultas/FacturasPorQR, test
+ *   https://dgi-fep-test.mef.gob.pa:40001/Consultas/FacturasPorQR), or a NUL-terminated URL to
+ *   use instead (e.g. a PAC's).
+ * cert is required (the signer certificate goes into KeyInfo; a chain in cert is not embedded)
+ * and the key must be RSA. A gNoFirm already in the input is removed first; an input that is
+ * already signed is ISTMO_E_FAILED_PRECONDITION.
+ * Ownership: *out_xml is a new NUL-terminated buffer of *out_len bytes (NUL not counted),
+ * freed with istmo_free. xml, key, cert, qr_secret and qr_base_url are borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out_xml, out_len, xml, key, cert or qr_secret NULL;
+ * qr_secret_len 0; a length larger than PTRDIFF_MAX; a key that is not RSA; a root that is not
+ * rFE in the DGI namespace), ISTMO_E_INVALID_OBJECT, ISTMO_E_PARSE (not well-formed XML),
+ * ISTMO_E_LIMIT_EXCEEDED, ISTMO_E_FAILED_PRECONDITION, ISTMO_E_KEY, ISTMO_E_CRYPTO.
+ * Thread safety: thread-safe; key and cert may be used by other threads at the same time.
+ * Added after 0.1.0 (an additive change: istmo_sign is unchanged); a program that must also
+ * run with an older libistmo-c.so.0 can look the symbol up with dlsym. */
+int istmo_invoice_sign(char** out_xml, size_t* out_len, const char* xml, size_t len,
+                       const istmo_key* key, const istmo_cert* cert,
+                       const unsigned char* qr_secret, size_t qr_secret_len,
+                       const char* qr_base_url);
 
 /* ---- timestamps (RFC 3161) ------------------------------------------------------------- */
 

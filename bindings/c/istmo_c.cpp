@@ -191,6 +191,25 @@ char* copy_out(std::string_view text) noexcept {
     return buffer;
 }
 
+// Text out-parameters (char** + size_t*): cleared first, so that the caller never sees a stale
+// pointer on failure; an error when either is NULL.
+int clear_text_out(char** out, size_t* out_len, std::string_view function) noexcept {
+    if (out != nullptr) *out = nullptr;
+    if (out_len != nullptr) *out_len = 0;
+    if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, function, "out_xml is NULL");
+    if (out_len == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, function, "out_len is NULL");
+    return ISTMO_OK;
+}
+
+// Hands a copy of text to the caller (freed with istmo_free).
+int hand_out_text(char** out, size_t* out_len, std::string_view text, std::string_view function) noexcept {
+    char* buffer = copy_out(text);
+    if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, function, "out of memory");
+    *out = buffer;
+    *out_len = text.size();
+    return ISTMO_OK;
+}
+
 std::once_flag g_init_once;
 bool g_init_ok = false;
 
@@ -329,10 +348,7 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
                const istmo_cert* cert, const char* profile) {
     constexpr std::string_view fn = "istmo_sign";
     return guard(fn, [&] {
-        if (out_xml != nullptr) *out_xml = nullptr;
-        if (out_len != nullptr) *out_len = 0;
-        if (out_xml == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_xml is NULL");
-        if (out_len == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_len is NULL");
+        if (int rc = clear_text_out(out_xml, out_len, fn); rc != ISTMO_OK) return rc;
         if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
         if (int rc = check_handle(key, k_key_magic, fn, "key", "istmo_key"); rc != ISTMO_OK) return rc;
         if (cert != nullptr) {
@@ -353,8 +369,8 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
         }
         istmo::Result<std::string> signed_xml = istmo::make_error(istmo::Errc::internal, "not signed");
         if (name == "panama-fe") {
-            // Panama DGI rFE: the signer certificate only (no chain), and no QR (gNoFirm): the C
-            // API has no parameter for the QR secret (docs/c-api.md).
+            // Panama DGI rFE: the signer certificate only (no chain), and no QR (gNoFirm): the QR
+            // needs its secret, which istmo_invoice_sign takes (docs/c-api.md).
             if (!certificate)
                 return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "profile \"panama-fe\" needs the signer's certificate");
             auto signer = istmo::invoice::panama::make_signer(key->key, std::move(*certificate));
@@ -374,11 +390,7 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
             signed_xml = signer->sign(std::string_view(xml, len));
         }
         if (!signed_xml) return set_error(fn, signed_xml.error());
-        char* buffer = copy_out(*signed_xml);
-        if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
-        *out_xml = buffer;
-        *out_len = signed_xml->size();
-        return static_cast<int>(ISTMO_OK);
+        return hand_out_text(out_xml, out_len, *signed_xml, fn);
     });
 }
 
@@ -468,19 +480,12 @@ int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len, cons
 int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, size_t len) {
     constexpr std::string_view fn = "istmo_invoice_from_json";
     return guard(fn, [&] {
-        if (out_xml != nullptr) *out_xml = nullptr;
-        if (out_len != nullptr) *out_len = 0;
-        if (out_xml == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_xml is NULL");
-        if (out_len == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_len is NULL");
+        if (int rc = clear_text_out(out_xml, out_len, fn); rc != ISTMO_OK) return rc;
         if (int rc = check_buffer(json, len, fn, "json"); rc != ISTMO_OK) return rc;
         auto invoice = istmo::invoice::panama::from_json(std::string_view(json, len));
         if (!invoice) return set_error(fn, invoice.error());
         const std::string xml = istmo::invoice::panama::to_xml(*invoice);
-        char* buffer = copy_out(xml);
-        if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
-        *out_xml = buffer;
-        *out_len = xml.size();
-        return static_cast<int>(ISTMO_OK);
+        return hand_out_text(out_xml, out_len, xml, fn);
     });
 }
 
@@ -498,6 +503,31 @@ int istmo_invoice_cufe(char** out, const char* xml, size_t len) {
         if (buffer == nullptr) return set_error(ISTMO_E_OUT_OF_MEMORY, fn, "out of memory");
         *out = buffer;
         return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_invoice_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, const istmo_key* key,
+                       const istmo_cert* cert, const unsigned char* qr_secret, size_t qr_secret_len,
+                       const char* qr_base_url) {
+    constexpr std::string_view fn = "istmo_invoice_sign";
+    return guard(fn, [&] {
+        if (int rc = clear_text_out(out_xml, out_len, fn); rc != ISTMO_OK) return rc;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        if (int rc = check_handle(key, k_key_magic, fn, "key", "istmo_key"); rc != ISTMO_OK) return rc;
+        if (int rc = check_handle(cert, k_cert_magic, fn, "cert", "istmo_cert"); rc != ISTMO_OK) return rc;
+        // The secret is never part of a message: only its absence or length is reported.
+        if (int rc = check_buffer(qr_secret, qr_secret_len, fn, "qr_secret"); rc != ISTMO_OK) return rc;
+        if (qr_secret_len == 0) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "qr_secret is empty (length 0)");
+        istmo::invoice::panama::QrOptions qr;
+        // Copied once into a Secret, which wipes its buffer when it is destroyed (also on errors
+        // and exceptions); the caller's buffer is only read.
+        qr.secret = istmo::crypto::Secret(std::string_view(reinterpret_cast<const char*>(qr_secret), qr_secret_len));
+        if (qr_base_url != nullptr) qr.base_url = qr_base_url;
+        auto signer = istmo::invoice::panama::make_signer(key->key, cert->cert);
+        if (!signer) return set_error(fn, signer.error());
+        auto signed_xml = istmo::invoice::panama::sign(*signer, std::string_view(xml, len), qr);
+        if (!signed_xml) return set_error(fn, signed_xml.error());
+        return hand_out_text(out_xml, out_len, *signed_xml, fn);
     });
 }
 

@@ -114,7 +114,10 @@ struct InvoiceFinding {
 struct ValidateOptions {
     bool check_signature = true;     // verify ds:Signature (gNoFirm removed first)
     bool require_signature = true;   // a missing ds:Signature / gNoFirm is a structure error
-    dsig::VerifyOptions verify;      // trust anchors, validation time, ...
+    // Trust anchors, validation time, ... An explicit verify.validation_time (e.g. the time of
+    // transmission) also enables the deadline check that compares with it (FE-CONT-72H-AT);
+    // without one nothing is compared with the clock.
+    dsig::VerifyOptions verify;
 };
 
 struct ISTMO_API InvoiceReport {
@@ -134,7 +137,7 @@ struct ISTMO_API InvoiceReport {
 };
 
 // Validates a document: structure (order, occurrences, types, lengths, patterns, catalogues),
-// arithmetic, cross-field rules, CUFE, and the signature. Always a report; an Error only when
+// arithmetic, cross-field rules, CUFE, deadlines (warnings), and the signature. Always a report; an Error only when
 // the job itself could not be done. For many documents use InvoiceValidator (it keeps one
 // dsig::Verifier, whose certificate-path cache then serves every document).
 ISTMO_API Result<InvoiceReport> validate(std::string_view xml, const ValidateOptions& options = {});
@@ -169,6 +172,10 @@ struct QrOptions {
 // Signs an unsigned rFE (gNoFirm, if any, is removed first), places ds:Signature as the last
 // signed child, then appends gNoFirm/dQRCode when a secret is given.
 ISTMO_API Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const QrOptions& qr = {});
+// The same for a model: signs to_xml(invoice) and takes dId and iAmb for the QR from the model,
+// without parsing the generated text again (the generation path: from_json or the builder, then
+// sign). Errc::failed_precondition when the model carries a ds:Signature (a parsed signed invoice).
+ISTMO_API Result<std::string> sign(const dsig::Signer& signer, const Invoice& invoice, const QrOptions& qr = {});
 
 // HS256 JWT over {"chFE","iAmb","digestValue"} (all strings, in this order).
 ISTMO_API Result<std::string> qr_jwt(std::string_view cufe, std::string_view iamb, std::string_view digest_value,

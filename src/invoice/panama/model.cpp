@@ -85,20 +85,28 @@ Result<void> set(Element& group, std::string_view group_path, std::string_view p
     if (!gd) return std::move(gd).error();
     const Def* def = *gd;
     Element* e = &group;
-    std::string full(group_path);
+    const std::string_view whole = path;
+    // group_path + "/" + the first `n` characters of path (for messages only).
+    const auto full = [&](std::size_t n) {
+        std::string f(group_path);
+        if (!f.empty() && n != 0) f += '/';
+        f += whole.substr(0, n);
+        return f;
+    };
     while (!path.empty()) {
         const std::size_t slash = path.find('/');
         const std::string_view name = path.substr(0, slash);
-        full += full.empty() ? "" : "/";
-        full += name;
         const Def* next = detail::find_child(*def, name);
-        if (!next) return make_error(Errc::invalid_argument, "'" + full + "' is not an element of rFE 1.00");
+        if (!next)
+            return make_error(Errc::invalid_argument,
+                              "'" + full(static_cast<std::size_t>(name.data() - whole.data()) + name.size()) +
+                                  "' is not an element of rFE 1.00");
         e = get_or_create(*e, *def, name, false);
         def = next;
         path = slash == std::string_view::npos ? std::string_view() : path.substr(slash + 1);
     }
     if (def->ty == Ty::group || def->ty == Ty::choice || def->ty == Ty::signature)
-        return make_error(Errc::invalid_argument, "'" + full + "' is a group, not a field");
+        return make_error(Errc::invalid_argument, "'" + full(whole.size()) + "' is a group, not a field");
     e->text = std::move(value);
     return {};
 }
@@ -166,9 +174,9 @@ Result<void> normalise(Element& e, const Def& def, const std::string& path) {
         if (!c.ns.empty()) continue;
         const Def* cd = detail::find_child(def, c.name);
         if (!cd) continue;
-        const std::string cp = path + "/" + c.name;
+        const auto cp = [&] { return path + "/" + c.name; };  // only for error messages
         if (cd->ty == Ty::group || cd->ty == Ty::choice) {
-            auto r = normalise(c, *cd, cp);
+            auto r = normalise(c, *cd, cp());
             if (!r) return r;
             continue;
         }
@@ -182,30 +190,33 @@ Result<void> normalise(Element& e, const Def& def, const std::string& path) {
         }
         if (cd->ty == Ty::enum_int || cd->ty == Ty::enum_str) {
             const auto canon = detail::canonical_enum(*cd, c.text);
-            if (!canon.empty()) c.text = std::string(canon);
+            if (!canon.empty() && canon != c.text) c.text = std::string(canon);
         }
         if (min_scale < 0) continue;
         const auto d = Decimal::parse(c.text);
         if (!d || d->is_negative())
-            return make_error(Errc::invalid_argument, cp + ": '" + c.text + "' is not a non-negative decimal");
+            return make_error(Errc::invalid_argument, cp() + ": '" + c.text + "' is not a non-negative decimal");
         if (d->significant_decimals() > max_scale)
             return make_error(Errc::invalid_argument,
-                              cp + ": '" + c.text + "' has more than " + std::to_string(max_scale) + " decimals");
-        c.text = d->normalized(min_scale).to_string();
+                              cp() + ": '" + c.text + "' has more than " + std::to_string(max_scale) + " decimals");
+        std::string text = d->normalized(min_scale).to_string();
+        if (text != c.text) c.text = std::move(text);
     }
     return {};
 }
 
 // Sets `field` below `group` to `value` when absent; when present, it must be equal.
-Result<void> derive(Element& group, std::string_view group_path, std::string_view field, const Decimal& value,
-                    const std::string& where, int scale, bool rounded_compare) {
-    if (!value.valid()) return make_error(Errc::invalid_argument, where + ": cannot be computed (missing or invalid inputs)");
+// `index` is the occurrence of the group among its siblings (0-based) for messages, or npos.
+Result<void> derive(Element& group, std::string_view group_path, std::size_t index, std::string_view field,
+                    const Decimal& value, int scale, bool rounded_compare) {
+    const auto where = [&] { return field_path(group_path, index, field); };
+    if (!value.valid()) return make_error(Errc::invalid_argument, where() + ": cannot be computed (missing or invalid inputs)");
     const Element* existing = group.find(field);
     if (existing) {
         const auto d = Decimal::parse(existing->text);
         const bool ok = d && (rounded_compare ? detail::matches_rounded(*d, value) : *d == value);
         if (!ok)
-            return make_error(Errc::invalid_argument, where + ": given " + existing->text + ", computed " +
+            return make_error(Errc::invalid_argument, where() + ": given " + existing->text + ", computed " +
                                                           value.rounded(scale).normalized(2).to_string());
         return {};
     }
@@ -261,13 +272,11 @@ Result<void> complete(Invoice& invoice) {
             const auto& a = items[i];
             Result<void> r;
             if (pass == 0)
-                r = derive(item, "gItem", "gPrecios/dPrItem", a.pr_item_exact, field_path("gItem", i, "gPrecios/dPrItem"), 6, true);
+                r = derive(item, "gItem", i, "gPrecios/dPrItem", a.pr_item_exact, 6, true);
             else if (pass == 1)
-                r = derive(item, "gItem", "gITBMSItem/dValITBMS", a.itbms_exact,
-                           field_path("gItem", i, "gITBMSItem/dValITBMS"), 2, true);
+                r = derive(item, "gItem", i, "gITBMSItem/dValITBMS", a.itbms_exact, 2, true);
             else
-                r = derive(item, "gItem", "gPrecios/dValTotItem", a.tot_item_exact,
-                           field_path("gItem", i, "gPrecios/dValTotItem"), 6, false);
+                r = derive(item, "gItem", i, "gPrecios/dValTotItem", a.tot_item_exact, 6, false);
             if (!r) return r;
             ++i;
         }
@@ -286,7 +295,7 @@ Result<void> complete(Invoice& invoice) {
         return step(*tot, t);
     };
     auto d = [](Element& tot, std::string_view field, const Decimal& v) {
-        return derive(tot, "gTot", field, v, "gTot/" + std::string(field), 2, false);
+        return derive(tot, "gTot", static_cast<std::size_t>(-1), field, v, 2, false);
     };
     Result<void> r = totals_pass([&](Element& tot, const detail::TotalAmounts& t) -> Result<void> {
         if (auto x = d(tot, "dTotNeto", t.neto); !x) return x;
@@ -298,7 +307,8 @@ Result<void> complete(Invoice& invoice) {
             if (auto x = d(tot, "dTotDesc", t.any_desc_groups ? t.desc_groups : t.desc); !x) return x;
         }
         if (auto x = d(tot, "dVTotItems", t.vtot_items); !x) return x;
-        if (auto x = derive(tot, "gTot", "dNroItems", Decimal::from_int(t.items), "gTot/dNroItems", 0, false); !x) return x;
+        if (auto x = derive(tot, "gTot", static_cast<std::size_t>(-1), "dNroItems", Decimal::from_int(t.items), 0, false); !x)
+            return x;
         if (tot.child("dNroItems")->text.find('.') != std::string::npos)
             tot.child("dNroItems")->text = std::to_string(t.items);
         // gOTITotal per code, when items carry OTI and none is declared.
@@ -424,9 +434,13 @@ Result<void> fill(Element& e, const Def& def, const json::Value& obj, const std:
             if (!r) return r;
         }
     }
-    // Schema order.
-    std::stable_sort(e.children.begin(), e.children.end(),
-                     [&](const Element& a, const Element& b) { return order_of(def, a) < order_of(def, b); });
+    // Schema order (JSON written in that order, the usual case, is left as it is).
+    std::vector<std::size_t> keys;
+    keys.reserve(e.children.size());
+    for (const Element& c : e.children) keys.push_back(order_of(def, c));
+    if (!std::is_sorted(keys.begin(), keys.end()))
+        std::stable_sort(e.children.begin(), e.children.end(),
+                         [&](const Element& a, const Element& b) { return order_of(def, a) < order_of(def, b); });
     return {};
 }
 
@@ -517,13 +531,20 @@ void convert(const xmlNode* node, Element& out) {
     if (out.name == "Signature" && ns == k_dsig_namespace) return;
     const xmlNode* child = xml::first_element_child(node);
     if (!child) {
-        out.text = xml::text_content(node);
+        // A field: its one text (or CDATA) node is read in place; anything else (several
+        // nodes, entity references) through the general concatenation.
+        const xmlNode* t = node->children;
+        if (!t) return;
+        if (!t->next && (t->type == XML_TEXT_NODE || t->type == XML_CDATA_SECTION_NODE) && t->content)
+            out.text = std::string(xml::sv(t->content));
+        else
+            out.text = xml::text_content(node);
         return;
     }
+    out.children.reserve(xmlChildElementCount(const_cast<xmlNode*>(node)));
     for (; child; child = xml::next_element_sibling(child)) {
-        Element c;
-        convert(child, c);
-        out.children.push_back(std::move(c));
+        out.children.emplace_back();
+        convert(child, out.children.back());
     }
 }
 

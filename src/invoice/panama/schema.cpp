@@ -6,7 +6,6 @@
 
 #include <istmo/invoice/decimal.hpp>
 
-#include <regex>
 #include <string>
 
 namespace istmo::invoice::panama::detail {
@@ -409,16 +408,35 @@ bool fecha_tz(std::string_view s) noexcept {
     return true;
 }
 
-const std::regex& ruc_regex() {
-    static const std::regex re(
-        "(([P][E][-](([-]|[0-9]){1,17})|[N][-](([-]|[0-9]){1,18})|[E][-](([-]|[0-9]){1,18})|(([-]|[0-9]){5,20}))|"
-        "(((([0-9]{1})[-][A][V][-](([-]|[0-9]){1,15}))|(([0-9]{2})[-][A][V][-](([-]|[0-9]){1,14})))|"
-        "((([0-9]{1,2})[-][N][T][-](([-]|[0-9]){1,15}))|(([0-9]{1,2})[-][N][T][-](([-]|[0-9]){1,14}))|"
-        "([N][T][-](([-]|[0-9]){1,14}))|(([0-9]{1,2})[-][P][I][-](([-]|[0-9]){1,14}))|"
-        "([P][I][-](([-]|[0-9]){1,14}))|(([0-9]){1,2}[P][I][-](([-]|[0-9]){1,14})))))?",
-        std::regex::optimize);
-    return re;
+// The DGI RucType pattern (FE_v1.00.xsd), matched without a regular expression engine. Its
+// alternatives, with D = [-0-9] and N = [0-9]:
+//   PE-D{1,17} | N-D{1,18} | E-D{1,18} | D{5,20}
+//   N-AV-D{1,15} | NN-AV-D{1,14} | N{1,2}-NT-D{1,15} (which contains N{1,2}-NT-D{1,14})
+//   NT-D{1,14} | N{1,2}-PI-D{1,14} | PI-D{1,14} | N{1,2}PI-D{1,14}
+// (the whole pattern is optional, so "" matches too; callers check the 5-20 length first).
+// tests/invoice_cufe_test.cpp compares this with std::regex on the pattern text.
+bool ruc_form(std::string_view v) noexcept {
+    const auto run = [](std::string_view s, std::size_t min, std::size_t max) noexcept {
+        if (s.size() < min || s.size() > max) return false;
+        for (char c : s)
+            if (!(c == '-' || (c >= '0' && c <= '9'))) return false;
+        return true;
+    };
+    const auto after = [&](std::string_view prefix, std::size_t max) noexcept {
+        return v.substr(0, prefix.size()) == prefix && run(v.substr(prefix.size()), 1, max);
+    };
+    if (v.empty() || run(v, 5, 20)) return true;
+    if (after("PE-", 17) || after("N-", 18) || after("E-", 18) || after("NT-", 14) || after("PI-", 14)) return true;
+    std::size_t lead = 0;
+    while (lead < v.size() && v[lead] >= '0' && v[lead] <= '9') ++lead;
+    if (lead < 1 || lead > 2) return false;
+    const std::string_view rest = v.substr(lead);
+    const auto tail = [&](std::string_view infix, std::size_t max) noexcept {
+        return rest.substr(0, infix.size()) == infix && run(rest.substr(infix.size()), 1, max);
+    };
+    return tail("-AV-", lead == 1 ? 15 : 14) || tail("-NT-", 15) || tail("-PI-", 14) || tail("PI-", 14);
 }
+
 // The DGI e-mail pattern
 //   [0-9a-zA-Z#$%]([-.\w]*[0-9a-zA-Z#$%'\\.\\-_])*@([0-9a-zA-Z][-\w]*[0-9a-zA-Z]\.)+[a-zA-Z]{2,9}
 // matched in linear time (the nested quantifiers of the regex backtrack exponentially: 80 word
@@ -486,8 +504,13 @@ bool in_values(std::string_view values, std::string_view v) noexcept {
 const Def& root_def() noexcept { return k_rFE; }
 
 const Def* find_child(const Def& parent, std::string_view name, std::size_t* index) noexcept {
+    // Called for every element parsed, built or validated: compare the length and the last
+    // character (names share their first letters: dTot..., gRuc...) before the bytes.
+    if (name.empty()) return nullptr;
+    const char last = name.back();
     for (std::size_t i = 0; i < parent.kids.size(); ++i) {
-        if (parent.kids[i].name == name) {
+        const std::string_view k = parent.kids[i].name;
+        if (k.size() == name.size() && k.back() == last && k == name) {
             if (index) *index = i;
             return &parent.kids[i];
         }
@@ -594,7 +617,7 @@ std::string_view check_value(const Def& def, std::string_view raw) {
             return email_ok(v) ? std::string_view() : "is not a valid e-mail address";
         case Ty::ruc: {
             if (v.size() < 5 || v.size() > 20) return "must be 5 to 20 characters";
-            return std::regex_match(v.begin(), v.end(), ruc_regex()) ? std::string_view() : "does not have a RUC form";
+            return ruc_form(v) ? std::string_view() : "does not have a RUC form";
         }
         case Ty::dv: return digits(v, 2, 2) ? std::string_view() : "must be 2 digits";
         case Ty::nro_df: return digits(v, 10, 10) && not_all_zero(v) ? std::string_view() : "must be 10 digits, not all zero";

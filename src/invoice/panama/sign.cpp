@@ -110,7 +110,9 @@ Result<std::string> strip_no_firm(std::string_view xml) {
             std::size_t k = after;
             while (k < xml.size() && (xml[k] == ' ' || xml[k] == '\n' || xml[k] == '\r' || xml[k] == '\t')) ++k;
             if (xml.substr(k, 6) == "</rFE>") {
-                std::string out(xml.substr(0, open));
+                std::string out;
+                out.reserve(xml.size() - (after - open));
+                out.append(xml.substr(0, open));
                 out.append(xml.substr(after));
                 return out;
             }
@@ -128,6 +130,39 @@ Result<std::string> strip_no_firm(std::string_view xml) {
     remove_no_firm(root);
     return serialize(*doc);
 }
+
+namespace {
+
+// Appends gNoFirm/dQRCode right after ds:Signature (the last child of rFE), outside the signed
+// content, to a document that sign() has just produced.
+Result<void> append_qr(std::string& out, std::string_view id, std::string_view iamb, const QrOptions& qr) {
+    // The signer wrote one enveloped Signature with one Reference: its DigestValue is the only one.
+    const std::size_t dv = out.find("DigestValue>");
+    const std::size_t dv_end = dv == std::string::npos ? dv : out.find('<', dv);
+    const std::size_t dv_close = dv_end == std::string::npos ? dv_end : out.find("DigestValue>", dv_end);
+    if (dv_close == std::string::npos || out.find("DigestValue>", dv_close + 12) != std::string::npos)
+        return make_error(Errc::internal, "signed invoice: no single Reference/DigestValue");
+    const std::string_view digest_value = std::string_view(out).substr(dv + 12, dv_end - dv - 12);
+    auto url = qr_url(id, iamb, digest_value, qr.secret.view(), qr.base_url);
+    if (!url) return std::move(url).error();
+    const std::size_t end_tag = out.rfind("</rFE>");
+    if (end_tag == std::string::npos || out.find_first_not_of(" \t\r\n", end_tag + 6) != std::string::npos)
+        return make_error(Errc::internal, "signed invoice does not end with </rFE>");
+    std::string no_firm;
+    no_firm.reserve(url->size() + 64);
+    no_firm += "<gNoFirm><dQRCode>";
+    for (char c : *url) {
+        if (c == '&') no_firm += "&amp;";
+        else if (c == '<') no_firm += "&lt;";
+        else if (c == '>') no_firm += "&gt;";
+        else no_firm += c;
+    }
+    no_firm += "</dQRCode></gNoFirm>";
+    out.insert(end_tag, no_firm);
+    return {};
+}
+
+}  // namespace
 
 Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const QrOptions& qr) {
     auto unsigned_xml = strip_no_firm(xml);
@@ -148,30 +183,20 @@ Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const
     auto signed_xml = signer.sign(*unsigned_xml);
     if (!signed_xml) return std::move(signed_xml).error();
     if (qr.secret.empty()) return signed_xml;
+    if (auto r = append_qr(*signed_xml, id, iamb, qr); !r) return std::move(r).error();
+    return signed_xml;
+}
 
-    // The signer wrote one enveloped Signature with one Reference: its DigestValue is the only one.
-    std::string& out = *signed_xml;
-    const std::size_t dv = out.find("DigestValue>");
-    const std::size_t dv_end = dv == std::string::npos ? dv : out.find('<', dv);
-    const std::size_t dv_close = dv_end == std::string::npos ? dv_end : out.find("DigestValue>", dv_end);
-    if (dv_close == std::string::npos || out.find("DigestValue>", dv_close + 12) != std::string::npos)
-        return make_error(Errc::internal, "signed invoice: no single Reference/DigestValue");
-    std::string digest_value = out.substr(dv + 12, dv_end - dv - 12);
-    auto url = qr_url(id, iamb, digest_value, qr.secret.view(), qr.base_url);
-    if (!url) return std::move(url).error();
-    // gNoFirm goes right after ds:Signature (the last child of rFE), outside the signed content.
-    const std::size_t end_tag = out.rfind("</rFE>");
-    if (end_tag == std::string::npos || out.find_first_not_of(" \t\r\n", end_tag + 6) != std::string::npos)
-        return make_error(Errc::internal, "signed invoice does not end with </rFE>");
-    std::string no_firm = "<gNoFirm><dQRCode>";
-    for (char c : *url) {
-        if (c == '&') no_firm += "&amp;";
-        else if (c == '<') no_firm += "&lt;";
-        else if (c == '>') no_firm += "&gt;";
-        else no_firm += c;
-    }
-    no_firm += "</dQRCode></gNoFirm>";
-    out.insert(end_tag, no_firm);
+Result<std::string> sign(const dsig::Signer& signer, const Invoice& invoice, const QrOptions& qr) {
+    // to_xml writes rFE in the DGI namespace without ds:Signature and gNoFirm: what the text
+    // overload checks by parsing holds by construction, and dId/iAmb come from the model.
+    for (const Element& c : invoice.root.children)
+        if (c.name == "Signature" && c.ns == k_dsig_namespace)
+            return make_error(Errc::failed_precondition, "the invoice is already signed");
+    auto signed_xml = signer.sign(to_xml(invoice));
+    if (!signed_xml) return std::move(signed_xml).error();
+    if (qr.secret.empty()) return signed_xml;
+    if (auto r = append_qr(*signed_xml, invoice.get("dId"), invoice.get("gDGen/iAmb"), qr); !r) return std::move(r).error();
     return signed_xml;
 }
 

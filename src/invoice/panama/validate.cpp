@@ -6,6 +6,8 @@
 #include "invoice/panama/arith.hpp"
 #include "invoice/panama/schema.hpp"
 
+#include <chrono>
+#include <optional>
 #include <string>
 
 namespace istmo::invoice::panama {
@@ -61,8 +63,17 @@ bool is_catalog(Ty ty) noexcept {
 
 // ---- structure -------------------------------------------------------------------------------
 
-void check_structure(const Element& e, const Def& def, const std::string& path, Collector& out, bool require_signature) {
-    std::vector<std::uint16_t> counts(def.kids.size(), 0);
+// `path` is the XPath of `e`; it is used as a buffer (children append their step and it is cut
+// back), so no string is built per element unless a finding needs it.
+void check_structure(const Element& e, const Def& def, std::string& path, Collector& out, bool require_signature) {
+    std::uint16_t counts_small[64] = {};
+    std::vector<std::uint16_t> counts_large;
+    std::uint16_t* counts = counts_small;
+    if (def.kids.size() > 64) {
+        counts_large.assign(def.kids.size(), 0);
+        counts = counts_large.data();
+    }
+    const std::size_t base = path.size();
     std::size_t pos = 0;
     std::size_t choice_count = 0;
     for (const Element& c : e.children) {
@@ -70,28 +81,38 @@ void check_structure(const Element& e, const Def& def, const std::string& path, 
         const bool is_sig = c.name == "Signature" && c.ns == k_dsig_namespace;
         const Def* cd = (c.ns.empty() || is_sig) ? detail::find_child(def, c.name, &k) : nullptr;
         if (cd && cd->ty == Ty::signature && !is_sig) cd = nullptr;
-        std::string cp = path + "/" + c.name;
+        path.resize(base);
+        path += '/';
+        path += c.name;
         if (!cd) {
-            out.add("FE-XSD-UNEXPECTED", Severity::error, cp, def.ficha, c.line,
-                    "Elemento no esperado '" + c.name + "'" + (c.ns.empty() ? "" : " (espacio de nombres " + c.ns + ")") + " en " + path,
-                    "Unexpected element '" + c.name + "'" + (c.ns.empty() ? "" : " (namespace " + c.ns + ")") + " in " + path);
+            const std::string parent = path.substr(0, base);
+            out.add("FE-XSD-UNEXPECTED", Severity::error, path, def.ficha, c.line,
+                    "Elemento no esperado '" + c.name + "'" + (c.ns.empty() ? "" : " (espacio de nombres " + c.ns + ")") + " en " + parent,
+                    "Unexpected element '" + c.name + "'" + (c.ns.empty() ? "" : " (namespace " + c.ns + ")") + " in " + parent);
             continue;
         }
-        if (cd->max > 1) cp += "[" + std::to_string(counts[k] + 1) + "]";
+        if (cd->max > 1) {
+            path += '[';
+            path += std::to_string(counts[k] + 1);
+            path += ']';
+        }
         if (def.ty == Ty::choice) {
-            if (++choice_count > 1)
-                out.add("FE-XSD-CHOICE", Severity::error, cp, def.ficha, c.line,
-                        "Solo se permite uno de los elementos alternativos en " + path,
-                        "Only one of the alternative elements is allowed in " + path);
+            if (++choice_count > 1) {
+                const std::string parent = path.substr(0, base);
+                out.add("FE-XSD-CHOICE", Severity::error, path, def.ficha, c.line,
+                        "Solo se permite uno de los elementos alternativos en " + parent,
+                        "Only one of the alternative elements is allowed in " + parent);
+            }
         } else if (k < pos) {
-            out.add("FE-XSD-ORDER", Severity::error, cp, cd->ficha, c.line,
-                    "El elemento '" + c.name + "' está fuera del orden del esquema en " + path,
-                    "Element '" + c.name + "' is out of the schema order in " + path);
+            const std::string parent = path.substr(0, base);
+            out.add("FE-XSD-ORDER", Severity::error, path, cd->ficha, c.line,
+                    "El elemento '" + c.name + "' está fuera del orden del esquema en " + parent,
+                    "Element '" + c.name + "' is out of the schema order in " + parent);
         }
         pos = k > pos ? k : pos;
         if (counts[k] < 0xFFFF) ++counts[k];
         if (counts[k] == static_cast<std::uint32_t>(cd->max) + 1)
-            out.add("FE-XSD-OCCURS", Severity::error, cp, cd->ficha, c.line,
+            out.add("FE-XSD-OCCURS", Severity::error, path, cd->ficha, c.line,
                     "El elemento '" + c.name + "' aparece más de " + std::to_string(cd->max) + " veces",
                     "Element '" + c.name + "' occurs more than " + std::to_string(cd->max) + " times");
         if (cd->ty == Ty::signature) continue;
@@ -99,13 +120,13 @@ void check_structure(const Element& e, const Def& def, const std::string& path, 
             bool has_text = false;
             for (char ch : c.text) has_text = has_text || !(ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r');
             if (has_text)
-                out.add("FE-XSD-VALUE", Severity::error, cp, cd->ficha, c.line,
+                out.add("FE-XSD-VALUE", Severity::error, path, cd->ficha, c.line,
                         "El grupo '" + c.name + "' no admite texto", "Group '" + c.name + "' cannot contain text");
-            check_structure(c, *cd, cp, out, require_signature);
+            check_structure(c, *cd, path, out, require_signature);
             continue;
         }
         if (!c.children.empty()) {
-            out.add("FE-XSD-UNEXPECTED", Severity::error, cp + "/" + c.children.front().name, cd->ficha, c.children.front().line,
+            out.add("FE-XSD-UNEXPECTED", Severity::error, path + "/" + c.children.front().name, cd->ficha, c.children.front().line,
                     "El campo '" + c.name + "' no admite elementos hijos", "Field '" + c.name + "' cannot contain elements");
             continue;
         }
@@ -113,12 +134,13 @@ void check_structure(const Element& e, const Def& def, const std::string& path, 
         if (!reason.empty()) {
             const bool catalog = is_catalog(cd->ty);
             const bool enumeration = cd->ty == Ty::enum_str || cd->ty == Ty::enum_int || cd->ty == Ty::tasa_isc;
-            out.add(catalog ? "FE-XSD-CATALOG" : enumeration ? "FE-XSD-ENUM" : "FE-XSD-VALUE", Severity::error, cp,
+            out.add(catalog ? "FE-XSD-CATALOG" : enumeration ? "FE-XSD-ENUM" : "FE-XSD-VALUE", Severity::error, path,
                     cd->ficha, c.line,
                     "El valor '" + c.text + "' de " + c.name + " no es válido: se espera " + std::string(type_name_es(cd->ty)),
                     "Value '" + c.text + "' of " + c.name + " " + std::string(reason));
         }
     }
+    path.resize(base);
     if (def.ty == Ty::choice) {
         if (choice_count == 0)
             out.add("FE-XSD-MISSING", Severity::error, path, def.ficha, e.line,
@@ -132,6 +154,100 @@ void check_structure(const Element& e, const Def& def, const std::string& path, 
         out.add("FE-XSD-MISSING", Severity::error, path + "/" + std::string(kd.name), kd.ficha, e.line,
                 "Falta el elemento obligatorio '" + std::string(kd.name) + "' en " + path,
                 "Required element '" + std::string(kd.name) + "' is missing in " + path);
+    }
+}
+
+// ---- deadlines ---------------------------------------------------------------------------------
+
+using Seconds = std::chrono::sys_seconds;
+
+// Digits at [pos, pos + n) as a number; -1 when one is not a digit.
+int number_at(std::string_view s, std::size_t pos, std::size_t n) noexcept {
+    int v = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+// A fechaTZ value (YYYY-MM-DDThh:mm:ss+hh:mm): its local calendar date and its instant.
+// nullopt when the text is not one (the structure check reports that).
+struct FechaTz {
+    std::chrono::sys_days local_date;  // the date as written, in its own offset
+    Seconds instant;                   // UTC
+};
+std::optional<FechaTz> fecha_tz_of(std::string_view s) noexcept {
+    using namespace std::chrono;
+    if (s.size() != 25 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
+        (s[19] != '+' && s[19] != '-') || s[22] != ':')
+        return std::nullopt;
+    const int y = number_at(s, 0, 4), mo = number_at(s, 5, 2), d = number_at(s, 8, 2);
+    const int hh = number_at(s, 11, 2), mi = number_at(s, 14, 2), ss = number_at(s, 17, 2);
+    const int oh = number_at(s, 20, 2), om = number_at(s, 23, 2);
+    if (y < 0 || mo < 0 || d < 0 || hh < 0 || mi < 0 || ss < 0 || oh < 0 || om < 0) return std::nullopt;
+    const year_month_day date{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!date.ok() || hh > 24 || mi > 59 || ss > 59 || om > 59) return std::nullopt;
+    const sys_days days{date};
+    const seconds offset = (s[19] == '-' ? -1 : 1) * (hours{oh} + minutes{om});
+    return FechaTz{days, days + hours{hh} + minutes{mi} + seconds{ss} - offset};
+}
+
+// The periods SPEC §2.6 and §6 quote from PAC documentation ("SECONDARY", "UNVERIFIED in the
+// law"): hence warnings, never errors.
+constexpr std::chrono::hours k_contingency_limit{72};
+constexpr std::chrono::days k_credit_note_limit{180};
+
+// `at`: the validation time when the caller gave one (ValidateOptions::verify.validation_time,
+// `--at`); without it the checks that compare with "now" do not run, so that an archived invoice
+// validated years later is not reported as late.
+void check_deadlines(const Element& dg, Collector& out, std::optional<Seconds> at) {
+    using namespace std::chrono;
+    const std::string_view tp = dg.value("iTpEmis");
+    const Element* cont = dg.child("dFechaCont");
+    const auto start = cont && (tp == "02" || tp == "04") ? fecha_tz_of(cont->text) : std::nullopt;
+    if (start) {
+        const Element* em = dg.child("dFechaEm");
+        const auto emitted = em ? fecha_tz_of(em->text) : std::nullopt;
+        if (emitted && emitted->instant - start->instant > k_contingency_limit) {
+            const auto h = duration_cast<hours>(emitted->instant - start->instant).count();
+            out.add("FE-CONT-72H", Severity::warning, "/rFE/gDGen/dFechaEm", "B04", em->line,
+                    "Emitido en contingencia " + std::to_string(h) +
+                        " horas después de su inicio (dFechaCont): la operación normal debe reanudarse en 72 horas; "
+                        "dMotCont debe explicar por qué no se reanudó (plazo no verificado en la norma)",
+                    "Issued in contingency " + std::to_string(h) +
+                        " hours after it began (dFechaCont): normal operation must resume within 72 hours; dMotCont "
+                        "must explain why it did not (period unverified in the law)");
+        }
+        if (at && *at - start->instant > k_contingency_limit) {
+            const auto h = duration_cast<hours>(*at - start->instant).count();
+            out.add("FE-CONT-72H-AT", Severity::warning, "/rFE/gDGen/dFechaCont", "B04", cont->line,
+                    "A la hora de validación han pasado " + std::to_string(h) +
+                        " horas desde el inicio de la contingencia (dFechaCont): el documento debía transmitirse al "
+                        "reanudarse la operación normal, dentro de 72 horas (plazo no verificado en la norma)",
+                    "At the validation time " + std::to_string(h) +
+                        " hours have passed since the contingency began (dFechaCont): the document was due for "
+                        "transmission when normal operation resumed, within 72 hours (period unverified in the law)");
+        }
+    }
+    if (dg.value("iDoc") == "04") {
+        const Element* em = dg.child("dFechaEm");
+        const auto emitted = em ? fecha_tz_of(em->text) : std::nullopt;
+        std::size_t i = 0;
+        for (const Element* ref : dg.all("gDFRef")) {
+            ++i;
+            const Element* date = ref->child("dFechaDFRef");
+            if (!emitted || !date || !ref->find("gDFRefNum/gDFRefFE")) continue;
+            const auto referenced = fecha_tz_of(date->text);
+            if (!referenced || emitted->local_date - referenced->local_date <= k_credit_note_limit) continue;
+            const auto n = (emitted->local_date - referenced->local_date).count();
+            out.add("FE-NC-180D", Severity::warning, "/rFE/gDGen/gDFRef[" + std::to_string(i) + "]/dFechaDFRef", "B603",
+                    date->line,
+                    "La nota de crédito se emite " + std::to_string(n) +
+                        " días después de la FE referenciada; el plazo es de 180 días (plazo no verificado en la norma)",
+                    "The credit note is issued " + std::to_string(n) +
+                        " days after the referenced FE; the limit is 180 days (period unverified in the law)");
+        }
     }
 }
 
@@ -173,7 +289,7 @@ void ruc_rule(Collector& out, const Element* g, const std::string& xpath, std::s
                 "Check digits " + dv->text + " do not match RUC " + ruc->text + " (expected " + *expected + ")");
 }
 
-void check_rules(const Element& root, Collector& out, InvoiceReport& report) {
+void check_rules(const Element& root, Collector& out, InvoiceReport& report, std::optional<Seconds> at) {
     const Element* gdgen = root.child("gDGen");
     const Element* gtot = root.child("gTot");
     static const Element k_empty{};
@@ -234,6 +350,8 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report) {
         out.add("FE-CONT-UNEXPECTED", Severity::warning, "/rFE/gDGen/dFechaCont", "B04", dg.line,
                 "Datos de contingencia con una emisión normal", "Contingency data on a normal-operation emission");
     }
+
+    check_deadlines(dg, out, at);
 
     // Document type.
     const std::string_view idoc = dg.value("iDoc");
@@ -428,12 +546,14 @@ void finish(InvoiceReport& r) {
     r.sub_indication = report::SubIndication::none;
 }
 
-InvoiceReport validate_model(const Invoice& invoice, bool require_signature) {
+InvoiceReport validate_model(const Invoice& invoice, bool require_signature, std::optional<Seconds> at) {
     InvoiceReport r;
     r.well_formed = true;
     Collector out(r);
-    check_structure(invoice.root, detail::root_def(), "/rFE", out, require_signature);
-    check_rules(invoice.root, out, r);
+    std::string path = "/rFE";
+    path.reserve(128);
+    check_structure(invoice.root, detail::root_def(), path, out, require_signature);
+    check_rules(invoice.root, out, r, at);
     r.cufe_declared = std::string(invoice.get("dId"));
     r.issuer_ruc = std::string(invoice.get("gDGen/gEmis/gRucEmi/dRuc"));
     r.total = std::string(invoice.get("gTot/dVTot"));
@@ -507,7 +627,7 @@ std::string InvoiceReport::to_json() const {
 }
 
 InvoiceReport validate(const Invoice& invoice) {
-    InvoiceReport r = validate_model(invoice, false);
+    InvoiceReport r = validate_model(invoice, false, std::nullopt);
     finish(r);
     return r;
 }
@@ -537,7 +657,10 @@ Result<InvoiceReport> InvoiceValidator::validate(std::string_view xml) const {
         r.sub_indication = report::SubIndication::format_failure;
         return r;
     }
-    InvoiceReport r = validate_model(*invoice, options.require_signature);
+    std::optional<Seconds> at;
+    if (options.verify.validation_time)
+        at = std::chrono::time_point_cast<std::chrono::seconds>(*options.verify.validation_time);
+    InvoiceReport r = validate_model(*invoice, options.require_signature, at);
     Collector out(r);
     const bool has_sig = [&] {
         for (const auto& c : invoice->root.children)
