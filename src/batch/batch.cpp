@@ -17,8 +17,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <exception>
+#include <functional>
 #include <mutex>
 #include <system_error>
 #include <thread>
@@ -230,13 +230,19 @@ double elapsed_ms(Clock::time_point start) {
 
 }  // namespace
 
-struct Validator::State {
-    Options options;
+namespace {
+
+// The validators of one profile. Validator::validate uses the Validator's own; run() gives each
+// worker thread its own, so workers share no certificate cache, lock or OpenSSL object.
+struct Engine {
     std::unique_ptr<invoice::panama::InvoiceValidator> invoices;  // panama-fe, auto
     std::unique_ptr<xades::Verifier> xades;                       // xades, auto
     std::unique_ptr<dsig::Verifier> dsig;                         // xmldsig
 
-    explicit State(Options o) : options(std::move(o)) {
+    explicit Engine(const Options& batch_options) {
+        // The per-input budget also stops the signature checks (at their next step).
+        Options options = batch_options;
+        if (options.verify.time_budget.count() == 0) options.verify.time_budget = options.time_budget;
         if (options.profile == Profile::panama_fe || options.profile == Profile::automatic) {
             invoice::panama::ValidateOptions vo;
             vo.verify = options.verify;
@@ -249,15 +255,54 @@ struct Validator::State {
         }
         if (options.profile == Profile::xmldsig) dsig = std::make_unique<dsig::Verifier>(options.verify);
     }
+};
 
-    void check(DocumentResult& r, std::string_view bytes) const {
+}  // namespace
+
+struct Validator::State {
+    Options options;
+    Engine shared;  // Validator::validate
+
+    // The engines of run()'s workers, kept between runs so that their caches stay warm; an
+    // engine is used by one worker at a time (concurrent runs take different ones).
+    mutable std::mutex pool_mutex;
+    mutable std::vector<std::unique_ptr<Engine>> pool;
+    static constexpr std::size_t k_max_pooled = 64;
+
+    explicit State(Options o) : options(std::move(o)), shared(options) {}
+
+    std::vector<std::unique_ptr<Engine>> acquire(unsigned n) const {
+        std::vector<std::unique_ptr<Engine>> out;
+        out.reserve(n);
+        {
+            std::lock_guard lock(pool_mutex);
+            while (out.size() < n && !pool.empty()) {
+                out.push_back(std::move(pool.back()));
+                pool.pop_back();
+            }
+        }
+        while (out.size() < n) out.push_back(std::make_unique<Engine>(options));
+        return out;
+    }
+
+    void release(std::vector<std::unique_ptr<Engine>>& engines) const noexcept {
+        try {
+            std::lock_guard lock(pool_mutex);
+            for (auto& e : engines)
+                if (e && pool.size() < k_max_pooled) pool.push_back(std::move(e));
+        } catch (...) {
+        }
+        engines.clear();
+    }
+
+    void check(const Engine& engine, DocumentResult& r, std::string_view bytes) const {
         Profile profile = options.profile;
         if (profile == Profile::automatic) profile = root_local_name(bytes) == "rFE" ? Profile::panama_fe : Profile::xades;
         r.profile = std::string(to_string(profile));
         r.codes.clear();
         switch (profile) {
             case Profile::panama_fe: {
-                auto report = invoices->validate(bytes);
+                auto report = engine.invoices->validate(bytes);
                 if (!report) return internal(r, report.error());
                 r.indication = report->indication;
                 r.sub_indication = report->sub_indication;
@@ -270,13 +315,13 @@ struct Validator::State {
                 return;
             }
             case Profile::xmldsig: {
-                auto report = dsig->verify(bytes);
+                auto report = engine.dsig->verify(bytes);
                 if (!report) return internal(r, report.error());
                 return take_dsig(r, *report);
             }
             case Profile::xades:
             case Profile::automatic: {
-                auto report = xades->verify(bytes);
+                auto report = engine.xades->verify(bytes);
                 if (!report) return internal(r, report.error());
                 take_dsig(r, *report);
                 if (options.profile == Profile::xades && report->well_formed && !report->signatures.empty()) {
@@ -295,17 +340,29 @@ struct Validator::State {
         }
     }
 
+    // An input that used up its time budget is never TOTAL_PASSED, whatever was found.
+    void over_budget(DocumentResult& r, Clock::time_point start) const {
+        if (options.time_budget.count() <= 0 || Clock::now() - start <= options.time_budget) return;
+        add_code(r.codes, std::string(k_code_time_budget));
+        if (r.indication == report::Indication::total_passed) {
+            r.indication = report::Indication::indeterminate;
+            r.sub_indication = report::SubIndication::none;
+        }
+    }
+
     static void internal(DocumentResult& r, const Error& error) {
         r.indication = report::Indication::indeterminate;
         r.sub_indication = report::SubIndication::none;
         r.codes.assign({std::string(k_code_internal) + "-" + std::string(errc_name(error.code))});
     }
 
-    DocumentResult validate_bytes(const std::string& source, std::string_view bytes, Clock::time_point start) const {
+    // `sha256`: the hash of `bytes` when the caller has it already, else empty.
+    DocumentResult validate_bytes(const Engine& engine, const std::string& source, std::string_view bytes,
+                                  Clock::time_point start, std::string sha256 = {}) const {
         DocumentResult r;
         try {
             r.source = source;
-            r.sha256 = detail::sha256_hex(bytes);
+            r.sha256 = sha256.empty() ? detail::sha256_hex(bytes) : std::move(sha256);
             if (bytes.empty()) {
                 r = failure(source, r.sha256, k_code_empty);
             } else if (bytes.size() > options.max_size) {
@@ -313,7 +370,8 @@ struct Validator::State {
             } else if (clearly_not_xml(bytes)) {
                 r = failure(source, r.sha256, k_code_not_xml);
             } else {
-                check(r, bytes);
+                check(engine, r, bytes);
+                over_budget(r, start);
             }
         } catch (const std::exception&) {
             r = failure(source, r.sha256, k_code_internal);
@@ -363,6 +421,29 @@ struct Validator::State {
         if (too_large) return failure(path, hash.hex_final(), k_code_too_large);
         return content;
     }
+
+    DocumentResult validate_input(const Engine& engine, const Input& input) const {
+        const auto start = Clock::now();
+        if (!input.error_code.empty()) {
+            DocumentResult r = failure(input.source, input.content ? detail::sha256_hex(*input.content) : std::string(),
+                                       input.error_code);
+            r.ms = elapsed_ms(start);
+            return r;
+        }
+        if (input.content) return validate_bytes(engine, input.source, *input.content, start);
+        try {
+            auto read = read_file(input.source);
+            if (auto* failed = std::get_if<DocumentResult>(&read)) {
+                failed->ms = elapsed_ms(start);
+                return std::move(*failed);
+            }
+            return validate_bytes(engine, input.source, std::get<std::string>(read), start);
+        } catch (...) {
+            DocumentResult r = failure(input.source, {}, k_code_internal);
+            r.ms = elapsed_ms(start);
+            return r;
+        }
+    }
 };
 
 Validator::Validator(Options options) : m_state(std::make_unique<State>(std::move(options))) {}
@@ -373,159 +454,207 @@ Validator::~Validator() = default;
 const Options& Validator::options() const noexcept { return m_state->options; }
 
 DocumentResult Validator::validate(const std::string& source, std::string_view bytes) const {
-    return m_state->validate_bytes(source, bytes, Clock::now());
+    return m_state->validate_bytes(m_state->shared, source, bytes, Clock::now());
 }
 
-DocumentResult Validator::validate(const Input& input) const {
-    const auto start = Clock::now();
-    if (!input.error_code.empty()) {
-        DocumentResult r = failure(input.source, input.content ? detail::sha256_hex(*input.content) : std::string(),
-                                   input.error_code);
-        r.ms = elapsed_ms(start);
-        return r;
-    }
-    if (input.content) return m_state->validate_bytes(input.source, *input.content, start);
-    try {
-        auto read = m_state->read_file(input.source);
-        if (auto* failed = std::get_if<DocumentResult>(&read)) {
-            failed->ms = elapsed_ms(start);
-            return std::move(*failed);
-        }
-        return m_state->validate_bytes(input.source, std::get<std::string>(read), start);
-    } catch (...) {
-        DocumentResult r = failure(input.source, {}, k_code_internal);
-        r.ms = elapsed_ms(start);
-        return r;
-    }
-}
+DocumentResult Validator::validate(const Input& input) const { return m_state->validate_input(m_state->shared, input); }
 
 // ---- the worker pool --------------------------------------------------------------------------
+//
+// jobs worker threads each take the next input from the source (under a mutex: one call at a
+// time), read, hash and validate it with their own Engine and put the result into one bounded
+// queue; the calling thread takes the results in batches and hands them to the sink. There is
+// no reader thread competing with the workers for the cores, and the calling thread is woken
+// once per batch (a quarter of the queue, or every 100 ms), not once per document.
 
 namespace {
-
-template <class T>
-class BoundedQueue {
-public:
-    explicit BoundedQueue(std::size_t capacity) : m_capacity(std::max<std::size_t>(capacity, 1)) {}
-
-    // False when the queue was cancelled.
-    bool push(T value) {
-        std::unique_lock lock(m_mutex);
-        m_not_full.wait(lock, [&] { return m_items.size() < m_capacity || m_cancelled; });
-        if (m_cancelled) return false;
-        m_items.push_back(std::move(value));
-        m_not_empty.notify_one();
-        return true;
-    }
-    // nullopt once closed (or cancelled) and empty.
-    std::optional<T> pop() {
-        std::unique_lock lock(m_mutex);
-        m_not_empty.wait(lock, [&] { return !m_items.empty() || m_closed || m_cancelled; });
-        if (m_items.empty()) return std::nullopt;
-        T value = std::move(m_items.front());
-        m_items.pop_front();
-        m_not_full.notify_one();
-        return value;
-    }
-    // No more pushes: consumers drain what is left.
-    void close() {
-        std::lock_guard lock(m_mutex);
-        m_closed = true;
-        m_not_empty.notify_all();
-    }
-    // Drops everything and wakes everyone.
-    void cancel() {
-        std::lock_guard lock(m_mutex);
-        m_cancelled = true;
-        m_items.clear();
-        m_not_empty.notify_all();
-        m_not_full.notify_all();
-    }
-
-private:
-    std::mutex m_mutex;
-    std::condition_variable m_not_empty, m_not_full;
-    std::deque<T> m_items;
-    std::size_t m_capacity;
-    bool m_closed = false;
-    bool m_cancelled = false;
-};
 
 struct Outcome {
     DocumentResult result;
     bool skipped = false;
 };
 
+class ResultQueue {
+public:
+    ResultQueue(std::size_t capacity, std::size_t wake_at)
+        : m_capacity(std::max<std::size_t>(capacity, 1)), m_wake_at(std::clamp<std::size_t>(wake_at, 1, m_capacity)) {
+        m_items.reserve(m_capacity);
+    }
+
+    // Waits while the queue is full; false when it was cancelled (the result is dropped).
+    bool push(Outcome outcome) {
+        std::unique_lock lock(m_mutex);
+        m_not_full.wait(lock, [&] { return m_items.size() < m_capacity || m_cancelled; });
+        if (m_cancelled) return false;
+        m_items.push_back(std::move(outcome));
+        const bool wake = m_items.size() == m_wake_at;
+        lock.unlock();
+        if (wake) m_ready.notify_one();
+        return true;
+    }
+
+    // Waits until wake_at results are there, the workers are done or 100 ms passed, then moves
+    // everything queued into `out` (emptied first). False once the queue is closed and drained,
+    // or cancelled.
+    bool take(std::vector<Outcome>& out) {
+        out.clear();
+        std::unique_lock lock(m_mutex);
+        m_ready.wait_for(lock, std::chrono::milliseconds(100),
+                         [&] { return m_items.size() >= m_wake_at || m_closed || m_cancelled; });
+        if (m_cancelled) return false;
+        if (m_items.empty()) return !m_closed;
+        const bool was_full = m_items.size() >= m_capacity;
+        out.swap(m_items);  // `out` was empty: the queue keeps the other buffer
+        lock.unlock();
+        if (was_full) m_not_full.notify_all();
+        return true;
+    }
+
+    // The last worker is done: the consumer drains what is left.
+    void close() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_closed = true;
+        }
+        m_ready.notify_all();
+    }
+
+    // Drops everything and wakes everyone.
+    void cancel() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_cancelled = true;
+            m_items.clear();
+        }
+        m_ready.notify_all();
+        m_not_full.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_ready, m_not_full;
+    std::vector<Outcome> m_items;
+    std::size_t m_capacity;
+    std::size_t m_wake_at;
+    bool m_closed = false;
+    bool m_cancelled = false;
+};
+
+// The source, called by the workers one at a time.
+class SharedSource {
+public:
+    explicit SharedSource(Source& source) : m_source(source) {}
+
+    std::optional<Input> next() {
+        std::lock_guard lock(m_mutex);
+        if (m_done) return std::nullopt;
+        try {
+            auto in = m_source.next();
+            if (!in) m_done = true;
+            return in;
+        } catch (const std::exception& e) {
+            // The source cannot go on: the failure itself becomes a result.
+            m_done = true;
+            return Input{"<source>", std::nullopt, std::string(k_code_unreadable), e.what()};
+        } catch (...) {
+            m_done = true;
+            return Input{"<source>", std::nullopt, std::string(k_code_unreadable), "unknown exception"};
+        }
+    }
+
+private:
+    std::mutex m_mutex;
+    Source& m_source;
+    bool m_done = false;
+};
+
 }  // namespace
 
 istmo::Result<Summary> Validator::run(Source& source, Sink& sink) const {
-    const Options& options = m_state->options;
+    const State& state = *m_state;
+    const Options& options = state.options;
     unsigned jobs = options.jobs;
     if (jobs == 0) jobs = std::max(1u, std::thread::hardware_concurrency());
-    const std::size_t capacity = options.queue_capacity != 0 ? options.queue_capacity : 4u * jobs;
-    BoundedQueue<Input> inputs(capacity);
-    BoundedQueue<Outcome> outcomes(capacity);
+    const std::size_t capacity =
+        options.queue_capacity != 0 ? options.queue_capacity : std::max<std::size_t>(64, 16u * std::size_t{jobs});
+    ResultQueue results(capacity, capacity / 4);
+    SharedSource inputs(source);
     std::atomic<bool> stop{false};
     std::atomic<unsigned> running{jobs};
     const auto started = Clock::now();
 
-    const auto produce = [&] {
+    // One Engine per worker (from the pool, or built here so that a failure is an Error of run()).
+    std::vector<std::unique_ptr<Engine>> engines;
+    try {
+        engines = state.acquire(jobs);
+    } catch (const std::exception& e) {
+        return make_error(Errc::internal, "cannot prepare the batch validators", e.what());
+    }
+    struct GiveBack {
+        const State& state;
+        std::vector<std::unique_ptr<Engine>>& engines;
+        ~GiveBack() { state.release(engines); }
+    } give_back{state, engines};
+
+    const auto process = [&](const Engine& engine, Input& in) {
+        Outcome outcome;
+        try {
+            if (options.already_done && in.error_code.empty()) {
+                const auto start = Clock::now();
+                std::string sha;
+                if (!in.content) {
+                    auto read = state.read_file(in.source);
+                    if (auto* failed = std::get_if<DocumentResult>(&read)) {
+                        // Unreadable: its failure is the result (unless recorded as such).
+                        if (options.already_done(in.source, failed->sha256)) {
+                            outcome.skipped = true;
+                            outcome.result.source = in.source;
+                            outcome.result.sha256 = std::move(failed->sha256);
+                        } else {
+                            failed->ms = elapsed_ms(start);
+                            outcome.result = std::move(*failed);
+                        }
+                        return outcome;
+                    }
+                    // Read once: validate from memory if it is not done yet.
+                    in.content = std::move(std::get<std::string>(read));
+                }
+                sha = detail::sha256_hex(*in.content);
+                if (options.already_done(in.source, sha)) {
+                    outcome.skipped = true;
+                    outcome.result.source = in.source;
+                    outcome.result.sha256 = std::move(sha);
+                    return outcome;
+                }
+                outcome.result = state.validate_bytes(engine, in.source, *in.content, start, std::move(sha));
+                return outcome;
+            }
+            outcome.result = state.validate_input(engine, in);
+        } catch (...) {
+            outcome.skipped = false;
+            outcome.result = failure(in.source, {}, k_code_internal);
+        }
+        return outcome;
+    };
+    const auto work = [&](const Engine& engine) {
         try {
             while (!stop.load(std::memory_order_relaxed)) {
-                std::optional<Input> in;
-                try {
-                    in = source.next();
-                } catch (const std::exception& e) {
-                    // The source cannot go on: the failure itself becomes a result.
-                    inputs.push(Input{"<source>", std::nullopt, std::string(k_code_unreadable), e.what()});
-                    break;
-                }
-                if (!in || !inputs.push(std::move(*in))) break;
+                auto in = inputs.next();
+                if (!in) break;
+                if (!results.push(process(engine, *in))) break;
             }
         } catch (...) {
         }
-        inputs.close();
-    };
-    const auto work = [&] {
-        while (auto in = inputs.pop()) {
-            Outcome outcome;
-            try {
-                if (options.already_done && in->error_code.empty()) {
-                    std::string sha;
-                    if (in->content) {
-                        sha = detail::sha256_hex(*in->content);
-                    } else if (auto read = m_state->read_file(in->source); std::holds_alternative<std::string>(read)) {
-                        // Read once: validate from memory if it is not done yet.
-                        in->content = std::move(std::get<std::string>(read));
-                        sha = detail::sha256_hex(*in->content);
-                    } else {
-                        sha = std::get<DocumentResult>(read).sha256;
-                    }
-                    if (options.already_done(in->source, sha)) {
-                        outcome.skipped = true;
-                        outcome.result.source = in->source;
-                        outcome.result.sha256 = std::move(sha);
-                    }
-                }
-                if (!outcome.skipped) outcome.result = validate(*in);
-            } catch (...) {
-                outcome.skipped = false;
-                outcome.result = failure(in->source, {}, k_code_internal);
-            }
-            if (!outcomes.push(std::move(outcome))) break;
-        }
-        if (running.fetch_sub(1) == 1) outcomes.close();
+        if (running.fetch_sub(1) == 1) results.close();
     };
 
     std::vector<std::thread> threads;
     try {
-        threads.reserve(jobs + 1u);
-        threads.emplace_back(produce);
-        for (unsigned i = 0; i < jobs; ++i) threads.emplace_back(work);
+        threads.reserve(jobs);
+        for (unsigned i = 0; i < jobs; ++i) threads.emplace_back(work, std::cref(*engines[i]));
     } catch (const std::system_error& e) {
         stop = true;
-        inputs.cancel();
-        outcomes.cancel();
+        results.cancel();
         // Threads that did start see the cancel; the missing workers never decrement `running`.
         for (auto& t : threads) t.join();
         return make_error(Errc::internal, "cannot start the batch threads", e.what());
@@ -533,26 +662,29 @@ istmo::Result<Summary> Validator::run(Source& source, Sink& sink) const {
 
     Summary summary;
     std::optional<Error> sink_error;
-    while (auto outcome = outcomes.pop()) {
-        if (sink_error) continue;  // draining after a sink failure
-        ++summary.total;
-        if (outcome->skipped) {
-            ++summary.skipped;
-            sink.skipped(outcome->result.source, outcome->result.sha256);
-            continue;
-        }
-        const DocumentResult& r = outcome->result;
-        switch (r.indication) {
-            case report::Indication::total_passed: ++summary.passed; break;
-            case report::Indication::total_failed: ++summary.failed; break;
-            case report::Indication::indeterminate: ++summary.indeterminate; break;
-        }
-        for (const auto& c : r.codes) ++summary.codes[c];
-        auto written = sink.write(r);
-        if (!written) {
-            sink_error = written.error();
-            stop = true;
-            inputs.cancel();
+    std::vector<Outcome> taken;
+    while (!sink_error && results.take(taken)) {
+        for (auto& outcome : taken) {
+            ++summary.total;
+            if (outcome.skipped) {
+                ++summary.skipped;
+                sink.skipped(outcome.result.source, outcome.result.sha256);
+                continue;
+            }
+            const DocumentResult& r = outcome.result;
+            switch (r.indication) {
+                case report::Indication::total_passed: ++summary.passed; break;
+                case report::Indication::total_failed: ++summary.failed; break;
+                case report::Indication::indeterminate: ++summary.indeterminate; break;
+            }
+            for (const auto& c : r.codes) ++summary.codes[c];
+            auto written = sink.write(r);
+            if (!written) {
+                sink_error = written.error();
+                stop = true;
+                results.cancel();
+                break;
+            }
         }
     }
     for (auto& t : threads) t.join();

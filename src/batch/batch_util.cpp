@@ -9,6 +9,17 @@ namespace istmo::batch::detail {
 
 namespace {
 
+std::string hex(const unsigned char* md, unsigned int len) {
+    static constexpr char digits[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(2u * len);
+    for (unsigned int i = 0; i < len; ++i) {
+        out.push_back(digits[md[i] >> 4]);
+        out.push_back(digits[md[i] & 0x0F]);
+    }
+    return out;
+}
+
 class Reader {
 public:
     explicit Reader(std::string_view text) : m_text(text) {}
@@ -246,17 +257,35 @@ std::string Sha256::hex_final() {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int len = 0;
     if (EVP_DigestFinal_ex(static_cast<EVP_MD_CTX*>(m_ctx), md.data(), &len) != 1) return {};
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string out;
-    out.reserve(2u * len);
-    for (unsigned int i = 0; i < len; ++i) {
-        out.push_back(hex[md[i] >> 4]);
-        out.push_back(hex[md[i] & 0x0F]);
-    }
-    return out;
+    return hex(md.data(), len);
 }
 
+namespace {
+
+// One digest context per thread, with SHA-256 fetched once: with OpenSSL 3, EVP_sha256() in
+// every EVP_DigestInit_ex is an implicit fetch (a read lock on the shared method store and
+// reference counts on the shared EVP_MD), which every worker would do once per document.
+struct ThreadDigest {
+    EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ThreadDigest() = default;
+    ThreadDigest(const ThreadDigest&) = delete;
+    ThreadDigest& operator=(const ThreadDigest&) = delete;
+    ~ThreadDigest() {
+        EVP_MD_CTX_free(ctx);
+        EVP_MD_free(md);
+    }
+};
+
+}  // namespace
+
 std::string sha256_hex(std::string_view data) {
+    thread_local ThreadDigest t;
+    std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
+    unsigned int len = 0;
+    if (t.md && t.ctx && EVP_DigestInit_ex(t.ctx, t.md, nullptr) == 1 &&
+        EVP_DigestUpdate(t.ctx, data.data(), data.size()) == 1 && EVP_DigestFinal_ex(t.ctx, md.data(), &len) == 1)
+        return hex(md.data(), len);
     Sha256 h;
     h.update(data);
     return h.hex_final();

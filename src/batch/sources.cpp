@@ -128,14 +128,47 @@ private:
     std::unique_ptr<Source> m_inner;
 };
 
+enum class LineRead { ok, too_long, end };
+
+// std::getline without its unbounded buffer: a line longer than `limit` is consumed and dropped.
+LineRead read_bounded_line(std::istream& in, std::string& line, std::size_t limit) {
+    line.clear();
+    std::streambuf* buffer = in.rdbuf();
+    if (!buffer || !in.good()) return LineRead::end;
+    bool any = false;
+    bool too_long = false;
+    for (;;) {
+        const int c = buffer->sbumpc();
+        if (c == std::char_traits<char>::eof()) {
+            in.setstate(std::ios::eofbit);
+            if (!any) return LineRead::end;
+            return too_long ? LineRead::too_long : LineRead::ok;
+        }
+        any = true;
+        if (c == '\n') return too_long ? LineRead::too_long : LineRead::ok;
+        if (too_long) continue;
+        if (line.size() >= limit) {
+            too_long = true;
+            std::string().swap(line);
+            continue;
+        }
+        line.push_back(static_cast<char>(c));
+    }
+}
+
 class NdjsonSource final : public Source {
 public:
-    NdjsonSource(std::istream& in, std::string label) : m_in(in), m_label(std::move(label)) {}
+    NdjsonSource(std::istream& in, std::string label, std::size_t max_line_bytes)
+        : m_in(in), m_label(std::move(label)), m_max_line(max_line_bytes) {}
     std::optional<Input> next() override {
         std::string line;
         for (;;) {
-            if (!std::getline(m_in, line)) return std::nullopt;
+            const LineRead read = read_bounded_line(m_in, line, m_max_line);
+            if (read == LineRead::end) return std::nullopt;
             ++m_line;
+            if (read == LineRead::too_long)
+                return Input{m_label + ":" + std::to_string(m_line), std::nullopt, std::string(k_code_too_large),
+                             "line " + std::to_string(m_line) + " is longer than " + std::to_string(m_max_line) + " bytes"};
             if (line.find_first_not_of(" \t\r") != std::string::npos) break;
         }
         const std::string fallback = m_label + ":" + std::to_string(m_line);
@@ -163,6 +196,7 @@ public:
 private:
     std::istream& m_in;
     std::string m_label;
+    std::size_t m_max_line;
     std::size_t m_line = 0;
 };
 
@@ -197,8 +231,8 @@ std::unique_ptr<Source> paths_source(std::vector<std::string> paths) {
     return std::make_unique<PathsSource>(std::move(paths));
 }
 std::unique_ptr<Source> path_list_source(std::istream& in) { return std::make_unique<PathListSource>(in); }
-std::unique_ptr<Source> ndjson_source(std::istream& in, std::string label) {
-    return std::make_unique<NdjsonSource>(in, std::move(label));
+std::unique_ptr<Source> ndjson_source(std::istream& in, std::string label, std::size_t max_line_bytes) {
+    return std::make_unique<NdjsonSource>(in, std::move(label), max_line_bytes);
 }
 std::unique_ptr<Source> concat_sources(std::vector<std::unique_ptr<Source>> sources) {
     return std::make_unique<ConcatSource>(std::move(sources));

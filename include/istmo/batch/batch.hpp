@@ -8,12 +8,15 @@
 // failing result with a BATCH-* code; they are never skipped and never stop the run.
 //
 // Shared state is built once per Validator: one xades::Verifier / dsig::Verifier /
-// invoice::panama::InvoiceValidator serves every worker (their certificate-path caches then
-// serve every document). Queues between the source, the workers and the sink are bounded, so
-// memory does not grow with the number of documents.
+// invoice::panama::InvoiceValidator serves Validator::validate; run() gives each worker thread
+// its own copy (kept by the Validator for later runs), so the workers share no cache, lock or
+// reference count on the hot path; each copy's certificate-path cache serves every document of
+// its worker. Each worker holds one input at a time and the queue of results waiting for the
+// sink is bounded, so memory does not grow with the number of documents.
 //
 // Thread safety: Validator::validate may be called from many threads at once; run() calls the
-// Source from one thread and the Sink from the calling thread only.
+// Source from its worker threads one call at a time (never concurrently) and the Sink from the
+// calling thread only.
 #include <istmo/core/result.hpp>
 #include <istmo/dsig/verify.hpp>
 #include <istmo/export.hpp>
@@ -21,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <chrono>
 #include <functional>
 #include <iosfwd>
 #include <map>
@@ -43,6 +47,7 @@ inline constexpr std::string_view k_code_bad_json = "BATCH-INPUT-BAD-JSON";
 inline constexpr std::string_view k_code_bad_base64 = "BATCH-INPUT-BAD-BASE64";
 inline constexpr std::string_view k_code_not_xades = "BATCH-PROFILE-NOT-XADES";
 inline constexpr std::string_view k_code_internal = "BATCH-INTERNAL";
+inline constexpr std::string_view k_code_time_budget = "BATCH-TIME-BUDGET-EXCEEDED";
 
 enum class Profile { panama_fe, xmldsig, xades, automatic };
 // "panama-fe", "xmldsig", "xades", "auto"; nullopt when unknown.
@@ -77,8 +82,12 @@ ISTMO_API std::unique_ptr<Source> paths_source(std::vector<std::string> paths);
 ISTMO_API std::unique_ptr<Source> path_list_source(std::istream& in);
 // One JSON object per line: {"source": "...", "base64": "..."} ("content_base64" and "data" are
 // accepted for base64). Without "source", the label is "<label>:<line number>". Empty lines are
-// ignored. The stream must outlive the source.
-ISTMO_API std::unique_ptr<Source> ndjson_source(std::istream& in, std::string label = "ndjson");
+// ignored. A line longer than max_line_bytes is skipped over without being held and becomes one
+// BATCH-TOO-LARGE input (the default fits the base64 of a 64 MiB document). The stream must
+// outlive the source.
+inline constexpr std::size_t k_default_max_ndjson_line = 96u * 1024 * 1024;
+ISTMO_API std::unique_ptr<Source> ndjson_source(std::istream& in, std::string label = "ndjson",
+                                                std::size_t max_line_bytes = k_default_max_ndjson_line);
 // The inputs of several sources, one after the other.
 ISTMO_API std::unique_ptr<Source> concat_sources(std::vector<std::unique_ptr<Source>> sources);
 
@@ -117,7 +126,14 @@ struct Options {
     Profile profile = Profile::automatic;
     unsigned jobs = 0;                          // worker threads; 0 = all cores
     std::size_t max_size = 64u * 1024 * 1024;   // larger inputs fail with BATCH-TOO-LARGE
-    std::size_t queue_capacity = 0;             // per queue; 0 = 4 x jobs
+    // Wall-clock budget per input (reading included); 0 = none. It is also the verifier's
+    // time_budget (unless verify.time_budget is set), which stops the signature checks at the
+    // next step once it is used up. An input over its budget gets BATCH-TIME-BUDGET-EXCEEDED
+    // and is never TOTAL_PASSED.
+    std::chrono::milliseconds time_budget{10'000};
+    // Results waiting for the sink (workers wait when it is full); 0 = 16 x jobs, at least 64.
+    // The calling thread is woken when a quarter of it is filled (or every 100 ms).
+    std::size_t queue_capacity = 0;
     dsig::VerifyOptions verify;                 // trust anchors, validation time, limits
     // Resume: true when (source, sha256) is already recorded; such an input is not validated
     // again and goes to Sink::skipped. Called from worker threads (must be thread-safe for reads).
@@ -162,19 +178,47 @@ private:
 // ---- results files (NDJSON) -----------------------------------------------------------------
 
 struct ResumeState {
-    // key(source, sha256) -> indication of every recorded result
-    std::unordered_map<std::string, report::Indication> done;
-    std::size_t lines = 0;                 // valid result lines kept
-    std::size_t dropped = 0;               // half-written or unreadable lines removed
-    [[nodiscard]] ISTMO_API static std::string key(std::string_view source, std::string_view sha256);
+    struct Recorded {
+        std::string sha256;
+        report::Indication indication = report::Indication::total_failed;
+        std::size_t line = 0;  // its line number in the (compacted) file, from 1
+    };
+    struct SourceHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    // source -> its recorded result: one per source (the last line wins when a source was
+    // recorded more than once, since results are appended in time order).
+    std::unordered_map<std::string, Recorded, SourceHash, std::equal_to<>> by_source;
+    std::size_t lines = 0;       // result lines kept (= by_source.size())
+    std::size_t dropped = 0;     // half-written or unreadable lines removed
+    std::size_t duplicates = 0;  // older lines of sources recorded more than once, removed
+
+    // The source is recorded with this sha256 (its content did not change).
     [[nodiscard]] bool contains(std::string_view source, std::string_view sha256) const {
-        return done.count(key(source, sha256)) != 0;
+        const Recorded* r = find(source);
+        return r != nullptr && r->sha256 == sha256;
+    }
+    [[nodiscard]] const Recorded* find(std::string_view source) const {
+        auto it = by_source.find(source);
+        return it == by_source.end() ? nullptr : &it->second;
     }
 };
 
-// Prepares a results file for --resume: a missing file is an empty state; a half-written last
-// line (no newline) and lines that are not results are removed (the file is rewritten through a
-// temporary file renamed into place, or truncated). Errors: Errc::io_error / permission_denied.
+// Rewrites a results file so that it holds exactly one line per source: of the lines of one
+// source the last one wins (results are appended in time order, so it is the newest), lines
+// that are not results (garbage, a half-written last line) are removed. A missing file is an
+// empty state. Crash-safe: when only a half-written tail is wrong the file is truncated;
+// otherwise the kept lines go to PATH.compact.tmp, which is fsync'ed and renamed over PATH
+// (then the directory is fsync'ed), so a kill at any moment leaves either the old or the new
+// file, and both read the same under "the last line wins". Reads the file as a stream: memory
+// is O(number of sources), not O(file). Errors: Errc::io_error / permission_denied.
+ISTMO_API istmo::Result<ResumeState> compact_results(const std::string& path);
+
+// Prepares a results file for --resume: compact_results. After the run, call compact_results
+// again when an input was validated although its source was recorded (its content changed:
+// ResumeState::find(source) is set but contains(source, sha256) is false), so that its stale
+// line goes.
 ISTMO_API istmo::Result<ResumeState> prepare_resume(const std::string& path);
 
 // Appends one line per result to a file (created when missing), one write(2) per line, so a
