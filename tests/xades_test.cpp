@@ -175,6 +175,16 @@ TEST(XadesRules, SigningTimeOutsideTheCertificate) {
     EXPECT_TRUE(has_code(report, "XADES-SIGNING-TIME-OUT-OF-CERT")) << codes(report);
 }
 
+TEST(XadesRules, OversizedBase64InAPropertyIsRefusedBeforeDecoding) {
+    // IssuerSerialV2 holding 300 kB of (valid) base64: over VerifyOptions::max_base64_bytes.
+    std::string signed_xml = sign({});
+    signed_xml = std::regex_replace(signed_xml, std::regex("<xades:IssuerSerialV2>[^<]*</xades:IssuerSerialV2>"),
+                                    "<xades:IssuerSerialV2>" + std::string(300'000, 'A') + "</xades:IssuerSerialV2>");
+    auto report = verify(signed_xml);
+    EXPECT_NE(report.indication, Indication::total_passed);
+    EXPECT_TRUE(has_code(report, "DSIG-BASE64-TOO-LARGE")) << codes(report);
+}
+
 TEST(XadesRules, TargetMismatchIsCaughtThoughCoreIsValid) {
     std::string signed_xml = sign({});
     signed_xml = std::regex_replace(signed_xml, std::regex("Target=\"#[^\"]*\""), "Target=\"#someone-else\"");

@@ -14,8 +14,8 @@ namespace istmo_cli {
 
 const char* const verify_usage =
     "usage: istmo verify [--trust FILE]... [--trust-dir DIR]... [--pubkey FILE]...\n"
-    "                    [--at RFC3339-TIME] [--legacy] [--json] [--tsa-trust FILE]...\n"
-    "                    [--policy-doc ID=FILE]... [--report-xml FILE] IN\n"
+    "                    [--untrusted FILE]... [--at RFC3339-TIME] [--legacy] [--json]\n"
+    "                    [--tsa-trust FILE]... [--policy-doc ID=FILE]... [--report-xml FILE] IN\n"
     "Try 'istmo verify --help' for more information.\n";
 
 const char* const verify_help =
@@ -31,6 +31,9 @@ const char* const verify_help =
     "  --trust FILE        trust the certificate(s) of FILE (PEM bundle or DER); repeatable\n"
     "  --trust-dir DIR     trust every *.pem, *.crt, *.cer, *.der file of DIR; repeatable\n"
     "  --pubkey FILE       trust this public key (PEM or DER SubjectPublicKeyInfo); repeatable\n"
+    "  --untrusted FILE    intermediate certificates (PEM bundle or DER) that help build the\n"
+    "                      signer's and the TSA's path when the signature does not carry them;\n"
+    "                      never trust anchors; repeatable\n"
     "  --at TIME           validate the certificate path at TIME instead of now, as RFC 3339,\n"
     "                      e.g. 2026-01-02T03:04:05Z or 2026-01-02T03:04:05.5-05:00\n"
     "  --legacy            accept SHA-1 and RSA keys from 1024 bits (reported as weak)\n"
@@ -54,6 +57,7 @@ int run_verify(std::span<const std::string> argv) {
         {"trust", '\0', true, true},
         {"trust-dir", '\0', true, true},
         {"pubkey", '\0', true, true},
+        {"untrusted", '\0', true, true},
         {"at", '\0', true, false},
         {"legacy", '\0', false, false},
         {"json", '\0', false, false},
@@ -113,6 +117,14 @@ int run_verify(std::span<const std::string> argv) {
         auto key = istmo::crypto::PublicKey::from_file(file);
         if (!key) return report_error("cannot load public key '" + file + "'", key.error());
         options.trusted_keys.push_back(std::move(*key));
+    }
+
+    // Path building only: these never become anchors, so without --trust/--trust-dir/--pubkey the
+    // verdict stays INDETERMINATE.
+    for (const auto& file : args.values("untrusted")) {
+        auto certs = istmo::crypto::Certificate::all_from_file(file);
+        if (!certs) return report_error("cannot load untrusted certificates '" + file + "'", certs.error());
+        for (auto& cert : *certs) options.extra_certificates.push_back(std::move(cert));
     }
 
     for (const auto& file : args.values("tsa-trust")) {

@@ -1,14 +1,27 @@
 // VerificationReport::to_etsi_xml: the validation report in the structure of ETSI TS 119 102-2
-// (ValidationReport / SignatureValidationReport / SignatureIdentifier / ValidationTimeInfo /
-// SignatureAttributes / SignerInformation / SignatureValidationProcess / SignatureValidationStatus,
-// plus SignatureValidationObjects for the signer certificates). The findings, which the ETSI
-// schema has no place for, follow as an extension in the istmo namespace.
+// v1.2.1 (namespace http://uri.etsi.org/19102/v1.2.1#): ValidationReport /
+// SignatureValidationReport+ / SignatureValidationObjects? / SignatureValidator, each
+// SignatureValidationReport as SignatureIdentifier, ValidationTimeInfo, SignatureAttributes,
+// SignerInformation, SignatureValidationProcess, SignatureValidationStatus in the order of the
+// schema's sequence. What the schema has no element for goes, in the istmo namespace, only where
+// the schema has a wildcard for another namespace:
+//   - the findings and the signature level/method: after SignatureValidationStatus
+//     (SignatureValidationReportType ends with xs:any);
+//   - subject, issuer, serial and validity of the signer certificate: istmo:Certificate as the
+//     one ##other element SignerInformationType allows after Signer (ValidationObjectType has
+//     no wildcard; its certificate is represented by the SHA-256 DigestAlgAndValue only, as the
+//     report holds the fingerprint, not the DER);
+//   - the details of a signature time-stamp (TSA, policy, serial, status): istmo:TimeStampInfo
+//     inside the `direct` representation (xs:anyType) of the time-stamp's ValidationObject, which
+//     SignatureTimeStamp/AttributeObject points at. The report holds no copy of the token, so the
+//     token itself (base64) cannot be given.
 #include <istmo/dsig/verify.hpp>
 
 #include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace istmo::dsig {
@@ -17,6 +30,9 @@ namespace {
 
 constexpr std::string_view k_etsi_ns = "http://uri.etsi.org/19102/v1.2.1#";
 constexpr std::string_view k_ds_ns = "http://www.w3.org/2000/09/xmldsig#";
+// DigitalIdentityType (SignatureValidator/DigitalId) comes from TS 119 612: its X509SubjectName
+// is in the trusted-list namespace, not in ds.
+constexpr std::string_view k_tsl_ns = "http://uri.etsi.org/02231/v2#";
 constexpr std::string_view k_istmo_ns = "urn:istmo:validation-report:1";
 
 // Character data and attribute values (quotes escaped too). Characters XML 1.0 cannot carry
@@ -131,7 +147,36 @@ void status(std::string& out, report::Indication indication, report::SubIndicati
     out += "    </SignatureValidationStatus>\n";
 }
 
-void signature_attributes(std::string& out, const SignatureResult& s) {
+// A signature time-stamp as the properties give it: "timestamp.gen_time" and the "timestamp.*"
+// properties that follow it, up to the next "timestamp.gen_time".
+struct TimeStamp {
+    std::string id;  // ValidationObject id, "T-n"
+    std::string gen_time;
+    bool valid = false;
+    std::vector<std::pair<std::string, std::string>> details;  // name without "timestamp.", value
+};
+
+std::vector<TimeStamp> time_stamps(const SignatureResult& s, std::size_t& counter) {
+    std::vector<TimeStamp> out;
+    for (std::size_t i = 0; i < s.properties.size(); ++i) {
+        if (s.properties[i].first != "timestamp.gen_time") continue;
+        TimeStamp ts;
+        ts.id = "T-" + std::to_string(++counter);
+        ts.gen_time = s.properties[i].second;
+        for (std::size_t j = i + 1; j < s.properties.size() && s.properties[j].first != "timestamp.gen_time"; ++j) {
+            const auto& [key, value] = s.properties[j];
+            if (key.rfind("timestamp.", 0) != 0) continue;
+            ts.details.emplace_back(key.substr(10), value);
+            ts.valid = ts.valid || (key == "timestamp.status" && value == "valid");
+        }
+        out.push_back(std::move(ts));
+    }
+    return out;
+}
+
+// SignatureAttributes is an unbounded choice in the schema (any order); the SA* types extend
+// AttributeBaseType: AttributeObject* first, then their own element.
+void signature_attributes(std::string& out, const SignatureResult& s, const std::vector<TimeStamp>& stamps) {
     std::string body;
     if (auto time = property(s, "signing_time"); !time.empty()) {
         body += "      <SigningTime Signed=\"true\">\n";
@@ -143,7 +188,9 @@ void signature_attributes(std::string& out, const SignatureResult& s) {
         for (const auto& role : roles) {
             body += "        <RoleDetails>\n";
             element(body, "          ", "Role", role);
-            element(body, "          ", "EndorsementType", "urn:etsi:019102:endorsementtype:claimed");
+            // SAOneSignerRoleType/EndorsementType: certified | claimed | signed. XAdES
+            // ClaimedRole is claimed.
+            element(body, "          ", "EndorsementType", "claimed");
             body += "        </RoleDetails>\n";
         }
         body += "      </SignerRole>\n";
@@ -154,43 +201,75 @@ void signature_attributes(std::string& out, const SignatureResult& s) {
         body += "      </CommitmentTypeIndication>\n";
     }
     if (auto policy = property(s, "policy"); !policy.empty()) {
-        body += "      <SignaturePolicyIdentifier Signed=\"true\">\n";
-        element(body, "        ", "SignaturePolicyID", policy);
-        body += "      </SignaturePolicyIdentifier>\n";
+        body += "      <SigPolicyIdentifier Signed=\"true\">\n";
+        element(body, "        ", "SigPolicyId", policy);
+        body += "      </SigPolicyIdentifier>\n";
     }
-    // One SignatureTimeStamp per "timestamp.gen_time", with the properties that follow it.
-    for (std::size_t i = 0; i < s.properties.size(); ++i) {
-        if (s.properties[i].first != "timestamp.gen_time") continue;
+    // SATimestampType: the token is the ValidationObject AttributeObject points at; the
+    // element itself holds only TimeStampValue (the genTime).
+    for (const TimeStamp& ts : stamps) {
         body += "      <SignatureTimeStamp Signed=\"false\">\n";
-        element(body, "        ", "TimeStampValue", s.properties[i].second);
-        for (std::size_t j = i + 1; j < s.properties.size() && s.properties[j].first != "timestamp.gen_time"; ++j) {
-            const auto& [key, value] = s.properties[j];
-            if (key.rfind("timestamp.", 0) != 0) continue;
-            body += "        <istmo:TimeStampInfo name=\"";
-            escape(body, key.substr(10));
-            body += "\">";
-            escape(body, value);
-            body += "</istmo:TimeStampInfo>\n";
-        }
+        body += "        <AttributeObject VOReference=\"" + ts.id + "\"/>\n";
+        element(body, "        ", "TimeStampValue", ts.gen_time);
         body += "      </SignatureTimeStamp>\n";
     }
     if (body.empty()) return;
     out += "    <SignatureAttributes>\n" + body + "    </SignatureAttributes>\n";
 }
 
-// The best-signature-time: the earliest valid signature time-stamp, else the validation time.
-std::pair<std::string, std::string> best_signature_time(const SignatureResult& s, const std::string& validation_time) {
-    std::string best;
-    for (std::size_t i = 0; i < s.properties.size(); ++i) {
-        if (s.properties[i].first != "timestamp.gen_time") continue;
-        bool valid = false;
-        for (std::size_t j = i + 1; j < s.properties.size() && s.properties[j].first != "timestamp.gen_time"; ++j)
-            valid = valid || (s.properties[j].first == "timestamp.status" && s.properties[j].second == "valid");
+// ValidationTimeInfo: ValidationTime and the (required) BestSignatureTime. The best-signature-time
+// is the genTime of the earliest valid signature time-stamp (a POE derived during validation,
+// pointing at the time-stamp's ValidationObject), else the validation time.
+void validation_time_info(std::string& out, const std::string& validation_time, const std::vector<TimeStamp>& stamps) {
+    const TimeStamp* best = nullptr;
+    for (const TimeStamp& ts : stamps)
         // RFC 3339 UTC text with a fixed layout compares like the time.
-        if (valid && (best.empty() || s.properties[i].second < best)) best = s.properties[i].second;
+        if (ts.valid && (!best || ts.gen_time < best->gen_time)) best = &ts;
+    out += "    <ValidationTimeInfo>\n";
+    element(out, "      ", "ValidationTime", validation_time);
+    out += "      <BestSignatureTime>\n";
+    element(out, "        ", "POETime", best ? best->gen_time : validation_time);
+    element(out, "        ", "TypeOfProof", "urn:etsi:019102:poetype:validation");
+    if (best) out += "        <POEObject VOReference=\"" + best->id + "\"/>\n";
+    out += "      </BestSignatureTime>\n";
+    out += "    </ValidationTimeInfo>\n";
+}
+
+void certificate_object(std::string& out, const std::string& id, const CertificateSummary& c) {
+    out += "    <ValidationObject id=\"" + id + "\">\n";
+    element(out, "      ", "ObjectType", "urn:etsi:019102:validationObject:certificate");
+    out += "      <ValidationObjectRepresentation>\n";
+    out += "        <DigestAlgAndValue>\n";
+    out += "          <ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\n";
+    element(out, "          ", "ds:DigestValue", hex_to_base64(c.sha256));
+    out += "        </DigestAlgAndValue>\n";
+    out += "      </ValidationObjectRepresentation>\n";
+    out += "    </ValidationObject>\n";
+}
+
+void time_stamp_object(std::string& out, const TimeStamp& ts) {
+    out += "    <ValidationObject id=\"" + ts.id + "\">\n";
+    element(out, "      ", "ObjectType", "urn:etsi:019102:validationObject:timestamp");
+    out += "      <ValidationObjectRepresentation>\n";
+    out += "        <direct>\n";
+    std::vector<std::pair<std::string, std::string>> info{{"gen_time", ts.gen_time}};
+    info.insert(info.end(), ts.details.begin(), ts.details.end());
+    for (const auto& [name, value] : info) {
+        out += "          <istmo:TimeStampInfo name=\"";
+        escape(out, name);
+        out += "\">";
+        escape(out, value);
+        out += "</istmo:TimeStampInfo>\n";
     }
-    if (best.empty()) return {validation_time, "urn:etsi:019102:poetype:validation"};
-    return {best, "urn:etsi:019102:poetype:provided"};
+    out += "        </direct>\n";
+    out += "      </ValidationObjectRepresentation>\n";
+    // A valid time-stamp provides proof of existence of the signature at its genTime.
+    if (ts.valid) {
+        out += "      <POEProvisioning>\n";
+        element(out, "        ", "POETime", ts.gen_time);
+        out += "      </POEProvisioning>\n";
+    }
+    out += "    </ValidationObject>\n";
 }
 
 }  // namespace
@@ -200,23 +279,28 @@ std::string VerificationReport::to_etsi_xml() const {
     out += k_etsi_ns;
     out += "\" xmlns:ds=\"";
     out += k_ds_ns;
+    out += "\" xmlns:tsl=\"";
+    out += k_tsl_ns;
     out += "\" xmlns:istmo=\"";
     out += k_istmo_ns;
     out += "\">\n";
 
-    std::vector<const CertificateSummary*> objects;  // SignatureValidationObjects, in order
+    std::string objects;  // SignatureValidationObjects content, in order of first reference
+    std::size_t certificates = 0;
+    std::size_t stamp_counter = 0;
     if (signatures.empty()) {
         // Nothing to identify (not well-formed, no signature): the document-level verdict.
+        // ValidationTimeInfo needs a BestSignatureTime: with no signature and no POE, the
+        // validation time.
         out += "  <SignatureValidationReport>\n";
-        out += "    <ValidationTimeInfo>\n";
-        element(out, "      ", "ValidationTime", validation_time);
-        out += "    </ValidationTimeInfo>\n";
+        validation_time_info(out, validation_time, {});
         status(out, indication, sub_indication);
         write_findings(out, "    ", findings);
         out += "  </SignatureValidationReport>\n";
     }
     for (std::size_t n = 0; n < signatures.size(); ++n) {
         const SignatureResult& s = signatures[n];
+        const std::vector<TimeStamp> stamps = time_stamps(s, stamp_counter);
         out += "  <SignatureValidationReport>\n";
         out += "    <SignatureIdentifier id=\"S-" + std::to_string(n + 1) + "\">\n";
         element(out, "      ", "HashOnly", "false");
@@ -224,22 +308,28 @@ std::string VerificationReport::to_etsi_xml() const {
         if (!s.id.empty()) element(out, "      ", "DAIdentifier", s.id);
         out += "    </SignatureIdentifier>\n";
 
-        out += "    <ValidationTimeInfo>\n";
-        element(out, "      ", "ValidationTime", validation_time);
-        const auto [best, proof] = best_signature_time(s, validation_time);
-        out += "      <BestSignatureTime>\n";
-        element(out, "        ", "POETime", best);
-        element(out, "        ", "TypeOfProof", proof);
-        out += "      </BestSignatureTime>\n";
-        out += "    </ValidationTimeInfo>\n";
-
-        signature_attributes(out, s);
+        validation_time_info(out, validation_time, stamps);
+        signature_attributes(out, s, stamps);
+        for (const TimeStamp& ts : stamps) time_stamp_object(objects, ts);
 
         if (s.signer) {
-            objects.push_back(&*s.signer);
+            const std::string id = "C-" + std::to_string(++certificates);
+            certificate_object(objects, id, *s.signer);
+            const CertificateSummary& c = *s.signer;
             out += "    <SignerInformation Pseudonym=\"false\">\n";
-            out += "      <SignerCertificate VOReference=\"C-" + std::to_string(objects.size()) + "\"/>\n";
-            element(out, "      ", "Signer", s.signer->subject);
+            out += "      <SignerCertificate VOReference=\"" + id + "\"/>\n";
+            element(out, "      ", "Signer", c.subject);
+            out += "      <istmo:Certificate subject=\"";
+            escape(out, c.subject);
+            out += "\" issuer=\"";
+            escape(out, c.issuer);
+            out += "\" serial=\"";
+            escape(out, c.serial);
+            out += "\" notBefore=\"";
+            escape(out, c.not_before);
+            out += "\" notAfter=\"";
+            escape(out, c.not_after);
+            out += "\"/>\n";
             out += "    </SignerInformation>\n";
         }
 
@@ -259,36 +349,10 @@ std::string VerificationReport::to_etsi_xml() const {
         out += "  </SignatureValidationReport>\n";
     }
 
-    if (!objects.empty()) {
-        out += "  <SignatureValidationObjects>\n";
-        for (std::size_t i = 0; i < objects.size(); ++i) {
-            const CertificateSummary& c = *objects[i];
-            out += "    <ValidationObject id=\"C-" + std::to_string(i + 1) + "\">\n";
-            element(out, "      ", "ObjectType", "urn:etsi:019102:validationObject:certificate");
-            out += "      <ValidationObjectRepresentation>\n";
-            out += "        <DigestAlgAndValue>\n";
-            out += "          <ds:DigestMethod Algorithm=\"http://www.w3.org/2001/04/xmlenc#sha256\"/>\n";
-            element(out, "          ", "ds:DigestValue", hex_to_base64(c.sha256));
-            out += "        </DigestAlgAndValue>\n";
-            out += "      </ValidationObjectRepresentation>\n";
-            out += "      <istmo:Certificate subject=\"";
-            escape(out, c.subject);
-            out += "\" issuer=\"";
-            escape(out, c.issuer);
-            out += "\" serial=\"";
-            escape(out, c.serial);
-            out += "\" notBefore=\"";
-            escape(out, c.not_before);
-            out += "\" notAfter=\"";
-            escape(out, c.not_after);
-            out += "\"/>\n";
-            out += "    </ValidationObject>\n";
-        }
-        out += "  </SignatureValidationObjects>\n";
-    }
+    if (!objects.empty()) out += "  <SignatureValidationObjects>\n" + objects + "  </SignatureValidationObjects>\n";
     out += "  <SignatureValidator>\n";
     out += "    <DigitalId>\n";
-    element(out, "      ", "ds:X509SubjectName", "istmo");
+    element(out, "      ", "tsl:X509SubjectName", "istmo");
     out += "    </DigitalId>\n";
     out += "  </SignatureValidator>\n";
     out += "</ValidationReport>\n";

@@ -18,6 +18,11 @@ struct InspectContext {
     const IdIndex* ids = nullptr;
     SignatureResult* result = nullptr;
     const crypto::Certificate* signer = nullptr;  // null when the key came without a certificate
+    // What the verifier's certificate cache already holds for `signer` (null when signer is):
+    // the SHA-256 of its DER and its summary (subject, issuer, decimal serial, ...), so that a
+    // profile does not recompute them on every call.
+    const crypto::Bytes* signer_sha256 = nullptr;
+    const CertificateSummary* signer_summary = nullptr;
     crypto::TimePoint validation_time{};
     const VerifyOptions* options = nullptr;
     // Set by the extension: the time at which the signature is proven to have existed.

@@ -4,7 +4,6 @@
 
 #include <array>
 #include <cctype>
-#include <ctime>
 
 namespace istmo::xades::detail {
 namespace {
@@ -68,7 +67,6 @@ std::optional<std::chrono::system_clock::time_point> parse_xs_datetime(std::stri
         }
         return true;
     };
-    std::tm tm{};
     int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
     if (!number(0, 4, year) || text.size() < 19 || text[4] != '-' || !number(5, 2, month) || text[7] != '-' ||
         !number(8, 2, day) || text[10] != 'T' || !number(11, 2, hour) || text[13] != ':' || !number(14, 2, minute) ||
@@ -100,14 +98,15 @@ std::optional<std::chrono::system_clock::time_point> parse_xs_datetime(std::stri
             return std::nullopt;
         }
     }
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    const std::time_t t = timegm(&tm);
-    return std::chrono::system_clock::from_time_t(t - offset_seconds) + std::chrono::microseconds(micros);
+    // Calendar arithmetic instead of timegm(): the same normalisation (day 31 of a shorter
+    // month runs into the next one, second 60 into the next minute), no libc time zone code.
+    using namespace std::chrono;
+    const sys_days date = sys_days(year_month_day(std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
+                                                  std::chrono::day(1))) +
+                          days(day - 1);
+    const auto at = time_point_cast<system_clock::duration>(date + hours(hour) + minutes(minute) + seconds(second) -
+                                                             seconds(offset_seconds) + microseconds(micros));
+    return system_clock::time_point(at);
 }
 
 std::string commitment_uri(std::string_view name) {

@@ -10,7 +10,12 @@
 #include "xml/document_impl.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstring>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
 
 namespace istmo::xades {
 
@@ -27,6 +32,33 @@ std::string attribute(const xmlNode* node, const char* name) {
     std::string value;
     xml::get_attribute(node, name, value);
     return value;
+}
+
+// The value of an unqualified attribute without copying it: a view of the single text node
+// that holds it, or (entity references, several nodes) of `scratch`, filled as
+// xml::get_attribute would fill it. Empty when the attribute is absent.
+std::string_view attribute_view(const xmlNode* node, const char* name, std::string& scratch) {
+    if (!node || node->type != XML_ELEMENT_NODE) return {};
+    for (const xmlAttr* a = node->properties; a; a = a->next) {
+        if (a->ns || std::strcmp(reinterpret_cast<const char*>(a->name), name) != 0) continue;
+        const xmlNode* t = a->children;
+        if (!t) return {};
+        if (t->type == XML_TEXT_NODE && !t->next) return xml::sv(t->content);
+        scratch.clear();
+        xml::get_attribute(node, name, scratch);
+        return scratch;
+    }
+    return {};
+}
+
+// The text content of an element without copying it when it is one text node (the usual
+// case); otherwise xml::text_content into `scratch`.
+std::string_view text_view(const xmlNode* node, std::string& scratch) {
+    if (!node) return {};
+    const xmlNode* t = node->children;
+    if (node->type == XML_ELEMENT_NODE && t && t->type == XML_TEXT_NODE && !t->next) return xml::sv(t->content);
+    scratch = xml::text_content(node);
+    return scratch;
 }
 
 const xmlNode* child(const xmlNode* parent, std::string_view ns, std::string_view name) {
@@ -59,23 +91,91 @@ std::string normalized_dn(std::string_view dn) {
 
 // Counts the elements below `node`, not looking into nested ds:Signature elements (a
 // CounterSignature holds a whole signature with its own SignedProperties).
-void count_elements(const xmlNode* node, std::string_view ns, std::string_view name, std::size_t& count) {
+// The local name is compared first (a strcmp that almost always fails at once), the namespace
+// only on a match.
+void count_elements(const xmlNode* node, std::string_view ns, const char* name, std::size_t& count) {
     for (const xmlNode* c = node ? node->children : nullptr; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
-        if (xml::is_element(c, ns, name)) ++count;
-        if (xml::is_element(c, ds_ns, "Signature")) continue;
-        count_elements(c, ns, name, count);
+        const char* local = reinterpret_cast<const char*>(c->name);
+        if (std::strcmp(local, name) == 0 && xml::is_element(c, ns, name)) ++count;
+        if (std::strcmp(local, "Signature") == 0 && xml::is_element(c, ds_ns, "Signature")) continue;
+        if (c->children) count_elements(c, ns, name, count);
     }
 }
 
 constexpr std::string_view k_countersigned_type = "http://uri.etsi.org/01903#CountersignedSignature";
 
 // The element a same-document "#id" reference URI points at, or null.
-const xmlNode* referenced_element(const dsig::InspectContext& ctx, const std::string& uri) {
+const xmlNode* referenced_element(const dsig::InspectContext& ctx, std::string_view uri) {
     if (uri.size() < 2 || uri[0] != '#') return nullptr;
-    auto it = ctx.ids->elements.find(uri.substr(1));
+    auto it = ctx.ids->elements.find(std::string(uri.substr(1)));
     return it == ctx.ids->elements.end() ? nullptr : it->second;
 }
+
+// One ds:Reference of SignedInfo, read once for all the checks below. The views point into
+// the document, or into the storage strings when an attribute is not a single text node.
+struct ReferenceView {
+    std::string_view uri;
+    std::string_view type;
+    const xmlNode* target = nullptr;  // same-document "#id" target, or null
+    std::string uri_storage;
+    std::string type_storage;
+};
+
+// What XAdES needs of a signer certificate beyond the verifier's own cache, derived once per
+// certificate: the DER of IssuerSerial (IssuerSerialV2) and the validity period, plus the
+// canonical base64 of that DER and of the certificate's SHA-256, which let the usual
+// (canonically encoded) CertDigest and IssuerSerialV2 texts match without decoding them.
+struct SignerFacts {
+    crypto::Bytes issuer_serial_der;
+    crypto::TimePoint not_before;
+    crypto::TimePoint not_after;
+    std::string issuer_serial_base64;
+    std::string sha256_base64;
+};
+
+using Sha256Key = std::array<std::uint8_t, 32>;
+struct Sha256KeyHash {
+    std::size_t operator()(const Sha256Key& k) const noexcept {
+        std::size_t h = 0;
+        std::memcpy(&h, k.data(), sizeof h);  // already a uniform hash
+        return h;
+    }
+};
+
+// Per-certificate facts keyed by the SHA-256 of the DER, shared by all threads of a Verifier.
+class SignerFactsCache {
+public:
+    std::shared_ptr<const SignerFacts> get(const crypto::Certificate& cert, const crypto::Bytes& sha256) const {
+        Sha256Key key{};
+        if (sha256.size() != key.size()) return make(cert, sha256);
+        std::copy(sha256.begin(), sha256.end(), key.begin());
+        {
+            std::shared_lock lock(m_mutex);
+            auto it = m_facts.find(key);
+            if (it != m_facts.end()) return it->second;
+        }
+        auto facts = make(cert, sha256);
+        std::unique_lock lock(m_mutex);
+        if (m_facts.size() >= k_capacity) m_facts.clear();
+        m_facts.emplace(key, facts);
+        return facts;
+    }
+
+private:
+    static constexpr std::size_t k_capacity = 4096;
+    static std::shared_ptr<const SignerFacts> make(const crypto::Certificate& cert, const crypto::Bytes& sha256) {
+        auto facts = std::make_shared<SignerFacts>();
+        facts->issuer_serial_der = detail::issuer_serial_der(cert);
+        facts->not_before = cert.not_before();
+        facts->not_after = cert.not_after();
+        if (!facts->issuer_serial_der.empty()) facts->issuer_serial_base64 = crypto::base64_encode(facts->issuer_serial_der);
+        facts->sha256_base64 = crypto::base64_encode(sha256);
+        return facts;
+    }
+    mutable std::shared_mutex m_mutex;
+    mutable std::unordered_map<Sha256Key, std::shared_ptr<const SignerFacts>, Sha256KeyHash> m_facts;
+};
 
 class XadesChecks final : public dsig::VerifyExtension {
 public:
@@ -83,16 +183,30 @@ public:
 
     void inspect(dsig::InspectContext& ctx) const override {
         const xmlNode* signed_info = child(ctx.signature, ds_ns, "SignedInfo");
+        std::string scratch;
+        // SignedInfo's references, read once (URI, Type, target) for every check below. The
+        // vector never reallocates after the reserve, so views into its storage stay valid.
+        std::size_t reference_count = 0;
+        for (const xmlNode* ref = xml::first_element_child(signed_info); ref; ref = xml::next_element_sibling(ref))
+            reference_count += xml::is_element(ref, ds_ns, "Reference") ? 1 : 0;
+        std::vector<ReferenceView> refs;
+        refs.reserve(reference_count);
+        for (const xmlNode* ref = xml::first_element_child(signed_info); ref; ref = xml::next_element_sibling(ref)) {
+            if (!xml::is_element(ref, ds_ns, "Reference")) continue;
+            ReferenceView& r = refs.emplace_back();
+            r.uri = attribute_view(ref, "URI", r.uri_storage);
+            r.type = attribute_view(ref, "Type", r.type_storage);
+            r.target = referenced_element(ctx, r.uri);
+        }
         // ---- signature wrapping: a ds:Object only belongs directly under a ds:Signature. A
         // reference to a ds:Object hidden elsewhere (inside another Object's content) signs
         // data that a reader of the signature does not see as its content.
-        for (const xmlNode* ref : children(signed_info, ds_ns, "Reference")) {
-            const xmlNode* target = referenced_element(ctx, attribute(ref, "URI"));
+        for (const ReferenceView& r : refs) {
+            const xmlNode* target = r.target;
             if (target && xml::is_element(target, ds_ns, "Object") &&
                 !(target->parent && target->parent->type == XML_ELEMENT_NODE && xml::is_element(target->parent, ds_ns, "Signature")))
                 ctx.fail("XADES-OBJECT-WRAPPED",
-                         "Reference URI=\"" + attribute(ref, "URI") +
-                             "\" points at a ds:Object that is not a child of a ds:Signature (signature wrapping)",
+                         "Reference URI=\"" + std::string(r.uri) + "\" points at a ds:Object that is not a child of a ds:Signature (signature wrapping)",
                          Indication::indeterminate, SubIndication::signed_data_not_found);
         }
         // ---- a counter-signature must sign its parent's SignatureValue
@@ -101,9 +215,8 @@ public:
             while (parent && !(parent->type == XML_ELEMENT_NODE && xml::is_element(parent, ds_ns, "Signature"))) parent = parent->parent;
             const xmlNode* parent_value = parent ? child(parent, ds_ns, "SignatureValue") : nullptr;
             bool covers_parent = false;
-            for (const xmlNode* ref : children(signed_info, ds_ns, "Reference"))
-                if (attribute(ref, "Type") == k_countersigned_type)
-                    covers_parent = covers_parent || (parent_value && referenced_element(ctx, attribute(ref, "URI")) == parent_value);
+            for (const ReferenceView& r : refs)
+                if (r.type == k_countersigned_type) covers_parent = covers_parent || (parent_value && r.target == parent_value);
             if (!covers_parent)
                 ctx.fail("XADES-COUNTERSIG-TARGET",
                          "the counter-signature has no CountersignedSignature reference to its parent's ds:SignatureValue",
@@ -111,27 +224,35 @@ public:
         }
 
         // ---- locate QualifyingProperties
-        std::vector<const xmlNode*> qps;
+        const xmlNode* qp = nullptr;
+        std::size_t qp_count = 0;
         bool other_version = false;
-        for (const xmlNode* object : children(ctx.signature, ds_ns, "Object"))
+        for (const xmlNode* object = xml::first_element_child(ctx.signature); object; object = xml::next_element_sibling(object)) {
+            if (!xml::is_element(object, ds_ns, "Object")) continue;
             for (const xmlNode* c = xml::first_element_child(object); c; c = xml::next_element_sibling(c)) {
-                if (xml::is_element(c, k_xades_ns, "QualifyingProperties")) qps.push_back(c);
-                else if (xml::is_element(c, detail::k_xades111_ns, "QualifyingProperties")) other_version = true;
+                if (xml::is_element(c, k_xades_ns, "QualifyingProperties")) {
+                    if (qp_count++ == 0) qp = c;
+                } else if (xml::is_element(c, detail::k_xades111_ns, "QualifyingProperties")) {
+                    other_version = true;
+                }
             }
-        if (qps.empty()) {
+        }
+        if (qp_count == 0) {
             if (other_version)
                 ctx.note("XADES-VERSION-UNSUPPORTED", Severity::warning,
                          "XAdES 1.1.1 QualifyingProperties are not validated; only XMLDSig core was checked");
             return;
         }
-        if (qps.size() > 1)
+        if (qp_count > 1)
             return ctx.fail("XADES-QP-COUNT", "more than one xades:QualifyingProperties in the signature",
                             Indication::total_failed, SubIndication::format_failure);
-        const xmlNode* qp = qps.front();
-        const std::string signature_id = attribute(ctx.signature, "Id");
-        if (signature_id.empty() || attribute(qp, "Target") != "#" + signature_id)
-            ctx.fail("XADES-TARGET-MISMATCH", "QualifyingProperties Target \"" + attribute(qp, "Target") +
-                         "\" does not name this signature (Id \"" + signature_id + "\")",
+        std::string signature_id_scratch, target_scratch;
+        const std::string_view signature_id = attribute_view(ctx.signature, "Id", signature_id_scratch);
+        const std::string_view qp_target = attribute_view(qp, "Target", target_scratch);
+        if (signature_id.empty() || qp_target.size() != signature_id.size() + 1 || qp_target[0] != '#' ||
+            qp_target.substr(1) != signature_id)
+            ctx.fail("XADES-TARGET-MISMATCH", "QualifyingProperties Target \"" + std::string(qp_target) +
+                         "\" does not name this signature (Id \"" + std::string(signature_id) + "\")",
                      Indication::total_failed, SubIndication::format_failure);
 
         // ---- SignedProperties: exactly one, signed exactly once with the right Type
@@ -143,15 +264,11 @@ public:
                                 std::to_string(sp_total),
                             Indication::total_failed, SubIndication::format_failure);
         std::size_t signing_refs = 0;
-        std::string sp_type;
-        for (const xmlNode* ref : children(signed_info, ds_ns, "Reference")) {
-            std::string uri = attribute(ref, "URI");
-            if (uri.size() < 2 || uri[0] != '#') continue;
-            auto it = ctx.ids->elements.find(uri.substr(1));
-            if (it != ctx.ids->elements.end() && it->second == sp) {
-                ++signing_refs;
-                sp_type = attribute(ref, "Type");
-            }
+        std::string_view sp_type;
+        for (const ReferenceView& r : refs) {
+            if (r.target != sp) continue;
+            ++signing_refs;
+            sp_type = r.type;
         }
         if (signing_refs == 0)
             return ctx.fail("XADES-SP-NOT-SIGNED", "xades:SignedProperties is not referenced from SignedInfo: its content is not signed",
@@ -160,7 +277,7 @@ public:
             ctx.fail("XADES-SP-MULTIPLE", "xades:SignedProperties is referenced more than once", Indication::total_failed,
                      SubIndication::format_failure);
         if (sp_type != k_signed_properties_type)
-            ctx.fail("XADES-SP-TYPE", "the SignedProperties reference has Type \"" + sp_type + "\", expected " +
+            ctx.fail("XADES-SP-TYPE", "the SignedProperties reference has Type \"" + std::string(sp_type) + "\", expected " +
                          k_signed_properties_type,
                      Indication::total_failed, SubIndication::format_failure);
 
@@ -169,18 +286,21 @@ public:
         const xmlNode* ssp = child(sp, k_xades_ns, "SignedSignatureProperties");
 
         // ---- signing certificate
-        check_signing_certificate(ctx, ssp);
+        std::shared_ptr<const SignerFacts> facts;
+        if (ctx.signer) facts = ctx.signer_sha256 ? m_signers.get(*ctx.signer, *ctx.signer_sha256)
+                                                  : m_signers.get(*ctx.signer, crypto::digest(crypto::DigestAlg::sha256, ctx.signer->der()));
+        check_signing_certificate(ctx, ssp, facts.get());
 
         // ---- signing time
         std::optional<crypto::TimePoint> signing_time;
         if (const xmlNode* st = child(ssp, k_xades_ns, "SigningTime")) {
-            signing_time = detail::parse_xs_datetime(xml::text_content(st));
+            signing_time = detail::parse_xs_datetime(text_view(st, scratch));
             if (!signing_time) {
                 ctx.fail("XADES-SIGNING-TIME-INVALID", "SigningTime is not an xs:dateTime", Indication::total_failed,
                          SubIndication::format_failure);
             } else {
                 result.properties.emplace_back("signing_time", dsig::format_rfc3339(*signing_time));
-                if (ctx.signer && (*signing_time < ctx.signer->not_before() || *signing_time > ctx.signer->not_after()))
+                if (facts && (*signing_time < facts->not_before || *signing_time > facts->not_after))
                     ctx.fail("XADES-SIGNING-TIME-OUT-OF-CERT",
                              "SigningTime " + dsig::format_rfc3339(*signing_time) + " is outside the signer certificate's validity",
                              Indication::indeterminate, SubIndication::sig_constraints_failure);
@@ -224,25 +344,41 @@ public:
     }
 
 private:
-    void check_signing_certificate(dsig::InspectContext& ctx, const xmlNode* ssp) const {
+    // facts: the cached IssuerSerial DER and validity of ctx.signer (null when there is none).
+    void check_signing_certificate(dsig::InspectContext& ctx, const xmlNode* ssp, const SignerFacts* facts) const {
         const xmlNode* v2 = child(ssp, k_xades_ns, "SigningCertificateV2");
         const xmlNode* v1 = child(ssp, k_xades_ns, "SigningCertificate");
         const xmlNode* holder = v2 ? v2 : v1;
         if (!holder)
             return ctx.fail("XADES-SIGNING-CERT-MISSING", "no SigningCertificate(V2): the signer is not bound to the signature",
                             Indication::indeterminate, SubIndication::no_signing_certificate_found);
-        if (!ctx.signer)
+        if (!ctx.signer || !facts)
             return ctx.fail("XADES-SIGNING-CERT-MISSING", "the signature carries no certificate to match SigningCertificate",
                             Indication::indeterminate, SubIndication::no_signing_certificate_found);
         if (!v2) ctx.note("XADES-SIGNING-CERT-V1", Severity::warning, "legacy SigningCertificate (v1) is used");
+        std::string scratch;
         const xmlNode* matched = nullptr;
-        for (const xmlNode* cert : children(holder, k_xades_ns, "Cert")) {
+        for (const xmlNode* cert = xml::first_element_child(holder); cert; cert = xml::next_element_sibling(cert)) {
+            if (!xml::is_element(cert, k_xades_ns, "Cert")) continue;
             const xmlNode* digest = child(cert, k_xades_ns, "CertDigest");
-            auto info = dsig::digest_from_uri(attribute(child(digest, ds_ns, "DigestMethod"), "Algorithm"));
-            auto value = crypto::base64_decode(xml::text_content(child(digest, ds_ns, "DigestValue")));
-            if (!info || info->status == dsig::AlgorithmStatus::forbidden || !value) continue;
+            auto info = dsig::digest_from_uri(attribute_view(child(digest, ds_ns, "DigestMethod"), "Algorithm", scratch));
+            if (!info || info->status == dsig::AlgorithmStatus::forbidden) continue;
             if (info->status == dsig::AlgorithmStatus::legacy && v2 && !ctx.options->allow_legacy) continue;
-            if (crypto::digest(info->alg, ctx.signer->der()) == *value) {
+            const std::string_view text = text_view(child(digest, ds_ns, "DigestValue"), scratch);
+            // The canonical base64 of the cached SHA-256: equal text, equal bytes.
+            if (info->alg == crypto::DigestAlg::sha256 && text == facts->sha256_base64) {
+                matched = cert;
+                break;
+            }
+            if (base64_too_large(ctx, text, "CertDigest/DigestValue")) return;
+            auto value = crypto::base64_decode(text);
+            if (!value) continue;
+            // SHA-256 of the DER is what the verifier keys its certificate cache by: not
+            // computed again. Other digest algorithms are computed here.
+            const bool same = info->alg == crypto::DigestAlg::sha256 && ctx.signer_sha256
+                                  ? *ctx.signer_sha256 == *value
+                                  : crypto::digest(info->alg, ctx.signer->der()) == *value;
+            if (same) {
                 matched = cert;
                 break;
             }
@@ -252,8 +388,17 @@ private:
                             "no CertDigest in SigningCertificate matches the certificate that verified the signature",
                             Indication::indeterminate, SubIndication::no_signing_certificate_found);
         if (const xmlNode* isv2 = child(matched, k_xades_ns, "IssuerSerialV2")) {
-            auto der = crypto::base64_decode(xml::text_content(isv2));
-            if (!der || *der != detail::issuer_serial_der(*ctx.signer))
+            const std::string_view text = text_view(isv2, scratch);
+            if (base64_too_large(ctx, text, "IssuerSerialV2")) return;
+            // The canonical base64 of the cached DER matches without decoding; any other text
+            // is decoded and compared.
+            auto decoded_matches = [&] {
+                auto der = crypto::base64_decode(text);
+                return der && *der == facts->issuer_serial_der;
+            };
+            const bool describes_signer =
+                !facts->issuer_serial_der.empty() && (text == facts->issuer_serial_base64 || decoded_matches());
+            if (!describes_signer)
                 ctx.note("XADES-ISSUER-SERIAL-MISMATCH", Severity::warning,
                          "IssuerSerialV2 does not describe the signing certificate");
         }
@@ -263,13 +408,26 @@ private:
             bool integer = !serial.empty();
             for (std::size_t i = 0; i < serial.size(); ++i)
                 integer = integer && (std::isdigit(static_cast<unsigned char>(serial[i])) || (i == 0 && serial[i] == '-'));
+            // The verifier's summary holds the same serial_decimal() and issuer() strings.
+            const std::string signer_serial = ctx.signer_summary ? ctx.signer_summary->serial : ctx.signer->serial_decimal();
+            const std::string signer_issuer = ctx.signer_summary ? ctx.signer_summary->issuer : ctx.signer->issuer();
             if (!integer)  // xs:integer in the schema: a malformed signed property, not a mismatch
                 ctx.fail("XADES-ISSUER-SERIAL-INVALID", "IssuerSerial X509SerialNumber \"" + serial + "\" is not an integer",
                          Indication::total_failed, SubIndication::format_failure);
-            else if (serial != ctx.signer->serial_decimal() || normalized_dn(issuer) != normalized_dn(ctx.signer->issuer()))
+            else if (serial != signer_serial || normalized_dn(issuer) != normalized_dn(signer_issuer))
                 ctx.note("XADES-ISSUER-SERIAL-MISMATCH", Severity::warning,
                          "IssuerSerial does not describe the signing certificate");
         }
+    }
+    // Base64 in a qualifying property is refused by its length before it is decoded
+    // (dsig::VerifyOptions::max_base64_bytes), as the XMLDSig core does for its own values.
+    static bool base64_too_large(dsig::InspectContext& ctx, std::string_view text, const char* what) {
+        if (text.size() <= ctx.options->max_base64_bytes) return false;
+        ctx.fail("DSIG-BASE64-TOO-LARGE",
+                 std::string(what) + " holds " + std::to_string(text.size()) + " characters of base64, more than the limit of " +
+                     std::to_string(ctx.options->max_base64_bytes),
+                 Indication::total_failed, SubIndication::format_failure);
+        return true;
     }
 
     void check_policy(dsig::InspectContext& ctx, const xmlNode* spid) const {
@@ -284,7 +442,9 @@ private:
         }
         const xmlNode* hash = child(spid, k_xades_ns, "SigPolicyHash");
         auto info = dsig::digest_from_uri(attribute(child(hash, ds_ns, "DigestMethod"), "Algorithm"));
-        auto value = crypto::base64_decode(xml::text_content(child(hash, ds_ns, "DigestValue")));
+        const std::string hash_text = xml::text_content(child(hash, ds_ns, "DigestValue"));
+        if (base64_too_large(ctx, hash_text, "SigPolicyHash/DigestValue")) return;
+        auto value = crypto::base64_decode(hash_text);
         if (!info || info->status == dsig::AlgorithmStatus::forbidden || !value)
             return ctx.fail("XADES-POLICY-HASH", "SigPolicyHash is missing or unusable", Indication::indeterminate,
                             SubIndication::policy_processing_error);
@@ -305,7 +465,9 @@ private:
             }
             method = *named;
         }
-        auto token = crypto::base64_decode(xml::text_content(child(ts, k_xades_ns, "EncapsulatedTimeStamp")));
+        const std::string token_text = xml::text_content(child(ts, k_xades_ns, "EncapsulatedTimeStamp"));
+        if (base64_too_large(ctx, token_text, "EncapsulatedTimeStamp")) return std::nullopt;
+        auto token = crypto::base64_decode(token_text);
         const xmlNode* value_node = child(ctx.signature, ds_ns, "SignatureValue");
         auto octets = dsig::compute_signed_info_octets(ctx.doc, value_node, method);
         if (!token || !octets) {
@@ -317,6 +479,8 @@ private:
         expect.data = crypto::Bytes(octets->begin(), octets->end());
         tsa::VerifyOptions options;
         options.trust = m_options.tsa_trust.size() ? m_options.tsa_trust : m_options.dsig.trust;
+        // The caller's untrusted certificates help build the TSA's path too; never anchors.
+        options.extra_certificates = m_options.dsig.extra_certificates;
         tsa::TokenVerification v = tsa::verify_token(*token, expect, options);
         auto& props = ctx.result->properties;
         props.emplace_back("timestamp.gen_time", dsig::format_rfc3339(v.info.gen_time));
@@ -343,6 +507,7 @@ private:
     }
 
     VerifyOptions m_options;
+    SignerFactsCache m_signers;
 };
 
 }  // namespace

@@ -74,7 +74,9 @@ private:
 };
 
 struct VerifyOptions {
-    dsig::VerifyOptions dsig;                      // trust anchors, time, limits, legacy
+    // Trust anchors, untrusted extra certificates for path building (signer and TSA paths;
+    // never anchors), time, limits, legacy.
+    dsig::VerifyOptions dsig;
     crypto::TrustStore tsa_trust;                  // anchors for timestamp authorities; empty: dsig.trust
     // Policy documents the caller has, by identifier (OID or URI as written in the signature):
     // their digest is checked against SigPolicyHash.
