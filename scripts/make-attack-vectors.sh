@@ -172,10 +172,10 @@ add("wrap-08-second-unsigned-copy.xml", "verify", "DSIG-REF-DIGEST-MISMATCH",
 add("wrap-09-detached-sibling.xml", "verify", "DSIG-REF-EXTERNAL",
     "Reference URI names a detached sibling file (item-1.xml): never fetched",
     once(detached, 'URI="#item-1"', 'URI="item-1.xml"'))
-# Not in the suite: a *detached* signature over one element whose original is hidden in a
-# ds:Object of the signature and replaced in the document verifies (the signature is valid over
-# what it names); the report's signed_node / covers_document_element tell the caller, and the
-# whole-document profiles (panama-fe, URI="") reject it: see wrap-16. docs/hardening.md.
+sig_end = re.search(r"</ds:Signature>", detached).start()
+add("wrap-10-original-hidden-in-object.xml", "verify", "DSIG-WRAPPING-SUSPECTED",
+    "detached signature over #item-1: the signed original moved into a new ds:Object of the signature, an edited copy without the Id in its place",
+    once(detached[:sig_end], item, evil.replace(' Id="item-1"', '')) + "<ds:Object>" + item + "</ds:Object>" + detached[sig_end:])
 add("wrap-11-xpointer-duplicate-id.xml", "verify", "DSIG-ID-DUPLICATE",
     "Reference #xpointer(id('item-1')) with a duplicated Id",
     once(once(detached, 'URI="#item-1"', "URI=\"#xpointer(id('item-1'))\""), item, evil + item))
@@ -234,7 +234,7 @@ add("xml-09-many-attributes.xml", "verify", "XML-NOT-WELL-FORMED", "200000 attri
     "<r" + ' a="1"' * 200000 + "/>")
 add("xml-10-gigantic-text.xml", "verify", "XML-LIMIT-EXCEEDED", "one 12 MB text node (limit 10 MB)",
     "<r>" + "B" * (12 * 1024 * 1024) + "</r>")
-add("xml-11-huge-digest-value.xml", "verify", "DSIG-REF-DIGEST-MISMATCH",
+add("xml-11-huge-digest-value.xml", "verify", "DSIG-BASE64-TOO-LARGE",
     "a 4 MB DigestValue (valid base64 decoding to 3 MB, far more than any digest)",
     re.sub(r"<ds:DigestValue>[^<]*</ds:DigestValue>", "<ds:DigestValue>" + "QUFB" * (1024 * 1024) + "</ds:DigestValue>", enveloped, 1))
 

@@ -295,6 +295,47 @@ TEST_F(CliTest, TamperedDocumentIs1) {
     EXPECT_NE(r.output.find("\"indication\":\"TOTAL_FAILED\""), std::string::npos) << r.output;
 }
 
+// --untrusted: intermediates for path building only (VerifyOptions::extra_certificates).
+TEST_F(CliTest, UntrustedIntermediatesBuildThePathButNeverAnchor) {
+    SKIP_WITHOUT_CLI();
+    // No --chain: the signature carries only the leaf certificate.
+    const fs::path leaf_only = sign_ok("--key " + q(pki("rsa2048.key.pem")) + " --cert " + q(pki("rsa2048.cert.pem")),
+                                       "leaf-only.xml");
+    const std::string leaf_xml = istmo::test::read_file(leaf_only);
+    std::size_t certificate_tags = 0;  // start and end tag of each X509Certificate
+    for (std::size_t at = leaf_xml.find("X509Certificate>"); at != std::string::npos;
+         at = leaf_xml.find("X509Certificate>", at + 1))
+        ++certificate_tags;
+    ASSERT_EQ(certificate_tags, 2u) << leaf_xml;
+    const std::string intermediate = " --untrusted " + q(pki("intermediate.cert.pem"));
+
+    CommandResult r = cli("verify " + trust_ca + " " + q(leaf_only));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_NE(r.output.find("NO_CERTIFICATE_CHAIN_FOUND"), std::string::npos) << r.output;
+    r = cli("verify " + trust_ca + intermediate + " " + q(leaf_only));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("TOTAL_PASSED"), std::string::npos) << r.output;
+    // Repeatable, and a DER file works like PEM.
+    const fs::path der = dir / "intermediate.der";
+    ASSERT_EQ(run_command("openssl x509 -in " + q(pki("intermediate.cert.pem")) + " -outform DER -out " + q(der)).exit_code, 0);
+    EXPECT_EQ(cli("verify " + trust_ca + " --untrusted " + q(pki("untrusted.cert.pem")) + " --untrusted " + q(der) + " " +
+                  q(leaf_only))
+                  .exit_code,
+              0);
+
+    // Never an anchor: without --trust, even the whole chain (root included) given as
+    // untrusted leaves the signature INDETERMINATE.
+    r = cli("verify" + intermediate + " " + q(leaf_only));
+    EXPECT_EQ(r.exit_code, 2) << r.output;
+    EXPECT_EQ(cli("verify" + intermediate + " --untrusted " + q(pki("ca.cert.pem")) + " " + q(leaf_only)).exit_code, 2);
+    // Nor does trusting only an unrelated certificate help.
+    EXPECT_EQ(cli("verify --trust " + q(pki("untrusted.cert.pem")) + intermediate + " " + q(leaf_only)).exit_code, 2);
+
+    // A missing file is a missing input (66); --help documents the option.
+    EXPECT_EQ(cli("verify " + trust_ca + " --untrusted " + q(dir / "nope.pem") + " " + q(leaf_only)).exit_code, 66);
+    EXPECT_NE(cli("verify --help").output.find("--untrusted FILE"), std::string::npos);
+}
+
 TEST_F(CliTest, UntrustedSignerIs2) {
     SKIP_WITHOUT_CLI();
     const fs::path signed_xml = sign_ok(key_args("rsa2048"));
@@ -359,6 +400,14 @@ TEST_F(CliTest, WrongOrMissingPasswordFailsCleanly) {
     EXPECT_NE(r.exit_code, 70) << r.output;
     EXPECT_NE(r.output.find("istmo: cannot load key"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("password"), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(out));
+    EXPECT_EQ(r.output.find("not-the-password"), std::string::npos) << "the password leaked: " << r.output;
+
+    // Nor through --pass-env, in any output (stdout and stderr are both captured).
+    r = run_command("ISTMO_TEST_PW=Wr0ng-S3cret-Value " + q(std::string(ISTMO_CLI_PATH)) + " " + enc +
+                    "--pass-env ISTMO_TEST_PW -o " + q(out) + " " + q(invoice));
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    EXPECT_EQ(r.output.find("Wr0ng-S3cret-Value"), std::string::npos) << "the password leaked: " << r.output;
     EXPECT_FALSE(fs::exists(out));
 
     r = cli(enc + "-o " + q(out) + " " + q(invoice));  // no password at all

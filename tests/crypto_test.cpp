@@ -191,6 +191,19 @@ TEST(CryptoKeys, EncryptedPemNeedsTheRightPassword) {
     EXPECT_ERRC(PrivateKey::from_file(path, &empty), Errc::bad_password);
 }
 
+TEST(CryptoKeys, PasswordsNeverAppearInErrors) {
+    // Neither the wrong password given nor the right one may show up in an error message or its
+    // cause (which carries OpenSSL's error queue).
+    const Secret wrong("Wr0ng-S3cret-Value");
+    for (const char* file : {"rsa2048.key.enc.pem", "rsa2048.p12"}) {
+        auto key = PrivateKey::from_file(pki_file(file), &wrong);
+        ASSERT_FALSE(key) << file;
+        const std::string text = key.error().to_string();
+        EXPECT_EQ(text.find("Wr0ng-S3cret-Value"), std::string::npos) << file << ": " << text;
+        EXPECT_EQ(text.find("istmo-test-pass"), std::string::npos) << file << ": " << text;
+    }
+}
+
 TEST(CryptoKeys, EncryptedTraditionalPemAndEncryptedDer) {
     if (!have_openssl()) GTEST_SKIP() << "openssl CLI not available";
     TempDir dir;

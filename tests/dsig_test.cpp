@@ -588,3 +588,90 @@ TEST(DsigSign, UnprefixedSignatureElementsRoundTrip) {
 }
 
 }  // namespace
+
+// ---- wrapping through the signature's own ds:Object, base64 and time limits ------------------
+
+namespace {
+
+// The signed gItem of a detached signature over #item-1.
+std::string signed_item(const std::string& signed_xml) {
+    const std::size_t a = signed_xml.find("<gItem Id=\"item-1\">");
+    const std::size_t b = signed_xml.find("</gItem>", a) + std::string("</gItem>").size();
+    return a == std::string::npos ? std::string() : signed_xml.substr(a, b - a);
+}
+
+// Moves the signed element into a new ds:Object of the signature (the digest still matches).
+std::string hide_in_object(std::string signed_xml, const std::string& item, const std::string& replacement) {
+    signed_xml = replace_once(signed_xml, item, replacement);
+    return replace_once(signed_xml, "</ds:Signature>", "<ds:Object>" + item + "</ds:Object></ds:Signature>");
+}
+
+TEST(DsigAttack, OriginalHiddenInTheSignaturesObjectIsSuspected) {
+    dsig::SignOptions so;
+    so.mode = dsig::SignMode::detached;
+    so.reference_ids = {"item-1"};
+    const std::string signed_xml = sign_with("rsa2048", so);
+    const std::string item = signed_item(signed_xml);
+    ASSERT_FALSE(item.empty());
+    std::string edited = replace_once(item, " Id=\"item-1\"", "");
+    edited = replace_once(edited, "<dCantCodInt>1.00", "<dCantCodInt>9.00");
+    for (bool dom : {true, false}) {
+        dsig::VerifyOptions options;
+        options.streaming_threshold_bytes = dom ? 0 : 1;  // the streaming path must hand over to the DOM
+        auto report = verify(hide_in_object(signed_xml, item, edited), options);
+        EXPECT_EQ(report.indication, Indication::indeterminate) << codes(report);
+        EXPECT_EQ(report.sub_indication, SubIndication::sig_constraints_failure);
+        EXPECT_TRUE(has_code(report, "DSIG-WRAPPING-SUSPECTED")) << codes(report);
+        ASSERT_EQ(report.signatures.size(), 1u);
+        ASSERT_EQ(report.signatures[0].references.size(), 1u);
+        EXPECT_TRUE(report.signatures[0].references[0].digest_ok);  // valid over what it names
+        EXPECT_FALSE(report.streamed);
+    }
+    // Control: the same signature over content kept only in its Object, with no element of that
+    // kind left in the document, is a legitimate signature and passes.
+    auto legit = verify(hide_in_object(signed_xml, item, ""));
+    EXPECT_EQ(legit.indication, Indication::total_passed) << codes(legit);
+    EXPECT_FALSE(has_code(legit, "DSIG-WRAPPING-SUSPECTED"));
+}
+
+std::string text_of(const std::string& xml, const std::string& element) {
+    const std::size_t a = xml.find("<" + element + ">") + element.size() + 2;
+    const std::size_t b = xml.find("</" + element + ">", a);
+    return xml.substr(a, b - a);
+}
+
+TEST(DsigLimits, OversizedBase64IsRefusedBeforeDecoding) {
+    const std::string signed_xml = sign_with("rsa2048", {});
+    const std::string huge(300'000, 'A');  // valid base64 (a multiple of 4), 225 kB decoded
+    for (const char* element : {"ds:DigestValue", "ds:SignatureValue", "ds:X509Certificate"}) {
+        const std::string attacked = replace_once(signed_xml, text_of(signed_xml, element), huge);
+        auto report = verify(attacked);
+        EXPECT_EQ(report.indication, Indication::total_failed) << element;
+        EXPECT_EQ(report.sub_indication, SubIndication::format_failure) << element;
+        EXPECT_TRUE(has_code(report, "DSIG-BASE64-TOO-LARGE")) << element << ": " << codes(report);
+        // With a higher limit the value is decoded and fails for what it is.
+        dsig::VerifyOptions relaxed;
+        relaxed.max_base64_bytes = 1u << 20;
+        auto decoded = verify(attacked, relaxed);
+        EXPECT_NE(decoded.indication, Indication::total_passed) << element;
+        EXPECT_FALSE(has_code(decoded, "DSIG-BASE64-TOO-LARGE")) << element;
+    }
+}
+
+TEST(DsigLimits, TimeBudgetStopsVerificationBetweenSteps) {
+    std::string big = "<doc xmlns=\"urn:istmo:test\">";
+    for (int i = 0; i < 50'000; ++i) big += "<item n=\"" + std::to_string(i) + "\">forty bytes of text in each item</item>";
+    big += "</doc>";  // ~3 MB: parsing or canonicalizing it takes far more than 1 ms
+    const std::string signed_xml = sign_with("rsa2048", {}, big);
+    for (std::size_t streaming_threshold : {std::size_t{0}, std::size_t{1}}) {
+        dsig::VerifyOptions options;
+        options.streaming_threshold_bytes = streaming_threshold;
+        EXPECT_EQ(verify(signed_xml, options).indication, Indication::total_passed);
+        options.time_budget = std::chrono::milliseconds(1);
+        auto report = verify(signed_xml, options);
+        EXPECT_EQ(report.indication, Indication::indeterminate) << codes(report);
+        EXPECT_TRUE(has_code(report, "DSIG-TIME-BUDGET-EXCEEDED")) << codes(report);
+    }
+}
+
+}  // namespace

@@ -102,23 +102,13 @@ bool is_signature_subtract_filter2(xmlDocPtr doc, const xmlNode* transform) {
         xmlNsPtr ns = xmlSearchNs(doc, const_cast<xmlNode*>(xpath), xml::xc(prefix.c_str()));
         return ns && sv(ns->href) == uri::ds_ns;
     }
-    for (const xmlNode* n = xmlDocGetRootElement(doc); n;) {
-        if (n->type == XML_ELEMENT_NODE) {
-            const bool named = sv(n->name) == "Signature" && n->ns && n->ns->prefix && sv(n->ns->prefix) == prefix;
-            const bool signature = xml::is_element(n, uri::ds_ns, "Signature");
-            if (named != signature) return false;
-            if (n->children) {
-                n = n->children;
-                continue;
-            }
-        }
-        while (n && !n->next) {
-            n = n->parent;
-            if (n && n->type == XML_DOCUMENT_NODE) n = nullptr;
-        }
-        if (n) n = n->next;
-    }
-    return true;
+    bool consistent = true;
+    xml::for_each_element(doc, [&](const xmlNode* n) {
+        const bool named = sv(n->name) == "Signature" && n->ns && n->ns->prefix && sv(n->ns->prefix) == prefix;
+        consistent = named == xml::is_element(n, uri::ds_ns, "Signature");
+        return consistent ? xml::Walk::descend : xml::Walk::stop;
+    });
+    return consistent;
 }
 
 void add_id(IdIndex& index, const std::string& value, const xmlNode* element) {
@@ -130,29 +120,18 @@ void add_id(IdIndex& index, const std::string& value, const xmlNode* element) {
 
 IdIndex build_id_index(xmlDocPtr doc) {
     IdIndex index;
-    const xmlNode* node = xmlDocGetRootElement(doc);
-    while (node) {
-        if (node->type == XML_ELEMENT_NODE) {
-            for (const xmlAttr* attr = node->properties; attr; attr = attr->next) {
-                std::string_view name = sv(attr->name);
-                bool is_id = false;
-                if (!attr->ns) is_id = name == "Id" || name == "ID" || name == "id";
-                else is_id = name == "id" && sv(attr->ns->href) == "http://www.w3.org/XML/1998/namespace";
-                if (!is_id) continue;
-                internal::XmlCharsPtr value(xmlNodeListGetString(doc, attr->children, 1));
-                add_id(index, value ? std::string(sv(value.get())) : std::string(), node);
-            }
-            if (node->children) {
-                node = node->children;
-                continue;
-            }
+    xml::for_each_element(doc, [&](const xmlNode* node) {
+        for (const xmlAttr* attr = node->properties; attr; attr = attr->next) {
+            std::string_view name = sv(attr->name);
+            bool is_id = false;
+            if (!attr->ns) is_id = name == "Id" || name == "ID" || name == "id";
+            else is_id = name == "id" && sv(attr->ns->href) == "http://www.w3.org/XML/1998/namespace";
+            if (!is_id) continue;
+            internal::XmlCharsPtr value(xmlNodeListGetString(doc, attr->children, 1));
+            add_id(index, value ? std::string(sv(value.get())) : std::string(), node);
         }
-        while (node && !node->next) {
-            node = node->parent;
-            if (node && node->type == XML_DOCUMENT_NODE) node = nullptr;
-        }
-        if (node) node = node->next;
-    }
+        return xml::Walk::descend;
+    });
     return index;
 }
 
@@ -304,19 +283,11 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
         // (libxml2's filter path asks about every node), and put them back where they were.
         std::vector<xmlNodePtr> removed;
         if (subset.exclude_all_signatures) {
-            for (xmlNodePtr n = xmlDocGetRootElement(doc); n;) {
-                if (xml::is_element(n, uri::ds_ns, "Signature")) {
-                    removed.push_back(n);
-                } else if (n->children && n->type == XML_ELEMENT_NODE) {
-                    n = n->children;
-                    continue;
-                }
-                while (n && !n->next) {
-                    n = n->parent;
-                    if (n && n->type == XML_DOCUMENT_NODE) n = nullptr;
-                }
-                if (n) n = n->next;
-            }
+            xml::for_each_element(doc, [&](const xmlNode* n) {
+                if (!xml::is_element(n, uri::ds_ns, "Signature")) return xml::Walk::descend;
+                removed.push_back(const_cast<xmlNodePtr>(n));  // the document is ours to edit
+                return xml::Walk::skip_children;
+            });
         } else if (subset.excluded && subset.excluded->doc == doc && subset.excluded->parent) {
             removed.push_back(const_cast<xmlNodePtr>(subset.excluded));
         }

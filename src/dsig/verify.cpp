@@ -27,6 +27,23 @@ namespace {
 
 constexpr std::size_t k_cache_capacity = 4096;
 
+// The end of one verify() call's time budget (VerifyOptions::time_budget); inactive when 0.
+class Deadline {
+public:
+    explicit Deadline(std::chrono::milliseconds budget)
+        : m_active(budget.count() > 0), m_end(std::chrono::steady_clock::now() + budget) {}
+    [[nodiscard]] bool passed() const { return m_active && std::chrono::steady_clock::now() > m_end; }
+private:
+    bool m_active;
+    std::chrono::steady_clock::time_point m_end;
+};
+
+constexpr const char* k_time_budget_code = "DSIG-TIME-BUDGET-EXCEEDED";
+
+std::string time_budget_message(std::chrono::milliseconds budget) {
+    return "verification stopped: the time budget of " + std::to_string(budget.count()) + " ms per document was used up";
+}
+
 int rank(Indication i) {
     switch (i) {
         case Indication::total_passed: return 0;
@@ -128,6 +145,7 @@ bool read_pss_params(const xmlNode* signature_method, crypto::SignatureParams& p
 struct CachedCertificate {
     crypto::Certificate certificate;
     CertificateSummary summary;
+    crypto::Bytes sha256;  // SHA-256 of the DER (the cache key), for profile checks
 };
 using CertificatePtr = std::shared_ptr<const CachedCertificate>;
 
@@ -162,7 +180,7 @@ struct Verifier::State {
         }
         auto parsed = crypto::Certificate::from_der(der);
         if (!parsed) return std::move(parsed).error();
-        auto entry = std::make_shared<const CachedCertificate>(CachedCertificate{*parsed, summarize(*parsed)});
+        auto entry = std::make_shared<const CachedCertificate>(CachedCertificate{*parsed, summarize(*parsed), hash});
         std::unique_lock lock(cert_mutex);
         if (certificates.size() >= k_cache_capacity) certificates.clear();
         certificates.emplace(key, entry);
@@ -183,6 +201,9 @@ struct Verifier::State {
         }
         std::vector<crypto::Certificate> intermediates;
         for (const auto& c : others) intermediates.push_back(c->certificate);
+        // Caller-supplied untrusted certificates (the same for every call of this Verifier, so
+        // the cache key need not name them): candidates for the path, never anchors.
+        intermediates.insert(intermediates.end(), options.extra_certificates.begin(), options.extra_certificates.end());
         auto path = std::make_shared<CachedPath>();
         path->result = crypto::validate_path(leaf.certificate, intermediates, options.trust, at);
         for (const auto& c : path->result.chain) path->chain.push_back(summarize(c));
@@ -200,9 +221,10 @@ struct Verifier::State {
     }
 
     void verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids, crypto::TimePoint at,
-                          SignatureResult& result, const WholeDocumentDigester* whole_document = nullptr,
-                          const std::string& location = {}) const;
-    std::optional<VerificationReport> verify_streaming(std::string_view input, crypto::TimePoint at) const;
+                          const Deadline& deadline, SignatureResult& result,
+                          const WholeDocumentDigester* whole_document = nullptr, const std::string& location = {}) const;
+    std::optional<VerificationReport> verify_streaming(std::string_view input, crypto::TimePoint at,
+                                                       const Deadline& deadline) const;
 };
 
 namespace {
@@ -216,10 +238,51 @@ struct SignatureKey {
 
 X509* x509_of(const CertificatePtr& c) { return c->certificate.impl().cert.get(); }
 
+std::string_view namespace_of(const xmlNode* node) { return node->ns ? xml::sv(node->ns->href) : std::string_view(); }
+
+// True when node lies inside one of sig's own ds:Object children (sig is an ancestor).
+bool inside_own_object(const xmlNode* node, const xmlNode* sig) {
+    for (const xmlNode* n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+        if (n->parent == sig) return xml::is_element(n, uri::ds_ns, "Object");
+    return false;
+}
+
+// The element names a signature in an Object stands for: the target itself, or the element
+// children when the target is the ds:Object.
+std::vector<const xmlNode*> signed_element_kinds(const xmlNode* target) {
+    std::vector<const xmlNode*> kinds;
+    if (xml::is_element(target, uri::ds_ns, "Object")) {
+        for (const xmlNode* c = xml::first_element_child(target); c; c = xml::next_element_sibling(c)) kinds.push_back(c);
+    } else if (target && target->type == XML_ELEMENT_NODE) {
+        kinds.push_back(target);
+    }
+    return kinds;
+}
+
+// An element of the document, outside every ds:Signature, with the namespace and local name of
+// one of `kinds` — the replacement in the "original hidden in the signature's Object" wrapping.
+const xmlNode* same_kind_outside_signatures(xmlDocPtr doc, const std::vector<const xmlNode*>& kinds) {
+    const xmlNode* found = nullptr;
+    xml::for_each_element(doc, [&](const xmlNode* node) {
+        if (xml::is_element(node, uri::ds_ns, "Signature")) return xml::Walk::skip_children;
+        for (const xmlNode* k : kinds)
+            if (xml::is_element(node, namespace_of(k), xml::sv(k->name))) {
+                found = node;
+                return xml::Walk::stop;
+            }
+        return xml::Walk::descend;
+    });
+    return found;
+}
+
+bool is_xades_signed_properties(const xmlNode* node) {
+    return xml::is_element(node, "http://uri.etsi.org/01903/v1.3.2#", "SignedProperties");
+}
+
 }  // namespace
 
 void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids,
-                                       crypto::TimePoint at, SignatureResult& result,
+                                       crypto::TimePoint at, const Deadline& deadline, SignatureResult& result,
                                        const WholeDocumentDigester* whole_document, const std::string& location) const {
     Verdict verdict(result);
     result.id = attribute(sig, "Id");
@@ -227,6 +290,21 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
     const std::string where = result.location;
     auto structure = [&](std::string message) {
         verdict.fail("DSIG-STRUCTURE", std::move(message), Indication::total_failed, SubIndication::format_failure, where);
+    };
+    // Base64 values of the signature itself are checked for length before they are decoded.
+    auto base64_too_large = [&](const std::string& text, const char* what, const std::string& at_where) {
+        if (text.size() <= options.max_base64_bytes) return false;
+        verdict.fail("DSIG-BASE64-TOO-LARGE",
+                     std::string(what) + " holds " + std::to_string(text.size()) + " characters of base64, more than the limit of " +
+                         std::to_string(options.max_base64_bytes),
+                     Indication::total_failed, SubIndication::format_failure, at_where);
+        return true;
+    };
+    auto out_of_time = [&](const std::string& at_where) {
+        if (!deadline.passed()) return false;
+        verdict.fail(k_time_budget_code, time_budget_message(options.time_budget), Indication::indeterminate,
+                     SubIndication::none, at_where);
+        return true;
     };
 
     // ---- structure: SignedInfo, SignatureValue, KeyInfo?, Object*
@@ -357,7 +435,13 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
             else verdict.fail("DSIG-ALG-LEGACY-REFUSED", "digest method " + rr.digest_method + " is SHA-1; enable legacy mode to accept it",
                               Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where);
         }
-        auto expected = crypto::base64_decode(xml::text_content(digest_value));
+        if (out_of_time(ref_where)) return;
+        const std::string digest_text = xml::text_content(digest_value);
+        if (base64_too_large(digest_text, "DigestValue", ref_where)) {
+            result.references.push_back(std::move(rr));
+            continue;
+        }
+        auto expected = crypto::base64_decode(digest_text);
         if (!expected) {
             verdict.fail("DSIG-BASE64-INVALID", "DigestValue is not valid base64", Indication::total_failed,
                          SubIndication::format_failure, ref_where);
@@ -390,6 +474,25 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         if (outcome.target) {
             rr.signed_node = xml::node_path(outcome.target);
             rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == root;
+            // Signed data inside this signature's own ds:Object while the signature sits in a
+            // larger document, and an element of the same kind in the document itself: the
+            // classic wrapping where the original is hidden in the signature and an edited copy
+            // takes its place. The signature is valid over what it names, but a consumer would
+            // read the copy. (The streaming path cannot see the document: the DOM path decides.)
+            if (inside_own_object(outcome.target, sig) && !is_xades_signed_properties(outcome.target)) {
+                if (whole_document) {
+                    result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where});
+                    return;
+                }
+                if (root != sig) {
+                    if (const xmlNode* copy = same_kind_outside_signatures(doc, signed_element_kinds(outcome.target)))
+                        verdict.fail("DSIG-WRAPPING-SUSPECTED",
+                                     "Reference URI=\"" + rr.uri + "\" signs " + rr.signed_node +
+                                         " inside the signature's own ds:Object, while the document holds an unsigned element of the same kind at " +
+                                         xml::node_path(copy) + ": the signed original may have been hidden and replaced",
+                                     Indication::indeterminate, SubIndication::sig_constraints_failure, ref_where);
+                }
+            }
         } else {
             rr.signed_node = "detached:" + rr.uri;
         }
@@ -417,7 +520,9 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                                      Indication::total_failed, SubIndication::format_failure, where);
                         return;
                     }
-                    auto der = crypto::base64_decode(xml::text_content(x));
+                    const std::string der_text = xml::text_content(x);
+                    if (base64_too_large(der_text, "X509Certificate", where)) return;
+                    auto der = crypto::base64_decode(der_text);
                     if (!der) {
                         verdict.fail("DSIG-BASE64-INVALID", "X509Certificate is not valid base64", Indication::total_failed,
                                      SubIndication::format_failure, where);
@@ -435,8 +540,12 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                 const xmlNode* kv = xml::first_element_child(item);
                 Result<internal::EvpPkeyPtr> parsed = make_error(Errc::unsupported, "unsupported KeyValue");
                 if (xml::is_element(kv, uri::ds_ns, "RSAKeyValue")) {
-                    auto n = crypto::base64_decode(xml::text_content(child_named(kv, uri::ds_ns, "Modulus")));
-                    auto e = crypto::base64_decode(xml::text_content(child_named(kv, uri::ds_ns, "Exponent")));
+                    const std::string n_text = xml::text_content(child_named(kv, uri::ds_ns, "Modulus"));
+                    const std::string e_text = xml::text_content(child_named(kv, uri::ds_ns, "Exponent"));
+                    if (base64_too_large(n_text, "RSAKeyValue/Modulus", where) || base64_too_large(e_text, "RSAKeyValue/Exponent", where))
+                        return;
+                    auto n = crypto::base64_decode(n_text);
+                    auto e = crypto::base64_decode(e_text);
                     if (n && e && child_named(kv, uri::ds_ns, "Modulus") && child_named(kv, uri::ds_ns, "Exponent"))
                         parsed = crypto::rsa_public_key(*n, *e);
                 } else if (xml::is_element(kv, uri::dsig11_ns, "ECKeyValue")) {
@@ -446,7 +555,9 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                     std::string curve = oid == "urn:oid:1.2.840.10045.3.1.7" ? "P-256"
                                         : oid == "urn:oid:1.3.132.0.34" ? "P-384"
                                         : oid == "urn:oid:1.3.132.0.35" ? "P-521" : "";
-                    auto bytes = crypto::base64_decode(point ? xml::text_content(point) : std::string());
+                    const std::string point_text = point ? xml::text_content(point) : std::string();
+                    if (base64_too_large(point_text, "ECKeyValue/PublicKey", where)) return;
+                    auto bytes = crypto::base64_decode(point_text);
                     if (!curve.empty() && bytes) parsed = crypto::ec_public_key(curve, *bytes);
                 }
                 if (parsed) {
@@ -501,7 +612,10 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
     if (!algorithms_usable) return;
 
     // ---- signature value
-    auto value = crypto::base64_decode(xml::text_content(signature_value));
+    if (out_of_time(where)) return;
+    const std::string value_text = xml::text_content(signature_value);
+    if (base64_too_large(value_text, "SignatureValue", where)) return;
+    auto value = crypto::base64_decode(value_text);
     if (!value) {
         verdict.fail("DSIG-BASE64-INVALID", "SignatureValue is not valid base64", Indication::total_failed,
                      SubIndication::format_failure, where);
@@ -579,6 +693,8 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         context.ids = &ids;
         context.result = &result;
         context.signer = key.certificate ? &key.certificate->certificate : nullptr;
+        context.signer_sha256 = key.certificate ? &key.certificate->sha256 : nullptr;
+        context.signer_summary = key.certificate ? &key.certificate->summary : nullptr;
         context.validation_time = at;
         context.options = &options;
         context.fail = [&](const char* code, std::string text, Indication indication, SubIndication sub) {
@@ -673,7 +789,8 @@ xml::C14nAlgorithm whole_document_class(xml::C14nAlgorithm a) {
 
 }  // namespace
 
-std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_view input, crypto::TimePoint at) const {
+std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_view input, crypto::TimePoint at,
+                                                                     const Deadline& deadline) const {
     struct Pass {
         xml::C14nAlgorithm c14n;
         crypto::DigestAlg digest;
@@ -734,7 +851,7 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
     report.well_formed = true;
     report.streamed = true;
     SignatureResult result;
-    verify_signature(mini, sig, ids, at, result, &digester, outcome.capture.location);
+    verify_signature(mini, sig, ids, at, deadline, result, &digester, outcome.capture.location);
     for (const auto& f : result.findings)
         if (f.code == k_stream_fallback) return std::nullopt;
     report.indication = result.indication;
@@ -760,6 +877,7 @@ const VerifyOptions& Verifier::options() const noexcept { return m_state->option
 
 Result<VerificationReport> Verifier::verify(std::string_view input) const {
     try {
+        const Deadline deadline(m_state->options.time_budget);
         VerificationReport report;
         const crypto::TimePoint at = m_state->options.validation_time.value_or(std::chrono::system_clock::now());
         report.validation_time = format_rfc3339(at);
@@ -772,7 +890,7 @@ Result<VerificationReport> Verifier::verify(std::string_view input) const {
 
         const std::size_t threshold = m_state->options.streaming_threshold_bytes;
         if (threshold > 0 && input.size() >= threshold)
-            if (auto streamed = m_state->verify_streaming(input, at)) return std::move(*streamed);
+            if (auto streamed = m_state->verify_streaming(input, at, deadline)) return std::move(*streamed);
 
         auto parsed = xml::XmlDocument::parse(input, m_state->options.limits);
         if (!parsed) {
@@ -787,18 +905,10 @@ Result<VerificationReport> Verifier::verify(std::string_view input) const {
         xmlDocPtr doc = xml::get(*parsed);
 
         std::vector<const xmlNode*> signatures;
-        for (const xmlNode* node = xmlDocGetRootElement(doc); node;) {
+        xml::for_each_element(doc, [&](const xmlNode* node) {
             if (xml::is_element(node, uri::ds_ns, "Signature")) signatures.push_back(node);
-            if (node->type == XML_ELEMENT_NODE && node->children) {
-                node = node->children;
-                continue;
-            }
-            while (node && !node->next) {
-                node = node->parent;
-                if (node && node->type == XML_DOCUMENT_NODE) node = nullptr;
-            }
-            if (node) node = node->next;
-        }
+            return xml::Walk::descend;
+        });
         if (signatures.empty()) return document_failure("DSIG-NO-SIGNATURE", "the document holds no ds:Signature");
         if (signatures.size() > m_state->options.max_signatures)
             return document_failure("DSIG-TOO-MANY", "more than " + std::to_string(m_state->options.max_signatures) + " signatures");
@@ -807,8 +917,16 @@ Result<VerificationReport> Verifier::verify(std::string_view input) const {
         report.indication = Indication::total_passed;
         report.sub_indication = SubIndication::none;
         for (const xmlNode* sig : signatures) {
+            if (deadline.passed()) {
+                if (rank(report.indication) < rank(Indication::indeterminate)) {
+                    report.indication = Indication::indeterminate;
+                    report.sub_indication = SubIndication::none;
+                }
+                report.findings.push_back(Finding{k_time_budget_code, Severity::error, time_budget_message(m_state->options.time_budget), {}});
+                break;
+            }
             SignatureResult result;
-            m_state->verify_signature(doc, sig, ids, at, result);
+            m_state->verify_signature(doc, sig, ids, at, deadline, result);
             if (rank(result.indication) > rank(report.indication)) {
                 report.indication = result.indication;
                 report.sub_indication = result.sub_indication;

@@ -35,4 +35,28 @@ std::string node_path(const xmlNode* node);
 // 1-based source line of a node (0 when unknown).
 int line_of(const xmlNode* node) noexcept;
 
+enum class Walk { descend, skip_children, stop };
+
+// Visits every element of the document in document order, iteratively (no recursion, so any
+// nesting depth is safe). visit(const xmlNode*) returns whether to descend into the element,
+// skip its subtree, or stop the walk.
+template <class Visit>
+void for_each_element(const xmlDoc* doc, Visit&& visit) {
+    for (const xmlNode* node = xmlDocGetRootElement(doc); node;) {
+        if (node->type == XML_ELEMENT_NODE) {
+            const Walk next = visit(node);
+            if (next == Walk::stop) return;
+            if (next == Walk::descend && node->children) {
+                node = node->children;
+                continue;
+            }
+        }
+        while (node && !node->next) {
+            node = node->parent;
+            if (node && node->type == XML_DOCUMENT_NODE) node = nullptr;
+        }
+        if (node) node = node->next;
+    }
+}
+
 }  // namespace istmo::xml

@@ -30,6 +30,15 @@ using DetachedContentResolver = std::function<std::optional<std::vector<std::uin
 
 struct VerifyOptions {
     crypto::TrustStore trust;  // anchors for the signer's certificate; empty = nothing trusted
+    // Untrusted certificates offered for path building only, for documents whose KeyInfo does
+    // not carry the intermediates: they are added to the KeyInfo certificates when a path from
+    // the signer to an anchor in `trust` is built, and are never anchors themselves (a path
+    // ending in one of them is NO_CERTIFICATE_CHAIN_FOUND). They never pick the signer: the
+    // signer certificate still comes from KeyInfo. XAdES also offers them for the path of a
+    // SignatureTimeStamp's TSA certificate. Not counted against max_certificates.
+    // Thread safety: like `trust`, fixed once a Verifier is built from these options (the
+    // Verifier keeps its own copy; certificates are immutable and shared).
+    std::vector<crypto::Certificate> extra_certificates;
     // Keys trusted directly (no certificate): a signature verified with one of them passes.
     std::vector<crypto::PublicKey> trusted_keys;
     // Validation time for the certificate path; nullopt = now.
@@ -46,6 +55,15 @@ struct VerifyOptions {
     std::size_t max_references = 64;
     std::size_t max_transforms = 8;
     std::size_t max_certificates = 16;
+    // Longest base64 text accepted in one signature value (DigestValue, SignatureValue,
+    // X509Certificate, KeyValue parts, XAdES digests and EncapsulatedTimeStamp): checked before
+    // decoding; longer gives DSIG-BASE64-TOO-LARGE. Content under a Base64 transform is data and
+    // is bounded by limits.max_text_bytes instead.
+    std::size_t max_base64_bytes = 256u * 1024;
+    // CPU-independent wall-clock budget for one verify() call; 0 = none. Checked between steps
+    // (after parsing, before each reference and each signature), each of which is bounded by the
+    // size limits; exceeding it gives DSIG-TIME-BUDGET-EXCEEDED and INDETERMINATE.
+    std::chrono::milliseconds time_budget{0};
     xml::ParseLimits limits;
 };
 
