@@ -4,6 +4,8 @@
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]
 #   FUZZ_BUILD_DIR=build-fuzz   where to build and keep corpora/artifacts
 #   FUZZ_JOBS=2                 build parallelism
+#   FUZZ_RUNS=N                 a reproducible pass instead: N inputs per harness from a fixed
+#                               seed (FUZZ_SEED, default 1), SECONDS only as a cap (used by CI)
 # Seed corpora come from test-vectors/ (copied into $FUZZ_BUILD_DIR/seeds/<harness>); new
 # inputs found go to $FUZZ_BUILD_DIR/corpus/<harness>, crashes to $FUZZ_BUILD_DIR/artifacts/.
 # Exit status 1 when any harness crashed, leaked, hit UB, timed out or ran out of memory.
@@ -71,14 +73,16 @@ for h in "${harnesses[@]}"; do
   artifacts=$build/artifacts/$h
   mkdir -p "$corpus" "$artifacts"
   log=$build/fuzz-$h.log
-  echo "== $h: ${seconds}s (seeds: $(ls "$build/seeds/$h" | wc -l))"
+  budget=(-max_total_time="$seconds")
+  if [ -n "${FUZZ_RUNS:-}" ]; then budget+=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}"); fi
+  echo "== $h: ${FUZZ_RUNS:+$FUZZ_RUNS runs, seed ${FUZZ_SEED:-1}, at most }${seconds}s (seeds: $(ls "$build/seeds/$h" | wc -l))"
   rc=0
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-    "$build/tests/fuzz/$h" "$corpus" "$build/seeds/$h" -max_total_time="$seconds" -max_len="$(max_len "$h")" \
+    "$build/tests/fuzz/$h" "$corpus" "$build/seeds/$h" "${budget[@]}" -max_len="$(max_len "$h")" \
     -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 -artifact_prefix="$artifacts/" > "$log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*/cov \1 ft \2/p')
-  line="$h: exit $rc, ${execs:-?} executions in ${seconds}s, ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files"
+  line="$h: exit $rc, ${execs:-?} executions (at most ${seconds}s), ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files"
   if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$artifacts")" ]; then
     status=1
     line="$line, FAILED (log $log; artifacts in $artifacts)"
