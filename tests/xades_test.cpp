@@ -194,6 +194,26 @@ TEST(XadesRules, TargetMismatchIsCaughtThoughCoreIsValid) {
     EXPECT_TRUE(has_code(report, "XADES-TARGET-MISMATCH")) << codes(report);
 }
 
+TEST(XadesRules, TargetDifferingOnlyInLetterCaseIsAcceptedWithAWarning) {
+    const std::string signed_xml = sign({});
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(signed_xml, m, std::regex("Target=\"#([^\"]*)\"")));
+    std::string upper = m[1].str();
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    ASSERT_NE(upper, m[1].str());
+    const std::string attacked = std::regex_replace(signed_xml, std::regex("Target=\"#[^\"]*\""), "Target=\"#" + upper + "\"");
+    auto report = verify(attacked);
+    EXPECT_EQ(report.indication, Indication::total_passed) << codes(report);
+    EXPECT_TRUE(has_code(report, "XADES-TARGET-CASE")) << codes(report);
+    // When an element of the document carries exactly that Id, the Target names it: a mismatch.
+    const std::string other = std::regex_replace(attacked, std::regex("<gTot>"), "<gTot Id=\"" + upper + "\">",
+                                                 std::regex_constants::format_first_only);
+    ASSERT_NE(other, attacked);
+    auto mismatch = verify(other);
+    EXPECT_EQ(mismatch.indication, Indication::total_failed) << codes(mismatch);
+    EXPECT_TRUE(has_code(mismatch, "XADES-TARGET-MISMATCH")) << codes(mismatch);
+}
+
 TEST(XadesRules, UnsignedSignedPropertiesAndWrongType) {
     std::string signed_xml = sign({});
     // Drop the SignedProperties reference: the properties are no longer signed.

@@ -249,6 +249,33 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
         }
     }
 
+    // The XPath form of the enveloped transform, evaluated in the document, removes every node
+    // of a target that lies inside a ds:Signature (a counter-signature's reference to its
+    // parent's SignatureValue): the digest would be over nothing. The producers of such
+    // references (.NET, Santuario) apply the filter within the referenced subtree; when that
+    // subtree holds no signature, that is the identity, and the caller is told (a warning).
+    if (out.exclude_all_signatures && out.target && out.target->type == XML_ELEMENT_NODE) {
+        bool under_signature = false;
+        for (const xmlNode* n = out.target; n && !under_signature; n = n->parent)
+            under_signature = xml::is_element(n, uri::ds_ns, "Signature");
+        bool holds_signature = false;
+        if (under_signature && !xml::is_element(out.target, uri::ds_ns, "Signature")) {
+            for (const xmlNode* n = xml::first_element_child(out.target); n && !holds_signature;) {
+                holds_signature = xml::is_element(n, uri::ds_ns, "Signature");
+                if (const xmlNode* c = xml::first_element_child(n)) {
+                    n = c;
+                    continue;
+                }
+                while (n && n != out.target && !xml::next_element_sibling(n)) n = n->parent;
+                n = n && n != out.target ? xml::next_element_sibling(n) : nullptr;
+            }
+            if (!holds_signature) {
+                out.exclude_all_signatures = false;
+                out.filter_within_target = true;
+            }
+        }
+    }
+
     // 3. Octets -> digest.
     if (base64) {
         auto decoded = crypto::base64_decode(xml::text_content(out.target));

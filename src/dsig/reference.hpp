@@ -29,6 +29,7 @@ struct ReferenceOutcome {
     const xmlNode* target = nullptr;  // document node or element; null for detached content
     bool enveloped = false;
     bool exclude_all_signatures = false;  // the XPath / XPath-Filter2 form of the enveloped transform
+    bool filter_within_target = false;    // that form applied within a target inside a signature
     bool needs_dom = false;               // a transform whose check needs the whole DOM
     std::vector<std::string> transforms;
     crypto::Bytes digest;

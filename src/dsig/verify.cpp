@@ -470,6 +470,12 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         }
         rr.resolved = true;
         rr.excludes_signature = outcome.enveloped;
+        if (outcome.filter_within_target)
+            verdict.note("DSIG-XPATH-FILTER-WITHIN-TARGET", Severity::warning,
+                         "Reference URI=\"" + rr.uri + "\" points inside a ds:Signature; its not(ancestor-or-self::Signature) "
+                         "filter was applied within the referenced element (as .NET and Santuario do), not to the whole "
+                         "document, where it would have removed everything",
+                         ref_where);
         const xmlNode* root = xmlDocGetRootElement(doc);
         if (outcome.target) {
             rr.signed_node = xml::node_path(outcome.target);

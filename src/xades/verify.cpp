@@ -105,6 +105,15 @@ void count_elements(const xmlNode* node, std::string_view ns, const char* name, 
 
 constexpr std::string_view k_countersigned_type = "http://uri.etsi.org/01903#CountersignedSignature";
 
+bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
 // The element a same-document "#id" reference URI points at, or null.
 const xmlNode* referenced_element(const dsig::InspectContext& ctx, std::string_view uri) {
     if (uri.size() < 2 || uri[0] != '#') return nullptr;
@@ -249,11 +258,22 @@ public:
         std::string signature_id_scratch, target_scratch;
         const std::string_view signature_id = attribute_view(ctx.signature, "Id", signature_id_scratch);
         const std::string_view qp_target = attribute_view(qp, "Target", target_scratch);
-        if (signature_id.empty() || qp_target.size() != signature_id.size() + 1 || qp_target[0] != '#' ||
-            qp_target.substr(1) != signature_id)
-            ctx.fail("XADES-TARGET-MISMATCH", "QualifyingProperties Target \"" + std::string(qp_target) +
-                         "\" does not name this signature (Id \"" + std::string(signature_id) + "\")",
-                     Indication::total_failed, SubIndication::format_failure);
+        const std::string_view named = !qp_target.empty() && qp_target[0] == '#' ? qp_target.substr(1) : std::string_view();
+        if (signature_id.empty() || named != signature_id) {
+            // Interop leniency (EU DSS accepts it too): a Target that differs from the Id only in
+            // letter case, and names no element of the document itself, still means this
+            // signature. Anything else is a mismatch.
+            const bool case_only = !signature_id.empty() && equal_ignoring_ascii_case(named, signature_id) &&
+                                   ctx.ids->elements.find(std::string(named)) == ctx.ids->elements.end();
+            if (case_only)
+                ctx.note("XADES-TARGET-CASE", Severity::warning,
+                         "QualifyingProperties Target \"" + std::string(qp_target) + "\" names this signature (Id \"" +
+                             std::string(signature_id) + "\") only when letter case is ignored; accepted");
+            else
+                ctx.fail("XADES-TARGET-MISMATCH", "QualifyingProperties Target \"" + std::string(qp_target) +
+                             "\" does not name this signature (Id \"" + std::string(signature_id) + "\")",
+                         Indication::total_failed, SubIndication::format_failure);
+        }
 
         // ---- SignedProperties: exactly one, signed exactly once with the right Type
         std::size_t sp_total = 0;
