@@ -215,7 +215,7 @@ def sign(xml: bytes, key: Key, cert: Optional[Cert] = None, profile: str = "xmld
 
     profile "xmldsig": enveloped XML Signature with algorithm chosen from the key.
     "xades-b-b": XAdES baseline B-B (needs cert). "panama-fe": a Panama rFE e-invoice (needs
-    cert and an RSA key); no QR (gNoFirm) is added, the C API has no way to pass its secret."""
+    cert and an RSA key); no QR (gNoFirm) is added: istmo.invoice.sign adds it."""
     data = _bytes(xml, "xml")
     out = ctypes.c_void_p()
     length = ctypes.c_size_t()

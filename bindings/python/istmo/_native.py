@@ -131,6 +131,9 @@ _declare("istmo_invoice_validate", ctypes.c_int,
          [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP], check=True)
 _declare("istmo_invoice_from_json", ctypes.c_int,
          [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t], check=True)
+_declare("istmo_invoice_sign", ctypes.c_int,
+         [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, KeyP, CertP, ctypes.c_char_p,
+          ctypes.c_size_t, ctypes.c_char_p], check=True)
 _declare("istmo_invoice_cufe", ctypes.c_int,
          [_c_char_pp, ctypes.c_char_p, ctypes.c_size_t], check=True)
 _declare("istmo_timestamp_request", ctypes.c_int,

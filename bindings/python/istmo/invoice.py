@@ -1,7 +1,7 @@
 """Panama e-invoices, DGI format rFE 1.00 (istmo.invoice), over the C API.
 
     xml = istmo.invoice.from_json(json_bytes)          # unsigned rFE, derived fields filled in
-    signed = istmo.sign(xml, key, cert, profile="panama-fe")
+    signed = istmo.invoice.sign(xml, key, cert, qr_secret)   # signed, with gNoFirm/dQRCode
     report = istmo.invoice.validate(signed, istmo.Trust([...]))
     report.indication, [f["code"] for f in report.findings]   # "FE-CUFE-MISMATCH", ...
     istmo.invoice.cufe(signed)                          # the CUFE computed from the fields
@@ -12,10 +12,12 @@ exception; errors (istmo.Error subclasses) mean the job could not be done.
 
 import ctypes
 
-from . import Report, Trust, _bytes, _handle_or_null, _native
+from typing import Optional
+
+from . import Cert, Key, Report, Trust, _bytes, _handle_or_null, _native
 from ._native import lib as _lib
 
-__all__ = ["from_json", "validate", "cufe"]
+__all__ = ["from_json", "sign", "validate", "cufe"]
 
 
 def from_json(json_text: bytes) -> bytes:
@@ -26,6 +28,22 @@ def from_json(json_text: bytes) -> bytes:
     out = ctypes.c_void_p()
     length = ctypes.c_size_t()
     _lib.istmo_invoice_from_json(ctypes.byref(out), ctypes.byref(length), data, len(data))
+    return _native.take_buffer(out, length.value)
+
+
+def sign(xml: bytes, key: Key, cert: Cert, qr_secret: bytes, qr_base_url: Optional[str] = None) -> bytes:
+    """Signs an rFE with the DGI profile (RSA-SHA256, enveloped, exclusive C14N) and appends
+    gNoFirm/dQRCode: the consultation URL (qr_base_url, default the DGI's for the invoice's iAmb)
+    with an HS256 JWT made with qr_secret (bytes, never logged; read it from a file or the
+    environment, not from the command line). For a signature without QR use
+    istmo.sign(xml, key, cert, profile="panama-fe")."""
+    data = _bytes(xml, "xml")
+    secret = _bytes(qr_secret, "qr_secret")
+    out = ctypes.c_void_p()
+    length = ctypes.c_size_t()
+    _lib.istmo_invoice_sign(ctypes.byref(out), ctypes.byref(length), data, len(data),
+                            _handle_or_null(key, Key, "key"), _handle_or_null(cert, Cert, "cert"),
+                            secret, len(secret), None if qr_base_url is None else qr_base_url.encode("utf-8"))
     return _native.take_buffer(out, length.value)
 
 

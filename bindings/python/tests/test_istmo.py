@@ -282,6 +282,24 @@ def test_invoice_from_json(trust):
     assert codes == {"FE-XSD-MISSING"}, report.json
 
 
+def test_invoice_sign_adds_the_qr(key, cert, trust):
+    # The signed vector was made from the same JSON with the same key and QR secret
+    # (test-vectors/panama-fe/README.md): RSA PKCS#1 v1.5 is deterministic, so equal bytes.
+    xml = istmo.invoice.from_json((FE / "json" / "01-factura.json").read_bytes())
+    signed = istmo.invoice.sign(xml, key, cert, b"istmo-test-qr-secret")
+    assert signed == (FE / "valid" / "01-factura.xml").read_bytes()
+    assert signed.index(b"<gNoFirm><dQRCode>") > signed.index(b"</Signature>")
+    assert istmo.invoice.validate(signed, trust).indication == "TOTAL_PASSED"
+    # Another secret gives another QR (and the secret never shows in an error message).
+    other = istmo.invoice.sign(xml, key, cert, b"another-secret", "https://example.test/qr")
+    assert b"https://example.test/qr?chFE=" in other and other != signed
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.invoice.sign(xml, key, cert, b"")
+    assert "qr_secret" in caught.value.message
+    with pytest.raises(TypeError):
+        istmo.invoice.sign(xml, key, cert, "text-secret")
+
+
 def test_invoice_from_json_errors():
     with pytest.raises(istmo.ParseError) as caught:
         istmo.invoice.from_json(b"{")
