@@ -370,6 +370,8 @@ TEST_F(CliTest, ValidationTimeFromAt) {
     EXPECT_NE(r.output.find("2030-06-01T10:00:00"), std::string::npos) << r.output;  // shown in UTC
     EXPECT_EQ(cli("verify " + trust_ca + " --at 2046-01-01T00:00:00Z " + q(signed_xml)).exit_code, 2);
     EXPECT_EQ(cli("verify " + trust_ca + " --at 2024-12-31T23:00:00-05:00 " + q(signed_xml)).exit_code, 0);
+    // Instants the clock cannot hold (it counts nanoseconds up to 2262) are a usage error.
+    EXPECT_EQ(cli("verify " + trust_ca + " --at 9999-12-31T23:59:59Z " + q(signed_xml)).exit_code, 64);
     EXPECT_EQ(cli("verify " + trust_ca + " --at 2024-12-31t22:00:00z " + q(signed_xml)).exit_code, 2);
 }
 

@@ -191,6 +191,20 @@ TEST(CryptoKeys, EncryptedPemNeedsTheRightPassword) {
     EXPECT_ERRC(PrivateKey::from_file(path, &empty), Errc::bad_password);
 }
 
+TEST(CryptoCertificates, FarFutureNotAfterSaturatesInsteadOfOverflowing) {
+    // RFC 5280 4.1.2.5: 99991231235959Z means "no well-defined expiration"; the clock counts
+    // nanoseconds and ends in 2262, so such a date must become TimePoint::max(), not overflow.
+    if (!have_openssl()) GTEST_SKIP() << "openssl CLI not available";
+    TempDir dir;
+    auto r = run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=far -days 2900000 -keyout " +
+                         quote(dir / "far.key") + " -out " + quote(dir / "far.pem"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    auto cert = Certificate::from_file((dir / "far.pem").string());
+    ASSERT_TRUE(cert) << cert.error().to_string();
+    EXPECT_EQ(cert->not_after(), TimePoint::max());
+    EXPECT_LT(cert->not_before(), std::chrono::system_clock::now() + std::chrono::hours(1));
+}
+
 TEST(CryptoKeys, PasswordsNeverAppearInErrors) {
     // Neither the wrong password given nor the right one may show up in an error message or its
     // cause (which carries OpenSSL's error queue).

@@ -1,7 +1,9 @@
 #include "args.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <ctime>
+#include <limits>
 
 namespace istmo_cli {
 
@@ -189,6 +191,12 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     // Every field was range-checked above and the year has four digits, so timegm cannot
     // overflow a 64-bit time_t.
     const std::time_t utc = timegm(&tm);
+    // system_clock counts nanoseconds here (years 1678-2261): refuse what it cannot hold
+    // rather than overflow.
+    using clock = std::chrono::system_clock;
+    constexpr std::int64_t ticks_per_second = clock::period::den / clock::period::num;
+    constexpr std::int64_t limit = std::numeric_limits<clock::rep>::max() / ticks_per_second - 86'400;
+    if (utc > limit || utc < -limit) return std::nullopt;
 
     // Local time = UTC + offset, so UTC = local time - offset.
     auto tp = std::chrono::system_clock::from_time_t(utc - offset_seconds);

@@ -1,5 +1,6 @@
 // X.509 certificates: parsing (PEM / DER / bundles) and field access.
 #include "crypto/detail.hpp"
+#include "crypto/native.hpp"
 
 #include <climits>
 #include <ctime>
@@ -32,7 +33,7 @@ TimePoint asn1_time_point(const ASN1_TIME* time) {
         ERR_clear_error();
         return TimePoint{};
     }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
+    return time_point_from_epoch_seconds(static_cast<std::int64_t>(timegm(&tm)));
 }
 
 internal::BignumPtr serial_bn(const X509* cert) {

@@ -5,7 +5,10 @@
 
 #include "internal/c_ptr.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <ctime>
+#include <limits>
 #include <span>
 #include <string>
 
@@ -91,5 +94,17 @@ KeyType key_type_of(const EVP_PKEY* key) noexcept;
 int key_bits_of(const EVP_PKEY* key) noexcept;
 // "P-256"... for EC keys, empty otherwise.
 std::string curve_of(const EVP_PKEY* key);
+
+// Seconds since 1970 (from timegm of an ASN.1 time) to a TimePoint, saturating: system_clock
+// counts nanoseconds (years 1678-2261), and certificates say "never expires" with 9999-12-31
+// (RFC 5280 4.1.2.5), so later instants become TimePoint::max() and earlier ones min().
+inline TimePoint time_point_from_epoch_seconds(std::int64_t seconds) noexcept {
+    using std::chrono::system_clock;
+    constexpr std::int64_t ticks_per_second = system_clock::period::den / system_clock::period::num;
+    constexpr std::int64_t limit = std::numeric_limits<system_clock::rep>::max() / ticks_per_second - 1;
+    if (seconds >= limit) return TimePoint::max();
+    if (seconds <= -limit) return TimePoint::min();
+    return system_clock::from_time_t(static_cast<std::time_t>(seconds));
+}
 
 }  // namespace istmo::crypto

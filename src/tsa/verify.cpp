@@ -171,7 +171,8 @@ bool parse_gen_time(const ASN1_GENERALIZEDTIME* t, TimePoint& out, std::string& 
             scale /= 10;
         }
     }
-    out = std::chrono::system_clock::from_time_t(secs) + std::chrono::milliseconds(millis);
+    out = crypto::time_point_from_epoch_seconds(static_cast<std::int64_t>(secs));
+    if (out != TimePoint::max() && out != TimePoint::min()) out += std::chrono::milliseconds(millis);
     return true;
 }
 

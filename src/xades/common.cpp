@@ -104,9 +104,13 @@ std::optional<std::chrono::system_clock::time_point> parse_xs_datetime(std::stri
     const sys_days date = sys_days(year_month_day(std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
                                                   std::chrono::day(1))) +
                           days(day - 1);
-    const auto at = time_point_cast<system_clock::duration>(date + hours(hour) + minutes(minute) + seconds(second) -
-                                                             seconds(offset_seconds) + microseconds(micros));
-    return system_clock::time_point(at);
+    const sys_seconds whole = date + hours(hour) + minutes(minute) + seconds(second) - seconds(offset_seconds);
+    // system_clock counts nanoseconds here (years 1678-2261): an instant outside that range is
+    // refused rather than overflowed.
+    if (whole <= time_point_cast<seconds>(system_clock::time_point::min()) + seconds(1) ||
+        whole >= time_point_cast<seconds>(system_clock::time_point::max()) - seconds(1))
+        return std::nullopt;
+    return time_point_cast<system_clock::duration>(whole) + microseconds(micros);
 }
 
 std::string commitment_uri(std::string_view name) {
