@@ -287,7 +287,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
     Verdict verdict(result);
     result.id = attribute(sig, "Id");
     result.location = location.empty() ? xml::node_path(sig) : location;
-    const std::string where = result.location;
+    const std::string& where = result.location;
     auto structure = [&](std::string message) {
         verdict.fail("DSIG-STRUCTURE", std::move(message), Indication::total_failed, SubIndication::format_failure, where);
     };
@@ -402,8 +402,15 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         rr.uri = attribute(ref, "URI");
         rr.id = attribute(ref, "Id");
         rr.type = attribute(ref, "Type");
-        std::string ref_where = xml::node_path(ref);
-        if (!location.empty()) ref_where = location + ref_where.substr(std::min(ref_where.size(), ref_where.find('/', 1)));
+        // The reference's path, for findings only: built on first use (most references have none).
+        std::string ref_path;
+        auto ref_where = [&]() -> const std::string& {
+            if (ref_path.empty()) {
+                ref_path = xml::node_path(ref);
+                if (!location.empty()) ref_path = location + ref_path.substr(std::min(ref_path.size(), ref_path.find('/', 1)));
+            }
+            return ref_path;
+        };
         // Children: Transforms?, DigestMethod, DigestValue
         const xmlNode* c = xml::first_element_child(ref);
         if (xml::is_element(c, uri::ds_ns, "Transforms")) c = xml::next_element_sibling(c);
@@ -412,7 +419,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         if (!xml::is_element(digest_method, uri::ds_ns, "DigestMethod") ||
             !xml::is_element(digest_value, uri::ds_ns, "DigestValue") || xml::next_element_sibling(digest_value)) {
             verdict.fail("DSIG-STRUCTURE", "ds:Reference must hold Transforms?, DigestMethod, DigestValue",
-                         Indication::total_failed, SubIndication::format_failure, ref_where);
+                         Indication::total_failed, SubIndication::format_failure, ref_where());
             result.references.push_back(std::move(rr));
             continue;
         }
@@ -420,31 +427,31 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         auto dinfo = digest_from_uri(rr.digest_method);
         if (!dinfo) {
             verdict.fail("DSIG-ALG-UNKNOWN", "unknown digest method " + rr.digest_method, Indication::total_failed,
-                         SubIndication::format_failure, ref_where);
+                         SubIndication::format_failure, ref_where());
             result.references.push_back(std::move(rr));
             continue;
         }
         if (dinfo->status == AlgorithmStatus::forbidden) {
             verdict.fail("DSIG-ALG-FORBIDDEN", "digest method " + rr.digest_method + " is forbidden",
-                         Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where);
+                         Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where());
             result.references.push_back(std::move(rr));
             continue;
         }
         if (dinfo->status == AlgorithmStatus::legacy) {
-            if (legacy_ok) verdict.note("DSIG-ALG-WEAK", Severity::warning, "digest method " + rr.digest_method + " is SHA-1 (accepted as legacy)", ref_where);
+            if (legacy_ok) verdict.note("DSIG-ALG-WEAK", Severity::warning, "digest method " + rr.digest_method + " is SHA-1 (accepted as legacy)", ref_where());
             else verdict.fail("DSIG-ALG-LEGACY-REFUSED", "digest method " + rr.digest_method + " is SHA-1; enable legacy mode to accept it",
-                              Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where);
+                              Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where());
         }
-        if (out_of_time(ref_where)) return;
+        if (out_of_time(ref_where())) return;
         const std::string digest_text = xml::text_content(digest_value);
-        if (base64_too_large(digest_text, "DigestValue", ref_where)) {
+        if (base64_too_large(digest_text, "DigestValue", ref_where())) {
             result.references.push_back(std::move(rr));
             continue;
         }
         auto expected = crypto::base64_decode(digest_text);
         if (!expected) {
             verdict.fail("DSIG-BASE64-INVALID", "DigestValue is not valid base64", Indication::total_failed,
-                         SubIndication::format_failure, ref_where);
+                         SubIndication::format_failure, ref_where());
             result.references.push_back(std::move(rr));
             continue;
         }
@@ -452,7 +459,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                                                      options.max_transforms, whole_document,
                                                      options.detached_content ? &options.detached_content : nullptr);
         if (outcome.failure_code == k_stream_fallback) {
-            result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where});
+            result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
             return;
         }
         rr.transforms = outcome.transforms;
@@ -464,7 +471,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                 ind = Indication::indeterminate;
                 sub = SubIndication::signed_data_not_found;
             }
-            verdict.fail(code.c_str(), outcome.failure_message, ind, sub, ref_where);
+            verdict.fail(code.c_str(), outcome.failure_message, ind, sub, ref_where());
             result.references.push_back(std::move(rr));
             continue;
         }
@@ -475,7 +482,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                          "Reference URI=\"" + rr.uri + "\" points inside a ds:Signature; its not(ancestor-or-self::Signature) "
                          "filter was applied within the referenced element (as .NET and Santuario do), not to the whole "
                          "document, where it would have removed everything",
-                         ref_where);
+                         ref_where());
         const xmlNode* root = xmlDocGetRootElement(doc);
         if (outcome.target) {
             rr.signed_node = xml::node_path(outcome.target);
@@ -487,7 +494,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
             // read the copy. (The streaming path cannot see the document: the DOM path decides.)
             if (inside_own_object(outcome.target, sig) && !is_xades_signed_properties(outcome.target)) {
                 if (whole_document) {
-                    result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where});
+                    result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
                     return;
                 }
                 if (root != sig) {
@@ -496,7 +503,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                                      "Reference URI=\"" + rr.uri + "\" signs " + rr.signed_node +
                                          " inside the signature's own ds:Object, while the document holds an unsigned element of the same kind at " +
                                          xml::node_path(copy) + ": the signed original may have been hidden and replaced",
-                                     Indication::indeterminate, SubIndication::sig_constraints_failure, ref_where);
+                                     Indication::indeterminate, SubIndication::sig_constraints_failure, ref_where());
                 }
             }
         } else {
@@ -507,7 +514,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         if (!rr.digest_ok)
             verdict.fail("DSIG-REF-DIGEST-MISMATCH",
                          "the digest of Reference URI=\"" + rr.uri + "\" does not match: the signed data was changed",
-                         Indication::total_failed, SubIndication::hash_failure, ref_where);
+                         Indication::total_failed, SubIndication::hash_failure, ref_where());
         result.references.push_back(std::move(rr));
     }
 
