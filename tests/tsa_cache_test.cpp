@@ -2,7 +2,7 @@
 // verdict: every cached verification is compared with the free functions, which cache nothing.
 // Tokens are made here: by OpenSSL's TSA (tsa_test_sign) for whole responses, and by hand
 // (TSTInfo + CMS_sign) where the genTime or the ESSCertID must be chosen.
-#include "tsa_test_server.hpp"
+#include "tsa_test_token.hpp"
 
 #include "tsa/tsa_internal.hpp"
 
@@ -51,52 +51,7 @@ VerifyOptions trusting(X509* root) {
 // A TimeStampToken over kData with the given genTime, signed by pki.tsa (TSA cert and root
 // embedded), whose SigningCertificateV2 names `ess_target` (the TSA certificate when correct).
 Bytes make_token(const TsaTestPki& pki, std::time_t gen_time, X509* ess_target) {
-    TsTstInfoPtr tst(TS_TST_INFO_new());
-    TS_TST_INFO_set_version(tst.get(), 1);
-    Asn1ObjectPtr policy(OBJ_txt2obj(istmo::test::tsa_test_policy, 1));
-    TS_TST_INFO_set_policy_id(tst.get(), policy.get());
-    TsMsgImprintPtr imprint(TS_MSG_IMPRINT_new());
-    X509AlgorPtr alg(X509_ALGOR_new());
-    X509_ALGOR_set0(alg.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr);
-    TS_MSG_IMPRINT_set_algo(imprint.get(), alg.get());
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(kData.data(), kData.size(), digest);
-    TS_MSG_IMPRINT_set_msg(imprint.get(), digest, sizeof digest);
-    TS_TST_INFO_set_msg_imprint(tst.get(), imprint.get());
-    Asn1IntegerPtr serial(ASN1_INTEGER_new());
-    ASN1_INTEGER_set(serial.get(), static_cast<long>(gen_time % 100000));
-    TS_TST_INFO_set_serial(tst.get(), serial.get());
-    CPtr<ASN1_GENERALIZEDTIME, ASN1_GENERALIZEDTIME_free> when(ASN1_GENERALIZEDTIME_set(nullptr, gen_time));
-    TS_TST_INFO_set_time(tst.get(), when.get());
-    unsigned char* tst_der = nullptr;
-    const int tst_len = i2d_TS_TST_INFO(tst.get(), &tst_der);
-    OsslBytesPtr tst_owner(tst_der);
-    EXPECT_GT(tst_len, 0);
-    BioPtr content(BIO_new_mem_buf(tst_der, tst_len));
-
-    X509StackPtr extra(sk_X509_new_null());
-    X509_up_ref(pki.root.get());
-    sk_X509_push(extra.get(), pki.root.get());
-    CmsContentInfoPtr cms(CMS_sign(nullptr, nullptr, extra.get(), nullptr, CMS_PARTIAL | CMS_BINARY));
-    EXPECT_TRUE(cms);
-    EXPECT_EQ(CMS_set1_eContentType(cms.get(), OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
-    CMS_SignerInfo* si =
-        CMS_add1_signer(cms.get(), pki.tsa.get(), pki.tsa_key.get(), EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP);
-    EXPECT_NE(si, nullptr);
-    CPtr<ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free> ess(
-        OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), ess_target, nullptr, 0));
-    unsigned char* ess_der = nullptr;
-    const int ess_len = i2d_ESS_SIGNING_CERT_V2(ess.get(), &ess_der);
-    OsslBytesPtr ess_owner(ess_der);
-    CPtr<ASN1_STRING, ASN1_STRING_free> attr(ASN1_STRING_new());
-    ASN1_STRING_set(attr.get(), ess_der, ess_len);
-    EXPECT_EQ(CMS_signed_add1_attr_by_NID(si, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, attr.get(), -1), 1);
-    EXPECT_EQ(CMS_final(cms.get(), content.get(), nullptr, CMS_BINARY), 1);
-    unsigned char* der = nullptr;
-    const int len = i2d_CMS_ContentInfo(cms.get(), &der);
-    OsslBytesPtr owner(der);
-    EXPECT_GT(len, 0);
-    return Bytes(der, der + len);
+    return istmo::test::tsa_test_token(pki, kData, gen_time, static_cast<long>(gen_time % 100000), ess_target);
 }
 
 Bytes signed_response(const TsaTestPki& pki, const TimestampRequest& request) {

@@ -2,7 +2,7 @@
 // TimeStampToken is built here by hand (TSTInfo DER + CMS_sign + SigningCertificateV2), signed
 // by a TSA certificate without the timeStamping EKU, or with it but not critical. The same
 // construction with a correct certificate must verify (so the failure is the EKU, nothing else).
-#include "tsa_test_server.hpp"
+#include "tsa_test_token.hpp"
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/tsa/timestamp.hpp>
@@ -29,58 +29,7 @@ const Bytes kData = {'F', 'E', '-', '0', '0', '0', '1'};
 
 // A TimeStampToken over kData signed by pki.tsa, chain = TSA + root embedded.
 Bytes hand_made_token(const TsaTestPki& pki) {
-    TsTstInfoPtr tst(TS_TST_INFO_new());
-    TS_TST_INFO_set_version(tst.get(), 1);
-    Asn1ObjectPtr policy(OBJ_txt2obj(istmo::test::tsa_test_policy, 1));
-    TS_TST_INFO_set_policy_id(tst.get(), policy.get());
-    TsMsgImprintPtr imprint(TS_MSG_IMPRINT_new());
-    X509AlgorPtr algorithm(X509_ALGOR_new());
-    X509_ALGOR_set0(algorithm.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr);
-    TS_MSG_IMPRINT_set_algo(imprint.get(), algorithm.get());
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(kData.data(), kData.size(), digest);
-    TS_MSG_IMPRINT_set_msg(imprint.get(), digest, sizeof digest);
-    TS_TST_INFO_set_msg_imprint(tst.get(), imprint.get());
-    Asn1IntegerPtr serial(ASN1_INTEGER_new());
-    ASN1_INTEGER_set(serial.get(), 4242);
-    TS_TST_INFO_set_serial(tst.get(), serial.get());
-    CPtr<ASN1_GENERALIZEDTIME, ASN1_GENERALIZEDTIME_free> gen_time(
-        ASN1_GENERALIZEDTIME_set(nullptr, std::time(nullptr)));
-    TS_TST_INFO_set_time(tst.get(), gen_time.get());
-    unsigned char* tst_der = nullptr;
-    const int tst_len = i2d_TS_TST_INFO(tst.get(), &tst_der);
-    EXPECT_GT(tst_len, 0);
-    OsslBytesPtr tst_owner(tst_der);
-    BioPtr content(BIO_new_mem_buf(tst_der, tst_len));
-
-    X509StackPtr certs(sk_X509_new_null());
-    X509_up_ref(pki.root.get());
-    sk_X509_push(certs.get(), pki.root.get());
-    CmsContentInfoPtr cms(CMS_sign(nullptr, nullptr, certs.get(), nullptr, CMS_PARTIAL | CMS_BINARY));
-    EXPECT_TRUE(cms);
-    EXPECT_EQ(CMS_set1_eContentType(cms.get(), OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
-    CMS_SignerInfo* signer =
-        CMS_add1_signer(cms.get(), pki.tsa.get(), pki.tsa_key.get(), EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP);
-    EXPECT_NE(signer, nullptr);
-    // SigningCertificateV2 { ESSCertIDv2 { sha256(TSA cert) } }, as OpenSSL's own TSA adds it.
-    CPtr<ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free> ess(
-        OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), pki.tsa.get(), nullptr, 0));
-    EXPECT_TRUE(ess);
-    unsigned char* ess_der = nullptr;
-    const int ess_len = i2d_ESS_SIGNING_CERT_V2(ess.get(), &ess_der);
-    OsslBytesPtr ess_owner(ess_der);
-    CPtr<ASN1_STRING, ASN1_STRING_free> sequence(ASN1_STRING_new());
-    ASN1_STRING_set(sequence.get(), ess_der, ess_len);
-    EXPECT_EQ(CMS_signed_add1_attr_by_NID(signer, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE,
-                                          sequence.get(), -1),
-              1);
-    EXPECT_EQ(CMS_final(cms.get(), content.get(), nullptr, CMS_BINARY), 1);
-    unsigned char* der = nullptr;
-    const int len = i2d_CMS_ContentInfo(cms.get(), &der);
-    EXPECT_GT(len, 0);
-    Bytes out(der, der + len);
-    OPENSSL_free(der);
-    return out;
+    return istmo::test::tsa_test_token(pki, kData, std::time(nullptr), 4242, pki.tsa.get());
 }
 
 std::set<std::string> errors_of(const TokenVerification& v) {
