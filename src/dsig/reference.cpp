@@ -256,19 +256,14 @@ ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, cons
     // subtree holds no signature, that is the identity, and the caller is told (a warning).
     if (out.exclude_all_signatures && out.target && out.target->type == XML_ELEMENT_NODE) {
         bool under_signature = false;
-        for (const xmlNode* n = out.target; n && !under_signature; n = n->parent)
+        for (const xmlNode* n = out.target->parent; n && !under_signature; n = n->parent)
             under_signature = xml::is_element(n, uri::ds_ns, "Signature");
-        bool holds_signature = false;
-        if (under_signature && !xml::is_element(out.target, uri::ds_ns, "Signature")) {
-            for (const xmlNode* n = xml::first_element_child(out.target); n && !holds_signature;) {
+        if (under_signature) {
+            bool holds_signature = false;  // the target itself or anything below it
+            xml::for_each_element_in(out.target, [&](const xmlNode* n) {
                 holds_signature = xml::is_element(n, uri::ds_ns, "Signature");
-                if (const xmlNode* c = xml::first_element_child(n)) {
-                    n = c;
-                    continue;
-                }
-                while (n && n != out.target && !xml::next_element_sibling(n)) n = n->parent;
-                n = n && n != out.target ? xml::next_element_sibling(n) : nullptr;
-            }
+                return holds_signature ? xml::Walk::stop : xml::Walk::descend;
+            });
             if (!holds_signature) {
                 out.exclude_all_signatures = false;
                 out.filter_within_target = true;

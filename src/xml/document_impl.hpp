@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace istmo::xml {
 
@@ -37,12 +38,12 @@ int line_of(const xmlNode* node) noexcept;
 
 enum class Walk { descend, skip_children, stop };
 
-// Visits every element of the document in document order, iteratively (no recursion, so any
-// nesting depth is safe). visit(const xmlNode*) returns whether to descend into the element,
-// skip its subtree, or stop the walk.
+// Visits the element `top` and every element below it in document order, iteratively (no
+// recursion, so any nesting depth is safe). visit(const xmlNode*) returns whether to descend
+// into the element, skip its subtree, or stop the walk.
 template <class Visit>
-void for_each_element(const xmlDoc* doc, Visit&& visit) {
-    for (const xmlNode* node = xmlDocGetRootElement(doc); node;) {
+void for_each_element_in(const xmlNode* top, Visit&& visit) {
+    for (const xmlNode* node = top; node;) {
         if (node->type == XML_ELEMENT_NODE) {
             const Walk next = visit(node);
             if (next == Walk::stop) return;
@@ -51,12 +52,15 @@ void for_each_element(const xmlDoc* doc, Visit&& visit) {
                 continue;
             }
         }
-        while (node && !node->next) {
-            node = node->parent;
-            if (node && node->type == XML_DOCUMENT_NODE) node = nullptr;
-        }
-        if (node) node = node->next;
+        while (node != top && !node->next) node = node->parent;
+        node = node == top ? nullptr : node->next;
     }
+}
+
+// The same over the whole document (its root element is the only element at the top).
+template <class Visit>
+void for_each_element(const xmlDoc* doc, Visit&& visit) {
+    if (const xmlNode* root = xmlDocGetRootElement(doc)) for_each_element_in(root, std::forward<Visit>(visit));
 }
 
 }  // namespace istmo::xml
