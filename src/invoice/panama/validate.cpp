@@ -78,6 +78,36 @@ void report_misplaced_signature(const Element& e, const Element& sig, const std:
                 "before gNoFirm");
 }
 
+// A field: no child elements, and a value of its simple type.
+void check_field(const Element& c, const Def& cd, const std::string& path, Collector& out) {
+    if (!c.children.empty()) {
+        out.add("FE-XSD-UNEXPECTED", Severity::error, path + "/" + c.children.front().name, cd.ficha, c.children.front().line,
+                "El campo '" + c.name + "' no admite elementos hijos", "Field '" + c.name + "' cannot contain elements");
+        return;
+    }
+    const std::string_view reason = detail::check_value(cd, c.text);
+    if (reason.empty()) return;
+    const bool catalog = is_catalog(cd.ty);
+    const bool enumeration = cd.ty == Ty::enum_str || cd.ty == Ty::enum_int || cd.ty == Ty::tasa_isc;
+    out.add(catalog ? "FE-XSD-CATALOG" : enumeration ? "FE-XSD-ENUM" : "FE-XSD-VALUE", Severity::error, path, cd.ficha,
+            c.line, "El valor '" + c.text + "' de " + c.name + " no es válido: se espera " + std::string(type_name_es(cd.ty)),
+            "Value '" + c.text + "' of " + c.name + " " + std::string(reason));
+}
+
+// Required children of a group that did not occur (`counts` per child definition).
+void check_missing(const Element& e, const Def& def, const std::uint16_t* counts, const std::string& path, Collector& out,
+                   bool require_signature) {
+    for (std::size_t k = 0; k < def.kids.size(); ++k) {
+        const Def& kd = def.kids[k];
+        if (counts[k] >= kd.min) continue;
+        if (!require_signature && (kd.ty == Ty::signature || kd.name == "gNoFirm")) continue;
+        if (kd.ty == Ty::signature && out.signature_misplaced) continue;
+        out.add("FE-XSD-MISSING", Severity::error, path + "/" + std::string(kd.name), kd.ficha, e.line,
+                "Falta el elemento obligatorio '" + std::string(kd.name) + "' en " + path,
+                "Required element '" + std::string(kd.name) + "' is missing in " + path);
+    }
+}
+
 // `path` is the XPath of `e`; it is used as a buffer (children append their step and it is cut
 // back), so no string is built per element unless a finding needs it.
 void check_structure(const Element& e, const Def& def, std::string& path, Collector& out, bool require_signature) {
@@ -145,20 +175,7 @@ void check_structure(const Element& e, const Def& def, std::string& path, Collec
             check_structure(c, *cd, path, out, require_signature);
             continue;
         }
-        if (!c.children.empty()) {
-            out.add("FE-XSD-UNEXPECTED", Severity::error, path + "/" + c.children.front().name, cd->ficha, c.children.front().line,
-                    "El campo '" + c.name + "' no admite elementos hijos", "Field '" + c.name + "' cannot contain elements");
-            continue;
-        }
-        const std::string_view reason = detail::check_value(*cd, c.text);
-        if (!reason.empty()) {
-            const bool catalog = is_catalog(cd->ty);
-            const bool enumeration = cd->ty == Ty::enum_str || cd->ty == Ty::enum_int || cd->ty == Ty::tasa_isc;
-            out.add(catalog ? "FE-XSD-CATALOG" : enumeration ? "FE-XSD-ENUM" : "FE-XSD-VALUE", Severity::error, path,
-                    cd->ficha, c.line,
-                    "El valor '" + c.text + "' de " + c.name + " no es válido: se espera " + std::string(type_name_es(cd->ty)),
-                    "Value '" + c.text + "' of " + c.name + " " + std::string(reason));
-        }
+        check_field(c, *cd, path, out);
     }
     path.resize(base);
     if (def.ty == Ty::choice) {
@@ -167,15 +184,7 @@ void check_structure(const Element& e, const Def& def, std::string& path, Collec
                     "Falta uno de los elementos alternativos en " + path, "One of the alternative elements is missing in " + path);
         return;
     }
-    for (std::size_t k = 0; k < def.kids.size(); ++k) {
-        const Def& kd = def.kids[k];
-        if (counts[k] >= kd.min) continue;
-        if (!require_signature && (kd.ty == Ty::signature || kd.name == "gNoFirm")) continue;
-        if (kd.ty == Ty::signature && out.signature_misplaced) continue;
-        out.add("FE-XSD-MISSING", Severity::error, path + "/" + std::string(kd.name), kd.ficha, e.line,
-                "Falta el elemento obligatorio '" + std::string(kd.name) + "' en " + path,
-                "Required element '" + std::string(kd.name) + "' is missing in " + path);
-    }
+    check_missing(e, def, counts, path, out, require_signature);
 }
 
 // ---- deadlines ---------------------------------------------------------------------------------
@@ -310,22 +319,37 @@ void ruc_rule(Collector& out, const Element* g, const std::string& xpath, std::s
                 "Check digits " + dv->text + " do not match RUC " + ruc->text + " (expected " + *expected + ")");
 }
 
-void check_rules(const Element& root, Collector& out, InvoiceReport& report, std::optional<Seconds> at) {
-    const Element* gdgen = root.child("gDGen");
-    const Element* gtot = root.child("gTot");
-    static const Element k_empty{};
-    const Element& dg = gdgen ? *gdgen : k_empty;
-    const Element& tot = gtot ? *gtot : k_empty;
+// What every rule reads: the rFE, its gDGen and gTot (an empty element when absent), the amounts
+// computed once from the items, where findings go, and the validation time (deadlines).
+struct RuleContext {
+    const Element& root;
+    const Element& dg;
+    const Element& tot;
+    bool has_tot;
+    const std::vector<detail::ItemAmounts>& items;
+    const detail::TotalAmounts& totals;
+    Collector& out;
+    InvoiceReport& report;
+    std::optional<Seconds> at;
+};
 
-    // Version.
+// A02: the format version, by value (1.0 is 1.00).
+void check_version(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    Collector& out = ctx.out;
     if (const Element* v = root.child("dVerForm")) {
         const auto d = Decimal::parse(v->text);
         if (!d || *d != *Decimal::parse("1.00"))
             out.add("FE-VERFORM", Severity::error, "/rFE/dVerForm", "A02", v->line,
                     "La versión del formato debe ser 1.00", "The format version must be 1.00");
     }
+}
 
-    // CUFE.
+// A03: dId against the CUFE built from the fields, and its check digit.
+void check_cufe(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    InvoiceReport& report = ctx.report;
+    Collector& out = ctx.out;
     if (auto computed = detail::cufe_of_root(root); computed) {
         report.cufe_computed = *computed;
         if (const Element* id = root.child("dId"); id && id->text != *computed)
@@ -336,8 +360,13 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
     if (const Element* id = root.child("dId"); id && id->text.size() == 66 && !cufe_check_digit_valid(id->text))
         out.add("FE-CUFE-CHECK-DIGIT", Severity::error, "/rFE/dId", "A03", id->line,
                 "El dígito verificador del CUFE es incorrecto", "The CUFE check digit is wrong");
+}
 
-    // RUC check digits.
+// B301 and the other RUC groups: the check digits (dDV) of every RUC.
+void check_ruc_digits(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     ruc_rule(out, dg.find("gEmis/gRucEmi"), "/rFE/gDGen/gEmis/gRucEmi", "B301", true);
     ruc_rule(out, dg.find("gDatRec/gRucRec"), "/rFE/gDGen/gDatRec/gRucRec", "B402", false);
     {
@@ -355,8 +384,12 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
         ruc_rule(out, root.find("gInfoLog/gRucTransp"), "/rFE/gInfoLog/gRucTransp", "F206", true);
         ruc_rule(out, root.find("gLcEntr/gRucLcEntr"), "/rFE/gLcEntr/gRucLcEntr", "F251", true);
     }
+}
 
-    // Contingency.
+// B04/B05: contingency data goes with iTpEmis 02/04 and only with them.
+void check_contingency(const RuleContext& ctx) {
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     const std::string_view tp = dg.value("iTpEmis");
     if (tp == "02" || tp == "04") {
         if (!dg.child("dFechaCont"))
@@ -371,10 +404,15 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
         out.add("FE-CONT-UNEXPECTED", Severity::warning, "/rFE/gDGen/dFechaCont", "B04", dg.line,
                 "Datos de contingencia con una emisión normal", "Contingency data on a normal-operation emission");
     }
+}
 
-    check_deadlines(dg, out, at);
+// B04, B603: deadlines (warnings).
+void check_deadline_rules(const RuleContext& ctx) { check_deadlines(ctx.dg, ctx.out, ctx.at); }
 
-    // Document type.
+// B06: what each document type requires (references for notes, gFExp for exports).
+void check_document_type(const RuleContext& ctx) {
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     const std::string_view idoc = dg.value("iDoc");
     if ((idoc == "04" || idoc == "05") && dg.all("gDFRef").empty())
         out.add("FE-REF-REQUIRED", Severity::error, "/rFE/gDGen/gDFRef", "B60", dg.line,
@@ -393,8 +431,13 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
     if (idoc == "03" && !dg.child("gFExp"))
         out.add("FE-EXPORT-REQUIRED", Severity::error, "/rFE/gDGen/gFExp", "B50", dg.line,
                 "La factura de exportación (iDoc 03) requiere gFExp", "An export invoice (iDoc 03) requires gFExp");
+}
 
-    // Receiver.
+// B40: the receiver by its type, destination and government codes.
+void check_receiver(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     const Element* rec = dg.child("gDatRec");
     if (rec) {
         const std::string_view tipo = rec->value("iTipoRec");
@@ -430,11 +473,13 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
             }
         }
     }
+}
 
-    // Items and totals.
-    std::vector<detail::ItemAmounts> items;
-    detail::TotalAmounts t;
-    detail::compute(root, items, t);
+// C01: each item: numbering (by value), price, ITBMS, total, discount, CPBS family.
+void check_items(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    const std::vector<detail::ItemAmounts>& items = ctx.items;
+    Collector& out = ctx.out;
     std::size_t i = 0;
     for (const Element& item : root.children) {
         if (item.name != "gItem" || !item.ns.empty()) continue;
@@ -462,80 +507,127 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
                     "La familia CPBS no pertenece al segmento dCodCPBSabr", "The CPBS family is not in the dCodCPBSabr segment");
         ++i;
     }
-    if (gtot) {
-        const auto total = [&](std::string_view f, std::string_view ficha, const Decimal& v, std::string code) {
-            amount_rule(out, tot, f, "/rFE/gTot/" + std::string(f), ficha, v, false, std::move(code));
-        };
-        total("dTotNeto", "D02", t.neto, "FE-CALC-TOTNETO");
-        total("dTotITBMS", "D03", t.itbms, "FE-CALC-TOTITBMS");
-        if (t.any_isc || tot.child("dTotISC")) total("dTotISC", "D04", t.isc, "FE-CALC-TOTISC");
-        total("dTotGravado", "D05", t.gravado, "FE-CALC-TOTGRAVADO");
-        if (t.any_desc_groups && tot.child("dTotDesc")) {
-            const auto d = Decimal::parse(tot.value("dTotDesc"));
-            if (d && *d != t.desc_groups)
-                out.add("FE-CALC-TOTDESC", Severity::warning, "/rFE/gTot/dTotDesc", "D06", tot.child("dTotDesc")->line,
-                        "dTotDesc no coincide con la suma de gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")",
-                        "dTotDesc does not match the sum of gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")");
-        }
-        total("dVTotItems", "D14", t.vtot_items, "FE-CALC-VTOTITEMS");
-        total("dVTot", "D09", t.vtot, "FE-CALC-VTOT");
-        total("dTotRec", "D10", t.rec, "FE-CALC-TOTREC");
-        if (const Element* n = tot.child("dNroItems");
-            n && detail::integer_value(n->text) && !detail::integer_equals(n->text, static_cast<std::int64_t>(t.items)))
-            out.add("FE-CALC-NROITEMS", Severity::error, "/rFE/gTot/dNroItems", "D13", n->line,
-                    "dNroItems debe ser " + std::to_string(t.items), "dNroItems must be " + std::to_string(t.items));
-        if (const Element* v = tot.child("dVuelto")) {
-            const auto d = Decimal::parse(v->text);
-            if (d && *d != t.vuelto && !(t.vuelto.is_zero() && d->is_zero()))
-                out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", v->line,
-                        "dVuelto debe ser dTotRec − dVTot (" + t.vuelto.to_string() + ")",
-                        "dVuelto must be dTotRec − dVTot (" + t.vuelto.to_string() + ")");
-        } else if (!t.vuelto.is_zero()) {
-            const auto rec_declared = Decimal::parse(tot.value("dTotRec"));
-            if (rec_declared && *rec_declared == t.rec)
-                out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", tot.line,
-                        "Falta dVuelto (" + t.vuelto.to_string() + "): lo recibido supera el total",
-                        "dVuelto (" + t.vuelto.to_string() + ") is missing: the amount received exceeds the total");
-        }
-        for (const Element* o : tot.all("gOTITotal")) {
-            const std::string code(o->value("dCodOTITotal"));
-            const auto it = t.oti.find(code);
-            const Decimal expected = it == t.oti.end() ? Decimal::from_units(0, 2) : it->second;
-            amount_rule(out, *o, "dValOTITotal", "/rFE/gTot/gOTITotal/dValOTITotal", "D602", expected, false, "FE-CALC-OTITOTAL");
-        }
-        if (t.any_item_acarreo && tot.child("dTotAcar"))
-            out.add("FE-FREIGHT-TWICE", Severity::error, "/rFE/gTot/dTotAcar", "D07", tot.child("dTotAcar")->line,
-                    "El acarreo se declara por ítem o en el total, nunca en ambos",
-                    "Freight is declared per item or in the totals, never both");
-        if (t.any_item_seguro && tot.child("dTotSeg"))
-            out.add("FE-INSURANCE-TWICE", Severity::error, "/rFE/gTot/dTotSeg", "D08", tot.child("dTotSeg")->line,
-                    "El seguro se declara por ítem o en el total, nunca en ambos",
-                    "Insurance is declared per item or in the totals, never both");
-        const std::int64_t pz = detail::integer_value(tot.value("iPzPag")).value_or(0);
-        const auto plazos = tot.all("gPagPlazo");
-        if ((pz == 2 || pz == 3) && plazos.empty())
-            out.add("FE-PLAZO-REQUIRED", Severity::error, "/rFE/gTot/gPagPlazo", "D50", tot.line,
-                    "El pago a plazo o mixto (iPzPag 2/3) requiere gPagPlazo", "Deferred or mixed payment (iPzPag 2/3) requires gPagPlazo");
-        if (pz == 2 && !plazos.empty()) {
-            Decimal sum = Decimal::from_units(0, 2);
-            for (const Element* p : plazos) {
-                const auto d = Decimal::parse(p->value("dValItPlazo"));
-                sum += d ? *d : Decimal::invalid();
-            }
-            if (sum.valid() && sum != t.vtot_used)
-                out.add("FE-CALC-PLAZO", Severity::warning, "/rFE/gTot/gPagPlazo", "D503", plazos.front()->line,
-                        "La suma de las cuotas (" + sum.to_string() + ") no coincide con dVTot",
-                        "The instalments (" + sum.to_string() + ") do not add up to dVTot");
-        }
-        std::size_t k = 0;
-        for (const Element* f : tot.all("gFormaPago")) {
-            ++k;
-            if (detail::integer_equals(f->value("iFormaPago"), 99) && !f->child("dFormaPagoDesc"))
-                out.add("FE-FORMAPAGO-DESC", Severity::error, "/rFE/gTot/gFormaPago[" + std::to_string(k) + "]/dFormaPagoDesc",
-                        "D302", f->line, "La forma de pago 99 (otro) requiere dFormaPagoDesc",
-                        "Payment form 99 (other) requires dFormaPagoDesc");
-        }
+}
+
+// D01: the totals against the sums of the items (only with gTot).
+void check_totals(const RuleContext& ctx) {
+    const Element& tot = ctx.tot;
+    const detail::TotalAmounts& t = ctx.totals;
+    Collector& out = ctx.out;
+    if (!ctx.has_tot) return;
+    const auto total = [&](std::string_view f, std::string_view ficha, const Decimal& v, std::string code) {
+        amount_rule(out, tot, f, "/rFE/gTot/" + std::string(f), ficha, v, false, std::move(code));
+    };
+    total("dTotNeto", "D02", t.neto, "FE-CALC-TOTNETO");
+    total("dTotITBMS", "D03", t.itbms, "FE-CALC-TOTITBMS");
+    if (t.any_isc || tot.child("dTotISC")) total("dTotISC", "D04", t.isc, "FE-CALC-TOTISC");
+    total("dTotGravado", "D05", t.gravado, "FE-CALC-TOTGRAVADO");
+    if (t.any_desc_groups && tot.child("dTotDesc")) {
+        const auto d = Decimal::parse(tot.value("dTotDesc"));
+        if (d && *d != t.desc_groups)
+            out.add("FE-CALC-TOTDESC", Severity::warning, "/rFE/gTot/dTotDesc", "D06", tot.child("dTotDesc")->line,
+                    "dTotDesc no coincide con la suma de gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")",
+                    "dTotDesc does not match the sum of gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")");
     }
+    total("dVTotItems", "D14", t.vtot_items, "FE-CALC-VTOTITEMS");
+    total("dVTot", "D09", t.vtot, "FE-CALC-VTOT");
+    total("dTotRec", "D10", t.rec, "FE-CALC-TOTREC");
+    if (const Element* n = tot.child("dNroItems");
+        n && detail::integer_value(n->text) && !detail::integer_equals(n->text, static_cast<std::int64_t>(t.items)))
+        out.add("FE-CALC-NROITEMS", Severity::error, "/rFE/gTot/dNroItems", "D13", n->line,
+                "dNroItems debe ser " + std::to_string(t.items), "dNroItems must be " + std::to_string(t.items));
+    if (const Element* v = tot.child("dVuelto")) {
+        const auto d = Decimal::parse(v->text);
+        if (d && *d != t.vuelto && !(t.vuelto.is_zero() && d->is_zero()))
+            out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", v->line,
+                    "dVuelto debe ser dTotRec − dVTot (" + t.vuelto.to_string() + ")",
+                    "dVuelto must be dTotRec − dVTot (" + t.vuelto.to_string() + ")");
+    } else if (!t.vuelto.is_zero()) {
+        const auto rec_declared = Decimal::parse(tot.value("dTotRec"));
+        if (rec_declared && *rec_declared == t.rec)
+            out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", tot.line,
+                    "Falta dVuelto (" + t.vuelto.to_string() + "): lo recibido supera el total",
+                    "dVuelto (" + t.vuelto.to_string() + ") is missing: the amount received exceeds the total");
+    }
+    for (const Element* o : tot.all("gOTITotal")) {
+        const std::string code(o->value("dCodOTITotal"));
+        const auto it = t.oti.find(code);
+        const Decimal expected = it == t.oti.end() ? Decimal::from_units(0, 2) : it->second;
+        amount_rule(out, *o, "dValOTITotal", "/rFE/gTot/gOTITotal/dValOTITotal", "D602", expected, false, "FE-CALC-OTITOTAL");
+    }
+    if (t.any_item_acarreo && tot.child("dTotAcar"))
+        out.add("FE-FREIGHT-TWICE", Severity::error, "/rFE/gTot/dTotAcar", "D07", tot.child("dTotAcar")->line,
+                "El acarreo se declara por ítem o en el total, nunca en ambos",
+                "Freight is declared per item or in the totals, never both");
+    if (t.any_item_seguro && tot.child("dTotSeg"))
+        out.add("FE-INSURANCE-TWICE", Severity::error, "/rFE/gTot/dTotSeg", "D08", tot.child("dTotSeg")->line,
+                "El seguro se declara por ítem o en el total, nunca en ambos",
+                "Insurance is declared per item or in the totals, never both");
+}
+
+// D30, D50: payment forms and instalments (only with gTot).
+void check_payment(const RuleContext& ctx) {
+    const Element& tot = ctx.tot;
+    const detail::TotalAmounts& t = ctx.totals;
+    Collector& out = ctx.out;
+    if (!ctx.has_tot) return;
+    const std::int64_t pz = detail::integer_value(tot.value("iPzPag")).value_or(0);
+    const auto plazos = tot.all("gPagPlazo");
+    if ((pz == 2 || pz == 3) && plazos.empty())
+        out.add("FE-PLAZO-REQUIRED", Severity::error, "/rFE/gTot/gPagPlazo", "D50", tot.line,
+                "El pago a plazo o mixto (iPzPag 2/3) requiere gPagPlazo", "Deferred or mixed payment (iPzPag 2/3) requires gPagPlazo");
+    if (pz == 2 && !plazos.empty()) {
+        Decimal sum = Decimal::from_units(0, 2);
+        for (const Element* p : plazos) {
+            const auto d = Decimal::parse(p->value("dValItPlazo"));
+            sum += d ? *d : Decimal::invalid();
+        }
+        if (sum.valid() && sum != t.vtot_used)
+            out.add("FE-CALC-PLAZO", Severity::warning, "/rFE/gTot/gPagPlazo", "D503", plazos.front()->line,
+                    "La suma de las cuotas (" + sum.to_string() + ") no coincide con dVTot",
+                    "The instalments (" + sum.to_string() + ") do not add up to dVTot");
+    }
+    std::size_t k = 0;
+    for (const Element* f : tot.all("gFormaPago")) {
+        ++k;
+        if (detail::integer_equals(f->value("iFormaPago"), 99) && !f->child("dFormaPagoDesc"))
+            out.add("FE-FORMAPAGO-DESC", Severity::error, "/rFE/gTot/gFormaPago[" + std::to_string(k) + "]/dFormaPagoDesc",
+                    "D302", f->line, "La forma de pago 99 (otro) requiere dFormaPagoDesc",
+                    "Payment form 99 (other) requires dFormaPagoDesc");
+    }
+}
+
+// One row per rule: its main finding code (a check may also report the related codes listed next
+// to it in docs/panama-fe.md), the Ficha Técnica group it belongs to, and the check.
+struct Rule {
+    std::string_view code;
+    std::string_view ficha;
+    void (*check)(const RuleContext&);
+};
+
+constexpr Rule k_rules[] = {
+    {"FE-VERFORM", "A02", check_version},
+    {"FE-CUFE-MISMATCH", "A03", check_cufe},
+    {"FE-RUC-DV", "B301", check_ruc_digits},
+    {"FE-CONT-REQUIRED", "B04", check_contingency},
+    {"FE-CONT-72H", "B04", check_deadline_rules},
+    {"FE-REF-REQUIRED", "B06", check_document_type},
+    {"FE-REC-RUC-REQUIRED", "B40", check_receiver},
+    {"FE-CALC-PRITEM", "C01", check_items},
+    {"FE-CALC-TOTNETO", "D01", check_totals},
+    {"FE-PLAZO-REQUIRED", "D50", check_payment},
+};
+
+void check_rules(const Element& root, Collector& out, InvoiceReport& report, std::optional<Seconds> at) {
+    static const Element k_empty{};
+    const Element* gdgen = root.child("gDGen");
+    const Element* gtot = root.child("gTot");
+    std::vector<detail::ItemAmounts> items;
+    detail::TotalAmounts totals;
+    detail::compute(root, items, totals);
+    const RuleContext context{root, gdgen ? *gdgen : k_empty, gtot ? *gtot : k_empty, gtot != nullptr, items, totals,
+                              out, report, at};
+    for (const Rule& rule : k_rules) rule.check(context);
 }
 
 // The finding that explains an INDETERMINATE signature (SHA-1 refused by default) is not a fault
