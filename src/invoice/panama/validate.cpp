@@ -26,11 +26,11 @@ public:
         InvoiceFinding f;
         f.code = std::move(code);
         f.severity = sev;
-        f.xpath = std::move(xpath);
-        f.ficha = std::string(ficha);
+        f.location = std::move(xpath);
+        f.rule = std::string(ficha);
         f.line = line;
         f.message_es = std::move(es);
-        f.message_en = std::move(en);
+        f.message = std::move(en);
         m_report.findings.push_back(std::move(f));
     }
 
@@ -581,49 +581,6 @@ bool InvoiceReport::has(std::string_view code) const noexcept {
     for (const auto& f : findings)
         if (f.code == code) return true;
     return false;
-}
-
-std::string InvoiceReport::to_json() const {
-    std::string out = "{\"indication\":";
-    report::append_json_string(out, report::to_string(indication));
-    out += ",\"sub_indication\":";
-    report::append_json_string(out, report::to_string(sub_indication));
-    out += ",\"well_formed\":";
-    out += well_formed ? "true" : "false";
-    out += ",\"cufe\":";
-    report::append_json_string(out, cufe_declared);
-    out += ",\"cufe_computed\":";
-    report::append_json_string(out, cufe_computed);
-    out += ",\"issuer_ruc\":";
-    report::append_json_string(out, issuer_ruc);
-    out += ",\"total\":";
-    report::append_json_string(out, total);
-    out += ",\"findings\":[";
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-        const auto& f = findings[i];
-        if (i) out += ',';
-        out += "{\"code\":";
-        report::append_json_string(out, f.code);
-        out += ",\"severity\":";
-        report::append_json_string(out, report::to_string(f.severity));
-        out += ",\"xpath\":";
-        report::append_json_string(out, f.xpath);
-        out += ",\"ficha\":";
-        report::append_json_string(out, f.ficha);
-        out += ",\"line\":" + std::to_string(f.line);
-        out += ",\"message_es\":";
-        report::append_json_string(out, f.message_es);
-        out += ",\"message_en\":";
-        report::append_json_string(out, f.message_en);
-        out += '}';
-    }
-    out += ']';
-    if (signature) {
-        out += ",\"signature\":";
-        out += signature->to_json();
-    }
-    out += '}';
-    return out;
 }
 
 InvoiceReport validate(const Invoice& invoice) {
