@@ -27,7 +27,7 @@ namespace batch = istmo::batch;
 using istmo::report::Indication;
 
 const char* const batch_usage =
-    "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--at TIME]\n"
+    "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--at TIME] [--legacy]\n"
     "                            [--profile panama-fe|xmldsig|xades|auto] [--jobs N] [--out RESULTS.ndjson]\n"
     "                            [--resume] [--progress auto|always|never] [--max-size BYTES]\n"
     "                            [--time-budget MS] [--ndjson FILE|-] [PATH|-]...\n"
@@ -46,6 +46,7 @@ const char* const batch_help =
     "  --trust FILE          trust anchors (PEM bundle or DER); repeatable\n"
     "  --trust-dir DIR       trust every certificate file of DIR; repeatable\n"
     "  --at TIME             validate certificate paths at TIME (RFC 3339) instead of now\n"
+    "  --legacy              accept SHA-1 (the DGI accepts it in production) with a warning\n"
     "  --profile P           panama-fe (full invoice validation), xmldsig, xades, or auto (by the\n"
     "                        root element: rFE -> panama-fe, else XMLDSig/XAdES); default auto\n"
     "  --jobs N              worker threads (default: all cores)\n"
@@ -171,6 +172,7 @@ int cmd_validate(std::span<const std::string> argv) {
                             {"progress", '\0', true, false},
                             {"max-size", '\0', true, false},
                             {"time-budget", '\0', true, false},
+                            {"legacy", '\0', false, false},
                             {"ndjson", '\0', true, false}});
     ParseOutcome parsed = parser.parse(argv);
     if (!parsed.error.empty()) return usage_error("batch validate: " + parsed.error, batch_usage);
@@ -208,6 +210,7 @@ int cmd_validate(std::span<const std::string> argv) {
     const std::string progress_mode = args.value("progress").value_or("auto");
     if (progress_mode != "auto" && progress_mode != "always" && progress_mode != "never")
         return usage_error("batch validate: --progress must be auto, always or never", batch_usage);
+    options.legacy = args.has("legacy");
     if (auto at = args.value("at")) {
         auto time = parse_rfc3339(*at);
         if (!time) return usage_error("batch validate: --at '" + *at + "' is not an RFC 3339 time", batch_usage);

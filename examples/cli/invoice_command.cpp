@@ -22,7 +22,7 @@ const char* const invoice_usage =
     "usage: istmo invoice new --from INVOICE.json [-o OUT.xml]\n"
     "       istmo invoice sign --key FILE --cert FILE [--pass-env VAR] [--qr-secret-env VAR | --qr-secret-file FILE]\n"
     "                          [-o OUT.xml] IN.xml\n"
-    "       istmo invoice validate [--trust FILE]... [--at TIME] [--no-signature] [--json] FILE...\n"
+    "       istmo invoice validate [--trust FILE]... [--at TIME] [--no-signature] [--legacy] [--json] FILE...\n"
     "       istmo invoice cufe FILE\n"
     "       istmo invoice ruc-dv [--natural | --juridical] RUC\n"
     "       istmo invoice qr --qr-secret-env VAR | --qr-secret-file FILE SIGNED.xml\n"
@@ -44,6 +44,9 @@ const char* const invoice_help =
     "      Structure, arithmetic, cross-field rules, CUFE, RUC check digits and the signature\n"
     "      (gNoFirm removed first). --no-signature skips the signature (and does not require it).\n"
     "      --trust should include the intermediate CA: the profile carries only the signer certificate.\n"
+    "      --legacy accepts SHA-1 (the DGI accepts it in production) with a warning; without it a SHA-1\n"
+    "      signature is INDETERMINATE. FILE may hold the rFE inside rContFe, rEnviFe, rEnviFeDGI or a\n"
+    "      SOAP envelope: the rFE is taken out and validated as it stands alone.\n"
     "  cufe FILE       prints the CUFE computed from the fields of an rFE (XML) or of INVOICE.json\n"
     "  ruc-dv RUC      prints the two RUC check digits (dDV); --juridical for a legal-person NT RUC\n"
     "  qr SIGNED.xml   prints the gNoFirm/dQRCode URL for a signed invoice\n"
@@ -146,6 +149,7 @@ int cmd_validate(std::span<const std::string> argv) {
                             {"trust-dir", '\0', true, true},
                             {"at", '\0', true, false},
                             {"no-signature", '\0', false, false},
+                            {"legacy", '\0', false, false},
                             {"json", '\0', false, false}});
     ParseOutcome parsed = parser.parse(argv);
     if (!parsed.error.empty()) return usage_error("invoice validate: " + parsed.error, invoice_usage);
@@ -160,6 +164,7 @@ int cmd_validate(std::span<const std::string> argv) {
         options.check_signature = false;
         options.require_signature = false;
     }
+    options.legacy = args.has("legacy");
     if (auto at = args.value("at")) {
         auto time = parse_rfc3339(*at);
         if (!time) return usage_error("invoice validate: --at '" + *at + "' is not an RFC 3339 time", invoice_usage);
@@ -198,6 +203,7 @@ int cmd_validate(std::span<const std::string> argv) {
             std::cout << path << ": " << istmo::report::to_string(report->indication);
             if (report->sub_indication != istmo::report::SubIndication::none)
                 std::cout << " (" << istmo::report::to_string(report->sub_indication) << ")";
+            if (!report->wrapper.empty()) std::cout << "\n  rFE en / in " << report->wrapper;
             std::cout << "\n  CUFE " << report->cufe_declared << "\n  RUC emisor " << report->issuer_ruc << ", total "
                       << report->total << "\n";
             for (const auto& f : report->findings)

@@ -13,6 +13,7 @@ std::string InvoiceReport::to_json() const {
     w.key("cufe_computed").string_or_null(cufe_computed);
     w.key("issuer_ruc").string_or_null(issuer_ruc);
     w.key("total").string_or_null(total);
+    w.key("wrapper").string_or_null(wrapper);
     w.key("findings");
     report::write_findings(w, findings);
     w.key("signature");
