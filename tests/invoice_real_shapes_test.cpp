@@ -160,7 +160,7 @@ TEST(InvoiceRealShapes, Sha1IsRefusedByDefaultNamingTheSwitch) {
     bool named = false;
     for (const auto& f : strict->findings)
         if (f.code == "FE-SIG-LEGACY-REFUSED")
-            named = f.message_en.find("--legacy") != std::string::npos && f.message_es.find("--legacy") != std::string::npos;
+            named = f.message.find("--legacy") != std::string::npos && f.message_es.find("--legacy") != std::string::npos;
     EXPECT_TRUE(named) << strict->to_json();
     auto legacy = validate(xml, trusted(true));
     ASSERT_TRUE(legacy.has_value());
@@ -221,8 +221,8 @@ TEST(InvoiceRealShapes, MisplacedSignatureIsOneFinding) {
         EXPECT_FALSE(r->has("FE-XSD-UNEXPECTED")) << where << "\n" << r->to_json();
         for (const auto& f : r->findings)
             if (f.code == "FE-XSD-SIGNATURE-POSITION") {
-                EXPECT_NE(f.message_en.find(where), std::string::npos) << f.message_en;
-                EXPECT_NE(f.message_en.find("before gNoFirm"), std::string::npos) << f.message_en;
+                EXPECT_NE(f.message.find(where), std::string::npos) << f.message;
+                EXPECT_NE(f.message.find("before gNoFirm"), std::string::npos) << f.message;
             }
         EXPECT_EQ(r->sub_indication, report::SubIndication::format_failure);
     }

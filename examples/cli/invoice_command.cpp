@@ -207,9 +207,9 @@ int cmd_validate(std::span<const std::string> argv) {
             std::cout << "\n  CUFE " << report->cufe_declared << "\n  RUC emisor " << report->issuer_ruc << ", total "
                       << report->total << "\n";
             for (const auto& f : report->findings)
-                std::cout << "  " << istmo::report::to_string(f.severity) << " " << f.code << " " << f.xpath
-                          << (f.ficha.empty() ? "" : " [" + f.ficha + "]")
-                          << (f.line > 0 ? " line " + std::to_string(f.line) : "") << ": " << f.message_en << "\n";
+                std::cout << "  " << istmo::report::to_string(f.severity) << " " << f.code << " " << f.location
+                          << (f.rule.empty() ? "" : " [" + f.rule + "]")
+                          << (f.line > 0 ? " line " + std::to_string(f.line) : "") << ": " << f.message << "\n";
         }
         first = false;
     }

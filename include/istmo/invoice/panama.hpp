@@ -101,15 +101,10 @@ ISTMO_API Result<std::string> cufe_of(const Invoice& invoice);
 
 // ---- validation ----------------------------------------------------------------------------
 
-struct InvoiceFinding {
-    std::string code;         // stable, e.g. "FE-CUFE-MISMATCH" (docs/panama-fe.md)
-    report::Severity severity = report::Severity::error;
-    std::string xpath;        // e.g. "/rFE/gItem[2]/gPrecios/dPrItem"
-    std::string ficha;        // Ficha Técnica ID, e.g. "C203"
-    int line = 0;             // source line, 0 when unknown
-    std::string message_es;
-    std::string message_en;
-};
+// The project's one finding type: location = the element path (e.g.
+// "/rFE/gItem[2]/gPrecios/dPrItem"), rule = the Ficha Técnica ID (e.g. "C203"), message = English,
+// message_es = Spanish, line = source line (0 when unknown).
+using InvoiceFinding = report::Finding;
 
 struct ValidateOptions {
     bool check_signature = true;     // verify ds:Signature (gNoFirm removed first)

@@ -755,52 +755,6 @@ bool InvoiceReport::has(std::string_view code) const noexcept {
     return false;
 }
 
-std::string InvoiceReport::to_json() const {
-    std::string out = "{\"indication\":";
-    report::append_json_string(out, report::to_string(indication));
-    out += ",\"sub_indication\":";
-    report::append_json_string(out, report::to_string(sub_indication));
-    out += ",\"well_formed\":";
-    out += well_formed ? "true" : "false";
-    out += ",\"cufe\":";
-    report::append_json_string(out, cufe_declared);
-    out += ",\"cufe_computed\":";
-    report::append_json_string(out, cufe_computed);
-    out += ",\"issuer_ruc\":";
-    report::append_json_string(out, issuer_ruc);
-    out += ",\"total\":";
-    report::append_json_string(out, total);
-    out += ",\"wrapper\":";
-    if (wrapper.empty()) out += "null";
-    else report::append_json_string(out, wrapper);
-    out += ",\"findings\":[";
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-        const auto& f = findings[i];
-        if (i) out += ',';
-        out += "{\"code\":";
-        report::append_json_string(out, f.code);
-        out += ",\"severity\":";
-        report::append_json_string(out, report::to_string(f.severity));
-        out += ",\"xpath\":";
-        report::append_json_string(out, f.xpath);
-        out += ",\"ficha\":";
-        report::append_json_string(out, f.ficha);
-        out += ",\"line\":" + std::to_string(f.line);
-        out += ",\"message_es\":";
-        report::append_json_string(out, f.message_es);
-        out += ",\"message_en\":";
-        report::append_json_string(out, f.message_en);
-        out += '}';
-    }
-    out += ']';
-    if (signature) {
-        out += ",\"signature\":";
-        out += signature->to_json();
-    }
-    out += '}';
-    return out;
-}
-
 InvoiceReport validate(const Invoice& invoice) {
     InvoiceReport r = validate_model(invoice, false, std::nullopt);
     finish(r);
