@@ -29,7 +29,7 @@ namespace batch = istmo::batch;
 using istmo::report::Indication;
 
 const char* const batch_usage =
-    "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
+    "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME] [--legacy]\n"
     "                            [--profile panama-fe|xmldsig|xades|auto] [--jobs N] [--out RESULTS.ndjson]\n"
     "                            [--resume] [--progress auto|always|never] [--max-size BYTES]\n"
     "                            [--time-budget MS] [--ndjson FILE|-] [PATH|-]...\n"
@@ -49,6 +49,7 @@ const char* const batch_help =
     "  --trust-dir DIR       trust every certificate file of DIR; repeatable\n"
     "  --untrusted FILE      intermediate certificates for path building (never anchors); repeatable\n"
     "  --at TIME             validate certificate paths at TIME (RFC 3339) instead of now\n"
+    "  --legacy              accept SHA-1 (the DGI accepts it in production) with a warning\n"
     "  --profile P           panama-fe (full invoice validation), xmldsig, xades, or auto (by the\n"
     "                        root element: rFE -> panama-fe, else XMLDSig/XAdES); default auto\n"
     "  --jobs N              worker threads (default: all cores)\n"
@@ -86,6 +87,7 @@ const char* const batch_help_es =
     "  --trust-dir DIR       confía en cada certificado de DIR; repetible\n"
     "  --untrusted ARCHIVO   certificados intermedios para construir rutas (nunca anclas); repetible\n"
     "  --at HORA             valida las rutas en HORA (RFC 3339) en lugar de ahora\n"
+    "  --legacy              acepta SHA-1 (la DGI lo acepta en producción) con un aviso\n"
     "  --profile P           panama-fe, xmldsig, xades o auto (por el elemento raíz; por defecto)\n"
     "  --jobs N              hilos de trabajo (por defecto: todos los núcleos)\n"
     "  --out ARCHIVO         archivo de resultados (por defecto: la salida estándar)\n"
@@ -255,6 +257,7 @@ int cmd_validate(std::span<const std::string> argv) {
                                                                       {"progress", '\0', true, false},
                                                                       {"max-size", '\0', true, false},
                                                                       {"time-budget", '\0', true, false},
+                                                                      {"legacy", '\0', false, false},
                                                                       {"ndjson", '\0', true, false}})
         command.options.push_back(option);
     ParsedArgs args;
@@ -288,6 +291,7 @@ int cmd_validate(std::span<const std::string> argv) {
     const std::string progress_mode = args.value("progress").value_or("auto");
     if (progress_mode != "auto" && progress_mode != "always" && progress_mode != "never")
         return usage_error("batch validate: " + tr("--progress must be auto, always or never", "--progress debe ser auto, always o never"), batch_usage);
+    options.legacy = args.has("legacy");
     if (auto at = args.value("at"); at && !parse_rfc3339(*at))
         return usage_error("batch validate: --at '" + *at +
                                tr("' is not an RFC 3339 time", "' no es una hora RFC 3339"),

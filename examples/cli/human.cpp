@@ -64,6 +64,7 @@ std::string invoice_text(const std::string& path, const istmo::invoice::panama::
     std::string out = path + ": " + std::string(report::to_string(r.indication));
     if (r.sub_indication != report::SubIndication::none)
         out += " (" + std::string(report::to_string(r.sub_indication)) + ")";
+    if (!r.wrapper.empty()) out += tr("\n  rFE in ", "\n  rFE en ") + r.wrapper;
     out += "\n  CUFE " + r.cufe_declared + tr("\n  RUC emisor ", "\n  RUC emisor ") + r.issuer_ruc + ", total " +
            r.total + "\n";
     for (const auto& f : r.findings) {

@@ -29,7 +29,7 @@ const char* const invoice_usage =
     "       istmo invoice sign --key FILE [--cert FILE] [--pass-env VAR | --pass-file FILE]\n"
     "                          (--qr-secret-env VAR | --qr-secret-file FILE | --no-qr) [-o OUT.xml] IN.xml\n"
     "       istmo invoice validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
-    "                              [--no-signature] [--json] FILE...\n"
+    "                              [--no-signature] [--legacy] [--json] FILE...\n"
     "       istmo invoice cufe FILE\n"
     "       istmo invoice ruc-dv [--natural | --juridical] RUC\n"
     "       istmo invoice qr --qr-secret-env VAR | --qr-secret-file FILE SIGNED.xml\n"
@@ -61,7 +61,10 @@ const char* const invoice_help =
     "      not require it). The profile carries only the signer certificate: give the intermediate\n"
     "      CA with --untrusted (or --trust it). --json prints one JSON object per input, one per\n"
     "      line: {\"file\":...,\"report\":{...}} (or \"report\":null and \"error\":{...}). A missing or\n"
-    "      unreadable FILE is reported and the other files are still validated.\n"
+    "      unreadable FILE is reported and the other files are still validated. --legacy accepts\n"
+    "      SHA-1 (the DGI accepts it in production) with a warning; without it a SHA-1 signature is\n"
+    "      INDETERMINATE. FILE may hold the rFE inside rContFe, rEnviFe, rEnviFeDGI or a SOAP\n"
+    "      envelope: the rFE is taken out and validated as it stands alone.\n"
     "  cufe FILE       prints the CUFE computed from the fields of an rFE (XML) or of INVOICE.json\n"
     "  ruc-dv RUC      prints the two RUC check digits (dDV); --juridical for a legal-person NT RUC\n"
     "  qr SIGNED.xml   prints the gNoFirm/dQRCode URL for a signed invoice\n"
@@ -93,7 +96,9 @@ const char* const invoice_help_es =
     "      Estructura, aritmética, reglas entre campos, CUFE, dígitos del RUC y la firma (gNoFirm\n"
     "      queda fuera, como lo define la DGI). El perfil lleva solo el certificado del firmante:\n"
     "      indique la CA intermedia con --untrusted. --json: un objeto JSON por entrada y línea.\n"
-    "      Un ARCHIVO ausente se informa y los demás se validan igual.\n"
+    "      Un ARCHIVO ausente se informa y los demás se validan igual. --legacy acepta SHA-1 (la DGI\n"
+    "      lo acepta en producción) con un aviso. ARCHIVO puede traer el rFE dentro de rContFe,\n"
+    "      rEnviFe, rEnviFeDGI o un sobre SOAP: se extrae y se valida como si estuviera solo.\n"
     "  cufe ARCHIVO    muestra el CUFE calculado de un rFE (XML) o de FACTURA.json\n"
     "  ruc-dv RUC      muestra los dos dígitos verificadores del RUC (dDV)\n"
     "  qr FIRMADO.xml  muestra la URL de gNoFirm/dQRCode de una factura firmada\n"
@@ -281,7 +286,8 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
 
 int cmd_validate(std::span<const std::string> argv) {
     const CommandSpec command = invoice_command(
-        "validate", joined({{"no-signature", '\0', false, false}, {"json", '\0', false, false}}, trust_options()));
+        "validate", joined({{"no-signature", '\0', false, false}, {"legacy", '\0', false, false}, {"json", '\0', false, false}},
+                           trust_options()));
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
     if (args.positionals().empty())
@@ -291,6 +297,7 @@ int cmd_validate(std::span<const std::string> argv) {
         options.check_signature = false;
         options.require_signature = false;
     }
+    options.legacy = args.has("legacy");
     if (const int code = apply_trust_options("invoice validate", args, options.verify); code != exit_ok) return code;
     const pa::InvoiceValidator validator(std::move(options));
     int worst = exit_ok;

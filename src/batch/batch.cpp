@@ -243,9 +243,11 @@ struct Engine {
         // The per-input budget also stops the signature checks (at their next step).
         Options options = batch_options;
         if (options.verify.time_budget.count() == 0) options.verify.time_budget = options.time_budget;
+        options.verify.allow_legacy = options.verify.allow_legacy || options.legacy;
         if (options.profile == Profile::panama_fe || options.profile == Profile::automatic) {
             invoice::panama::ValidateOptions vo;
             vo.verify = options.verify;
+            vo.legacy = options.legacy;
             invoices = std::make_unique<invoice::panama::InvoiceValidator>(std::move(vo));
         }
         if (options.profile == Profile::xades || options.profile == Profile::automatic) {
@@ -297,7 +299,12 @@ struct Validator::State {
 
     void check(const Engine& engine, DocumentResult& r, std::string_view bytes) const {
         Profile profile = options.profile;
-        if (profile == Profile::automatic) profile = root_local_name(bytes) == "rFE" ? Profile::panama_fe : Profile::xades;
+        if (profile == Profile::automatic) {
+            // An rFE, or a receiver's/PAC's container of one (SOAP envelopes need --profile panama-fe).
+            const std::string root = root_local_name(bytes);
+            const bool invoice = root == "rFE" || root == "rContFe" || root == "rEnviFe" || root == "rEnviFeDGI";
+            profile = invoice ? Profile::panama_fe : Profile::xades;
+        }
         r.profile = std::string(to_string(profile));
         r.codes.clear();
         switch (profile) {

@@ -266,6 +266,26 @@ def test_invoice_invalid_vectors_report_their_code(name, code, trust):
     assert code in [f["code"] for f in report.findings], report.json
 
 
+def test_invoice_sha1_needs_legacy(trust):
+    # SHA-1: refused by default (INDETERMINATE, the finding names the switch), accepted with a
+    # warning when legacy=True (the DGI accepts it in production).
+    xml = (FE / "extra" / "legacy" / "01-factura-sha1.xml").read_bytes()
+    strict = istmo.invoice.validate(xml, trust)
+    assert strict.indication == "INDETERMINATE", strict.json
+    assert strict.sub_indication == "CRYPTO_CONSTRAINTS_FAILURE"
+    assert "FE-SIG-LEGACY-REFUSED" in [f["code"] for f in strict.findings]
+    legacy = istmo.invoice.validate(xml, trust, legacy=True)
+    assert legacy.indication == "TOTAL_PASSED", legacy.json
+    assert "FE-SIG-LEGACY" in [f["code"] for f in legacy.findings]
+
+
+def test_invoice_in_a_soap_envelope(trust):
+    xml = (FE / "extra" / "wrapped" / "01-factura-soap12-rEnviFeDGI.xml").read_bytes()
+    report = istmo.invoice.validate(xml, trust)
+    assert report.indication == "TOTAL_PASSED", report.json
+    assert report.data["wrapper"] == "soap12/rEnviFeDGI"
+
+
 def test_invoice_untrusted_signer_does_not_pass():
     report = istmo.invoice.validate((FE / "valid" / "01-factura.xml").read_bytes(), istmo.Trust())
     assert report.indication != "TOTAL_PASSED"
