@@ -103,10 +103,11 @@ void compare_document(xmlDocPtr doc, const std::string& label, Tally& tally) {
         for (const auto& method : methods)
             for (bool keep_comments : {false, true}) {
                 std::vector<xml::NodeSubset> subsets;
-                subsets.push_back({apex, nullptr, keep_comments, false});
-                subsets.push_back({apex, nullptr, keep_comments, true});
-                if (signature) subsets.push_back({apex, signature, keep_comments, false});
-                if (extra) subsets.push_back({apex, signature, keep_comments, false, extra});
+                subsets.push_back({.apex = apex, .keep_comments = keep_comments});
+                subsets.push_back({.apex = apex, .keep_comments = keep_comments, .exclude_all_signatures = true});
+                if (signature) subsets.push_back({.apex = apex, .excluded = signature, .keep_comments = keep_comments});
+                if (extra)
+                    subsets.push_back({.apex = apex, .excluded = signature, .keep_comments = keep_comments, .excluded_extra = extra});
                 for (const auto& subset : subsets) compare_one(doc, method, subset, label, tally);
             }
 }
