@@ -34,7 +34,14 @@ std::string reason_line(report::Severity severity, const std::string& code, cons
 }
 
 // The finding's text in the language of the messages (Spanish when the library gives it).
-std::string message_of(const report::Finding& finding) { return finding.message; }
+std::string message_of(const report::Finding& finding) {
+    return lang() == Lang::es && !finding.message_es.empty() ? finding.message_es : finding.message;
+}
+
+// Where the finding points: its field path when it has one, else its location.
+const std::string& field_of(const report::Finding& finding) {
+    return finding.field.empty() ? finding.location : finding.field;
+}
 
 }  // namespace
 
@@ -56,7 +63,7 @@ std::string verification_text(const istmo::dsig::VerificationReport& r) {
     }
     if (r.indication != report::Indication::total_passed && !r.findings.empty())
         out += tr("Reasons:\n", "Motivos:\n");
-    for (const auto& f : r.findings) out += reason_line(f.severity, f.code, f.location, message_of(f));
+    for (const auto& f : r.findings) out += reason_line(f.severity, f.code, field_of(f), message_of(f));
     return out;
 }
 
@@ -68,16 +75,15 @@ std::string invoice_text(const std::string& path, const istmo::invoice::panama::
     out += "\n  CUFE " + r.cufe_declared + tr("\n  RUC emisor ", "\n  RUC emisor ") + r.issuer_ruc + ", total " +
            r.total + "\n";
     for (const auto& f : r.findings) {
-        std::string field = f.location;
+        std::string field = field_of(f);
         if (!f.rule.empty()) field += " [" + f.rule + "]";
         if (f.line > 0) field += tr(" line ", " línea ") + std::to_string(f.line);
-        const std::string& message = lang() == Lang::es && !f.message_es.empty() ? f.message_es : f.message;
-        out += reason_line(f.severity, f.code, field, message);
+        out += reason_line(f.severity, f.code, field, message_of(f));
     }
     // The signature's own reasons (untrusted chain, expired certificate, ...) when it did not pass.
     if (r.signature && r.signature->indication != report::Indication::total_passed)
         for (const auto& f : r.signature->findings)
-            out += reason_line(f.severity, f.code, f.location, message_of(f));
+            out += reason_line(f.severity, f.code, field_of(f), message_of(f));
     return out;
 }
 

@@ -8,6 +8,7 @@
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/invoice/panama.hpp>
+#include <istmo/report/json.hpp>
 
 #include <chrono>
 #include <iostream>
@@ -225,22 +226,25 @@ int cmd_sign(std::span<const std::string> argv) {
 }
 
 // One line of `invoice validate --json`: {"file":...,"report":{...}} or, for an input that could
-// not be validated, {"file":...,"report":null,"error":{"code":...,"message":...}}.
-std::string json_line(const std::string& path, const pa::InvoiceReport* report, std::string_view error_code,
-                      std::string_view error_message) {
-    std::string line = "{\"file\":";
-    istmo::report::append_json_string(line, path);
-    line += ",\"report\":";
+// not be validated, {"file":...,"report":null,"error":{"code":...,"message":...,"message_es":...}}.
+struct InputError {
+    std::string_view code;  // an Errc name, e.g. "not_found"
+    std::string message;
+    std::string message_es;
+};
+
+std::string json_line(const std::string& path, const pa::InvoiceReport* report, const InputError& error) {
+    istmo::report::JsonWriter w;
+    w.begin_object().member("file", path).key("report");
     if (report != nullptr) {
-        line += report->to_json();
+        w.raw(report->to_json());
     } else {
-        line += "null,\"error\":{\"code\":";
-        istmo::report::append_json_string(line, error_code);
-        line += ",\"message\":";
-        istmo::report::append_json_string(line, error_message);
-        line += "}";
+        w.null().key("error").begin_object();
+        w.member("code", error.code).member("message", error.message).member("message_es", error.message_es);
+        w.end_object();
     }
-    return line + "}\n";
+    w.end_object();
+    return std::move(w).take() + "\n";
 }
 
 // The exit code over several inputs: a verdict TOTAL_FAILED wins, then an input that could not be
@@ -261,8 +265,9 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
         // The reason goes into the JSON line; stderr still names the file.
         input = read_input(path, code);
         if (!input) {
-            std::cout << json_line(path, nullptr, code == exit_no_input ? "not_found" : "io_error",
-                                   tr("cannot read the file", "no se puede leer el archivo"));
+            std::cout << json_line(path, nullptr,
+                                   {code == exit_no_input ? "not_found" : "io_error", "cannot read the file",
+                                    "no se puede leer el archivo"});
             return code;
         }
     } else {
@@ -271,10 +276,10 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
     }
     auto report = validator.validate(*input);
     if (!report) {
-        if (json) std::cout << json_line(path, nullptr, istmo::errc_name(report.error().code), report.error().message);
+        if (json) std::cout << json_line(path, nullptr, {istmo::errc_name(report.error().code), report.error().message, {}});
         return report_error("invoice validate: " + path, report.error());
     }
-    if (json) std::cout << json_line(path, &*report, {}, {});
+    if (json) std::cout << json_line(path, &*report, {});
     else std::cout << invoice_text(path, *report);
     if (!report->well_formed) {
         print_error(shown_path(path) + ": " +
