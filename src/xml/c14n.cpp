@@ -39,6 +39,12 @@ int sink_close(void*) { return 0; }
 }  // namespace
 
 Result<void> canonicalize(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset, ByteSink& sink) {
+    if (method.algorithm == C14nAlgorithm::inclusive_1_1) return canonicalize_libxml2(doc, method, subset, sink);
+    return canonicalize_dom(doc, method, subset, sink);
+}
+
+Result<void> canonicalize_libxml2(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset,
+                                  ByteSink& sink) {
     int mode = XML_C14N_1_0;
     if (method.algorithm == C14nAlgorithm::exclusive_1_0) mode = XML_C14N_EXCLUSIVE_1_0;
     if (method.algorithm == C14nAlgorithm::inclusive_1_1) mode = XML_C14N_1_1;

@@ -101,15 +101,10 @@ ISTMO_API Result<std::string> cufe_of(const Invoice& invoice);
 
 // ---- validation ----------------------------------------------------------------------------
 
-struct InvoiceFinding {
-    std::string code;         // stable, e.g. "FE-CUFE-MISMATCH" (docs/panama-fe.md)
-    report::Severity severity = report::Severity::error;
-    std::string xpath;        // e.g. "/rFE/gItem[2]/gPrecios/dPrItem"
-    std::string ficha;        // Ficha Técnica ID, e.g. "C203"
-    int line = 0;             // source line, 0 when unknown
-    std::string message_es;
-    std::string message_en;
-};
+// The project's one finding type: location = the element path (e.g.
+// "/rFE/gItem[2]/gPrecios/dPrItem"), rule = the Ficha Técnica ID (e.g. "C203"), message = English,
+// message_es = Spanish, line = source line (0 when unknown).
+using InvoiceFinding = report::Finding;
 
 struct ValidateOptions {
     bool check_signature = true;     // verify ds:Signature (gNoFirm removed first)
@@ -119,6 +114,10 @@ struct ValidateOptions {
     // INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE with FE-SIG-LEGACY-REFUSED, which names this
     // switch (`--legacy` in the CLI). The same as verify.allow_legacy.
     bool legacy = false;
+    // The issuer's "código QR" HMAC key: when given, the HS256 MAC of the QR's JWT is checked
+    // (FE-QR-JWT-MAC). Empty (the usual case: a validator does not hold issuers' secrets): the
+    // JWT's content is compared with the invoice, its MAC is not checked.
+    crypto::Secret qr_secret;
     // Trust anchors, validation time, ... An explicit verify.validation_time (e.g. the time of
     // transmission) also enables the deadline check that compares with it (FE-CONT-72H-AT);
     // without one nothing is compared with the clock.

@@ -16,11 +16,11 @@ public:
         InvoiceFinding f;
         f.code = std::move(code);
         f.severity = sev;
-        f.xpath = std::move(xpath);
-        f.ficha = std::string(ficha);
+        f.location = std::move(xpath);
+        f.rule = std::string(ficha);
         f.line = line;
         f.message_es = std::move(es);
-        f.message_en = std::move(en);
+        f.message = std::move(en);
         m_report.findings.push_back(std::move(f));
     }
     [[nodiscard]] InvoiceReport& report() noexcept { return m_report; }

@@ -739,7 +739,8 @@ InvoiceReport unreadable_report(const Error& e, bool well_formed) {
     r.well_formed = well_formed;
     Collector out(r);
     out.add(well_formed ? "FE-XSD-ROOT" : "FE-XML-MALFORMED", Severity::error, "/", "A01", e.line,
-            well_formed ? "No se encontró rFE en el espacio de nombres http://dgi-fep.mef.gob.pa: " + e.message
+            well_formed ? std::string("El documento no contiene rFE en el espacio de nombres http://dgi-fep.mef.gob.pa, ni como "
+                                      "elemento raíz ni dentro de rContFe, rEnviFe, rEnviFeDGI o un sobre SOAP")
                         : "El documento no es XML bien formado: " + e.message,
             e.message);
     r.indication = report::Indication::total_failed;
@@ -753,52 +754,6 @@ bool InvoiceReport::has(std::string_view code) const noexcept {
     for (const auto& f : findings)
         if (f.code == code) return true;
     return false;
-}
-
-std::string InvoiceReport::to_json() const {
-    std::string out = "{\"indication\":";
-    report::append_json_string(out, report::to_string(indication));
-    out += ",\"sub_indication\":";
-    report::append_json_string(out, report::to_string(sub_indication));
-    out += ",\"well_formed\":";
-    out += well_formed ? "true" : "false";
-    out += ",\"cufe\":";
-    report::append_json_string(out, cufe_declared);
-    out += ",\"cufe_computed\":";
-    report::append_json_string(out, cufe_computed);
-    out += ",\"issuer_ruc\":";
-    report::append_json_string(out, issuer_ruc);
-    out += ",\"total\":";
-    report::append_json_string(out, total);
-    out += ",\"wrapper\":";
-    if (wrapper.empty()) out += "null";
-    else report::append_json_string(out, wrapper);
-    out += ",\"findings\":[";
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-        const auto& f = findings[i];
-        if (i) out += ',';
-        out += "{\"code\":";
-        report::append_json_string(out, f.code);
-        out += ",\"severity\":";
-        report::append_json_string(out, report::to_string(f.severity));
-        out += ",\"xpath\":";
-        report::append_json_string(out, f.xpath);
-        out += ",\"ficha\":";
-        report::append_json_string(out, f.ficha);
-        out += ",\"line\":" + std::to_string(f.line);
-        out += ",\"message_es\":";
-        report::append_json_string(out, f.message_es);
-        out += ",\"message_en\":";
-        report::append_json_string(out, f.message_en);
-        out += '}';
-    }
-    out += ']';
-    if (signature) {
-        out += ",\"signature\":";
-        out += signature->to_json();
-    }
-    out += '}';
-    return out;
 }
 
 InvoiceReport validate(const Invoice& invoice) {
@@ -851,7 +806,7 @@ Result<InvoiceReport> InvoiceValidator::validate(std::string_view xml) const {
         r.signature = std::move(*v);
         judge_signature(*r.signature, options.legacy, out);
     }
-    detail::check_qr(invoice.root, digest, out);
+    detail::check_qr(invoice.root, digest, options.qr_secret.view(), out);
     finish(r);
     return r;
 }
