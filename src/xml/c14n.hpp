@@ -26,9 +26,6 @@ struct NodeSubset {
     const xmlNode* apex = nullptr;
     const xmlNode* excluded = nullptr;
     bool keep_comments = false;
-    // Also leave out this subtree (a part of the document the caller verifies as absent, such
-    // as the Panama invoice's gNoFirm); null = none.
-    const xmlNode* excluded_extra = nullptr;
     // Also leave out every ds:Signature subtree (the XPath transform
     // not(ancestor-or-self::ds:Signature) of XMLDSig §6.6.3).
     bool exclude_all_signatures = false;
