@@ -289,47 +289,110 @@ const xmlNode* same_kind_outside_signatures(xmlDocPtr doc, const std::vector<con
     return found;
 }
 
-bool is_xades_signed_properties(const xmlNode* node) {
-    return xml::is_element(node, "http://uri.etsi.org/01903/v1.3.2#", "SignedProperties");
-}
 
-}  // namespace
+// A reference's path, for findings only: built on first use (most references have none).
+struct ReferencePath {
+    const xmlNode* reference;
+    const std::string& signature_location;  // the streaming path's signature path, or empty
+    std::string path;
+    const std::string& operator()() {
+        if (path.empty()) {
+            path = xml::node_path(reference);
+            if (!signature_location.empty())
+                path = signature_location + path.substr(std::min(path.size(), path.find('/', 1)));
+        }
+        return path;
+    }
+};
 
-void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at,
-                                       const Deadline& deadline, SignatureResult& result, const std::string& location) const {
-    xmlDocPtr doc = view.doc;
-    const IdIndex& ids = *view.ids;
-    const WholeDocumentDigester* whole_document = view.whole_document;
-    Verdict verdict(result);
-    result.id = attribute(sig, "Id");
-    result.location = location.empty() ? xml::node_path(sig) : location;
-    const std::string& where = result.location;
-    auto structure = [&](std::string message) {
+// One signature checked in named steps (structure, algorithms, references, key, signature value,
+// profile, certificate). The steps share what they found here; each returns false when the
+// signature cannot be checked further (its verdict is then already recorded).
+class SignatureCheck {
+public:
+    SignatureCheck(const VerifierAccess::State& owner, const VerifyOptions& verify_options, const DocumentView& document,
+                   const xmlNode* signature, crypto::TimePoint time, const Deadline& budget, SignatureResult& out,
+                   const std::string& streamed_location)
+        : state(owner), options(verify_options), view(document), doc(document.doc), ids(*document.ids),
+          whole_document(document.whole_document), sig(signature), at(time), deadline(budget), result(out), verdict(out),
+          where(out.location), location(streamed_location), legacy_ok(verify_options.allow_legacy) {}
+
+    bool read_structure();
+    void check_algorithms();
+    bool check_references();
+    bool read_key_info();
+    bool choose_signer_key();
+    [[nodiscard]] bool algorithms_are_usable() const { return algorithms_usable; }
+    bool check_signature_value();
+    crypto::TimePoint run_profile();
+    void check_certificate(crypto::TimePoint path_time);
+    void finish() { verdict.finish(); }
+
+private:
+    bool check_reference(const xmlNode* ref);
+    std::optional<crypto::DigestAlg> reference_digest(const std::string& uri_text, ReferencePath& ref_where);
+    [[nodiscard]] ReferenceScope reference_scope() const;
+    bool check_hidden_original(const xmlNode* target, const ReferenceResult& rr, ReferencePath& ref_where);
+    void check_key_size(EVP_PKEY* k);
+    bool structure(std::string message) {
         verdict.fail("DSIG-STRUCTURE", std::move(message), Indication::total_failed, SubIndication::format_failure, where);
-    };
+        return false;
+    }
     // Base64 values of the signature itself are checked for length before they are decoded.
-    auto base64_too_large = [&](const std::string& text, const char* what, const std::string& at_where) {
+    bool base64_too_large(const std::string& text, const char* what, const std::string& at_where) {
         if (text.size() <= options.max_base64_bytes) return false;
         verdict.fail("DSIG-BASE64-TOO-LARGE",
                      std::string(what) + " holds " + std::to_string(text.size()) + " characters of base64, more than the limit of " +
                          std::to_string(options.max_base64_bytes),
                      Indication::total_failed, SubIndication::format_failure, at_where);
         return true;
-    };
-    auto out_of_time = [&](const std::string& at_where) {
+    }
+    bool out_of_time(const std::string& at_where) {
         if (!deadline.passed()) return false;
         verdict.fail(k_time_budget_code, time_budget_message(options.time_budget), Indication::indeterminate,
                      SubIndication::none, at_where);
         return true;
-    };
+    }
 
-    // ---- structure: SignedInfo, SignatureValue, KeyInfo?, Object*
-    const xmlNode* signed_info = xml::first_element_child(sig);
+    const VerifierAccess::State& state;
+    const VerifyOptions& options;
+    const DocumentView& view;
+    xmlDocPtr doc;
+    const IdIndex& ids;
+    const WholeDocumentDigester* whole_document;
+    const xmlNode* sig;
+    crypto::TimePoint at;
+    const Deadline& deadline;
+    SignatureResult& result;
+    Verdict verdict;
+    const std::string& where;
+    const std::string& location;  // the streaming path's path of the signature, or empty
+    const bool legacy_ok;
+    // The typed view of the signature, filled by read_structure and check_algorithms.
+    const xmlNode* signed_info = nullptr;
+    const xmlNode* signature_value = nullptr;
+    const xmlNode* key_info = nullptr;
+    const xmlNode* c14n_node = nullptr;
+    const xmlNode* method_node = nullptr;
+    std::vector<const xmlNode*> references;
+    std::optional<xml::C14nMethod> c14n;
+    std::optional<SignatureInfo> sig_info;
+    bool algorithms_usable = true;
+    // The signer's key, filled by read_key_info and choose_signer_key.
+    SignatureKey key;
+    std::vector<CertificatePtr> certs;
+    EVP_PKEY* key_value = nullptr;
+    internal::EvpPkeyPtr key_value_owned;
+};
+
+// ds:Signature = SignedInfo, SignatureValue, KeyInfo?, Object*; SignedInfo =
+// CanonicalizationMethod, SignatureMethod, Reference+.
+bool SignatureCheck::read_structure() {
+    signed_info = xml::first_element_child(sig);
     if (!xml::is_element(signed_info, uri::ds_ns, "SignedInfo")) return structure("ds:Signature must start with ds:SignedInfo");
-    const xmlNode* signature_value = xml::next_element_sibling(signed_info);
+    signature_value = xml::next_element_sibling(signed_info);
     if (!xml::is_element(signature_value, uri::ds_ns, "SignatureValue"))
         return structure("ds:SignedInfo must be followed by ds:SignatureValue");
-    const xmlNode* key_info = nullptr;
     for (const xmlNode* n = xml::next_element_sibling(signature_value); n; n = xml::next_element_sibling(n)) {
         if (xml::is_element(n, uri::ds_ns, "KeyInfo") && !key_info && n == xml::next_element_sibling(signature_value)) {
             key_info = n;
@@ -338,13 +401,12 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
         }
     }
 
-    const xmlNode* c14n_node = xml::first_element_child(signed_info);
+    c14n_node = xml::first_element_child(signed_info);
     if (!xml::is_element(c14n_node, uri::ds_ns, "CanonicalizationMethod"))
         return structure("ds:SignedInfo must start with ds:CanonicalizationMethod");
-    const xmlNode* method_node = xml::next_element_sibling(c14n_node);
+    method_node = xml::next_element_sibling(c14n_node);
     if (!xml::is_element(method_node, uri::ds_ns, "SignatureMethod"))
         return structure("ds:CanonicalizationMethod must be followed by ds:SignatureMethod");
-    std::vector<const xmlNode*> references;
     for (const xmlNode* n = xml::next_element_sibling(method_node); n; n = xml::next_element_sibling(n)) {
         if (!xml::is_element(n, uri::ds_ns, "Reference")) return structure("ds:SignedInfo may only hold ds:Reference after SignatureMethod");
         references.push_back(n);
@@ -353,14 +415,16 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
     if (references.size() > options.max_references) {
         verdict.fail("DSIG-TOO-MANY", "more than " + std::to_string(options.max_references) + " references",
                      Indication::total_failed, SubIndication::format_failure, where);
-        return;
+        return false;
     }
 
-    // ---- algorithms
+    return true;
+}
+
+void SignatureCheck::check_algorithms() {
     result.canonicalization_method = attribute(c14n_node, "Algorithm");
     result.signature_method = attribute(method_node, "Algorithm");
-    bool algorithms_usable = true;
-    auto c14n = c14n_from_uri(result.canonicalization_method);
+    c14n = c14n_from_uri(result.canonicalization_method);
     if (!c14n) {
         const bool dangerous = result.canonicalization_method == uri::xslt || result.canonicalization_method == uri::xpath;
         verdict.fail(dangerous ? "DSIG-TRANSFORM-FORBIDDEN" : "DSIG-ALG-UNKNOWN",
@@ -379,8 +443,7 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
             }
         }
     }
-    auto sig_info = signature_from_uri(result.signature_method);
-    const bool legacy_ok = options.allow_legacy;
+    sig_info = signature_from_uri(result.signature_method);
     if (!sig_info) {
         verdict.fail("DSIG-ALG-UNKNOWN", "unknown signature method " + result.signature_method,
                      Indication::total_failed, SubIndication::format_failure, where);
@@ -412,144 +475,154 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
         }
     }
 
-    // ---- references
-    for (const xmlNode* ref : references) {
-        ReferenceResult rr;
-        rr.uri = attribute(ref, "URI");
-        rr.id = attribute(ref, "Id");
-        rr.type = attribute(ref, "Type");
-        // The reference's path, for findings only: built on first use (most references have none).
-        std::string ref_path;
-        auto ref_where = [&]() -> const std::string& {
-            if (ref_path.empty()) {
-                ref_path = xml::node_path(ref);
-                if (!location.empty()) ref_path = location + ref_path.substr(std::min(ref_path.size(), ref_path.find('/', 1)));
-            }
-            return ref_path;
-        };
-        // Children: Transforms?, DigestMethod, DigestValue
-        const xmlNode* c = xml::first_element_child(ref);
-        if (xml::is_element(c, uri::ds_ns, "Transforms")) c = xml::next_element_sibling(c);
-        const xmlNode* digest_method = c;
-        const xmlNode* digest_value = xml::next_element_sibling(c);
-        if (!xml::is_element(digest_method, uri::ds_ns, "DigestMethod") ||
-            !xml::is_element(digest_value, uri::ds_ns, "DigestValue") || xml::next_element_sibling(digest_value)) {
-            verdict.fail("DSIG-STRUCTURE", "ds:Reference must hold Transforms?, DigestMethod, DigestValue",
-                         Indication::total_failed, SubIndication::format_failure, ref_where());
-            result.references.push_back(std::move(rr));
-            continue;
-        }
-        rr.digest_method = attribute(digest_method, "Algorithm");
-        auto dinfo = digest_from_uri(rr.digest_method);
-        if (!dinfo) {
-            verdict.fail("DSIG-ALG-UNKNOWN", "unknown digest method " + rr.digest_method, Indication::total_failed,
-                         SubIndication::format_failure, ref_where());
-            result.references.push_back(std::move(rr));
-            continue;
-        }
-        if (dinfo->status == AlgorithmStatus::forbidden) {
-            verdict.fail("DSIG-ALG-FORBIDDEN", "digest method " + rr.digest_method + " is forbidden",
-                         Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where());
-            result.references.push_back(std::move(rr));
-            continue;
-        }
-        if (dinfo->status == AlgorithmStatus::legacy) {
-            if (legacy_ok) verdict.note("DSIG-ALG-WEAK", Severity::warning, "digest method " + rr.digest_method + " is SHA-1 (accepted as legacy)", ref_where());
-            else verdict.fail("DSIG-ALG-LEGACY-REFUSED", "digest method " + rr.digest_method + " is SHA-1; enable legacy mode to accept it",
-                              Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where());
-        }
-        if (out_of_time(ref_where())) return;
-        const std::string digest_text = xml::text_content(digest_value);
-        for (char ch : digest_text)
-            if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') rr.digest_value.push_back(ch);
-        if (base64_too_large(digest_text, "DigestValue", ref_where())) {
-            result.references.push_back(std::move(rr));
-            continue;
-        }
-        auto expected = crypto::base64_decode(digest_text);
-        if (!expected) {
-            verdict.fail("DSIG-BASE64-INVALID", "DigestValue is not valid base64", Indication::total_failed,
-                         SubIndication::format_failure, ref_where());
-            result.references.push_back(std::move(rr));
-            continue;
-        }
-        ReferenceScope scope;
-        scope.doc = doc;
-        scope.signature = sig;
-        scope.ids = &ids;
-        scope.leave_out = view.leave_out;
-        scope.may_edit_document = view.may_edit_document;
-        scope.keep_octets = options.keep_signed_content;
-        scope.max_transforms = options.max_transforms;
-        scope.limits = &options.limits;
-        scope.whole_document = whole_document;
-        scope.detached = options.detached_content ? &options.detached_content : nullptr;
-        ReferenceOutcome outcome = process_reference(scope, ref, dinfo->alg);
-        if (outcome.failure_code == k_stream_fallback) {
-            result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
-            return;
-        }
-        rr.transforms = outcome.transforms;
-        if (!outcome.failure_code.empty()) {
-            const std::string& code = outcome.failure_code;
-            Indication ind = Indication::total_failed;
-            SubIndication sub = SubIndication::format_failure;
-            if (code == "DSIG-REF-EXTERNAL" || code == "DSIG-REF-NOT-FOUND" || code == "DSIG-REF-UNSUPPORTED-URI") {
-                ind = Indication::indeterminate;
-                sub = SubIndication::signed_data_not_found;
-            }
-            verdict.fail(code.c_str(), outcome.failure_message, ind, sub, ref_where());
-            result.references.push_back(std::move(rr));
-            continue;
-        }
-        rr.resolved = true;
-        rr.excludes_signature = outcome.enveloped;
-        if (outcome.filter_within_target)
-            verdict.note("DSIG-XPATH-FILTER-WITHIN-TARGET", Severity::warning,
-                         "Reference URI=\"" + rr.uri + "\" points inside a ds:Signature; its not(ancestor-or-self::Signature) "
-                         "filter was applied within the referenced element (as .NET and Santuario do), not to the whole "
-                         "document, where it would have removed everything",
-                         ref_where());
-        const xmlNode* root = xmlDocGetRootElement(doc);
-        if (outcome.target) {
-            rr.signed_node = xml::node_path(outcome.target);
-            rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == root;
-            // Signed data inside this signature's own ds:Object while the signature sits in a
-            // larger document, and an element of the same kind in the document itself: the
-            // classic wrapping where the original is hidden in the signature and an edited copy
-            // takes its place. The signature is valid over what it names, but a consumer would
-            // read the copy. (The streaming path cannot see the document: the DOM path decides.)
-            if (inside_own_object(outcome.target, sig) && !is_xades_signed_properties(outcome.target)) {
-                if (whole_document) {
-                    result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
-                    return;
-                }
-                if (root != sig) {
-                    if (const xmlNode* copy = same_kind_outside_signatures(doc, signed_element_kinds(outcome.target), view.leave_out))
-                        verdict.fail("DSIG-WRAPPING-SUSPECTED",
-                                     "Reference URI=\"" + rr.uri + "\" signs " + rr.signed_node +
-                                         " inside the signature's own ds:Object, while the document holds an unsigned element of the same kind at " +
-                                         xml::node_path(copy) + ": the signed original may have been hidden and replaced",
-                                     Indication::indeterminate, SubIndication::sig_constraints_failure, ref_where());
-                }
-            }
-        } else {
-            rr.signed_node = "detached:" + rr.uri;
-        }
-        rr.signed_octets = std::move(outcome.octets);
-        rr.digest_ok = outcome.digest == *expected;
-        if (!rr.digest_ok)
-            verdict.fail("DSIG-REF-DIGEST-MISMATCH",
-                         "the digest of Reference URI=\"" + rr.uri + "\" does not match: the signed data was changed",
-                         Indication::total_failed, SubIndication::hash_failure, ref_where());
-        result.references.push_back(std::move(rr));
-    }
+}
 
-    // ---- the signer's key
-    SignatureKey key;
-    std::vector<CertificatePtr> certs;
-    EVP_PKEY* key_value = nullptr;
-    internal::EvpPkeyPtr key_value_owned;
+bool SignatureCheck::check_references() {
+    for (const xmlNode* ref : references)
+        if (!check_reference(ref)) return false;
+    return true;
+}
+
+std::optional<crypto::DigestAlg> SignatureCheck::reference_digest(const std::string& uri_text, ReferencePath& ref_where) {
+    auto dinfo = digest_from_uri(uri_text);
+    if (!dinfo) {
+        verdict.fail("DSIG-ALG-UNKNOWN", "unknown digest method " + uri_text, Indication::total_failed,
+                     SubIndication::format_failure, ref_where());
+        return std::nullopt;
+    }
+    if (dinfo->status == AlgorithmStatus::forbidden) {
+        verdict.fail("DSIG-ALG-FORBIDDEN", "digest method " + uri_text + " is forbidden",
+                     Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where());
+        return std::nullopt;
+    }
+    if (dinfo->status == AlgorithmStatus::legacy) {
+        if (legacy_ok) verdict.note("DSIG-ALG-WEAK", Severity::warning, "digest method " + uri_text + " is SHA-1 (accepted as legacy)", ref_where());
+        else verdict.fail("DSIG-ALG-LEGACY-REFUSED", "digest method " + uri_text + " is SHA-1; enable legacy mode to accept it",
+                          Indication::indeterminate, SubIndication::crypto_constraints_failure, ref_where());
+    }
+    return dinfo->alg;
+}
+
+ReferenceScope SignatureCheck::reference_scope() const {
+    ReferenceScope scope;
+    scope.doc = doc;
+    scope.signature = sig;
+    scope.ids = &ids;
+    scope.leave_out = view.leave_out;
+    scope.may_edit_document = view.may_edit_document;
+    scope.keep_octets = options.keep_signed_content;
+    scope.max_transforms = options.max_transforms;
+    scope.limits = &options.limits;
+    scope.whole_document = whole_document;
+    scope.detached = options.detached_content ? &options.detached_content : nullptr;
+    return scope;
+}
+
+// Signed data inside this signature's own ds:Object while the signature sits in a larger
+// document, and an element of the same kind in the document itself: the classic wrapping where
+// the original is hidden in the signature and an edited copy takes its place. The signature is
+// valid over what it names, but a consumer would read the copy. (The streaming path cannot see
+// the document: the DOM path decides.) False when the streaming path must give way.
+bool SignatureCheck::check_hidden_original(const xmlNode* target, const ReferenceResult& rr, ReferencePath& ref_where) {
+    if (!inside_own_object(target, sig) || (state.extension && state.extension->is_own_object_data(target))) return true;
+    if (whole_document) {
+        result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
+        return false;
+    }
+    if (xmlDocGetRootElement(doc) == sig) return true;
+    if (const xmlNode* copy = same_kind_outside_signatures(doc, signed_element_kinds(target), view.leave_out))
+        verdict.fail("DSIG-WRAPPING-SUSPECTED",
+                     "Reference URI=\"" + rr.uri + "\" signs " + rr.signed_node +
+                         " inside the signature's own ds:Object, while the document holds an unsigned element of the same kind at " +
+                         xml::node_path(copy) + ": the signed original may have been hidden and replaced",
+                     Indication::indeterminate, SubIndication::sig_constraints_failure, ref_where());
+    return true;
+}
+
+bool SignatureCheck::check_reference(const xmlNode* ref) {
+    ReferenceResult rr;
+    rr.uri = attribute(ref, "URI");
+    rr.id = attribute(ref, "Id");
+    rr.type = attribute(ref, "Type");
+    ReferencePath ref_where{ref, location, {}};
+    // Children: Transforms?, DigestMethod, DigestValue
+    const xmlNode* c = xml::first_element_child(ref);
+    if (xml::is_element(c, uri::ds_ns, "Transforms")) c = xml::next_element_sibling(c);
+    const xmlNode* digest_method = c;
+    const xmlNode* digest_value = xml::next_element_sibling(c);
+    if (!xml::is_element(digest_method, uri::ds_ns, "DigestMethod") ||
+        !xml::is_element(digest_value, uri::ds_ns, "DigestValue") || xml::next_element_sibling(digest_value)) {
+        verdict.fail("DSIG-STRUCTURE", "ds:Reference must hold Transforms?, DigestMethod, DigestValue",
+                     Indication::total_failed, SubIndication::format_failure, ref_where());
+        result.references.push_back(std::move(rr));
+        return true;
+    }
+    rr.digest_method = attribute(digest_method, "Algorithm");
+    const std::optional<crypto::DigestAlg> digest_alg = reference_digest(rr.digest_method, ref_where);
+    if (!digest_alg) {
+        result.references.push_back(std::move(rr));
+        return true;
+    }
+    if (out_of_time(ref_where())) return false;
+    const std::string digest_text = xml::text_content(digest_value);
+    for (char ch : digest_text)
+        if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') rr.digest_value.push_back(ch);
+    if (base64_too_large(digest_text, "DigestValue", ref_where())) {
+        result.references.push_back(std::move(rr));
+        return true;
+    }
+    auto expected = crypto::base64_decode(digest_text);
+    if (!expected) {
+        verdict.fail("DSIG-BASE64-INVALID", "DigestValue is not valid base64", Indication::total_failed,
+                     SubIndication::format_failure, ref_where());
+        result.references.push_back(std::move(rr));
+        return true;
+    }
+    ReferenceOutcome outcome = process_reference(reference_scope(), ref, *digest_alg);
+    if (outcome.failure_code == k_stream_fallback) {
+        result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
+        return false;
+    }
+    rr.transforms = outcome.transforms;
+    if (!outcome.failure_code.empty()) {
+        const std::string& code = outcome.failure_code;
+        Indication ind = Indication::total_failed;
+        SubIndication sub = SubIndication::format_failure;
+        if (code == "DSIG-REF-EXTERNAL" || code == "DSIG-REF-NOT-FOUND" || code == "DSIG-REF-UNSUPPORTED-URI") {
+            ind = Indication::indeterminate;
+            sub = SubIndication::signed_data_not_found;
+        }
+        verdict.fail(code.c_str(), outcome.failure_message, ind, sub, ref_where());
+        result.references.push_back(std::move(rr));
+        return true;
+    }
+    rr.resolved = true;
+    rr.excludes_signature = outcome.enveloped;
+    if (outcome.filter_within_target)
+        verdict.note("DSIG-XPATH-FILTER-WITHIN-TARGET", Severity::warning,
+                     "Reference URI=\"" + rr.uri + "\" points inside a ds:Signature; its not(ancestor-or-self::Signature) "
+                     "filter was applied within the referenced element (as .NET and Santuario do), not to the whole "
+                     "document, where it would have removed everything",
+                     ref_where());
+    if (outcome.target) {
+        rr.signed_node = xml::node_path(outcome.target);
+        rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == xmlDocGetRootElement(doc);
+        if (!check_hidden_original(outcome.target, rr, ref_where)) return false;
+    } else {
+        rr.signed_node = "detached:" + rr.uri;
+    }
+    rr.signed_octets = std::move(outcome.octets);
+    rr.digest_ok = outcome.digest == *expected;
+    if (!rr.digest_ok)
+        verdict.fail("DSIG-REF-DIGEST-MISMATCH",
+                     "the digest of Reference URI=\"" + rr.uri + "\" does not match: the signed data was changed",
+                     Indication::total_failed, SubIndication::hash_failure, ref_where());
+    result.references.push_back(std::move(rr));
+    return true;
+}
+
+// KeyInfo: X509Data certificates (through the verifier's cache) and a KeyValue.
+bool SignatureCheck::read_key_info() {
     if (key_info) {
         for (const xmlNode* item = xml::first_element_child(key_info); item; item = xml::next_element_sibling(item)) {
             if (xml::is_element(item, uri::ds_ns, "X509Data")) {
@@ -558,21 +631,21 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
                     if (certs.size() >= options.max_certificates) {
                         verdict.fail("DSIG-TOO-MANY", "more than " + std::to_string(options.max_certificates) + " certificates in KeyInfo",
                                      Indication::total_failed, SubIndication::format_failure, where);
-                        return;
+                        return false;
                     }
                     const std::string der_text = xml::text_content(x);
-                    if (base64_too_large(der_text, "X509Certificate", where)) return;
+                    if (base64_too_large(der_text, "X509Certificate", where)) return false;
                     auto der = crypto::base64_decode(der_text);
                     if (!der) {
                         verdict.fail("DSIG-BASE64-INVALID", "X509Certificate is not valid base64", Indication::total_failed,
                                      SubIndication::format_failure, where);
-                        return;
+                        return false;
                     }
-                    auto cert = certificate(*der);
+                    auto cert = state.certificate(*der);
                     if (!cert) {
                         verdict.fail("DSIG-CERT-UNREADABLE", "X509Certificate is not a DER certificate: " + cert.error().message,
                                      Indication::total_failed, SubIndication::format_failure, where);
-                        return;
+                        return false;
                     }
                     certs.push_back(*cert);
                 }
@@ -583,7 +656,7 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
                     const std::string n_text = xml::text_content(child_named(kv, uri::ds_ns, "Modulus"));
                     const std::string e_text = xml::text_content(child_named(kv, uri::ds_ns, "Exponent"));
                     if (base64_too_large(n_text, "RSAKeyValue/Modulus", where) || base64_too_large(e_text, "RSAKeyValue/Exponent", where))
-                        return;
+                        return false;
                     auto n = crypto::base64_decode(n_text);
                     auto e = crypto::base64_decode(e_text);
                     if (n && e && child_named(kv, uri::ds_ns, "Modulus") && child_named(kv, uri::ds_ns, "Exponent"))
@@ -596,7 +669,7 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
                                         : oid == "urn:oid:1.3.132.0.34" ? "P-384"
                                         : oid == "urn:oid:1.3.132.0.35" ? "P-521" : "";
                     const std::string point_text = point ? xml::text_content(point) : std::string();
-                    if (base64_too_large(point_text, "ECKeyValue/PublicKey", where)) return;
+                    if (base64_too_large(point_text, "ECKeyValue/PublicKey", where)) return false;
                     auto bytes = crypto::base64_decode(point_text);
                     if (!curve.empty() && bytes) parsed = crypto::ec_public_key(curve, *bytes);
                 }
@@ -609,6 +682,10 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
             }
         }
     }
+    return true;
+}
+
+bool SignatureCheck::choose_signer_key() {
     // The signer certificate: the single certificate that issued none of the others.
     if (!certs.empty()) {
         std::vector<std::size_t> leaves;
@@ -628,7 +705,7 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
         if (leaves.size() != 1) {
             verdict.fail("DSIG-KEYINFO-AMBIGUOUS", "KeyInfo holds several certificates and no single signer among them",
                          Indication::indeterminate, SubIndication::no_signing_certificate_found, where);
-            return;
+            return false;
         }
         key.certificate = certs[leaves[0]];
         for (std::size_t i = 0; i < certs.size(); ++i)
@@ -637,7 +714,7 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
         if (key_value && EVP_PKEY_eq(key_value, key.key) != 1) {
             verdict.fail("DSIG-KEYVALUE-MISMATCH", "KeyValue is not the public key of the certificate in KeyInfo",
                          Indication::total_failed, SubIndication::sig_crypto_failure, where);
-            return;
+            return false;
         }
     } else if (key_value) {
         key.key = key_value;
@@ -649,39 +726,41 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
         if (t && key.key && EVP_PKEY_eq(t, key.key) == 1) key.trusted_directly = true;
     }
 
-    if (!algorithms_usable) return;
+    return true;
+}
 
-    // ---- signature value
-    if (out_of_time(where)) return;
+void SignatureCheck::check_key_size(EVP_PKEY* k) {
+    const crypto::KeyType type = crypto::key_type_of(k);
+    if (type != crypto::KeyType::rsa && type != crypto::KeyType::rsa_pss) return;
+    const int bits = crypto::key_bits_of(k);
+    const int minimum = static_cast<int>(options.min_rsa_bits);
+    if (bits >= minimum) return;
+    if (legacy_ok && bits >= 1024) {
+        verdict.note("DSIG-ALG-WEAK", Severity::warning, "RSA key of " + std::to_string(bits) + " bits accepted as legacy", where);
+        return;
+    }
+    verdict.fail("DSIG-KEY-TOO-SMALL", "RSA key of " + std::to_string(bits) + " bits is below the minimum of " + std::to_string(minimum),
+                 Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
+}
+
+bool SignatureCheck::check_signature_value() {
+    if (out_of_time(where)) return false;
     const std::string value_text = xml::text_content(signature_value);
-    if (base64_too_large(value_text, "SignatureValue", where)) return;
+    if (base64_too_large(value_text, "SignatureValue", where)) return false;
     auto value = crypto::base64_decode(value_text);
     if (!value) {
         verdict.fail("DSIG-BASE64-INVALID", "SignatureValue is not valid base64", Indication::total_failed,
                      SubIndication::format_failure, where);
-        return;
+        return false;
     }
     auto octets = compute_signed_info_octets(doc, signed_info, *c14n);
     if (!octets) {
         verdict.fail("DSIG-STRUCTURE", "SignedInfo cannot be canonicalized: " + octets.error().message,
                      Indication::total_failed, SubIndication::format_failure, where);
-        return;
+        return false;
     }
     const std::span<const std::uint8_t> message(reinterpret_cast<const std::uint8_t*>(octets->data()), octets->size());
 
-    auto check_key_size = [&](EVP_PKEY* k) {
-        const crypto::KeyType type = crypto::key_type_of(k);
-        if (type != crypto::KeyType::rsa && type != crypto::KeyType::rsa_pss) return;
-        const int bits = crypto::key_bits_of(k);
-        const int minimum = static_cast<int>(options.min_rsa_bits);
-        if (bits >= minimum) return;
-        if (legacy_ok && bits >= 1024) {
-            verdict.note("DSIG-ALG-WEAK", Severity::warning, "RSA key of " + std::to_string(bits) + " bits accepted as legacy", where);
-            return;
-        }
-        verdict.fail("DSIG-KEY-TOO-SMALL", "RSA key of " + std::to_string(bits) + " bits is below the minimum of " + std::to_string(minimum),
-                     Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
-    };
 
     crypto::VerifyOutcome outcome;
     if (!key.key) {
@@ -704,7 +783,7 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
                          options.trusted_keys.empty() ? Indication::indeterminate : Indication::total_failed,
                          options.trusted_keys.empty() ? SubIndication::no_signing_certificate_found : SubIndication::sig_crypto_failure,
                          where);
-            return;
+            return false;
         }
     } else {
         outcome = crypto::verify_message(key.key, sig_info->params, message, *value);
@@ -713,7 +792,7 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
     if (outcome.status == crypto::VerifyStatus::key_mismatch) {
         verdict.fail("DSIG-KEY-ALG-MISMATCH", "the signer's key type does not fit " + result.signature_method,
                      Indication::total_failed, SubIndication::sig_crypto_failure, where);
-        return;
+        return false;
     }
     if (outcome.status != crypto::VerifyStatus::valid) {
         verdict.fail("DSIG-SIGNATURE-INVALID", "the SignatureValue does not verify with the signer's key",
@@ -724,9 +803,14 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
             verdict.note("DSIG-ECDSA-DER", Severity::warning, "ECDSA SignatureValue is DER-encoded, not r||s as XMLDSig requires", where);
     }
 
-    // ---- profile checks (XAdES), which may prove an earlier time of existence
+    return true;
+}
+
+// Profile checks (XAdES), which may prove an earlier time of existence: the time at which the
+// certificate path is validated.
+crypto::TimePoint SignatureCheck::run_profile() {
     crypto::TimePoint path_time = at;
-    if (extension) {
+    if (state.extension) {
         InspectContext context;
         context.doc = doc;
         context.signature = sig;
@@ -743,16 +827,18 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
         context.note = [&](const char* code, Severity severity, std::string text) {
             verdict.note(code, severity, std::move(text), where);
         };
-        extension->inspect(context);
+        state.extension->inspect(context);
         if (context.best_signature_time) path_time = *context.best_signature_time;
     }
+    return path_time;
+}
 
-    // ---- trust
+void SignatureCheck::check_certificate(crypto::TimePoint path_time) {
     if (key.certificate) result.signer = key.certificate->summary;
     if (key.trusted_directly) {
         verdict.note("DSIG-KEY-TRUSTED", Severity::info, "the signer's key is trusted explicitly by the caller", where);
     } else if (key.certificate) {
-        const auto cached_path = validate(*key.certificate, key.others, path_time);
+        const auto cached_path = state.validate(*key.certificate, key.others, path_time);
         const crypto::PathValidationResult& path = cached_path->result;
         result.chain = cached_path->chain;
         switch (path.status) {
@@ -781,7 +867,23 @@ void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
         verdict.fail("DSIG-CERT-NO-CERTIFICATE", "the key comes from KeyValue only and is not trusted", Indication::indeterminate,
                      SubIndication::no_certificate_chain_found, where);
     }
-    verdict.finish();
+}
+
+}  // namespace
+
+void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at,
+                                       const Deadline& deadline, SignatureResult& result, const std::string& location) const {
+    result.id = attribute(sig, "Id");
+    result.location = location.empty() ? xml::node_path(sig) : location;
+    SignatureCheck check(*this, options, view, sig, at, deadline, result, location);
+    if (!check.read_structure()) return;
+    check.check_algorithms();
+    if (!check.check_references()) return;
+    if (!check.read_key_info() || !check.choose_signer_key()) return;
+    if (!check.algorithms_are_usable()) return;
+    if (!check.check_signature_value()) return;
+    check.check_certificate(check.run_profile());
+    check.finish();
 }
 
 namespace {
@@ -909,10 +1011,10 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
 Verifier::Verifier(VerifyOptions options) : m_state(std::make_unique<State>()) {
     m_state->options = std::move(options);
 }
-Verifier::Verifier(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension)
-    : m_state(std::make_unique<State>()) {
-    m_state->options = std::move(options);
-    m_state->extension = std::move(extension);
+Verifier VerifierAccess::make(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension) {
+    Verifier verifier(std::move(options));
+    verifier.m_state->extension = std::move(extension);
+    return verifier;
 }
 Verifier::Verifier(Verifier&&) noexcept = default;
 Verifier& Verifier::operator=(Verifier&&) noexcept = default;

@@ -36,11 +36,17 @@ class VerifyExtension {
 public:
     virtual ~VerifyExtension() = default;
     virtual void inspect(InspectContext& context) const = 0;
+    // Signed data the profile keeps inside the signature's own ds:Object by design (XAdES
+    // SignedProperties): not the wrapping where a signed original is hidden in the Object.
+    [[nodiscard]] virtual bool is_own_object_data(const xmlNode* target) const = 0;
 };
 
 // The internal side of a Verifier, for the module's own entry points (verify_parsed).
 struct VerifierAccess {
+    using State = Verifier::State;
     static const Verifier::State& state(const Verifier& verifier) noexcept { return *verifier.m_state; }
+    // A verifier whose signatures also pass through a profile's checks (XAdES).
+    static Verifier make(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension);
 };
 
 }  // namespace istmo::dsig

@@ -192,11 +192,14 @@ class XadesChecks final : public dsig::VerifyExtension {
 public:
     explicit XadesChecks(VerifyOptions options) : m_options(std::move(options)) {}
 
-    void inspect(dsig::InspectContext& ctx) const override {
+    bool is_own_object_data(const xmlNode* target) const override {
+        return xml::is_element(target, k_xades_ns, "SignedProperties");
+    }
+
+    // SignedInfo's references, read once (URI, Type, target) for every check below. The
+    // vector never reallocates after the reserve, so views into its storage stay valid.
+    static std::vector<ReferenceView> read_references(const dsig::InspectContext& ctx) {
         const xmlNode* signed_info = child(ctx.signature, ds_ns, "SignedInfo");
-        std::string scratch;
-        // SignedInfo's references, read once (URI, Type, target) for every check below. The
-        // vector never reallocates after the reserve, so views into its storage stay valid.
         std::size_t reference_count = 0;
         for (const xmlNode* ref = xml::first_element_child(signed_info); ref; ref = xml::next_element_sibling(ref))
             reference_count += xml::is_element(ref, ds_ns, "Reference") ? 1 : 0;
@@ -209,6 +212,10 @@ public:
             r.type = attribute_view(ref, "Type", r.type_storage);
             r.target = referenced_element(ctx, r.uri);
         }
+        return refs;
+    }
+
+    static void check_reference_targets(dsig::InspectContext& ctx, const std::vector<ReferenceView>& refs) {
         // ---- signature wrapping: a ds:Object only belongs directly under a ds:Signature. A
         // reference to a ds:Object hidden elsewhere (inside another Object's content) signs
         // data that a reader of the signature does not see as its content.
@@ -234,6 +241,11 @@ public:
                          Indication::total_failed, SubIndication::hash_failure);
         }
 
+    }
+
+    // The signature's one xades:QualifyingProperties naming it, or null (then either there is
+    // none, a plain XMLDSig signature, or the failure is recorded).
+    static const xmlNode* qualifying_properties(dsig::InspectContext& ctx) {
         // ---- locate QualifyingProperties
         const xmlNode* qp = nullptr;
         std::size_t qp_count = 0;
@@ -252,11 +264,13 @@ public:
             if (other_version)
                 ctx.note("XADES-VERSION-UNSUPPORTED", Severity::warning,
                          "XAdES 1.1.1 QualifyingProperties are not validated; only XMLDSig core was checked");
-            return;
+            return nullptr;
         }
-        if (qp_count > 1)
-            return ctx.fail("XADES-QP-COUNT", "more than one xades:QualifyingProperties in the signature",
-                            Indication::total_failed, SubIndication::format_failure);
+        if (qp_count > 1) {
+            ctx.fail("XADES-QP-COUNT", "more than one xades:QualifyingProperties in the signature",
+                     Indication::total_failed, SubIndication::format_failure);
+            return nullptr;
+        }
         std::string signature_id_scratch, target_scratch;
         const std::string_view signature_id = attribute_view(ctx.signature, "Id", signature_id_scratch);
         const std::string_view qp_target = attribute_view(qp, "Target", target_scratch);
@@ -277,14 +291,20 @@ public:
                          Indication::total_failed, SubIndication::format_failure);
         }
 
-        // ---- SignedProperties: exactly one, signed exactly once with the right Type
+        return qp;
+    }
+
+    // xades:SignedProperties: exactly one, signed exactly once with the right Type; or null
+    // (the failure recorded).
+    static const xmlNode* signed_properties(dsig::InspectContext& ctx, const xmlNode* qp, const std::vector<ReferenceView>& refs) {
         std::size_t sp_total = 0;
         count_elements(ctx.signature, k_xades_ns, "SignedProperties", sp_total);
         const xmlNode* sp = child(qp, k_xades_ns, "SignedProperties");
-        if (!sp || sp_total != 1)
-            return ctx.fail("XADES-SP-COUNT", "the signature must hold exactly one xades:SignedProperties, found " +
-                                std::to_string(sp_total),
-                            Indication::total_failed, SubIndication::format_failure);
+        if (!sp || sp_total != 1) {
+            ctx.fail("XADES-SP-COUNT", "the signature must hold exactly one xades:SignedProperties, found " + std::to_string(sp_total),
+                     Indication::total_failed, SubIndication::format_failure);
+            return nullptr;
+        }
         std::size_t signing_refs = 0;
         std::string_view sp_type;
         for (const ReferenceView& r : refs) {
@@ -292,9 +312,11 @@ public:
             ++signing_refs;
             sp_type = r.type;
         }
-        if (signing_refs == 0)
-            return ctx.fail("XADES-SP-NOT-SIGNED", "xades:SignedProperties is not referenced from SignedInfo: its content is not signed",
-                            Indication::total_failed, SubIndication::format_failure);
+        if (signing_refs == 0) {
+            ctx.fail("XADES-SP-NOT-SIGNED", "xades:SignedProperties is not referenced from SignedInfo: its content is not signed",
+                     Indication::total_failed, SubIndication::format_failure);
+            return nullptr;
+        }
         if (signing_refs > 1)
             ctx.fail("XADES-SP-MULTIPLE", "xades:SignedProperties is referenced more than once", Indication::total_failed,
                      SubIndication::format_failure);
@@ -303,6 +325,17 @@ public:
                          k_signed_properties_type,
                      Indication::total_failed, SubIndication::format_failure);
 
+        return sp;
+    }
+
+    void inspect(dsig::InspectContext& ctx) const override {
+        std::string scratch;
+        const std::vector<ReferenceView> refs = read_references(ctx);
+        check_reference_targets(ctx, refs);
+        const xmlNode* qp = qualifying_properties(ctx);
+        if (!qp) return;
+        const xmlNode* sp = signed_properties(ctx, qp, refs);
+        if (!sp) return;
         dsig::SignatureResult& result = *ctx.result;
         std::string level = "B-B";
         const xmlNode* ssp = child(sp, k_xades_ns, "SignedSignatureProperties");
@@ -535,7 +568,7 @@ private:
 }  // namespace
 
 Verifier::Verifier(VerifyOptions options)
-    : m_core(options.dsig, std::make_shared<const XadesChecks>(options)) {}
+    : m_core(dsig::VerifierAccess::make(options.dsig, std::make_shared<const XadesChecks>(options))) {}
 
 Result<dsig::VerificationReport> Verifier::verify(std::string_view xml) const { return m_core.verify(xml); }
 

@@ -129,13 +129,9 @@ struct VerificationReport {
     [[nodiscard]] ISTMO_API std::string to_text() const;
 };
 
-class VerifyExtension;  // internal: lets XAdES add its checks
-
 class ISTMO_API Verifier {
 public:
     explicit Verifier(VerifyOptions options = {});
-    // Internal: a verifier with extra per-signature checks (used by the XAdES module).
-    Verifier(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension);
     Verifier(Verifier&&) noexcept;
     Verifier& operator=(Verifier&&) noexcept;
     ~Verifier();
@@ -148,7 +144,7 @@ public:
     [[nodiscard]] const VerifyOptions& options() const noexcept;
 
 private:
-    friend struct VerifierAccess;  // internal: the verification of an already parsed document
+    friend struct VerifierAccess;  // internal: profiles (XAdES) and already parsed documents
     struct State;
     std::unique_ptr<State> m_state;
 };
