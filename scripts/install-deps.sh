@@ -14,7 +14,7 @@ packages=(
   python3 python3-lxml python3-xmlsec
   curl
   faketime  # libfaketime: the shared TSA's skew and expired-certificate fault modes
-  python3-pytest
+  python3-pytest python3-jsonschema
   unzip
   strace libclang-rt-14-dev
 )

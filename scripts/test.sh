@@ -10,6 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
+# Imports point down only (DEVELOPERS.md, Module map): seconds, so it runs before the build.
+echo "== layering check (scripts/check-layering.py)"
+python3 scripts/check-layering.py
 build=${BUILD_DIR:-build}
 is_on() { [ "${1:-}" = "1" ] || [ "${1:-}" = "true" ]; }
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \

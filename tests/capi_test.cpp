@@ -776,6 +776,32 @@ TEST_F(CapiInvoice, ValidateErrorPaths) {
     EXPECT_EQ(istmo_report_indication(garbage.get()), ISTMO_INDICATION_TOTAL_FAILED);
 }
 
+// SHA-1 (the DGI accepts it in production): refused by istmo_invoice_validate, accepted with a
+// warning by istmo_invoice_validate_ex and ISTMO_INVOICE_LEGACY; unknown flag bits are refused.
+TEST_F(CapiInvoice, LegacyFlagAcceptsSha1WithAWarning) {
+    const std::string xml = read_text(k_fe + "extra/legacy/01-factura-sha1.xml");
+    istmo_report* strict = nullptr;
+    ASSERT_EQ(istmo_invoice_validate(&strict, xml.data(), xml.size(), trust.get()), ISTMO_OK) << last_error();
+    Report owned_strict(strict);
+    EXPECT_EQ(istmo_report_indication(strict), ISTMO_INDICATION_INDETERMINATE) << istmo_report_json(strict);
+    EXPECT_STREQ(istmo_report_sub_indication(strict), "CRYPTO_CONSTRAINTS_FAILURE");
+    EXPECT_NE(std::string(istmo_report_json(strict)).find("FE-SIG-LEGACY-REFUSED"), std::string::npos);
+    istmo_report* same = nullptr;
+    ASSERT_EQ(istmo_invoice_validate_ex(&same, xml.data(), xml.size(), trust.get(), 0u), ISTMO_OK) << last_error();
+    Report owned_same(same);
+    EXPECT_EQ(istmo_report_indication(same), ISTMO_INDICATION_INDETERMINATE);
+    istmo_report* legacy = nullptr;
+    ASSERT_EQ(istmo_invoice_validate_ex(&legacy, xml.data(), xml.size(), trust.get(), ISTMO_INVOICE_LEGACY), ISTMO_OK)
+        << last_error();
+    Report owned_legacy(legacy);
+    EXPECT_EQ(istmo_report_indication(legacy), ISTMO_INDICATION_TOTAL_PASSED) << istmo_report_json(legacy);
+    EXPECT_NE(std::string(istmo_report_json(legacy)).find("\"FE-SIG-LEGACY\""), std::string::npos);
+    istmo_report* refused = poison<istmo_report>();
+    EXPECT_EQ(istmo_invoice_validate_ex(&refused, xml.data(), xml.size(), trust.get(), 0x80u), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(refused, nullptr);
+    EXPECT_EQ(last_error(), "istmo_invoice_validate_ex: unknown flag bits");
+}
+
 TEST_F(CapiInvoice, FromJsonBuildsAnInvoiceTheValidatorAccepts) {
     const std::string xml = invoice_from_json(read_text(k_fe + "json/01-factura.json"));
     ASSERT_FALSE(xml.empty());

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 
 namespace {
 
@@ -26,6 +27,14 @@ TEST(InvoiceCli, RucDvAndCufe) {
     auto dv = test::run_command(cli() + " invoice ruc-dv 155596713-2-2015");
     EXPECT_EQ(dv.exit_code, 0) << dv.output;
     EXPECT_EQ(dv.output, "59\n");
+    // The hyphenated AV/PI forms of the DGI pattern give the compact forms' check digits.
+    for (const auto& [hyphenated, compact] : {std::pair{"8-AV-1-196", "8AV-1-196"}, std::pair{"8-PI-1-80", "8PI-1-80"}}) {
+        auto h = test::run_command(cli() + " invoice ruc-dv " + hyphenated);
+        auto c = test::run_command(cli() + " invoice ruc-dv " + compact);
+        EXPECT_EQ(h.exit_code, 0) << hyphenated << ": " << h.output;
+        EXPECT_EQ(c.exit_code, 0) << compact << ": " << c.output;
+        EXPECT_EQ(h.output, c.output) << hyphenated;
+    }
     auto bad = test::run_command(cli() + " invoice ruc-dv X-1");
     EXPECT_EQ(bad.exit_code, 64) << bad.output;
     const auto vec = test::vectors_dir() / "panama-fe";
@@ -74,6 +83,36 @@ TEST(InvoiceCli, ValidateAtTimeReportsTheContingencyDeadline) {
     auto now = test::run_command(base + file.string());
     EXPECT_EQ(now.exit_code, 0) << now.output;
     EXPECT_EQ(now.output.find("FE-CONT-72H"), std::string::npos) << now.output;
+}
+
+}  // namespace
+
+namespace {
+
+// --legacy on `invoice validate` and `batch validate`: SHA-1 is INDETERMINATE (exit 2) without
+// it and passes with a warning with it; a wrapped rFE is found and said where it came from.
+TEST(InvoiceCli, LegacySwitchAndWrappedInvoices) {
+    REQUIRE_CLI();
+    const auto vec = test::vectors_dir();
+    const std::string trust = " --trust " + (vec / "pki" / "chain.pem").string();
+    const std::string sha1 = " " + (vec / "panama-fe" / "extra" / "legacy" / "01-factura-sha1.xml").string();
+    auto strict = test::run_command(cli() + " invoice validate" + trust + sha1);
+    EXPECT_EQ(strict.exit_code, 2) << strict.output;
+    EXPECT_NE(strict.output.find("FE-SIG-LEGACY-REFUSED"), std::string::npos) << strict.output;
+    auto legacy = test::run_command(cli() + " invoice validate --legacy" + trust + sha1);
+    EXPECT_EQ(legacy.exit_code, 0) << legacy.output;
+    EXPECT_NE(legacy.output.find("FE-SIG-LEGACY"), std::string::npos) << legacy.output;
+    auto batch_strict = test::run_command(cli() + " batch validate --progress never" + trust + sha1);
+    EXPECT_EQ(batch_strict.exit_code, 2) << batch_strict.output;
+    auto batch_legacy = test::run_command(cli() + " batch validate --progress never --legacy" + trust + sha1);
+    EXPECT_EQ(batch_legacy.exit_code, 0) << batch_legacy.output;
+    EXPECT_NE(batch_legacy.output.find("\"indication\":\"TOTAL_PASSED\""), std::string::npos) << batch_legacy.output;
+    const std::string wrapped = " " + (vec / "panama-fe" / "extra" / "wrapped" / "01-factura-rContFe.xml").string();
+    auto in_container = test::run_command(cli() + " invoice validate" + trust + wrapped);
+    EXPECT_EQ(in_container.exit_code, 0) << in_container.output;
+    EXPECT_NE(in_container.output.find("rContFe"), std::string::npos) << in_container.output;
+    auto batch_container = test::run_command(cli() + " batch validate --progress never" + trust + wrapped);
+    EXPECT_EQ(batch_container.exit_code, 0) << batch_container.output;
 }
 
 }  // namespace

@@ -157,6 +157,23 @@ TEST(RucCheckDigits, CedulaFormsSecondaryVectors) {
     }
 }
 
+// The DGI pattern writes AV and PI with a dash after the province ("8-AV-1-196"): the same RUC,
+// the same check digits as the compact form, whose values come from the secondary vectors above.
+TEST(RucCheckDigits, HyphenatedAvAndPiFormsEqualTheCompactOnes) {
+    const RucCase cases[] = {
+        {"8-AV-1-196", RucKind::natural, "90"},   {"8-PI-1-80", RucKind::natural, "05"},
+        {"13-PI-1-196", RucKind::natural, "58"},  {"2-PI-123-1234", RucKind::natural, "41"},
+        {"8-AV-1-196", RucKind::automatic, "90"}, {"8-PI-23-65", RucKind::automatic, "91"},
+    };
+    for (const auto& c : cases) {
+        auto dv = ruc_check_digits(c.ruc, c.kind);
+        ASSERT_TRUE(dv.has_value()) << c.ruc << ": " << dv.error().to_string();
+        EXPECT_EQ(*dv, c.dv) << c.ruc;
+    }
+    for (const char* bad : {"-AV-1-196", "123-AV-1-196", "8-AV-X-196", "8-PI-1-"})
+        EXPECT_FALSE(ruc_check_digits(bad).has_value()) << bad;
+}
+
 TEST(RucCheckDigits, MalformedRucsAreRefused) {
     for (const char* bad : {"", "12", "ABC-1-2", "8-1", "8-1-2-3", "8-X-2", "NT-1-2-3", "123-45678-1",
                             "1234567890123456789012"}) {

@@ -70,12 +70,12 @@ TEST(InvoiceDeadlines, IssuedMoreThanSeventyTwoHoursIntoTheContingency) {
     const auto* f = finding(r, "FE-CONT-72H");
     ASSERT_NE(f, nullptr) << r.to_json();
     EXPECT_EQ(f->severity, report::Severity::warning);
-    EXPECT_EQ(f->ficha, "B04");
-    EXPECT_EQ(f->xpath, "/rFE/gDGen/dFechaEm");
+    EXPECT_EQ(f->rule, "B04");
+    EXPECT_EQ(f->location, "/rFE/gDGen/dFechaEm");
     EXPECT_GT(f->line, 0);
-    EXPECT_NE(f->message_en.find("97 hours"), std::string::npos) << f->message_en;
+    EXPECT_NE(f->message.find("97 hours"), std::string::npos) << f->message;
     EXPECT_NE(f->message_es.find("97 horas"), std::string::npos) << f->message_es;
-    EXPECT_NE(f->message_en.find("unverified"), std::string::npos);
+    EXPECT_NE(f->message.find("unverified"), std::string::npos);
     // A warning: the invoice still passes.
     EXPECT_TRUE(r.passed()) << r.to_json();
     EXPECT_NE(r.to_json().find("\"code\":\"FE-CONT-72H\",\"severity\":\"warning\""), std::string::npos) << r.to_json();
@@ -104,9 +104,9 @@ TEST(InvoiceDeadlines, ValidationTimeMoreThanSeventyTwoHoursAfterTheContingencyB
     const auto* f = finding(late, "FE-CONT-72H-AT");
     ASSERT_NE(f, nullptr) << late.to_json();
     EXPECT_EQ(f->severity, report::Severity::warning);
-    EXPECT_EQ(f->ficha, "B04");
-    EXPECT_EQ(f->xpath, "/rFE/gDGen/dFechaCont");
-    EXPECT_NE(f->message_en.find("73 hours"), std::string::npos) << f->message_en;
+    EXPECT_EQ(f->rule, "B04");
+    EXPECT_EQ(f->location, "/rFE/gDGen/dFechaCont");
+    EXPECT_NE(f->message.find("73 hours"), std::string::npos) << f->message;
     EXPECT_TRUE(late.passed()) << late.to_json();
     // The document itself was issued in time: only the validation-time rule fires.
     EXPECT_EQ(finding(late, "FE-CONT-72H"), nullptr);
@@ -141,10 +141,10 @@ TEST(InvoiceDeadlines, CreditNoteMoreThanOneHundredEightyDaysAfterTheInvoice) {
     const auto* f = finding(r, "FE-NC-180D");
     ASSERT_NE(f, nullptr) << r.to_json();
     EXPECT_EQ(f->severity, report::Severity::warning);
-    EXPECT_EQ(f->ficha, "B603");
-    EXPECT_EQ(f->xpath, "/rFE/gDGen/gDFRef[1]/dFechaDFRef");
+    EXPECT_EQ(f->rule, "B603");
+    EXPECT_EQ(f->location, "/rFE/gDGen/gDFRef[1]/dFechaDFRef");
     EXPECT_GT(f->line, 0);
-    EXPECT_NE(f->message_en.find("181 days"), std::string::npos) << f->message_en;
+    EXPECT_NE(f->message.find("181 days"), std::string::npos) << f->message;
     EXPECT_NE(f->message_es.find("181 días"), std::string::npos) << f->message_es;
     EXPECT_TRUE(r.passed()) << r.to_json();
     // The rule needs no validation time, and one does not change it.

@@ -144,11 +144,11 @@ TEST(InvoiceValidation, ArithmeticAndCufeFindings) {
     EXPECT_EQ(r->indication, report::Indication::total_failed);
     for (const auto& f : r->findings) {
         if (f.code != "FE-CALC-PRITEM") continue;
-        EXPECT_EQ(f.xpath, "/rFE/gItem[1]/gPrecios/dPrItem");
-        EXPECT_EQ(f.ficha, "C203");
+        EXPECT_EQ(f.location, "/rFE/gItem[1]/gPrecios/dPrItem");
+        EXPECT_EQ(f.rule, "C203");
         EXPECT_GT(f.line, 0);
         EXPECT_FALSE(f.message_es.empty());
-        EXPECT_FALSE(f.message_en.empty());
+        EXPECT_FALSE(f.message.empty());
     }
     auto wrong_seg = replace_once(xml, "<dSeg>123456789</dSeg>", "<dSeg>123456780</dSeg>");
     auto r2 = validate(wrong_seg, o);

@@ -237,6 +237,19 @@ void istmo_report_free(istmo_report* report);
 int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len,
                            const istmo_trust* trust);
 
+/* Flags of istmo_invoice_validate_ex (bits; unknown bits are refused). */
+/* Accept SHA-1 digests and signatures (and RSA keys from 1024 bits) with a warning
+ * (FE-SIG-LEGACY): the DGI accepts SHA-1 in production. Without it such a signature is
+ * INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE with the finding FE-SIG-LEGACY-REFUSED. */
+#define ISTMO_INVOICE_LEGACY 0x1u
+
+/* istmo_invoice_validate with options as flag bits (ISTMO_INVOICE_*); flags 0 is exactly
+ * istmo_invoice_validate. Later options become new bits, never a new signature.
+ * Errors: as istmo_invoice_validate, and ISTMO_E_INVALID_ARGUMENT for an unknown flag bit.
+ * Thread safety: thread-safe, like istmo_verify. Since 0.1 (added after istmo_invoice_validate). */
+int istmo_invoice_validate_ex(istmo_report** out, const char* xml, size_t len,
+                              const istmo_trust* trust, unsigned int flags);
+
 /* Builds an unsigned Panama e-invoice XML document (rFE 1.00, UTF-8, default namespace
  * http://dgi-fep.mef.gob.pa, schema element order) from its JSON description, which mirrors
  * the XML with the DGI field names: {"dVerForm": "1.00", "gDGen": {...}, "gItem": [{...}],

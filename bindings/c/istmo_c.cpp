@@ -457,15 +457,19 @@ void istmo_report_free(istmo_report* report) { destroy(report, k_report_magic); 
 
 // ---- e-invoices (Panama DGI rFE 1.00) ---------------------------------------------------------
 
-int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust) {
-    constexpr std::string_view fn = "istmo_invoice_validate";
+namespace {
+
+int invoice_validate(std::string_view fn, istmo_report** out, const char* xml, size_t len, const istmo_trust* trust,
+                     unsigned int flags) {
     return guard(fn, [&] {
         if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
         *out = nullptr;
+        if ((flags & ~ISTMO_INVOICE_LEGACY) != 0u) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "unknown flag bits");
         if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
         if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK)
             return rc;
         istmo::invoice::panama::ValidateOptions options;
+        options.legacy = (flags & ISTMO_INVOICE_LEGACY) != 0u;
         options.verify.trust = trust->store;
         auto result = istmo::invoice::panama::validate(std::string_view(xml, len), options);
         if (!result) return set_error(fn, result.error());
@@ -475,6 +479,17 @@ int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len, cons
                                 std::move(json)};
         return static_cast<int>(ISTMO_OK);
     });
+}
+
+}  // namespace
+
+int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust) {
+    return invoice_validate("istmo_invoice_validate", out, xml, len, trust, 0u);
+}
+
+int istmo_invoice_validate_ex(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust,
+                              unsigned int flags) {
+    return invoice_validate("istmo_invoice_validate_ex", out, xml, len, trust, flags);
 }
 
 int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, size_t len) {

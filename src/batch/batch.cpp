@@ -1,5 +1,6 @@
 // Batch validator: profiles, one result per input, the worker pool with bounded queues.
 #include <istmo/batch/batch.hpp>
+#include <istmo/report/json.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/xades/xades.hpp>
 
@@ -50,31 +51,16 @@ void Sink::skipped(const std::string&, const std::string&) {}
 // ---- results as NDJSON ------------------------------------------------------------------------
 
 std::string DocumentResult::to_ndjson() const {
-    std::string out;
-    out.reserve(160 + source.size() + cufe.size() + codes.size() * 24);
-    out += "{\"source\":";
-    report::append_json_string(out, source);
-    out += ",\"sha256\":";
-    report::append_json_string(out, sha256);
-    out += ",\"indication\":";
-    report::append_json_string(out, report::to_string(indication));
-    out += ",\"sub_indication\":";
-    if (sub_indication == report::SubIndication::none) out += "null";
-    else report::append_json_string(out, report::to_string(sub_indication));
-    out += ",\"codes\":[";
-    for (std::size_t i = 0; i < codes.size(); ++i) {
-        if (i) out += ',';
-        report::append_json_string(out, codes[i]);
-    }
-    out += "],\"cufe\":";
-    if (cufe.empty()) out += "null";
-    else report::append_json_string(out, cufe);
-    char ms_text[32];
-    std::snprintf(ms_text, sizeof ms_text, "%.3f", ms);
-    out += ",\"ms\":";
-    out += ms_text;
-    out += '}';
-    return out;
+    std::string buffer;
+    buffer.reserve(160 + source.size() + cufe.size() + codes.size() * 24);
+    report::JsonWriter w(std::move(buffer));
+    w.begin_object().member("source", source).member("sha256", sha256).member("indication", report::to_string(indication));
+    w.key("sub_indication").string_or_null(report::to_string(sub_indication));
+    w.key("codes").strings(codes);
+    w.key("cufe").string_or_null(cufe);
+    w.key("ms").value(ms, 3);
+    w.end_object();
+    return std::move(w).take();
 }
 
 namespace {
@@ -96,41 +82,39 @@ std::optional<report::SubIndication> sub_indication_from(std::string_view text) 
 }  // namespace
 
 std::optional<DocumentResult> parse_result_line(std::string_view line) {
-    using Kind = detail::JsonValue::Kind;
-    auto object = detail::parse_flat_object(line);
+    using report::json::Kind;
+    auto object = detail::parse_line_object(line);
     if (!object) return std::nullopt;
-    const auto get = [&](std::string_view name) -> const detail::JsonValue* {
-        auto it = object->find(name);
-        return it == object->end() ? nullptr : &it->second;
-    };
-    DocumentResult r;
-    const auto* source = get("source");
-    const auto* sha = get("sha256");
-    const auto* indication = get("indication");
-    const auto* sub = get("sub_indication");
-    const auto* codes = get("codes");
-    const auto* cufe = get("cufe");
-    const auto* ms = get("ms");
-    if (!source || source->kind != Kind::string || !sha || sha->kind != Kind::string || !indication ||
-        indication->kind != Kind::string || !sub || !codes || codes->kind != Kind::string_array || !cufe || !ms ||
-        ms->kind != Kind::number)
+    const auto* source = object->find("source");
+    const auto* sha = object->find("sha256");
+    const auto* indication = object->find("indication");
+    const auto* sub = object->find("sub_indication");
+    const auto* codes = object->find("codes");
+    const auto* cufe = object->find("cufe");
+    const auto* ms = object->find("ms");
+    if (!source || !source->is(Kind::string) || !sha || !sha->is(Kind::string) || !indication ||
+        !indication->is(Kind::string) || !sub || !codes || !codes->is(Kind::array) || !cufe || !ms || !ms->is(Kind::number))
         return std::nullopt;
     auto ind = indication_from(indication->text);
     if (!ind) return std::nullopt;
+    DocumentResult r;
     r.source = source->text;
     r.sha256 = sha->text;
     r.indication = *ind;
-    if (sub->kind == Kind::null) {
+    if (sub->is(Kind::null)) {
         r.sub_indication = report::SubIndication::none;
     } else {
-        if (sub->kind != Kind::string) return std::nullopt;
+        if (!sub->is(Kind::string)) return std::nullopt;
         auto s = sub_indication_from(sub->text);
         if (!s) return std::nullopt;
         r.sub_indication = *s;
     }
-    r.codes = codes->items;
-    if (cufe->kind == Kind::string) r.cufe = cufe->text;
-    else if (cufe->kind != Kind::null) return std::nullopt;
+    for (const auto& code : codes->items) {
+        if (!code.is(Kind::string)) return std::nullopt;
+        r.codes.push_back(code.text);
+    }
+    if (cufe->is(Kind::string)) r.cufe = cufe->text;
+    else if (!cufe->is(Kind::null)) return std::nullopt;
     r.ms = std::strtod(ms->text.c_str(), nullptr);
     return r;
 }
@@ -147,6 +131,14 @@ std::vector<std::pair<std::string, std::size_t>> Summary::top_codes(std::size_t 
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// The project's one "worst wins" rule (report::Verdict) applied to a result line.
+void worsen(DocumentResult& r, report::Indication indication, report::SubIndication sub) {
+    report::Verdict verdict{r.indication, r.sub_indication};
+    verdict.add(indication, sub);
+    r.indication = verdict.indication;
+    r.sub_indication = verdict.sub_indication;
+}
 
 DocumentResult failure(std::string source, std::string sha256, std::string_view code) {
     DocumentResult r;
@@ -243,9 +235,11 @@ struct Engine {
         // The per-input budget also stops the signature checks (at their next step).
         Options options = batch_options;
         if (options.verify.time_budget.count() == 0) options.verify.time_budget = options.time_budget;
+        options.verify.allow_legacy = options.verify.allow_legacy || options.legacy;
         if (options.profile == Profile::panama_fe || options.profile == Profile::automatic) {
             invoice::panama::ValidateOptions vo;
             vo.verify = options.verify;
+            vo.legacy = options.legacy;
             invoices = std::make_unique<invoice::panama::InvoiceValidator>(std::move(vo));
         }
         if (options.profile == Profile::xades || options.profile == Profile::automatic) {
@@ -297,7 +291,12 @@ struct Validator::State {
 
     void check(const Engine& engine, DocumentResult& r, std::string_view bytes) const {
         Profile profile = options.profile;
-        if (profile == Profile::automatic) profile = root_local_name(bytes) == "rFE" ? Profile::panama_fe : Profile::xades;
+        if (profile == Profile::automatic) {
+            // An rFE, or a receiver's/PAC's container of one (SOAP envelopes need --profile panama-fe).
+            const std::string root = root_local_name(bytes);
+            const bool invoice = root == "rFE" || root == "rContFe" || root == "rEnviFe" || root == "rEnviFeDGI";
+            profile = invoice ? Profile::panama_fe : Profile::xades;
+        }
         r.profile = std::string(to_string(profile));
         r.codes.clear();
         switch (profile) {
@@ -329,10 +328,7 @@ struct Validator::State {
                                                        [](const dsig::SignatureResult& s) { return s.level != "XMLDSig"; });
                     if (!any_xades) {
                         add_code(r.codes, std::string(k_code_not_xades));
-                        if (r.indication != report::Indication::total_failed) {
-                            r.indication = report::Indication::total_failed;
-                            r.sub_indication = report::SubIndication::format_failure;
-                        }
+                        worsen(r, report::Indication::total_failed, report::SubIndication::format_failure);
                     }
                 }
                 return;
@@ -344,10 +340,7 @@ struct Validator::State {
     void over_budget(DocumentResult& r, Clock::time_point start) const {
         if (options.time_budget.count() <= 0 || Clock::now() - start <= options.time_budget) return;
         add_code(r.codes, std::string(k_code_time_budget));
-        if (r.indication == report::Indication::total_passed) {
-            r.indication = report::Indication::indeterminate;
-            r.sub_indication = report::SubIndication::none;
-        }
+        worsen(r, report::Indication::indeterminate, report::SubIndication::none);
     }
 
     static void internal(DocumentResult& r, const Error& error) {

@@ -1,6 +1,7 @@
 #pragma once
-// Internal helpers of the batch module: a small JSON reader for flat objects (NDJSON input
-// lines and result lines), base64 decoding and SHA-256.
+// Internal helpers of the batch module: NDJSON lines as JSON objects, base64 decoding and SHA-256.
+#include "report/json_reader.hpp"
+
 #include <cstddef>
 #include <map>
 #include <optional>
@@ -10,16 +11,10 @@
 
 namespace istmo::batch::detail {
 
-struct JsonValue {
-    enum class Kind { string, number, boolean, null, string_array };
-    Kind kind = Kind::null;
-    std::string text;                // string value, number text, "true"/"false"
-    std::vector<std::string> items;  // string_array
-};
-
-// Parses one JSON object whose values are strings, numbers, booleans, null or arrays of strings
-// (what batch lines contain). nullopt for anything else, including trailing garbage.
-std::optional<std::map<std::string, JsonValue, std::less<>>> parse_flat_object(std::string_view text);
+// One NDJSON line (an input line or a result line) read with the library's JSON reader: a JSON
+// object, at most a few levels deep, no longer than the line itself; nullopt for anything else,
+// including trailing garbage and duplicate member names.
+std::optional<report::json::Value> parse_line_object(std::string_view line);
 
 // Standard base64 (RFC 4648), padding optional, whitespace ignored; nullopt when invalid.
 std::optional<std::string> base64_decode(std::string_view text);

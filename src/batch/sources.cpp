@@ -172,21 +172,17 @@ public:
             if (line.find_first_not_of(" \t\r") != std::string::npos) break;
         }
         const std::string fallback = m_label + ":" + std::to_string(m_line);
-        auto object = detail::parse_flat_object(line);
+        auto object = detail::parse_line_object(line);
         if (!object)
             return Input{fallback, std::nullopt, std::string(k_code_bad_json), "line " + std::to_string(m_line) + " is not a JSON object"};
         std::string source = fallback;
-        if (auto it = object->find("source"); it != object->end() && it->second.kind == detail::JsonValue::Kind::string &&
-                                              !it->second.text.empty())
-            source = it->second.text;
-        const detail::JsonValue* data = nullptr;
+        if (const auto* s = object->find("source"); s && s->is(report::json::Kind::string) && !s->text.empty())
+            source = s->text;
+        const report::json::Value* data = nullptr;
         for (const char* name : {"base64", "content_base64", "data"}) {
-            if (auto it = object->find(name); it != object->end()) {
-                data = &it->second;
-                break;
-            }
+            if ((data = object->find(name)) != nullptr) break;
         }
-        if (!data || data->kind != detail::JsonValue::Kind::string)
+        if (!data || !data->is(report::json::Kind::string))
             return Input{source, std::nullopt, std::string(k_code_bad_json), "no \"base64\" string member"};
         auto bytes = detail::base64_decode(data->text);
         if (!bytes) return Input{source, std::nullopt, std::string(k_code_bad_base64), "the base64 member is not base64"};

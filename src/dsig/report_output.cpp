@@ -1,12 +1,11 @@
 #include <istmo/dsig/verify.hpp>
+#include <istmo/report/json.hpp>
 
 #include "dsig/time_format.hpp"
 
 #include <ctime>
 
 namespace istmo::dsig {
-
-using report::append_json_string;
 
 std::string format_rfc3339(std::chrono::system_clock::time_point at) {
     const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(at);
@@ -20,109 +19,72 @@ std::string format_rfc3339(std::chrono::system_clock::time_point at) {
 
 namespace {
 
-void field(std::string& out, const char* name, std::string_view value, bool comma = true) {
-    if (comma) out += ',';
-    append_json_string(out, name);
-    out += ':';
-    append_json_string(out, value);
+void certificate(report::JsonWriter& w, const CertificateSummary& c) {
+    w.begin_object()
+        .member("subject", c.subject)
+        .member("issuer", c.issuer)
+        .member("serial", c.serial)
+        .member("not_before", c.not_before)
+        .member("not_after", c.not_after)
+        .member("sha256", c.sha256)
+        .end_object();
 }
 
-void boolean(std::string& out, const char* name, bool value) {
-    out += ',';
-    append_json_string(out, name);
-    out += value ? ":true" : ":false";
-}
-
-void certificate(std::string& out, const CertificateSummary& c) {
-    out += '{';
-    field(out, "subject", c.subject, false);
-    field(out, "issuer", c.issuer);
-    field(out, "serial", c.serial);
-    field(out, "not_before", c.not_before);
-    field(out, "not_after", c.not_after);
-    field(out, "sha256", c.sha256);
-    out += '}';
-}
-
-void append_findings(std::string& out, const std::vector<report::Finding>& list) {
-    out += ",\"findings\":[";
-    for (std::size_t i = 0; i < list.size(); ++i) {
-        if (i) out += ',';
-        out += '{';
-        field(out, "code", list[i].code, false);
-        field(out, "severity", report::to_string(list[i].severity));
-        field(out, "message", list[i].message);
-        field(out, "location", list[i].location);
-        out += '}';
+void references(report::JsonWriter& w, const std::vector<ReferenceResult>& list) {
+    w.begin_array();
+    for (const ReferenceResult& r : list) {
+        w.begin_object().member("uri", r.uri).member("digest_method", r.digest_method);
+        w.key("transforms").strings(r.transforms);
+        w.member("resolved", r.resolved)
+            .member("digest_ok", r.digest_ok)
+            .member("signed_node", r.signed_node)
+            .member("covers_document_element", r.covers_document_element)
+            .member("excludes_signature", r.excludes_signature)
+            .end_object();
     }
-    out += ']';
+    w.end_array();
+}
+
+void signature(report::JsonWriter& w, const SignatureResult& s) {
+    w.begin_object().key("id").string_or_null(s.id);
+    w.member("location", s.location).member("level", s.level);
+    w.key("properties").begin_object();
+    for (const auto& [name, value] : s.properties) w.member(name, value);
+    w.end_object();
+    w.member("indication", report::to_string(s.indication));
+    w.key("sub_indication").string_or_null(report::to_string(s.sub_indication));
+    w.member("algorithm", s.signature_method)
+        .member("canonicalization", s.canonicalization_method)
+        .member("signature_value_ok", s.signature_value_ok);
+    w.key("signer");
+    if (s.signer) certificate(w, *s.signer);
+    else w.null();
+    w.key("chain").begin_array();
+    for (const CertificateSummary& c : s.chain) certificate(w, c);
+    w.end_array();
+    w.key("references");
+    references(w, s.references);
+    w.key("findings");
+    report::write_findings(w, s.findings);
+    w.end_object();
 }
 
 }  // namespace
 
 std::string VerificationReport::to_json() const {
-    std::string out = "{";
-    field(out, "indication", report::to_string(indication), false);
-    field(out, "sub_indication", report::to_string(sub_indication));
-    boolean(out, "well_formed", well_formed);
-    field(out, "validation_time", validation_time);
-    out += ",\"signatures\":[";
-    for (std::size_t i = 0; i < signatures.size(); ++i) {
-        const SignatureResult& s = signatures[i];
-        if (i) out += ',';
-        out += '{';
-        field(out, "id", s.id, false);
-        field(out, "location", s.location);
-        field(out, "level", s.level);
-        out += ",\"properties\":{";
-        for (std::size_t j = 0; j < s.properties.size(); ++j) {
-            if (j) out += ',';
-            append_json_string(out, s.properties[j].first);
-            out += ':';
-            append_json_string(out, s.properties[j].second);
-        }
-        out += '}';
-        field(out, "indication", report::to_string(s.indication));
-        field(out, "sub_indication", report::to_string(s.sub_indication));
-        field(out, "algorithm", s.signature_method);
-        field(out, "canonicalization", s.canonicalization_method);
-        boolean(out, "signature_value_ok", s.signature_value_ok);
-        out += ",\"signer\":";
-        if (s.signer) certificate(out, *s.signer);
-        else out += "null";
-        out += ",\"chain\":[";
-        for (std::size_t j = 0; j < s.chain.size(); ++j) {
-            if (j) out += ',';
-            certificate(out, s.chain[j]);
-        }
-        out += "],\"references\":[";
-        for (std::size_t j = 0; j < s.references.size(); ++j) {
-            const ReferenceResult& r = s.references[j];
-            if (j) out += ',';
-            out += '{';
-            field(out, "uri", r.uri, false);
-            field(out, "digest_method", r.digest_method);
-            out += ",\"transforms\":[";
-            for (std::size_t k = 0; k < r.transforms.size(); ++k) {
-                if (k) out += ',';
-                append_json_string(out, r.transforms[k]);
-            }
-            out += ']';
-            boolean(out, "resolved", r.resolved);
-            boolean(out, "digest_ok", r.digest_ok);
-            field(out, "signed_node", r.signed_node);
-            boolean(out, "covers_document_element", r.covers_document_element);
-            boolean(out, "excludes_signature", r.excludes_signature);
-            out += '}';
-        }
-        out += ']';
-        append_findings(out, s.findings);
-        out += '}';
-    }
-    out += ']';
-    append_findings(out, findings);
-    out += "}";
-    return out;
+    report::JsonWriter w;
+    w.begin_object()
+        .member("indication", report::to_string(indication));
+    w.key("sub_indication").string_or_null(report::to_string(sub_indication));
+    w.member("well_formed", well_formed)
+        .member("validation_time", validation_time);
+    w.key("signatures").begin_array();
+    for (const SignatureResult& s : signatures) signature(w, s);
+    w.end_array();
+    w.key("findings");
+    report::write_findings(w, findings);
+    w.end_object();
+    return std::move(w).take();
 }
 
 std::string VerificationReport::to_text() const {

@@ -1,6 +1,5 @@
 #include <istmo/report/report.hpp>
 
-#include <cstdio>
 
 namespace istmo::report {
 
@@ -40,31 +39,6 @@ std::string_view to_string(Severity value) noexcept {
         case Severity::error: return "error";
     }
     return "error";
-}
-
-void append_json_string(std::string& out, std::string_view text) {
-    out += '"';
-    for (char c : text) {
-        auto u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (u < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", u);
-                    out += buf;
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
 }
 
 }  // namespace istmo::report

@@ -177,8 +177,9 @@ class Report:
         self.json = json_text
         #: the report as parsed JSON
         self.data: Dict[str, Any] = _json.loads(json_text)
-        #: every finding: dicts with "code" and "severity" (verify: also "message", "location";
-        #: invoices: "xpath", "ficha", "line", "message_es", "message_en")
+        #: every finding: dicts with "code", "severity", "message" (English), "message_es",
+        #: "location", "field", "rule" (e.g. the Ficha ID) and "line"; absent values are None
+        #: (docs/report-json.md)
         self.findings: List[Dict[str, Any]] = list(self.data.get("findings", []))
 
     @property

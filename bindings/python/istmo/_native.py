@@ -129,6 +129,8 @@ _declare("istmo_report_json", ctypes.c_char_p, [ReportP])
 _declare("istmo_report_free", None, [ReportP])
 _declare("istmo_invoice_validate", ctypes.c_int,
          [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP], check=True)
+_declare("istmo_invoice_validate_ex", ctypes.c_int,
+         [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP, ctypes.c_uint], check=True)
 _declare("istmo_invoice_from_json", ctypes.c_int,
          [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t], check=True)
 _declare("istmo_invoice_sign", ctypes.c_int,

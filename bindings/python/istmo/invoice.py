@@ -47,13 +47,22 @@ def sign(xml: bytes, key: Key, cert: Cert, qr_secret: bytes, qr_base_url: Option
     return _native.take_buffer(out, length.value)
 
 
-def validate(xml: bytes, trust: Trust) -> Report:
+# Flag bits of istmo_invoice_validate_ex (bindings/c/istmo.h).
+_INVOICE_LEGACY = 0x1
+
+
+def validate(xml: bytes, trust: Trust, legacy: bool = False) -> Report:
     """Validates an invoice (structure, arithmetic, business rules, CUFE, QR, signature against
-    trust) into a Report whose findings carry the FE-* codes."""
+    trust) into a Report whose findings carry the FE-* codes. The rFE may stand inside rContFe,
+    rEnviFe, rEnviFeDGI or a SOAP envelope. legacy=True accepts SHA-1 (the DGI accepts it in
+    production) with the warning FE-SIG-LEGACY; without it such a signature is INDETERMINATE."""
     data = _bytes(xml, "xml")
     handle = _native.ReportP()
-    _lib.istmo_invoice_validate(ctypes.byref(handle), data, len(data),
-                                _handle_or_null(trust, Trust, "trust"))
+    if legacy:
+        _lib.istmo_invoice_validate_ex(ctypes.byref(handle), data, len(data),
+                                       _handle_or_null(trust, Trust, "trust"), _INVOICE_LEGACY)
+    else:
+        _lib.istmo_invoice_validate(ctypes.byref(handle), data, len(data), _handle_or_null(trust, Trust, "trust"))
     return Report._take(handle)
 
 

@@ -135,6 +135,10 @@ struct Options {
     // The calling thread is woken when a quarter of it is filled (or every 100 ms).
     std::size_t queue_capacity = 0;
     dsig::VerifyOptions verify;                 // trust anchors, validation time, limits
+    // Accept SHA-1 (and RSA from 1024 bits) with a warning, in every profile: invoices get
+    // FE-SIG-LEGACY, signatures DSIG-ALG-WEAK (invoice::panama::ValidateOptions::legacy,
+    // dsig::VerifyOptions::allow_legacy). Off: INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE.
+    bool legacy = false;
     // Resume: true when (source, sha256) is already recorded; such an input is not validated
     // again and goes to Sink::skipped. Called from worker threads (must be thread-safe for reads).
     std::function<bool(const std::string& source, const std::string& sha256)> already_done;

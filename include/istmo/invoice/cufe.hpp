@@ -42,7 +42,7 @@ struct CufeFields {
 [[nodiscard]] ISTMO_API bool cufe_check_digit_valid(std::string_view text) noexcept;
 
 // How to read a RUC: natural persons (cédula forms: "8-123-456", "E-8-1234", "PE-1-19", "N-1-24",
-// "8AV-1-196", "8PI-1-80", "PI-1-80", "8-NT-1-24") or legal persons ("155596713-2-2015",
+// "8AV-1-196" or "8-AV-1-196", "8PI-1-80" or "8-PI-1-80", "PI-1-80", "8-NT-1-24") or legal persons ("155596713-2-2015",
 // "8-NT-1-13656" for a legal NT). automatic: legal when the first part has 3 or more digits.
 enum class RucKind { automatic, natural, juridical };
 

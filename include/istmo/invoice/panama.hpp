@@ -101,19 +101,23 @@ ISTMO_API Result<std::string> cufe_of(const Invoice& invoice);
 
 // ---- validation ----------------------------------------------------------------------------
 
-struct InvoiceFinding {
-    std::string code;         // stable, e.g. "FE-CUFE-MISMATCH" (docs/panama-fe.md)
-    report::Severity severity = report::Severity::error;
-    std::string xpath;        // e.g. "/rFE/gItem[2]/gPrecios/dPrItem"
-    std::string ficha;        // Ficha Técnica ID, e.g. "C203"
-    int line = 0;             // source line, 0 when unknown
-    std::string message_es;
-    std::string message_en;
-};
+// The project's one finding type: location = the element path (e.g.
+// "/rFE/gItem[2]/gPrecios/dPrItem"), rule = the Ficha Técnica ID (e.g. "C203"), message = English,
+// message_es = Spanish, line = source line (0 when unknown).
+using InvoiceFinding = report::Finding;
 
 struct ValidateOptions {
     bool check_signature = true;     // verify ds:Signature (gNoFirm removed first)
     bool require_signature = true;   // a missing ds:Signature / gNoFirm is a structure error
+    // Accept SHA-1 digests and signatures (and RSA keys of 1024 bits or more) with a warning
+    // (FE-SIG-LEGACY): the DGI accepts SHA-1 in production (SPEC §10). Off: such a signature is
+    // INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE with FE-SIG-LEGACY-REFUSED, which names this
+    // switch (`--legacy` in the CLI). The same as verify.allow_legacy.
+    bool legacy = false;
+    // The issuer's "código QR" HMAC key: when given, the HS256 MAC of the QR's JWT is checked
+    // (FE-QR-JWT-MAC). Empty (the usual case: a validator does not hold issuers' secrets): the
+    // JWT's content is compared with the invoice, its MAC is not checked.
+    crypto::Secret qr_secret;
     // Trust anchors, validation time, ... An explicit verify.validation_time (e.g. the time of
     // transmission) also enables the deadline check that compares with it (FE-CONT-72H-AT);
     // without one nothing is compared with the clock.
@@ -128,6 +132,10 @@ struct ISTMO_API InvoiceReport {
     std::string cufe_computed;
     std::string issuer_ruc;     // gRucEmi/dRuc
     std::string total;          // gTot/dVTot
+    // Where the rFE was found: empty when it is the document element; otherwise its container,
+    // "rContFe", "rEnviFe", "rEnviLoteFe" or "rEnviFeDGI", with "soap11/" or "soap12/" in front
+    // when inside a SOAP envelope. Its signature is verified as if the rFE stood alone.
+    std::string wrapper;
     std::vector<InvoiceFinding> findings;
     std::optional<dsig::VerificationReport> signature;
 
@@ -136,7 +144,8 @@ struct ISTMO_API InvoiceReport {
     [[nodiscard]] std::string to_json() const;
 };
 
-// Validates a document: structure (order, occurrences, types, lengths, patterns, catalogues),
+// Validates a document: an rFE, or an rFE inside a container (InvoiceReport::wrapper says which):
+// structure (order, occurrences, types, lengths, patterns, catalogues),
 // arithmetic, cross-field rules, CUFE, deadlines (warnings), and the signature. Always a report; an Error only when
 // the job itself could not be done. For many documents use InvoiceValidator (it keeps one
 // dsig::Verifier, whose certificate-path cache then serves every document).

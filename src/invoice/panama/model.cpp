@@ -5,6 +5,7 @@
 
 #include "invoice/json/json.hpp"
 #include "invoice/panama/arith.hpp"
+#include "invoice/panama/dom.hpp"
 #include "invoice/panama/schema.hpp"
 #include "xml/document_impl.hpp"
 
@@ -225,12 +226,22 @@ Result<void> derive(Element& group, std::string_view group_path, std::size_t ind
 
 }  // namespace
 
+namespace {
+// The enumeration's own spelling of an integer code ("02" -> "2"); the text itself when it is none.
+std::string canonical_code(std::string_view path, std::string_view value) {
+    const Def* def = detail::find_path(path);
+    const std::string_view canonical = def ? detail::canonical_enum(*def, value) : std::string_view();
+    return std::string(canonical.empty() ? value : canonical);
+}
+}  // namespace
+
 Result<std::string> cufe_of(const Invoice& invoice) { return detail::cufe_of_root(invoice.root); }
 
 Result<std::string> detail::cufe_of_root(const Element& r) {
     CufeFields f;
     f.iDoc = r.value("gDGen/iDoc");
-    f.dTipoRuc = r.value("gDGen/gEmis/gRucEmi/dTipoRuc");
+    // dTipoRuc and iAmb are xs:integer codes: "02" is 2, written in the CUFE as one digit.
+    f.dTipoRuc = canonical_code("gDGen/gEmis/gRucEmi/dTipoRuc", r.value("gDGen/gEmis/gRucEmi/dTipoRuc"));
     f.dRuc = r.value("gDGen/gEmis/gRucEmi/dRuc");
     f.dDV = r.value("gDGen/gEmis/gRucEmi/dDV");
     f.dSucEm = r.value("gDGen/gEmis/dSucEm");
@@ -238,7 +249,7 @@ Result<std::string> detail::cufe_of_root(const Element& r) {
     f.dNroDF = r.value("gDGen/dNroDF");
     f.dPtoFacDF = r.value("gDGen/dPtoFacDF");
     f.iTpEmis = r.value("gDGen/iTpEmis");
-    f.iAmb = r.value("gDGen/iAmb");
+    f.iAmb = canonical_code("gDGen/iAmb", r.value("gDGen/iAmb"));
     f.dSeg = r.value("gDGen/dSeg");
     return cufe(f);
 }
@@ -550,16 +561,20 @@ void convert(const xmlNode* node, Element& out) {
 
 }  // namespace
 
+Invoice detail::model_of(const xmlNode* rfe) {
+    Invoice invoice;
+    convert(rfe, invoice.root);
+    invoice.root.ns.clear();
+    return invoice;
+}
+
 Result<Invoice> parse(std::string_view bytes) {
     auto doc = xml::XmlDocument::parse(bytes);
     if (!doc) return std::move(doc).error();
     const xmlNode* root = xmlDocGetRootElement(xml::get(*doc));
     if (!root || xml::sv(root->name) != "rFE" || !root->ns || xml::sv(root->ns->href) != k_namespace)
         return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
-    Invoice invoice;
-    convert(root, invoice.root);
-    invoice.root.ns.clear();
-    return invoice;
+    return detail::model_of(root);
 }
 
 }  // namespace istmo::invoice::panama

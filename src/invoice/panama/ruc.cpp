@@ -82,7 +82,15 @@ std::string natural_base(std::string_view province, std::string_view code, std::
 
 Result<std::string> ruc_check_digits(std::string_view ruc, RucKind kind) {
     if (ruc.size() < 3 || ruc.size() > 20) return bad_ruc(ruc, "must be 3 to 20 characters");
-    const auto parts = split(ruc);
+    auto parts = split(ruc);
+    // The DGI pattern writes the AV and PI forms with a dash after the province too
+    // ("8-AV-1-196", "8-PI-1-80"): the same RUC as "8AV-1-196", "8PI-1-80".
+    std::string joined_head;
+    if (parts.size() == 4 && (parts[1] == "AV" || parts[1] == "PI")) {
+        if (parts[0].empty()) return bad_ruc(ruc, "the province before AV/PI must be 1 or 2 digits");
+        joined_head = std::string(parts[0]) + std::string(parts[1]);
+        parts = {joined_head, parts[2], parts[3]};
+    }
 
     // NT forms: P-NT-folio-asiento (natural) or the same for a legal person.
     if (parts.size() == 4 && parts[1] == "NT") {

@@ -539,6 +539,17 @@ bool is_numeric_type(Ty ty) noexcept {
     }
 }
 
+std::optional<std::int64_t> integer_value(std::string_view text) noexcept {
+    std::int64_t v = 0;
+    if (!xs_integer(collapse(text), v)) return std::nullopt;
+    return v;
+}
+
+bool integer_equals(std::string_view text, std::int64_t expected) noexcept {
+    const auto v = integer_value(text);
+    return v && *v == expected;
+}
+
 std::string_view canonical_enum(const Def& def, std::string_view value) noexcept {
     std::int64_t want = 0;
     const bool numeric = def.ty == Ty::enum_int && xs_integer(collapse(value), want);

@@ -3,6 +3,7 @@
 // occurrences, simple types, Ficha Técnica IDs) as native tables. One table drives generation
 // order, parsing and structural validation.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -70,6 +71,12 @@ const Def* find_path(std::string_view path) noexcept;
 std::string_view check_value(const Def& def, std::string_view value);
 
 bool is_numeric_type(Ty ty) noexcept;
+// The value of an xs:integer text (whitespace collapsed; sign and leading zeros allowed, so "001"
+// is 1); nullopt when the text is not an integer. Rules compare integer-typed fields with this,
+// never by their spelling.
+std::optional<std::int64_t> integer_value(std::string_view text) noexcept;
+// True when `text` is an xs:integer equal to `expected`.
+bool integer_equals(std::string_view text, std::int64_t expected) noexcept;
 // Enumeration value matching `value` (for enum_int, by integer value): the canonical spelling.
 std::string_view canonical_enum(const Def& def, std::string_view value) noexcept;
 

@@ -3,6 +3,7 @@
 #include <istmo/xml/document.hpp>
 
 #include "crypto/native.hpp"
+#include "invoice/panama/dom.hpp"
 #include "xml/document_impl.hpp"
 
 #include <openssl/evp.h>
@@ -22,12 +23,6 @@ std::string base64url(std::string_view data) {
         else if (c == '/') c = '_';
     }
     return b64;
-}
-
-xmlNodePtr child_element(xmlNodePtr parent, std::string_view ns, std::string_view name) {
-    for (xmlNodePtr c = xml::first_element_child(parent); c; c = xml::next_element_sibling(c))
-        if (xml::is_element(c, ns, name)) return c;
-    return nullptr;
 }
 
 // Removes every gNoFirm child of rFE (and the whitespace text node right before it).
@@ -99,51 +94,43 @@ Result<std::string> qr_url(std::string_view cufe_value, std::string_view iamb, s
 }
 
 Result<std::string> strip_no_firm(std::string_view xml) {
-    // Fast path: one unprefixed gNoFirm right before the end tag of rFE, as sign() writes it.
-    // Anything else goes through the DOM. A wrong cut can only make the signature fail.
-    {
-        const std::size_t open = xml.find("<gNoFirm>");
-        const std::size_t close = xml.find("</gNoFirm>");
-        if (open != std::string_view::npos && close != std::string_view::npos && open < close &&
-            xml.find("<gNoFirm", open + 1) == std::string_view::npos && xml.find("gNoFirm") == open + 1) {
-            std::size_t after = close + 10;
-            std::size_t k = after;
-            while (k < xml.size() && (xml[k] == ' ' || xml[k] == '\n' || xml[k] == '\r' || xml[k] == '\t')) ++k;
-            if (xml.substr(k, 6) == "</rFE>") {
-                std::string out;
-                out.reserve(xml.size() - (after - open));
-                out.append(xml.substr(0, open));
-                out.append(xml.substr(after));
-                return out;
-            }
-        }
-    }
-    if (xml.find("gNoFirm") == std::string_view::npos) return std::string(xml);
     auto doc = xml::XmlDocument::parse(xml);
     if (!doc) return std::move(doc).error();
     xmlNodePtr root = xmlDocGetRootElement(xml::get(*doc));
     if (!root) return make_error(Errc::parse_error, "empty document");
-    bool found = false;
-    for (xmlNodePtr c = xml::first_element_child(root); c; c = xml::next_element_sibling(c))
-        found = found || xml::is_element(c, k_namespace, "gNoFirm");
-    if (!found) return std::string(xml);
+    if (!detail::child_element(root, k_namespace, "gNoFirm")) return std::string(xml);
     remove_no_firm(root);
     return serialize(*doc);
 }
 
 namespace {
 
-// Appends gNoFirm/dQRCode right after ds:Signature (the last child of rFE), outside the signed
-// content, to a document that sign() has just produced.
-Result<void> append_qr(std::string& out, std::string_view id, std::string_view iamb, const QrOptions& qr) {
-    // The signer wrote one enveloped Signature with one Reference: its DigestValue is the only one.
-    const std::size_t dv = out.find("DigestValue>");
-    const std::size_t dv_end = dv == std::string::npos ? dv : out.find('<', dv);
-    const std::size_t dv_close = dv_end == std::string::npos ? dv_end : out.find("DigestValue>", dv_end);
-    if (dv_close == std::string::npos || out.find("DigestValue>", dv_close + 12) != std::string::npos)
+// The base64 DigestValue of the one Reference of a document's enveloped rFE signature, read from
+// its DOM; Errc::internal when the signer did not write exactly one.
+Result<std::string> reference_digest_value(std::string_view signed_xml) {
+    auto doc = xml::XmlDocument::parse(signed_xml);
+    if (!doc) return std::move(doc).error();
+    const xmlNode* signed_info = detail::child_element(xmlDocGetRootElement(xml::get(*doc)), k_dsig_namespace, "Signature");
+    signed_info = signed_info ? detail::child_element(signed_info, k_dsig_namespace, "SignedInfo") : nullptr;
+    const xmlNode* reference = signed_info ? detail::child_element(signed_info, k_dsig_namespace, "Reference") : nullptr;
+    const xmlNode* digest = reference ? detail::child_element(reference, k_dsig_namespace, "DigestValue") : nullptr;
+    bool second = false;
+    for (const xmlNode* n = reference ? xml::next_element_sibling(reference) : nullptr; n; n = xml::next_element_sibling(n))
+        second = second || xml::is_element(n, k_dsig_namespace, "Reference");
+    if (!digest || second)
         return make_error(Errc::internal, "signed invoice: no single Reference/DigestValue");
-    const std::string_view digest_value = std::string_view(out).substr(dv + 12, dv_end - dv - 12);
-    auto url = qr_url(id, iamb, digest_value, qr.secret.view(), qr.base_url);
+    std::string text = xml::text_content(digest);
+    std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+    return text;
+}
+
+// Appends gNoFirm/dQRCode right after ds:Signature (the last child of rFE), outside the signed
+// content, to a document that sign() has just produced. The signer's bytes are kept as they are
+// (the QR goes before the end tag of rFE) so that the signed text is exactly what was signed.
+Result<void> append_qr(std::string& out, std::string_view id, std::string_view iamb, const QrOptions& qr) {
+    auto digest_value = reference_digest_value(out);
+    if (!digest_value) return std::move(digest_value).error();
+    auto url = qr_url(id, iamb, *digest_value, qr.secret.view(), qr.base_url);
     if (!url) return std::move(url).error();
     const std::size_t end_tag = out.rfind("</rFE>");
     if (end_tag == std::string::npos || out.find_first_not_of(" \t\r\n", end_tag + 6) != std::string::npos)
@@ -165,22 +152,21 @@ Result<void> append_qr(std::string& out, std::string_view id, std::string_view i
 }  // namespace
 
 Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const QrOptions& qr) {
-    auto unsigned_xml = strip_no_firm(xml);
-    if (!unsigned_xml) return std::move(unsigned_xml).error();
+    // One parse: the checks, dId and iAmb for the QR, and gNoFirm (if any) removed in the DOM.
+    auto doc = xml::XmlDocument::parse(xml);
+    if (!doc) return std::move(doc).error();
+    xmlNodePtr root = xmlDocGetRootElement(xml::get(*doc));
+    if (!root || !xml::is_element(root, k_namespace, "rFE"))
+        return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
+    if (detail::child_element(root, k_dsig_namespace, "Signature"))
+        return make_error(Errc::failed_precondition, "the invoice is already signed");
     std::string id, iamb;
-    {
-        auto check = xml::XmlDocument::parse(*unsigned_xml);
-        if (!check) return std::move(check).error();
-        xmlNodePtr root = xmlDocGetRootElement(xml::get(*check));
-        if (!root || !xml::is_element(root, k_namespace, "rFE"))
-            return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
-        if (child_element(root, k_dsig_namespace, "Signature"))
-            return make_error(Errc::failed_precondition, "the invoice is already signed");
-        if (xmlNodePtr n = child_element(root, k_namespace, "dId")) id = xml::text_content(n);
-        if (xmlNodePtr g = child_element(root, k_namespace, "gDGen"))
-            if (xmlNodePtr n = child_element(g, k_namespace, "iAmb")) iamb = xml::text_content(n);
-    }
-    auto signed_xml = signer.sign(*unsigned_xml);
+    if (xmlNodePtr n = detail::child_element(root, k_namespace, "dId")) id = xml::text_content(n);
+    if (xmlNodePtr g = detail::child_element(root, k_namespace, "gDGen"))
+        if (xmlNodePtr n = detail::child_element(g, k_namespace, "iAmb")) iamb = xml::text_content(n);
+    const bool had_no_firm = detail::child_element(root, k_namespace, "gNoFirm") != nullptr;
+    if (had_no_firm) remove_no_firm(root);
+    auto signed_xml = had_no_firm ? signer.sign(serialize(*doc)) : signer.sign(xml);
     if (!signed_xml) return std::move(signed_xml).error();
     if (qr.secret.empty()) return signed_xml;
     if (auto r = append_qr(*signed_xml, id, iamb, qr); !r) return std::move(r).error();

@@ -4,7 +4,11 @@
 #include <istmo/invoice/panama.hpp>
 
 #include "invoice/panama/arith.hpp"
+#include "invoice/panama/collector.hpp"
+#include "invoice/panama/dom.hpp"
+#include "invoice/panama/qr_check.hpp"
 #include "invoice/panama/schema.hpp"
+#include "xml/document_impl.hpp"
 
 #include <chrono>
 #include <optional>
@@ -12,31 +16,12 @@
 
 namespace istmo::invoice::panama {
 
+using detail::Collector;
 using detail::Def;
 using detail::Ty;
 using report::Severity;
 
 namespace {
-
-class Collector {
-public:
-    explicit Collector(InvoiceReport& r) : m_report(r) {}
-    void add(std::string code, Severity sev, std::string xpath, std::string_view ficha, int line, std::string es,
-             std::string en) {
-        InvoiceFinding f;
-        f.code = std::move(code);
-        f.severity = sev;
-        f.xpath = std::move(xpath);
-        f.ficha = std::string(ficha);
-        f.line = line;
-        f.message_es = std::move(es);
-        f.message_en = std::move(en);
-        m_report.findings.push_back(std::move(f));
-    }
-
-private:
-    InvoiceReport& m_report;
-};
 
 std::string_view type_name_es(Ty ty) noexcept {
     switch (ty) {
@@ -63,6 +48,66 @@ bool is_catalog(Ty ty) noexcept {
 
 // ---- structure -------------------------------------------------------------------------------
 
+// A ds:Signature among the children of `e` that is not where rFE 1.00 puts it: inside a group
+// (no definition there) or at rFE level with an element after it that belongs before it (or the
+// reverse). `k` is its index in the rFE definition, `pos` the highest index seen before it.
+bool signature_out_of_place(const Element& e, const Def& def, const Element& sig, const Def* cd, std::size_t k,
+                            std::size_t pos) {
+    if (!cd) return true;
+    if (k < pos) return true;
+    for (const Element* c = &sig + 1; c != e.children.data() + e.children.size(); ++c) {
+        std::size_t j = 0;
+        if (c->ns.empty() && detail::find_child(def, c->name, &j) && j < k) return true;
+    }
+    return false;
+}
+
+// One finding for a misplaced signature, naming where it is and where it must be; the elements
+// around it are then judged as if it were absent (no order errors after it).
+void report_misplaced_signature(const Element& e, const Element& sig, const std::string& path, Collector& out) {
+    const Element* before = &sig == e.children.data() ? nullptr : &sig - 1;
+    const std::string where_es = before ? path + " (después de '" + before->name + "')" : path + " (primer hijo)";
+    const std::string where_en = before ? path + " (after '" + before->name + "')" : path + " (first child)";
+    out.signature_misplaced = true;
+    out.add("FE-XSD-SIGNATURE-POSITION", Severity::error, path, "ZZ01", sig.line,
+            "La firma ds:Signature está en " + where_es +
+                "; debe ser hija de /rFE, después de gTot y de los grupos opcionales (gPedComGl, gInfoLog, gLcEntr) y "
+                "antes de gNoFirm",
+            "The ds:Signature is at " + where_en +
+                "; it must be a child of /rFE, after gTot and the optional groups (gPedComGl, gInfoLog, gLcEntr) and "
+                "before gNoFirm");
+}
+
+// A field: no child elements, and a value of its simple type.
+void check_field(const Element& c, const Def& cd, const std::string& path, Collector& out) {
+    if (!c.children.empty()) {
+        out.add("FE-XSD-UNEXPECTED", Severity::error, path + "/" + c.children.front().name, cd.ficha, c.children.front().line,
+                "El campo '" + c.name + "' no admite elementos hijos", "Field '" + c.name + "' cannot contain elements");
+        return;
+    }
+    const std::string_view reason = detail::check_value(cd, c.text);
+    if (reason.empty()) return;
+    const bool catalog = is_catalog(cd.ty);
+    const bool enumeration = cd.ty == Ty::enum_str || cd.ty == Ty::enum_int || cd.ty == Ty::tasa_isc;
+    out.add(catalog ? "FE-XSD-CATALOG" : enumeration ? "FE-XSD-ENUM" : "FE-XSD-VALUE", Severity::error, path, cd.ficha,
+            c.line, "El valor '" + c.text + "' de " + c.name + " no es válido: se espera " + std::string(type_name_es(cd.ty)),
+            "Value '" + c.text + "' of " + c.name + " " + std::string(reason));
+}
+
+// Required children of a group that did not occur (`counts` per child definition).
+void check_missing(const Element& e, const Def& def, const std::uint16_t* counts, const std::string& path, Collector& out,
+                   bool require_signature) {
+    for (std::size_t k = 0; k < def.kids.size(); ++k) {
+        const Def& kd = def.kids[k];
+        if (counts[k] >= kd.min) continue;
+        if (!require_signature && (kd.ty == Ty::signature || kd.name == "gNoFirm")) continue;
+        if (kd.ty == Ty::signature && out.signature_misplaced) continue;
+        out.add("FE-XSD-MISSING", Severity::error, path + "/" + std::string(kd.name), kd.ficha, e.line,
+                "Falta el elemento obligatorio '" + std::string(kd.name) + "' en " + path,
+                "Required element '" + std::string(kd.name) + "' is missing in " + path);
+    }
+}
+
 // `path` is the XPath of `e`; it is used as a buffer (children append their step and it is cut
 // back), so no string is built per element unless a finding needs it.
 void check_structure(const Element& e, const Def& def, std::string& path, Collector& out, bool require_signature) {
@@ -84,6 +129,11 @@ void check_structure(const Element& e, const Def& def, std::string& path, Collec
         path.resize(base);
         path += '/';
         path += c.name;
+        if (is_sig && signature_out_of_place(e, def, c, cd, k, pos)) {
+            report_misplaced_signature(e, c, path, out);
+            if (cd && counts[k] < 0xFFFF) ++counts[k];
+            continue;
+        }
         if (!cd) {
             const std::string parent = path.substr(0, base);
             out.add("FE-XSD-UNEXPECTED", Severity::error, path, def.ficha, c.line,
@@ -125,20 +175,7 @@ void check_structure(const Element& e, const Def& def, std::string& path, Collec
             check_structure(c, *cd, path, out, require_signature);
             continue;
         }
-        if (!c.children.empty()) {
-            out.add("FE-XSD-UNEXPECTED", Severity::error, path + "/" + c.children.front().name, cd->ficha, c.children.front().line,
-                    "El campo '" + c.name + "' no admite elementos hijos", "Field '" + c.name + "' cannot contain elements");
-            continue;
-        }
-        const std::string_view reason = detail::check_value(*cd, c.text);
-        if (!reason.empty()) {
-            const bool catalog = is_catalog(cd->ty);
-            const bool enumeration = cd->ty == Ty::enum_str || cd->ty == Ty::enum_int || cd->ty == Ty::tasa_isc;
-            out.add(catalog ? "FE-XSD-CATALOG" : enumeration ? "FE-XSD-ENUM" : "FE-XSD-VALUE", Severity::error, path,
-                    cd->ficha, c.line,
-                    "El valor '" + c.text + "' de " + c.name + " no es válido: se espera " + std::string(type_name_es(cd->ty)),
-                    "Value '" + c.text + "' of " + c.name + " " + std::string(reason));
-        }
+        check_field(c, *cd, path, out);
     }
     path.resize(base);
     if (def.ty == Ty::choice) {
@@ -147,14 +184,7 @@ void check_structure(const Element& e, const Def& def, std::string& path, Collec
                     "Falta uno de los elementos alternativos en " + path, "One of the alternative elements is missing in " + path);
         return;
     }
-    for (std::size_t k = 0; k < def.kids.size(); ++k) {
-        const Def& kd = def.kids[k];
-        if (counts[k] >= kd.min) continue;
-        if (!require_signature && (kd.ty == Ty::signature || kd.name == "gNoFirm")) continue;
-        out.add("FE-XSD-MISSING", Severity::error, path + "/" + std::string(kd.name), kd.ficha, e.line,
-                "Falta el elemento obligatorio '" + std::string(kd.name) + "' en " + path,
-                "Required element '" + std::string(kd.name) + "' is missing in " + path);
-    }
+    check_missing(e, def, counts, path, out, require_signature);
 }
 
 // ---- deadlines ---------------------------------------------------------------------------------
@@ -275,7 +305,7 @@ void ruc_rule(Collector& out, const Element* g, const std::string& xpath, std::s
     const Element* dv = g->child("dDV");
     if (!ruc || !dv || dv->text.size() != 2) return;
     (void)dv_required;
-    const RucKind kind = g->value("dTipoRuc") == "2" ? RucKind::juridical : RucKind::natural;
+    const RucKind kind = detail::integer_equals(g->value("dTipoRuc"), 2) ? RucKind::juridical : RucKind::natural;
     auto expected = ruc_check_digits(ruc->text, kind);
     if (!expected) {
         out.add("FE-RUC-DV-UNCHECKED", Severity::warning, xpath + "/dDV", ficha, dv->line,
@@ -289,22 +319,37 @@ void ruc_rule(Collector& out, const Element* g, const std::string& xpath, std::s
                 "Check digits " + dv->text + " do not match RUC " + ruc->text + " (expected " + *expected + ")");
 }
 
-void check_rules(const Element& root, Collector& out, InvoiceReport& report, std::optional<Seconds> at) {
-    const Element* gdgen = root.child("gDGen");
-    const Element* gtot = root.child("gTot");
-    static const Element k_empty{};
-    const Element& dg = gdgen ? *gdgen : k_empty;
-    const Element& tot = gtot ? *gtot : k_empty;
+// What every rule reads: the rFE, its gDGen and gTot (an empty element when absent), the amounts
+// computed once from the items, where findings go, and the validation time (deadlines).
+struct RuleContext {
+    const Element& root;
+    const Element& dg;
+    const Element& tot;
+    bool has_tot;
+    const std::vector<detail::ItemAmounts>& items;
+    const detail::TotalAmounts& totals;
+    Collector& out;
+    InvoiceReport& report;
+    std::optional<Seconds> at;
+};
 
-    // Version.
+// A02: the format version, by value (1.0 is 1.00).
+void check_version(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    Collector& out = ctx.out;
     if (const Element* v = root.child("dVerForm")) {
         const auto d = Decimal::parse(v->text);
         if (!d || *d != *Decimal::parse("1.00"))
             out.add("FE-VERFORM", Severity::error, "/rFE/dVerForm", "A02", v->line,
                     "La versión del formato debe ser 1.00", "The format version must be 1.00");
     }
+}
 
-    // CUFE.
+// A03: dId against the CUFE built from the fields, and its check digit.
+void check_cufe(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    InvoiceReport& report = ctx.report;
+    Collector& out = ctx.out;
     if (auto computed = detail::cufe_of_root(root); computed) {
         report.cufe_computed = *computed;
         if (const Element* id = root.child("dId"); id && id->text != *computed)
@@ -315,8 +360,13 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
     if (const Element* id = root.child("dId"); id && id->text.size() == 66 && !cufe_check_digit_valid(id->text))
         out.add("FE-CUFE-CHECK-DIGIT", Severity::error, "/rFE/dId", "A03", id->line,
                 "El dígito verificador del CUFE es incorrecto", "The CUFE check digit is wrong");
+}
 
-    // RUC check digits.
+// B301 and the other RUC groups: the check digits (dDV) of every RUC.
+void check_ruc_digits(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     ruc_rule(out, dg.find("gEmis/gRucEmi"), "/rFE/gDGen/gEmis/gRucEmi", "B301", true);
     ruc_rule(out, dg.find("gDatRec/gRucRec"), "/rFE/gDGen/gDatRec/gRucRec", "B402", false);
     {
@@ -334,8 +384,12 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
         ruc_rule(out, root.find("gInfoLog/gRucTransp"), "/rFE/gInfoLog/gRucTransp", "F206", true);
         ruc_rule(out, root.find("gLcEntr/gRucLcEntr"), "/rFE/gLcEntr/gRucLcEntr", "F251", true);
     }
+}
 
-    // Contingency.
+// B04/B05: contingency data goes with iTpEmis 02/04 and only with them.
+void check_contingency(const RuleContext& ctx) {
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     const std::string_view tp = dg.value("iTpEmis");
     if (tp == "02" || tp == "04") {
         if (!dg.child("dFechaCont"))
@@ -350,10 +404,15 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
         out.add("FE-CONT-UNEXPECTED", Severity::warning, "/rFE/gDGen/dFechaCont", "B04", dg.line,
                 "Datos de contingencia con una emisión normal", "Contingency data on a normal-operation emission");
     }
+}
 
-    check_deadlines(dg, out, at);
+// B04, B603: deadlines (warnings).
+void check_deadline_rules(const RuleContext& ctx) { check_deadlines(ctx.dg, ctx.out, ctx.at); }
 
-    // Document type.
+// B06: what each document type requires (references for notes, gFExp for exports).
+void check_document_type(const RuleContext& ctx) {
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     const std::string_view idoc = dg.value("iDoc");
     if ((idoc == "04" || idoc == "05") && dg.all("gDFRef").empty())
         out.add("FE-REF-REQUIRED", Severity::error, "/rFE/gDGen/gDFRef", "B60", dg.line,
@@ -372,8 +431,13 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
     if (idoc == "03" && !dg.child("gFExp"))
         out.add("FE-EXPORT-REQUIRED", Severity::error, "/rFE/gDGen/gFExp", "B50", dg.line,
                 "La factura de exportación (iDoc 03) requiere gFExp", "An export invoice (iDoc 03) requires gFExp");
+}
 
-    // Receiver.
+// B40: the receiver by its type, destination and government codes.
+void check_receiver(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    const Element& dg = ctx.dg;
+    Collector& out = ctx.out;
     const Element* rec = dg.child("gDatRec");
     if (rec) {
         const std::string_view tipo = rec->value("iTipoRec");
@@ -382,7 +446,7 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
             out.add("FE-REC-RUC-REQUIRED", Severity::error, "/rFE/gDGen/gDatRec/gRucRec", "B402", rec->line,
                     "El receptor contribuyente o gobierno (01/03) requiere gRucRec",
                     "A taxpayer or government receiver (01/03) requires gRucRec");
-        if (tipo == "02" && ruc && ruc->value("dTipoRuc") == "2")
+        if (tipo == "02" && ruc && detail::integer_equals(ruc->value("dTipoRuc"), 2))
             out.add("FE-REC-RUC-TYPE", Severity::error, "/rFE/gDGen/gDatRec/iTipoRec", "B401", rec->line,
                     "Un RUC de persona jurídica no puede ser consumidor final (iTipoRec 02); use 01",
                     "A legal-person RUC cannot be a final consumer (iTipoRec 02); use 01");
@@ -394,7 +458,7 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
                 out.add("FE-REC-FOREIGN", Severity::error, "/rFE/gDGen/gDatRec", "B406", rec->line,
                         "El receptor extranjero (04) no lleva RUC ni ubicación", "A foreign receiver (04) has no RUC and no location");
         }
-        if (dg.value("iDest") == "1" && rec->child("cPaisRec") && rec->value("cPaisRec") != "PA")
+        if (detail::integer_equals(dg.value("iDest"), 1) && rec->child("cPaisRec") && rec->value("cPaisRec") != "PA")
             out.add("FE-DEST-PAIS", Severity::error, "/rFE/gDGen/gDatRec/cPaisRec", "B411", rec->child("cPaisRec")->line,
                     "Con destino Panamá (iDest 1) cPaisRec debe ser PA", "With destination Panama (iDest 1) cPaisRec must be PA");
         if (tipo == "03") {
@@ -409,17 +473,20 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
             }
         }
     }
+}
 
-    // Items and totals.
-    std::vector<detail::ItemAmounts> items;
-    detail::TotalAmounts t;
-    detail::compute(root, items, t);
+// C01: each item: numbering (by value), price, ITBMS, total, discount, CPBS family.
+void check_items(const RuleContext& ctx) {
+    const Element& root = ctx.root;
+    const std::vector<detail::ItemAmounts>& items = ctx.items;
+    Collector& out = ctx.out;
     std::size_t i = 0;
     for (const Element& item : root.children) {
         if (item.name != "gItem" || !item.ns.empty()) continue;
         const auto& a = items[i];
         const std::string p = item_path(i);
-        if (const Element* sec = item.child("dSecItem"); sec && sec->text != std::to_string(i + 1))
+        if (const Element* sec = item.child("dSecItem");
+            sec && detail::integer_value(sec->text) && !detail::integer_equals(sec->text, static_cast<std::int64_t>(i + 1)))
             out.add("FE-SECITEM", Severity::error, p + "/dSecItem", "C02", sec->line,
                     "dSecItem debe ser " + std::to_string(i + 1) + " (numeración consecutiva)",
                     "dSecItem must be " + std::to_string(i + 1) + " (consecutive numbering)");
@@ -440,85 +507,137 @@ void check_rules(const Element& root, Collector& out, InvoiceReport& report, std
                     "La familia CPBS no pertenece al segmento dCodCPBSabr", "The CPBS family is not in the dCodCPBSabr segment");
         ++i;
     }
-    if (gtot) {
-        const auto total = [&](std::string_view f, std::string_view ficha, const Decimal& v, std::string code) {
-            amount_rule(out, tot, f, "/rFE/gTot/" + std::string(f), ficha, v, false, std::move(code));
-        };
-        total("dTotNeto", "D02", t.neto, "FE-CALC-TOTNETO");
-        total("dTotITBMS", "D03", t.itbms, "FE-CALC-TOTITBMS");
-        if (t.any_isc || tot.child("dTotISC")) total("dTotISC", "D04", t.isc, "FE-CALC-TOTISC");
-        total("dTotGravado", "D05", t.gravado, "FE-CALC-TOTGRAVADO");
-        if (t.any_desc_groups && tot.child("dTotDesc")) {
-            const auto d = Decimal::parse(tot.value("dTotDesc"));
-            if (d && *d != t.desc_groups)
-                out.add("FE-CALC-TOTDESC", Severity::warning, "/rFE/gTot/dTotDesc", "D06", tot.child("dTotDesc")->line,
-                        "dTotDesc no coincide con la suma de gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")",
-                        "dTotDesc does not match the sum of gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")");
+}
+
+// D01: the totals against the sums of the items (only with gTot).
+void check_totals(const RuleContext& ctx) {
+    const Element& tot = ctx.tot;
+    const detail::TotalAmounts& t = ctx.totals;
+    Collector& out = ctx.out;
+    if (!ctx.has_tot) return;
+    const auto total = [&](std::string_view f, std::string_view ficha, const Decimal& v, std::string code) {
+        amount_rule(out, tot, f, "/rFE/gTot/" + std::string(f), ficha, v, false, std::move(code));
+    };
+    total("dTotNeto", "D02", t.neto, "FE-CALC-TOTNETO");
+    total("dTotITBMS", "D03", t.itbms, "FE-CALC-TOTITBMS");
+    if (t.any_isc || tot.child("dTotISC")) total("dTotISC", "D04", t.isc, "FE-CALC-TOTISC");
+    total("dTotGravado", "D05", t.gravado, "FE-CALC-TOTGRAVADO");
+    if (t.any_desc_groups && tot.child("dTotDesc")) {
+        const auto d = Decimal::parse(tot.value("dTotDesc"));
+        if (d && *d != t.desc_groups)
+            out.add("FE-CALC-TOTDESC", Severity::warning, "/rFE/gTot/dTotDesc", "D06", tot.child("dTotDesc")->line,
+                    "dTotDesc no coincide con la suma de gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")",
+                    "dTotDesc does not match the sum of gDescBonif/dValDesc (" + t.desc_groups.to_string() + ")");
+    }
+    total("dVTotItems", "D14", t.vtot_items, "FE-CALC-VTOTITEMS");
+    total("dVTot", "D09", t.vtot, "FE-CALC-VTOT");
+    total("dTotRec", "D10", t.rec, "FE-CALC-TOTREC");
+    if (const Element* n = tot.child("dNroItems");
+        n && detail::integer_value(n->text) && !detail::integer_equals(n->text, static_cast<std::int64_t>(t.items)))
+        out.add("FE-CALC-NROITEMS", Severity::error, "/rFE/gTot/dNroItems", "D13", n->line,
+                "dNroItems debe ser " + std::to_string(t.items), "dNroItems must be " + std::to_string(t.items));
+    if (const Element* v = tot.child("dVuelto")) {
+        const auto d = Decimal::parse(v->text);
+        if (d && *d != t.vuelto && !(t.vuelto.is_zero() && d->is_zero()))
+            out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", v->line,
+                    "dVuelto debe ser dTotRec − dVTot (" + t.vuelto.to_string() + ")",
+                    "dVuelto must be dTotRec − dVTot (" + t.vuelto.to_string() + ")");
+    } else if (!t.vuelto.is_zero()) {
+        const auto rec_declared = Decimal::parse(tot.value("dTotRec"));
+        if (rec_declared && *rec_declared == t.rec)
+            out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", tot.line,
+                    "Falta dVuelto (" + t.vuelto.to_string() + "): lo recibido supera el total",
+                    "dVuelto (" + t.vuelto.to_string() + ") is missing: the amount received exceeds the total");
+    }
+    for (const Element* o : tot.all("gOTITotal")) {
+        const std::string code(o->value("dCodOTITotal"));
+        const auto it = t.oti.find(code);
+        const Decimal expected = it == t.oti.end() ? Decimal::from_units(0, 2) : it->second;
+        amount_rule(out, *o, "dValOTITotal", "/rFE/gTot/gOTITotal/dValOTITotal", "D602", expected, false, "FE-CALC-OTITOTAL");
+    }
+    if (t.any_item_acarreo && tot.child("dTotAcar"))
+        out.add("FE-FREIGHT-TWICE", Severity::error, "/rFE/gTot/dTotAcar", "D07", tot.child("dTotAcar")->line,
+                "El acarreo se declara por ítem o en el total, nunca en ambos",
+                "Freight is declared per item or in the totals, never both");
+    if (t.any_item_seguro && tot.child("dTotSeg"))
+        out.add("FE-INSURANCE-TWICE", Severity::error, "/rFE/gTot/dTotSeg", "D08", tot.child("dTotSeg")->line,
+                "El seguro se declara por ítem o en el total, nunca en ambos",
+                "Insurance is declared per item or in the totals, never both");
+}
+
+// D30, D50: payment forms and instalments (only with gTot).
+void check_payment(const RuleContext& ctx) {
+    const Element& tot = ctx.tot;
+    const detail::TotalAmounts& t = ctx.totals;
+    Collector& out = ctx.out;
+    if (!ctx.has_tot) return;
+    const std::int64_t pz = detail::integer_value(tot.value("iPzPag")).value_or(0);
+    const auto plazos = tot.all("gPagPlazo");
+    if ((pz == 2 || pz == 3) && plazos.empty())
+        out.add("FE-PLAZO-REQUIRED", Severity::error, "/rFE/gTot/gPagPlazo", "D50", tot.line,
+                "El pago a plazo o mixto (iPzPag 2/3) requiere gPagPlazo", "Deferred or mixed payment (iPzPag 2/3) requires gPagPlazo");
+    if (pz == 2 && !plazos.empty()) {
+        Decimal sum = Decimal::from_units(0, 2);
+        for (const Element* p : plazos) {
+            const auto d = Decimal::parse(p->value("dValItPlazo"));
+            sum += d ? *d : Decimal::invalid();
         }
-        total("dVTotItems", "D14", t.vtot_items, "FE-CALC-VTOTITEMS");
-        total("dVTot", "D09", t.vtot, "FE-CALC-VTOT");
-        total("dTotRec", "D10", t.rec, "FE-CALC-TOTREC");
-        if (const Element* n = tot.child("dNroItems"); n && n->text != std::to_string(t.items))
-            out.add("FE-CALC-NROITEMS", Severity::error, "/rFE/gTot/dNroItems", "D13", n->line,
-                    "dNroItems debe ser " + std::to_string(t.items), "dNroItems must be " + std::to_string(t.items));
-        if (const Element* v = tot.child("dVuelto")) {
-            const auto d = Decimal::parse(v->text);
-            if (d && *d != t.vuelto && !(t.vuelto.is_zero() && d->is_zero()))
-                out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", v->line,
-                        "dVuelto debe ser dTotRec − dVTot (" + t.vuelto.to_string() + ")",
-                        "dVuelto must be dTotRec − dVTot (" + t.vuelto.to_string() + ")");
-        } else if (!t.vuelto.is_zero()) {
-            const auto rec_declared = Decimal::parse(tot.value("dTotRec"));
-            if (rec_declared && *rec_declared == t.rec)
-                out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", tot.line,
-                        "Falta dVuelto (" + t.vuelto.to_string() + "): lo recibido supera el total",
-                        "dVuelto (" + t.vuelto.to_string() + ") is missing: the amount received exceeds the total");
-        }
-        for (const Element* o : tot.all("gOTITotal")) {
-            const std::string code(o->value("dCodOTITotal"));
-            const auto it = t.oti.find(code);
-            const Decimal expected = it == t.oti.end() ? Decimal::from_units(0, 2) : it->second;
-            amount_rule(out, *o, "dValOTITotal", "/rFE/gTot/gOTITotal/dValOTITotal", "D602", expected, false, "FE-CALC-OTITOTAL");
-        }
-        if (t.any_item_acarreo && tot.child("dTotAcar"))
-            out.add("FE-FREIGHT-TWICE", Severity::error, "/rFE/gTot/dTotAcar", "D07", tot.child("dTotAcar")->line,
-                    "El acarreo se declara por ítem o en el total, nunca en ambos",
-                    "Freight is declared per item or in the totals, never both");
-        if (t.any_item_seguro && tot.child("dTotSeg"))
-            out.add("FE-INSURANCE-TWICE", Severity::error, "/rFE/gTot/dTotSeg", "D08", tot.child("dTotSeg")->line,
-                    "El seguro se declara por ítem o en el total, nunca en ambos",
-                    "Insurance is declared per item or in the totals, never both");
-        const std::string_view pz = tot.value("iPzPag");
-        const auto plazos = tot.all("gPagPlazo");
-        if ((pz == "2" || pz == "3") && plazos.empty())
-            out.add("FE-PLAZO-REQUIRED", Severity::error, "/rFE/gTot/gPagPlazo", "D50", tot.line,
-                    "El pago a plazo o mixto (iPzPag 2/3) requiere gPagPlazo", "Deferred or mixed payment (iPzPag 2/3) requires gPagPlazo");
-        if (pz == "2" && !plazos.empty()) {
-            Decimal sum = Decimal::from_units(0, 2);
-            for (const Element* p : plazos) {
-                const auto d = Decimal::parse(p->value("dValItPlazo"));
-                sum += d ? *d : Decimal::invalid();
-            }
-            if (sum.valid() && sum != t.vtot_used)
-                out.add("FE-CALC-PLAZO", Severity::warning, "/rFE/gTot/gPagPlazo", "D503", plazos.front()->line,
-                        "La suma de las cuotas (" + sum.to_string() + ") no coincide con dVTot",
-                        "The instalments (" + sum.to_string() + ") do not add up to dVTot");
-        }
-        std::size_t k = 0;
-        for (const Element* f : tot.all("gFormaPago")) {
-            ++k;
-            if (f->value("iFormaPago") == "99" && !f->child("dFormaPagoDesc"))
-                out.add("FE-FORMAPAGO-DESC", Severity::error, "/rFE/gTot/gFormaPago[" + std::to_string(k) + "]/dFormaPagoDesc",
-                        "D302", f->line, "La forma de pago 99 (otro) requiere dFormaPagoDesc",
-                        "Payment form 99 (other) requires dFormaPagoDesc");
-        }
+        if (sum.valid() && sum != t.vtot_used)
+            out.add("FE-CALC-PLAZO", Severity::warning, "/rFE/gTot/gPagPlazo", "D503", plazos.front()->line,
+                    "La suma de las cuotas (" + sum.to_string() + ") no coincide con dVTot",
+                    "The instalments (" + sum.to_string() + ") do not add up to dVTot");
+    }
+    std::size_t k = 0;
+    for (const Element* f : tot.all("gFormaPago")) {
+        ++k;
+        if (detail::integer_equals(f->value("iFormaPago"), 99) && !f->child("dFormaPagoDesc"))
+            out.add("FE-FORMAPAGO-DESC", Severity::error, "/rFE/gTot/gFormaPago[" + std::to_string(k) + "]/dFormaPagoDesc",
+                    "D302", f->line, "La forma de pago 99 (otro) requiere dFormaPagoDesc",
+                    "Payment form 99 (other) requires dFormaPagoDesc");
     }
 }
+
+// One row per rule: its main finding code (a check may also report the related codes listed next
+// to it in docs/panama-fe.md), the Ficha Técnica group it belongs to, and the check.
+struct Rule {
+    std::string_view code;
+    std::string_view ficha;
+    void (*check)(const RuleContext&);
+};
+
+constexpr Rule k_rules[] = {
+    {"FE-VERFORM", "A02", check_version},
+    {"FE-CUFE-MISMATCH", "A03", check_cufe},
+    {"FE-RUC-DV", "B301", check_ruc_digits},
+    {"FE-CONT-REQUIRED", "B04", check_contingency},
+    {"FE-CONT-72H", "B04", check_deadline_rules},
+    {"FE-REF-REQUIRED", "B06", check_document_type},
+    {"FE-REC-RUC-REQUIRED", "B40", check_receiver},
+    {"FE-CALC-PRITEM", "C01", check_items},
+    {"FE-CALC-TOTNETO", "D01", check_totals},
+    {"FE-PLAZO-REQUIRED", "D50", check_payment},
+};
+
+void check_rules(const Element& root, Collector& out, InvoiceReport& report, std::optional<Seconds> at) {
+    static const Element k_empty{};
+    const Element* gdgen = root.child("gDGen");
+    const Element* gtot = root.child("gTot");
+    std::vector<detail::ItemAmounts> items;
+    detail::TotalAmounts totals;
+    detail::compute(root, items, totals);
+    const RuleContext context{root, gdgen ? *gdgen : k_empty, gtot ? *gtot : k_empty, gtot != nullptr, items, totals,
+                              out, report, at};
+    for (const Rule& rule : k_rules) rule.check(context);
+}
+
+// The finding that explains an INDETERMINATE signature (SHA-1 refused by default) is not a fault
+// of the invoice: it must not turn the verdict into TOTAL_FAILED.
+bool explains_indeterminate(std::string_view code) noexcept { return code == "FE-SIG-LEGACY-REFUSED"; }
 
 void finish(InvoiceReport& r) {
     bool structure_error = false, any_error = false;
     for (const auto& f : r.findings) {
-        if (f.severity != Severity::error) continue;
+        if (f.severity != Severity::error || explains_indeterminate(f.code)) continue;
         any_error = true;
         structure_error = structure_error || f.code.rfind("FE-XSD-", 0) == 0 || f.code == "FE-XML-MALFORMED";
     }
@@ -560,19 +679,73 @@ InvoiceReport validate_model(const Invoice& invoice, bool require_signature, std
     return r;
 }
 
-// Value of a query parameter in the QR URL.
-std::string query_param(std::string_view url, std::string_view name) {
-    const std::string key = std::string(name) + "=";
-    std::size_t pos = url.find('?');
-    while (pos != std::string_view::npos) {
-        ++pos;
-        if (url.substr(pos, key.size()) == key) {
-            const std::size_t end = url.find('&', pos);
-            return std::string(url.substr(pos + key.size(), end == std::string_view::npos ? std::string_view::npos : end - pos - key.size()));
-        }
-        pos = url.find('&', pos);
+bool report_has(const dsig::VerificationReport& v, std::string_view code) noexcept {
+    for (const auto& f : v.findings)
+        if (f.code == code) return true;
+    return false;
+}
+
+// The verified signature judged against the panama-fe profile and the legacy switch.
+void judge_signature(const dsig::VerificationReport& v, bool legacy, Collector& out) {
+    if (v.indication == report::Indication::total_failed)
+        out.add("FE-SIG-INVALID", Severity::error, "/rFE/Signature", "ZZ01", 0,
+                "La firma electrónica no es válida (" + std::string(report::to_string(v.sub_indication)) + ")",
+                "The electronic signature is not valid (" + std::string(report::to_string(v.sub_indication)) + ")");
+    if (report_has(v, "DSIG-ALG-LEGACY-REFUSED"))
+        out.add("FE-SIG-LEGACY-REFUSED", Severity::error, "/rFE/Signature", "ZZ01", 0,
+                "La firma usa SHA-1, que la DGI acepta en producción pero istmo rechaza por omisión: valide con --legacy "
+                "(ValidateOptions::legacy) para aceptarla con un aviso",
+                "The signature uses SHA-1, which the DGI accepts in production but istmo refuses by default: validate "
+                "with --legacy (ValidateOptions::legacy) to accept it with a warning");
+    if (legacy && report_has(v, "DSIG-ALG-WEAK"))
+        out.add("FE-SIG-LEGACY", Severity::warning, "/rFE/Signature", "ZZ01", 0,
+                "La firma usa un algoritmo heredado (SHA-1 o RSA de menos de 2048 bits), aceptado por --legacy",
+                "The signature uses a legacy algorithm (SHA-1 or RSA below 2048 bits), accepted by --legacy");
+    if (v.signatures.empty()) return;
+    const auto& s = v.signatures.front();
+    if (s.signature_method != dsig::signature_algorithm_uri(dsig::SignatureAlgorithm::rsa_sha256))
+        out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
+                "La firma no usa RSA-SHA256 (perfil panama-fe)", "The signature does not use RSA-SHA256 (panama-fe profile)");
+    const bool whole = s.references.size() == 1 && s.references.front().uri.empty();
+    if (!whole)
+        out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
+                "La firma debe tener una sola referencia URI=\"\"", "The signature must have a single Reference URI=\"\"");
+}
+
+// The DigestValue of the rFE's signature (its first Reference), whitespace removed.
+std::string signature_digest_value(const xmlNode* rfe) {
+    const xmlNode* node = detail::child_element(rfe, k_dsig_namespace, "Signature");
+    for (const char* name : {"SignedInfo", "Reference", "DigestValue"})
+        node = node ? detail::child_element(node, k_dsig_namespace, name) : nullptr;
+    if (!node) return {};
+    std::string text = xml::text_content(node);
+    std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+    return text;
+}
+
+// Verifies the rFE's signature as the DGI defines it: over the document without gNoFirm.
+Result<dsig::VerificationReport> verify_without_no_firm(const dsig::Verifier& verifier, xml::XmlDocument& document,
+                                                        xmlNode* rfe) {
+    for (xmlNode* no_firm = detail::child_element(rfe, k_namespace, "gNoFirm"); no_firm;
+         no_firm = detail::child_element(rfe, k_namespace, "gNoFirm")) {
+        xmlUnlinkNode(no_firm);
+        xmlFreeNode(no_firm);
     }
-    return {};
+    return verifier.verify(document.to_string());
+}
+
+InvoiceReport unreadable_report(const Error& e, bool well_formed) {
+    InvoiceReport r;
+    r.well_formed = well_formed;
+    Collector out(r);
+    out.add(well_formed ? "FE-XSD-ROOT" : "FE-XML-MALFORMED", Severity::error, "/", "A01", e.line,
+            well_formed ? std::string("El documento no contiene rFE en el espacio de nombres http://dgi-fep.mef.gob.pa, ni como "
+                                      "elemento raíz ni dentro de rContFe, rEnviFe, rEnviFeDGI o un sobre SOAP")
+                        : "El documento no es XML bien formado: " + e.message,
+            e.message);
+    r.indication = report::Indication::total_failed;
+    r.sub_indication = report::SubIndication::format_failure;
+    return r;
 }
 
 }  // namespace
@@ -583,128 +756,57 @@ bool InvoiceReport::has(std::string_view code) const noexcept {
     return false;
 }
 
-std::string InvoiceReport::to_json() const {
-    std::string out = "{\"indication\":";
-    report::append_json_string(out, report::to_string(indication));
-    out += ",\"sub_indication\":";
-    report::append_json_string(out, report::to_string(sub_indication));
-    out += ",\"well_formed\":";
-    out += well_formed ? "true" : "false";
-    out += ",\"cufe\":";
-    report::append_json_string(out, cufe_declared);
-    out += ",\"cufe_computed\":";
-    report::append_json_string(out, cufe_computed);
-    out += ",\"issuer_ruc\":";
-    report::append_json_string(out, issuer_ruc);
-    out += ",\"total\":";
-    report::append_json_string(out, total);
-    out += ",\"findings\":[";
-    for (std::size_t i = 0; i < findings.size(); ++i) {
-        const auto& f = findings[i];
-        if (i) out += ',';
-        out += "{\"code\":";
-        report::append_json_string(out, f.code);
-        out += ",\"severity\":";
-        report::append_json_string(out, report::to_string(f.severity));
-        out += ",\"xpath\":";
-        report::append_json_string(out, f.xpath);
-        out += ",\"ficha\":";
-        report::append_json_string(out, f.ficha);
-        out += ",\"line\":" + std::to_string(f.line);
-        out += ",\"message_es\":";
-        report::append_json_string(out, f.message_es);
-        out += ",\"message_en\":";
-        report::append_json_string(out, f.message_en);
-        out += '}';
-    }
-    out += ']';
-    if (signature) {
-        out += ",\"signature\":";
-        out += signature->to_json();
-    }
-    out += '}';
-    return out;
-}
-
 InvoiceReport validate(const Invoice& invoice) {
     InvoiceReport r = validate_model(invoice, false, std::nullopt);
     finish(r);
     return r;
 }
 
+namespace {
+// The dsig options of a validator: --legacy lets dsig accept SHA-1 (reported as weak).
+dsig::VerifyOptions verify_options_of(const ValidateOptions& options) {
+    dsig::VerifyOptions v = options.verify;
+    v.allow_legacy = v.allow_legacy || options.legacy;
+    return v;
+}
+}  // namespace
+
 Result<InvoiceReport> validate(std::string_view xml, const ValidateOptions& options) {
     return InvoiceValidator(options).validate(xml);
 }
 
 InvoiceValidator::InvoiceValidator(ValidateOptions options)
-    : m_options(std::move(options)), m_verifier(std::make_unique<dsig::Verifier>(m_options.verify)) {}
+    : m_options(std::move(options)), m_verifier(std::make_unique<dsig::Verifier>(verify_options_of(m_options))) {}
 InvoiceValidator::InvoiceValidator(InvoiceValidator&&) noexcept = default;
 InvoiceValidator& InvoiceValidator::operator=(InvoiceValidator&&) noexcept = default;
 InvoiceValidator::~InvoiceValidator() = default;
 
+// One parse: the rFE is found in the document (or in its container), read into the model, and
+// its signature verified over the same DOM.
 Result<InvoiceReport> InvoiceValidator::validate(std::string_view xml) const {
     const ValidateOptions& options = m_options;
-    auto invoice = parse(xml);
-    if (!invoice) {
-        InvoiceReport r;
-        r.well_formed = invoice.error().code == Errc::invalid_argument;
-        Collector out(r);
-        out.add(r.well_formed ? "FE-XSD-ROOT" : "FE-XML-MALFORMED", Severity::error, "/", "A01", invoice.error().line,
-                r.well_formed ? "El elemento raíz debe ser rFE en el espacio de nombres http://dgi-fep.mef.gob.pa"
-                              : "El documento no es XML bien formado: " + invoice.error().message,
-                invoice.error().message);
-        r.indication = report::Indication::total_failed;
-        r.sub_indication = report::SubIndication::format_failure;
-        return r;
-    }
+    auto document = xml::XmlDocument::parse(xml, options.verify.limits);
+    if (!document) return unreadable_report(document.error(), false);
+    auto located = detail::locate_rfe(*document, options.verify.limits);
+    if (!located) return unreadable_report(located.error(), located.error().code == Errc::invalid_argument);
+    const Invoice invoice = detail::model_of(located->source);
     std::optional<Seconds> at;
     if (options.verify.validation_time)
         at = std::chrono::time_point_cast<std::chrono::seconds>(*options.verify.validation_time);
-    InvoiceReport r = validate_model(*invoice, options.require_signature, at);
+    InvoiceReport r = validate_model(invoice, options.require_signature, at);
+    r.wrapper = located->wrapper;
     Collector out(r);
-    const bool has_sig = [&] {
-        for (const auto& c : invoice->root.children)
-            if (c.name == "Signature" && c.ns == k_dsig_namespace) return true;
-        return false;
-    }();
+    std::string digest;
+    const bool has_sig = detail::child_element(located->rfe, k_dsig_namespace, "Signature") != nullptr;
     if (options.check_signature && has_sig) {
-        auto stripped = strip_no_firm(xml);
-        if (!stripped) return std::move(stripped).error();
-        auto v = m_verifier->verify(*stripped);
+        digest = signature_digest_value(located->rfe);
+        xml::XmlDocument& signed_document = located->own ? *located->own : *document;
+        auto v = verify_without_no_firm(*m_verifier, signed_document, located->rfe);
         if (!v) return std::move(v).error();
         r.signature = std::move(*v);
-        if (r.signature->indication == report::Indication::total_failed)
-            out.add("FE-SIG-INVALID", Severity::error, "/rFE/Signature", "ZZ01", 0,
-                    "La firma electrónica no es válida (" + std::string(report::to_string(r.signature->sub_indication)) + ")",
-                    "The electronic signature is not valid (" + std::string(report::to_string(r.signature->sub_indication)) + ")");
-        if (!r.signature->signatures.empty()) {
-            const auto& s = r.signature->signatures.front();
-            if (s.signature_method != dsig::signature_algorithm_uri(dsig::SignatureAlgorithm::rsa_sha256))
-                out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
-                        "La firma no usa RSA-SHA256 (perfil panama-fe)", "The signature does not use RSA-SHA256 (panama-fe profile)");
-            const bool whole = s.references.size() == 1 && s.references.front().uri.empty();
-            if (!whole)
-                out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
-                        "La firma debe tener una sola referencia URI=\"\"", "The signature must have a single Reference URI=\"\"");
-        }
-        // QR consistency with the signature and the CUFE.
-        const std::string_view qr = invoice->get("gNoFirm/dQRCode");
-        if (!qr.empty()) {
-            const std::string chfe = query_param(qr, "chFE");
-            if (chfe != r.cufe_declared)
-                out.add("FE-QR-CUFE", Severity::error, "/rFE/gNoFirm/dQRCode", "G101", invoice->root.find("gNoFirm/dQRCode")->line,
-                        "El chFE del código QR no coincide con dId", "The QR chFE does not match dId");
-            const std::string digest = query_param(qr, "digestValue");
-            const std::string_view signed_xml = *stripped;
-            const std::size_t a = signed_xml.find("DigestValue>");
-            const std::size_t b = a == std::string_view::npos ? a : signed_xml.find('<', a);
-            if (a != std::string_view::npos && b != std::string_view::npos &&
-                signed_xml.substr(a + 12, b - a - 12) != digest)
-                out.add("FE-QR-DIGEST", Severity::error, "/rFE/gNoFirm/dQRCode", "G101", invoice->root.find("gNoFirm/dQRCode")->line,
-                        "El digestValue del código QR no coincide con el DigestValue de la firma",
-                        "The QR digestValue does not match the signature DigestValue");
-        }
+        judge_signature(*r.signature, options.legacy, out);
     }
+    detail::check_qr(invoice.root, digest, options.qr_secret.view(), out);
     finish(r);
     return r;
 }

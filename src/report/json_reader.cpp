@@ -1,10 +1,12 @@
 // Strict recursive-descent JSON parser (RFC 8259). No extensions: no comments, no trailing
 // commas, no NaN/Infinity, no leading zeros, no unescaped control characters, valid UTF-8 only.
-#include "invoice/json/json.hpp"
+#include "report/json_reader.hpp"
+
+#include "core/utf8.hpp"
 
 #include <cstdint>
 
-namespace istmo::invoice::json {
+namespace istmo::report::json {
 namespace {
 
 class Parser {
@@ -201,43 +203,11 @@ private:
         return true;
     }
 
-    static void put_utf8(std::string& out, std::uint32_t cp) {
-        if (cp < 0x80) {
-            out += static_cast<char>(cp);
-        } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        } else {
-            out += static_cast<char>(0xF0 | (cp >> 18));
-            out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-        }
-    }
-
     // One UTF-8 sequence copied as is, after checking it is well formed (no overlongs, no
     // surrogates, nothing above U+10FFFF).
     bool utf8(std::string& out) {
-        const auto b0 = static_cast<unsigned char>(peek());
-        std::size_t len = 0;
-        std::uint32_t cp = 0;
-        if (b0 >= 0xC2 && b0 <= 0xDF) { len = 2; cp = b0 & 0x1Fu; }
-        else if (b0 >= 0xE0 && b0 <= 0xEF) { len = 3; cp = b0 & 0x0Fu; }
-        else if (b0 >= 0xF0 && b0 <= 0xF4) { len = 4; cp = b0 & 0x07u; }
-        else return fail("invalid UTF-8");
-        if (m_pos + len > m_text.size()) return fail("truncated UTF-8");
-        for (std::size_t i = 1; i < len; ++i) {
-            const auto b = static_cast<unsigned char>(m_text[m_pos + i]);
-            if ((b & 0xC0) != 0x80) return fail("invalid UTF-8");
-            cp = (cp << 6) | (b & 0x3Fu);
-        }
-        if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return fail("invalid UTF-8");
+        const std::size_t len = core::utf8::sequence_length(m_text, m_pos);
+        if (len == 0) return fail("invalid UTF-8");
         out.append(m_text.substr(m_pos, len));
         advance(len);
         return true;
@@ -252,6 +222,9 @@ private:
                 advance();
                 return true;
             }
+            if (out.size() >= m_limits.max_string_bytes)
+                return fail("string longer than max_string_bytes (" + std::to_string(m_limits.max_string_bytes) + ")",
+                            Errc::limit_exceeded);
             if (c < 0x20) return fail("control character in string (must be escaped)");
             if (c >= 0x80) {
                 if (!utf8(out)) return false;
@@ -286,7 +259,7 @@ private:
                         if (low < 0xDC00 || low > 0xDFFF) return fail("unpaired high surrogate");
                         cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
                     }
-                    put_utf8(out, cp);
+                    core::utf8::append(out, cp);
                     break;
                 }
                 default: return fail("invalid escape in string");
@@ -317,4 +290,4 @@ std::string_view kind_name(Kind kind) noexcept {
     return "?";
 }
 
-}  // namespace istmo::invoice::json
+}  // namespace istmo::report::json
