@@ -32,7 +32,6 @@ struct NodeSubset {
     // Also leave out every ds:Signature subtree (the XPath transform
     // not(ancestor-or-self::ds:Signature) of XMLDSig §6.6.3).
     bool exclude_all_signatures = false;
-    const xmlNode* excluded_extra = nullptr;
 };
 
 // Receives canonical octets in chunks.
