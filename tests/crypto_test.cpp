@@ -597,6 +597,47 @@ TEST(CryptoBase64, RoundTripsAndWrapping) {
     }
 }
 
+TEST(CryptoBase64, SizeLimitAndOptionalPadding) {
+    Base64DecodeOptions limited;
+    limited.max_decoded_size = 5;
+    auto five = base64_decode("Zm9vYmE=", limited);
+    ASSERT_TRUE(five);
+    EXPECT_EQ(*five, to_bytes("fooba"));
+    for (const char* text : {"Zm9vYmFy", "Zm9vYmFyYg==", "Zm9vYmFyYmF6"}) {
+        auto over = base64_decode(text, limited);
+        ASSERT_FALSE(over) << text;
+        EXPECT_EQ(over.error().code, Errc::limit_exceeded) << text;
+    }
+    // Unpadded input: refused by default (XML Schema base64Binary), accepted on request.
+    EXPECT_FALSE(base64_decode("Zm9vYg"));
+    Base64DecodeOptions unpadded;
+    unpadded.padding_optional = true;
+    for (const auto& [text, plain] : {std::pair{"Zm9vYg", "foob"}, {"Zm9vYmE", "fooba"}, {"Zm9vYmE=", "fooba"},
+                                      {"Zm9v", "foo"}}) {
+        auto decoded = base64_decode(text, unpadded);
+        ASSERT_TRUE(decoded) << text;
+        EXPECT_EQ(*decoded, to_bytes(plain)) << text;
+    }
+    EXPECT_FALSE(base64_decode("Zm9vY", unpadded));  // one character cannot end a group
+}
+
+TEST(CryptoDigest, Sha256HexIncrementalAndHmac) {
+    // FIPS 180-2 "abc" and RFC 4231 test case 2.
+    const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+    EXPECT_EQ(sha256_hex("abc"), abc);
+    DigestContext ctx(DigestAlg::sha256);
+    ctx.update(std::string_view("a"));
+    ctx.update(std::string_view("bc"));
+    EXPECT_EQ(ctx.finish_hex(), abc);
+    auto mac = hmac(DigestAlg::sha256, to_bytes("Jefe"), to_bytes("what do ya want for nothing?"));
+    ASSERT_TRUE(mac);
+    EXPECT_EQ(hex_lower(*mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    auto mac512 = hmac(DigestAlg::sha512, to_bytes("Jefe"), to_bytes("what do ya want for nothing?"));
+    ASSERT_TRUE(mac512);
+    EXPECT_EQ(hex_lower(*mac512).substr(0, 32), "164b7a7bfcf819e2e395fbe73b56e0a3");
+    EXPECT_ERRC(hmac(DigestAlg::sha256, {}, to_bytes("x")), Errc::invalid_argument);
+}
+
 TEST(CryptoBase64, WhitespaceAccepted) {
     for (const char* text : {"Zm9v\r\nYmFy", " Zm9v YmFy ", "\tZ m 9 v\nY m F y\r\n", "Zm9vYg\r\n==", "Zm9vYg= =\n"}) {
         auto decoded = base64_decode(text);

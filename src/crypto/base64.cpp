@@ -4,6 +4,7 @@
 // non-zero bits in the last, padded group are errors.
 #include "crypto/detail.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace istmo::crypto {
@@ -32,6 +33,10 @@ constexpr std::array<std::uint8_t, 256> kTable = make_table();
 
 Error bad_base64(std::string message, std::size_t offset) {
     return make_error(Errc::parse_error, std::move(message) + " at offset " + std::to_string(offset));
+}
+
+Error too_large(std::size_t limit) {
+    return make_error(Errc::limit_exceeded, "base64 data decodes to more than " + std::to_string(limit) + " bytes");
 }
 
 }  // namespace
@@ -75,10 +80,12 @@ std::string base64_encode(std::span<const std::uint8_t> data, std::size_t line_l
     return out;
 }
 
-Result<Bytes> base64_decode(std::string_view text) {
+Result<Bytes> base64_decode(std::string_view text) { return base64_decode(text, Base64DecodeOptions{}); }
+
+Result<Bytes> base64_decode(std::string_view text, const Base64DecodeOptions& options) {
     return detail::guarded("base64 decoding", [&]() -> Result<Bytes> {
         Bytes out;
-        out.reserve(text.size() / 4 * 3 + 3);
+        out.reserve(std::min(text.size() / 4 * 3 + 3, options.max_decoded_size));
         std::uint32_t group = 0;   // accumulated 6-bit values of the current quantum
         int count = 0;             // characters in the current quantum (0..3)
         int padding = 0;           // '=' seen so far (only at the very end)
@@ -88,6 +95,7 @@ Result<Bytes> base64_decode(std::string_view text) {
                 if (padding > 0) return bad_base64("base64 data after padding", pos);
                 group = (group << 6) | v;
                 if (++count == 4) {
+                    if (options.max_decoded_size - out.size() < 3) return too_large(options.max_decoded_size);
                     out.push_back(static_cast<std::uint8_t>(group >> 16));
                     out.push_back(static_cast<std::uint8_t>(group >> 8));
                     out.push_back(static_cast<std::uint8_t>(group));
@@ -105,6 +113,9 @@ Result<Bytes> base64_decode(std::string_view text) {
                 return bad_base64("invalid base64 character", pos);
             }
         }
+        if (padding == 0 && count > 1 && options.padding_optional) padding = 4 - count;  // implied
+        if (padding > 0 && options.max_decoded_size - out.size() < static_cast<std::size_t>(count - 1))
+            return too_large(options.max_decoded_size);
         if (padding > 0) {
             if (count + padding != 4) return bad_base64("incomplete base64 padding", text.size());
             if (count == 2) {

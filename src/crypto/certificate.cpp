@@ -27,13 +27,18 @@ std::string name_rfc2253(const X509_NAME* name) {
     return std::string(data, static_cast<std::size_t>(length));
 }
 
-TimePoint asn1_time_point(const ASN1_TIME* time) {
+std::optional<std::int64_t> asn1_seconds(const ASN1_TIME* time) {
     std::tm tm{};
     if (time == nullptr || ASN1_TIME_to_tm(time, &tm) != 1) {
         ERR_clear_error();
-        return TimePoint{};
+        return std::nullopt;
     }
-    return time_point_from_epoch_seconds(static_cast<std::int64_t>(timegm(&tm)));
+    return static_cast<std::int64_t>(timegm(&tm));
+}
+
+TimePoint asn1_time_point(const ASN1_TIME* time) {
+    const auto seconds = asn1_seconds(time);
+    return seconds ? time_point_from_epoch_seconds(*seconds) : TimePoint{};
 }
 
 internal::BignumPtr serial_bn(const X509* cert) {
@@ -68,6 +73,30 @@ Result<std::vector<Certificate>> all_from_pem(std::span<const std::uint8_t> data
 }
 
 }  // namespace
+
+const CertificateFacts& Certificate::Impl::facts() const {
+    std::call_once(m_facts_once, [this] {
+        const Certificate view(std::shared_ptr<const Impl>(std::shared_ptr<const Impl>(), this));  // non-owning
+        m_facts.sha256 = digest(DigestAlg::sha256, der);
+        m_facts.sha256_hex = hex_lower(m_facts.sha256);
+        m_facts.not_before_seconds = asn1_seconds(X509_get0_notBefore(cert.get()));
+        m_facts.not_after_seconds = asn1_seconds(X509_get0_notAfter(cert.get()));
+        m_facts.subject = view.subject();
+        m_facts.issuer = view.issuer();
+        m_facts.serial_hex = view.serial_hex();
+        m_facts.not_before = view.not_before();
+        m_facts.not_after = view.not_after();
+    });
+    return m_facts;
+}
+
+Certificate certificate_from_parsed(X509* cert, Bytes der) {
+    auto impl = std::make_shared<Certificate::Impl>();
+    X509_up_ref(cert);
+    impl->cert.reset(cert);
+    impl->der = std::move(der);
+    return Certificate(std::shared_ptr<const Certificate::Impl>(std::move(impl)));
+}
 
 namespace detail {
 
@@ -186,7 +215,7 @@ TimePoint Certificate::not_after() const { return asn1_time_point(X509_get0_notA
 
 const Bytes& Certificate::der() const noexcept { return m_impl->der; }
 
-std::string Certificate::sha256_hex() const { return hex_lower(digest(DigestAlg::sha256, m_impl->der)); }
+std::string Certificate::sha256_hex() const { return m_impl->facts().sha256_hex; }
 
 KeyType Certificate::key_type() const noexcept { return key_type_of(X509_get0_pubkey(m_impl->cert.get())); }
 int Certificate::key_bits() const noexcept { return key_bits_of(X509_get0_pubkey(m_impl->cert.get())); }

@@ -1,6 +1,10 @@
 // Message digests and hex output.
 #include "crypto/detail.hpp"
 
+#include <openssl/hmac.h>
+
+#include <array>
+#include <limits>
 #include <stdexcept>
 
 namespace istmo::crypto {
@@ -36,8 +40,27 @@ Bytes digest(DigestAlg alg, std::span<const std::uint8_t> data) {
     return ctx.finish();
 }
 
+namespace {
+
+// The digests fetched from the default provider once: with OpenSSL 3, EVP_sha256() in every
+// EVP_DigestInit_ex is an implicit fetch (a lock on the shared method store and reference
+// counts on a shared EVP_MD). Kept for the life of the process.
+const EVP_MD* fetched_md(DigestAlg alg) noexcept {
+    static const std::array<EVP_MD*, 5> fetched = [] {
+        std::array<EVP_MD*, 5> out{};
+        const char* names[] = {"SHA1", "SHA224", "SHA256", "SHA384", "SHA512"};
+        for (std::size_t i = 0; i < out.size(); ++i) out[i] = EVP_MD_fetch(nullptr, names[i], nullptr);
+        ERR_clear_error();
+        return out;
+    }();
+    const auto index = static_cast<std::size_t>(alg);
+    return index < fetched.size() && fetched[index] != nullptr ? fetched[index] : evp_md(alg);
+}
+
+}  // namespace
+
 DigestContext::DigestContext(DigestAlg alg) : m_ctx(EVP_MD_CTX_new()) {
-    const EVP_MD* md = evp_md(alg);
+    const EVP_MD* md = fetched_md(alg);
     if (!m_ctx || md == nullptr || EVP_DigestInit_ex(m_ctx.get(), md, nullptr) != 1) {
         const std::string cause = drain_openssl_errors();
         throw std::runtime_error("digest initialisation failed: " + cause);
@@ -67,6 +90,35 @@ Bytes DigestContext::finish() {
     }
     out.resize(length);
     return out;
+}
+
+std::string DigestContext::finish_hex() { return hex_lower(finish()); }
+
+std::string sha256_hex(std::string_view data) {
+    thread_local internal::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    if (ctx && EVP_DigestInit_ex(ctx.get(), fetched_md(DigestAlg::sha256), nullptr) == 1 &&
+        EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 && EVP_DigestFinal_ex(ctx.get(), md, &length) == 1)
+        return hex_lower(std::span<const std::uint8_t>(md, length));
+    DigestContext fallback(DigestAlg::sha256);  // throws with the cause
+    fallback.update(data);
+    return fallback.finish_hex();
+}
+
+Result<Bytes> hmac(DigestAlg alg, std::span<const std::uint8_t> key, std::span<const std::uint8_t> data) {
+    return detail::guarded("HMAC", [&]() -> Result<Bytes> {
+        if (key.empty()) return make_error(Errc::invalid_argument, "the HMAC key is empty");
+        if (key.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+            return make_error(Errc::limit_exceeded, "the HMAC key is too long");
+        Bytes out(EVP_MAX_MD_SIZE);
+        unsigned int length = 0;
+        if (HMAC(fetched_md(alg), key.data(), static_cast<int>(key.size()), data.data(), data.size(), out.data(),
+                 &length) == nullptr)
+            return detail::openssl_error(Errc::crypto_error, "HMAC failed");
+        out.resize(length);
+        return out;
+    });
 }
 
 std::string hex_lower(std::span<const std::uint8_t> data) {

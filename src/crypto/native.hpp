@@ -9,8 +9,11 @@
 #include <cstdint>
 #include <ctime>
 #include <limits>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace istmo::crypto {
 
@@ -18,10 +21,33 @@ struct PrivateKey::Impl {
     internal::EvpPkeyPtr key;
 };
 
+// What caches and reports need of a certificate, computed once per parsed certificate.
+struct CertificateFacts {
+    Bytes sha256;                                    // of the DER
+    std::string sha256_hex;
+    std::optional<std::int64_t> not_before_seconds;  // since the epoch; nullopt when unreadable
+    std::optional<std::int64_t> not_after_seconds;
+    std::string subject;                             // RFC 2253
+    std::string issuer;
+    std::string serial_hex;
+    TimePoint not_before{};
+    TimePoint not_after{};
+};
+
 struct Certificate::Impl {
     internal::X509Ptr cert;
     Bytes der;
+
+    // Computed on first use (thread-safe); cert and der must be set before.
+    const CertificateFacts& facts() const;
+
+private:
+    mutable std::once_flag m_facts_once;
+    mutable CertificateFacts m_facts;
 };
+
+// A Certificate over an X509 that is already parsed and its DER (no second parse).
+Certificate certificate_from_parsed(X509* cert, Bytes der);
 
 // Drains the OpenSSL error queue of this thread into one line of text (empty when none).
 std::string drain_openssl_errors();
@@ -33,21 +59,40 @@ const EVP_MD* evp_md(DigestAlg alg) noexcept;
 std::size_t digest_size(DigestAlg alg) noexcept;
 Bytes digest(DigestAlg alg, std::span<const std::uint8_t> data);
 
-// Incremental digest, for streaming canonical XML into a hash without buffering it.
+// Incremental digest (RAII over an EVP_MD_CTX), for streaming data into a hash without
+// buffering it. The algorithm is fetched from the provider once per process. Failures (memory
+// exhaustion, a broken OpenSSL configuration) throw std::runtime_error.
 class DigestContext {
 public:
     explicit DigestContext(DigestAlg alg);
     void update(std::span<const std::uint8_t> data);
+    void update(std::string_view data) { update(data.data(), data.size()); }
     void update(const void* data, std::size_t size);
     Bytes finish();
+    std::string finish_hex();  // lower-case hex of finish()
 private:
     internal::EvpMdCtxPtr m_ctx;
 };
+
+// SHA-256 of the data as lower-case hex (one reused context per thread).
+std::string sha256_hex(std::string_view data);
+
+// HMAC (RFC 2104) with a SHA-2 digest. Errc::invalid_argument for an empty key,
+// Errc::crypto_error when OpenSSL fails.
+Result<Bytes> hmac(DigestAlg alg, std::span<const std::uint8_t> key, std::span<const std::uint8_t> data);
 
 // ---- base64 (XML Schema base64Binary: whitespace and CR/LF between characters allowed) ----
 std::string base64_encode(std::span<const std::uint8_t> data, std::size_t line_length = 0);
 // Errc::parse_error on anything but base64 characters, whitespace and correct padding.
 Result<Bytes> base64_decode(std::string_view text);
+
+struct Base64DecodeOptions {
+    // Errc::limit_exceeded once the decoded data would exceed this many bytes.
+    std::size_t max_decoded_size = std::numeric_limits<std::size_t>::max();
+    // RFC 4648 §3.2: input without the final '=' padding is accepted too.
+    bool padding_optional = false;
+};
+Result<Bytes> base64_decode(std::string_view text, const Base64DecodeOptions& options);
 
 std::string hex_lower(std::span<const std::uint8_t> data);
 

@@ -6,18 +6,18 @@
 #include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
 #include "tsa/tsa_internal.hpp"
+#include "crypto/path_check.hpp"
+
+#include <istmo/crypto/validator.hpp>
 
 #include <openssl/objects.h>
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <ctime>
 #include <limits>
 #include <memory>
-#include <mutex>
-#include <unordered_map>
 
 // OpenSSL's STACK_OF accessors are macros with C casts.
 #pragma GCC diagnostic ignored "-Wold-style-cast"
@@ -204,12 +204,6 @@ std::string signature_alg_name(const X509_ALGOR* alg) {
     }
 }
 
-std::optional<std::int64_t> asn1_seconds(const ASN1_TIME* t) {
-    std::tm tm{};
-    if (t == nullptr || ASN1_TIME_to_tm(t, &tm) != 1) return std::nullopt;
-    return static_cast<std::int64_t>(timegm(&tm));
-}
-
 Bytes der_of(X509* x) {
     unsigned char* out = nullptr;
     const int len = i2d_X509(x, &out);
@@ -218,330 +212,81 @@ Bytes der_of(X509* x) {
     return Bytes(out, out + len);
 }
 
-// A crypto::Certificate over an X509 that is already parsed (no second parse of its DER).
-crypto::Certificate certificate_of(X509* x, const Bytes& der) {
-    auto impl = std::make_shared<crypto::Certificate::Impl>();
-    X509_up_ref(x);
-    impl->cert.reset(x);
-    impl->der = der;
-    return crypto::Certificate(std::shared_ptr<const crypto::Certificate::Impl>(std::move(impl)));
-}
-
 }  // namespace
-
-namespace detail {
-
-// The TokenInfo fields that describe the signer.
-struct SignerFields {
-    std::string subject;
-    std::string issuer;
-    std::string serial_hex;
-    std::string sha256;
-    TimePoint not_before{};
-    TimePoint not_after{};
-};
-
-inline SignerFields signer_fields_of(const crypto::Certificate& cert) {
-    return SignerFields{cert.subject(), cert.issuer(), cert.serial_hex(), cert.sha256_hex(), cert.not_before(),
-                        cert.not_after()};
-}
-
-// A certificate from a token (or from the caller's extra certificates), parsed once. Immutable
-// once made, except for the signer fields, computed at most once on first use.
-struct CachedCertificate {
-    internal::X509Ptr x509;
-    Bytes der;
-    Bytes sha256;                            // of der
-    std::optional<std::int64_t> not_before;  // seconds since the epoch; nullopt when unreadable
-    std::optional<std::int64_t> not_after;
-
-    const SignerFields& signer_fields() const {
-        std::call_once(m_once, [this] { m_signer = signer_fields_of(certificate_of(x509.get(), der)); });
-        return m_signer;
-    }
-
-private:
-    mutable std::once_flag m_once;
-    mutable SignerFields m_signer;
-};
-
-inline std::shared_ptr<const CachedCertificate> make_cached(internal::X509Ptr x, Bytes der) {
-    auto c = std::make_shared<CachedCertificate>();
-    c->sha256 = crypto::digest(crypto::DigestAlg::sha256, der);
-    c->not_before = asn1_seconds(X509_get0_notBefore(x.get()));
-    c->not_after = asn1_seconds(X509_get0_notAfter(x.get()));
-    c->x509 = std::move(x);
-    c->der = std::move(der);
-    return c;
-}
-
-// The outcome of one TSA certificate path validation: its findings and the chain it built.
-struct PathOutcome {
-    std::vector<Finding> findings;
-    internal::X509StackPtr chain;  // leaf first; null when no path was built
-    bool cacheable = true;         // false when OpenSSL could not even be set up
-};
-
-using Pool = std::vector<std::shared_ptr<const CachedCertificate>>;
-
-}  // namespace detail
 
 struct TokenVerifier::Impl {
-    VerifyOptions options;
-    bool caching = false;
-    std::vector<crypto::Certificate> anchors;  // the snapshot every check uses
-    detail::Pool extras;                       // options.extra_certificates
-    internal::X509StorePtr store;              // over the anchors; null when there are none
-    // Caching only: the anchors' identity and every instant at which one of them changes
-    // between not-yet-valid, valid and expired (sorted).
-    Bytes trust_id;
-    std::vector<std::int64_t> anchor_bounds;
-    bool anchor_times_known = true;
+    VerifyOptions options;                 // trust: the validator's private snapshot
+    crypto::CertificateValidator validator;  // trust anchors and extra certificates
 
-    mutable std::mutex mutex;
-    mutable std::unordered_map<std::string, std::shared_ptr<const detail::CachedCertificate>> certificates;
-    mutable std::unordered_map<std::string, std::shared_ptr<const detail::PathOutcome>> paths;
-    mutable std::atomic<std::uint64_t> certificate_hits{0};
-    mutable std::atomic<std::uint64_t> certificate_misses{0};
-    mutable std::atomic<std::uint64_t> path_hits{0};
-    mutable std::atomic<std::uint64_t> path_misses{0};
+    Impl(VerifyOptions o, bool caching) : options(std::move(o)), validator(validator_options(options, caching)) {
+        options.trust = validator.trust();
+    }
 
-    Impl(VerifyOptions o, bool cache);
-
-    // The certificate with this DER: from the cache, else `parsed` when given, else parsed here.
-    // nullptr when the DER is not exactly one certificate.
-    std::shared_ptr<const detail::CachedCertificate> certificate(std::span<const std::uint8_t> der,
-                                                                 X509* parsed = nullptr) const;
-    // The path from the signer to the anchors at `at`, from the cache when the same inputs were
-    // validated at a time in the same validity segment.
-    std::shared_ptr<const detail::PathOutcome> path(X509* signer, const detail::CachedCertificate* signer_cached,
-                                                    const detail::Pool& pool, STACK_OF(X509)* untrusted,
-                                                    TimePoint at) const;
-
-private:
-    detail::PathOutcome validate(X509* signer, STACK_OF(X509)* untrusted, std::time_t at) const;
-    std::optional<std::string> path_key(const detail::CachedCertificate& leaf, const detail::Pool& pool,
-                                        std::int64_t at) const;
+    static crypto::ValidatorOptions validator_options(const VerifyOptions& o, bool caching) {
+        crypto::ValidatorOptions v;
+        v.trust = o.trust;
+        v.extra_certificates = o.extra_certificates;
+        if (!caching) {
+            v.max_cached_certificates = 0;
+            v.max_cached_paths = 0;
+        }
+        return v;
+    }
 };
-
-namespace {
-
-constexpr std::size_t kMaxCachedCertificates = 256;
-constexpr std::size_t kMaxCachedPaths = 1024;
-
-}  // namespace
-
-TokenVerifier::Impl::Impl(VerifyOptions o, bool cache) : options(std::move(o)), caching(cache) {
-    if (caching) {
-        // A private copy of the store, so that anchors added to the caller's store later can
-        // neither reach this verifier's cached results nor race with it.
-        crypto::TrustStore snapshot;
-        for (const auto& anchor : options.trust.anchors()) snapshot.add(anchor);
-        options.trust = snapshot;
-    }
-    anchors = options.trust.anchors();
-    for (const auto& c : options.extra_certificates) {
-        X509* x = c.impl().cert.get();
-        X509_up_ref(x);
-        extras.push_back(detail::make_cached(internal::X509Ptr(x), c.der()));
-    }
-    if (!anchors.empty()) {
-        store.reset(X509_STORE_new());
-        for (const auto& anchor : anchors) {
-            if (store) X509_STORE_add_cert(store.get(), anchor.impl().cert.get());
-        }
-        crypto::drain_openssl_errors();
-    }
-    if (!caching) return;
-    crypto::DigestContext id(crypto::DigestAlg::sha256);
-    for (const auto& anchor : anchors) {
-        id.update(crypto::digest(crypto::DigestAlg::sha256, anchor.der()));
-        const auto nb = asn1_seconds(X509_get0_notBefore(anchor.impl().cert.get()));
-        const auto na = asn1_seconds(X509_get0_notAfter(anchor.impl().cert.get()));
-        if (!nb || !na) {
-            anchor_times_known = false;
-            continue;
-        }
-        for (const std::int64_t b : {*nb, *nb + 1, *na, *na + 1}) anchor_bounds.push_back(b);
-    }
-    trust_id = id.finish();
-    std::sort(anchor_bounds.begin(), anchor_bounds.end());
-}
-
-std::shared_ptr<const detail::CachedCertificate> TokenVerifier::Impl::certificate(std::span<const std::uint8_t> der,
-                                                                                  X509* parsed) const {
-    Bytes hash = crypto::digest(crypto::DigestAlg::sha256, der);
-    const std::string key(hash.begin(), hash.end());
-    if (caching) {
-        std::lock_guard lock(mutex);
-        const auto it = certificates.find(key);
-        if (it != certificates.end() && std::equal(der.begin(), der.end(), it->second->der.begin(), it->second->der.end())) {
-            ++certificate_hits;
-            return it->second;
-        }
-    }
-    internal::X509Ptr x;
-    if (parsed != nullptr) {
-        X509_up_ref(parsed);
-        x.reset(parsed);
-    } else {
-        const unsigned char* p = der.data();
-        x.reset(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-        if (!x || p != der.data() + der.size()) {
-            crypto::drain_openssl_errors();
-            return nullptr;
-        }
-    }
-    auto cached = detail::make_cached(std::move(x), Bytes(der.begin(), der.end()));
-    if (caching) {
-        ++certificate_misses;
-        std::lock_guard lock(mutex);
-        if (certificates.size() >= kMaxCachedCertificates) certificates.clear();
-        certificates.emplace(key, cached);
-    }
-    return cached;
-}
-
-// The cache key of a path validation at `at`: the anchors' identity, the signer, every other
-// candidate certificate in order (so X509_verify_cert sees exactly the same inputs), and the
-// validity segment of `at`: the interval between the nearest instants, before and after, at
-// which any of those certificates or anchors becomes valid or expires. OpenSSL uses the time
-// only to compare it with notBefore/notAfter (valid iff notBefore <= t < notAfter, to the
-// second), so inside one segment every comparison, hence the outcome, is the same.
-// nullopt (not cached) when a validity date cannot be read.
-std::optional<std::string> TokenVerifier::Impl::path_key(const detail::CachedCertificate& leaf,
-                                                         const detail::Pool& pool, std::int64_t at) const {
-    if (!anchor_times_known) return std::nullopt;
-    std::int64_t lo = std::numeric_limits<std::int64_t>::min();
-    std::int64_t hi = std::numeric_limits<std::int64_t>::max();
-    const auto bound = [&](const std::optional<std::int64_t>& t) {
-        if (!t) return false;
-        for (const std::int64_t b : {*t, *t + 1}) {
-            if (b <= at) lo = std::max(lo, b);
-            else hi = std::min(hi, b);
-        }
-        return true;
-    };
-    if (!bound(leaf.not_before) || !bound(leaf.not_after)) return std::nullopt;
-    for (const auto& c : pool) {
-        if (!bound(c->not_before) || !bound(c->not_after)) return std::nullopt;
-    }
-    const auto next = std::upper_bound(anchor_bounds.begin(), anchor_bounds.end(), at);
-    if (next != anchor_bounds.end()) hi = std::min(hi, *next);
-    if (next != anchor_bounds.begin()) lo = std::max(lo, *std::prev(next));
-    std::string key;
-    key.reserve(trust_id.size() + 32 * (pool.size() + 1) + 24);
-    key.append(trust_id.begin(), trust_id.end());
-    key.append(leaf.sha256.begin(), leaf.sha256.end());
-    key += std::to_string(pool.size()) + ":";
-    for (const auto& c : pool) key.append(c->sha256.begin(), c->sha256.end());
-    key += std::to_string(lo) + ":" + std::to_string(hi);
-    return key;
-}
-
-std::shared_ptr<const detail::PathOutcome> TokenVerifier::Impl::path(X509* signer,
-                                                                     const detail::CachedCertificate* signer_cached,
-                                                                     const detail::Pool& pool,
-                                                                     STACK_OF(X509)* untrusted, TimePoint at) const {
-    const std::time_t when = std::chrono::system_clock::to_time_t(at);
-    std::optional<std::string> key;
-    if (caching && signer_cached != nullptr && !anchors.empty()) key = path_key(*signer_cached, pool, when);
-    if (key) {
-        std::lock_guard lock(mutex);
-        const auto it = paths.find(*key);
-        if (it != paths.end()) {
-            ++path_hits;
-            return it->second;
-        }
-    }
-    auto outcome = std::make_shared<const detail::PathOutcome>(validate(signer, untrusted, when));
-    if (key && outcome->cacheable) {
-        ++path_misses;
-        std::lock_guard lock(mutex);
-        if (paths.size() >= kMaxCachedPaths) paths.clear();
-        paths.emplace(std::move(*key), outcome);
-    }
-    return outcome;
-}
-
-detail::PathOutcome TokenVerifier::Impl::validate(X509* signer, STACK_OF(X509)* untrusted, std::time_t at) const {
-    detail::PathOutcome out;
-    const auto add_finding = [&](std::string code, std::string message) {
-        out.findings.push_back(Finding{std::move(code), Severity::error, std::move(message), {}});
-    };
-    if (anchors.empty()) {
-        add_finding("TSA-CERT-UNTRUSTED", "no TSA trust anchors are configured, so the TSA cannot be trusted");
-        return out;
-    }
-    X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-    if (!store || !ctx || X509_STORE_CTX_init(ctx.get(), store.get(), signer, untrusted) != 1) {
-        add_finding("TSA-CERT-INVALID", "cannot set up certificate path validation: " + crypto::drain_openssl_errors());
-        out.cacheable = false;
-        return out;
-    }
-    X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
-    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
-    X509_VERIFY_PARAM_set_time(param, at);
-    X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_TIMESTAMP_SIGN);
-    const int ok = X509_verify_cert(ctx.get());
-    if (ok == 1) {
-        out.chain.reset(X509_STORE_CTX_get1_chain(ctx.get()));
-        return out;
-    }
-    const int err = X509_STORE_CTX_get_error(ctx.get());
-    const int depth = X509_STORE_CTX_get_error_depth(ctx.get());
-    const std::string why = X509_verify_cert_error_string(err);
-    crypto::drain_openssl_errors();
-    const std::string where = depth == 0 ? "the TSA certificate" : "a CA certificate of the TSA chain";
-    switch (err) {
-        case X509_V_ERR_CERT_HAS_EXPIRED:
-            add_finding("TSA-CERT-EXPIRED", where + " had expired at the validation time (genTime)");
-            break;
-        case X509_V_ERR_CERT_NOT_YET_VALID:
-            add_finding("TSA-CERT-NOT-YET-VALID", where + " was not yet valid at the validation time (genTime)");
-            break;
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
-        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
-        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
-        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
-        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
-            add_finding("TSA-CERT-UNTRUSTED",
-                        "the TSA certificate does not chain to a configured trust anchor (" + why + ")");
-            break;
-        case X509_V_ERR_INVALID_PURPOSE:
-            if (depth == 0) break;  // reported by the EKU check with a precise message
-            add_finding("TSA-CERT-INVALID", where + " may not be used for time-stamping (" + why + ")");
-            break;
-        default:
-            add_finding("TSA-CERT-INVALID", "the TSA certificate path is not valid: " + why);
-            break;
-    }
-    return out;
-}
 
 namespace {
 
 using Impl = TokenVerifier::Impl;
+using Certificates = std::vector<crypto::Certificate>;
 
-// The EKU rule of RFC 3161 §2.3: exactly one purpose, id-kp-timeStamping, extension critical.
-void check_eku(TokenVerification& v, X509* signer) {
-    int crit = -1;
-    int idx = -1;
-    ExtKeyUsagePtr eku(static_cast<EXTENDED_KEY_USAGE*>(
-        X509_get_ext_d2i(signer, NID_ext_key_usage, &crit, &idx)));
-    if (!eku) {
-        add(v, "TSA-CERT-EKU", "the TSA certificate has no extended key usage (it must have exactly "
-                               "timeStamping, marked critical)");
-        return;
+// The EKU rule of RFC 3161 §2.3 (the validator's rule for time-stamping), as findings that say
+// precisely what is wrong; checked even when the path is not.
+void check_eku(TokenVerification& v, const crypto::Certificate& signer) {
+    using Problem = crypto::detail::TimestampingEkuProblem;
+    switch (crypto::detail::timestamping_eku_problem(signer.impl().cert.get())) {
+        case Problem::none: return;
+        case Problem::missing:
+            add(v, "TSA-CERT-EKU", "the TSA certificate has no extended key usage (it must have exactly "
+                                   "timeStamping, marked critical)");
+            return;
+        case Problem::not_exactly_timestamping:
+            add(v, "TSA-CERT-EKU", "the TSA certificate's extended key usage is not exactly timeStamping");
+            return;
+        case Problem::not_critical:
+            add(v, "TSA-CERT-EKU", "the TSA certificate's extended key usage is not marked critical");
+            return;
     }
-    if (sk_ASN1_OBJECT_num(eku.get()) != 1 ||
-        OBJ_obj2nid(sk_ASN1_OBJECT_value(eku.get(), 0)) != NID_time_stamp) {
-        add(v, "TSA-CERT-EKU", "the TSA certificate's extended key usage is not exactly timeStamping");
-        return;
-    }
-    if (crit != 1) add(v, "TSA-CERT-EKU", "the TSA certificate's extended key usage is not marked critical");
 }
 
+// The findings of the TSA certificate path validation.
+void add_path_findings(TokenVerification& v, const crypto::CertificateValidation& path) {
+    using crypto::PathStatus;
+    if (path.status == PathStatus::valid) return;
+    if (path.reason.empty() && !path.path_verified) {  // set-up failure: nothing said about the path
+        add(v, "TSA-CERT-INVALID", "cannot set up certificate path validation: " + path.message);
+        return;
+    }
+    const std::string where = path.error_depth == 0 ? "the TSA certificate" : "a CA certificate of the TSA chain";
+    switch (path.status) {
+        case PathStatus::expired:
+            add(v, "TSA-CERT-EXPIRED", where + " had expired at the validation time (genTime)");
+            break;
+        case PathStatus::not_yet_valid:
+            add(v, "TSA-CERT-NOT-YET-VALID", where + " was not yet valid at the validation time (genTime)");
+            break;
+        case PathStatus::no_chain:
+            add(v, "TSA-CERT-UNTRUSTED",
+                "the TSA certificate does not chain to a configured trust anchor (" + path.reason + ")");
+            break;
+        case PathStatus::bad_key_usage:
+            if (path.error_depth == 0) break;  // reported by the EKU check with a precise message
+            add(v, "TSA-CERT-INVALID", where + " may not be used for time-stamping (" + path.reason + ")");
+            break;
+        default:
+            add(v, "TSA-CERT-INVALID", "the TSA certificate path is not valid: " + path.reason);
+            break;
+    }
+}
 
 void check_ess(TokenVerification& v, CMS_SignerInfo* si, STACK_OF(X509)* chain) {
     auto* v1 = static_cast<ASN1_STRING*>(CMS_signed_get0_data_by_OBJ(
@@ -659,79 +404,93 @@ std::optional<detail::SplitToken> detail::split_certificates(std::span<const std
 
 namespace {
 
-void fill_signer(TokenInfo& info, const detail::SignerFields& f) {
+void fill_signer(TokenInfo& info, const crypto::Certificate& signer) {
+    const crypto::CertificateFacts& f = signer.impl().facts();
     info.signer_subject = f.subject;
     info.signer_issuer = f.issuer;
     info.signer_serial_hex = f.serial_hex;
-    info.signer_sha256 = f.sha256;
+    info.signer_sha256 = f.sha256_hex;
     info.signer_not_before = f.not_before;
     info.signer_not_after = f.not_after;
 }
 
-void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std::uint8_t> bytes,
-                       const Expect& expect, bool bare) {
-    const VerifyOptions& options = st.options;
-    v.token.assign(bytes.begin(), bytes.end());
+// A token taken apart: the CMS structure and the certificates it embeds.
+struct ParsedToken {
     CmsContentInfoPtr cms;
-    detail::Pool embedded;
-    bool have_embedded = false;
-    if (auto split = detail::split_certificates(bytes)) {
-        detail::Pool found;
-        for (const auto der : split->certificates) {
-            auto c = st.certificate(der);
-            if (!c) break;
-            found.push_back(std::move(c));
-        }
-        if (found.size() == split->certificates.size()) {
-            const unsigned char* p = split->without_certificates.data();
-            cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(split->without_certificates.size())));
-            if (cms && p == split->without_certificates.data() + split->without_certificates.size()) {
-                embedded = std::move(found);
-                have_embedded = true;
-            } else {
-                cms.reset();
-                crypto::drain_openssl_errors();
-            }
-        }
+    Certificates embedded;
+    bool have_embedded = false;  // embedded is filled (from the validator's certificate cache)
+};
+
+// The usual DER shape: the certificates come from the validator's cache and OpenSSL parses the
+// rest only. false when the token is not of that shape.
+bool parse_split(const Impl& st, std::span<const std::uint8_t> bytes, ParsedToken& out) {
+    auto split = detail::split_certificates(bytes);
+    if (!split) return false;
+    Certificates found;
+    for (const auto der : split->certificates) {
+        auto c = st.validator.certificate(der);
+        if (!c) return false;
+        found.push_back(std::move(*c));
     }
-    if (!cms) {
-        // Not the usual DER shape (BER, other certificate choices, ...): OpenSSL parses it all.
-        const unsigned char* p = bytes.data();
-        cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
-        if (!cms) {
-            add(v, "TSA-TOKEN-MALFORMED", "the time-stamp token is not a CMS ContentInfo: " + crypto::drain_openssl_errors());
-            return;
-        }
-        if (bare && p != bytes.data() + bytes.size()) {
-            add(v, "TSA-TRAILING-DATA", std::to_string(bytes.data() + bytes.size() - p) +
-                                            " bytes follow the time-stamp token");
-        } else if (!bare && p != bytes.data() + bytes.size()) {
-            add(v, "TSA-RESPONSE-MALFORMED", "unexpected bytes follow the token inside the TimeStampResp");
-        }
+    const auto& rest = split->without_certificates;
+    const unsigned char* p = rest.data();
+    out.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(rest.size())));
+    if (!out.cms || p != rest.data() + rest.size()) {
+        out.cms.reset();
+        crypto::drain_openssl_errors();
+        return false;
     }
-    if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed) {
+    out.embedded = std::move(found);
+    out.have_embedded = true;
+    return true;
+}
+
+// Step 1: the ContentInfo. nullopt (with a finding) when it cannot be parsed.
+std::optional<ParsedToken> parse_token(const Impl& st, TokenVerification& v, std::span<const std::uint8_t> bytes,
+                                       bool bare) {
+    ParsedToken out;
+    if (parse_split(st, bytes, out)) return out;
+    // Not the usual DER shape (BER, other certificate choices, ...): OpenSSL parses it all.
+    const unsigned char* p = bytes.data();
+    out.cms.reset(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(bytes.size())));
+    if (!out.cms) {
+        add(v, "TSA-TOKEN-MALFORMED", "the time-stamp token is not a CMS ContentInfo: " + crypto::drain_openssl_errors());
+        return std::nullopt;
+    }
+    if (bare && p != bytes.data() + bytes.size()) {
+        add(v, "TSA-TRAILING-DATA", std::to_string(bytes.data() + bytes.size() - p) + " bytes follow the time-stamp token");
+    } else if (!bare && p != bytes.data() + bytes.size()) {
+        add(v, "TSA-RESPONSE-MALFORMED", "unexpected bytes follow the token inside the TimeStampResp");
+    }
+    return out;
+}
+
+// Step 2: SignedData over id-ct-TSTInfo with exactly one SignerInfo. nullptr when unusable.
+CMS_SignerInfo* check_signed_data(TokenVerification& v, CMS_ContentInfo* cms) {
+    if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed) {
         add(v, "TSA-TOKEN-MALFORMED", "the time-stamp token is not CMS SignedData");
-        return;
+        return nullptr;
     }
-    if (OBJ_obj2nid(CMS_get0_eContentType(cms.get())) != NID_id_smime_ct_TSTInfo) {
-        add(v, "TSA-CONTENT-TYPE", "the signed content is not id-ct-TSTInfo but " +
-                                       obj_text(CMS_get0_eContentType(cms.get())));
-        return;
+    if (OBJ_obj2nid(CMS_get0_eContentType(cms)) != NID_id_smime_ct_TSTInfo) {
+        add(v, "TSA-CONTENT-TYPE", "the signed content is not id-ct-TSTInfo but " + obj_text(CMS_get0_eContentType(cms)));
+        return nullptr;
     }
-    STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(cms.get());
+    STACK_OF(CMS_SignerInfo)* sis = CMS_get0_SignerInfos(cms);
     const int nsigners = sis ? sk_CMS_SignerInfo_num(sis) : 0;
     if (nsigners != 1) {
         add(v, "TSA-SIGNER-COUNT", "the token has " + std::to_string(nsigners) +
                                        " SignerInfos; a time-stamp token must have exactly one");
-        if (nsigners < 1) return;
+        if (nsigners < 1) return nullptr;
     }
-    CMS_SignerInfo* si = sk_CMS_SignerInfo_value(sis, 0);
+    return sk_CMS_SignerInfo_value(sis, 0);
+}
 
-    // ---- TSTInfo ----
-    ASN1_OCTET_STRING** content = CMS_get0_content(cms.get());
+// Step 3: the TSTInfo, decoded into v.info. Null (with a finding) when it cannot be decoded.
+TsTstInfoPtr read_tst_info(TokenVerification& v, CMS_ContentInfo* cms, bool& time_ok) {
+    ASN1_OCTET_STRING** content = CMS_get0_content(cms);
     if (content == nullptr || *content == nullptr) {
         add(v, "TSA-TSTINFO-MALFORMED", "the token carries no TSTInfo");
-        return;
+        return nullptr;
     }
     const unsigned char* tp = ASN1_STRING_get0_data(*content);
     const long tlen = ASN1_STRING_length(*content);
@@ -739,7 +498,7 @@ void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std
     if (!tst || tp != ASN1_STRING_get0_data(*content) + tlen) {
         add(v, "TSA-TSTINFO-MALFORMED", "the TSTInfo cannot be decoded" +
                                             (tst ? std::string(" (trailing bytes)") : ": " + crypto::drain_openssl_errors()));
-        return;
+        return nullptr;
     }
     TokenInfo& info = v.info;
     info.version = TS_TST_INFO_get_version(tst.get());
@@ -757,18 +516,23 @@ void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std
     ASN1_OCTET_STRING* msg = TS_MSG_IMPRINT_get_msg(mi);
     info.imprint.assign(ASN1_STRING_get0_data(msg), ASN1_STRING_get0_data(msg) + ASN1_STRING_length(msg));
     info.serial_hex = integer_hex(TS_TST_INFO_get_serial(tst.get()));
-    const bool time_ok = parse_gen_time(TS_TST_INFO_get_time(tst.get()), info.gen_time, info.gen_time_text);
+    time_ok = parse_gen_time(TS_TST_INFO_get_time(tst.get()), info.gen_time, info.gen_time_text);
     if (!time_ok) add(v, "TSA-TSTINFO-MALFORMED", "the genTime cannot be read");
     if (TS_ACCURACY* acc = TS_TST_INFO_get_accuracy(tst.get())) {
         info.accuracy = Accuracy{asn1_long(TS_ACCURACY_get_seconds(acc)), asn1_long(TS_ACCURACY_get_millis(acc)),
                                  asn1_long(TS_ACCURACY_get_micros(acc))};
     }
     info.ordering = TS_TST_INFO_get_ordering(tst.get()) != 0;
-    const ASN1_INTEGER* nonce = TS_TST_INFO_get_nonce(tst.get());
-    if (nonce) info.nonce_hex = integer_hex(nonce);
+    if (const ASN1_INTEGER* nonce = TS_TST_INFO_get_nonce(tst.get())) info.nonce_hex = integer_hex(nonce);
     info.tsa_name = general_name_text(TS_TST_INFO_get_tsa(tst.get()));
+    return tst;
+}
 
-    // ---- binding to the request ----
+void check_imprint(TokenVerification& v, TS_TST_INFO* tst, const Expect& expect) {
+    const TokenInfo& info = v.info;
+    const ASN1_OBJECT* alg_obj = nullptr;
+    X509_ALGOR_get0(&alg_obj, nullptr, nullptr, TS_MSG_IMPRINT_get_algo(TS_TST_INFO_get_msg_imprint(tst)));
+    const int alg_nid = OBJ_obj2nid(alg_obj);
     if (expect.imprint) {
         if (alg_nid != expect.imprint_nid) {
             add(v, "TSA-IMPRINT-MISMATCH", "the token hashes with " + info.imprint_algorithm +
@@ -787,6 +551,12 @@ void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std
         add(v, "TSA-IMPRINT-NOT-CHECKED", "no data or digest was given, so the token is not bound to any data",
             Severity::warning);
     }
+}
+
+// Step 4: the binding to the request (imprint, nonce, policy).
+void check_binding(TokenVerification& v, TS_TST_INFO* tst, const Expect& expect) {
+    check_imprint(v, tst, expect);
+    const ASN1_INTEGER* nonce = TS_TST_INFO_get_nonce(tst);
     if (nonce) {
         BignumPtr bn(ASN1_INTEGER_to_BN(nonce, nullptr));
         if (bn && BN_is_negative(bn.get()))
@@ -802,114 +572,133 @@ void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std
                 add(v, "TSA-NONCE-MISMATCH", "the token's nonce differs from the request's (a replayed or foreign token)");
         }
     }
-    if (!expect.policy.empty() && info.policy != expect.policy)
-        add(v, "TSA-POLICY-MISMATCH", "the token's policy " + info.policy + " is not the requested " + expect.policy);
+    if (!expect.policy.empty() && v.info.policy != expect.policy)
+        add(v, "TSA-POLICY-MISMATCH", "the token's policy " + v.info.policy + " is not the requested " + expect.policy);
+}
 
-    // ---- certificates and signer ----
-    if (!have_embedded) {
-        X509StackPtr parsed(CMS_get1_certs(cms.get()));
-        for (int i = 0; parsed && i < sk_X509_num(parsed.get()); ++i) {
-            X509* x = sk_X509_value(parsed.get(), i);
-            const Bytes der = der_of(x);
-            if (auto c = st.certificate(der, x)) embedded.push_back(std::move(c));
+// The embedded certificates of a token OpenSSL parsed whole.
+Certificates certificates_parsed_with(CMS_ContentInfo* cms) {
+    Certificates out;
+    X509StackPtr parsed(CMS_get1_certs(cms));
+    for (int i = 0; parsed && i < sk_X509_num(parsed.get()); ++i) {
+        X509* x = sk_X509_value(parsed.get(), i);
+        Bytes der = der_of(x);
+        if (!der.empty()) out.push_back(crypto::certificate_from_parsed(x, std::move(der)));
+    }
+    return out;
+}
+
+// The signer among the candidates (the token's certificates, then the caller's extra ones), or
+// a TSA certificate the caller trusts directly.
+std::optional<crypto::Certificate> find_signer(const Impl& st, CMS_SignerInfo* si, const Certificates& embedded) {
+    for (const auto* list : {&embedded, &st.options.extra_certificates, &st.validator.trust().anchors()}) {
+        for (const crypto::Certificate& c : *list)
+            if (CMS_SignerInfo_cert_cmp(si, c.impl().cert.get()) == 0) return c;
+    }
+    return std::nullopt;
+}
+
+// The signature over the signed attributes and the TSTInfo digest, with the signer given.
+void check_cms_signature(TokenVerification& v, CMS_ContentInfo* cms, const crypto::Certificate& signer) {
+    X509StackPtr just_signer(sk_X509_new_null());
+    X509* x = signer.impl().cert.get();
+    X509_up_ref(x);
+    sk_X509_push(just_signer.get(), x);
+    crypto::drain_openssl_errors();
+    const int ok = CMS_verify(cms, just_signer.get(), nullptr, nullptr, nullptr, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
+    if (ok != 1)
+        add(v, "TSA-SIGNATURE-INVALID",
+            "the TSA's signature over the token does not verify (" + crypto::drain_openssl_errors() + ")");
+}
+
+void push_certificate(STACK_OF(X509)* stack, const crypto::Certificate& c) {
+    X509* x = c.impl().cert.get();
+    X509_up_ref(x);
+    sk_X509_push(stack, x);
+}
+
+// Step 6: the TSA certificate path at the validation time. Returns the certificates the
+// signing-certificate attribute may name: the validated chain, else the signer, then every
+// candidate not in it.
+X509StackPtr check_tsa_path(const Impl& st, TokenVerification& v, const crypto::Certificate& signer,
+                            const Certificates& embedded, std::optional<TimePoint> at) {
+    X509StackPtr chain(sk_X509_new_null());
+    if (at && st.validator.trust().size() == 0) {
+        add(v, "TSA-CERT-UNTRUSTED", "no TSA trust anchors are configured, so the TSA cannot be trusted");
+    } else if (at) {
+        const auto path = st.validator.validate(signer, embedded, crypto::CertificatePurpose::time_stamping, *at);
+        add_path_findings(v, path);
+        if (path.path_verified)
+            for (const auto& element : path.chain) push_certificate(chain.get(), element.certificate);
+    }
+    if (sk_X509_num(chain.get()) == 0) push_certificate(chain.get(), signer);
+    for (const auto* list : {&embedded, &st.options.extra_certificates}) {
+        for (const crypto::Certificate& c : *list) {
+            bool present = false;
+            for (int j = 0; j < sk_X509_num(chain.get()) && !present; ++j)
+                present = X509_cmp(sk_X509_value(chain.get(), j), c.impl().cert.get()) == 0;
+            if (!present) push_certificate(chain.get(), c);
         }
     }
-    info.embedded_certificates = embedded.size();
-    if (expect.require_certs && info.embedded_certificates == 0)
-        add(v, "TSA-CERTS-MISSING", "certificates were requested (certReq) but the token embeds none");
-    // Candidates: the token's certificates, then the caller's extra ones.
-    detail::Pool pool = embedded;
-    pool.insert(pool.end(), st.extras.begin(), st.extras.end());
-    X509StackPtr untrusted(sk_X509_new_null());
-    if (!untrusted) {
-        add(v, "TSA-TOKEN-MALFORMED", "out of memory");
-        return;
-    }
-    for (const auto& c : pool) {
-        X509_up_ref(c->x509.get());
-        sk_X509_push(untrusted.get(), c->x509.get());
-    }
-    X509* signer = nullptr;
-    const detail::CachedCertificate* signer_cached = nullptr;
-    const crypto::Certificate* signer_anchor = nullptr;
-    for (const auto& c : pool) {
-        if (CMS_SignerInfo_cert_cmp(si, c->x509.get()) == 0) {
-            signer = c->x509.get();
-            signer_cached = c.get();
-            break;
-        }
-    }
-    // A TSA certificate the caller trusts directly may also be the signer.
-    for (const auto& anchor : st.anchors) {
-        if (signer != nullptr) break;
-        if (CMS_SignerInfo_cert_cmp(si, anchor.impl().cert.get()) == 0) {
-            signer = anchor.impl().cert.get();
-            signer_anchor = &anchor;
-        }
-    }
+    return chain;
+}
+
+void check_clock_skew(TokenVerification& v, const VerifyOptions& options) {
+    const TokenInfo& info = v.info;
+    const TimePoint now = options.now ? *options.now : std::chrono::system_clock::now();
+    const auto diff = info.gen_time > now ? info.gen_time - now : now - info.gen_time;
+    if (diff <= *options.max_clock_skew) return;
+    add(v, "TSA-GENTIME-SKEW", "the token's genTime " + info.gen_time_text + " is " +
+                                   std::to_string(std::chrono::duration_cast<std::chrono::seconds>(diff).count()) +
+                                   " s away from the local clock (allowed: " +
+                                   std::to_string(options.max_clock_skew->count()) + " s)");
+}
+
+// Step 5 onwards: the signer, its signature, pin, EKU and path, the signing-certificate
+// attribute and the clock.
+void check_signer(const Impl& st, TokenVerification& v, const ParsedToken& token, CMS_SignerInfo* si,
+                  bool time_ok) {
+    const VerifyOptions& options = st.options;
+    TokenInfo& info = v.info;
+    const std::optional<crypto::Certificate> signer = find_signer(st, si, token.embedded);
     X509_ALGOR* sig_alg = nullptr;
     CMS_SignerInfo_get0_algs(si, nullptr, nullptr, nullptr, &sig_alg);
     info.signature_algorithm = signature_alg_name(sig_alg);
-    if (signer == nullptr) {
+    if (!signer) {
         add(v, "TSA-CERT-NOT-FOUND",
             "the TSA certificate is neither in the token nor among the given certificates, so the token cannot be checked");
         return;
     }
-    fill_signer(info, signer_cached ? signer_cached->signer_fields() : detail::signer_fields_of(*signer_anchor));
-
-    // Signature over the signed attributes and the TSTInfo digest. The signer is given; its
-    // path is checked below at genTime with the time-stamping rules.
-    {
-        X509StackPtr just_signer(sk_X509_new_null());
-        X509_up_ref(signer);
-        sk_X509_push(just_signer.get(), signer);
-        crypto::drain_openssl_errors();
-        const int ok = CMS_verify(cms.get(), just_signer.get(), nullptr, nullptr, nullptr,
-                                  CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY);
-        if (ok != 1) {
-            add(v, "TSA-SIGNATURE-INVALID", "the TSA's signature over the token does not verify (" +
-                                                crypto::drain_openssl_errors() + ")");
-        }
-    }
-    if (options.pinned_tsa_certificate && X509_cmp(signer, options.pinned_tsa_certificate->impl().cert.get()) != 0)
+    fill_signer(info, *signer);
+    check_cms_signature(v, token.cms.get(), *signer);
+    if (options.pinned_tsa_certificate &&
+        X509_cmp(signer->impl().cert.get(), options.pinned_tsa_certificate->impl().cert.get()) != 0)
         add(v, "TSA-CERT-PIN-MISMATCH", "the token was signed by " + info.signer_subject +
                                             ", not by the pinned TSA certificate");
-    check_eku(v, signer);
-    X509StackPtr chain;
-    const TimePoint at = options.validation_time ? *options.validation_time : info.gen_time;
-    if (time_ok || options.validation_time) {
-        const auto outcome = st.path(signer, signer_cached, pool, untrusted.get(), at);
-        v.findings.insert(v.findings.end(), outcome->findings.begin(), outcome->findings.end());
-        if (outcome->chain) chain.reset(X509_chain_up_ref(outcome->chain.get()));
-    }
-    // ESSCertID lists may name the whole chain (D-Trust does). The first entry must be the
-    // signer; the others are looked up in the validated chain plus every certificate we have.
-    if (!chain) {
-        chain.reset(sk_X509_new_null());
-        X509_up_ref(signer);
-        sk_X509_push(chain.get(), signer);
-    }
-    for (int i = 0; i < sk_X509_num(untrusted.get()); ++i) {
-        X509* x = sk_X509_value(untrusted.get(), i);
-        bool present = false;
-        for (int j = 0; j < sk_X509_num(chain.get()) && !present; ++j)
-            present = X509_cmp(sk_X509_value(chain.get(), j), x) == 0;
-        if (present) continue;
-        X509_up_ref(x);
-        sk_X509_push(chain.get(), x);
-    }
+    check_eku(v, *signer);
+    std::optional<TimePoint> at = options.validation_time;
+    if (!at && time_ok) at = info.gen_time;
+    const X509StackPtr chain = check_tsa_path(st, v, *signer, token.embedded, at);
     check_ess(v, si, chain.get());
+    if (options.max_clock_skew && time_ok) check_clock_skew(v, options);
+}
 
-    if (options.max_clock_skew && time_ok) {
-        const TimePoint now = options.now ? *options.now : std::chrono::system_clock::now();
-        const auto diff = info.gen_time > now ? info.gen_time - now : now - info.gen_time;
-        if (diff > *options.max_clock_skew) {
-            add(v, "TSA-GENTIME-SKEW", "the token's genTime " + info.gen_time_text + " is " +
-                                           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(diff).count()) +
-                                           " s away from the local clock (allowed: " +
-                                           std::to_string(options.max_clock_skew->count()) + " s)");
-        }
-    }
+void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std::uint8_t> bytes,
+                       const Expect& expect, bool bare) {
+    v.token.assign(bytes.begin(), bytes.end());
+    std::optional<ParsedToken> token = parse_token(st, v, bytes, bare);
+    if (!token) return;
+    CMS_SignerInfo* si = check_signed_data(v, token->cms.get());
+    if (si == nullptr) return;
+    bool time_ok = false;
+    const TsTstInfoPtr tst = read_tst_info(v, token->cms.get(), time_ok);
+    if (!tst) return;
+    check_binding(v, tst.get(), expect);
+    if (!token->have_embedded) token->embedded = certificates_parsed_with(token->cms.get());
+    v.info.embedded_certificates = token->embedded.size();
+    if (expect.require_certs && v.info.embedded_certificates == 0)
+        add(v, "TSA-CERTS-MISSING", "certificates were requested (certReq) but the token embeds none");
+    check_signer(st, v, *token, si, time_ok);
 }
 
 void verify_response_impl(const Impl& st, TokenVerification& v, std::span<const std::uint8_t> bytes,
@@ -1075,8 +864,8 @@ TokenVerification TokenVerifier::verify_response_or_token(std::span<const std::u
 const VerifyOptions& TokenVerifier::options() const noexcept { return m_impl->options; }
 
 TokenVerifier::CacheStats TokenVerifier::cache_stats() const noexcept {
-    return CacheStats{m_impl->certificate_hits.load(), m_impl->certificate_misses.load(), m_impl->path_hits.load(),
-                      m_impl->path_misses.load()};
+    const auto stats = m_impl->validator.cache_stats();
+    return CacheStats{stats.certificate_hits, stats.certificate_misses, stats.path_hits, stats.path_misses};
 }
 
 TokenVerification verify_response(std::span<const std::uint8_t> response, const TimestampRequest& request,
