@@ -54,9 +54,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -67,19 +65,11 @@ namespace pa = istmo::invoice::panama;
 
 constexpr int k_documents = 1000;
 
-std::string vectors(const std::string& rest) { return std::string(ISTMO_VECTORS_DIR) + "/" + rest; }
+using istmo::bench::read_text;
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string vectors(const std::string& relative) { return istmo::bench::vectors_file(relative); }
 
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "batch_bench: %s\n", what.c_str());
-    std::exit(1);
-}
+[[noreturn]] void die(const std::string& what) { istmo::bench::die("batch_bench", what); }
 
 enum class Kind { panama_qr, panama_plain, chain };
 

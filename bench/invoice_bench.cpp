@@ -27,6 +27,8 @@
 #include <istmo/invoice/panama.hpp>
 #include <istmo/xml/document.hpp>
 
+#include "bench_common.hpp"
+
 #include <benchmark/benchmark.h>
 
 #include <openssl/evp.h>
@@ -34,9 +36,7 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 
 namespace {
@@ -46,19 +46,11 @@ using istmo::invoice::Decimal;
 
 const char* const k_qr_secret = "istmo-test-qr-secret";
 
-std::string vectors(const std::string& rel) { return std::string(ISTMO_VECTORS_DIR) + "/" + rel; }
+using istmo::bench::read_text;
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
+std::string vectors(const std::string& relative) { return istmo::bench::vectors_file(relative); }
 
-[[noreturn]] void die(const std::string& what) {
-    std::fprintf(stderr, "invoice_bench: %s\n", what.c_str());
-    std::exit(1);
-}
+[[noreturn]] void die(const std::string& what) { istmo::bench::die("invoice_bench", what); }
 
 // Everything the benchmarks share, made once.
 struct Fixture {

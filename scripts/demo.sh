@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The main job, end to end: install the build dependencies, build istmo, create a throw-away
-# test PKI with the openssl CLI, sign a small Panamanian e-invoice, verify it, then tamper
-# with one byte and show that verification fails.
+# The vendor's path, end to end: install the build dependencies, build istmo, create a
+# throw-away PKI like Panama's with the openssl CLI (a .p12 with a nonRepudiation-only
+# certificate), then `istmo invoice new` (JSON -> rFE, validated), `istmo invoice sign` (.p12 +
+# QR secret) and `istmo invoice validate`; finally change the total and show it is rejected.
 #
 # Usage: scripts/demo.sh
 # Environment: ISTMO_DEMO_BUILD_DIR (default: build), ISTMO_DEMO_JOBS (default: 2).
-# Exit status: 0 only when the signed invoice verifies (exit 0) and the tampered one is
+# Exit status: 0 only when the signed invoice validates (exit 0) and the tampered one is
 # rejected (exit 1); anything else is a failure.
 set -euo pipefail
 
@@ -41,64 +42,55 @@ istmo="$build/examples/istmo"
 [ -x "$istmo" ] || fail "the build did not produce $istmo"
 say "built $("$istmo" version | head -n 1) in $build"
 
-# ---- 2. a throw-away PKI: root CA -> signer (RSA-2048, nonRepudiation+digitalSignature) --
+# ---- 2. a throw-away PKI like Panama's: root CA -> issuer (RSA-2048, nonRepudiation only) --
 cd "$work"
-cat > signer.ext <<'EXT'
-[ signer ]
+cat > emisor.ext <<'EXT'
 basicConstraints       = critical,CA:FALSE
-keyUsage               = critical,nonRepudiation,digitalSignature
+keyUsage               = critical,nonRepudiation
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 EXT
 run pki.log openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 \
     -keyout ca.key -out ca.pem -subj "/C=PA/O=Istmo Demo/CN=Istmo Demo Root CA" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-run pki.log openssl req -new -newkey rsa:2048 -nodes -sha256 \
-    -keyout signer.key -out signer.csr -subj "/C=PA/O=Istmo Demo/CN=Emisor de Prueba"
-run pki.log openssl x509 -req -in signer.csr -CA ca.pem -CAkey ca.key \
+run pki.log openssl req -new -newkey rsa:2048 -nodes -sha256 -keyout emisor.key -out emisor.csr \
+    -subj "/C=PA/O=Istmo Demo/OU=FACTURA ELECTRONICA/CN=[F] ISTMO PRUEBAS, S.A. - 155596713-2-2015 - 59"
+run pki.log openssl x509 -req -in emisor.csr -CA ca.pem -CAkey ca.key \
     -CAcreateserial -CAserial ca.srl -days 365 -sha256 \
-    -extfile signer.ext -extensions signer -out signer.pem
-say "test PKI: 'Istmo Demo Root CA' -> 'Emisor de Prueba' (RSA-2048) in a temporary directory"
+    -extfile emisor.ext -out emisor.pem
+# The .p12 a certification provider hands out: key, certificate and chain, password-protected.
+export ISTMO_DEMO_P12_PASS="demo-$$"
+run pki.log openssl pkcs12 -export -inkey emisor.key -in emisor.pem -certfile ca.pem \
+    -passout env:ISTMO_DEMO_P12_PASS -out emisor.p12
+say "test PKI: 'Istmo Demo Root CA' -> issuer certificate (nonRepudiation only) in emisor.p12"
 
-# ---- 3. a sample invoice (shape of the DGI rFE, trimmed) ---------------------------------
-cat > factura.xml <<'XML'
-<?xml version="1.0" encoding="UTF-8"?>
-<rFE xmlns="http://dgi-fep.mef.gob.pa">
-  <dVerForm>1.00</dVerForm>
-  <dId>FE01200000000000029-29-2022-0000000000000001</dId>
-  <gDGen>
-    <iAmb>2</iAmb>
-    <dFechaEm>2026-01-02T09:00:00-05:00</dFechaEm>
-    <gEmis><dNombEm>Comercial Istmo, S.A.</dNombEm></gEmis>
-    <gDatRec><dNombRec>Cliente de Prueba</dNombRec></gDatRec>
-  </gDGen>
-  <gTot>
-    <dTotNeto>100.00</dTotNeto>
-    <dTotITBMS>7.00</dTotITBMS>
-    <dVTot>107.00</dVTot>
-  </gTot>
-</rFE>
-XML
+# ---- 3. the invoice: JSON from the billing system -> unsigned rFE, validated ------------------
+cp "$root/examples/panama/factura.json" factura.json
+run new.log "$istmo" invoice new --from factura.json -o factura.xml
+say "istmo invoice new --from factura.json -> factura.xml (CUFE $("$istmo" invoice cufe factura.xml))"
 
-# ---- 4. sign and verify ------------------------------------------------------------------
-run sign.log "$istmo" sign --key signer.key --cert signer.pem -o factura.signed.xml factura.xml
-say "signed factura.xml -> factura.signed.xml ($(wc -c < factura.signed.xml) bytes)"
+# ---- 4. sign with the .p12 and the QR secret -----------------------------------------------
+export ISTMO_DEMO_QR_SECRET="demo-qr-secret-$$"
+run sign.log "$istmo" invoice sign --key emisor.p12 --pass-env ISTMO_DEMO_P12_PASS \
+    --qr-secret-env ISTMO_DEMO_QR_SECRET -o factura.firmada.xml factura.xml
+say "istmo invoice sign --key emisor.p12 -> factura.firmada.xml ($(wc -c < factura.firmada.xml) bytes, with gNoFirm/dQRCode)"
 
 rc=0
-"$istmo" verify --trust ca.pem factura.signed.xml > verify.txt 2>&1 || rc=$?
-say "verify signed invoice: exit $rc"
-sed 's/^/      /' verify.txt
+"$istmo" invoice validate --trust ca.pem factura.firmada.xml > validate.txt 2>&1 || rc=$?
+say "istmo invoice validate --trust ca.pem factura.firmada.xml: exit $rc"
+sed 's/^/      /' validate.txt
 
-# ---- 5. tamper with one byte: 107.00 -> 907.00 -------------------------------------------
-sed 's|<dVTot>107.00</dVTot>|<dVTot>907.00</dVTot>|' factura.signed.xml > factura.tampered.xml
-cmp -s factura.signed.xml factura.tampered.xml && fail "could not tamper with the signed invoice"
+# ---- 5. tamper with the total: dVTot changes by one digit ----------------------------------
+sed -E '0,/<dVTot>[0-9]/s|<dVTot>([0-9])|<dVTot>9\1|' factura.firmada.xml > factura.alterada.xml
+cmp -s factura.firmada.xml factura.alterada.xml && fail "could not tamper with the signed invoice"
 rc_tampered=0
-"$istmo" verify --trust ca.pem factura.tampered.xml > tampered.txt 2>&1 || rc_tampered=$?
-say "verify tampered invoice (dVTot 107.00 -> 907.00): exit $rc_tampered"
+"$istmo" invoice validate --trust ca.pem factura.alterada.xml > tampered.txt 2>&1 || rc_tampered=$?
+say "istmo invoice validate on a copy with dVTot changed: exit $rc_tampered"
 sed 's/^/      /' tampered.txt
 
 if [ "$rc" -eq 0 ] && [ "$rc_tampered" -eq 1 ]; then
     say "OK: the signed invoice is valid and the tampered copy is rejected"
+    say "the same path, step by step: docs/guide-panama.md"
     exit 0
 fi
 fail "expected exit 0 for the signed invoice and 1 for the tampered one (got $rc and $rc_tampered)"

@@ -57,31 +57,12 @@ struct AttackCase {
     std::string what;
 };
 
-std::string strip(std::string s) {
-    auto not_space = [](unsigned char c) { return c != ' ' && c != '`'; };
-    s.erase(s.begin(), std::find_if(s.begin(), s.end(), not_space));
-    s.erase(std::find_if(s.rbegin(), s.rend(), not_space).base(), s.end());
-    return s;
-}
-
 std::filesystem::path attacks_dir() { return vectors_dir() / "attacks"; }
 
 std::vector<AttackCase> read_table(const std::filesystem::path& dir) {
     std::vector<AttackCase> cases;
-    std::ifstream in(dir / "README.md");
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("| `", 0) != 0) continue;
-        std::vector<std::string> cells;
-        std::size_t start = 1;
-        for (int i = 0; i < 4; ++i) {
-            std::size_t bar = line.find('|', start);
-            if (bar == std::string::npos) break;
-            cells.push_back(strip(line.substr(start, bar - start)));
-            start = bar + 1;
-        }
-        if (cells.size() == 4) cases.push_back({dir.string(), cells[0], cells[1], cells[2], cells[3]});
-    }
+    for (const auto& cells : vector_table_rows(read_file(dir / "README.md")))
+        if (cells.size() >= 4) cases.push_back({dir.string(), cells[0], cells[1], cells[2], cells[3]});
     return cases;
 }
 

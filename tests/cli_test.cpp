@@ -13,40 +13,15 @@
 namespace {
 
 using istmo::test::CommandResult;
+using istmo::test::pki;
+using istmo::test::pki_key_args;
+using istmo::test::run_cli;
+using istmo::test::shell_quote;
 using istmo::test::run_command;
 using istmo::test::TempDir;
 namespace fs = std::filesystem;
 
-#define SKIP_WITHOUT_CLI()                                                                    \
-    do {                                                                                      \
-        if (std::string(ISTMO_CLI_PATH).empty())                                              \
-            GTEST_SKIP() << "the istmo CLI target (istmo_cli) is not part of this build "     \
-                            "(ISTMO_BUILD_EXAMPLES=OFF?)";                                    \
-    } while (false)
-
-// Single-quotes a word for /bin/sh.
-std::string q(const std::string& word) {
-    std::string out = "'";
-    for (char c : word) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-std::string q(const fs::path& path) { return q(path.string()); }
-
-CommandResult cli(const std::string& arguments) {
-    return run_command(q(std::string(ISTMO_CLI_PATH)) + " " + arguments);
-}
-
-fs::path pki(const std::string& name) { return istmo::test::vectors_dir() / "pki" / name; }
-
-std::string key_args(const std::string& stem) {
-    return "--key " + q(pki(stem + ".key.pem")) + " --cert " + q(pki(stem + ".cert.pem")) +
-           " --chain " + q(pki("chain.pem"));
-}
-
-const std::string trust_ca = "--trust " + q(pki("ca.cert.pem"));
+const std::string trust_ca = "--trust " + shell_quote(pki("ca.cert.pem"));
 
 // A short Panamanian e-invoice-like document (shape of the DGI rFE, trimmed).
 const char* const invoice_xml =
@@ -73,7 +48,7 @@ std::string replace_once(std::string text, const std::string& from, const std::s
 class CliTest : public ::testing::Test {
 protected:
     void SetUp() override {
-        if (std::string(ISTMO_CLI_PATH).empty()) return;
+        if (istmo::test::cli_path().empty()) return;
         invoice = dir / "invoice.xml";
         istmo::test::write_file(invoice, invoice_xml);
     }
@@ -81,7 +56,7 @@ protected:
     // Signs `input` with extra arguments into dir/<name>; asserts exit 0 and returns the path.
     fs::path sign_ok(const std::string& args, const std::string& name = "signed.xml") {
         const fs::path out = dir / name;
-        CommandResult r = cli("sign " + args + " -o " + q(out) + " " + q(invoice));
+        CommandResult r = run_cli("sign " + args + " -o " + shell_quote(out) + " " + shell_quote(invoice));
         EXPECT_EQ(r.exit_code, 0) << r.output;
         EXPECT_TRUE(fs::exists(out)) << r.output;
         return out;
@@ -94,98 +69,98 @@ protected:
 // ---- help and usage errors ---------------------------------------------------------------
 
 TEST_F(CliTest, HelpOfEveryCommandExitsZeroAndListsExitCodes) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     for (const char* args : {"--help", "help", "-h", "sign --help", "verify --help", "version --help",
                                    "help sign", "help verify", "sign -h"}) {
-        CommandResult r = cli(args);
+        CommandResult r = run_cli(args);
         EXPECT_EQ(r.exit_code, 0) << args << "\n" << r.output;
         EXPECT_NE(r.output.find("Exit codes"), std::string::npos) << args << "\n" << r.output;
         for (const char* code : {" 64 ", " 65 ", " 66 ", " 69 ", " 70 ", " 74 ", "TOTAL_FAILED", "INDETERMINATE"})
             EXPECT_NE(r.output.find(code), std::string::npos) << args << ": missing '" << code << "'";
     }
-    EXPECT_NE(cli("sign --help").output.find("usage: istmo sign"), std::string::npos);
-    EXPECT_NE(cli("sign --help").output.find("--pass-file"), std::string::npos);
-    EXPECT_NE(cli("verify --help").output.find("usage: istmo verify"), std::string::npos);
-    EXPECT_NE(cli("verify --help").output.find("--trust-dir"), std::string::npos);
+    EXPECT_NE(run_cli("sign --help").output.find("usage: istmo sign"), std::string::npos);
+    EXPECT_NE(run_cli("sign --help").output.find("--pass-file"), std::string::npos);
+    EXPECT_NE(run_cli("verify --help").output.find("usage: istmo verify"), std::string::npos);
+    EXPECT_NE(run_cli("verify --help").output.find("--trust-dir"), std::string::npos);
 }
 
 TEST_F(CliTest, NoArgumentsIsAUsageError) {
-    SKIP_WITHOUT_CLI();
-    CommandResult r = cli("");
+    ISTMO_SKIP_WITHOUT_CLI();
+    CommandResult r = run_cli("");
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("usage: istmo"), std::string::npos) << r.output;
     // Usage goes to stderr, nothing to stdout.
-    CommandResult only_stdout = run_command("( " + q(std::string(ISTMO_CLI_PATH)) + " 2>/dev/null )");
+    CommandResult only_stdout = run_command("( " + shell_quote(istmo::test::cli_path()) + " 2>/dev/null )");
     EXPECT_EQ(only_stdout.exit_code, 64);
     EXPECT_EQ(only_stdout.output, "");
 }
 
 TEST_F(CliTest, UnknownOptionOrCommandIs64) {
-    SKIP_WITHOUT_CLI();
-    CommandResult r = cli("verify --bogus " + q(invoice));
+    ISTMO_SKIP_WITHOUT_CLI();
+    CommandResult r = run_cli("verify --bogus " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("istmo: verify: unknown option '--bogus'"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("usage: istmo verify"), std::string::npos) << r.output;
 
-    r = cli("sign " + key_args("rsa2048") + " --frobnicate " + q(invoice));
+    r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " --frobnicate " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("unknown option '--frobnicate'"), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("usage: istmo sign"), std::string::npos) << r.output;
 
-    EXPECT_EQ(cli("sign -x " + q(invoice)).exit_code, 64);
-    EXPECT_EQ(cli("frobnicate").exit_code, 64);
-    EXPECT_EQ(cli("--frobnicate").exit_code, 64);
-    EXPECT_EQ(cli("version extra").exit_code, 64);
-    EXPECT_EQ(cli("verify --json=yes " + q(invoice)).exit_code, 64);
+    EXPECT_EQ(run_cli("sign -x " + shell_quote(invoice)).exit_code, 64);
+    EXPECT_EQ(run_cli("frobnicate").exit_code, 64);
+    EXPECT_EQ(run_cli("--frobnicate").exit_code, 64);
+    EXPECT_EQ(run_cli("version extra").exit_code, 64);
+    EXPECT_EQ(run_cli("verify --json=yes " + shell_quote(invoice)).exit_code, 64);
 }
 
 TEST_F(CliTest, MissingOptionValueOrArgumentIs64) {
-    SKIP_WITHOUT_CLI();
-    CommandResult r = cli("verify " + q(invoice) + " --trust");
+    ISTMO_SKIP_WITHOUT_CLI();
+    CommandResult r = run_cli("verify " + shell_quote(invoice) + " --trust");
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("'--trust' needs a value"), std::string::npos) << r.output;
 
-    r = cli("verify");
+    r = run_cli("verify");
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("missing input"), std::string::npos) << r.output;
 
-    r = cli("sign --cert " + q(pki("rsa2048.cert.pem")) + " " + q(invoice));
+    r = run_cli("sign --cert " + shell_quote(pki("rsa2048.cert.pem")) + " " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("--key is required"), std::string::npos) << r.output;
 
-    EXPECT_EQ(cli("sign " + key_args("rsa2048")).exit_code, 64);                        // no IN
-    EXPECT_EQ(cli("verify " + q(invoice) + " " + q(invoice)).exit_code, 64);            // two INs
-    EXPECT_EQ(cli("verify --at 2026-01-01T00:00:00Z --at 2026-01-01T00:00:00Z " + q(invoice)).exit_code,
+    EXPECT_EQ(run_cli("sign " + pki_key_args("rsa2048", "chain.pem")).exit_code, 64);                        // no IN
+    EXPECT_EQ(run_cli("verify " + shell_quote(invoice) + " " + shell_quote(invoice)).exit_code, 64);            // two INs
+    EXPECT_EQ(run_cli("verify --at 2026-01-01T00:00:00Z --at 2026-01-01T00:00:00Z " + shell_quote(invoice)).exit_code,
               64);  // not repeatable
 }
 
 TEST_F(CliTest, BadSignOptionValuesAre64) {
-    SKIP_WITHOUT_CLI();
-    const std::string base = "sign " + key_args("rsa2048") + " ";
-    CommandResult r = cli(base + "--mode detached " + q(invoice));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string base = "sign " + pki_key_args("rsa2048", "chain.pem") + " ";
+    CommandResult r = run_cli(base + "--mode detached " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("--ref"), std::string::npos) << r.output;
 
-    r = cli(base + "--ref gDGen " + q(invoice));  // --ref without detached mode
+    r = run_cli(base + "--ref gDGen " + shell_quote(invoice));  // --ref without detached mode
     EXPECT_EQ(r.exit_code, 64) << r.output;
-    EXPECT_EQ(cli(base + "--mode enveloping --ref gDGen " + q(invoice)).exit_code, 64);
-    EXPECT_EQ(cli(base + "--alg rsa-md5 " + q(invoice)).exit_code, 64);
-    EXPECT_EQ(cli(base + "--c14n fancy " + q(invoice)).exit_code, 64);
-    EXPECT_EQ(cli(base + "--mode sideways " + q(invoice)).exit_code, 64);
-    EXPECT_EQ(cli(base + "--pass-env X --pass-file " + q(pki("password.txt")) + " " + q(invoice)).exit_code, 64);
+    EXPECT_EQ(run_cli(base + "--mode enveloping --ref gDGen " + shell_quote(invoice)).exit_code, 64);
+    EXPECT_EQ(run_cli(base + "--alg rsa-md5 " + shell_quote(invoice)).exit_code, 64);
+    EXPECT_EQ(run_cli(base + "--c14n fancy " + shell_quote(invoice)).exit_code, 64);
+    EXPECT_EQ(run_cli(base + "--mode sideways " + shell_quote(invoice)).exit_code, 64);
+    EXPECT_EQ(run_cli(base + "--pass-env X --pass-file " + shell_quote(pki("password.txt")) + " " + shell_quote(invoice)).exit_code, 64);
     // Nothing was written to stdout for a usage error.
-    EXPECT_EQ(run_command("( " + q(std::string(ISTMO_CLI_PATH)) + " " + base + "--mode detached " + q(invoice) +
+    EXPECT_EQ(run_command("( " + shell_quote(istmo::test::cli_path()) + " " + base + "--mode detached " + shell_quote(invoice) +
                           " 2>/dev/null )")
                   .output,
               "");
 }
 
 TEST_F(CliTest, BadAtTimeIs64) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     for (const char* at : {"yesterday", "2026-01-02", "2026-01-02T03:04:05", "2026-13-01T00:00:00Z",
                                  "2026-02-29T00:00:00Z", "2026-01-02T24:00:00Z", "2026-01-02T03:04:05+2:00",
                                  "2026-01-02T03:04:05.Z", "2026-01-02T03:04:05Zjunk", ""}) {
-        CommandResult r = cli("verify " + trust_ca + " --at " + q(std::string(at)) + " " + q(invoice));
+        CommandResult r = run_cli("verify " + trust_ca + " --at " + shell_quote(std::string(at)) + " " + shell_quote(invoice));
         EXPECT_EQ(r.exit_code, 64) << "--at '" << at << "'\n" << r.output;
         EXPECT_NE(r.output.find("RFC 3339"), std::string::npos) << r.output;
     }
@@ -194,56 +169,56 @@ TEST_F(CliTest, BadAtTimeIs64) {
 // ---- missing files and bad input ---------------------------------------------------------
 
 TEST_F(CliTest, MissingFilesAre66) {
-    SKIP_WITHOUT_CLI();
-    const std::string missing = q(dir / "does-not-exist.xml");
-    CommandResult r = cli("verify " + trust_ca + " " + missing);
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string missing = shell_quote(dir / "does-not-exist.xml");
+    CommandResult r = run_cli("verify " + trust_ca + " " + missing);
     EXPECT_EQ(r.exit_code, 66) << r.output;
     EXPECT_NE(r.output.find("istmo: "), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("does-not-exist.xml"), std::string::npos) << r.output;
 
-    EXPECT_EQ(cli("sign " + key_args("rsa2048") + " " + missing).exit_code, 66);
-    r = cli("sign --key " + q(dir / "nokey.pem") + " " + q(invoice));
+    EXPECT_EQ(run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " " + missing).exit_code, 66);
+    r = run_cli("sign --key " + shell_quote(dir / "nokey.pem") + " " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 66) << r.output;
     EXPECT_NE(r.output.find("nokey.pem"), std::string::npos) << r.output;
-    EXPECT_EQ(cli("sign --key " + q(pki("rsa2048.key.pem")) + " --cert " + q(dir / "nocert.pem") + " " +
-                  q(invoice))
+    EXPECT_EQ(run_cli("sign --key " + shell_quote(pki("rsa2048.key.pem")) + " --cert " + shell_quote(dir / "nocert.pem") + " " +
+                  shell_quote(invoice))
                   .exit_code,
               66);
-    EXPECT_EQ(cli("sign --key " + q(pki("rsa2048.key.pem")) + " --chain " + q(dir / "nochain.pem") + " " +
-                  q(invoice))
+    EXPECT_EQ(run_cli("sign --key " + shell_quote(pki("rsa2048.key.pem")) + " --chain " + shell_quote(dir / "nochain.pem") + " " +
+                  shell_quote(invoice))
                   .exit_code,
               66);
-    EXPECT_EQ(cli("verify --trust " + q(dir / "noca.pem") + " " + q(invoice)).exit_code, 66);
-    EXPECT_EQ(cli("verify --trust-dir " + q(dir / "nodir") + " " + q(invoice)).exit_code, 66);
-    EXPECT_EQ(cli("sign --key " + q(pki("rsa2048.key.enc.pem")) + " --pass-file " + q(dir / "nopass.txt") +
-                  " " + q(invoice))
+    EXPECT_EQ(run_cli("verify --trust " + shell_quote(dir / "noca.pem") + " " + shell_quote(invoice)).exit_code, 66);
+    EXPECT_EQ(run_cli("verify --trust-dir " + shell_quote(dir / "nodir") + " " + shell_quote(invoice)).exit_code, 66);
+    EXPECT_EQ(run_cli("sign --key " + shell_quote(pki("rsa2048.key.enc.pem")) + " --pass-file " + shell_quote(dir / "nopass.txt") +
+                  " " + shell_quote(invoice))
                   .exit_code,
               66);
 }
 
 TEST_F(CliTest, NotWellFormedInputIs65) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const fs::path broken = dir / "broken.xml";
     istmo::test::write_file(broken, "<rFE xmlns=\"http://dgi-fep.mef.gob.pa\"><dId>1</rFE>");
-    CommandResult r = cli("verify " + trust_ca + " " + q(broken));
+    CommandResult r = run_cli("verify " + trust_ca + " " + shell_quote(broken));
     EXPECT_EQ(r.exit_code, 65) << r.output;
     EXPECT_NE(r.output.find("not well-formed"), std::string::npos) << r.output;
 
     const fs::path garbage = dir / "garbage.xml";
     istmo::test::write_file(garbage, "this is not XML at all");
-    EXPECT_EQ(cli("verify --json " + q(garbage)).exit_code, 65);
+    EXPECT_EQ(run_cli("verify --json " + shell_quote(garbage)).exit_code, 65);
 
     // Signing refuses a broken document as bad data, not as an internal error.
-    r = cli("sign " + key_args("rsa2048") + " " + q(broken));
+    r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " " + shell_quote(broken));
     EXPECT_EQ(r.exit_code, 65) << r.output;
 }
 
 TEST_F(CliTest, DocumentWithoutSignatureIs65) {
-    SKIP_WITHOUT_CLI();
-    CommandResult r = cli("verify " + trust_ca + " " + q(invoice));
+    ISTMO_SKIP_WITHOUT_CLI();
+    CommandResult r = run_cli("verify " + trust_ca + " " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 65) << r.output;
     EXPECT_NE(r.output.find("no XML Signature"), std::string::npos) << r.output;
-    r = cli("verify --json " + trust_ca + " " + q(invoice));
+    r = run_cli("verify --json " + trust_ca + " " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 65) << r.output;
     EXPECT_NE(r.output.find("\"indication\":"), std::string::npos) << r.output;  // the report is still printed
 }
@@ -251,19 +226,19 @@ TEST_F(CliTest, DocumentWithoutSignatureIs65) {
 // ---- sign and verify round trips ---------------------------------------------------------
 
 TEST_F(CliTest, SignThenVerifyWithTrustedCaPasses) {
-    SKIP_WITHOUT_CLI();
-    const fs::path signed_xml = sign_ok(key_args("rsa2048"));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path signed_xml = sign_ok(pki_key_args("rsa2048", "chain.pem"));
     const std::string content = istmo::test::read_file(signed_xml);
     EXPECT_NE(content.find("SignatureValue"), std::string::npos);
     EXPECT_NE(content.find("X509Certificate"), std::string::npos);
     EXPECT_NE(content.find("http://www.w3.org/2001/10/xml-exc-c14n#"), std::string::npos);  // default c14n
     EXPECT_NE(content.find("rsa-sha256"), std::string::npos);  // default algorithm for RSA
 
-    CommandResult r = cli("verify " + trust_ca + " " + q(signed_xml));
+    CommandResult r = run_cli("verify " + trust_ca + " " + shell_quote(signed_xml));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("TOTAL_PASSED"), std::string::npos) << r.output;
 
-    r = cli("verify --json " + trust_ca + " " + q(signed_xml));
+    r = run_cli("verify --json " + trust_ca + " " + shell_quote(signed_xml));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("\"indication\":\"TOTAL_PASSED\""), std::string::npos) << r.output;
     ASSERT_FALSE(r.output.empty());
@@ -271,35 +246,35 @@ TEST_F(CliTest, SignThenVerifyWithTrustedCaPasses) {
 }
 
 TEST_F(CliTest, SignedOutputGoesToStdoutByDefault) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const fs::path out = dir / "stdout.xml";
-    CommandResult r = cli("sign " + key_args("rsa2048") + " " + q(invoice) + " > " + q(out));
+    CommandResult r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " " + shell_quote(invoice) + " > " + shell_quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(istmo::test::read_file(out).find("SignatureValue"), std::string::npos);
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(out)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(out)).exit_code, 0);
 }
 
 TEST_F(CliTest, TamperedDocumentIs1) {
-    SKIP_WITHOUT_CLI();
-    const fs::path signed_xml = sign_ok(key_args("rsa2048"));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path signed_xml = sign_ok(pki_key_args("rsa2048", "chain.pem"));
     const std::string original = istmo::test::read_file(signed_xml);
     ASSERT_NE(original.find("100.00"), std::string::npos);
     const fs::path tampered = dir / "tampered.xml";
     istmo::test::write_file(tampered, replace_once(original, "100.00", "900.00"));
 
-    CommandResult r = cli("verify " + trust_ca + " " + q(tampered));
+    CommandResult r = run_cli("verify " + trust_ca + " " + shell_quote(tampered));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("TOTAL_FAILED"), std::string::npos) << r.output;
-    r = cli("verify --json " + trust_ca + " " + q(tampered));
+    r = run_cli("verify --json " + trust_ca + " " + shell_quote(tampered));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("\"indication\":\"TOTAL_FAILED\""), std::string::npos) << r.output;
 }
 
 // --untrusted: intermediates for path building only (VerifyOptions::extra_certificates).
 TEST_F(CliTest, UntrustedIntermediatesBuildThePathButNeverAnchor) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     // No --chain: the signature carries only the leaf certificate.
-    const fs::path leaf_only = sign_ok("--key " + q(pki("rsa2048.key.pem")) + " --cert " + q(pki("rsa2048.cert.pem")),
+    const fs::path leaf_only = sign_ok("--key " + shell_quote(pki("rsa2048.key.pem")) + " --cert " + shell_quote(pki("rsa2048.cert.pem")),
                                        "leaf-only.xml");
     const std::string leaf_xml = istmo::test::read_file(leaf_only);
     std::size_t certificate_tags = 0;  // start and end tag of each X509Certificate
@@ -307,97 +282,97 @@ TEST_F(CliTest, UntrustedIntermediatesBuildThePathButNeverAnchor) {
          at = leaf_xml.find("X509Certificate>", at + 1))
         ++certificate_tags;
     ASSERT_EQ(certificate_tags, 2u) << leaf_xml;
-    const std::string intermediate = " --untrusted " + q(pki("intermediate.cert.pem"));
+    const std::string intermediate = " --untrusted " + shell_quote(pki("intermediate.cert.pem"));
 
-    CommandResult r = cli("verify " + trust_ca + " " + q(leaf_only));
+    CommandResult r = run_cli("verify " + trust_ca + " " + shell_quote(leaf_only));
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("NO_CERTIFICATE_CHAIN_FOUND"), std::string::npos) << r.output;
-    r = cli("verify " + trust_ca + intermediate + " " + q(leaf_only));
+    r = run_cli("verify " + trust_ca + intermediate + " " + shell_quote(leaf_only));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("TOTAL_PASSED"), std::string::npos) << r.output;
     // Repeatable, and a DER file works like PEM.
     const fs::path der = dir / "intermediate.der";
-    ASSERT_EQ(run_command("openssl x509 -in " + q(pki("intermediate.cert.pem")) + " -outform DER -out " + q(der)).exit_code, 0);
-    EXPECT_EQ(cli("verify " + trust_ca + " --untrusted " + q(pki("untrusted.cert.pem")) + " --untrusted " + q(der) + " " +
-                  q(leaf_only))
+    ASSERT_EQ(run_command("openssl x509 -in " + shell_quote(pki("intermediate.cert.pem")) + " -outform DER -out " + shell_quote(der)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " --untrusted " + shell_quote(pki("untrusted.cert.pem")) + " --untrusted " + shell_quote(der) + " " +
+                  shell_quote(leaf_only))
                   .exit_code,
               0);
 
     // Never an anchor: without --trust, even the whole chain (root included) given as
     // untrusted leaves the signature INDETERMINATE.
-    r = cli("verify" + intermediate + " " + q(leaf_only));
+    r = run_cli("verify" + intermediate + " " + shell_quote(leaf_only));
     EXPECT_EQ(r.exit_code, 2) << r.output;
-    EXPECT_EQ(cli("verify" + intermediate + " --untrusted " + q(pki("ca.cert.pem")) + " " + q(leaf_only)).exit_code, 2);
+    EXPECT_EQ(run_cli("verify" + intermediate + " --untrusted " + shell_quote(pki("ca.cert.pem")) + " " + shell_quote(leaf_only)).exit_code, 2);
     // Nor does trusting only an unrelated certificate help.
-    EXPECT_EQ(cli("verify --trust " + q(pki("untrusted.cert.pem")) + intermediate + " " + q(leaf_only)).exit_code, 2);
+    EXPECT_EQ(run_cli("verify --trust " + shell_quote(pki("untrusted.cert.pem")) + intermediate + " " + shell_quote(leaf_only)).exit_code, 2);
 
     // A missing file is a missing input (66); --help documents the option.
-    EXPECT_EQ(cli("verify " + trust_ca + " --untrusted " + q(dir / "nope.pem") + " " + q(leaf_only)).exit_code, 66);
-    EXPECT_NE(cli("verify --help").output.find("--untrusted FILE"), std::string::npos);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " --untrusted " + shell_quote(dir / "nope.pem") + " " + shell_quote(leaf_only)).exit_code, 66);
+    EXPECT_NE(run_cli("verify --help").output.find("--untrusted FILE"), std::string::npos);
 }
 
 TEST_F(CliTest, UntrustedSignerIs2) {
-    SKIP_WITHOUT_CLI();
-    const fs::path signed_xml = sign_ok(key_args("rsa2048"));
-    CommandResult r = cli("verify " + q(signed_xml));  // nothing trusted
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path signed_xml = sign_ok(pki_key_args("rsa2048", "chain.pem"));
+    CommandResult r = run_cli("verify " + shell_quote(signed_xml));  // nothing trusted
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("INDETERMINATE"), std::string::npos) << r.output;
     // Trusting an unrelated certificate does not help either.
-    EXPECT_EQ(cli("verify --trust " + q(pki("untrusted.cert.pem")) + " " + q(signed_xml)).exit_code, 2);
+    EXPECT_EQ(run_cli("verify --trust " + shell_quote(pki("untrusted.cert.pem")) + " " + shell_quote(signed_xml)).exit_code, 2);
     // A self-signed signer nobody trusts.
-    const fs::path self_signed = sign_ok("--key " + q(pki("untrusted.key.pem")) + " --cert " +
-                                             q(pki("untrusted.cert.pem")),
+    const fs::path self_signed = sign_ok("--key " + shell_quote(pki("untrusted.key.pem")) + " --cert " +
+                                             shell_quote(pki("untrusted.cert.pem")),
                                          "self.xml");
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(self_signed)).exit_code, 2);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(self_signed)).exit_code, 2);
 }
 
 TEST_F(CliTest, TrustDirectoryWorks) {
-    SKIP_WITHOUT_CLI();
-    const fs::path signed_xml = sign_ok(key_args("rsa2048"));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path signed_xml = sign_ok(pki_key_args("rsa2048", "chain.pem"));
     const fs::path anchors = dir / "anchors";
     fs::create_directory(anchors);
     fs::copy_file(pki("ca.cert.pem"), anchors / "ca.pem");
-    CommandResult r = cli("verify --trust-dir " + q(anchors) + " " + q(signed_xml));
+    CommandResult r = run_cli("verify --trust-dir " + shell_quote(anchors) + " " + shell_quote(signed_xml));
     EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 
 TEST_F(CliTest, ValidationTimeFromAt) {
-    SKIP_WITHOUT_CLI();
-    const fs::path signed_xml = sign_ok(key_args("rsa2048"));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path signed_xml = sign_ok(pki_key_args("rsa2048", "chain.pem"));
     // The rsa2048 signer is valid 2025-01-01 .. 2045-01-01.
-    CommandResult r = cli("verify --json " + trust_ca + " --at 2030-06-01T12:00:00.5+02:00 " + q(signed_xml));
+    CommandResult r = run_cli("verify --json " + trust_ca + " --at 2030-06-01T12:00:00.5+02:00 " + shell_quote(signed_xml));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("2030-06-01T10:00:00"), std::string::npos) << r.output;  // shown in UTC
-    EXPECT_EQ(cli("verify " + trust_ca + " --at 2046-01-01T00:00:00Z " + q(signed_xml)).exit_code, 2);
-    EXPECT_EQ(cli("verify " + trust_ca + " --at 2024-12-31T23:00:00-05:00 " + q(signed_xml)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " --at 2046-01-01T00:00:00Z " + shell_quote(signed_xml)).exit_code, 2);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " --at 2024-12-31T23:00:00-05:00 " + shell_quote(signed_xml)).exit_code, 0);
     // Instants the clock cannot hold (it counts nanoseconds up to 2262) are a usage error.
-    EXPECT_EQ(cli("verify " + trust_ca + " --at 9999-12-31T23:59:59Z " + q(signed_xml)).exit_code, 64);
-    EXPECT_EQ(cli("verify " + trust_ca + " --at 2024-12-31t22:00:00z " + q(signed_xml)).exit_code, 2);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " --at 9999-12-31T23:59:59Z " + shell_quote(signed_xml)).exit_code, 64);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " --at 2024-12-31t22:00:00z " + shell_quote(signed_xml)).exit_code, 2);
 }
 
 TEST_F(CliTest, EncryptedKeyWithPasswordFileOrEnv) {
-    SKIP_WITHOUT_CLI();
-    const std::string enc = "--key " + q(pki("rsa2048.key.enc.pem")) + " --cert " + q(pki("rsa2048.cert.pem")) +
-                            " --chain " + q(pki("chain.pem"));
-    const fs::path a = sign_ok(enc + " --pass-file " + q(pki("password.txt")), "a.xml");
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(a)).exit_code, 0);
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string enc = "--key " + shell_quote(pki("rsa2048.key.enc.pem")) + " --cert " + shell_quote(pki("rsa2048.cert.pem")) +
+                            " --chain " + shell_quote(pki("chain.pem"));
+    const fs::path a = sign_ok(enc + " --pass-file " + shell_quote(pki("password.txt")), "a.xml");
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(a)).exit_code, 0);
 
     const fs::path b = dir / "b.xml";
-    CommandResult r = run_command("ISTMO_TEST_PW=istmo-test-pass " + q(std::string(ISTMO_CLI_PATH)) + " sign " +
-                                  enc + " --pass-env ISTMO_TEST_PW -o " + q(b) + " " + q(invoice));
+    CommandResult r = run_command("ISTMO_TEST_PW=istmo-test-pass " + shell_quote(istmo::test::cli_path()) + " sign " +
+                                  enc + " --pass-env ISTMO_TEST_PW -o " + shell_quote(b) + " " + shell_quote(invoice));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(b)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(b)).exit_code, 0);
 }
 
 TEST_F(CliTest, WrongOrMissingPasswordFailsCleanly) {
-    SKIP_WITHOUT_CLI();
-    const std::string enc = "sign --key " + q(pki("rsa2048.key.enc.pem")) + " --cert " +
-                            q(pki("rsa2048.cert.pem")) + " ";
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string enc = "sign --key " + shell_quote(pki("rsa2048.key.enc.pem")) + " --cert " +
+                            shell_quote(pki("rsa2048.cert.pem")) + " ";
     const fs::path wrong = dir / "wrong.txt";
     istmo::test::write_file(wrong, "not-the-password\n");
     const fs::path out = dir / "never.xml";
 
-    CommandResult r = cli(enc + "--pass-file " + q(wrong) + " -o " + q(out) + " " + q(invoice));
+    CommandResult r = run_cli(enc + "--pass-file " + shell_quote(wrong) + " -o " + shell_quote(out) + " " + shell_quote(invoice));
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_NE(r.exit_code, 70) << r.output;
     EXPECT_NE(r.output.find("istmo: cannot load key"), std::string::npos) << r.output;
@@ -406,36 +381,36 @@ TEST_F(CliTest, WrongOrMissingPasswordFailsCleanly) {
     EXPECT_EQ(r.output.find("not-the-password"), std::string::npos) << "the password leaked: " << r.output;
 
     // Nor through --pass-env, in any output (stdout and stderr are both captured).
-    r = run_command("ISTMO_TEST_PW=Wr0ng-S3cret-Value " + q(std::string(ISTMO_CLI_PATH)) + " " + enc +
-                    "--pass-env ISTMO_TEST_PW -o " + q(out) + " " + q(invoice));
+    r = run_command("ISTMO_TEST_PW=Wr0ng-S3cret-Value " + shell_quote(istmo::test::cli_path()) + " " + enc +
+                    "--pass-env ISTMO_TEST_PW -o " + shell_quote(out) + " " + shell_quote(invoice));
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_EQ(r.output.find("Wr0ng-S3cret-Value"), std::string::npos) << "the password leaked: " << r.output;
     EXPECT_FALSE(fs::exists(out));
 
-    r = cli(enc + "-o " + q(out) + " " + q(invoice));  // no password at all
+    r = run_cli(enc + "-o " + shell_quote(out) + " " + shell_quote(invoice));  // no password at all
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_NE(r.exit_code, 70) << r.output;
     EXPECT_NE(r.output.find("--pass-file"), std::string::npos) << r.output;  // tells how to give one
     EXPECT_FALSE(fs::exists(out));
 
-    r = run_command("env -u ISTMO_UNSET_PW " + q(std::string(ISTMO_CLI_PATH)) + " " + enc +
-                    "--pass-env ISTMO_UNSET_PW " + q(invoice));
+    r = run_command("env -u ISTMO_UNSET_PW " + shell_quote(istmo::test::cli_path()) + " " + enc +
+                    "--pass-env ISTMO_UNSET_PW " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_NE(r.output.find("ISTMO_UNSET_PW"), std::string::npos) << r.output;
 }
 
 TEST_F(CliTest, Pkcs12KeyWithPassword) {
-    SKIP_WITHOUT_CLI();
-    const fs::path out = sign_ok("--key " + q(pki("rsa2048.p12")) + " --pass-file " + q(pki("password.txt")) +
-                                 " --cert " + q(pki("rsa2048.cert.pem")) + " --chain " + q(pki("chain.pem")));
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(out)).exit_code, 0);
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path out = sign_ok("--key " + shell_quote(pki("rsa2048.p12")) + " --pass-file " + shell_quote(pki("password.txt")) +
+                                 " --cert " + shell_quote(pki("rsa2048.cert.pem")) + " --chain " + shell_quote(pki("chain.pem")));
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(out)).exit_code, 0);
 }
 
 TEST_F(CliTest, CertificateNotMatchingKeyIsRefused) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const fs::path out = dir / "never.xml";
-    CommandResult r = cli("sign --key " + q(pki("rsa2048.key.pem")) + " --cert " + q(pki("ec-p256.cert.pem")) +
-                          " -o " + q(out) + " " + q(invoice));
+    CommandResult r = run_cli("sign --key " + shell_quote(pki("rsa2048.key.pem")) + " --cert " + shell_quote(pki("ec-p256.cert.pem")) +
+                          " -o " + shell_quote(out) + " " + shell_quote(invoice));
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_NE(r.exit_code, 70) << r.output;
     EXPECT_NE(r.output.find("istmo: "), std::string::npos) << r.output;
@@ -443,55 +418,55 @@ TEST_F(CliTest, CertificateNotMatchingKeyIsRefused) {
 }
 
 TEST_F(CliTest, StdinInput) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const fs::path out = dir / "from-stdin.xml";
-    CommandResult r = cli("sign " + key_args("rsa2048") + " - < " + q(invoice) + " > " + q(out));
+    CommandResult r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " - < " + shell_quote(invoice) + " > " + shell_quote(out));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    r = cli("verify " + trust_ca + " - < " + q(out));
+    r = run_cli("verify " + trust_ca + " - < " + shell_quote(out));
     EXPECT_EQ(r.exit_code, 0) << r.output;
-    r = cli("verify --json " + trust_ca + " - < " + q(invoice));
+    r = run_cli("verify --json " + trust_ca + " - < " + shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 65) << r.output;
-    r = cli("verify " + trust_ca + " - < /dev/null");
+    r = run_cli("verify " + trust_ca + " - < /dev/null");
     EXPECT_EQ(r.exit_code, 65) << r.output;
 }
 
 TEST_F(CliTest, OptionSpellings) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     // --name=value, -oFILE, --output FILE and "--" before the input all work.
     const fs::path a = dir / "a.xml";
     const fs::path b = dir / "b.xml";
-    CommandResult r = cli("sign --key=" + q(pki("rsa2048.key.pem")) + " --cert=" + q(pki("rsa2048.cert.pem")) +
-                          " --chain " + q(pki("chain.pem")) + " -o" + q(a) + " -- " + q(invoice));
+    CommandResult r = run_cli("sign --key=" + shell_quote(pki("rsa2048.key.pem")) + " --cert=" + shell_quote(pki("rsa2048.cert.pem")) +
+                          " --chain " + shell_quote(pki("chain.pem")) + " -o" + shell_quote(a) + " -- " + shell_quote(invoice));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    r = cli("sign " + key_args("rsa2048") + " --output " + q(b) + " " + q(invoice));
+    r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " --output " + shell_quote(b) + " " + shell_quote(invoice));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(cli("verify --trust=" + q(pki("ca.cert.pem")) + " -- " + q(a)).exit_code, 0);
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(b)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify --trust=" + shell_quote(pki("ca.cert.pem")) + " -- " + shell_quote(a)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(b)).exit_code, 0);
     // "help <command>" shows that command's help; an unknown one is a usage error.
-    EXPECT_NE(cli("help sign").output.find("usage: istmo sign"), std::string::npos);
-    EXPECT_EQ(cli("help frobnicate").exit_code, 64);
+    EXPECT_NE(run_cli("help sign").output.find("usage: istmo sign"), std::string::npos);
+    EXPECT_EQ(run_cli("help frobnicate").exit_code, 64);
 }
 
 TEST_F(CliTest, OutputMayReplaceTheInput) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     // The input is read completely before the output is written (via a temporary file).
     const fs::path copy = dir / "in-place.xml";
     fs::copy_file(invoice, copy);
-    CommandResult r = cli("sign " + key_args("rsa2048") + " -o " + q(copy) + " " + q(copy));
+    CommandResult r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " -o " + shell_quote(copy) + " " + shell_quote(copy));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(copy)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(copy)).exit_code, 0);
     for (const auto& entry : fs::directory_iterator(dir.path()))
         EXPECT_EQ(entry.path().filename().string().find(".istmo-tmp-"), std::string::npos) << entry.path();
 }
 
 TEST_F(CliTest, UnwritableOutputIs74) {
-    SKIP_WITHOUT_CLI();
-    CommandResult r = cli("sign " + key_args("rsa2048") + " -o " + q(dir / "no-such-dir" / "out.xml") + " " +
-                          q(invoice));
+    ISTMO_SKIP_WITHOUT_CLI();
+    CommandResult r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " -o " + shell_quote(dir / "no-such-dir" / "out.xml") + " " +
+                          shell_quote(invoice));
     EXPECT_EQ(r.exit_code, 74) << r.output;
     EXPECT_NE(r.output.find("cannot write"), std::string::npos) << r.output;
     if (fs::exists("/dev/full")) {
-        r = cli("sign " + key_args("rsa2048") + " " + q(invoice) + " > /dev/full");
+        r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " " + shell_quote(invoice) + " > /dev/full");
         EXPECT_EQ(r.exit_code, 74) << r.output;
     }
 }
@@ -505,19 +480,19 @@ struct AlgCase {
 class CliAlgorithmTest : public CliTest, public ::testing::WithParamInterface<AlgCase> {};
 
 TEST_P(CliAlgorithmTest, SignsAndVerifies) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const AlgCase& c = GetParam();
-    const fs::path out = sign_ok(key_args(c.key) + " --alg " + c.alg);
+    const fs::path out = sign_ok(pki_key_args(c.key, "chain.pem") + " --alg " + c.alg);
     const std::string content = istmo::test::read_file(out);
     EXPECT_NE(content.find(std::string(c.uri_suffix) + "\""), std::string::npos)
         << "SignatureMethod for " << c.alg << " not found in:\n" << content;
-    CommandResult r = cli("verify --json " + trust_ca + " " + q(out));
+    CommandResult r = run_cli("verify --json " + trust_ca + " " + shell_quote(out));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("\"indication\":\"TOTAL_PASSED\""), std::string::npos) << r.output;
 
     const fs::path tampered = dir / "tampered.xml";
     istmo::test::write_file(tampered, replace_once(content, "100.00", "100.01"));
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(tampered)).exit_code, 1);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(tampered)).exit_code, 1);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -540,18 +515,18 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST_F(CliTest, AutomaticAlgorithmFollowsTheKey) {
-    SKIP_WITHOUT_CLI();
-    const std::string p384 = istmo::test::read_file(sign_ok(key_args("ec-p384"), "p384.xml"));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string p384 = istmo::test::read_file(sign_ok(pki_key_args("ec-p384", "chain.pem"), "p384.xml"));
     EXPECT_NE(p384.find("#ecdsa-sha384\""), std::string::npos) << p384;
-    const std::string ed = istmo::test::read_file(sign_ok(key_args("ed25519"), "ed.xml"));
+    const std::string ed = istmo::test::read_file(sign_ok(pki_key_args("ed25519", "chain.pem"), "ed.xml"));
     EXPECT_NE(ed.find("ed25519\""), std::string::npos) << ed;
 }
 
 TEST_F(CliTest, AlgorithmNotMatchingKeyIsRefused) {
-    SKIP_WITHOUT_CLI();
-    for (const auto& args : {key_args("rsa2048") + " --alg ed25519", key_args("ec-p256") + " --alg rsa-sha256",
-                                   key_args("ed25519") + " --alg ecdsa-sha256"}) {
-        CommandResult r = cli("sign " + args + " " + q(invoice));
+    ISTMO_SKIP_WITHOUT_CLI();
+    for (const auto& args : {pki_key_args("rsa2048", "chain.pem") + " --alg ed25519", pki_key_args("ec-p256", "chain.pem") + " --alg rsa-sha256",
+                                   pki_key_args("ed25519", "chain.pem") + " --alg ecdsa-sha256"}) {
+        CommandResult r = run_cli("sign " + args + " " + shell_quote(invoice));
         EXPECT_NE(r.exit_code, 0) << args << "\n" << r.output;
         EXPECT_NE(r.exit_code, 70) << args << "\n" << r.output;
         EXPECT_NE(r.output.find("istmo: "), std::string::npos) << r.output;
@@ -559,7 +534,7 @@ TEST_F(CliTest, AlgorithmNotMatchingKeyIsRefused) {
 }
 
 TEST_F(CliTest, EveryCanonicalizationSignsAndVerifies) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const std::vector<std::pair<std::string, std::string>> cases = {
         {"exc", "http://www.w3.org/2001/10/xml-exc-c14n#\""},
         {"exc-comments", "http://www.w3.org/2001/10/xml-exc-c14n#WithComments\""},
@@ -569,72 +544,72 @@ TEST_F(CliTest, EveryCanonicalizationSignsAndVerifies) {
         {"c14n11-comments", "http://www.w3.org/2006/12/xml-c14n11#WithComments\""},
     };
     for (const auto& [name, uri] : cases) {
-        const fs::path out = sign_ok(key_args("rsa2048") + " --c14n " + name, name + ".xml");
+        const fs::path out = sign_ok(pki_key_args("rsa2048", "chain.pem") + " --c14n " + name, name + ".xml");
         EXPECT_NE(istmo::test::read_file(out).find(uri), std::string::npos) << name;
-        CommandResult r = cli("verify " + trust_ca + " " + q(out));
+        CommandResult r = run_cli("verify " + trust_ca + " " + shell_quote(out));
         EXPECT_EQ(r.exit_code, 0) << name << "\n" << r.output;
     }
 }
 
 TEST_F(CliTest, EnvelopingAndDetachedModes) {
-    SKIP_WITHOUT_CLI();
-    const fs::path enveloping = sign_ok(key_args("rsa2048") + " --mode enveloping", "enveloping.xml");
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path enveloping = sign_ok(pki_key_args("rsa2048", "chain.pem") + " --mode enveloping", "enveloping.xml");
     const std::string env_content = istmo::test::read_file(enveloping);
     EXPECT_NE(env_content.find("Object"), std::string::npos) << env_content;
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(enveloping)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(enveloping)).exit_code, 0);
 
-    const fs::path detached = sign_ok(key_args("rsa2048") + " --mode detached --ref gDGen", "detached.xml");
+    const fs::path detached = sign_ok(pki_key_args("rsa2048", "chain.pem") + " --mode detached --ref gDGen", "detached.xml");
     const std::string det_content = istmo::test::read_file(detached);
     EXPECT_NE(det_content.find("URI=\"#gDGen\""), std::string::npos) << det_content;
-    CommandResult r = cli("verify " + trust_ca + " " + q(detached));
+    CommandResult r = run_cli("verify " + trust_ca + " " + shell_quote(detached));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     // Changing the signed element breaks it.
     const fs::path tampered = dir / "detached-tampered.xml";
     istmo::test::write_file(tampered, replace_once(det_content, "<iAmb>2</iAmb>", "<iAmb>1</iAmb>"));
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(tampered)).exit_code, 1);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(tampered)).exit_code, 1);
 
     // A reference to an Id that does not exist is refused (not an internal error).
-    r = cli("sign " + key_args("rsa2048") + " --mode detached --ref nowhere " + q(invoice));
+    r = run_cli("sign " + pki_key_args("rsa2048", "chain.pem") + " --mode detached --ref nowhere " + shell_quote(invoice));
     EXPECT_NE(r.exit_code, 0) << r.output;
     EXPECT_NE(r.exit_code, 70) << r.output;
 }
 
 TEST_F(CliTest, SignatureIdAndKeyValue) {
-    SKIP_WITHOUT_CLI();
-    const fs::path out = sign_ok(key_args("rsa2048") + " --id sig-istmo-1 --key-value");
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path out = sign_ok(pki_key_args("rsa2048", "chain.pem") + " --id sig-istmo-1 --key-value");
     const std::string content = istmo::test::read_file(out);
     EXPECT_NE(content.find("Id=\"sig-istmo-1\""), std::string::npos) << content;
     EXPECT_NE(content.find("KeyValue"), std::string::npos) << content;
-    EXPECT_EQ(cli("verify " + trust_ca + " " + q(out)).exit_code, 0);
+    EXPECT_EQ(run_cli("verify " + trust_ca + " " + shell_quote(out)).exit_code, 0);
 }
 
 TEST_F(CliTest, TrustedPublicKeyWithoutCertificate) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     if (!istmo::test::have_tool("openssl")) GTEST_SKIP() << "the openssl CLI is needed to extract a public key";
     const fs::path pub = dir / "rsa2048.pub.pem";
-    CommandResult r = run_command("openssl pkey -in " + q(pki("rsa2048.key.pem")) + " -pubout -out " + q(pub));
+    CommandResult r = run_command("openssl pkey -in " + shell_quote(pki("rsa2048.key.pem")) + " -pubout -out " + shell_quote(pub));
     ASSERT_EQ(r.exit_code, 0) << r.output;
 
-    const fs::path out = sign_ok("--key " + q(pki("rsa2048.key.pem")));  // no certificate: KeyValue
+    const fs::path out = sign_ok("--key " + shell_quote(pki("rsa2048.key.pem")));  // no certificate: KeyValue
     EXPECT_NE(istmo::test::read_file(out).find("KeyValue"), std::string::npos);
-    r = cli("verify --pubkey " + q(pub) + " " + q(out));
+    r = run_cli("verify --pubkey " + shell_quote(pub) + " " + shell_quote(out));
     EXPECT_EQ(r.exit_code, 0) << r.output;
-    EXPECT_EQ(cli("verify " + q(out)).exit_code, 2);  // the key alone is not trusted
+    EXPECT_EQ(run_cli("verify " + shell_quote(out)).exit_code, 2);  // the key alone is not trusted
 }
 
 TEST_F(CliTest, LegacyFlagIsAccepted) {
-    SKIP_WITHOUT_CLI();
-    const fs::path out = sign_ok(key_args("rsa2048"));
-    EXPECT_EQ(cli("verify --legacy " + trust_ca + " " + q(out)).exit_code, 0);
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path out = sign_ok(pki_key_args("rsa2048", "chain.pem"));
+    EXPECT_EQ(run_cli("verify --legacy " + trust_ca + " " + shell_quote(out)).exit_code, 0);
 }
 
 TEST_F(CliTest, VersionPrintsTheLibraryVersion) {
-    SKIP_WITHOUT_CLI();
-    CommandResult r = cli("version");
+    ISTMO_SKIP_WITHOUT_CLI();
+    CommandResult r = run_cli("version");
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find(std::string("istmo ") + istmo::version()), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("OpenSSL"), std::string::npos) << r.output;
-    EXPECT_EQ(cli("--version").exit_code, 0);
+    EXPECT_EQ(run_cli("--version").exit_code, 0);
 }
 
 }  // namespace

@@ -20,32 +20,12 @@
 namespace {
 
 using istmo::test::CommandResult;
+using istmo::test::run_cli;
+using istmo::test::shell_quote;
 using istmo::test::run_command;
 using istmo::test::TempDir;
 using istmo::test::TsaTestServer;
 namespace fs = std::filesystem;
-
-#define SKIP_WITHOUT_CLI()                                                                   \
-    do {                                                                                     \
-        if (std::string(ISTMO_CLI_PATH).empty())                                             \
-            GTEST_SKIP() << "the istmo CLI target (istmo_cli) is not part of this build: "   \
-                            "test did not run";                                              \
-    } while (false)
-
-// Single-quotes a word for /bin/sh.
-std::string sh(const std::string& word) {
-    std::string out = "'";
-    for (const char c : word) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-std::string sh(const fs::path& path) { return sh(path.string()); }
-
-CommandResult istmo_cli(const std::string& arguments) {
-    return run_command(sh(std::string(ISTMO_CLI_PATH)) + " " + arguments);
-}
 
 // A loopback port nobody listens on: bound (not listening) to learn a free number, then closed.
 int closed_port() {
@@ -86,8 +66,8 @@ protected:
 
     // 'timestamp request' against the loopback TSA, writing OUT.
     static CommandResult request(const fs::path& out, const std::string& extra = "") {
-        return istmo_cli("timestamp request --tsa " + sh(s_tsa->url()) + " --trust " + sh(root()) + " --timeout 10 " +
-                         extra + " -o " + sh(out) + " " + sh(data()));
+        return run_cli("timestamp request --tsa " + shell_quote(s_tsa->url()) + " --trust " + shell_quote(root()) + " --timeout 10 " +
+                         extra + " -o " + shell_quote(out) + " " + shell_quote(data()));
     }
 
     // A token made once for the verify tests.
@@ -105,7 +85,7 @@ protected:
 };
 
 TEST_F(CliTimestamp, RequestWritesAResponseThatOpensslAccepts) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const fs::path out = path("request.tsr");
     const CommandResult r = request(out);
     ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -113,38 +93,38 @@ TEST_F(CliTimestamp, RequestWritesAResponseThatOpensslAccepts) {
     ASSERT_TRUE(fs::exists(out));
     EXPECT_GT(fs::file_size(out), 500u);
     if (!istmo::test::have_tool("openssl")) GTEST_SKIP() << "openssl not on PATH: cross-check did not run";
-    const CommandResult o = run_command("openssl ts -verify -in " + sh(out) + " -data " + sh(data()) + " -CAfile " +
-                                        sh(root()));
+    const CommandResult o = run_command("openssl ts -verify -in " + shell_quote(out) + " -data " + shell_quote(data()) + " -CAfile " +
+                                        shell_quote(root()));
     EXPECT_EQ(o.exit_code, 0) << o.output;
     EXPECT_NE(o.output.find("Verification: OK"), std::string::npos) << o.output;
     // And openssl refuses it for other data.
     istmo::test::write_file(path("other.txt"), "other data\n");
-    const CommandResult bad = run_command("openssl ts -verify -in " + sh(out) + " -data " + sh(path("other.txt")) +
-                                          " -CAfile " + sh(root()));
+    const CommandResult bad = run_command("openssl ts -verify -in " + shell_quote(out) + " -data " + shell_quote(path("other.txt")) +
+                                          " -CAfile " + shell_quote(root()));
     EXPECT_NE(bad.exit_code, 0) << bad.output;
 }
 
 TEST_F(CliTimestamp, RequestHonoursDigestPolicyAndNoCertReq) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const fs::path out = path("sha512.tsr");
     CommandResult r = request(out, std::string("--digest sha512 --policy ") + istmo::test::tsa_test_policy);
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    r = istmo_cli("timestamp verify --json --data " + sh(data()) + " --trust " + sh(root()) + " " + sh(out));
+    r = run_cli("timestamp verify --json --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " " + shell_quote(out));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("\"imprint_algorithm\":\"sha512\""), std::string::npos) << r.output;
 
     // Without certReq the token embeds no certificate; the TSA certificate then comes from --trust.
     const fs::path bare = path("nocerts.tsr");
     istmo::test::write_file(path("root-and-tsa.pem"), s_tsa->pki().root_pem() + s_tsa->pki().tsa_pem());
-    r = istmo_cli("timestamp request --tsa " + sh(s_tsa->url()) + " --trust " + sh(path("root-and-tsa.pem")) +
-                  " --no-cert-req -o " + sh(bare) + " " + sh(data()));
+    r = run_cli("timestamp request --tsa " + shell_quote(s_tsa->url()) + " --trust " + shell_quote(path("root-and-tsa.pem")) +
+                  " --no-cert-req -o " + shell_quote(bare) + " " + shell_quote(data()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    r = istmo_cli("timestamp verify --json --data " + sh(data()) + " --trust " + sh(path("root-and-tsa.pem")) + " " +
-                  sh(bare));
+    r = run_cli("timestamp verify --json --data " + shell_quote(data()) + " --trust " + shell_quote(path("root-and-tsa.pem")) + " " +
+                  shell_quote(bare));
     EXPECT_EQ(r.exit_code, 0) << r.output;
     EXPECT_NE(r.output.find("\"embedded_certificates\":0"), std::string::npos) << r.output;
     // Only the root: the signer certificate cannot be found.
-    r = istmo_cli("timestamp verify --data " + sh(data()) + " --trust " + sh(root()) + " " + sh(bare));
+    r = run_cli("timestamp verify --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " " + shell_quote(bare));
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("TSA-CERT-NOT-FOUND"), std::string::npos) << r.output;
 
@@ -156,9 +136,9 @@ TEST_F(CliTimestamp, RequestHonoursDigestPolicyAndNoCertReq) {
 }
 
 TEST_F(CliTimestamp, VerifyJsonReportsTheTokenFields) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const CommandResult r =
-        istmo_cli("timestamp verify --data " + sh(data()) + " --trust " + sh(root()) + " --json " + sh(token()));
+        run_cli("timestamp verify --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " --json " + shell_quote(token()));
     ASSERT_EQ(r.exit_code, 0) << r.output;
     for (const std::string& field : std::vector<std::string>{
              "\"indication\":\"TOTAL_PASSED\"", "\"valid\":true", "\"status\":0",
@@ -169,82 +149,82 @@ TEST_F(CliTimestamp, VerifyJsonReportsTheTokenFields) {
         EXPECT_NE(r.output.find(field), std::string::npos) << field << "\n" << r.output;
     EXPECT_EQ(r.output.front(), '{');
 
-    const CommandResult text = istmo_cli("timestamp verify --data " + sh(data()) + " --trust " + sh(root()) + " " +
-                                         sh(token()));
+    const CommandResult text = run_cli("timestamp verify --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " " +
+                                         shell_quote(token()));
     EXPECT_EQ(text.exit_code, 0) << text.output;
     EXPECT_NE(text.output.find("TOTAL_PASSED"), std::string::npos) << text.output;
 }
 
 TEST_F(CliTimestamp, TamperedDataFails) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     istmo::test::write_file(path("tampered.txt"), "Factura FE-0001: 9.000,00 USD\n");
-    const CommandResult r = istmo_cli("timestamp verify --json --data " + sh(path("tampered.txt")) + " --trust " +
-                                      sh(root()) + " " + sh(token()));
+    const CommandResult r = run_cli("timestamp verify --json --data " + shell_quote(path("tampered.txt")) + " --trust " +
+                                      shell_quote(root()) + " " + shell_quote(token()));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("\"indication\":\"TOTAL_FAILED\""), std::string::npos) << r.output;
     EXPECT_NE(r.output.find("TSA-IMPRINT-MISMATCH"), std::string::npos) << r.output;
 }
 
 TEST_F(CliTimestamp, TamperedTokenFails) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     std::string bytes = istmo::test::read_file(token());
     ASSERT_GT(bytes.size(), 100u);
     bytes[bytes.size() - 3] = static_cast<char>(bytes[bytes.size() - 3] ^ 0x20);  // in the signature
     istmo::test::write_file(path("tampered.tsr"), bytes);
-    const CommandResult r = istmo_cli("timestamp verify --data " + sh(data()) + " --trust " + sh(root()) + " " +
-                                      sh(path("tampered.tsr")));
+    const CommandResult r = run_cli("timestamp verify --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " " +
+                                      shell_quote(path("tampered.tsr")));
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find("TSA-SIGNATURE-INVALID"), std::string::npos) << r.output;
 }
 
 TEST_F(CliTimestamp, UntrustedTsaIsIndeterminate) {
-    SKIP_WITHOUT_CLI();
-    const CommandResult r = istmo_cli("timestamp verify --data " + sh(data()) + " --trust " +
-                                      sh(path("other-root.pem")) + " " + sh(token()));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const CommandResult r = run_cli("timestamp verify --data " + shell_quote(data()) + " --trust " +
+                                      shell_quote(path("other-root.pem")) + " " + shell_quote(token()));
     EXPECT_EQ(r.exit_code, 2) << r.output;
     EXPECT_NE(r.output.find("TSA-CERT-UNTRUSTED"), std::string::npos) << r.output;
     // request with the wrong anchor: the answer is refused, nothing is written.
-    const CommandResult q = istmo_cli("timestamp request --tsa " + sh(s_tsa->url()) + " --trust " +
-                                      sh(path("other-root.pem")) + " --retries 0 -o " + sh(path("untrusted.tsr")) +
-                                      " " + sh(data()));
+    const CommandResult q = run_cli("timestamp request --tsa " + shell_quote(s_tsa->url()) + " --trust " +
+                                      shell_quote(path("other-root.pem")) + " --retries 0 -o " + shell_quote(path("untrusted.tsr")) +
+                                      " " + shell_quote(data()));
     EXPECT_EQ(q.exit_code, 69) << q.output;
     EXPECT_NE(q.output.find("TSA-CERT-UNTRUSTED"), std::string::npos) << q.output;
     EXPECT_FALSE(fs::exists(path("untrusted.tsr")));
 }
 
 TEST_F(CliTimestamp, NotATokenIsBadInput) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const CommandResult r =
-        istmo_cli("timestamp verify --data " + sh(data()) + " --trust " + sh(root()) + " " + sh(data()));
+        run_cli("timestamp verify --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " " + shell_quote(data()));
     EXPECT_EQ(r.exit_code, 65) << r.output;
 }
 
 TEST_F(CliTimestamp, UnreachableTsaExits69WithinTheTimeout) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     const int port = closed_port();
     ASSERT_NE(port, 0);
     const std::string dead = "http://127.0.0.1:" + std::to_string(port) + "/";
     const auto start = std::chrono::steady_clock::now();
-    const CommandResult r = istmo_cli("timestamp request --tsa " + sh(dead) + " --trust " + sh(root()) +
-                                      " --timeout 3 --retries 1 -o " + sh(path("dead.tsr")) + " " + sh(data()));
+    const CommandResult r = run_cli("timestamp request --tsa " + shell_quote(dead) + " --trust " + shell_quote(root()) +
+                                      " --timeout 3 --retries 1 -o " + shell_quote(path("dead.tsr")) + " " + shell_quote(data()));
     const auto elapsed = std::chrono::steady_clock::now() - start;
     EXPECT_EQ(r.exit_code, 69) << r.output;
     EXPECT_LT(elapsed, std::chrono::seconds(4)) << r.output;
     EXPECT_FALSE(fs::exists(path("dead.tsr")));
     // Failover: the dead TSA first, then the loopback one.
-    const CommandResult f = istmo_cli("timestamp request --tsa " + sh(dead) + " --tsa " + sh(s_tsa->url()) +
-                                      " --trust " + sh(root()) + " --retries 0 --timeout 5 -o " +
-                                      sh(path("failover.tsr")) + " " + sh(data()));
+    const CommandResult f = run_cli("timestamp request --tsa " + shell_quote(dead) + " --tsa " + shell_quote(s_tsa->url()) +
+                                      " --trust " + shell_quote(root()) + " --retries 0 --timeout 5 -o " +
+                                      shell_quote(path("failover.tsr")) + " " + shell_quote(data()));
     EXPECT_EQ(f.exit_code, 0) << f.output;
     EXPECT_NE(f.output.find(s_tsa->url()), std::string::npos) << f.output;
 }
 
 TEST_F(CliTimestamp, UsageErrorsExit64) {
-    SKIP_WITHOUT_CLI();
-    const std::string tsa = " --tsa " + sh(s_tsa->url());
-    const std::string trust = " --trust " + sh(root());
-    const std::string out = " -o " + sh(path("usage.tsr"));
-    const std::string in = " " + sh(data());
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string tsa = " --tsa " + shell_quote(s_tsa->url());
+    const std::string trust = " --trust " + shell_quote(root());
+    const std::string out = " -o " + shell_quote(path("usage.tsr"));
+    const std::string in = " " + shell_quote(data());
     const std::string cases[] = {
         "timestamp",
         "timestamp stamp",
@@ -264,18 +244,18 @@ TEST_F(CliTimestamp, UsageErrorsExit64) {
         "timestamp request" + tsa + trust + " --password secret" + out + in,  // never on the command line
         "timestamp request" + tsa + trust + " --client-cert x.pem" + out + in,
         "timestamp request" + tsa + trust + out + in + in,                    // two files
-        "timestamp verify" + trust + " " + sh(data()),                        // no --data
-        "timestamp verify --data " + sh(data()) + " " + sh(data()),           // no --trust
-        "timestamp verify --data " + sh(data()) + trust,                      // no token
-        "timestamp verify --data " + sh(data()) + trust + " --bogus " + sh(data()),
+        "timestamp verify" + trust + " " + shell_quote(data()),                        // no --data
+        "timestamp verify --data " + shell_quote(data()) + " " + shell_quote(data()),           // no --trust
+        "timestamp verify --data " + shell_quote(data()) + trust,                      // no token
+        "timestamp verify --data " + shell_quote(data()) + trust + " --bogus " + shell_quote(data()),
     };
     for (const auto& arguments : cases) {
-        const CommandResult r = istmo_cli(arguments);
+        const CommandResult r = run_cli(arguments);
         EXPECT_EQ(r.exit_code, 64) << arguments << "\n" << r.output;
         EXPECT_NE(r.output.find("usage:"), std::string::npos) << arguments << "\n" << r.output;
     }
     // An unset password variable is a mistake on the command line too (as for 'istmo sign').
-    const CommandResult unset = istmo_cli("timestamp request" + tsa + trust +
+    const CommandResult unset = run_cli("timestamp request" + tsa + trust +
                                           " --user a --pass-env ISTMO_TEST_UNSET_VARIABLE" + out + in);
     EXPECT_EQ(unset.exit_code, 64) << unset.output;
     EXPECT_NE(unset.output.find("'ISTMO_TEST_UNSET_VARIABLE' is not set"), std::string::npos) << unset.output;
@@ -283,19 +263,19 @@ TEST_F(CliTimestamp, UsageErrorsExit64) {
 }
 
 TEST_F(CliTimestamp, MissingFilesExit66) {
-    SKIP_WITHOUT_CLI();
-    const std::string missing = sh(path("does-not-exist.bin"));
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string missing = shell_quote(path("does-not-exist.bin"));
     const std::string cases[] = {
-        "timestamp request --tsa " + sh(s_tsa->url()) + " --trust " + sh(root()) + " -o " + sh(path("m.tsr")) + " " +
+        "timestamp request --tsa " + shell_quote(s_tsa->url()) + " --trust " + shell_quote(root()) + " -o " + shell_quote(path("m.tsr")) + " " +
             missing,
-        "timestamp request --tsa " + sh(s_tsa->url()) + " --trust " + missing + " -o " + sh(path("m.tsr")) + " " +
-            sh(data()),
-        "timestamp verify --data " + sh(data()) + " --trust " + sh(root()) + " " + missing,
-        "timestamp verify --data " + missing + " --trust " + sh(root()) + " " + sh(token()),
-        "timestamp verify --data " + sh(data()) + " --trust " + missing + " " + sh(token()),
+        "timestamp request --tsa " + shell_quote(s_tsa->url()) + " --trust " + missing + " -o " + shell_quote(path("m.tsr")) + " " +
+            shell_quote(data()),
+        "timestamp verify --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " " + missing,
+        "timestamp verify --data " + missing + " --trust " + shell_quote(root()) + " " + shell_quote(token()),
+        "timestamp verify --data " + shell_quote(data()) + " --trust " + missing + " " + shell_quote(token()),
     };
     for (const auto& arguments : cases) {
-        const CommandResult r = istmo_cli(arguments);
+        const CommandResult r = run_cli(arguments);
         EXPECT_EQ(r.exit_code, 66) << arguments << "\n" << r.output;
         EXPECT_NE(r.output.find("does-not-exist.bin"), std::string::npos) << arguments << "\n" << r.output;
     }
@@ -303,17 +283,17 @@ TEST_F(CliTimestamp, MissingFilesExit66) {
 }
 
 TEST_F(CliTimestamp, HelpListsUsageAndExitCodes) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     for (const std::string arguments : {"timestamp --help", "timestamp request --help", "timestamp verify -h",
                                         "help timestamp"}) {
-        const CommandResult r = istmo_cli(arguments);
+        const CommandResult r = run_cli(arguments);
         EXPECT_EQ(r.exit_code, 0) << arguments << "\n" << r.output;
         EXPECT_NE(r.output.find("istmo timestamp request --tsa URL"), std::string::npos) << r.output;
         EXPECT_NE(r.output.find("--pass-env VAR"), std::string::npos) << r.output;
         EXPECT_NE(r.output.find("Exit codes:"), std::string::npos) << r.output;
         EXPECT_NE(r.output.find("  69  "), std::string::npos) << r.output;
     }
-    const CommandResult main_help = istmo_cli("--help");
+    const CommandResult main_help = run_cli("--help");
     EXPECT_EQ(main_help.exit_code, 0);
     EXPECT_NE(main_help.output.find("timestamp"), std::string::npos) << main_help.output;
 }

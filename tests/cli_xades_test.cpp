@@ -16,36 +16,15 @@ namespace {
 
 using namespace istmo;
 using istmo::test::CommandResult;
+using istmo::test::pki;
+using istmo::test::pki_key_args;
+using istmo::test::run_cli;
+using istmo::test::shell_quote;
 using istmo::test::run_command;
 using istmo::test::TempDir;
 namespace fs = std::filesystem;
 
 constexpr std::string_view k_etsi = "http://uri.etsi.org/19102/v1.2.1#";
-
-#define SKIP_WITHOUT_CLI()                                                                \
-    do {                                                                                  \
-        if (std::string(ISTMO_CLI_PATH).empty())                                          \
-            GTEST_SKIP() << "the istmo CLI target (istmo_cli) is not part of this build"; \
-    } while (false)
-
-std::string q(const std::string& word) {
-    std::string out = "'";
-    for (char c : word) {
-        if (c == '\'') out += "'\\''";
-        else out += c;
-    }
-    return out + "'";
-}
-std::string q(const fs::path& path) { return q(path.string()); }
-
-CommandResult cli(const std::string& arguments) { return run_command(q(std::string(ISTMO_CLI_PATH)) + " " + arguments); }
-
-fs::path pki(const std::string& name) { return test::vectors_dir() / "pki" / name; }
-
-std::string key_args(const std::string& stem) {
-    return "--key " + q(pki(stem + ".key.pem")) + " --cert " + q(pki(stem + ".cert.pem")) + " --chain " +
-           q(pki("intermediate.cert.pem"));
-}
 
 const char* const k_doc = "<rFE xmlns=\"http://dgi-fep.mef.gob.pa\"><gDGen><iAmb>2</iAmb></gDGen></rFE>\n";
 
@@ -148,20 +127,20 @@ TEST(XadesEtsiReport, FailuresCarryTheUrnSubIndication) {
 // ---- the CLI ---------------------------------------------------------------------------------
 
 TEST(CliXades, SignBBAndVerifyWithReportXml) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     TempDir dir;
     test::write_file(dir / "in.xml", k_doc);
     for (const char* key : {"rsa2048", "ec-p256"}) {
-        auto signed_run = cli("sign --profile xades-b-b " + key_args(key) +
+        auto signed_run = run_cli("sign --profile xades-b-b " + pki_key_args(key, "intermediate.cert.pem") +
                               " --role Emisor --role 'Jefe de ventas' --commitment proof-of-approval -o " +
-                              q(dir / "signed.xml") + " " + q(dir / "in.xml"));
+                              shell_quote(dir / "signed.xml") + " " + shell_quote(dir / "in.xml"));
         ASSERT_EQ(signed_run.exit_code, 0) << signed_run.output;
         const std::string signed_xml = test::read_file(dir / "signed.xml");
         EXPECT_NE(signed_xml.find("SigningCertificateV2"), std::string::npos);
         EXPECT_NE(signed_xml.find("Jefe de ventas"), std::string::npos);
 
-        auto verified = cli("verify --json --trust " + q(pki("ca.cert.pem")) + " --report-xml " + q(dir / "report.xml") + " " +
-                            q(dir / "signed.xml"));
+        auto verified = run_cli("verify --json --trust " + shell_quote(pki("ca.cert.pem")) + " --report-xml " + shell_quote(dir / "report.xml") + " " +
+                            shell_quote(dir / "signed.xml"));
         EXPECT_EQ(verified.exit_code, 0) << verified.output;
         EXPECT_NE(verified.output.find("\"level\":\"B-B\""), std::string::npos) << verified.output;
         EXPECT_NE(verified.output.find("ProofOfApproval"), std::string::npos) << verified.output;
@@ -173,7 +152,7 @@ TEST(CliXades, SignBBAndVerifyWithReportXml) {
         EXPECT_NE(report_xml.find("<Role>Jefe de ventas</Role>"), std::string::npos);
 
         // Untrusted: exit 2, and the report still written, INDETERMINATE.
-        auto untrusted = cli("verify --report-xml " + q(dir / "report2.xml") + " " + q(dir / "signed.xml"));
+        auto untrusted = run_cli("verify --report-xml " + shell_quote(dir / "report2.xml") + " " + shell_quote(dir / "signed.xml"));
         EXPECT_EQ(untrusted.exit_code, 2) << untrusted.output;
         EXPECT_NE(test::read_file(dir / "report2.xml").find("urn:etsi:019102:subindication:NO_CERTIFICATE_CHAIN_FOUND"),
                   std::string::npos);
@@ -181,62 +160,62 @@ TEST(CliXades, SignBBAndVerifyWithReportXml) {
 }
 
 TEST(CliXades, EpesWithPolicyDocument) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     if (!test::have_tool("openssl")) GTEST_SKIP() << "openssl CLI not installed: did not run";
     TempDir dir;
     test::write_file(dir / "in.xml", k_doc);
     test::write_file(dir / "policy.pdf", "Politica de firma de prueba\n");
     test::write_file(dir / "other.pdf", "another policy\n");
     // The digest from the openssl CLI (independent of our code).
-    auto digest = run_command("openssl dgst -sha256 -binary " + q(dir / "policy.pdf") + " | base64");
+    auto digest = run_command("openssl dgst -sha256 -binary " + shell_quote(dir / "policy.pdf") + " | base64");
     ASSERT_EQ(digest.exit_code, 0) << digest.output;
     std::string b64 = digest.output;
     while (!b64.empty() && (b64.back() == '\n' || b64.back() == '\r')) b64.pop_back();
 
-    auto signed_run = cli("sign --profile xades-epes " + key_args("rsa2048") + " --policy-id 2.16.591.1.1.1 --policy-digest " +
-                          q(b64) + " --policy-digest-alg sha256 --policy-uri https://example.invalid/policy.pdf -o " +
-                          q(dir / "signed.xml") + " " + q(dir / "in.xml"));
+    auto signed_run = run_cli("sign --profile xades-epes " + pki_key_args("rsa2048", "intermediate.cert.pem") + " --policy-id 2.16.591.1.1.1 --policy-digest " +
+                          shell_quote(b64) + " --policy-digest-alg sha256 --policy-uri https://example.invalid/policy.pdf -o " +
+                          shell_quote(dir / "signed.xml") + " " + shell_quote(dir / "in.xml"));
     ASSERT_EQ(signed_run.exit_code, 0) << signed_run.output;
     const std::string signed_xml = test::read_file(dir / "signed.xml");
     EXPECT_NE(signed_xml.find("urn:oid:2.16.591.1.1.1"), std::string::npos);
     EXPECT_NE(signed_xml.find("https://example.invalid/policy.pdf"), std::string::npos);
 
-    const std::string trust = " --trust " + q(pki("ca.cert.pem")) + " ";
-    auto good = cli("verify --json" + trust + "--policy-doc 2.16.591.1.1.1=" + q(dir / "policy.pdf") + " " + q(dir / "signed.xml"));
+    const std::string trust = " --trust " + shell_quote(pki("ca.cert.pem")) + " ";
+    auto good = run_cli("verify --json" + trust + "--policy-doc 2.16.591.1.1.1=" + shell_quote(dir / "policy.pdf") + " " + shell_quote(dir / "signed.xml"));
     EXPECT_EQ(good.exit_code, 0) << good.output;
     EXPECT_NE(good.output.find("\"level\":\"EPES\""), std::string::npos) << good.output;
     EXPECT_EQ(good.output.find("XADES-POLICY-NOT-CHECKED"), std::string::npos) << good.output;
 
-    auto wrong = cli("verify --json" + trust + "--policy-doc 2.16.591.1.1.1=" + q(dir / "other.pdf") + " " + q(dir / "signed.xml"));
+    auto wrong = run_cli("verify --json" + trust + "--policy-doc 2.16.591.1.1.1=" + shell_quote(dir / "other.pdf") + " " + shell_quote(dir / "signed.xml"));
     EXPECT_EQ(wrong.exit_code, 2) << wrong.output;
     EXPECT_NE(wrong.output.find("XADES-POLICY-HASH"), std::string::npos) << wrong.output;
     EXPECT_NE(wrong.output.find("POLICY_PROCESSING_ERROR"), std::string::npos) << wrong.output;
 
-    auto implied = cli("sign --profile xades-epes --policy-implied " + key_args("rsa2048") + " -o " + q(dir / "implied.xml") +
-                       " " + q(dir / "in.xml"));
+    auto implied = run_cli("sign --profile xades-epes --policy-implied " + pki_key_args("rsa2048", "intermediate.cert.pem") + " -o " + shell_quote(dir / "implied.xml") +
+                       " " + shell_quote(dir / "in.xml"));
     ASSERT_EQ(implied.exit_code, 0) << implied.output;
     EXPECT_NE(test::read_file(dir / "implied.xml").find("SignaturePolicyImplied"), std::string::npos);
-    EXPECT_EQ(cli("verify" + trust + q(dir / "implied.xml")).exit_code, 0);
+    EXPECT_EQ(run_cli("verify" + trust + shell_quote(dir / "implied.xml")).exit_code, 0);
 }
 
 TEST(CliXades, PlainXmldsigStillTheDefault) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     TempDir dir;
     test::write_file(dir / "in.xml", k_doc);
-    auto signed_run = cli("sign " + key_args("rsa2048") + " -o " + q(dir / "signed.xml") + " " + q(dir / "in.xml"));
+    auto signed_run = run_cli("sign " + pki_key_args("rsa2048", "intermediate.cert.pem") + " -o " + shell_quote(dir / "signed.xml") + " " + shell_quote(dir / "in.xml"));
     ASSERT_EQ(signed_run.exit_code, 0) << signed_run.output;
     EXPECT_EQ(test::read_file(dir / "signed.xml").find("QualifyingProperties"), std::string::npos);
-    auto verified = cli("verify --json --trust " + q(pki("ca.cert.pem")) + " " + q(dir / "signed.xml"));
+    auto verified = run_cli("verify --json --trust " + shell_quote(pki("ca.cert.pem")) + " " + shell_quote(dir / "signed.xml"));
     EXPECT_EQ(verified.exit_code, 0) << verified.output;
     EXPECT_NE(verified.output.find("\"level\":\"XMLDSig\""), std::string::npos) << verified.output;
 }
 
 TEST(CliXades, UsageErrors) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     TempDir dir;
     test::write_file(dir / "in.xml", k_doc);
-    const std::string in = " " + q(dir / "in.xml");
-    const std::string keys = " " + key_args("rsa2048");
+    const std::string in = " " + shell_quote(dir / "in.xml");
+    const std::string keys = " " + pki_key_args("rsa2048", "intermediate.cert.pem");
     struct Case {
         std::string args;
         std::string message;
@@ -256,17 +235,17 @@ TEST(CliXades, UsageErrors) {
         {"sign --profile xades-b-t --tsa http://127.0.0.1:9/" + keys + in, "--tsa-trust"},
         {"sign --profile xades-b-t --tsa ftp://x --tsa-trust x.pem" + keys + in, "not an http"},
         {"sign --profile xades-b-b --tsa http://127.0.0.1:9/" + keys + in, "need --profile xades-b-t"},
-        {"sign --profile xades-b-b --key " + q(pki("rsa2048.key.pem")) + in, "--cert"},
+        {"sign --profile xades-b-b --key " + shell_quote(pki("rsa2048.key.pem")) + in, "--cert"},
         {"verify --policy-doc nofile" + in, "ID=FILE"},
     };
     for (const auto& c : cases) {
-        auto r = cli(c.args);
+        auto r = run_cli(c.args);
         EXPECT_EQ(r.exit_code, 64) << c.args << "\n" << r.output;
         EXPECT_NE(r.output.find(c.message), std::string::npos) << c.args << "\n" << r.output;
     }
     // A TSA that cannot be reached: no signature, exit 69 (unavailable).
-    auto r = cli("sign --profile xades-b-t --tsa http://127.0.0.1:9/tsr --tsa-trust " + q(pki("ca.cert.pem")) + keys + " -o " +
-                 q(dir / "out.xml") + in);
+    auto r = run_cli("sign --profile xades-b-t --tsa http://127.0.0.1:9/tsr --tsa-trust " + shell_quote(pki("ca.cert.pem")) + keys + " -o " +
+                 shell_quote(dir / "out.xml") + in);
     EXPECT_EQ(r.exit_code, 69) << r.output;
     EXPECT_FALSE(fs::exists(dir / "out.xml"));
 }
@@ -274,13 +253,13 @@ TEST(CliXades, UsageErrors) {
 // B-T through the CLI with a local RFC 3161 TSA made of the openssl CLI, served over HTTP by
 // python3's http.server (both independent of our code).
 TEST(CliXades, BTWithALocalTsa) {
-    SKIP_WITHOUT_CLI();
+    ISTMO_SKIP_WITHOUT_CLI();
     if (!test::have_tool("openssl") || !test::have_tool("python3"))
         GTEST_SKIP() << "openssl or python3 not installed: B-T CLI test did not run";
     TempDir dir;
     const std::string d = dir.path().string();
     auto setup = run_command(
-        "cd " + q(d) + " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key -out root.pem "
+        "cd " + shell_quote(d) + " && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout root.key -out root.pem "
         "-days 3650 -subj '/CN=CLI TSA Root' -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign "
         "&& openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout tsa.key -out tsa.csr -subj '/CN=CLI TSA' "
         "&& printf 'extendedKeyUsage=critical,timeStamping\\nkeyUsage=critical,digitalSignature\\n' > ext.cnf "
@@ -312,21 +291,21 @@ TEST(CliXades, BTWithALocalTsa) {
                      "s = http.server.HTTPServer(('127.0.0.1', 0), H)\n"
                      "open('port', 'w').write(str(s.server_port))\n"
                      "s.handle_request()\n");
-    auto server = run_command("cd " + q(d) + " && (python3 tsa.py " + q(d) + " > server.log 2>&1 & echo $! > server.pid) && "
+    auto server = run_command("cd " + shell_quote(d) + " && (python3 tsa.py " + shell_quote(d) + " > server.log 2>&1 & echo $! > server.pid) && "
                               "for i in $(seq 1 50); do [ -s port ] && break; sleep 0.1; done; cat port");
     ASSERT_EQ(server.exit_code, 0) << server.output;
     const std::string port = test::read_file(dir / "port");
     ASSERT_FALSE(port.empty()) << test::read_file(dir / "server.log");
     test::write_file(dir / "in.xml", k_doc);
 
-    auto signed_run = cli("sign --profile xades-b-t --tsa http://127.0.0.1:" + port + "/tsr --tsa-trust " + q(dir / "root.pem") + " " +
-                          key_args("rsa2048") + " -o " + q(dir / "signed.xml") + " " + q(dir / "in.xml"));
-    run_command("kill $(cat " + q(dir / "server.pid") + ") 2>/dev/null");
+    auto signed_run = run_cli("sign --profile xades-b-t --tsa http://127.0.0.1:" + port + "/tsr --tsa-trust " + shell_quote(dir / "root.pem") + " " +
+                          pki_key_args("rsa2048", "intermediate.cert.pem") + " -o " + shell_quote(dir / "signed.xml") + " " + shell_quote(dir / "in.xml"));
+    run_command("kill $(cat " + shell_quote(dir / "server.pid") + ") 2>/dev/null");
     ASSERT_EQ(signed_run.exit_code, 0) << signed_run.output << test::read_file(dir / "server.log");
     EXPECT_NE(test::read_file(dir / "signed.xml").find("EncapsulatedTimeStamp"), std::string::npos);
 
-    auto verified = cli("verify --json --trust " + q(pki("ca.cert.pem")) + " --tsa-trust " + q(dir / "root.pem") +
-                        " --report-xml " + q(dir / "report.xml") + " " + q(dir / "signed.xml"));
+    auto verified = run_cli("verify --json --trust " + shell_quote(pki("ca.cert.pem")) + " --tsa-trust " + shell_quote(dir / "root.pem") +
+                        " --report-xml " + shell_quote(dir / "report.xml") + " " + shell_quote(dir / "signed.xml"));
     EXPECT_EQ(verified.exit_code, 0) << verified.output;
     EXPECT_NE(verified.output.find("\"level\":\"B-T\""), std::string::npos) << verified.output;
     const std::string report_xml = test::read_file(dir / "report.xml");
@@ -336,7 +315,7 @@ TEST(CliXades, BTWithALocalTsa) {
     EXPECT_EQ(report_xml.find("urn:etsi:019102:poetype:provided"), std::string::npos) << report_xml;
 
     // Without the TSA anchor the timestamp cannot be relied on.
-    auto untrusted_tsa = cli("verify --json --trust " + q(pki("ca.cert.pem")) + " " + q(dir / "signed.xml"));
+    auto untrusted_tsa = run_cli("verify --json --trust " + shell_quote(pki("ca.cert.pem")) + " " + shell_quote(dir / "signed.xml"));
     EXPECT_EQ(untrusted_tsa.exit_code, 2) << untrusted_tsa.output;
     EXPECT_NE(untrusted_tsa.output.find("XADES-TS-INVALID"), std::string::npos) << untrusted_tsa.output;
 }

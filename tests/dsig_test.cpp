@@ -14,6 +14,8 @@
 namespace {
 
 using namespace istmo;
+using istmo::test::codes;
+using istmo::test::has_code;
 using report::Indication;
 using report::SubIndication;
 
@@ -67,16 +69,6 @@ dsig::VerificationReport verify(const std::string& xml, dsig::VerifyOptions opti
     auto report = verifier.verify(xml);
     EXPECT_TRUE(report.has_value());
     return report ? *report : dsig::VerificationReport{};
-}
-
-bool has_code(const dsig::VerificationReport& r, const std::string& code) {
-    return std::any_of(r.findings.begin(), r.findings.end(), [&](const auto& f) { return f.code == code; });
-}
-
-std::string codes(const dsig::VerificationReport& r) {
-    std::string out;
-    for (const auto& f : r.findings) out += f.code + " (" + f.message + ") ";
-    return out;
 }
 
 // ---- round trips -----------------------------------------------------------------------------

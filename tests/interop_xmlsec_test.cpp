@@ -729,36 +729,16 @@ struct VectorRow {
     std::string sub_indication;  // empty = any
 };
 
-std::string trim(std::string s) {
-    const auto first = s.find_first_not_of(" \t");
-    if (first == std::string::npos) return {};
-    const auto last = s.find_last_not_of(" \t\r");
-    return s.substr(first, last - first + 1);
-}
-
 // Rows look like: | `file.xml` | what it is | TOTAL_FAILED/HASH_FAILURE |
 std::vector<VectorRow> parse_vector_readme(const std::string& text) {
     std::vector<VectorRow> rows;
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        if (line.rfind("| `", 0) != 0) continue;
-        std::vector<std::string> cells;
-        std::string cell;
-        for (std::size_t i = 1; i < line.size(); ++i) {
-            if (line[i] == '|') {
-                cells.push_back(trim(cell));
-                cell.clear();
-            } else {
-                cell += line[i];
-            }
-        }
+    for (const auto& cells : istmo::test::vector_table_rows(text)) {
         if (cells.size() != 3) {
-            ADD_FAILURE() << "README row without 3 cells: " << line;
+            ADD_FAILURE() << "README row without 3 cells: " << cells.front();
             continue;
         }
         VectorRow row;
-        row.file = cells[0].substr(1, cells[0].size() - 2);  // strip the backquotes
+        row.file = cells[0];
         row.what = cells[1];
         const auto slash = cells[2].find('/');
         row.indication = cells[2].substr(0, slash);

@@ -199,6 +199,28 @@ TEST(InvoiceRealShapes, MalformedJwtIsAFinding) {
     }
 }
 
+// With the issuer's QR secret the JWT's HS256 MAC is checked as well.
+TEST(InvoiceRealShapes, QrMacIsCheckedWhenTheSecretIsGiven) {
+    const std::string valid = test::read_file(fe_dir() / "valid" / "01-factura.xml");
+    ValidateOptions right = trusted();
+    right.qr_secret = crypto::Secret("istmo-test-qr-secret");
+    auto ok = validate(valid, right);
+    ASSERT_TRUE(ok.has_value());
+    EXPECT_EQ(ok->indication, report::Indication::total_passed) << ok->to_json();
+    // The production-shaped JWTs of the extra vectors were made by Python's hmac with that key.
+    for (const char* name : {"01-factura-jwt-reordered.xml", "01-factura-jwt-key-space.xml"}) {
+        auto r = validate(test::read_file(fe_dir() / "extra" / "qr" / name), right);
+        ASSERT_TRUE(r.has_value());
+        EXPECT_FALSE(r->has("FE-QR-JWT-MAC")) << name << "\n" << r->to_json();
+    }
+    ValidateOptions wrong = trusted();
+    wrong.qr_secret = crypto::Secret("another-secret");
+    auto bad = validate(valid, wrong);
+    ASSERT_TRUE(bad.has_value());
+    EXPECT_TRUE(bad->has("FE-QR-JWT-MAC")) << bad->to_json();
+    EXPECT_EQ(bad->indication, report::Indication::total_failed);
+}
+
 // ---- a misplaced signature ---------------------------------------------------------------------
 
 TEST(InvoiceRealShapes, MisplacedSignatureIsOneFinding) {

@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -77,6 +79,84 @@ CommandResult run_command(const std::string& command_line) {
 
 bool have_tool(const std::string& name) {
     return run_command("command -v " + name + " >/dev/null").exit_code == 0;
+}
+
+std::vector<std::vector<std::string>> vector_table_rows(const std::string& markdown) {
+    auto clean = [](std::string cell) {
+        const auto first = cell.find_first_not_of(" \t\r");
+        if (first == std::string::npos) return std::string();
+        cell = cell.substr(first, cell.find_last_not_of(" \t\r") - first + 1);
+        if (cell.size() >= 2 && cell.front() == '`' && cell.back() == '`') cell = cell.substr(1, cell.size() - 2);
+        return cell;
+    };
+    std::vector<std::vector<std::string>> rows;
+    std::istringstream in(markdown);
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind("| `", 0) != 0) continue;
+        std::vector<std::string> cells;
+        std::size_t start = 1;
+        for (std::size_t bar = line.find('|', start); bar != std::string::npos; bar = line.find('|', start)) {
+            cells.push_back(clean(line.substr(start, bar - start)));
+            start = bar + 1;
+        }
+        rows.push_back(std::move(cells));
+    }
+    return rows;
+}
+
+crypto::PrivateKey pki_key(const std::string& name) {
+    auto key = crypto::PrivateKey::from_file(pki(name + ".key.pem").string());
+    EXPECT_TRUE(key.has_value()) << name << ": " << (key ? "" : key.error().to_string());
+    if (!key) throw std::runtime_error("cannot load test key " + name);
+    return *key;
+}
+
+crypto::Certificate pki_cert(const std::string& name) {
+    auto cert = crypto::Certificate::from_file(pki(name + ".cert.pem").string());
+    EXPECT_TRUE(cert.has_value()) << name << ": " << (cert ? "" : cert.error().to_string());
+    if (!cert) throw std::runtime_error("cannot load test certificate " + name);
+    return *cert;
+}
+
+crypto::TrustStore pki_root_store() {
+    crypto::TrustStore store;
+    EXPECT_TRUE(store.add_file(pki("ca.cert.pem").string()).has_value());
+    return store;
+}
+
+bool has_code(const dsig::VerificationReport& report, const std::string& code) {
+    for (const auto& finding : report.findings)
+        if (finding.code == code) return true;
+    return false;
+}
+
+std::string codes(const dsig::VerificationReport& report) {
+    std::string out;
+    for (const auto& finding : report.findings) out += finding.code + " (" + finding.message + ") ";
+    return out;
+}
+
+std::string shell_quote(const std::string& word) {
+    std::string out = "'";
+    for (char c : word) {
+        if (c == '\'') out += "'\\''";
+        else out += c;
+    }
+    return out + "'";
+}
+
+std::string shell_quote(const std::filesystem::path& path) { return shell_quote(path.string()); }
+
+std::string cli_path() { return ISTMO_CLI_PATH; }
+
+CommandResult run_cli(const std::string& arguments) { return run_command(shell_quote(cli_path()) + " " + arguments); }
+
+std::filesystem::path pki(const std::string& name) { return vectors_dir() / "pki" / name; }
+
+std::string pki_key_args(const std::string& stem, const std::string& chain) {
+    return "--key " + shell_quote(pki(stem + ".key.pem")) + " --cert " + shell_quote(pki(stem + ".cert.pem")) +
+           " --chain " + shell_quote(pki(chain));
 }
 
 }  // namespace istmo::test

@@ -1,6 +1,9 @@
 #pragma once
 // Helpers shared by the tests: paths to the source tree and to ../shared/, file I/O,
 // running external tools.
+#include <istmo/crypto/keys.hpp>
+#include <istmo/dsig/verify.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -39,5 +42,45 @@ struct CommandResult {
 CommandResult run_command(const std::string& command_line);
 // True when an executable is on PATH.
 bool have_tool(const std::string& name);
+
+// ---- vector tables and signing helpers ----------------------------------------------------
+
+// The rows of the Markdown tables in `markdown` that describe a vector file: the lines that
+// start with "| `". Each cell is trimmed of spaces and of enclosing backquotes, so the first one
+// is the file name. Used by every README-driven vector test.
+std::vector<std::vector<std::string>> vector_table_rows(const std::string& markdown);
+
+// The PEM key / certificate <name>.key.pem / <name>.cert.pem of the test PKI (a test failure
+// when it does not load).
+crypto::PrivateKey pki_key(const std::string& name);
+crypto::Certificate pki_cert(const std::string& name);
+// A trust store holding the test PKI's root (ca.cert.pem).
+crypto::TrustStore pki_root_store();
+// True when a report holds a finding with this code.
+bool has_code(const dsig::VerificationReport& report, const std::string& code);
+// "CODE (message) CODE (message) ..." of a report, for test failure messages.
+std::string codes(const dsig::VerificationReport& report);
+
+// ---- the istmo CLI -----------------------------------------------------------------------
+
+// Single-quotes a word for /bin/sh.
+std::string shell_quote(const std::string& word);
+std::string shell_quote(const std::filesystem::path& path);
+// The istmo CLI of this build, or "" when it is not part of it (ISTMO_BUILD_EXAMPLES=OFF).
+std::string cli_path();
+// Runs the CLI with arguments already quoted for /bin/sh; stdout and stderr together.
+CommandResult run_cli(const std::string& arguments);
+// A file of the test PKI (test-vectors/pki).
+std::filesystem::path pki(const std::string& name);
+// "--key <stem>.key.pem --cert <stem>.cert.pem --chain <chain>" of the test PKI, quoted.
+std::string pki_key_args(const std::string& stem, const std::string& chain = "chain.pem");
+
+// Skips a test (ctest: Not Run) when the CLI is not built.
+#define ISTMO_SKIP_WITHOUT_CLI()                                                              \
+    do {                                                                                      \
+        if (::istmo::test::cli_path().empty())                                                \
+            GTEST_SKIP() << "the istmo CLI target (istmo_cli) is not part of this build "     \
+                            "(ISTMO_BUILD_EXAMPLES=OFF?)";                                    \
+    } while (false)
 
 }  // namespace istmo::test

@@ -16,6 +16,8 @@
 namespace {
 
 using namespace istmo;
+using istmo::test::codes;
+using istmo::test::has_code;
 using report::Indication;
 using report::SubIndication;
 
@@ -57,16 +59,6 @@ std::string sign_leaf_only(bool xades_bb, const std::string& key = "rsa2048") {
     for (std::size_t at = out->find("X509Certificate>"); at != std::string::npos; at = out->find("X509Certificate>", at + 1)) ++count;
     EXPECT_EQ(count, 2u) << "one <ds:X509Certificate> element expected";
     return *out;
-}
-
-bool has_code(const dsig::VerificationReport& r, const std::string& code) {
-    return std::any_of(r.findings.begin(), r.findings.end(), [&](const auto& f) { return f.code == code; });
-}
-
-std::string codes(const dsig::VerificationReport& r) {
-    std::string out;
-    for (const auto& f : r.findings) out += f.code + " (" + f.message + ") ";
-    return out;
 }
 
 dsig::VerificationReport run(const dsig::Verifier& verifier, const std::string& xml) {

@@ -13,6 +13,8 @@
 namespace {
 
 using namespace istmo;
+using istmo::test::codes;
+using istmo::test::has_code;
 using report::Indication;
 using report::SubIndication;
 
@@ -43,16 +45,6 @@ dsig::VerificationReport verify(const std::string& xml, xades::VerifyOptions opt
     auto report = xades::Verifier(options).verify(xml);
     EXPECT_TRUE(report.has_value());
     return report ? *report : dsig::VerificationReport{};
-}
-
-bool has_code(const dsig::VerificationReport& r, const std::string& code) {
-    return std::any_of(r.findings.begin(), r.findings.end(), [&](const auto& f) { return f.code == code; });
-}
-
-std::string codes(const dsig::VerificationReport& r) {
-    std::string out;
-    for (const auto& f : r.findings) out += f.code + " (" + f.message + ") ";
-    return out;
 }
 
 // The first signature's typed properties and first time-stamp, by the names the report JSON uses.

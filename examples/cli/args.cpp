@@ -1,5 +1,7 @@
 #include "args.hpp"
 
+#include "lang.hpp"
+
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -69,7 +71,7 @@ ParseOutcome ArgParser::parse(std::span<const std::string> argv) const {
             if (arg.size() > 2) inline_value = arg.substr(2);  // -oFILE
         }
         if (spec == nullptr) {
-            out.error = "unknown option '" + shown + "'";
+            out.error = tr("unknown option '", "opción desconocida '") + shown + "'";
             return out;
         }
 
@@ -80,17 +82,18 @@ ParseOutcome ArgParser::parse(std::span<const std::string> argv) const {
             } else if (i + 1 < argv.size()) {
                 value = argv[++i];
             } else {
-                out.error = "option '" + shown + "' needs a value";
+                out.error = tr("option '" + shown + "' needs a value", "la opción '" + shown + "' necesita un valor");
                 return out;
             }
         } else if (inline_value) {
-            out.error = "option '" + shown + "' takes no value";
+            out.error = tr("option '" + shown + "' takes no value", "la opción '" + shown + "' no lleva valor");
             return out;
         }
 
         auto& slot = out.args.m_options[std::string(spec->name)];
         if (!slot.empty() && !spec->repeatable) {
-            out.error = "option '--" + std::string(spec->name) + "' given more than once";
+            const std::string name = "--" + std::string(spec->name);
+            out.error = tr("option '" + name + "' given more than once", "la opción '" + name + "' se dio más de una vez");
             return out;
         }
         slot.push_back(std::move(value));

@@ -1,11 +1,13 @@
 // istmo batch validate: validates many documents on all cores, one NDJSON line per input.
 // Uses the public C++ API only.
-#include "args.hpp"
+#include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "options.hpp"
 
 #include <istmo/batch/batch.hpp>
 
+#include <csignal>
 #include <unistd.h>
 
 #include <chrono>
@@ -27,7 +29,7 @@ namespace batch = istmo::batch;
 using istmo::report::Indication;
 
 const char* const batch_usage =
-    "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--at TIME] [--legacy]\n"
+    "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME] [--legacy]\n"
     "                            [--profile panama-fe|xmldsig|xades|auto] [--jobs N] [--out RESULTS.ndjson]\n"
     "                            [--resume] [--progress auto|always|never] [--max-size BYTES]\n"
     "                            [--time-budget MS] [--ndjson FILE|-] [PATH|-]...\n"
@@ -45,6 +47,7 @@ const char* const batch_help =
     "Options:\n"
     "  --trust FILE          trust anchors (PEM bundle or DER); repeatable\n"
     "  --trust-dir DIR       trust every certificate file of DIR; repeatable\n"
+    "  --untrusted FILE      intermediate certificates for path building (never anchors); repeatable\n"
     "  --at TIME             validate certificate paths at TIME (RFC 3339) instead of now\n"
     "  --legacy              accept SHA-1 (the DGI accepts it in production) with a warning\n"
     "  --profile P           panama-fe (full invoice validation), xmldsig, xades, or auto (by the\n"
@@ -55,19 +58,55 @@ const char* const batch_help =
     "                        source and sha256 are not validated again; an input whose content\n"
     "                        changed is validated again and its old line replaced; a half-written\n"
     "                        last line and duplicate lines are repaired\n"
-    "  --progress WHEN       auto (on a terminal), always or never; progress goes to stderr\n"
+    "  --progress WHEN       auto (on a terminal), always or never; progress goes to stderr and is\n"
+    "                        cleared before a result line goes to the same terminal\n"
     "  --max-size BYTES      larger inputs fail with BATCH-TOO-LARGE (suffix K, M or G; default 64M)\n"
     "  --time-budget MS      wall-clock budget per input (default 10000, 0 = none): the signature\n"
     "                        checks stop at their next step and the input gets\n"
     "                        BATCH-TIME-BUDGET-EXCEEDED, never TOTAL_PASSED\n"
     "  --ndjson FILE         read base64 documents from FILE ('-' for standard input)\n"
+    "  --lang es|en          language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help            show this help\n"
     "\n"
+    "Ctrl-C stops the run and prints the command that resumes it (with --out FILE).\n"
     "A summary (counts per indication, most frequent codes, throughput) goes to stderr.\n"
     "\n"
     "Exit codes: 0 all passed, 1 some TOTAL_FAILED, 2 some INDETERMINATE and none failed,\n"
     "64 usage error, 74 I/O error on the results file.\n"
     "\n";
+const char* const batch_help_es =
+    "uso: istmo batch validate [opciones] [RUTA|-]...\n"
+    "\n"
+    "Valida muchos documentos en N hilos y escribe exactamente una línea NDJSON por entrada.\n"
+    "Entradas: archivos y árboles de directorios (RUTA), '-' para una lista de rutas en la entrada\n"
+    "estándar, --ndjson para líneas {\"source\":..,\"base64\":..}. Una entrada ilegible, vacía,\n"
+    "demasiado grande o que no es XML recibe una línea fallida con un código BATCH-*.\n"
+    "\n"
+    "Opciones:\n"
+    "  --trust ARCHIVO       anclas de confianza; repetible\n"
+    "  --trust-dir DIR       confía en cada certificado de DIR; repetible\n"
+    "  --untrusted ARCHIVO   certificados intermedios para construir rutas (nunca anclas); repetible\n"
+    "  --at HORA             valida las rutas en HORA (RFC 3339) en lugar de ahora\n"
+    "  --legacy              acepta SHA-1 (la DGI lo acepta en producción) con un aviso\n"
+    "  --profile P           panama-fe, xmldsig, xades o auto (por el elemento raíz; por defecto)\n"
+    "  --jobs N              hilos de trabajo (por defecto: todos los núcleos)\n"
+    "  --out ARCHIVO         archivo de resultados (por defecto: la salida estándar)\n"
+    "  --resume              continúa una ejecución interrumpida (necesita --out)\n"
+    "  --progress CUÁNDO     auto (en una terminal), always o never; el progreso va a stderr y se\n"
+    "                        borra antes de escribir una línea de resultado en la misma terminal\n"
+    "  --max-size BYTES      entradas más grandes fallan con BATCH-TOO-LARGE (K, M o G; 64M)\n"
+    "  --time-budget MS      tiempo por entrada (10000 por defecto, 0 = sin límite)\n"
+    "  --ndjson ARCHIVO      lee documentos base64 de ARCHIVO ('-' para la entrada estándar)\n"
+    "  --lang es|en          idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
+    "  -h, --help            muestra esta ayuda\n"
+    "\n"
+    "Ctrl-C detiene la ejecución y muestra el comando que la reanuda (con --out ARCHIVO).\n"
+    "Un resumen (cuentas por indicación, códigos más frecuentes, rendimiento) va a stderr.\n"
+    "\n"
+    "Salida: 0 todo válido, 1 algún TOTAL_FAILED, 2 algún INDETERMINATE y ninguno fallido,\n"
+    "64 error de uso, 74 error de E/S en el archivo de resultados.\n"
+    "\n";
+
 
 std::optional<std::size_t> parse_size(const std::string& text) {
     if (text.empty()) return std::nullopt;
@@ -96,10 +135,20 @@ std::optional<std::size_t> parse_size(const std::string& text) {
 // Writes results and keeps the counts for progress, summary and the exit code.
 class CliSink final : public batch::Sink {
 public:
-    CliSink(batch::NdjsonFileSink& out, const batch::ResumeState& resume, bool progress, std::optional<std::size_t> total)
-        : m_out(out), m_resume(resume), m_progress(progress), m_total(total), m_start(std::chrono::steady_clock::now()) {}
+    // results_on_terminal: the result lines go to the terminal that shows the progress line.
+    CliSink(batch::NdjsonFileSink& out, const batch::ResumeState& resume, bool progress, std::optional<std::size_t> total,
+            bool results_on_terminal)
+        : m_out(out), m_resume(resume), m_progress(progress), m_results_on_terminal(results_on_terminal), m_total(total),
+          m_start(std::chrono::steady_clock::now()) {}
 
     istmo::Result<void> write(const batch::DocumentResult& result) override {
+        // A result line never lands in the middle of the progress line: clear it first; the next
+        // tick draws it again below the result.
+        if (m_progress && m_results_on_terminal && m_printed) {
+            std::fputs("\r\033[K", stderr);
+            std::fflush(stderr);
+            m_cleared = true;
+        }
         auto written = m_out.write(result);
         if (!written) return written;
         // Validated although recorded: its content changed (or it could not be matched); the
@@ -116,7 +165,7 @@ public:
         tick();
     }
     void finish_progress() {
-        if (m_progress && m_printed) std::fputs("\n", stderr);
+        if (m_progress && m_printed && !m_cleared) std::fputs("\n", stderr);
     }
     std::size_t failed = 0, indeterminate = 0, passed = 0;
     std::size_t replaced = 0;  // recorded sources validated again
@@ -136,6 +185,7 @@ private:
         if (m_printed && now - m_last < std::chrono::milliseconds(200)) return;
         m_last = now;
         m_printed = true;
+        m_cleared = false;
         const double seconds = std::chrono::duration<double>(now - m_start).count();
         const double validated = static_cast<double>(m_done - m_resumed);
         const double rate = seconds > 0 ? validated / seconds : 0;
@@ -155,84 +205,107 @@ private:
     batch::NdjsonFileSink& m_out;
     const batch::ResumeState& m_resume;
     bool m_progress;
+    bool m_results_on_terminal;
     std::optional<std::size_t> m_total;
     std::chrono::steady_clock::time_point m_start, m_last{};
     std::size_t m_done = 0, m_resumed = 0;
     bool m_printed = false;
+    bool m_cleared = false;  // the progress line was cleared for a result line
 };
 
-int cmd_validate(std::span<const std::string> argv) {
-    const ArgParser parser({{"trust", '\0', true, true},
-                            {"trust-dir", '\0', true, true},
-                            {"at", '\0', true, false},
-                            {"profile", '\0', true, false},
-                            {"jobs", 'j', true, false},
-                            {"out", 'o', true, false},
-                            {"resume", '\0', false, false},
-                            {"progress", '\0', true, false},
-                            {"max-size", '\0', true, false},
-                            {"time-budget", '\0', true, false},
-                            {"legacy", '\0', false, false},
-                            {"ndjson", '\0', true, false}});
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("batch validate: " + parsed.error, batch_usage);
-    const ParsedArgs& args = parsed.args;
-    if (args.help()) {
-        std::cout << batch_help;
-        return exit_ok;
+// ---- Ctrl-C ------------------------------------------------------------------------------
+
+// Written by the SIGINT handler with write(2) (async-signal-safe); prepared before the run.
+std::string g_interrupt_message;
+
+extern "C" void on_interrupt(int signal_number) {
+    const ssize_t ignored = ::write(STDERR_FILENO, g_interrupt_message.data(), g_interrupt_message.size());
+    static_cast<void>(ignored);
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+}
+
+// The message names the command that continues this run: the same arguments plus --resume.
+void prepare_interrupt_message(std::span<const std::string> argv, bool has_out) {
+    std::string command = "istmo batch validate";
+    bool resume = false;
+    for (const auto& arg : argv) {
+        resume = resume || arg == "--resume";
+        const bool plain = !arg.empty() && arg.find_first_of(" \t\n'\"\\$`*?[]{}()<>|&;#~!") == std::string::npos;
+        std::string quoted = "'";
+        for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        command += " " + (plain ? arg : quoted + "'");
     }
+    if (!resume) command += " --resume";
+    g_interrupt_message =
+        has_out ? "\n" + tr("istmo: batch validate interrupted; the results so far are kept. To continue:\n  ",
+                            "istmo: batch validate interrumpido; los resultados hasta ahora se conservan. Para seguir:\n  ") +
+                      command + "\n"
+                : "\n" + tr("istmo: batch validate interrupted. Results went to standard output, so this run cannot be "
+                            "resumed; write them with --out FILE to be able to continue with --resume.\n",
+                            "istmo: batch validate interrumpido. Los resultados iban a la salida estándar, así que no se "
+                            "puede reanudar; escríbalos con --out ARCHIVO para poder seguir con --resume.\n");
+    std::signal(SIGINT, on_interrupt);
+}
+
+int cmd_validate(std::span<const std::string> argv) {
+    CommandSpec command{"batch validate", trust_options(), batch_usage, tr(batch_help, batch_help_es)};
+    for (const OptionSpec& option : std::initializer_list<OptionSpec>{{"profile", '\0', true, false},
+                                                                      {"jobs", 'j', true, false},
+                                                                      {"out", 'o', true, false},
+                                                                      {"resume", '\0', false, false},
+                                                                      {"progress", '\0', true, false},
+                                                                      {"max-size", '\0', true, false},
+                                                                      {"time-budget", '\0', true, false},
+                                                                      {"legacy", '\0', false, false},
+                                                                      {"ndjson", '\0', true, false}})
+        command.options.push_back(option);
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
     if (args.positionals().empty() && !args.has("ndjson"))
-        return usage_error("batch validate: no input (PATH, - or --ndjson)", batch_usage);
+        return usage_error("batch validate: " + tr("no input (PATH, - or --ndjson)", "no hay entrada (PATH, - o --ndjson)"), batch_usage);
 
     batch::Options options;
     if (auto p = args.value("profile")) {
         auto profile = batch::parse_profile(*p);
-        if (!profile) return usage_error("batch validate: unknown profile '" + *p + "'", batch_usage);
+        if (!profile) return usage_error("batch validate: " + tr("unknown profile '", "perfil desconocido '") + *p + "'", batch_usage);
         options.profile = *profile;
     }
     if (auto j = args.value("jobs")) {
         auto n = parse_size(*j);
         if (!n || *n == 0 || *n > 4096 || (*j)[j->size() - 1] < '0' || (*j)[j->size() - 1] > '9')
-            return usage_error("batch validate: --jobs needs a number from 1 to 4096", batch_usage);
+            return usage_error("batch validate: " + tr("--jobs needs a number from 1 to 4096", "--jobs necesita un número de 1 a 4096"), batch_usage);
         options.jobs = static_cast<unsigned>(*n);
     }
     if (auto m = args.value("max-size")) {
         auto n = parse_size(*m);
-        if (!n || *n == 0) return usage_error("batch validate: --max-size '" + *m + "' is not a size", batch_usage);
+        if (!n || *n == 0) return usage_error("batch validate: --max-size '" + *m + tr("' is not a size", "' no es un tamaño"), batch_usage);
         options.max_size = *n;
     }
     if (auto t = args.value("time-budget")) {
         auto n = parse_size(*t);
         if (!n || t->find_first_not_of("0123456789") != std::string::npos || *n > 86'400'000)
-            return usage_error("batch validate: --time-budget needs milliseconds from 0 to 86400000", batch_usage);
+            return usage_error("batch validate: " + tr("--time-budget needs milliseconds from 0 to 86400000", "--time-budget necesita milisegundos de 0 a 86400000"), batch_usage);
         options.time_budget = std::chrono::milliseconds(static_cast<std::int64_t>(*n));
     }
     const std::string progress_mode = args.value("progress").value_or("auto");
     if (progress_mode != "auto" && progress_mode != "always" && progress_mode != "never")
-        return usage_error("batch validate: --progress must be auto, always or never", batch_usage);
+        return usage_error("batch validate: " + tr("--progress must be auto, always or never", "--progress debe ser auto, always o never"), batch_usage);
     options.legacy = args.has("legacy");
-    if (auto at = args.value("at")) {
-        auto time = parse_rfc3339(*at);
-        if (!time) return usage_error("batch validate: --at '" + *at + "' is not an RFC 3339 time", batch_usage);
-        options.verify.validation_time = *time;
-    }
-    for (const auto& file : args.values("trust")) {
-        auto added = options.verify.trust.add_file(file);
-        if (!added) return report_error("cannot load trust anchors '" + file + "'", added.error());
-    }
-    for (const auto& d : args.values("trust-dir")) {
-        auto added = options.verify.trust.add_directory(d);
-        if (!added) return report_error("cannot load trust anchors from '" + d + "'", added.error());
-    }
+    if (auto at = args.value("at"); at && !parse_rfc3339(*at))
+        return usage_error("batch validate: --at '" + *at +
+                               tr("' is not an RFC 3339 time", "' no es una hora RFC 3339"),
+                           batch_usage);
+    if (const int code = apply_trust_options("batch validate", args, options.verify); code != exit_ok) return code;
     const std::string out_path = args.value("out").value_or("");
     const bool resume = args.has("resume");
     if (resume && (out_path.empty() || out_path == "-"))
-        return usage_error("batch validate: --resume needs --out FILE", batch_usage);
+        return usage_error("batch validate: " + tr("--resume needs --out FILE", "--resume necesita --out ARCHIVO"), batch_usage);
 
     int stdin_users = 0;
     for (const auto& p : args.positionals()) stdin_users += p == "-" ? 1 : 0;
     if (args.value("ndjson") == std::optional<std::string>("-")) ++stdin_users;
-    if (stdin_users > 1) return usage_error("batch validate: standard input can be used once", batch_usage);
+    if (stdin_users > 1) return usage_error("batch validate: " + tr("standard input can be used once", "la entrada estándar solo puede usarse una vez"), batch_usage);
     // std::cin is read line by line by the sources: synchronized with stdio, every character
     // is a locked getc/ungetc pair (a 7 KB NDJSON line: thousands). Nothing was read or
     // written on the standard streams yet.
@@ -247,11 +320,12 @@ int cmd_validate(std::span<const std::string> argv) {
         }
         resume_state = std::move(*prepared);
         if (resume_state.dropped != 0)
-            std::cerr << "istmo: batch validate: removed " << resume_state.dropped
-                      << " incomplete line(s) from the results file\n";
+            std::cerr << "istmo: batch validate: " << tr("removed ", "se quitaron ") << resume_state.dropped
+                      << tr(" incomplete line(s) from the results file\n", " línea(s) incompleta(s) del archivo de resultados\n");
         if (resume_state.duplicates != 0)
-            std::cerr << "istmo: batch validate: removed " << resume_state.duplicates
-                      << " older duplicate line(s) from the results file\n";
+            std::cerr << "istmo: batch validate: " << tr("removed ", "se quitaron ") << resume_state.duplicates
+                      << tr(" older duplicate line(s) from the results file\n",
+                            " línea(s) duplicada(s) antigua(s) del archivo de resultados\n");
         options.already_done = [&resume_state](const std::string& source, const std::string& sha) {
             return resume_state.contains(source, sha);
         };
@@ -284,7 +358,7 @@ int cmd_validate(std::span<const std::string> argv) {
         } else {
             auto file = std::make_unique<std::ifstream>(*nd, std::ios::binary);
             if (!*file) {
-                print_error("batch validate: cannot open '" + *nd + "'");
+                print_error("batch validate: " + tr("cannot open '", "no se puede abrir '") + *nd + "'");
                 return exit_no_input;
             }
             sources.push_back(batch::ndjson_source(*file, *nd, ndjson_line_limit));
@@ -295,7 +369,10 @@ int cmd_validate(std::span<const std::string> argv) {
 
     const bool progress = progress_mode == "always" || (progress_mode == "auto" && ::isatty(STDERR_FILENO) == 1);
     const std::optional<std::size_t> total = progress ? source->count() : std::nullopt;
-    CliSink cli_sink(**sink, resume_state, progress, total);
+    const bool results_to_stdout = out_path.empty() || out_path == "-";
+    CliSink cli_sink(**sink, resume_state, progress, total,
+                     results_to_stdout && ::isatty(STDOUT_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1);
+    prepare_interrupt_message(argv, !results_to_stdout);
     const batch::Validator validator(std::move(options));
     auto summary = validator.run(*source, cli_sink);
     cli_sink.finish_progress();
@@ -317,22 +394,24 @@ int cmd_validate(std::span<const std::string> argv) {
             print_error("batch validate: " + compacted.error().to_string());
             return exit_io;
         }
-        std::cerr << "istmo: batch validate: replaced " << compacted->duplicates
-                  << " stale line(s) of input(s) whose content changed\n";
+        std::cerr << "istmo: batch validate: " << tr("replaced ", "se reemplazaron ") << compacted->duplicates
+                  << tr(" stale line(s) of input(s) whose content changed\n",
+                        " línea(s) vieja(s) de entradas cuyo contenido cambió\n");
     }
 
     const auto& s = *summary;
     char rate[64];
-    std::snprintf(rate, sizeof rate, "%.2f s, %.0f documents/s", s.seconds,
+    std::snprintf(rate, sizeof rate, lang() == Lang::es ? "%.2f s, %.0f documentos/s" : "%.2f s, %.0f documents/s", s.seconds,
                   s.seconds > 0 ? static_cast<double>(s.validated()) / s.seconds : 0.0);
-    std::cerr << "istmo batch: " << s.total << " input(s), " << s.validated() << " validated";
-    if (s.skipped) std::cerr << ", " << s.skipped << " already recorded";
-    std::cerr << " in " << rate << "\n"
+    std::cerr << "istmo batch: " << s.total << tr(" input(s), ", " entrada(s), ") << s.validated()
+              << tr(" validated", " validada(s)");
+    if (s.skipped) std::cerr << ", " << s.skipped << tr(" already recorded", " ya registrada(s)");
+    std::cerr << tr(" in ", " en ") << rate << "\n"
               << "  TOTAL_PASSED " << cli_sink.passed << ", TOTAL_FAILED " << cli_sink.failed << ", INDETERMINATE "
               << cli_sink.indeterminate << "\n";
     const auto top = s.top_codes(5);
     if (!top.empty()) {
-        std::cerr << "  most frequent codes:";
+        std::cerr << tr("  most frequent codes:", "  códigos más frecuentes:");
         for (const auto& [code, n] : top) std::cerr << " " << code << " (" << n << ")";
         std::cerr << "\n";
     }
@@ -345,12 +424,12 @@ int cmd_validate(std::span<const std::string> argv) {
 
 int run_batch(std::span<const std::string> argv) {
     if (argv.empty() || argv.front() == "--help" || argv.front() == "-h") {
-        if (argv.empty()) return usage_error("batch: missing subcommand", batch_usage);
-        std::cout << batch_help;
+        if (argv.empty()) return usage_error("batch: " + tr("missing subcommand", "falta el subcomando"), batch_usage);
+        std::cout << tr(batch_help, batch_help_es) << exit_codes_text();
         return exit_ok;
     }
     if (argv.front() == "validate") return cmd_validate(argv.subspan(1));
-    return usage_error("batch: unknown subcommand '" + argv.front() + "'", batch_usage);
+    return usage_error("batch: " + tr("unknown subcommand '", "subcomando desconocido '") + argv.front() + "'", batch_usage);
 }
 
 }  // namespace istmo_cli

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include "exit_codes.hpp"
+#include "lang.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -12,6 +13,23 @@
 #include <unistd.h>
 
 namespace istmo_cli {
+
+const char* exit_codes_text() noexcept { return lang() == Lang::es ? exit_codes_help_es : exit_codes_help; }
+
+namespace {
+
+// strerror in the language of the messages for the errors a user meets; the C library's text
+// (English in the C locale) otherwise.
+std::string error_text(int err) {
+    switch (err) {
+        case ENOENT: return tr("No such file or directory", "no existe el archivo o directorio");
+        case EACCES: return tr("Permission denied", "permiso denegado");
+        case ENOSPC: return tr("No space left on device", "no queda espacio en el dispositivo");
+        default: return std::strerror(err);
+    }
+}
+
+}  // namespace
 
 void print_error(std::string_view message) {
     std::cerr << "istmo: " << message << '\n';
@@ -57,7 +75,7 @@ std::optional<std::string> read_input(const std::string& path, int& exit_code) {
     std::string data;
     if (path == "-") {
         if (!read_all(stdin, data)) {
-            print_error("cannot read standard input");
+            print_error(tr("cannot read standard input", "no se puede leer la entrada estándar"));
             exit_code = exit_io;
             return std::nullopt;
         }
@@ -65,21 +83,21 @@ std::optional<std::string> read_input(const std::string& path, int& exit_code) {
     }
     std::error_code ec;
     if (std::filesystem::is_directory(path, ec)) {
-        print_error("cannot read '" + path + "': is a directory");
+        print_error(tr("cannot read '" + path + "': is a directory", "no se puede leer '" + path + "': es un directorio"));
         exit_code = exit_no_input;
         return std::nullopt;
     }
     std::FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
         const int err = errno;
-        print_error("cannot open '" + path + "': " + std::strerror(err));
+        print_error(tr("cannot open '", "no se puede abrir '") + path + "': " + error_text(err));
         exit_code = exit_no_input;
         return std::nullopt;
     }
     const bool ok = read_all(file, data);
     std::fclose(file);
     if (!ok) {
-        print_error("cannot read '" + path + "'");
+        print_error(tr("cannot read '", "no se puede leer '") + path + "'");
         exit_code = exit_io;
         return std::nullopt;
     }
@@ -91,7 +109,7 @@ int write_output(const std::string& path, std::string_view data) {
         std::cout.write(data.data(), static_cast<std::streamsize>(data.size()));
         std::cout.flush();
         if (!std::cout) {
-            print_error("cannot write to standard output");
+            print_error(tr("cannot write to standard output", "no se puede escribir en la salida estándar"));
             return exit_io;
         }
         return exit_ok;
@@ -102,7 +120,7 @@ int write_output(const std::string& path, std::string_view data) {
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
         if (!out) {
             const int err = errno;
-            print_error("cannot write '" + path + "': " + std::strerror(err != 0 ? err : EIO));
+            print_error(tr("cannot write '", "no se puede escribir '") + path + "': " + error_text(err != 0 ? err : EIO));
             return exit_io;
         }
         out.write(data.data(), static_cast<std::streamsize>(data.size()));
@@ -111,14 +129,14 @@ int write_output(const std::string& path, std::string_view data) {
             const int err = errno;
             out.close();
             std::remove(temp.c_str());
-            print_error("cannot write '" + path + "': " + std::strerror(err != 0 ? err : EIO));
+            print_error(tr("cannot write '", "no se puede escribir '") + path + "': " + error_text(err != 0 ? err : EIO));
             return exit_io;
         }
     }
     if (std::rename(temp.c_str(), path.c_str()) != 0) {
         const int err = errno;
         std::remove(temp.c_str());
-        print_error("cannot write '" + path + "': " + std::strerror(err));
+        print_error(tr("cannot write '", "no se puede escribir '") + path + "': " + error_text(err));
         return exit_io;
     }
     return exit_ok;

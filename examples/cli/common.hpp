@@ -10,17 +10,6 @@
 
 namespace istmo_cli {
 
-// Subcommands. argv holds the arguments after the subcommand name.
-int run_sign(std::span<const std::string> argv);
-int run_verify(std::span<const std::string> argv);
-int run_version(std::span<const std::string> argv);
-
-// Full help texts (stdout, exit 0) and one-line usages (stderr with usage errors).
-extern const char* const sign_help;
-extern const char* const sign_usage;
-extern const char* const verify_help;
-extern const char* const verify_usage;
-
 // "istmo: <message>" on stderr.
 void print_error(std::string_view message);
 // Prints a usage error with the short usage of a subcommand; returns exit_usage.

@@ -50,10 +50,26 @@ inline constexpr const char* exit_codes_help =
     "   1  verify: TOTAL_FAILED (tampered document, wrong signature)\n"
     "   2  verify: INDETERMINATE (e.g. signer not trusted, certificate expired)\n"
     "  64  usage error (bad option or value, unusable key, certificate or password)\n"
-    "  65  input not well-formed XML, not a signature, or unsupported\n"
+    "  65  input empty, binary, not well-formed XML, not a signature, or unsupported\n"
     "  66  input file missing or unreadable (document, key, certificate)\n"
     "  69  remote service unavailable\n"
     "  70  internal error\n"
     "  74  I/O error (cannot write the output)\n";
+
+// The same table in Spanish.
+inline constexpr const char* exit_codes_help_es =
+    "Códigos de salida:\n"
+    "   0  éxito; verify: la firma es válida (TOTAL_PASSED)\n"
+    "   1  verify: TOTAL_FAILED (documento alterado, firma incorrecta)\n"
+    "   2  verify: INDETERMINATE (p. ej. firmante no confiable, certificado vencido)\n"
+    "  64  error de uso (opción o valor incorrecto, clave, certificado o contraseña inservible)\n"
+    "  65  entrada vacía, binaria, XML mal formado, sin firma o no soportada\n"
+    "  66  archivo de entrada ausente o ilegible (documento, clave, certificado)\n"
+    "  69  servicio remoto no disponible\n"
+    "  70  error interno\n"
+    "  74  error de E/S (no se puede escribir la salida)\n";
+
+// The table in the language of the messages (lang.hpp).
+[[nodiscard]] const char* exit_codes_text() noexcept;
 
 }  // namespace istmo_cli

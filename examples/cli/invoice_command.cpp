@@ -1,14 +1,20 @@
 // istmo invoice: Panama electronic invoices (DGI rFE 1.00): new, sign, validate, cufe, ruc-dv, qr.
 // Uses the public C++ API only.
-#include "args.hpp"
+#include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "human.hpp"
+#include "options.hpp"
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/invoice/panama.hpp>
 
+#include <chrono>
 #include <iostream>
+#include <optional>
+#include <vector>
 #include <string>
+#include <utility>
 
 namespace istmo_cli {
 
@@ -19,10 +25,11 @@ namespace {
 namespace pa = istmo::invoice::panama;
 
 const char* const invoice_usage =
-    "usage: istmo invoice new --from INVOICE.json [-o OUT.xml]\n"
-    "       istmo invoice sign --key FILE --cert FILE [--pass-env VAR] [--qr-secret-env VAR | --qr-secret-file FILE]\n"
-    "                          [-o OUT.xml] IN.xml\n"
-    "       istmo invoice validate [--trust FILE]... [--at TIME] [--no-signature] [--legacy] [--json] FILE...\n"
+    "usage: istmo invoice new --from INVOICE.json [--no-validate] [-o OUT.xml]\n"
+    "       istmo invoice sign --key FILE [--cert FILE] [--pass-env VAR | --pass-file FILE]\n"
+    "                          (--qr-secret-env VAR | --qr-secret-file FILE | --no-qr) [-o OUT.xml] IN.xml\n"
+    "       istmo invoice validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
+    "                              [--no-signature] [--legacy] [--json] FILE...\n"
     "       istmo invoice cufe FILE\n"
     "       istmo invoice ruc-dv [--natural | --juridical] RUC\n"
     "       istmo invoice qr --qr-secret-env VAR | --qr-secret-file FILE SIGNED.xml\n"
@@ -31,28 +38,86 @@ const char* const invoice_usage =
 const char* const invoice_help =
     "usage: istmo invoice <new|sign|validate|cufe|ruc-dv|qr> [options]\n"
     "\n"
-    "Panama electronic invoices (DGI format rFE 1.00).\n"
+    "Panama electronic invoices (DGI format rFE 1.00). The vendor's path: new, sign, validate.\n"
     "\n"
-    "  new --from INVOICE.json [-o OUT.xml]\n"
+    "  new --from INVOICE.json [--no-validate] [-o OUT.xml]\n"
     "      Builds the rFE from JSON that mirrors the XML with the DGI field names. Derived fields\n"
     "      (dId/CUFE, item amounts, ITBMS, totals, dNroItems, dTotRec, dVuelto) may be omitted and are\n"
-    "      computed; when given they are checked. Writes the unsigned XML (stdout without -o).\n"
-    "  sign --key FILE --cert FILE [--pass-env VAR] [--qr-secret-env VAR | --qr-secret-file FILE] [-o OUT] IN\n"
+    "      computed; when given they are checked. Then validates it (structure, catalogues,\n"
+    "      arithmetic, RUC check digits) and refuses an invalid invoice with its findings (exit 1;\n"
+    "      --no-validate skips this). Writes the unsigned XML (stdout without -o).\n"
+    "  sign --key FILE [--cert FILE] [--pass-env VAR | --pass-file FILE]\n"
+    "       (--qr-secret-env VAR | --qr-secret-file FILE | --no-qr) [--qr-base-url URL] [-o OUT] IN\n"
     "      Signs with the panama-fe profile (enveloped XMLDSig, RSA-SHA256, exclusive C14N,\n"
-    "      X509SubjectName + X509Certificate) and, with a QR secret, appends gNoFirm/dQRCode.\n"
-    "  validate [--trust FILE]... [--at TIME] [--no-signature] [--json] FILE...\n"
+    "      X509SubjectName + X509Certificate) and appends gNoFirm/dQRCode with the QR secret\n"
+    "      (the \"código de seguridad\" the DGI gives the issuer; required unless --no-qr).\n"
+    "      A PKCS#12 --key gives the certificate (--cert overrides). Refuses an invalid invoice\n"
+    "      (exit 1, with its findings), an empty QR secret, and a certificate that is expired or\n"
+    "      not yet valid now.\n"
+    "  validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
+    "           [--no-signature] [--json] FILE...\n"
     "      Structure, arithmetic, cross-field rules, CUFE, RUC check digits and the signature\n"
-    "      (gNoFirm removed first). --no-signature skips the signature (and does not require it).\n"
-    "      --trust should include the intermediate CA: the profile carries only the signer certificate.\n"
-    "      --legacy accepts SHA-1 (the DGI accepts it in production) with a warning; without it a SHA-1\n"
-    "      signature is INDETERMINATE. FILE may hold the rFE inside rContFe, rEnviFe, rEnviFeDGI or a\n"
-    "      SOAP envelope: the rFE is taken out and validated as it stands alone.\n"
+    "      (gNoFirm is outside it, as the DGI defines). --no-signature skips the signature (and does\n"
+    "      not require it). The profile carries only the signer certificate: give the intermediate\n"
+    "      CA with --untrusted (or --trust it). --json prints one JSON object per input, one per\n"
+    "      line: {\"file\":...,\"report\":{...}} (or \"report\":null and \"error\":{...}). A missing or\n"
+    "      unreadable FILE is reported and the other files are still validated. --legacy accepts\n"
+    "      SHA-1 (the DGI accepts it in production) with a warning; without it a SHA-1 signature is\n"
+    "      INDETERMINATE. FILE may hold the rFE inside rContFe, rEnviFe, rEnviFeDGI or a SOAP\n"
+    "      envelope: the rFE is taken out and validated as it stands alone.\n"
     "  cufe FILE       prints the CUFE computed from the fields of an rFE (XML) or of INVOICE.json\n"
     "  ruc-dv RUC      prints the two RUC check digits (dDV); --juridical for a legal-person NT RUC\n"
     "  qr SIGNED.xml   prints the gNoFirm/dQRCode URL for a signed invoice\n"
+    "  --lang es|en    language of the messages (default: LC_ALL/LC_MESSAGES/LANG, es* = Spanish)\n"
     "\n"
-    "Exit codes for validate: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (worst over the files).\n"
+    "Exit codes for validate: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (worst over the files);\n"
+    "an input that could not be validated gives its code (65 empty, binary or not well-formed,\n"
+    "66 missing, 74 unreadable) unless another file is TOTAL_FAILED.\n"
     "\n";
+
+const char* const invoice_help_es =
+    "uso: istmo invoice <new|sign|validate|cufe|ruc-dv|qr> [opciones]\n"
+    "\n"
+    "Facturas electrónicas de Panamá (formato DGI rFE 1.00). El camino del emisor: new, sign, validate.\n"
+    "\n"
+    "  new --from FACTURA.json [--no-validate] [-o SALIDA.xml]\n"
+    "      Construye el rFE desde JSON con los nombres de campo de la DGI. Los campos derivados\n"
+    "      (dId/CUFE, montos, ITBMS, totales...) pueden omitirse y se calculan; si se dan, se\n"
+    "      comprueban. Luego lo valida (estructura, catálogos, aritmética, dígitos del RUC) y rechaza\n"
+    "      una factura inválida con sus hallazgos (salida 1; --no-validate lo omite).\n"
+    "  sign --key ARCHIVO [--cert ARCHIVO] [--pass-env VAR | --pass-file ARCHIVO]\n"
+    "       (--qr-secret-env VAR | --qr-secret-file ARCHIVO | --no-qr) [--qr-base-url URL] [-o SALIDA] IN\n"
+    "      Firma con el perfil panama-fe y añade gNoFirm/dQRCode con el secreto del QR (el código de\n"
+    "      seguridad que la DGI da al emisor; obligatorio salvo --no-qr). Una --key PKCS#12 aporta\n"
+    "      el certificado (--cert lo reemplaza). Rechaza una factura inválida (salida 1), un secreto\n"
+    "      vacío y un certificado vencido o aún no válido.\n"
+    "  validate [--trust ARCHIVO]... [--trust-dir DIR]... [--untrusted ARCHIVO]... [--at HORA]\n"
+    "           [--no-signature] [--json] ARCHIVO...\n"
+    "      Estructura, aritmética, reglas entre campos, CUFE, dígitos del RUC y la firma (gNoFirm\n"
+    "      queda fuera, como lo define la DGI). El perfil lleva solo el certificado del firmante:\n"
+    "      indique la CA intermedia con --untrusted. --json: un objeto JSON por entrada y línea.\n"
+    "      Un ARCHIVO ausente se informa y los demás se validan igual. --legacy acepta SHA-1 (la DGI\n"
+    "      lo acepta en producción) con un aviso. ARCHIVO puede traer el rFE dentro de rContFe,\n"
+    "      rEnviFe, rEnviFeDGI o un sobre SOAP: se extrae y se valida como si estuviera solo.\n"
+    "  cufe ARCHIVO    muestra el CUFE calculado de un rFE (XML) o de FACTURA.json\n"
+    "  ruc-dv RUC      muestra los dos dígitos verificadores del RUC (dDV)\n"
+    "  qr FIRMADO.xml  muestra la URL de gNoFirm/dQRCode de una factura firmada\n"
+    "  --lang es|en    idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
+    "\n"
+    "Salida de validate: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (el peor de los archivos);\n"
+    "una entrada que no se pudo validar da su código (65 vacía, binaria o mal formada, 66 ausente,\n"
+    "74 ilegible) salvo que otro archivo sea TOTAL_FAILED.\n"
+    "\n";
+
+CommandSpec invoice_command(const char* sub, std::vector<OptionSpec> options) {
+    return CommandSpec{std::string("invoice ") + sub, std::move(options), invoice_usage,
+                       tr(invoice_help, invoice_help_es)};
+}
+
+std::vector<OptionSpec> joined(std::vector<OptionSpec> a, const std::vector<OptionSpec>& b) {
+    a.insert(a.end(), b.begin(), b.end());
+    return a;
+}
 
 int exit_for(istmo::report::Indication i) {
     switch (i) {
@@ -63,175 +128,198 @@ int exit_for(istmo::report::Indication i) {
     return exit_internal;
 }
 
-std::optional<istmo::crypto::Secret> load_secret(const ParsedArgs& args, const char* env_opt, const char* file_opt, int& code) {
-    if (auto var = args.value(env_opt)) {
-        auto s = istmo::crypto::Secret::from_env(*var);
-        if (!s) {
-            code = report_error(std::string("cannot read the secret from environment variable ") + *var, s.error());
-            return std::nullopt;
-        }
-        return *s;
-    }
-    if (file_opt) {
-        if (auto file = args.value(file_opt)) {
-            auto s = istmo::crypto::Secret::from_file(*file);
-            if (!s) {
-                code = report_error("cannot read the secret file '" + *file + "'", s.error());
-                return std::nullopt;
-            }
-            return *s;
-        }
-    }
-    return istmo::crypto::Secret();
+// The invoice passes the model rules (structure, catalogues, arithmetic, RUC check digits)?
+// Prints its findings and returns exit 1 when not.
+int refuse_invalid(const std::string& command, const std::string& shown, const pa::Invoice& invoice) {
+    const pa::InvoiceReport report = pa::validate(invoice);
+    if (report.indication != istmo::report::Indication::total_failed) return exit_ok;
+    std::cerr << invoice_text(shown, report);
+    print_error(command + ": " + tr("the invoice is not valid (findings above); nothing was written",
+                                    "la factura no es válida (hallazgos arriba); no se escribió nada"));
+    return exit_total_failed;
 }
 
 int cmd_new(std::span<const std::string> argv) {
-    const ArgParser parser({{"from", '\0', true, false}, {"output", 'o', true, false}});
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("invoice new: " + parsed.error, invoice_usage);
-    if (parsed.args.help()) {
-        std::cout << invoice_help;
-        return exit_ok;
-    }
-    auto from = parsed.args.value("from");
-    if (!from) return usage_error("invoice new: --from INVOICE.json is required", invoice_usage);
+    const CommandSpec command = invoice_command(
+        "new", {{"from", '\0', true, false}, {"output", 'o', true, false}, {"no-validate", '\0', false, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    auto from = args.value("from");
+    if (!from) return usage_error("invoice new: " + tr("--from INVOICE.json is required", "--from FACTURA.json es obligatorio"), invoice_usage);
     int code = exit_ok;
     auto text = read_input(*from, code);
     if (!text) return code;
     auto invoice = pa::from_json(*text);
     if (!invoice) return report_error("invoice new: " + *from, invoice.error());
-    return write_output(parsed.args.value("output").value_or(""), pa::to_xml(*invoice));
+    if (!args.has("no-validate"))
+        if (const int refused = refuse_invalid("invoice new", *from, *invoice); refused != exit_ok) return refused;
+    return write_output(args.value("output").value_or(""), pa::to_xml(*invoice));
+}
+
+// The certificate must be valid now: the DGI rejects a signature made outside its validity.
+int check_certificate_now(const istmo::crypto::Certificate& cert) {
+    const auto now = std::chrono::system_clock::now();
+    if (now < cert.not_before()) {
+        print_error("invoice sign: " + tr("the certificate is not yet valid (", "el certificado aún no es válido (") +
+                    cert.subject() + ")");
+        return exit_usage;
+    }
+    if (now > cert.not_after()) {
+        print_error("invoice sign: " + tr("the certificate has expired (", "el certificado está vencido (") +
+                    cert.subject() + ")");
+        return exit_usage;
+    }
+    return exit_ok;
 }
 
 int cmd_sign(std::span<const std::string> argv) {
-    const ArgParser parser({{"key", '\0', true, false},
-                            {"cert", '\0', true, false},
-                            {"pass-env", '\0', true, false},
-                            {"qr-secret-env", '\0', true, false},
-                            {"qr-secret-file", '\0', true, false},
-                            {"qr-base-url", '\0', true, false},
-                            {"output", 'o', true, false}});
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("invoice sign: " + parsed.error, invoice_usage);
-    const ParsedArgs& args = parsed.args;
-    if (args.help()) {
-        std::cout << invoice_help;
-        return exit_ok;
-    }
-    if (args.positionals().size() != 1) return usage_error("invoice sign: exactly one input invoice (IN.xml)", invoice_usage);
-    auto key_file = args.value("key");
-    auto cert_file = args.value("cert");
-    if (!key_file) return usage_error("invoice sign: --key FILE is required", invoice_usage);
-    if (!cert_file) return usage_error("invoice sign: --cert FILE is required (the signer certificate)", invoice_usage);
+    const CommandSpec command = invoice_command("sign", joined({{"qr-secret-env", '\0', true, false},
+                                                                {"qr-secret-file", '\0', true, false},
+                                                                {"qr-base-url", '\0', true, false},
+                                                                {"no-qr", '\0', false, false},
+                                                                {"output", 'o', true, false}},
+                                                               key_options()));
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    const auto usage = [](const std::string& en, const std::string& es) {
+        return usage_error("invoice sign: " + tr(en, es), invoice_usage);
+    };
+    if (args.positionals().size() != 1)
+        return usage("exactly one input invoice (IN.xml)", "exactamente una factura de entrada (IN.xml)");
+    if (!args.has("key")) return usage("--key FILE is required", "--key ARCHIVO es obligatorio");
+    const bool has_secret = args.has("qr-secret-env") || args.has("qr-secret-file");
+    if (args.has("qr-secret-env") && args.has("qr-secret-file"))
+        return usage("--qr-secret-env and --qr-secret-file exclude each other", "--qr-secret-env y --qr-secret-file se excluyen");
+    if (has_secret && args.has("no-qr"))
+        return usage("--no-qr excludes a QR secret", "--no-qr excluye un secreto del QR");
+    if (!has_secret && !args.has("no-qr"))
+        return usage("the DGI requires dQRCode: give the QR secret with --qr-secret-env VAR or --qr-secret-file FILE "
+                     "(or --no-qr to sign without it)",
+                     "la DGI exige dQRCode: indique el secreto del QR con --qr-secret-env VAR o --qr-secret-file "
+                     "ARCHIVO (o --no-qr para firmar sin él)");
     int code = exit_ok;
-    auto password = load_secret(args, "pass-env", nullptr, code);
-    if (!password) return code;
-    auto qr_secret = load_secret(args, "qr-secret-env", "qr-secret-file", code);
+    auto qr_secret = read_secret(args, "qr-secret-env", "qr-secret-file", code);
     if (!qr_secret) return code;
-    auto key = istmo::crypto::PrivateKey::from_file(*key_file, password->empty() ? nullptr : &*password);
-    if (!key) return report_error("cannot load the key '" + *key_file + "'", key.error());
-    auto cert = istmo::crypto::Certificate::from_file(*cert_file);
-    if (!cert) return report_error("cannot load the certificate '" + *cert_file + "'", cert.error());
-    auto signer = pa::make_signer(std::move(*key), std::move(*cert));
+    if (has_secret && qr_secret->empty())
+        return usage("the QR secret is empty", "el secreto del QR está vacío");
+    SigningMaterial material;
+    if (const int loaded = load_signing_material(args, material); loaded != exit_ok) return loaded;
+    if (!material.certificate)
+        return usage("the signer certificate is required: --cert FILE, or a PKCS#12 --key",
+                     "se necesita el certificado del firmante: --cert ARCHIVO, o una --key PKCS#12");
+    if (const int valid = check_certificate_now(*material.certificate); valid != exit_ok) return valid;
+    auto signer = pa::make_signer(std::move(*material.key), std::move(*material.certificate));
     if (!signer) return report_error("invoice sign", signer.error());
-    auto input = read_input(args.positionals().front(), code);
+    const std::string& path = args.positionals().front();
+    auto input = read_input(path, code);
     if (!input) return code;
+    auto invoice = pa::parse(*input);
+    if (!invoice) return report_error("invoice sign: " + path, invoice.error());
+    if (const int refused = refuse_invalid("invoice sign", path, *invoice); refused != exit_ok) return refused;
     pa::QrOptions qr;
     qr.secret = *qr_secret;
     qr.base_url = args.value("qr-base-url").value_or("");
     auto signed_xml = pa::sign(*signer, *input, qr);
-    if (!signed_xml) return report_error("invoice sign: " + args.positionals().front(), signed_xml.error());
+    if (!signed_xml) return report_error("invoice sign: " + path, signed_xml.error());
     return write_output(args.value("output").value_or(""), *signed_xml);
 }
 
-int cmd_validate(std::span<const std::string> argv) {
-    const ArgParser parser({{"trust", '\0', true, true},
-                            {"trust-dir", '\0', true, true},
-                            {"at", '\0', true, false},
-                            {"no-signature", '\0', false, false},
-                            {"legacy", '\0', false, false},
-                            {"json", '\0', false, false}});
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("invoice validate: " + parsed.error, invoice_usage);
-    const ParsedArgs& args = parsed.args;
-    if (args.help()) {
-        std::cout << invoice_help;
-        return exit_ok;
+// One line of `invoice validate --json`: {"file":...,"report":{...}} or, for an input that could
+// not be validated, {"file":...,"report":null,"error":{"code":...,"message":...}}.
+std::string json_line(const std::string& path, const pa::InvoiceReport* report, std::string_view error_code,
+                      std::string_view error_message) {
+    std::string line = "{\"file\":";
+    istmo::report::append_json_string(line, path);
+    line += ",\"report\":";
+    if (report != nullptr) {
+        line += report->to_json();
+    } else {
+        line += "null,\"error\":{\"code\":";
+        istmo::report::append_json_string(line, error_code);
+        line += ",\"message\":";
+        istmo::report::append_json_string(line, error_message);
+        line += "}";
     }
-    if (args.positionals().empty()) return usage_error("invoice validate: missing input FILE", invoice_usage);
+    return line + "}\n";
+}
+
+// The exit code over several inputs: a verdict TOTAL_FAILED wins, then an input that could not be
+// validated (its code: 65, 66, 74), then INDETERMINATE, then 0.
+int worse(int current, int next) {
+    auto rank = [](int code) {
+        if (code == exit_total_failed) return 3;
+        if (code != exit_ok && code != exit_indeterminate) return 2;
+        return code == exit_indeterminate ? 1 : 0;
+    };
+    return rank(next) > rank(current) ? next : current;
+}
+
+int validate_one(const std::string& path, const pa::InvoiceValidator& validator, bool json) {
+    int code = exit_ok;
+    std::optional<std::string> input;
+    if (json) {
+        // The reason goes into the JSON line; stderr still names the file.
+        input = read_input(path, code);
+        if (!input) {
+            std::cout << json_line(path, nullptr, code == exit_no_input ? "not_found" : "io_error",
+                                   tr("cannot read the file", "no se puede leer el archivo"));
+            return code;
+        }
+    } else {
+        input = read_input(path, code);
+        if (!input) return code;
+    }
+    auto report = validator.validate(*input);
+    if (!report) {
+        if (json) std::cout << json_line(path, nullptr, istmo::errc_name(report.error().code), report.error().message);
+        return report_error("invoice validate: " + path, report.error());
+    }
+    if (json) std::cout << json_line(path, &*report, {}, {});
+    else std::cout << invoice_text(path, *report);
+    if (!report->well_formed) {
+        print_error(shown_path(path) + ": " +
+                    tr("empty, binary or not well-formed XML", "vacío, binario o XML mal formado"));
+        return exit_data;
+    }
+    return exit_for(report->indication);
+}
+
+int cmd_validate(std::span<const std::string> argv) {
+    const CommandSpec command = invoice_command(
+        "validate", joined({{"no-signature", '\0', false, false}, {"legacy", '\0', false, false}, {"json", '\0', false, false}},
+                           trust_options()));
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (args.positionals().empty())
+        return usage_error("invoice validate: " + tr("missing input FILE", "falta el ARCHIVO de entrada"), invoice_usage);
     pa::ValidateOptions options;
     if (args.has("no-signature")) {
         options.check_signature = false;
         options.require_signature = false;
     }
     options.legacy = args.has("legacy");
-    if (auto at = args.value("at")) {
-        auto time = parse_rfc3339(*at);
-        if (!time) return usage_error("invoice validate: --at '" + *at + "' is not an RFC 3339 time", invoice_usage);
-        options.verify.validation_time = *time;
-    }
-    for (const auto& file : args.values("trust")) {
-        auto added = options.verify.trust.add_file(file);
-        if (!added) return report_error("cannot load trust anchors '" + file + "'", added.error());
-    }
-    for (const auto& d : args.values("trust-dir")) {
-        auto added = options.verify.trust.add_directory(d);
-        if (!added) return report_error("cannot load trust anchors from '" + d + "'", added.error());
-    }
-    const bool json = args.has("json");
+    if (const int code = apply_trust_options("invoice validate", args, options.verify); code != exit_ok) return code;
+    const pa::InvoiceValidator validator(std::move(options));
     int worst = exit_ok;
-    if (json && args.positionals().size() > 1) std::cout << "[";
-    bool first = true;
     for (const auto& path : args.positionals()) {
-        int code = exit_ok;
-        auto input = read_input(path, code);
-        if (!input) return code;
-        auto report = pa::validate(*input, options);
-        if (!report) return report_error("invoice validate: " + path, report.error());
-        const int this_exit = exit_for(report->indication);
-        if (this_exit == exit_total_failed || (this_exit == exit_indeterminate && worst == exit_ok)) worst = this_exit;
-        if (json) {
-            if (args.positionals().size() > 1) {
-                std::cout << (first ? "" : ",") << "{\"file\":";
-                std::string f;
-                istmo::report::append_json_string(f, path);
-                std::cout << f << ",\"report\":" << report->to_json() << "}";
-            } else {
-                std::cout << report->to_json() << "\n";
-            }
-        } else {
-            std::cout << path << ": " << istmo::report::to_string(report->indication);
-            if (report->sub_indication != istmo::report::SubIndication::none)
-                std::cout << " (" << istmo::report::to_string(report->sub_indication) << ")";
-            if (!report->wrapper.empty()) std::cout << "\n  rFE en / in " << report->wrapper;
-            std::cout << "\n  CUFE " << report->cufe_declared << "\n  RUC emisor " << report->issuer_ruc << ", total "
-                      << report->total << "\n";
-            for (const auto& f : report->findings)
-                std::cout << "  " << istmo::report::to_string(f.severity) << " " << f.code << " " << f.location
-                          << (f.rule.empty() ? "" : " [" + f.rule + "]")
-                          << (f.line > 0 ? " line " + std::to_string(f.line) : "") << ": " << f.message << "\n";
-        }
-        first = false;
+        worst = worse(worst, validate_one(path, validator, args.has("json")));
+        std::cout.flush();
     }
-    if (json && args.positionals().size() > 1) std::cout << "]\n";
     return worst;
 }
 
 int cmd_cufe(std::span<const std::string> argv) {
-    const ArgParser parser({});
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("invoice cufe: " + parsed.error, invoice_usage);
-    if (parsed.args.help()) {
-        std::cout << invoice_help;
-        return exit_ok;
-    }
-    if (parsed.args.positionals().size() != 1) return usage_error("invoice cufe: exactly one FILE", invoice_usage);
-    const std::string& path = parsed.args.positionals().front();
+    const CommandSpec command = invoice_command("cufe", {});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (args.positionals().size() != 1)
+        return usage_error("invoice cufe: " + tr("exactly one FILE", "exactamente un ARCHIVO"), invoice_usage);
+    const std::string& path = args.positionals().front();
     int code = exit_ok;
     auto input = read_input(path, code);
     if (!input) return code;
-    const bool is_json = input->find_first_not_of(" \t\r\n") != std::string::npos &&
-                         (*input)[input->find_first_not_of(" \t\r\n")] == '{';
+    const auto first = input->find_first_not_of(" \t\r\n");
+    const bool is_json = first != std::string::npos && (*input)[first] == '{';
     auto invoice = is_json ? pa::from_json(*input) : pa::parse(*input);
     if (!invoice) return report_error("invoice cufe: " + path, invoice.error());
     auto c = pa::cufe_of(*invoice);
@@ -241,37 +329,35 @@ int cmd_cufe(std::span<const std::string> argv) {
 }
 
 int cmd_ruc_dv(std::span<const std::string> argv) {
-    const ArgParser parser({{"natural", '\0', false, false}, {"juridical", '\0', false, false}});
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("invoice ruc-dv: " + parsed.error, invoice_usage);
-    if (parsed.args.help()) {
-        std::cout << invoice_help;
-        return exit_ok;
-    }
-    if (parsed.args.positionals().size() != 1) return usage_error("invoice ruc-dv: exactly one RUC", invoice_usage);
-    const auto kind = parsed.args.has("juridical") ? pa::RucKind::juridical
-                      : parsed.args.has("natural") ? pa::RucKind::natural
-                                                   : pa::RucKind::automatic;
-    auto dv = pa::ruc_check_digits(parsed.args.positionals().front(), kind);
+    const CommandSpec command =
+        invoice_command("ruc-dv", {{"natural", '\0', false, false}, {"juridical", '\0', false, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (args.positionals().size() != 1)
+        return usage_error("invoice ruc-dv: " + tr("exactly one RUC", "exactamente un RUC"), invoice_usage);
+    const auto kind = args.has("juridical") ? pa::RucKind::juridical
+                      : args.has("natural") ? pa::RucKind::natural
+                                            : pa::RucKind::automatic;
+    auto dv = pa::ruc_check_digits(args.positionals().front(), kind);
     if (!dv) return report_error("invoice ruc-dv", dv.error());
     std::cout << *dv << "\n";
     return exit_ok;
 }
 
 int cmd_qr(std::span<const std::string> argv) {
-    const ArgParser parser({{"qr-secret-env", '\0', true, false}, {"qr-secret-file", '\0', true, false}, {"qr-base-url", '\0', true, false}});
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("invoice qr: " + parsed.error, invoice_usage);
-    const ParsedArgs& args = parsed.args;
-    if (args.help()) {
-        std::cout << invoice_help;
-        return exit_ok;
-    }
-    if (args.positionals().size() != 1) return usage_error("invoice qr: exactly one SIGNED.xml", invoice_usage);
+    const CommandSpec command = invoice_command(
+        "qr", {{"qr-secret-env", '\0', true, false}, {"qr-secret-file", '\0', true, false}, {"qr-base-url", '\0', true, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (args.positionals().size() != 1)
+        return usage_error("invoice qr: " + tr("exactly one SIGNED.xml", "exactamente un FIRMADO.xml"), invoice_usage);
     int code = exit_ok;
-    auto secret = load_secret(args, "qr-secret-env", "qr-secret-file", code);
+    auto secret = read_secret(args, "qr-secret-env", "qr-secret-file", code);
     if (!secret) return code;
-    if (secret->empty()) return usage_error("invoice qr: --qr-secret-env VAR or --qr-secret-file FILE is required", invoice_usage);
+    if (secret->empty())
+        return usage_error("invoice qr: " + tr("--qr-secret-env VAR or --qr-secret-file FILE is required (and not empty)",
+                                               "--qr-secret-env VAR o --qr-secret-file ARCHIVO es obligatorio (y no vacío)"),
+                           invoice_usage);
     auto input = read_input(args.positionals().front(), code);
     if (!input) return code;
     auto invoice = pa::parse(*input);
@@ -280,7 +366,9 @@ int cmd_qr(std::span<const std::string> argv) {
     const auto a = input->find("DigestValue>");
     const auto b = a == std::string::npos ? a : input->find('<', a);
     if (a == std::string::npos || b == std::string::npos)
-        return report_error("invoice qr", istmo::make_error(istmo::Errc::invalid_argument, "the invoice is not signed (no DigestValue)"));
+        return report_error("invoice qr", istmo::make_error(istmo::Errc::invalid_argument,
+                                                            tr("the invoice is not signed (no DigestValue)",
+                                                               "la factura no está firmada (no hay DigestValue)")));
     auto url = pa::qr_url(invoice->get("dId"), invoice->get("gDGen/iAmb"), input->substr(a + 12, b - a - 12), secret->view(),
                           args.value("qr-base-url").value_or(""));
     if (!url) return report_error("invoice qr", url.error());
@@ -298,16 +386,16 @@ int run_invoice(std::span<const std::string> argv) {
     const std::string& sub = argv.front();
     const std::span<const std::string> rest = argv.subspan(1);
     if (sub == "-h" || sub == "--help" || sub == "help") {
-        std::cout << invoice_help << exit_codes_help;
+        std::cout << tr(invoice_help, invoice_help_es) << exit_codes_text();
         return exit_ok;
     }
-    if (sub == "new") return cmd_new(rest);
-    if (sub == "sign") return cmd_sign(rest);
-    if (sub == "validate") return cmd_validate(rest);
-    if (sub == "cufe") return cmd_cufe(rest);
-    if (sub == "ruc-dv") return cmd_ruc_dv(rest);
-    if (sub == "qr") return cmd_qr(rest);
-    return usage_error("invoice: unknown subcommand '" + sub + "'", invoice_usage);
+    static constexpr std::pair<std::string_view, int (*)(std::span<const std::string>)> subcommands[] = {
+        {"new", cmd_new},   {"sign", cmd_sign}, {"validate", cmd_validate},
+        {"cufe", cmd_cufe}, {"ruc-dv", cmd_ruc_dv}, {"qr", cmd_qr},
+    };
+    for (const auto& [name, run] : subcommands)
+        if (sub == name) return run(rest);
+    return usage_error("invoice: " + tr("unknown subcommand '", "subcomando desconocido '") + sub + "'", invoice_usage);
 }
 
 }  // namespace istmo_cli

@@ -1,69 +1,70 @@
 // istmo: command-line front end of the istmo library (XML signatures for e-invoices).
 // Uses the public C++ API only.
+#include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "lang.hpp"
 
+#include <algorithm>
 #include <exception>
 #include <iostream>
 #include <span>
 #include <string>
 #include <vector>
 
-namespace istmo_cli {
-int run_timestamp(std::span<const std::string> argv);  // timestamp_command.cpp
-int run_invoice(std::span<const std::string> argv);    // invoice_command.cpp
-int run_batch(std::span<const std::string> argv);      // batch_command.cpp
-}  // namespace istmo_cli
-
 namespace {
 
-constexpr const char* main_usage =
-    "usage: istmo <command> [options]\n"
-    "\n"
-    "Commands:\n"
-    "  sign      sign an XML document (XML Signature: enveloped, enveloping or detached)\n"
-    "  verify    verify the XML Signatures of a document\n"
-    "  timestamp request or verify an RFC 3161 time-stamp of a file\n"
-    "  invoice   Panama electronic invoices (rFE 1.00): new, sign, validate, cufe, ruc-dv, qr\n"
-    "  batch     validate many documents on all cores: one NDJSON line per input, resumable\n"
-    "  version   print the versions of istmo, OpenSSL and libxml2\n"
-    "  help      show this help, or 'istmo help <command>' for a command's help\n"
-    "\n"
-    "Run 'istmo <command> --help' for the options of a command.\n"
-    "\n";
+using namespace istmo_cli;
+
+std::string main_usage() {
+    std::string text = tr("usage: istmo <command> [options]\n\nCommands:\n",
+                          "uso: istmo <comando> [opciones]\n\nComandos:\n");
+    for (const Command& command : commands()) {
+        std::string name(command.name);
+        name.resize(10, ' ');
+        text += "  " + name + tr(command.summary_en, command.summary_es) + "\n";
+    }
+    text += tr("  help      show this help, or 'istmo help <command>' for a command's help\n"
+               "\nRun 'istmo <command> --help' for the options of a command; --lang es|en on every command.\n\n",
+               "  help      muestra esta ayuda, o 'istmo help <comando>' la de un comando\n"
+               "\n'istmo <comando> --help' muestra las opciones de un comando; --lang es|en en todos.\n\n");
+    return text;
+}
 
 int run(const std::vector<std::string>& args) {
-    using namespace istmo_cli;
+    if (!args.empty() && (args.front() == "--lang" || args.front().rfind("--lang=", 0) == 0)) {
+        // "istmo --lang es <command> ...": the same as giving --lang to the command.
+        const bool inline_value = args.front().size() > 6;
+        const std::size_t skip = inline_value ? 1 : 2;
+        const std::string value = inline_value ? args.front().substr(7) : (args.size() > 1 ? args[1] : "");
+        if (value != "es" && value != "en")
+            return usage_error(tr("--lang must be es or en", "--lang debe ser es o en"), "Try 'istmo --help'.\n");
+        set_lang(value == "es" ? Lang::es : Lang::en);
+        return run(std::vector<std::string>(args.begin() + static_cast<std::ptrdiff_t>(std::min(skip, args.size())),
+                                            args.end()));
+    }
     if (args.empty()) {
-        std::cerr << main_usage << exit_codes_help;
+        std::cerr << main_usage() << exit_codes_text();
         return exit_usage;
     }
     const std::string& command = args.front();
     const std::span<const std::string> rest(args.data() + 1, args.size() - 1);
+    const std::string try_help = tr("Try 'istmo --help'.\n", "Pruebe 'istmo --help'.\n");
 
     if (command == "--help" || command == "-h" || command == "help") {
         if (command == "help" && !rest.empty()) {
             const std::vector<std::string> help{"--help"};
-            if (rest.front() == "sign") return run_sign(help);
-            if (rest.front() == "verify") return run_verify(help);
-            if (rest.front() == "timestamp") return run_timestamp(help);
-            if (rest.front() == "invoice") return run_invoice(help);
-            if (rest.front() == "batch") return run_batch(help);
-            if (rest.front() == "version") return run_version(help);
-            return usage_error("unknown command '" + rest.front() + "'", "Try 'istmo --help'.\n");
+            if (const Command* found = find_command(rest.front())) return found->run(help);
+            return usage_error(tr("unknown command '", "comando desconocido '") + rest.front() + "'", try_help);
         }
-        std::cout << main_usage << exit_codes_help;
+        std::cout << main_usage() << exit_codes_text();
         return exit_ok;
     }
-    if (command == "sign") return run_sign(rest);
-    if (command == "verify") return run_verify(rest);
-    if (command == "timestamp") return run_timestamp(rest);
-    if (command == "invoice") return run_invoice(rest);
-    if (command == "batch") return run_batch(rest);
-    if (command == "version" || command == "--version") return run_version(rest);
+    if (command == "--version") return find_command("version")->run(rest);
+    if (const Command* found = find_command(command)) return found->run(rest);
     if (!command.empty() && command[0] == '-')
-        return usage_error("unknown option '" + command + "'", "Try 'istmo --help'.\n");
-    return usage_error("unknown command '" + command + "'", "Try 'istmo --help'.\n");
+        return usage_error(tr("unknown option '", "opción desconocida '") + command + "'", try_help);
+    return usage_error(tr("unknown command '", "comando desconocido '") + command + "'", try_help);
 }
 
 }  // namespace
@@ -74,9 +75,9 @@ int main(int argc, char** argv) {
         for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
         return run(args);
     } catch (const std::exception& e) {
-        istmo_cli::print_error(std::string("internal error: ") + e.what());
+        istmo_cli::print_error(istmo_cli::tr("internal error: ", "error interno: ") + e.what());
     } catch (...) {
-        istmo_cli::print_error("internal error: unknown exception");
+        istmo_cli::print_error(istmo_cli::tr("internal error: unknown exception", "error interno: excepción desconocida"));
     }
     return istmo_cli::exit_internal;
 }

@@ -1,8 +1,9 @@
 // istmo timestamp: obtains an RFC 3161 time-stamp from a TSA ("request") and checks one
 // against the time-stamped data ("verify"). Uses the public C++ API only.
-#include "args.hpp"
+#include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "options.hpp"
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/report/report.hpp>
@@ -85,6 +86,7 @@ constexpr const char* timestamp_help =
     "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable;\n"
     "                       their certificates may also stand in for ones the token does not embed\n"
     "  --json               print the report as one JSON object\n"
+    "  --lang es|en         language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help           show this help\n"
     "\n"
     "Examples:\n"
@@ -96,13 +98,50 @@ constexpr const char* timestamp_help =
     "not match the data or is invalid, 2 when its TSA certificate cannot be trusted (no path to\n"
     "--trust, expired at genTime), 65 when TOKEN.tsr holds no time-stamp token.\n"
     "\n";
+constexpr const char* timestamp_help_es =
+    "uso: istmo timestamp request --tsa URL [opciones] -o OUT.tsr ARCHIVO\n"
+    "     istmo timestamp verify --data ARCHIVO --trust ARCHIVO [--json] TOKEN.tsr\n"
+    "\n"
+    "request: pide a una o más autoridades de sellado de tiempo (RFC 3161) un sello sobre ARCHIVO\n"
+    "(o - para la entrada estándar), verifica la respuesta por completo (nonce, huella, firma,\n"
+    "ESSCertID, EKU, ruta del certificado hasta --trust en genTime, genTime a menos de 5 minutos\n"
+    "del reloj local) y escribe el TimeStampResp DER en OUT.tsr.\n"
+    "\n"
+    "  --tsa URL            URL http:// o https:// de una TSA; repetible, se prueban en orden\n"
+    "  --digest ALG         sha256 (por defecto) | sha384 | sha512\n"
+    "  --policy OID         pide esta política de la TSA (OID con puntos)\n"
+    "  --no-cert-req        no pide a la TSA que incluya su certificado\n"
+    "  --user NOMBRE        usuario de autenticación HTTP básica\n"
+    "  --pass-env VAR       su contraseña desde la variable de entorno VAR\n"
+    "  --pass-file ARCHIVO  su contraseña desde la primera línea de ARCHIVO\n"
+    "  --cacert ARCHIVO     CA (PEM) para verificar servidores HTTPS (por defecto: las del sistema)\n"
+    "  --client-cert ARCHIVO / --client-key ARCHIVO  certificado y clave de cliente TLS\n"
+    "  --timeout SEGUNDOS   tiempo total de la solicitud, reintentos incluidos (60)\n"
+    "  --retries N          reintentos por TSA tras un fallo recuperable (2, de 0 a 10)\n"
+    "  --trust ARCHIVO      anclas de confianza del certificado de la TSA; repetible, al menos una\n"
+    "  -o, --output OUT     dónde escribir el TimeStampResp (- para la salida estándar)\n"
+    "\n"
+    "verify: comprueba el sello TOKEN.tsr contra los datos de ARCHIVO y las anclas, con la ruta\n"
+    "del certificado validada en el genTime del sello.\n"
+    "\n"
+    "  --data ARCHIVO       los datos sellados\n"
+    "  --trust ARCHIVO      anclas de confianza del certificado de la TSA; repetible\n"
+    "  --json               imprime el informe como un objeto JSON\n"
+    "  --lang es|en         idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
+    "  -h, --help           muestra esta ayuda\n"
+    "\n"
+    "request sale con 69 si ninguna TSA entregó un sello válido. verify sale con 1 si el sello no\n"
+    "corresponde a los datos o no es válido, 2 si no se puede confiar en el certificado de la TSA,\n"
+    "65 si TOKEN.tsr no contiene un sello.\n"
+    "\n";
+
 
 // ---- helpers ------------------------------------------------------------------------------
 
 bool check_exists(const std::string& what, const std::string& path, int& exit_code) {
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) {
-        print_error("cannot open " + what + " '" + path + "': No such file or directory");
+        print_error(tr("cannot open " + what + " '" + path + "': No such file or directory", "no se puede abrir '" + path + "' (" + what + "): no existe"));
         exit_code = exit_no_input;
         return false;
     }
@@ -115,9 +154,9 @@ int load_trust(const std::vector<std::string>& files, tsa::VerifyOptions& option
         int code = exit_ok;
         if (!check_exists("trust file", file, code)) return code;
         auto certs = istmo::crypto::Certificate::all_from_file(file);
-        if (!certs) return report_error("cannot load trust anchors '" + file + "'", certs.error());
+        if (!certs) return report_error(tr("cannot load trust anchors '", "no se pueden cargar las anclas de confianza '") + file + "'", certs.error());
         if (certs->empty()) {
-            print_error("trust file '" + file + "' holds no certificate");
+            print_error(tr("trust file '" + file + "' holds no certificate", "el archivo de confianza '" + file + "' no contiene ningún certificado"));
             return exit_usage;
         }
         for (const auto& cert : *certs) {
@@ -332,57 +371,56 @@ std::string to_text(const tsa::TokenVerification& v, int code, const std::string
 // ---- request ------------------------------------------------------------------------------
 
 int run_request(std::span<const std::string> argv) {
-    const ArgParser parser({
-        {"tsa", '\0', true, true},
-        {"digest", '\0', true, false},
-        {"policy", '\0', true, false},
-        {"no-cert-req", '\0', false, false},
-        {"user", '\0', true, false},
-        {"pass-env", '\0', true, false},
-        {"pass-file", '\0', true, false},
-        {"cacert", '\0', true, false},
-        {"client-cert", '\0', true, false},
-        {"client-key", '\0', true, false},
-        {"timeout", '\0', true, false},
-        {"retries", '\0', true, false},
-        {"trust", '\0', true, true},
-        {"output", 'o', true, false},
-    });
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("timestamp request: " + parsed.error, request_usage);
-    const ParsedArgs& args = parsed.args;
-    if (args.help()) {
-        std::cout << timestamp_help << exit_codes_help;
-        return exit_ok;
-    }
+    const CommandSpec command{"timestamp request",
+                              {
+                                  {"tsa", '\0', true, true},
+                                  {"digest", '\0', true, false},
+                                  {"policy", '\0', true, false},
+                                  {"no-cert-req", '\0', false, false},
+                                  {"user", '\0', true, false},
+                                  {"pass-env", '\0', true, false},
+                                  {"pass-file", '\0', true, false},
+                                  {"cacert", '\0', true, false},
+                                  {"client-cert", '\0', true, false},
+                                  {"client-key", '\0', true, false},
+                                  {"timeout", '\0', true, false},
+                                  {"retries", '\0', true, false},
+                                  {"trust", '\0', true, true},
+                                  {"output", 'o', true, false},
+                              },
+                              request_usage, tr(timestamp_help, timestamp_help_es)};
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
 
     // ---- the command line, completely, before any file or network --------------------------
     if (args.positionals().empty())
-        return usage_error("timestamp request: missing the file to time-stamp (FILE)", request_usage);
+        return usage_error("timestamp request: " + tr("missing the file to time-stamp (FILE)", "falta el archivo a sellar (FILE)"), request_usage);
     if (args.positionals().size() > 1)
-        return usage_error("timestamp request: more than one file given", request_usage);
+        return usage_error("timestamp request: " + tr("more than one file given", "se dio más de un archivo"), request_usage);
     const std::string input_path = args.positionals().front();
     const auto output_path = args.value("output");
     if (!output_path || output_path->empty())
-        return usage_error("timestamp request: -o OUT.tsr is required", request_usage);
+        return usage_error("timestamp request: " + tr("-o OUT.tsr is required", "-o OUT.tsr es obligatorio"), request_usage);
 
     tsa::ClientOptions client;
     client.urls = args.values("tsa");
-    if (client.urls.empty()) return usage_error("timestamp request: at least one --tsa URL is required", request_usage);
+    if (client.urls.empty()) return usage_error("timestamp request: " + tr("at least one --tsa URL is required", "se necesita al menos una --tsa URL"), request_usage);
     for (const auto& url : client.urls)
         if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-            return usage_error("timestamp request: --tsa '" + url + "' is not an http:// or https:// URL",
+            return usage_error("timestamp request: --tsa '" + url + tr("' is not an http:// or https:// URL", "' no es una URL http:// o https://"),
                                request_usage);
     const auto trust_files = args.values("trust");
     if (trust_files.empty())
-        return usage_error("timestamp request: at least one --trust FILE is required (every answer is "
-                           "verified against it before it is written)",
+        return usage_error("timestamp request: " + tr("at least one --trust FILE is required (every answer is "
+                                                     "verified against it before it is written)",
+                                                     "se necesita al menos un --trust ARCHIVO (cada respuesta se "
+                                                     "verifica con él antes de escribirla)"),
                            request_usage);
 
     tsa::RequestOptions request_options;
     if (auto digest = args.value("digest")) {
         if (*digest != "sha256" && *digest != "sha384" && *digest != "sha512")
-            return usage_error("timestamp request: --digest must be sha256, sha384 or sha512", request_usage);
+            return usage_error("timestamp request: " + tr("--digest must be sha256, sha384 or sha512", "--digest debe ser sha256, sha384 o sha512"), request_usage);
         request_options.hash = *tsa::hash_alg_from_name(*digest);
     }
     if (auto policy = args.value("policy")) {
@@ -390,7 +428,7 @@ int run_request(std::span<const std::string> argv) {
                       policy->find("..") == std::string::npos;
         for (const char c : *policy) dotted = dotted && ((c >= '0' && c <= '9') || c == '.');
         if (!dotted || policy->find('.') == std::string::npos)
-            return usage_error("timestamp request: --policy '" + *policy + "' is not a dotted OID", request_usage);
+            return usage_error("timestamp request: --policy '" + *policy + tr("' is not a dotted OID", "' no es un OID con puntos"), request_usage);
         request_options.policy = *policy;
     }
     request_options.cert_req = !args.has("no-cert-req");
@@ -399,13 +437,15 @@ int run_request(std::span<const std::string> argv) {
         return usage_error("timestamp request: --pass-env and --pass-file exclude each other", request_usage);
     const bool has_password = args.has("pass-env") || args.has("pass-file");
     if (args.has("user") != has_password)
-        return usage_error("timestamp request: --user needs --pass-env or --pass-file, and the other way round",
+        return usage_error("timestamp request: " + tr("--user needs --pass-env or --pass-file, and the other way round",
+                                                     "--user necesita --pass-env o --pass-file, y al revés"),
                            request_usage);
     if (args.has("client-cert") != args.has("client-key"))
-        return usage_error("timestamp request: --client-cert and --client-key go together", request_usage);
+        return usage_error("timestamp request: " + tr("--client-cert and --client-key go together", "--client-cert y --client-key van juntos"), request_usage);
     if (auto timeout = args.value("timeout")) {
         auto ms = parse_seconds(*timeout);
-        if (!ms) return usage_error("timestamp request: --timeout '" + *timeout + "' is not a number of seconds > 0",
+        if (!ms) return usage_error("timestamp request: --timeout '" + *timeout +
+                                        tr("' is not a number of seconds > 0", "' no es un número de segundos > 0"),
                                     request_usage);
         client.total_timeout = *ms;
         client.request_timeout = std::min(client.request_timeout, *ms);
@@ -413,7 +453,8 @@ int run_request(std::span<const std::string> argv) {
     }
     if (auto retries = args.value("retries")) {
         auto n = parse_count(*retries, 10);
-        if (!n) return usage_error("timestamp request: --retries '" + *retries + "' is not a number from 0 to 10",
+        if (!n) return usage_error("timestamp request: --retries '" + *retries +
+                                       tr("' is not a number from 0 to 10", "' no es un número de 0 a 10"),
                                    request_usage);
         client.retries = *n;
     }
@@ -439,14 +480,14 @@ int run_request(std::span<const std::string> argv) {
         if (auto var = args.value("pass-env")) {
             auto secret = istmo::crypto::Secret::from_env(*var);
             if (!secret) {
-                print_error("environment variable '" + *var + "' is not set");
+                print_error(tr("environment variable '" + *var + "' is not set", "la variable de entorno '" + *var + "' no está definida"));
                 return exit_usage;
             }
             client.password = std::move(*secret);
         } else if (auto file = args.value("pass-file")) {
             if (!check_exists("password file", *file, code)) return code;
             auto secret = istmo::crypto::Secret::from_file(*file);
-            if (!secret) return report_error("cannot read password file '" + *file + "'", secret.error());
+            if (!secret) return report_error(tr("cannot read password file '", "no se puede leer el archivo de contraseña '") + *file + "'", secret.error());
             client.password = std::move(*secret);
         }
     }
@@ -458,11 +499,11 @@ int run_request(std::span<const std::string> argv) {
         auto built = tsa::TimestampRequest::for_data(
             std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(data->data()), data->size()),
             request_options);
-        if (!built) return report_error("cannot build the time-stamp request", built.error());
+        if (!built) return report_error(tr("cannot build the time-stamp request", "no se puede construir la solicitud de sello"), built.error());
         request = std::move(*built);
     } else {
         auto built = tsa::TimestampRequest::for_file(input_path, request_options);
-        if (!built) return report_error("cannot read '" + input_path + "'", built.error());
+        if (!built) return report_error(tr("cannot read '", "no se puede leer '") + input_path + "'", built.error());
         request = std::move(*built);
     }
 
@@ -475,7 +516,7 @@ int run_request(std::span<const std::string> argv) {
         std::string message = error.message.empty() ? std::string(istmo::errc_name(error.code)) : error.message;
         if (error.cause.rfind("TSA-", 0) == 0 && message.find(error.cause) == std::string::npos)
             message = error.cause + ": " + message;
-        print_error("no time-stamp: " + message);
+        print_error(tr("no time-stamp: ", "sin sello de tiempo: ") + message);
         return exit_code_for(error.code);
     }
 
@@ -495,30 +536,24 @@ int run_request(std::span<const std::string> argv) {
 // ---- verify -------------------------------------------------------------------------------
 
 int run_token_verify(std::span<const std::string> argv) {
-    const ArgParser parser({
-        {"data", '\0', true, false},
-        {"trust", '\0', true, true},
-        {"json", '\0', false, false},
-    });
-    ParseOutcome parsed = parser.parse(argv);
-    if (!parsed.error.empty()) return usage_error("timestamp verify: " + parsed.error, verify_usage_text);
-    const ParsedArgs& args = parsed.args;
-    if (args.help()) {
-        std::cout << timestamp_help << exit_codes_help;
-        return exit_ok;
-    }
+    const CommandSpec command{"timestamp verify",
+                              {{"data", '\0', true, false}, {"trust", '\0', true, true}, {"json", '\0', false, false}},
+                              verify_usage_text, tr(timestamp_help, timestamp_help_es)};
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
     if (args.positionals().empty())
-        return usage_error("timestamp verify: missing the time-stamp (TOKEN.tsr)", verify_usage_text);
+        return usage_error("timestamp verify: " + tr("missing the time-stamp (TOKEN.tsr)", "falta el sello de tiempo (TOKEN.tsr)"), verify_usage_text);
     if (args.positionals().size() > 1)
-        return usage_error("timestamp verify: more than one time-stamp given", verify_usage_text);
+        return usage_error("timestamp verify: " + tr("more than one time-stamp given", "se dio más de un sello de tiempo"), verify_usage_text);
     const std::string token_path = args.positionals().front();
     const auto data_path = args.value("data");
     if (!data_path || data_path->empty())
-        return usage_error("timestamp verify: --data FILE is required", verify_usage_text);
+        return usage_error("timestamp verify: " + tr("--data FILE is required", "--data ARCHIVO es obligatorio"), verify_usage_text);
     const auto trust_files = args.values("trust");
-    if (trust_files.empty()) return usage_error("timestamp verify: --trust FILE is required", verify_usage_text);
+    if (trust_files.empty()) return usage_error("timestamp verify: " + tr("--trust FILE is required", "--trust ARCHIVO es obligatorio"), verify_usage_text);
     if (token_path == "-" && *data_path == "-")
-        return usage_error("timestamp verify: the token and the data cannot both be standard input",
+        return usage_error("timestamp verify: " + tr("the token and the data cannot both be standard input",
+                                                    "el sello y los datos no pueden ser ambos la entrada estándar"),
                            verify_usage_text);
     const bool json = args.has("json");
 
@@ -541,7 +576,7 @@ int run_token_verify(std::span<const std::string> argv) {
         tsa::RequestOptions hashing;
         hashing.hash = *alg;
         auto digest = tsa::TimestampRequest::for_file(*data_path, hashing);
-        if (!digest) return report_error("cannot read '" + *data_path + "'", digest.error());
+        if (!digest) return report_error(tr("cannot read '", "no se puede leer '") + *data_path + "'", digest.error());
         expect.digest_alg = *alg;
         expect.digest = digest->imprint();
     } else {
@@ -555,24 +590,24 @@ int run_token_verify(std::span<const std::string> argv) {
     const std::string shown = token_path == "-" ? "standard input" : token_path;
     const std::string out = json ? to_json(verification, result, shown, *data_path) : to_text(verification, result, shown);
     if (const int written = write_output("", out); written != exit_ok) return written;
-    if (result == exit_data) print_error("'" + shown + "' holds no usable time-stamp token: " + verification.summary());
-    else if (result != exit_ok) print_error("time-stamp not valid: " + verification.summary());
+    if (result == exit_data) print_error("'" + shown + tr("' holds no usable time-stamp token: ", "' no contiene un sello de tiempo utilizable: ") + verification.summary());
+    else if (result != exit_ok) print_error(tr("time-stamp not valid: ", "sello de tiempo no válido: ") + verification.summary());
     return result;
 }
 
 }  // namespace
 
 int run_timestamp(std::span<const std::string> argv) {
-    if (argv.empty()) return usage_error("timestamp: missing the action (request or verify)", timestamp_usage);
+    if (argv.empty()) return usage_error("timestamp: " + tr("missing the action (request or verify)", "falta la acción (request o verify)"), timestamp_usage);
     const std::string& action = argv.front();
     const std::span<const std::string> rest = argv.subspan(1);
     if (action == "--help" || action == "-h" || action == "help") {
-        std::cout << timestamp_help << exit_codes_help;
+        std::cout << tr(timestamp_help, timestamp_help_es) << exit_codes_text();
         return exit_ok;
     }
     if (action == "request") return run_request(rest);
     if (action == "verify") return run_token_verify(rest);
-    return usage_error("timestamp: unknown action '" + action + "' (request or verify)", timestamp_usage);
+    return usage_error("timestamp: " + tr("unknown action '", "acción desconocida '") + action + "' (request, verify)", timestamp_usage);
 }
 
 }  // namespace istmo_cli

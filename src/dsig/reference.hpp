@@ -1,6 +1,8 @@
 #pragma once
 // Internal: dereferencing a ds:Reference and computing its digest. Signing and verification
 // share this code, so what we sign is exactly what we check.
+#include <istmo/xml/document.hpp>
+
 #include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
 #include "xml/c14n.hpp"
@@ -21,7 +23,8 @@ struct IdIndex {
     std::unordered_map<std::string, const xmlNode*> elements;
     std::unordered_set<std::string> duplicates;
 };
-IdIndex build_id_index(xmlDocPtr doc);
+// leave_out: a subtree whose Ids do not count (verified as absent), or null.
+IdIndex build_id_index(xmlDocPtr doc, const xmlNode* leave_out = nullptr);
 
 struct ReferenceOutcome {
     std::string failure_code;     // empty on success, else a finding code (docs/finding-codes.md)
@@ -48,8 +51,33 @@ using WholeDocumentDigester =
     std::function<std::optional<WholeDocumentDigest>(const xml::C14nMethod&, crypto::DigestAlg)>;
 inline constexpr const char* k_stream_fallback = "STREAM-FALLBACK";
 
-// reference: the ds:Reference element; signature: its ds:Signature (for the enveloped
-// transform). Never touches anything outside doc (no network, no files).
+using DetachedContent = std::function<std::optional<crypto::Bytes>(std::string_view)>;
+
+// What the references of one signature are dereferenced against.
+struct ReferenceScope {
+    xmlDocPtr doc = nullptr;
+    const xmlNode* signature = nullptr;  // the ds:Signature (for the enveloped transform)
+    const IdIndex* ids = nullptr;
+    // A subtree verified as if it were absent (never digested, never found by Id), or null.
+    const xmlNode* leave_out = nullptr;
+    // The document belongs to this verification: nodes may be unlinked for a moment (and are
+    // put back) to take libxml2's fast whole-document canonicalization. False for a caller's
+    // document, which is never touched.
+    bool may_edit_document = false;
+    bool keep_octets = false;
+    std::size_t max_transforms = 8;
+    // Limits for parsing canonical octets again (a canonicalization followed by a node-set
+    // transform); null = the defaults.
+    const xml::ParseLimits* limits = nullptr;
+    const WholeDocumentDigester* whole_document = nullptr;
+    const DetachedContent* detached = nullptr;
+};
+
+// reference: a ds:Reference element of scope.signature. Never touches anything outside the
+// document (no network, no files).
+ReferenceOutcome process_reference(const ReferenceScope& scope, const xmlNode* reference, crypto::DigestAlg digest);
+
+// The same for a signer's own document (no subtree left out).
 ReferenceOutcome process_reference(xmlDocPtr doc, const xmlNode* reference, const xmlNode* signature,
                                    const IdIndex& ids, crypto::DigestAlg digest, bool keep_octets,
                                    std::size_t max_transforms,

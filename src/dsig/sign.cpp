@@ -144,190 +144,261 @@ Result<Signer> Signer::create(crypto::PrivateKey key, std::optional<crypto::Cert
     return Signer(std::move(key), std::move(certificate), std::move(chain), std::move(options));
 }
 
-Result<std::string> Signer::sign(std::string_view input) const { return sign_extended(input, nullptr); }
+Result<std::string> Signer::sign(std::string_view input) const { return sign_with_extension(*this, input, nullptr); }
 
-Result<std::string> Signer::sign_extended(std::string_view input, const SignExtension* extension) const {
+namespace {
+
+// The signature being made: its place, its nodes, and what the extension learns about it.
+struct Draft {
+    Draft(const Signer& s, ChosenAlgorithms c) : signer(s), options(s.options()), chosen(c) {}
+    const Signer& signer;
+    const SignOptions& options;
+    ChosenAlgorithms chosen;
+    xmlDocPtr doc = nullptr;  // the parsed input
+    internal::XmlDocPtr enveloping_doc;
+    xmlDocPtr target_doc = nullptr;  // the document that holds the signature
+    xmlNodePtr signature = nullptr;
+    xmlNsPtr ds = nullptr;
+    std::string signature_id;
+    xmlNodePtr signed_info = nullptr;
+    xmlNodePtr signature_value = nullptr;
+    std::string_view c14n_uri;
+    std::vector<xmlNodePtr> reference_nodes;
+    SignContext context;
+};
+
+// ds:Signature, appended to the document element or as the root of a new document.
+Result<void> create_signature(Draft& d, bool with_extension) {
+    xmlNodePtr root = xmlDocGetRootElement(d.doc);
+    if (d.options.mode == SignMode::enveloping) {
+        d.enveloping_doc.reset(xmlNewDoc(xc("1.0")));
+        if (!d.enveloping_doc) return make_error(Errc::internal, "cannot create a document");
+        d.signature = xmlNewDocNode(d.enveloping_doc.get(), nullptr, xc("Signature"), nullptr);
+        xmlDocSetRootElement(d.enveloping_doc.get(), d.signature);
+    } else {
+        d.signature = xmlNewChild(root, nullptr, xc("Signature"), nullptr);
+    }
+    if (!d.signature) return make_error(Errc::internal, "cannot create ds:Signature");
+    d.ds = xmlNewNs(d.signature, xc(std::string(uri::ds_ns).c_str()),
+                    d.options.signature_prefix.empty() ? nullptr : xc(d.options.signature_prefix.c_str()));
+    xmlSetNs(d.signature, d.ds);
+    d.signature_id = d.options.signature_id;
+    if (d.signature_id.empty() && with_extension) {
+        unsigned char salt[8];
+        RAND_bytes(salt, sizeof salt);
+        d.signature_id = "id-" + crypto::hex_lower(std::span<const std::uint8_t>(salt, sizeof salt));
+    }
+    if (!d.signature_id.empty()) xmlNewProp(d.signature, xc("Id"), xc(d.signature_id.c_str()));
+    d.target_doc = d.options.mode == SignMode::enveloping ? d.enveloping_doc.get() : d.doc;
+    return {};
+}
+
+// SignedInfo up to the references: CanonicalizationMethod and SignatureMethod.
+void add_signed_info_head(Draft& d, const Builder& b) {
+    Builder::newline(d.signature);
+    d.signed_info = b.child(d.signature, "SignedInfo");
+    Builder::newline(d.signed_info);
+    d.c14n_uri = canonicalization_uri(d.options.canonicalization);
+    b.with_algorithm(d.signed_info, "CanonicalizationMethod", d.c14n_uri);
+    Builder::newline(d.signed_info);
+    auto method_info = signature_from_uri(signature_algorithm_uri(d.chosen.signature));
+    const bool pss_params = d.options.rsa_pss_params_form && method_info->family == SignatureFamily::rsa_pss;
+    xmlNodePtr method = b.with_algorithm(d.signed_info, "SignatureMethod",
+                                         pss_params ? uri::rsa_pss_generic : signature_algorithm_uri(d.chosen.signature));
+    if (pss_params) {
+        // RSAPSSParams: DigestMethod, MaskGenerationFunction(MGF1 + DigestMethod), SaltLength.
+        xmlNsPtr pss = xmlNewNs(method, xc(std::string(uri::more07_ns).c_str()), xc("pss"));
+        xmlNodePtr params = xmlNewChild(method, pss, xc("RSAPSSParams"), nullptr);
+        const std::string_view md = digest_uri(method_info->params.digest);
+        b.with_algorithm(params, "DigestMethod", md);
+        xmlNodePtr mgf = xmlNewChild(params, pss, xc("MaskGenerationFunction"), nullptr);
+        xmlNewProp(mgf, xc("Algorithm"), xc(std::string(uri::mgf1).c_str()));
+        b.with_algorithm(mgf, "DigestMethod", md);
+        xmlNewChild(params, pss, xc("SaltLength"), xc(std::to_string(crypto::digest_size(method_info->params.digest)).c_str()));
+    }
+    Builder::newline(d.signed_info);
+}
+
+// The data references: (URI, needs the enveloped transform).
+Result<std::vector<std::pair<std::string, bool>>> data_references(Draft& d) {
+    std::vector<std::pair<std::string, bool>> refs;
+    if (d.options.mode == SignMode::enveloped) {
+        refs.emplace_back("", true);
+    } else if (d.options.mode == SignMode::enveloping) {
+        Builder::newline(d.signature);  // Object comes after SignatureValue/KeyInfo; built below
+        refs.emplace_back("#object-1", false);
+    } else {
+        IdIndex ids = build_id_index(d.doc);
+        for (const std::string& id : d.options.reference_ids) {
+            if (ids.duplicates.count(id)) return make_error(Errc::invalid_argument, "Id \"" + id + "\" is not unique");
+            auto it = ids.elements.find(id);
+            if (it == ids.elements.end()) return make_error(Errc::invalid_argument, "no element has Id \"" + id + "\"");
+            bool contains_signature = false;
+            for (const xmlNode* n = d.signature; n; n = n->parent)
+                if (n == it->second) contains_signature = true;
+            refs.emplace_back("#" + id, contains_signature);
+        }
+    }
+    return refs;
+}
+
+void add_data_reference(Draft& d, const Builder& b, const std::string& ref_uri, bool enveloped, bool with_extension) {
+    xmlNodePtr reference = b.child(d.signed_info, "Reference");
+    if (with_extension) {
+        d.context.data_reference_ids.push_back(d.signature_id + "-ref-" + std::to_string(d.reference_nodes.size()));
+        xmlNewProp(reference, xc("Id"), xc(d.context.data_reference_ids.back().c_str()));
+    }
+    xmlNewProp(reference, xc("URI"), xc(ref_uri.c_str()));
+    Builder::newline(reference);
+    xmlNodePtr transforms = b.child(reference, "Transforms");
+    if (enveloped) b.with_algorithm(transforms, "Transform", uri::enveloped);
+    b.with_algorithm(transforms, "Transform", d.c14n_uri);
+    Builder::newline(reference);
+    b.with_algorithm(reference, "DigestMethod", digest_uri(d.chosen.digest));
+    Builder::newline(reference);
+    b.child(reference, "DigestValue");
+    Builder::newline(reference);
+    Builder::newline(d.signed_info);
+    d.reference_nodes.push_back(reference);
+}
+
+void add_key_info(Draft& d, const Builder& b, const crypto::PrivateKey& key) {
+    xmlNodePtr key_info = b.child(d.signature, "KeyInfo");
+    const auto& certificate = d.signer.certificate();
+    if (certificate) {
+        xmlNodePtr x509 = b.child(key_info, "X509Data");
+        if (d.options.include_subject_name) b.child(x509, "X509SubjectName", certificate->subject());
+        if (d.options.include_issuer_serial) {
+            xmlNodePtr is = b.child(x509, "X509IssuerSerial");
+            b.child(is, "X509IssuerName", certificate->issuer());
+            b.child(is, "X509SerialNumber", certificate->serial_decimal());
+        }
+        b.child(x509, "X509Certificate", base64_of(certificate->der()));
+        if (d.options.include_chain)
+            for (const crypto::Certificate& c : d.signer.chain()) b.child(x509, "X509Certificate", base64_of(c.der()));
+    }
+    if (!certificate || d.options.include_key_value) add_key_value(b, key_info, key);
+    Builder::newline(d.signature);
+}
+
+Result<void> add_enveloping_object(Draft& d, const Builder& b) {
+    xmlNodePtr object_node = b.child(d.signature, "Object");
+    xmlNewProp(object_node, xc("Id"), xc("object-1"));
+    xmlNodePtr copy = xmlDocCopyNode(xmlDocGetRootElement(d.doc), d.enveloping_doc.get(), 1);
+    if (!copy) return make_error(Errc::internal, "cannot copy the document into ds:Object");
+    xmlAddChild(object_node, copy);
+    Builder::newline(d.signature);
+    return {};
+}
+
+// The extension's objects, and a reference to each of them.
+Result<void> add_extension_objects(Draft& d, const Builder& b, const SignExtension& extension) {
+    d.context.doc = d.target_doc;
+    d.context.signature = d.signature;
+    d.context.ds = d.ds;
+    d.context.signature_id = d.signature_id;
+    d.context.signature_value = d.signature_value;
+    d.context.certificate = d.signer.certificate() ? &*d.signer.certificate() : nullptr;
+    d.context.canonicalization = d.options.canonicalization;
+    d.context.digest = d.chosen.digest;
+    auto extra = extension.add_objects(d.context);
+    if (!extra) return std::move(extra).error();
+    for (const ExtraReference& r : *extra) {
+        xmlNodePtr reference = b.child(d.signed_info, "Reference");
+        if (!r.type.empty()) xmlNewProp(reference, xc("Type"), xc(r.type.c_str()));
+        xmlNewProp(reference, xc("URI"), xc(r.uri.c_str()));
+        xmlNodePtr transforms = b.child(reference, "Transforms");
+        b.with_algorithm(transforms, "Transform", d.c14n_uri);
+        b.with_algorithm(reference, "DigestMethod", digest_uri(d.chosen.digest));
+        b.child(reference, "DigestValue");
+        Builder::newline(d.signed_info);
+        d.reference_nodes.push_back(reference);
+    }
+    return {};
+}
+
+// Digests, through the same code as verification.
+Result<void> fill_digests(Draft& d) {
+    IdIndex ids;
+    if (d.options.mode != SignMode::enveloped || d.reference_nodes.size() > 1) ids = build_id_index(d.target_doc);
+    for (xmlNodePtr reference : d.reference_nodes) {
+        ReferenceOutcome outcome = process_reference(d.target_doc, reference, d.signature, ids, d.chosen.digest, false, 8);
+        if (!outcome.failure_code.empty())
+            return make_error(Errc::internal, "cannot digest reference: " + outcome.failure_message);
+        xmlNodePtr digest_value = xml::first_element_child(reference);
+        while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
+            digest_value = xml::next_element_sibling(digest_value);
+        xmlNodeSetContent(digest_value, xc(crypto::base64_encode(outcome.digest).c_str()));
+    }
+    return {};
+}
+
+// The canonical SignedInfo, straight from the DOM (the direct canonicalizer needs no copy);
+// C14N 1.1 keeps the copying path of verification.
+Result<std::string> signed_info_octets(const Draft& d) {
+    const xml::C14nMethod method = *c14n_from_uri(d.c14n_uri);
+    if (method.algorithm == xml::C14nAlgorithm::inclusive_1_1)
+        return compute_signed_info_octets(d.target_doc, d.signed_info, method);
+    xml::StringSink sink;
+    const xml::NodeSubset subset{d.signed_info, nullptr, method.with_comments};
+    if (auto done = xml::canonicalize(d.target_doc, method, subset, sink); !done) return std::move(done).error();
+    return std::move(sink.text);
+}
+
+Result<void> fill_signature_value(Draft& d, const crypto::PrivateKey& key) {
+    auto value = signed_info_octets(d);
+    if (!value) return std::move(value).error();
+    auto info = signature_from_uri(signature_algorithm_uri(d.chosen.signature));
+    auto sig = crypto::sign_message(
+        key, info->params, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(value->data()), value->size()));
+    if (!sig) return std::move(sig).error();
+    xmlNodeSetContent(d.signature_value, xc(("\n" + base64_of(*sig) + "\n").c_str()));
+    return {};
+}
+
+Result<std::string> serialize(xmlDocPtr doc) {
+    xmlChar* mem = nullptr;
+    int size = 0;
+    xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
+    internal::XmlCharsPtr owned(mem);
+    if (!mem) return make_error(Errc::internal, "cannot serialize the signed document");
+    return std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
+}
+
+Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
+                                  const SignExtension* extension) {
+    auto chosen = choose(key, signer.options());
+    if (!chosen) return std::move(chosen).error();
+    auto parsed = xml::XmlDocument::parse(input);
+    if (!parsed) return std::move(parsed).error();
+    Draft d(signer, *chosen);
+    d.doc = xml::get(*parsed);
+    if (auto done = create_signature(d, extension != nullptr); !done) return std::move(done).error();
+    Builder b(d.ds);
+    add_signed_info_head(d, b);
+    auto refs = data_references(d);
+    if (!refs) return std::move(refs).error();
+    for (const auto& [ref_uri, enveloped] : *refs) add_data_reference(d, b, ref_uri, enveloped, extension != nullptr);
+    Builder::newline(d.signature);
+    d.signature_value = b.child(d.signature, "SignatureValue");
+    Builder::newline(d.signature);
+    add_key_info(d, b, key);
+    if (d.options.mode == SignMode::enveloping)
+        if (auto done = add_enveloping_object(d, b); !done) return std::move(done).error();
+    if (extension)
+        if (auto done = add_extension_objects(d, b, *extension); !done) return std::move(done).error();
+    if (auto done = fill_digests(d); !done) return std::move(done).error();
+    if (auto done = fill_signature_value(d, key); !done) return std::move(done).error();
+    if (extension)
+        if (auto done = extension->after_signing(d.context); !done) return std::move(done).error();
+    return serialize(d.target_doc);
+}
+
+}  // namespace
+
+Result<std::string> sign_with_extension(const Signer& signer, std::string_view input, const SignExtension* extension) {
     try {
-        auto chosen = choose(m_key, m_options);
-        if (!chosen) return std::move(chosen).error();
-        auto parsed = xml::XmlDocument::parse(input);
-        if (!parsed) return std::move(parsed).error();
-        xmlDocPtr doc = xml::get(*parsed);
-        xmlNodePtr root = xmlDocGetRootElement(doc);
-
-        // Where the signature goes.
-        internal::XmlDocPtr enveloping_doc;
-        xmlNodePtr signature = nullptr;
-        xmlNodePtr object_node = nullptr;
-        if (m_options.mode == SignMode::enveloping) {
-            enveloping_doc.reset(xmlNewDoc(xc("1.0")));
-            if (!enveloping_doc) return make_error(Errc::internal, "cannot create a document");
-            signature = xmlNewDocNode(enveloping_doc.get(), nullptr, xc("Signature"), nullptr);
-            xmlDocSetRootElement(enveloping_doc.get(), signature);
-        } else {
-            signature = xmlNewChild(root, nullptr, xc("Signature"), nullptr);
-        }
-        if (!signature) return make_error(Errc::internal, "cannot create ds:Signature");
-        xmlNsPtr ds = xmlNewNs(signature, xc(std::string(uri::ds_ns).c_str()),
-                               m_options.signature_prefix.empty() ? nullptr : xc(m_options.signature_prefix.c_str()));
-        xmlSetNs(signature, ds);
-        std::string signature_id = m_options.signature_id;
-        if (signature_id.empty() && extension) {
-            unsigned char salt[8];
-            RAND_bytes(salt, sizeof salt);
-            signature_id = "id-" + crypto::hex_lower(std::span<const std::uint8_t>(salt, sizeof salt));
-        }
-        if (!signature_id.empty()) xmlNewProp(signature, xc("Id"), xc(signature_id.c_str()));
-        Builder b(ds);
-        xmlDocPtr target_doc = m_options.mode == SignMode::enveloping ? enveloping_doc.get() : doc;
-
-        Builder::newline(signature);
-        xmlNodePtr signed_info = b.child(signature, "SignedInfo");
-        Builder::newline(signed_info);
-        const std::string_view c14n_uri = canonicalization_uri(m_options.canonicalization);
-        b.with_algorithm(signed_info, "CanonicalizationMethod", c14n_uri);
-        Builder::newline(signed_info);
-        auto method_info = signature_from_uri(signature_algorithm_uri(chosen->signature));
-        const bool pss_params = m_options.rsa_pss_params_form && method_info->family == SignatureFamily::rsa_pss;
-        xmlNodePtr method = b.with_algorithm(signed_info, "SignatureMethod",
-                                             pss_params ? uri::rsa_pss_generic : signature_algorithm_uri(chosen->signature));
-        if (pss_params) {
-            // RSAPSSParams: DigestMethod, MaskGenerationFunction(MGF1 + DigestMethod), SaltLength.
-            xmlNsPtr pss = xmlNewNs(method, xc(std::string(uri::more07_ns).c_str()), xc("pss"));
-            xmlNodePtr params = xmlNewChild(method, pss, xc("RSAPSSParams"), nullptr);
-            const std::string_view md = digest_uri(method_info->params.digest);
-            b.with_algorithm(params, "DigestMethod", md);
-            xmlNodePtr mgf = xmlNewChild(params, pss, xc("MaskGenerationFunction"), nullptr);
-            xmlNewProp(mgf, xc("Algorithm"), xc(std::string(uri::mgf1).c_str()));
-            b.with_algorithm(mgf, "DigestMethod", md);
-            xmlNewChild(params, pss, xc("SaltLength"),
-                        xc(std::to_string(crypto::digest_size(method_info->params.digest)).c_str()));
-        }
-        Builder::newline(signed_info);
-
-        // References: (uri, needs enveloped transform)
-        std::vector<std::pair<std::string, bool>> refs;
-        if (m_options.mode == SignMode::enveloped) {
-            refs.emplace_back("", true);
-        } else if (m_options.mode == SignMode::enveloping) {
-            Builder::newline(signature);  // Object comes after SignatureValue/KeyInfo; built below
-            refs.emplace_back("#object-1", false);
-        } else {
-            IdIndex ids = build_id_index(doc);
-            for (const std::string& id : m_options.reference_ids) {
-                if (ids.duplicates.count(id)) return make_error(Errc::invalid_argument, "Id \"" + id + "\" is not unique");
-                auto it = ids.elements.find(id);
-                if (it == ids.elements.end()) return make_error(Errc::invalid_argument, "no element has Id \"" + id + "\"");
-                bool contains_signature = false;
-                for (const xmlNode* n = signature; n; n = n->parent)
-                    if (n == it->second) contains_signature = true;
-                refs.emplace_back("#" + id, contains_signature);
-            }
-        }
-        std::vector<xmlNodePtr> reference_nodes;
-        SignContext context;
-        for (const auto& [ref_uri, enveloped] : refs) {
-            xmlNodePtr reference = b.child(signed_info, "Reference");
-            if (extension) {
-                context.data_reference_ids.push_back(signature_id + "-ref-" + std::to_string(reference_nodes.size()));
-                xmlNewProp(reference, xc("Id"), xc(context.data_reference_ids.back().c_str()));
-            }
-            xmlNewProp(reference, xc("URI"), xc(ref_uri.c_str()));
-            Builder::newline(reference);
-            xmlNodePtr transforms = b.child(reference, "Transforms");
-            if (enveloped) b.with_algorithm(transforms, "Transform", uri::enveloped);
-            b.with_algorithm(transforms, "Transform", c14n_uri);
-            Builder::newline(reference);
-            b.with_algorithm(reference, "DigestMethod", digest_uri(chosen->digest));
-            Builder::newline(reference);
-            b.child(reference, "DigestValue");
-            Builder::newline(reference);
-            Builder::newline(signed_info);
-            reference_nodes.push_back(reference);
-        }
-        Builder::newline(signature);
-        xmlNodePtr signature_value = b.child(signature, "SignatureValue");
-        Builder::newline(signature);
-
-        // KeyInfo
-        xmlNodePtr key_info = b.child(signature, "KeyInfo");
-        if (m_certificate) {
-            xmlNodePtr x509 = b.child(key_info, "X509Data");
-            if (m_options.include_subject_name) b.child(x509, "X509SubjectName", m_certificate->subject());
-            if (m_options.include_issuer_serial) {
-                xmlNodePtr is = b.child(x509, "X509IssuerSerial");
-                b.child(is, "X509IssuerName", m_certificate->issuer());
-                b.child(is, "X509SerialNumber", m_certificate->serial_decimal());
-            }
-            b.child(x509, "X509Certificate", base64_of(m_certificate->der()));
-            if (m_options.include_chain)
-                for (const crypto::Certificate& c : m_chain) b.child(x509, "X509Certificate", base64_of(c.der()));
-        }
-        if (!m_certificate || m_options.include_key_value) add_key_value(b, key_info, m_key);
-        Builder::newline(signature);
-
-        if (m_options.mode == SignMode::enveloping) {
-            object_node = b.child(signature, "Object");
-            xmlNewProp(object_node, xc("Id"), xc("object-1"));
-            xmlNodePtr copy = xmlDocCopyNode(root, enveloping_doc.get(), 1);
-            if (!copy) return make_error(Errc::internal, "cannot copy the document into ds:Object");
-            xmlAddChild(object_node, copy);
-            Builder::newline(signature);
-        }
-
-        if (extension) {
-            context.doc = target_doc;
-            context.signature = signature;
-            context.ds = ds;
-            context.signature_id = signature_id;
-            context.signature_value = signature_value;
-            context.certificate = m_certificate ? &*m_certificate : nullptr;
-            context.canonicalization = m_options.canonicalization;
-            context.digest = chosen->digest;
-            auto extra = extension->add_objects(context);
-            if (!extra) return std::move(extra).error();
-            for (const ExtraReference& r : *extra) {
-                xmlNodePtr reference = b.child(signed_info, "Reference");
-                if (!r.type.empty()) xmlNewProp(reference, xc("Type"), xc(r.type.c_str()));
-                xmlNewProp(reference, xc("URI"), xc(r.uri.c_str()));
-                xmlNodePtr transforms = b.child(reference, "Transforms");
-                b.with_algorithm(transforms, "Transform", c14n_uri);
-                b.with_algorithm(reference, "DigestMethod", digest_uri(chosen->digest));
-                b.child(reference, "DigestValue");
-                Builder::newline(signed_info);
-                reference_nodes.push_back(reference);
-            }
-        }
-
-        // Digests, through the same code as verification.
-        IdIndex ids = build_id_index(target_doc);
-        for (xmlNodePtr reference : reference_nodes) {
-            ReferenceOutcome outcome = process_reference(target_doc, reference, signature, ids, chosen->digest, false, 8);
-            if (!outcome.failure_code.empty())
-                return make_error(Errc::internal, "cannot digest reference: " + outcome.failure_message);
-            xmlNodePtr digest_value = xml::first_element_child(reference);
-            while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
-                digest_value = xml::next_element_sibling(digest_value);
-            xmlNodeSetContent(digest_value, xc(crypto::base64_encode(outcome.digest).c_str()));
-        }
-
-        // SignatureValue over the canonical SignedInfo.
-        auto value = compute_signed_info_octets(target_doc, signed_info, *c14n_from_uri(c14n_uri));
-        if (!value) return std::move(value).error();
-        auto info = signature_from_uri(signature_algorithm_uri(chosen->signature));
-        auto sig = crypto::sign_message(m_key, info->params, std::span<const std::uint8_t>(
-            reinterpret_cast<const std::uint8_t*>(value->data()), value->size()));
-        if (!sig) return std::move(sig).error();
-        xmlNodeSetContent(signature_value, xc(("\n" + base64_of(*sig) + "\n").c_str()));
-        if (extension)
-            if (auto done = extension->after_signing(context); !done) return std::move(done).error();
-
-        xmlChar* mem = nullptr;
-        int size = 0;
-        xmlDocDumpMemoryEnc(target_doc, &mem, &size, "UTF-8");
-        internal::XmlCharsPtr owned(mem);
-        if (!mem) return make_error(Errc::internal, "cannot serialize the signed document");
-        return std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
+        return sign_document(signer, SignerAccess::key(signer), input, extension);
     } catch (const std::bad_alloc&) {
         return make_error(Errc::limit_exceeded, "out of memory while signing");
     } catch (const std::exception& ex) {

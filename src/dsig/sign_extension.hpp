@@ -7,6 +7,7 @@
 #include "internal/c_ptr.hpp"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace istmo::dsig {
@@ -36,5 +37,13 @@ public:
     // Runs once the SignatureValue is set (e.g. to add a signature timestamp).
     virtual Result<void> after_signing(SignContext& context) const = 0;
 };
+
+// The signer's private key, for the internal signing function below (Signer befriends it).
+struct SignerAccess {
+    static const crypto::PrivateKey& key(const Signer& signer) noexcept { return signer.m_key; }
+};
+
+// Signer::sign, with an extension's objects and references added (nullptr = plain XMLDSig).
+Result<std::string> sign_with_extension(const Signer& signer, std::string_view xml, const SignExtension* extension);
 
 }  // namespace istmo::dsig

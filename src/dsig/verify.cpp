@@ -7,6 +7,7 @@
 #include "dsig/signature_value.hpp"
 #include "dsig/time_format.hpp"
 #include "dsig/verify_extension.hpp"
+#include "dsig/verify_parsed.hpp"
 #include "xml/document_impl.hpp"
 #include "xml/stream_c14n.hpp"
 
@@ -154,6 +155,15 @@ struct CachedPath {
     std::vector<CertificateSummary> chain;
 };
 
+// The document a signature is verified in, and how.
+struct DocumentView {
+    xmlDocPtr doc = nullptr;
+    const IdIndex* ids = nullptr;
+    const xmlNode* leave_out = nullptr;  // a subtree treated as absent, or null
+    bool may_edit_document = false;      // see ReferenceScope::may_edit_document
+    const WholeDocumentDigester* whole_document = nullptr;  // the streaming path's digests
+};
+
 struct PathCacheEntry {
     std::shared_ptr<const CachedPath> path;
     crypto::TimePoint window_start;
@@ -220,9 +230,11 @@ struct Verifier::State {
         return path;
     }
 
-    void verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids, crypto::TimePoint at,
-                          const Deadline& deadline, SignatureResult& result,
-                          const WholeDocumentDigester* whole_document = nullptr, const std::string& location = {}) const;
+    void verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at, const Deadline& deadline,
+                          SignatureResult& result, const std::string& location = {}) const;
+    // Every signature of doc, `leave_out` (an element of doc, or null) treated as absent.
+    VerificationReport verify_document(xmlDocPtr doc, const xmlNode* leave_out, bool may_edit_document,
+                                       crypto::TimePoint at, const Deadline& deadline) const;
     std::optional<VerificationReport> verify_streaming(std::string_view input, crypto::TimePoint at,
                                                        const Deadline& deadline) const;
 };
@@ -261,10 +273,12 @@ std::vector<const xmlNode*> signed_element_kinds(const xmlNode* target) {
 
 // An element of the document, outside every ds:Signature, with the namespace and local name of
 // one of `kinds` — the replacement in the "original hidden in the signature's Object" wrapping.
-const xmlNode* same_kind_outside_signatures(xmlDocPtr doc, const std::vector<const xmlNode*>& kinds) {
+// Nothing under `leave_out` counts.
+const xmlNode* same_kind_outside_signatures(xmlDocPtr doc, const std::vector<const xmlNode*>& kinds,
+                                            const xmlNode* leave_out) {
     const xmlNode* found = nullptr;
     xml::for_each_element(doc, [&](const xmlNode* node) {
-        if (xml::is_element(node, uri::ds_ns, "Signature")) return xml::Walk::skip_children;
+        if (node == leave_out || xml::is_element(node, uri::ds_ns, "Signature")) return xml::Walk::skip_children;
         for (const xmlNode* k : kinds)
             if (xml::is_element(node, namespace_of(k), xml::sv(k->name))) {
                 found = node;
@@ -281,9 +295,11 @@ bool is_xades_signed_properties(const xmlNode* node) {
 
 }  // namespace
 
-void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const IdIndex& ids,
-                                       crypto::TimePoint at, const Deadline& deadline, SignatureResult& result,
-                                       const WholeDocumentDigester* whole_document, const std::string& location) const {
+void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at,
+                                       const Deadline& deadline, SignatureResult& result, const std::string& location) const {
+    xmlDocPtr doc = view.doc;
+    const IdIndex& ids = *view.ids;
+    const WholeDocumentDigester* whole_document = view.whole_document;
     Verdict verdict(result);
     result.id = attribute(sig, "Id");
     result.location = location.empty() ? xml::node_path(sig) : location;
@@ -444,6 +460,8 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
         }
         if (out_of_time(ref_where())) return;
         const std::string digest_text = xml::text_content(digest_value);
+        for (char ch : digest_text)
+            if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') rr.digest_value.push_back(ch);
         if (base64_too_large(digest_text, "DigestValue", ref_where())) {
             result.references.push_back(std::move(rr));
             continue;
@@ -455,9 +473,18 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
             result.references.push_back(std::move(rr));
             continue;
         }
-        ReferenceOutcome outcome = process_reference(doc, ref, sig, ids, dinfo->alg, options.keep_signed_content,
-                                                     options.max_transforms, whole_document,
-                                                     options.detached_content ? &options.detached_content : nullptr);
+        ReferenceScope scope;
+        scope.doc = doc;
+        scope.signature = sig;
+        scope.ids = &ids;
+        scope.leave_out = view.leave_out;
+        scope.may_edit_document = view.may_edit_document;
+        scope.keep_octets = options.keep_signed_content;
+        scope.max_transforms = options.max_transforms;
+        scope.limits = &options.limits;
+        scope.whole_document = whole_document;
+        scope.detached = options.detached_content ? &options.detached_content : nullptr;
+        ReferenceOutcome outcome = process_reference(scope, ref, dinfo->alg);
         if (outcome.failure_code == k_stream_fallback) {
             result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
             return;
@@ -498,7 +525,7 @@ void Verifier::State::verify_signature(xmlDocPtr doc, const xmlNode* sig, const 
                     return;
                 }
                 if (root != sig) {
-                    if (const xmlNode* copy = same_kind_outside_signatures(doc, signed_element_kinds(outcome.target)))
+                    if (const xmlNode* copy = same_kind_outside_signatures(doc, signed_element_kinds(outcome.target), view.leave_out))
                         verdict.fail("DSIG-WRAPPING-SUSPECTED",
                                      "Reference URI=\"" + rr.uri + "\" signs " + rr.signed_node +
                                          " inside the signature's own ds:Object, while the document holds an unsigned element of the same kind at " +
@@ -864,7 +891,12 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
     report.well_formed = true;
     report.streamed = true;
     SignatureResult result;
-    verify_signature(mini, sig, ids, at, deadline, result, &digester, outcome.capture.location);
+    DocumentView view;
+    view.doc = mini;
+    view.ids = &ids;
+    view.may_edit_document = true;
+    view.whole_document = &digester;
+    verify_signature(view, sig, at, deadline, result, outcome.capture.location);
     for (const auto& f : result.findings)
         if (f.code == k_stream_fallback) return std::nullopt;
     report.indication = result.indication;
@@ -888,71 +920,117 @@ Verifier::~Verifier() = default;
 
 const VerifyOptions& Verifier::options() const noexcept { return m_state->options; }
 
-Result<VerificationReport> Verifier::verify(std::string_view input) const {
+namespace {
+
+Finding document_finding(const char* code, std::string message) {
+    return Finding{code, Severity::error, std::move(message), {}};
+}
+
+VerificationReport document_failure(VerificationReport report, const char* code, std::string message) {
+    report.indication = Indication::total_failed;
+    report.sub_indication = SubIndication::format_failure;
+    report.findings.push_back(document_finding(code, std::move(message)));
+    return report;
+}
+
+// The outcome of a parse that failed, as a report.
+VerificationReport parse_failure(VerificationReport report, const Error& e) {
+    const char* code = e.code == Errc::limit_exceeded ? "XML-LIMIT-EXCEEDED"
+                       : e.code == Errc::unsupported  ? "XML-DTD-FORBIDDEN" : "XML-NOT-WELL-FORMED";
+    std::string message = e.message;
+    if (e.line > 0) message += " (line " + std::to_string(e.line) + ", column " + std::to_string(e.column) + ")";
+    return document_failure(std::move(report), code, std::move(message));
+}
+
+template <typename Body>
+Result<VerificationReport> guarded(Body&& body) {
     try {
-        const Deadline deadline(m_state->options.time_budget);
-        VerificationReport report;
-        const crypto::TimePoint at = m_state->options.validation_time.value_or(std::chrono::system_clock::now());
-        report.validation_time = format_rfc3339(at);
-        auto document_failure = [&](const char* code, std::string message) {
-            report.indication = Indication::total_failed;
-            report.sub_indication = SubIndication::format_failure;
-            report.findings.push_back(Finding{code, Severity::error, std::move(message), {}});
-            return report;
-        };
-
-        const std::size_t threshold = m_state->options.streaming_threshold_bytes;
-        if (threshold > 0 && input.size() >= threshold)
-            if (auto streamed = m_state->verify_streaming(input, at, deadline)) return std::move(*streamed);
-
-        auto parsed = xml::XmlDocument::parse(input, m_state->options.limits);
-        if (!parsed) {
-            const Error& e = parsed.error();
-            const char* code = e.code == Errc::limit_exceeded ? "XML-LIMIT-EXCEEDED"
-                               : e.code == Errc::unsupported  ? "XML-DTD-FORBIDDEN" : "XML-NOT-WELL-FORMED";
-            std::string message = e.message;
-            if (e.line > 0) message += " (line " + std::to_string(e.line) + ", column " + std::to_string(e.column) + ")";
-            return document_failure(code, std::move(message));
-        }
-        report.well_formed = true;
-        xmlDocPtr doc = xml::get(*parsed);
-
-        std::vector<const xmlNode*> signatures;
-        xml::for_each_element(doc, [&](const xmlNode* node) {
-            if (xml::is_element(node, uri::ds_ns, "Signature")) signatures.push_back(node);
-            return xml::Walk::descend;
-        });
-        if (signatures.empty()) return document_failure("DSIG-NO-SIGNATURE", "the document holds no ds:Signature");
-        if (signatures.size() > m_state->options.max_signatures)
-            return document_failure("DSIG-TOO-MANY", "more than " + std::to_string(m_state->options.max_signatures) + " signatures");
-
-        const IdIndex ids = build_id_index(doc);
-        report.indication = Indication::total_passed;
-        report.sub_indication = SubIndication::none;
-        for (const xmlNode* sig : signatures) {
-            if (deadline.passed()) {
-                if (rank(report.indication) < rank(Indication::indeterminate)) {
-                    report.indication = Indication::indeterminate;
-                    report.sub_indication = SubIndication::none;
-                }
-                report.findings.push_back(Finding{k_time_budget_code, Severity::error, time_budget_message(m_state->options.time_budget), {}});
-                break;
-            }
-            SignatureResult result;
-            m_state->verify_signature(doc, sig, ids, at, deadline, result);
-            if (rank(result.indication) > rank(report.indication)) {
-                report.indication = result.indication;
-                report.sub_indication = result.sub_indication;
-            }
-            report.findings.insert(report.findings.end(), result.findings.begin(), result.findings.end());
-            report.signatures.push_back(std::move(result));
-        }
-        return report;
+        return body();
     } catch (const std::bad_alloc&) {
         return make_error(Errc::limit_exceeded, "out of memory while verifying");
     } catch (const std::exception& ex) {
         return make_error(Errc::internal, std::string("unexpected failure while verifying: ") + ex.what());
     }
+}
+
+}  // namespace
+
+VerificationReport Verifier::State::verify_document(xmlDocPtr doc, const xmlNode* leave_out, bool may_edit_document,
+                                                    crypto::TimePoint at, const Deadline& deadline) const {
+    VerificationReport report;
+    report.validation_time = format_rfc3339(at);
+    report.well_formed = true;
+    std::vector<const xmlNode*> signatures;
+    xml::for_each_element(doc, [&](const xmlNode* node) {
+        if (node == leave_out) return xml::Walk::skip_children;
+        if (xml::is_element(node, uri::ds_ns, "Signature")) signatures.push_back(node);
+        return xml::Walk::descend;
+    });
+    if (signatures.empty()) return document_failure(std::move(report), "DSIG-NO-SIGNATURE", "the document holds no ds:Signature");
+    if (signatures.size() > options.max_signatures)
+        return document_failure(std::move(report), "DSIG-TOO-MANY", "more than " + std::to_string(options.max_signatures) + " signatures");
+
+    const IdIndex ids = build_id_index(doc, leave_out);
+    DocumentView view;
+    view.doc = doc;
+    view.ids = &ids;
+    view.leave_out = leave_out;
+    view.may_edit_document = may_edit_document;
+    report.indication = Indication::total_passed;
+    report.sub_indication = SubIndication::none;
+    for (const xmlNode* sig : signatures) {
+        if (deadline.passed()) {
+            if (rank(report.indication) < rank(Indication::indeterminate)) {
+                report.indication = Indication::indeterminate;
+                report.sub_indication = SubIndication::none;
+            }
+            report.findings.push_back(document_finding(k_time_budget_code, time_budget_message(options.time_budget)));
+            break;
+        }
+        SignatureResult result;
+        verify_signature(view, sig, at, deadline, result);
+        if (rank(result.indication) > rank(report.indication)) {
+            report.indication = result.indication;
+            report.sub_indication = result.sub_indication;
+        }
+        report.findings.insert(report.findings.end(), result.findings.begin(), result.findings.end());
+        report.signatures.push_back(std::move(result));
+    }
+    return report;
+}
+
+Result<VerificationReport> Verifier::verify(std::string_view input) const {
+    return guarded([&]() -> Result<VerificationReport> {
+        const VerifyOptions& options = m_state->options;
+        const Deadline deadline(options.time_budget);
+        const crypto::TimePoint at = options.validation_time.value_or(std::chrono::system_clock::now());
+        const std::size_t threshold = options.streaming_threshold_bytes;
+        if (threshold > 0 && input.size() >= threshold)
+            if (auto streamed = m_state->verify_streaming(input, at, deadline)) return std::move(*streamed);
+        auto parsed = xml::XmlDocument::parse(input, options.limits);
+        if (!parsed) {
+            VerificationReport report;
+            report.validation_time = format_rfc3339(at);
+            return parse_failure(std::move(report), parsed.error());
+        }
+        return m_state->verify_document(xml::get(*parsed), nullptr, true, at, deadline);
+    });
+}
+
+Result<VerificationReport> verify_parsed(const Verifier& verifier, const xml::XmlDocument& document, const xmlNode* leave_out) {
+    return guarded([&]() -> Result<VerificationReport> {
+        const auto& state = VerifierAccess::state(verifier);
+        xmlDocPtr doc = xml::get(document);
+        if (leave_out && (leave_out->doc != doc || leave_out->type != XML_ELEMENT_NODE))
+            return make_error(Errc::invalid_argument, "the subtree to leave out is not an element of the document");
+        // A part of a signature cannot be absent while that signature is read.
+        for (const xmlNode* n = leave_out ? leave_out->parent : nullptr; n; n = n->parent)
+            if (xml::is_element(n, uri::ds_ns, "Signature"))
+                return make_error(Errc::invalid_argument, "the subtree to leave out lies inside a ds:Signature");
+        const Deadline deadline(state.options.time_budget);
+        const crypto::TimePoint at = state.options.validation_time.value_or(std::chrono::system_clock::now());
+        return state.verify_document(doc, leave_out, false, at, deadline);
+    });
 }
 
 }  // namespace istmo::dsig

@@ -38,4 +38,9 @@ public:
     virtual void inspect(InspectContext& context) const = 0;
 };
 
+// The internal side of a Verifier, for the module's own entry points (verify_parsed).
+struct VerifierAccess {
+    static const Verifier::State& state(const Verifier& verifier) noexcept { return *verifier.m_state; }
+};
+
 }  // namespace istmo::dsig

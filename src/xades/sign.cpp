@@ -168,7 +168,7 @@ Result<Signer> Signer::create(crypto::PrivateKey key, crypto::Certificate certif
 
 Result<std::string> Signer::sign(std::string_view xml) const {
     XadesExtension extension(m_options);
-    return m_core.sign_extended(xml, &extension);
+    return dsig::sign_with_extension(m_core, xml, &extension);
 }
 
 }  // namespace istmo::xades

@@ -6,6 +6,8 @@
 #include "dsig/signature_value.hpp"
 #include "dsig/time_format.hpp"
 #include "dsig/verify_extension.hpp"
+#include "dsig/verify_parsed.hpp"
+#include "xades/verify_parsed.hpp"
 #include "xades/xades_internal.hpp"
 #include "xml/document_impl.hpp"
 
@@ -548,5 +550,14 @@ Verifier::Verifier(VerifyOptions options)
     : m_core(options.dsig, std::make_shared<const XadesChecks>(options)) {}
 
 Result<dsig::VerificationReport> Verifier::verify(std::string_view xml) const { return m_core.verify(xml); }
+
+struct VerifierAccess {
+    static const dsig::Verifier& core(const Verifier& verifier) noexcept { return verifier.m_core; }
+};
+
+Result<dsig::VerificationReport> verify_parsed(const Verifier& verifier, const xml::XmlDocument& document,
+                                               const xmlNode* leave_out) {
+    return dsig::verify_parsed(VerifierAccess::core(verifier), document, leave_out);
+}
 
 }  // namespace istmo::xades

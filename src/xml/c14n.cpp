@@ -19,6 +19,7 @@ int is_visible(void* user_data, xmlNodePtr node, xmlNodePtr parent) {
     if (node->type == XML_COMMENT_NODE && !subset->keep_comments) return 0;
     if (!anchor) return 0;
     if (subset->excluded && inside(anchor, subset->excluded)) return 0;
+    if (subset->excluded_extra && inside(anchor, subset->excluded_extra)) return 0;
     if (subset->exclude_all_signatures)
         for (const xmlNode* n = anchor; n; n = n->parent)
             if (n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>("Signature")) &&
@@ -38,6 +39,12 @@ int sink_close(void*) { return 0; }
 }  // namespace
 
 Result<void> canonicalize(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset, ByteSink& sink) {
+    if (method.algorithm == C14nAlgorithm::inclusive_1_1) return canonicalize_libxml2(doc, method, subset, sink);
+    return canonicalize_dom(doc, method, subset, sink);
+}
+
+Result<void> canonicalize_libxml2(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset,
+                                  ByteSink& sink) {
     int mode = XML_C14N_1_0;
     if (method.algorithm == C14nAlgorithm::exclusive_1_0) mode = XML_C14N_EXCLUSIVE_1_0;
     if (method.algorithm == C14nAlgorithm::inclusive_1_1) mode = XML_C14N_1_1;
@@ -51,7 +58,8 @@ Result<void> canonicalize(xmlDocPtr doc, const C14nMethod& method, const NodeSub
     if (!raw) return make_error(Errc::internal, "cannot create a C14N output buffer");
     internal::XmlOutputBufferPtr out(raw);
 
-    const bool whole_document = subset.excluded == nullptr && !subset.exclude_all_signatures &&
+    const bool whole_document = subset.excluded == nullptr && subset.excluded_extra == nullptr &&
+                                !subset.exclude_all_signatures &&
                                 (subset.apex == nullptr || subset.apex->type == XML_DOCUMENT_NODE) &&
                                 subset.keep_comments == method.with_comments;
     int rc = xmlC14NExecute(doc, whole_document ? nullptr : is_visible,

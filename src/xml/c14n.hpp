@@ -20,7 +20,8 @@ struct C14nMethod {
 };
 
 // Which nodes are in the node-set: the subtree of `apex` (the document node = everything),
-// minus the subtree of `excluded` (the enveloped signature), comments only when asked.
+// minus the subtree of `excluded` (the enveloped signature) and of `excluded_extra` (a second
+// subtree left out by the caller), comments only when asked.
 struct NodeSubset {
     const xmlNode* apex = nullptr;
     const xmlNode* excluded = nullptr;
@@ -28,6 +29,7 @@ struct NodeSubset {
     // Also leave out every ds:Signature subtree (the XPath transform
     // not(ancestor-or-self::ds:Signature) of XMLDSig §6.6.3).
     bool exclude_all_signatures = false;
+    const xmlNode* excluded_extra = nullptr;
 };
 
 // Receives canonical octets in chunks.
@@ -43,6 +45,18 @@ public:
     std::string text;
 };
 
+// C14N 1.0 and exclusive C14N 1.0 run the direct canonicalizer over the DOM (c14n_dom.cpp);
+// C14N 1.1 runs libxml2's xmlC14NExecute.
 Result<void> canonicalize(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset, ByteSink& sink);
+
+// The direct canonicalizer: one walk over the subset, no copy of the tree, no per-node
+// callback. Errc::unsupported for C14N 1.1 and for nodes it does not render (entity
+// references); Errc::invalid_argument for a relative namespace URI (C14N 1.0 §2.3: failure).
+Result<void> canonicalize_dom(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset, ByteSink& sink);
+
+// libxml2's xmlC14NExecute with a node-set callback: C14N 1.1, and the reference the direct
+// canonicalizer is tested against byte for byte.
+Result<void> canonicalize_libxml2(xmlDocPtr doc, const C14nMethod& method, const NodeSubset& subset,
+                                  ByteSink& sink);
 
 }  // namespace istmo::xml

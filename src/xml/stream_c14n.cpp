@@ -1,5 +1,6 @@
 #include "xml/stream_c14n.hpp"
 
+#include "xml/c14n_output.hpp"
 #include "xml/document_impl.hpp"
 
 #include <libxml/parserInternals.h>
@@ -15,30 +16,6 @@ namespace istmo::xml {
 namespace {
 
 constexpr std::string_view k_xml_ns = "http://www.w3.org/XML/1998/namespace";
-
-// Buffers output so the sink (a digest) sees large chunks.
-class BufferedWriter {
-public:
-    explicit BufferedWriter(ByteSink& sink) : m_sink(sink) { m_buffer.reserve(k_size); }
-    ~BufferedWriter() { flush(); }
-    void put(std::string_view s) {
-        if (m_buffer.size() + s.size() > k_size) flush();
-        if (s.size() > k_size) m_sink.write(s.data(), s.size());
-        else m_buffer.append(s);
-    }
-    void put(char c) {
-        if (m_buffer.size() + 1 > k_size) flush();
-        m_buffer.push_back(c);
-    }
-    void flush() {
-        if (!m_buffer.empty()) m_sink.write(m_buffer.data(), m_buffer.size());
-        m_buffer.clear();
-    }
-private:
-    static constexpr std::size_t k_size = 64 * 1024;
-    ByteSink& m_sink;
-    std::string m_buffer;
-};
 
 struct NsBinding {
     std::string prefix;
@@ -222,21 +199,7 @@ public:
             if (m_capture_node) xmlNodeAddContentLen(m_capture_node, text, len);
             return;
         }
-        std::size_t start = 0;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            const char* rep = nullptr;
-            switch (s[i]) {
-                case '&': rep = "&amp;"; break;
-                case '<': rep = "&lt;"; break;
-                case '>': rep = "&gt;"; break;
-                case '\r': rep = "&#xD;"; break;
-                default: continue;
-            }
-            m_out.put(s.substr(start, i - start));
-            m_out.put(rep);
-            start = i + 1;
-        }
-        m_out.put(s.substr(start));
+        put_escaped(m_out, s, Escape::text);
     }
 
     void processing_instruction(const xmlChar* target, const xmlChar* data) {
@@ -344,25 +307,7 @@ private:
         m_out.put('>');
     }
 
-    void put_attribute_value(std::string_view s) {
-        std::size_t start = 0;
-        for (std::size_t i = 0; i < s.size(); ++i) {
-            const char* rep = nullptr;
-            switch (s[i]) {
-                case '&': rep = "&amp;"; break;
-                case '<': rep = "&lt;"; break;
-                case '"': rep = "&quot;"; break;
-                case '\t': rep = "&#x9;"; break;
-                case '\n': rep = "&#xA;"; break;
-                case '\r': rep = "&#xD;"; break;
-                default: continue;
-            }
-            m_out.put(s.substr(start, i - start));
-            m_out.put(rep);
-            start = i + 1;
-        }
-        m_out.put(s.substr(start));
-    }
+    void put_attribute_value(std::string_view s) { put_escaped(m_out, s, Escape::attribute); }
 
     void capture_start(const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri, int nb_namespaces,
                        const xmlChar** namespaces) {
@@ -411,7 +356,7 @@ private:
     const std::string_view m_excluded_ns;
     const std::string_view m_excluded_name;
     const bool m_capture_wanted;
-    BufferedWriter m_out;
+    C14nWriter m_out;
     bool m_failed = false;
     bool m_after_root = false;
     std::size_t m_depth = 0;

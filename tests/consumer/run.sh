@@ -24,4 +24,23 @@ if nm -D --defined-only "$lib" | grep -E ' T .*(xmlC14N|EVP_|canonicalize|proces
   echo "internal symbols leak from $lib" >&2
   exit 1
 fi
+# The installed CLI runs from any prefix without LD_LIBRARY_PATH (relative RPATH) and signs and
+# verifies with the test PKI.
+cli="$work/prefix/bin/istmo"
+if [ -x "$cli" ]; then
+  readelf -d "$cli" | grep -E 'R(UN)?PATH' | grep -q '\$ORIGIN' || { echo "installed istmo has no \$ORIGIN RPATH" >&2; exit 1; }
+  env -u LD_LIBRARY_PATH "$cli" version
+  pki="$source_dir/../../test-vectors/pki"
+  echo '<doc><a>1</a></doc>' >"$work/doc.xml"
+  env -u LD_LIBRARY_PATH "$cli" sign --key "$pki/rsa2048.p12" --pass-file "$pki/password.txt" \
+    -o "$work/signed.xml" "$work/doc.xml"
+  env -u LD_LIBRARY_PATH "$cli" verify --trust "$pki/ca.cert.pem" "$work/signed.xml" >/dev/null
+  # Moved to another prefix, it still runs.
+  mv "$work/prefix" "$work/moved"
+  env -u LD_LIBRARY_PATH "$work/moved/bin/istmo" version >/dev/null
+  mv "$work/moved" "$work/prefix"
+  echo "consumer: the installed istmo CLI runs (relative RPATH), signs and verifies"
+else
+  echo "consumer: no installed istmo CLI (ISTMO_BUILD_EXAMPLES=OFF)"
+fi
 echo "consumer: find_package (shared, static) and pkg-config builds all ran"

@@ -107,6 +107,18 @@ private:
     std::shared_ptr<const Impl> m_impl;
 };
 
+// What a PKCS#12 file (.p12/.pfx) holds: the private key, the certificate that matches it (when
+// the file has one) and the other certificates (usually the issuing chain), in file order.
+struct Pkcs12Contents {
+    PrivateKey key;
+    std::optional<Certificate> certificate;
+    std::vector<Certificate> chain;
+};
+// Errc::parse_error when the data is not PKCS#12 (callers may then try another format); the
+// password rules and errors of PrivateKey::from_memory otherwise.
+ISTMO_API Result<Pkcs12Contents> load_pkcs12(std::span<const std::uint8_t> data, const Secret* password = nullptr);
+ISTMO_API Result<Pkcs12Contents> load_pkcs12_file(const std::string& path, const Secret* password = nullptr);
+
 // Trust anchors (self-signed roots or any certificate the caller decides to trust).
 class ISTMO_API TrustStore {
 public:

@@ -66,8 +66,6 @@ struct SignOptions {
     bool rsa_pss_params_form = false;
 };
 
-class SignExtension;  // internal: lets XAdES add qualifying properties
-
 class ISTMO_API Signer {
 public:
     // certificate may be absent (then KeyInfo carries KeyValue); it must match the key.
@@ -79,12 +77,11 @@ public:
 
     [[nodiscard]] const SignOptions& options() const noexcept { return m_options; }
 
-    // Internal: signing with extra objects/references (used by the XAdES module).
-    [[nodiscard]] Result<std::string> sign_extended(std::string_view xml, const SignExtension* extension) const;
     [[nodiscard]] const std::optional<crypto::Certificate>& certificate() const noexcept { return m_certificate; }
     [[nodiscard]] const std::vector<crypto::Certificate>& chain() const noexcept { return m_chain; }
 
 private:
+    friend struct SignerAccess;  // internal: lets the XAdES module sign with its extension
     Signer(crypto::PrivateKey key, std::optional<crypto::Certificate> certificate,
            std::vector<crypto::Certificate> chain, SignOptions options);
     crypto::PrivateKey m_key;

@@ -89,6 +89,7 @@ struct ReferenceResult {
     bool covers_document_element = false;  // the document element is inside what was signed
     bool excludes_signature = false;     // enveloped transform applied
     std::string signed_octets;           // the canonical octets digested (keep_signed_content)
+    std::string digest_value;            // the DigestValue as written (base64), whitespace removed
 };
 
 // The form of a signature, as DSS's signature format names it: a signature with a
@@ -202,6 +203,7 @@ public:
     [[nodiscard]] const VerifyOptions& options() const noexcept;
 
 private:
+    friend struct VerifierAccess;  // internal: the verification of an already parsed document
     struct State;
     std::unique_ptr<State> m_state;
 };

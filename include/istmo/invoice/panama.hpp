@@ -114,6 +114,10 @@ struct ValidateOptions {
     // INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE with FE-SIG-LEGACY-REFUSED, which names this
     // switch (`--legacy` in the CLI). The same as verify.allow_legacy.
     bool legacy = false;
+    // The issuer's "código QR" HMAC key: when given, the HS256 MAC of the QR's JWT is checked
+    // (FE-QR-JWT-MAC). Empty (the usual case: a validator does not hold issuers' secrets): the
+    // JWT's content is compared with the invoice, its MAC is not checked.
+    crypto::Secret qr_secret;
     // Trust anchors, validation time, ... An explicit verify.validation_time (e.g. the time of
     // transmission) also enables the deadline check that compares with it (FE-CONT-72H-AT);
     // without one nothing is compared with the clock.

@@ -91,6 +91,7 @@ public:
     [[nodiscard]] Result<dsig::VerificationReport> verify(std::string_view xml) const;
 
 private:
+    friend struct VerifierAccess;  // internal: the verification of an already parsed document
     dsig::Verifier m_core;
 };
 

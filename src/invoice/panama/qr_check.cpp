@@ -7,6 +7,10 @@
 #include "invoice/json/json.hpp"
 #include "invoice/panama/schema.hpp"
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
 #include <optional>
 
 namespace istmo::invoice::panama::detail {
@@ -111,7 +115,21 @@ void compare(std::string_view field, const std::optional<std::string>& have, boo
             "The QR JWT \"" + std::string(field) + "\" does not match " + std::string(against_en));
 }
 
-void check_jwt(std::string_view jwt, const Element& root, std::string_view signature_digest, int line, Collector& out) {
+// HS256 over "header.payload" with the issuer's secret, compared in constant time.
+void check_mac(std::string_view jwt, std::size_t dot2, std::string_view secret, int line, Collector& out) {
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    const auto given = base64url_decode(jwt.substr(dot2 + 1));
+    const bool computed = HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
+                               reinterpret_cast<const unsigned char*>(jwt.data()), dot2, mac, &mac_len) != nullptr;
+    if (computed && given && given->size() == mac_len && CRYPTO_memcmp(given->data(), mac, mac_len) == 0) return;
+    out.add("FE-QR-JWT-MAC", Severity::error, std::string(k_path), k_ficha, line,
+            "La firma HS256 del JWT del código QR no corresponde a la clave QR dada",
+            "The HS256 MAC of the QR JWT does not match the given QR secret");
+}
+
+void check_jwt(std::string_view jwt, const Element& root, std::string_view signature_digest, std::string_view secret,
+               int line, Collector& out) {
     const std::size_t dot1 = jwt.find('.');
     const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : jwt.find('.', dot1 + 1);
     if (dot2 == std::string_view::npos || jwt.find('.', dot2 + 1) != std::string_view::npos) {
@@ -120,6 +138,7 @@ void check_jwt(std::string_view jwt, const Element& root, std::string_view signa
                 "The QR jwt is not of the form header.payload.signature");
         return;
     }
+    if (!secret.empty()) check_mac(jwt, dot2, secret, line, out);
     const auto header = jwt_object(jwt.substr(0, dot1), "header", line, out);
     const auto payload = jwt_object(jwt.substr(dot1 + 1, dot2 - dot1 - 1), "payload", line, out);
     if (header) {
@@ -154,7 +173,7 @@ std::string query_value(std::string_view url, std::string_view name) {
     return {};
 }
 
-void check_qr(const Element& root, std::string_view signature_digest, Collector& out) {
+void check_qr(const Element& root, std::string_view signature_digest, std::string_view secret, Collector& out) {
     const Element* qr_element = root.find("gNoFirm/dQRCode");
     if (!qr_element || qr_element->text.empty()) return;
     const std::string_view qr = qr_element->text;
@@ -172,7 +191,7 @@ void check_qr(const Element& root, std::string_view signature_digest, Collector&
                 "The QR has no jwt parameter");
         return;
     }
-    check_jwt(jwt, root, signature_digest, line, out);
+    check_jwt(jwt, root, signature_digest, secret, line, out);
 }
 
 }  // namespace istmo::invoice::panama::detail

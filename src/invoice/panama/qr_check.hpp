@@ -11,7 +11,8 @@ namespace istmo::invoice::panama::detail {
 // (any key order, keys with stray spaces are a warning), with dId, gDGen/iAmb and
 // `signature_digest` (the signature's Reference DigestValue; empty when unknown: no digest
 // comparison). Percent-escapes in the URL values are decoded first ('+' stays literal).
-void check_qr(const Element& root, std::string_view signature_digest, Collector& out);
+// With a non-empty `secret` the JWT's HS256 MAC is checked too.
+void check_qr(const Element& root, std::string_view signature_digest, std::string_view secret, Collector& out);
 
 // The value of a query parameter of a URL, percent-escapes decoded ('+' is kept: the DGI's
 // base64 digest values carry it unescaped). Empty when absent.

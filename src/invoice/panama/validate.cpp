@@ -739,7 +739,8 @@ InvoiceReport unreadable_report(const Error& e, bool well_formed) {
     r.well_formed = well_formed;
     Collector out(r);
     out.add(well_formed ? "FE-XSD-ROOT" : "FE-XML-MALFORMED", Severity::error, "/", "A01", e.line,
-            well_formed ? "No se encontró rFE en el espacio de nombres http://dgi-fep.mef.gob.pa: " + e.message
+            well_formed ? std::string("El documento no contiene rFE en el espacio de nombres http://dgi-fep.mef.gob.pa, ni como "
+                                      "elemento raíz ni dentro de rContFe, rEnviFe, rEnviFeDGI o un sobre SOAP")
                         : "El documento no es XML bien formado: " + e.message,
             e.message);
     r.indication = report::Indication::total_failed;
@@ -805,7 +806,7 @@ Result<InvoiceReport> InvoiceValidator::validate(std::string_view xml) const {
         r.signature = std::move(*v);
         judge_signature(*r.signature, options.legacy, out);
     }
-    detail::check_qr(invoice.root, digest, out);
+    detail::check_qr(invoice.root, digest, options.qr_secret.view(), out);
     finish(r);
     return r;
 }

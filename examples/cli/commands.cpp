@@ -1,0 +1,32 @@
+#include "commands.hpp"
+
+namespace istmo_cli {
+
+namespace {
+
+constexpr Command command_table[] = {
+    {"sign", "sign an XML document (XML Signature: enveloped, enveloping or detached)",
+     "firma un documento XML (XML Signature: envuelta, envolvente o separada)", run_sign},
+    {"verify", "verify the XML Signatures of a document (an rFE as the DGI defines it)",
+     "verifica las firmas XML de un documento (un rFE como lo define la DGI)", run_verify},
+    {"timestamp", "request or verify an RFC 3161 time-stamp of a file",
+     "pide o verifica un sello de tiempo RFC 3161 de un archivo", run_timestamp},
+    {"invoice", "Panama electronic invoices (rFE 1.00): new, sign, validate, cufe, ruc-dv, qr",
+     "facturas electrónicas de Panamá (rFE 1.00): new, sign, validate, cufe, ruc-dv, qr", run_invoice},
+    {"batch", "validate many documents on all cores: one NDJSON line per input, resumable",
+     "valida muchos documentos en todos los núcleos: una línea NDJSON por entrada, reanudable", run_batch},
+    {"version", "print the versions of istmo, OpenSSL and libxml2",
+     "muestra las versiones de istmo, OpenSSL y libxml2", run_version},
+};
+
+}  // namespace
+
+std::span<const Command> commands() noexcept { return command_table; }
+
+const Command* find_command(std::string_view name) noexcept {
+    for (const Command& command : command_table)
+        if (command.name == name) return &command;
+    return nullptr;
+}
+
+}  // namespace istmo_cli

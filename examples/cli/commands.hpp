@@ -1,0 +1,29 @@
+#pragma once
+// The command table of the istmo CLI: every command, its one-line summary (English and
+// Spanish) and its entry point. main() dispatches, and the main help is printed, from it.
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace istmo_cli {
+
+// Entry points; argv holds the arguments after the command name.
+int run_sign(std::span<const std::string> argv);       // sign.cpp
+int run_verify(std::span<const std::string> argv);     // verify.cpp
+int run_timestamp(std::span<const std::string> argv);  // timestamp_command.cpp
+int run_invoice(std::span<const std::string> argv);    // invoice_command.cpp
+int run_batch(std::span<const std::string> argv);      // batch_command.cpp
+int run_version(std::span<const std::string> argv);    // version.cpp
+
+struct Command {
+    std::string_view name;
+    std::string_view summary_en;
+    std::string_view summary_es;
+    int (*run)(std::span<const std::string> argv);
+};
+
+[[nodiscard]] std::span<const Command> commands() noexcept;
+// nullptr when there is no such command.
+[[nodiscard]] const Command* find_command(std::string_view name) noexcept;
+
+}  // namespace istmo_cli

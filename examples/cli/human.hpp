@@ -1,0 +1,16 @@
+#pragma once
+// Reports for people, in the language of the messages: the verdict, what was checked, and for
+// every result that is not TOTAL_PASSED the reasons (code, field, message).
+#include <istmo/dsig/verify.hpp>
+#include <istmo/invoice/panama.hpp>
+
+#include <string>
+
+namespace istmo_cli {
+
+[[nodiscard]] std::string verification_text(const istmo::dsig::VerificationReport& report);
+// One input of `invoice validate`: "<path>: <verdict>", the CUFE, issuer and total, then every
+// finding of the invoice and, when the signature did not pass, the signature's reasons.
+[[nodiscard]] std::string invoice_text(const std::string& path, const istmo::invoice::panama::InvoiceReport& report);
+
+}  // namespace istmo_cli

@@ -1,0 +1,16 @@
+#pragma once
+// The language of the CLI's human messages: English or Spanish (every message exists in both).
+#include <string>
+#include <string_view>
+
+namespace istmo_cli {
+
+enum class Lang { en, es };
+// --lang when given, else the environment (LC_ALL, then LC_MESSAGES, then LANG; es* -> Spanish).
+[[nodiscard]] Lang lang() noexcept;
+void set_lang(Lang value) noexcept;
+[[nodiscard]] Lang lang_from_environment() noexcept;
+// The text in the current language.
+[[nodiscard]] std::string tr(std::string_view en, std::string_view es);
+
+}  // namespace istmo_cli

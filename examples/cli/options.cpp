@@ -1,0 +1,204 @@
+#include "options.hpp"
+
+#include "common.hpp"
+#include "exit_codes.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+namespace istmo_cli {
+
+const std::vector<OptionSpec>& trust_options() {
+    static const std::vector<OptionSpec> group{
+        {"trust", '\0', true, true},
+        {"trust-dir", '\0', true, true},
+        {"untrusted", '\0', true, true},
+        {"at", '\0', true, false},
+    };
+    return group;
+}
+
+const std::vector<OptionSpec>& key_options() {
+    static const std::vector<OptionSpec> group{
+        {"key", '\0', true, false},      {"cert", '\0', true, false},      {"chain", '\0', true, false},
+        {"pass-env", '\0', true, false}, {"pass-file", '\0', true, false},
+    };
+    return group;
+}
+
+namespace {
+
+// --lang is read before the other options, so that their errors are in the language asked for.
+std::optional<std::string> lang_argument(std::span<const std::string> argv) {
+    std::optional<std::string> found;
+    for (std::size_t i = 0; i < argv.size(); ++i) {
+        if (argv[i] == "--") break;
+        if (argv[i] == "--lang" && i + 1 < argv.size()) found = argv[i + 1];
+        else if (argv[i].rfind("--lang=", 0) == 0) found = argv[i].substr(7);
+    }
+    return found;
+}
+
+}  // namespace
+
+std::optional<int> parse_command_line(const CommandSpec& command, std::span<const std::string> argv,
+                                      ParsedArgs& args) {
+    const auto requested = lang_argument(argv);
+    if (requested == "es") set_lang(Lang::es);
+    if (requested == "en") set_lang(Lang::en);
+    std::vector<OptionSpec> specs = command.options;
+    specs.push_back({"lang", '\0', true, false});
+    ParseOutcome parsed = ArgParser(std::move(specs)).parse(argv);
+    if (!parsed.error.empty()) return usage_error(command.name + ": " + parsed.error, command.usage);
+    args = std::move(parsed.args);
+    if (auto value = args.value("lang"); value && *value != "es" && *value != "en")
+        return usage_error(command.name + ": " + tr("--lang must be es or en", "--lang debe ser es o en"),
+                           command.usage);
+    if (args.help()) {
+        std::cout << command.help << exit_codes_text();
+        return exit_ok;
+    }
+    if (args.has("pass-env") && args.has("pass-file"))
+        return usage_error(command.name + ": " +
+                               tr("--pass-env and --pass-file exclude each other",
+                                  "--pass-env y --pass-file se excluyen"),
+                           command.usage);
+    return std::nullopt;
+}
+
+int apply_trust_options(const std::string& command, const ParsedArgs& args, istmo::dsig::VerifyOptions& options) {
+    if (auto at = args.value("at")) {
+        auto time = parse_rfc3339(*at);
+        if (!time) {
+            print_error(command + ": " +
+                        tr("--at '" + *at + "' is not an RFC 3339 time (e.g. 2026-01-02T03:04:05Z)",
+                           "--at '" + *at + "' no es una hora RFC 3339 (p. ej. 2026-01-02T03:04:05Z)"));
+            return exit_usage;
+        }
+        options.validation_time = *time;
+    }
+    for (const auto& file : args.values("trust")) {
+        auto added = options.trust.add_file(file);
+        if (!added)
+            return report_error(tr("cannot load trust anchors '", "no se pueden cargar los anclajes de confianza '") +
+                                    file + "'",
+                                added.error());
+    }
+    for (const auto& dir : args.values("trust-dir")) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec)) {
+            print_error(tr("cannot open trust directory '" + dir + "': not a directory",
+                           "no se puede abrir el directorio de confianza '" + dir + "': no es un directorio"));
+            return exit_no_input;
+        }
+        auto added = options.trust.add_directory(dir);
+        if (!added)
+            return report_error(tr("cannot load trust directory '", "no se puede cargar el directorio de confianza '") +
+                                    dir + "'",
+                                added.error());
+    }
+    // Path building only: these never become anchors, so without --trust/--trust-dir the verdict
+    // stays INDETERMINATE.
+    for (const auto& file : args.values("untrusted")) {
+        auto certs = istmo::crypto::Certificate::all_from_file(file);
+        if (!certs)
+            return report_error(
+                tr("cannot load untrusted certificates '", "no se pueden cargar los certificados intermedios '") +
+                    file + "'",
+                certs.error());
+        for (auto& cert : *certs) options.extra_certificates.push_back(std::move(cert));
+    }
+    return exit_ok;
+}
+
+std::optional<istmo::crypto::Secret> read_secret(const ParsedArgs& args, const char* env_option,
+                                                 const char* file_option, int& code) {
+    if (auto variable = env_option != nullptr ? args.value(env_option) : std::nullopt) {
+        auto secret = istmo::crypto::Secret::from_env(*variable);
+        if (!secret) {
+            // An unset variable is a mistake on the command line, not a missing file.
+            print_error(tr("environment variable '" + *variable + "' is not set",
+                           "la variable de entorno '" + *variable + "' no está definida"));
+            code = exit_usage;
+            return std::nullopt;
+        }
+        return std::move(*secret);
+    }
+    if (auto file = file_option != nullptr ? args.value(file_option) : std::nullopt) {
+        auto secret = istmo::crypto::Secret::from_file(*file);
+        if (!secret) {
+            code = report_error(tr("cannot read the file '", "no se puede leer el archivo '") + *file + "'",
+                                secret.error());
+            return std::nullopt;
+        }
+        return std::move(*secret);
+    }
+    return istmo::crypto::Secret();
+}
+
+namespace {
+
+// The library reports a missing file as not_found already; this only makes the message name
+// the option when the path does not exist at all.
+bool check_exists(const std::string& what, const std::string& path, int& code) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec)) return true;
+    print_error(tr("cannot open " + what + " '" + path + "': No such file or directory",
+                   "no se puede abrir '" + path + "' (" + what + "): no existe"));
+    code = exit_no_input;
+    return false;
+}
+
+}  // namespace
+
+int load_signing_material(const ParsedArgs& args, SigningMaterial& out) {
+    const auto key_path = args.value("key");
+    const auto cert_path = args.value("cert");
+    const auto chain_path = args.value("chain");
+    int code = exit_ok;
+    if (!key_path || !check_exists("key file", *key_path, code)) return key_path ? code : exit_usage;
+    if (cert_path && !check_exists("certificate file", *cert_path, code)) return code;
+    if (chain_path && !check_exists("chain file", *chain_path, code)) return code;
+
+    auto password = read_secret(args, "pass-env", "pass-file", code);
+    if (!password) return code;
+    const istmo::crypto::Secret* pass = args.has("pass-env") || args.has("pass-file") ? &*password : nullptr;
+    auto key = istmo::crypto::PrivateKey::from_file(*key_path, pass);
+    if (!key) {
+        if (key.error().code == istmo::Errc::bad_password && pass == nullptr)
+            return report_error(tr("cannot load key '" + *key_path +
+                                       "' (encrypted: give the password with --pass-env or --pass-file)",
+                                   "no se puede cargar la clave '" + *key_path +
+                                       "' (cifrada: indique la contraseña con --pass-env o --pass-file)"),
+                                key.error());
+        return report_error(tr("cannot load key '", "no se puede cargar la clave '") + *key_path + "'", key.error());
+    }
+    out.key = std::move(*key);
+    // A PKCS#12 carries the certificate and usually its chain: use them unless overridden.
+    if (auto p12 = istmo::crypto::load_pkcs12_file(*key_path, pass)) {
+        out.from_pkcs12 = true;
+        if (!cert_path) out.certificate = std::move(p12->certificate);
+        if (!chain_path) out.chain = std::move(p12->chain);
+    }
+    if (cert_path) {
+        auto cert = istmo::crypto::Certificate::from_file(*cert_path);
+        if (!cert)
+            return report_error(tr("cannot load certificate '", "no se puede cargar el certificado '") + *cert_path + "'",
+                                cert.error());
+        out.certificate = std::move(*cert);
+    }
+    if (chain_path) {
+        auto certs = istmo::crypto::Certificate::all_from_file(*chain_path);
+        if (!certs)
+            return report_error(tr("cannot load chain '", "no se puede cargar la cadena '") + *chain_path + "'",
+                                certs.error());
+        out.chain = std::move(*certs);
+    }
+    return exit_ok;
+}
+
+std::string shown_path(const std::string& path) {
+    return path == "-" ? tr("standard input", "la entrada estándar") : "'" + path + "'";
+}
+
+}  // namespace istmo_cli

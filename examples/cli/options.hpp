@@ -1,0 +1,64 @@
+#pragma once
+// What every command shares: the message language, the option groups (trust, key, language),
+// one parse_command_line for usage, --help and exit codes, and loading what those groups name.
+#include "args.hpp"
+#include "lang.hpp"
+
+#include <istmo/crypto/keys.hpp>
+#include <istmo/dsig/verify.hpp>
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace istmo_cli {
+
+// ---- option groups --------------------------------------------------------------------------
+
+// --trust FILE, --trust-dir DIR, --untrusted FILE (all repeatable), --at TIME.
+[[nodiscard]] const std::vector<OptionSpec>& trust_options();
+// --key FILE, --cert FILE, --chain FILE, --pass-env VAR, --pass-file FILE.
+[[nodiscard]] const std::vector<OptionSpec>& key_options();
+
+// One command: its name as typed ("invoice sign"), its options (groups appended) and texts.
+struct CommandSpec {
+    std::string name;
+    std::vector<OptionSpec> options;
+    std::string usage;  // short usage, printed on stderr with a usage error
+    std::string help;   // full help, printed on stdout by --help (the exit-code table follows)
+};
+
+// Parses argv for a command; --lang is accepted by every command. Returns the exit code when the
+// command is done (help printed: 0; usage error printed: 64), nullopt to go on with args.
+[[nodiscard]] std::optional<int> parse_command_line(const CommandSpec& command, std::span<const std::string> argv,
+                                                    ParsedArgs& args);
+
+// ---- loading what the groups name ----------------------------------------------------------
+
+// Applies --trust, --trust-dir, --untrusted and --at to options. Returns 0, or prints the
+// problem (prefixed with the command name) and returns its exit code.
+[[nodiscard]] int apply_trust_options(const std::string& command, const ParsedArgs& args,
+                                      istmo::dsig::VerifyOptions& options);
+
+// The secret named by --<env_option> VAR or --<file_option> FILE; an empty Secret when neither
+// is given; nullopt after printing the problem (code set).
+[[nodiscard]] std::optional<istmo::crypto::Secret> read_secret(const ParsedArgs& args, const char* env_option,
+                                                              const char* file_option, int& code);
+
+// The signer: --key (PEM, DER or PKCS#12; a PKCS#12 also gives the certificate and the chain),
+// --cert and --chain (override the PKCS#12's), the password from --pass-env / --pass-file.
+struct SigningMaterial {
+    std::optional<istmo::crypto::PrivateKey> key;
+    std::optional<istmo::crypto::Certificate> certificate;
+    std::vector<istmo::crypto::Certificate> chain;
+    bool from_pkcs12 = false;
+};
+// Returns 0, or prints the problem and returns its exit code.
+[[nodiscard]] int load_signing_material(const ParsedArgs& args, SigningMaterial& out);
+
+// "standard input" or 'PATH', for messages.
+[[nodiscard]] std::string shown_path(const std::string& path);
+
+}  // namespace istmo_cli
