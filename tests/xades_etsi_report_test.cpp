@@ -259,9 +259,7 @@ TEST(XadesEtsiReportStructure, PassedBBHasTheClaimedStructure) {
         EXPECT_EQ(ns_of(a), k_etsi);
         EXPECT_EQ(attr(a, "Signed"), "true") << name_of(a);
     }
-    std::string signing_time;
-    for (const auto& [k, v] : s.properties)
-        if (k == "signing_time") signing_time = v;
+    const std::string signing_time = s.properties.signing_time;
     EXPECT_EQ(xml::text_content(only(only(attrs, k_etsi, "SigningTime"), k_etsi, "Time")), signing_time);
     const xmlNode* role = only(only(attrs, k_etsi, "SignerRole"), k_etsi, "RoleDetails");
     ASSERT_NE(role, nullptr);
@@ -447,20 +445,25 @@ TEST(XadesEtsiReportStructure, TimeStampsAreValidationObjects) {
     report.validation_time = "2026-11-28T12:00:00Z";
     dsig::SignatureResult s;
     s.id = "sig-t";
-    s.level = "B-T";
+    s.level = dsig::SignatureLevel{dsig::SignatureLevel::Form::b_t};
     s.indication = report::Indication::total_passed;
     s.signature_value_ok = true;
     s.signer = dsig::CertificateSummary{"CN=Firmante", "CN=CA", "42", "2025-01-01T00:00:00Z", "2045-01-01T00:00:00Z",
                                         std::string(64, 'a')};
-    s.properties = {{"signing_time", "2026-11-28T11:00:00Z"},
-                    {"timestamp.gen_time", "2026-11-28T11:05:00Z"},
-                    {"timestamp.tsa", "CN=TSA <uno>"},
-                    {"timestamp.policy", "1.2.3.4.1"},
-                    {"timestamp.serial", "0a"},
-                    {"timestamp.status", "valid"},
-                    {"timestamp.gen_time", "2026-11-28T11:01:00Z"},
-                    {"timestamp.tsa", "CN=TSA dos"},
-                    {"timestamp.status", "the TSA certificate is not trusted"}};
+    s.properties.signing_time = "2026-11-28T11:00:00Z";
+    dsig::TimestampResult first;
+    first.gen_time = "2026-11-28T11:05:00Z";
+    first.tsa = "CN=TSA <uno>";
+    first.policy = "1.2.3.4.1";
+    first.serial = "0a";
+    first.indication = report::Indication::total_passed;
+    dsig::TimestampResult second;
+    second.gen_time = "2026-11-28T11:01:00Z";
+    second.tsa = "CN=TSA dos";
+    second.indication = report::Indication::indeterminate;
+    second.sub_indication = report::SubIndication::no_certificate_chain_found;
+    second.findings.push_back(report::Finding{"TSA-CERT-UNTRUSTED", report::Severity::error, "the TSA certificate is not trusted", {}});
+    s.timestamps = {first, second};
     report.signatures.push_back(s);
     const std::string text = report.to_etsi_xml();
     auto doc = xml::XmlDocument::parse(text);

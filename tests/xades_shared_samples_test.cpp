@@ -219,7 +219,7 @@ std::string describe(const dsig::VerificationReport& r) {
     std::ostringstream out;
     out << report::to_string(r.indication) << "/" << report::to_string(r.sub_indication);
     for (const auto& s : r.signatures) {
-        out << " | sig level=" << s.level << " value_ok=" << s.signature_value_ok << " refs=[";
+        out << " | sig level=" << s.level.to_string() << " value_ok=" << s.signature_value_ok << " refs=[";
         for (const auto& ref : s.references)
             out << (ref.resolved ? (ref.digest_ok ? "ok " : "BAD ") : "unresolved ");
         out << "] " << report::to_string(s.indication) << "/" << report::to_string(s.sub_indication);

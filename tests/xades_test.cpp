@@ -2,6 +2,7 @@
 // and each XAdES rule fails on its own broken input.
 #include <istmo/istmo.hpp>
 
+#include "report_schema_check.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -46,9 +47,19 @@ dsig::VerificationReport verify(const std::string& xml, xades::VerifyOptions opt
     return report ? *report : dsig::VerificationReport{};
 }
 
+// The first signature's typed properties and first time-stamp, by the names the report JSON uses.
 std::string property(const dsig::VerificationReport& r, const std::string& name) {
-    for (const auto& [k, v] : r.signatures.at(0).properties)
-        if (k == name) return v;
+    const dsig::SignatureResult& s = r.signatures.at(0);
+    const auto first = [](const std::vector<std::string>& v) { return v.empty() ? std::string() : v.front(); };
+    if (name == "signing_time") return s.properties.signing_time;
+    if (name == "signer_roles") return first(s.properties.signer_roles);
+    if (name == "commitment_types") return first(s.properties.commitment_types);
+    if (name == "policy") return !s.properties.policy ? std::string() : s.properties.policy->implied ? "implied" : s.properties.policy->id;
+    if (s.timestamps.empty()) return {};
+    const dsig::TimestampResult& t = s.timestamps.front();
+    if (name == "timestamps[0].indication") return std::string(report::to_string(t.indication));
+    if (name == "timestamps[0].policy") return t.policy;
+    if (name == "timestamps[0].tsa") return t.tsa;
     return {};
 }
 
@@ -69,8 +80,8 @@ TEST(XadesBaseline, SignsAndValidatesBB) {
             ASSERT_EQ(report.signatures.size(), 1u);
             EXPECT_EQ(report.signatures[0].level, "B-B");
             EXPECT_EQ(report.signatures[0].references.size(), 2u);
-            EXPECT_EQ(property(report, "claimed_role"), "Emisor");
-            EXPECT_EQ(property(report, "commitment"), "http://uri.etsi.org/01903/v1.2.2#ProofOfOrigin");
+            EXPECT_EQ(property(report, "signer_roles"), "Emisor");
+            EXPECT_EQ(property(report, "commitment_types"), "http://uri.etsi.org/01903/v1.2.2#ProofOfOrigin");
             EXPECT_FALSE(property(report, "signing_time").empty());
             EXPECT_NE(report.to_json().find("\"level\":\"B-B\""), std::string::npos);
         }
@@ -294,14 +305,19 @@ TEST_F(XadesTimestamp, BTSignsAndValidates) {
     auto report = verify(signed_xml, options_with_tsa_root());
     EXPECT_EQ(report.indication, Indication::total_passed) << codes(report);
     EXPECT_EQ(report.signatures[0].level, "B-T");
-    EXPECT_EQ(property(report, "timestamp.status"), "valid");
-    EXPECT_EQ(property(report, "timestamp.policy"), "1.2.3.4.1");
-    EXPECT_EQ(property(report, "timestamp.tsa"), "CN=Test TSA");
+    EXPECT_EQ(property(report, "timestamps[0].indication"), "TOTAL_PASSED");
+    EXPECT_EQ(property(report, "timestamps[0].policy"), "1.2.3.4.1");
+    EXPECT_EQ(property(report, "timestamps[0].tsa"), "CN=Test TSA");
+    test::expect_report_schema_valid(report.to_json(), "XAdES B-T report");
 
     // The TSA is not trusted: the timestamp cannot be relied on.
     auto untrusted = verify(signed_xml);
     EXPECT_EQ(untrusted.indication, Indication::indeterminate) << codes(untrusted);
     EXPECT_TRUE(has_code(untrusted, "XADES-TS-INVALID"));
+    ASSERT_EQ(untrusted.signatures.at(0).timestamps.size(), 1u);
+    EXPECT_EQ(untrusted.signatures[0].timestamps[0].indication, Indication::indeterminate);
+    EXPECT_FALSE(untrusted.signatures[0].timestamps[0].findings.empty());
+    test::expect_report_schema_valid(untrusted.to_json(), "XAdES B-T report, untrusted TSA");
 }
 
 TEST_F(XadesTimestamp, TimestampOverTheWrongBytes) {

@@ -50,8 +50,16 @@ std::string verification_text(const istmo::dsig::VerificationReport& r) {
     for (const auto& s : r.signatures) {
         out += tr("signature ", "firma ") + (s.id.empty() ? s.location : s.id) + ": " +
                verdict(s.indication, s.sub_indication) + "\n";
-        out += tr("  level: ", "  nivel: ") + s.level + tr(", algorithm: ", ", algoritmo: ") + s.signature_method + "\n";
-        for (const auto& [name, value] : s.properties) out += "  " + name + ": " + value + "\n";
+        out += tr("  level: ", "  nivel: ") + std::string(s.level.to_string()) + tr(", algorithm: ", ", algoritmo: ") +
+               s.signature_method + "\n";
+        const auto& p = s.properties;
+        if (!p.signing_time.empty()) out += tr("  signing time: ", "  hora de firma: ") + p.signing_time + "\n";
+        for (const auto& role : p.signer_roles) out += tr("  signer role: ", "  rol del firmante: ") + role + "\n";
+        for (const auto& c : p.commitment_types) out += tr("  commitment: ", "  compromiso: ") + c + "\n";
+        if (p.policy) out += tr("  policy: ", "  política: ") + (p.policy->implied ? tr("implied", "implícita") : p.policy->id) + "\n";
+        for (const auto& t : s.timestamps)
+            out += tr("  time-stamp: ", "  sello de tiempo: ") + verdict(t.indication, t.sub_indication) +
+                   (t.gen_time.empty() ? std::string() : " " + t.gen_time) + (t.tsa.empty() ? std::string() : ", TSA " + t.tsa) + "\n";
         if (s.signer)
             out += tr("  signer: ", "  firmante: ") + s.signer->subject + tr(" (issuer ", " (emisor ") + s.signer->issuer +
                    tr(", valid ", ", válido ") + s.signer->not_before + " .. " + s.signer->not_after + ")\n";

@@ -325,7 +325,7 @@ struct Validator::State {
                 take_dsig(r, *report);
                 if (options.profile == Profile::xades && report->well_formed && !report->signatures.empty()) {
                     const bool any_xades = std::any_of(report->signatures.begin(), report->signatures.end(),
-                                                       [](const dsig::SignatureResult& s) { return s.level != "XMLDSig"; });
+                                                       [](const dsig::SignatureResult& s) { return s.level.is_xades(); });
                     if (!any_xades) {
                         add_code(r.codes, std::string(k_code_not_xades));
                         worsen(r, report::Indication::total_failed, report::SubIndication::format_failure);

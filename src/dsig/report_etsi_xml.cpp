@@ -107,18 +107,6 @@ std::string hex_to_base64(std::string_view hex) {
     return out;
 }
 
-std::vector<std::string> properties_named(const SignatureResult& s, std::string_view name) {
-    std::vector<std::string> out;
-    for (const auto& [key, value] : s.properties)
-        if (key == name) out.push_back(value);
-    return out;
-}
-
-std::string property(const SignatureResult& s, std::string_view name) {
-    auto all = properties_named(s, name);
-    return all.empty() ? std::string() : all.front();
-}
-
 void write_findings(std::string& out, const std::string& indent, const std::vector<report::Finding>& list) {
     if (list.empty()) return;
     out += indent + "<istmo:Findings>\n";
@@ -147,43 +135,39 @@ void status(std::string& out, report::Indication indication, report::SubIndicati
     out += "    </SignatureValidationStatus>\n";
 }
 
-// A signature time-stamp as the properties give it: "timestamp.gen_time" and the "timestamp.*"
-// properties that follow it, up to the next "timestamp.gen_time".
+// A signature time-stamp with the id of its ValidationObject ("T-n").
 struct TimeStamp {
-    std::string id;  // ValidationObject id, "T-n"
-    std::string gen_time;
-    bool valid = false;
-    std::vector<std::pair<std::string, std::string>> details;  // name without "timestamp.", value
+    std::string id;
+    const TimestampResult* result = nullptr;
+    [[nodiscard]] bool valid() const { return result->passed(); }
+    [[nodiscard]] const std::string& gen_time() const { return result->gen_time; }
 };
 
 std::vector<TimeStamp> time_stamps(const SignatureResult& s, std::size_t& counter) {
     std::vector<TimeStamp> out;
-    for (std::size_t i = 0; i < s.properties.size(); ++i) {
-        if (s.properties[i].first != "timestamp.gen_time") continue;
-        TimeStamp ts;
-        ts.id = "T-" + std::to_string(++counter);
-        ts.gen_time = s.properties[i].second;
-        for (std::size_t j = i + 1; j < s.properties.size() && s.properties[j].first != "timestamp.gen_time"; ++j) {
-            const auto& [key, value] = s.properties[j];
-            if (key.rfind("timestamp.", 0) != 0) continue;
-            ts.details.emplace_back(key.substr(10), value);
-            ts.valid = ts.valid || (key == "timestamp.status" && value == "valid");
-        }
-        out.push_back(std::move(ts));
-    }
+    for (const TimestampResult& t : s.timestamps) out.push_back(TimeStamp{"T-" + std::to_string(++counter), &t});
     return out;
+}
+
+// "valid", or the first error of a time-stamp that is not ("CODE: message").
+std::string time_stamp_status(const TimestampResult& t) {
+    if (t.passed()) return "valid";
+    for (const auto& f : t.findings)
+        if (f.severity == report::Severity::error) return f.code + ": " + f.message;
+    return std::string(report::to_string(t.indication));
 }
 
 // SignatureAttributes is an unbounded choice in the schema (any order); the SA* types extend
 // AttributeBaseType: AttributeObject* first, then their own element.
 void signature_attributes(std::string& out, const SignatureResult& s, const std::vector<TimeStamp>& stamps) {
     std::string body;
-    if (auto time = property(s, "signing_time"); !time.empty()) {
+    const SignatureProperties& props = s.properties;
+    if (const std::string& time = props.signing_time; !time.empty()) {
         body += "      <SigningTime Signed=\"true\">\n";
         element(body, "        ", "Time", time);
         body += "      </SigningTime>\n";
     }
-    if (auto roles = properties_named(s, "claimed_role"); !roles.empty()) {
+    if (const auto& roles = props.signer_roles; !roles.empty()) {
         body += "      <SignerRole Signed=\"true\">\n";
         for (const auto& role : roles) {
             body += "        <RoleDetails>\n";
@@ -195,14 +179,14 @@ void signature_attributes(std::string& out, const SignatureResult& s, const std:
         }
         body += "      </SignerRole>\n";
     }
-    for (const auto& commitment : properties_named(s, "commitment")) {
+    for (const auto& commitment : props.commitment_types) {
         body += "      <CommitmentTypeIndication Signed=\"true\">\n";
         element(body, "        ", "CommitmentTypeIdentifier", commitment);
         body += "      </CommitmentTypeIndication>\n";
     }
-    if (auto policy = property(s, "policy"); !policy.empty()) {
+    if (props.policy) {
         body += "      <SigPolicyIdentifier Signed=\"true\">\n";
-        element(body, "        ", "SigPolicyId", policy);
+        element(body, "        ", "SigPolicyId", props.policy->implied ? std::string("implied") : props.policy->id);
         body += "      </SigPolicyIdentifier>\n";
     }
     // SATimestampType: the token is the ValidationObject AttributeObject points at; the
@@ -210,7 +194,7 @@ void signature_attributes(std::string& out, const SignatureResult& s, const std:
     for (const TimeStamp& ts : stamps) {
         body += "      <SignatureTimeStamp Signed=\"false\">\n";
         body += "        <AttributeObject VOReference=\"" + ts.id + "\"/>\n";
-        element(body, "        ", "TimeStampValue", ts.gen_time);
+        element(body, "        ", "TimeStampValue", ts.gen_time());
         body += "      </SignatureTimeStamp>\n";
     }
     if (body.empty()) return;
@@ -224,11 +208,11 @@ void validation_time_info(std::string& out, const std::string& validation_time, 
     const TimeStamp* best = nullptr;
     for (const TimeStamp& ts : stamps)
         // RFC 3339 UTC text with a fixed layout compares like the time.
-        if (ts.valid && (!best || ts.gen_time < best->gen_time)) best = &ts;
+        if (ts.valid() && (!best || ts.gen_time() < best->gen_time())) best = &ts;
     out += "    <ValidationTimeInfo>\n";
     element(out, "      ", "ValidationTime", validation_time);
     out += "      <BestSignatureTime>\n";
-    element(out, "        ", "POETime", best ? best->gen_time : validation_time);
+    element(out, "        ", "POETime", best ? best->gen_time() : validation_time);
     element(out, "        ", "TypeOfProof", "urn:etsi:019102:poetype:validation");
     if (best) out += "        <POEObject VOReference=\"" + best->id + "\"/>\n";
     out += "      </BestSignatureTime>\n";
@@ -252,9 +236,11 @@ void time_stamp_object(std::string& out, const TimeStamp& ts) {
     element(out, "      ", "ObjectType", "urn:etsi:019102:validationObject:timestamp");
     out += "      <ValidationObjectRepresentation>\n";
     out += "        <direct>\n";
-    std::vector<std::pair<std::string, std::string>> info{{"gen_time", ts.gen_time}};
-    info.insert(info.end(), ts.details.begin(), ts.details.end());
+    const TimestampResult& t = *ts.result;
+    const std::pair<const char*, std::string> info[] = {
+        {"gen_time", t.gen_time}, {"tsa", t.tsa}, {"policy", t.policy}, {"serial", t.serial}, {"status", time_stamp_status(t)}};
     for (const auto& [name, value] : info) {
+        if (value.empty()) continue;
         out += "          <istmo:TimeStampInfo name=\"";
         escape(out, name);
         out += "\">";
@@ -264,9 +250,9 @@ void time_stamp_object(std::string& out, const TimeStamp& ts) {
     out += "        </direct>\n";
     out += "      </ValidationObjectRepresentation>\n";
     // A valid time-stamp provides proof of existence of the signature at its genTime.
-    if (ts.valid) {
+    if (ts.valid()) {
         out += "      <POEProvisioning>\n";
-        element(out, "        ", "POETime", ts.gen_time);
+        element(out, "        ", "POETime", ts.gen_time());
         out += "      </POEProvisioning>\n";
     }
     out += "    </ValidationObject>\n";
@@ -339,7 +325,7 @@ std::string VerificationReport::to_etsi_xml() const {
         status(out, s.indication, s.sub_indication);
 
         out += "    <istmo:Signature level=\"";
-        escape(out, s.level);
+        escape(out, s.level.to_string());
         out += "\" signatureMethod=\"";
         escape(out, s.signature_method);
         out += "\" signatureValueValid=\"";

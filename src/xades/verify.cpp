@@ -337,7 +337,7 @@ public:
         const xmlNode* sp = signed_properties(ctx, qp, refs);
         if (!sp) return;
         dsig::SignatureResult& result = *ctx.result;
-        std::string level = "B-B";
+        dsig::SignatureLevel level{dsig::SignatureLevel::Form::b_b};
         const xmlNode* ssp = child(sp, k_xades_ns, "SignedSignatureProperties");
 
         // ---- signing certificate
@@ -354,7 +354,7 @@ public:
                 ctx.fail("XADES-SIGNING-TIME-INVALID", "SigningTime is not an xs:dateTime", Indication::total_failed,
                          SubIndication::format_failure);
             } else {
-                result.properties.emplace_back("signing_time", dsig::format_rfc3339(*signing_time));
+                result.properties.signing_time = dsig::format_rfc3339(*signing_time);
                 if (facts && (*signing_time < facts->not_before || *signing_time > facts->not_after))
                     ctx.fail("XADES-SIGNING-TIME-OUT-OF-CERT",
                              "SigningTime " + dsig::format_rfc3339(*signing_time) + " is outside the signer certificate's validity",
@@ -366,9 +366,9 @@ public:
 
         // ---- policy
         if (const xmlNode* spi = child(ssp, k_xades_ns, "SignaturePolicyIdentifier")) {
-            level = "EPES";
+            level.form = dsig::SignatureLevel::Form::epes;
             if (child(spi, k_xades_ns, "SignaturePolicyImplied")) {
-                result.properties.emplace_back("policy", "implied");
+                result.properties.policy = dsig::SignaturePolicy{{}, {}, true, std::nullopt};
             } else if (const xmlNode* spid = child(spi, k_xades_ns, "SignaturePolicyId")) {
                 check_policy(ctx, spid);
             }
@@ -378,11 +378,18 @@ public:
         if (!role) role = child(ssp, k_xades_ns, "SignerRole");
         if (const xmlNode* claimed = child(role, k_xades_ns, "ClaimedRoles"))
             for (const xmlNode* r : children(claimed, k_xades_ns, "ClaimedRole"))
-                result.properties.emplace_back("claimed_role", trimmed(xml::text_content(r)));
+                result.properties.signer_roles.push_back(trimmed(xml::text_content(r)));
         if (const xmlNode* sdop = child(sp, k_xades_ns, "SignedDataObjectProperties"))
             for (const xmlNode* cti : children(sdop, k_xades_ns, "CommitmentTypeIndication"))
                 if (const xmlNode* id = child(child(cti, k_xades_ns, "CommitmentTypeId"), k_xades_ns, "Identifier"))
-                    result.properties.emplace_back("commitment", trimmed(xml::text_content(id)));
+                    result.properties.commitment_types.push_back(trimmed(xml::text_content(id)));
+        const xmlNode* place = child(ssp, k_xades_ns, "SignatureProductionPlaceV2");
+        if (!place) place = child(ssp, k_xades_ns, "SignatureProductionPlace");
+        if (place) {
+            const auto part = [&](const char* name) { return trimmed(xml::text_content(child(place, k_xades_ns, name))); };
+            result.properties.production_place = dsig::ProductionPlace{part("StreetAddress"), part("City"), part("StateOrProvince"),
+                                                                       part("PostalCode"), part("CountryName")};
+        }
 
         // ---- signature timestamps: they prove the signature existed at genTime
         const xmlNode* usp = child(child(qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
@@ -390,8 +397,7 @@ public:
         // SignatureTimeStamp is B-T even when that timestamp fails; the failure is a finding, and
         // only a valid timestamp gives the best-signature-time.
         for (const xmlNode* ts : children(usp, k_xades_ns, "SignatureTimeStamp")) {
-            if (level == "B-B") level = "B-T";
-            else if (level == "EPES") level = "EPES-T";
+            level = level.with_timestamp();
             if (auto gen_time = check_timestamp(ctx, ts, signing_time))
                 if (!ctx.best_signature_time || *gen_time < *ctx.best_signature_time) ctx.best_signature_time = *gen_time;
         }
@@ -487,7 +493,9 @@ private:
 
     void check_policy(dsig::InspectContext& ctx, const xmlNode* spid) const {
         std::string identifier = trimmed(xml::text_content(child(child(spid, k_xades_ns, "SigPolicyId"), k_xades_ns, "Identifier")));
-        ctx.result->properties.emplace_back("policy", identifier);
+        dsig::SignaturePolicy& policy = ctx.result->properties.policy.emplace();
+        policy.id = identifier;
+        policy.uri = trimmed(xml::text_content(child(child(child(spid, k_xades_ns, "SigPolicyQualifiers"), k_xades_ns, "SigPolicyQualifier"), k_xades_ns, "SPURI")));
         std::string key = identifier.rfind("urn:oid:", 0) == 0 ? identifier.substr(8) : identifier;
         auto doc = m_options.policy_documents.find(key);
         if (doc == m_options.policy_documents.end()) doc = m_options.policy_documents.find(identifier);
@@ -500,10 +508,12 @@ private:
         const std::string hash_text = xml::text_content(child(hash, ds_ns, "DigestValue"));
         if (base64_too_large(ctx, hash_text, "SigPolicyHash/DigestValue")) return;
         auto value = crypto::base64_decode(hash_text);
+        policy.digest_ok = false;
         if (!info || info->status == dsig::AlgorithmStatus::forbidden || !value)
             return ctx.fail("XADES-POLICY-HASH", "SigPolicyHash is missing or unusable", Indication::indeterminate,
                             SubIndication::policy_processing_error);
-        if (crypto::digest(info->alg, doc->second) != *value)
+        policy.digest_ok = crypto::digest(info->alg, doc->second) == *value;
+        if (!*policy.digest_ok)
             ctx.fail("XADES-POLICY-HASH", "the policy document's digest differs from SigPolicyHash",
                      Indication::indeterminate, SubIndication::policy_processing_error);
     }
@@ -537,22 +547,24 @@ private:
         // The caller's untrusted certificates help build the TSA's path too; never anchors.
         options.extra_certificates = m_options.dsig.extra_certificates;
         tsa::TokenVerification v = tsa::verify_token(*token, expect, options);
-        auto& props = ctx.result->properties;
-        props.emplace_back("timestamp.gen_time", dsig::format_rfc3339(v.info.gen_time));
-        props.emplace_back("timestamp.tsa", v.info.signer_subject);
-        props.emplace_back("timestamp.policy", v.info.policy);
-        props.emplace_back("timestamp.serial", v.info.serial_hex);
-        props.emplace_back("timestamp.status", v.valid() ? "valid" : v.summary());
+        dsig::TimestampResult& stamp = ctx.result->timestamps.emplace_back();
+        stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
+        stamp.tsa = v.info.signer_subject;
+        stamp.policy = v.info.policy;
+        stamp.serial = v.info.serial_hex;
+        stamp.findings = v.findings;
+        stamp.indication = Indication::total_passed;
         if (!v.valid()) {
             const report::Finding* first = v.first_error();
             const bool imprint = first && first->code == "TSA-IMPRINT-MISMATCH";
             // An untrusted TSA is the same missing trust as an untrusted signer certificate.
             const bool untrusted = first && first->code == "TSA-CERT-UNTRUSTED";
-            ctx.fail(imprint ? "XADES-TS-IMPRINT" : "XADES-TS-INVALID",
-                     "SignatureTimeStamp: " + v.summary(), imprint ? Indication::total_failed : Indication::indeterminate,
-                     imprint     ? SubIndication::hash_failure
-                     : untrusted ? SubIndication::no_certificate_chain_found
-                                 : SubIndication::sig_constraints_failure);
+            stamp.indication = imprint ? Indication::total_failed : Indication::indeterminate;
+            stamp.sub_indication = imprint     ? SubIndication::hash_failure
+                                   : untrusted ? SubIndication::no_certificate_chain_found
+                                               : SubIndication::sig_constraints_failure;
+            ctx.fail(imprint ? "XADES-TS-IMPRINT" : "XADES-TS-INVALID", "SignatureTimeStamp: " + v.summary(),
+                     stamp.indication, stamp.sub_indication);
             return std::nullopt;
         }
         if (signing_time && *signing_time > v.info.gen_time + std::chrono::minutes(5))

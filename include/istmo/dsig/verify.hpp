@@ -92,12 +92,67 @@ struct ReferenceResult {
     std::string digest_value;            // the DigestValue as written (base64), whitespace removed
 };
 
+// The form of a signature, as DSS's signature format names it: a signature with a
+// SignatureTimeStamp is B-T even when that timestamp fails (the failure is a finding).
+struct ISTMO_API SignatureLevel {
+    enum class Form { xmldsig, b_b, b_t, epes, epes_t };
+    Form form = Form::xmldsig;
+
+    // "XMLDSig", "B-B", "B-T", "EPES", "EPES-T".
+    [[nodiscard]] std::string_view to_string() const noexcept;
+    [[nodiscard]] bool is_xades() const noexcept { return form != Form::xmldsig; }
+    // With a SignatureTimeStamp: B-B -> B-T, EPES -> EPES-T.
+    [[nodiscard]] SignatureLevel with_timestamp() const noexcept;
+    friend bool operator==(const SignatureLevel& a, const SignatureLevel& b) noexcept { return a.form == b.form; }
+    // Compares with the name, e.g. level == "B-T".
+    friend bool operator==(const SignatureLevel& a, std::string_view name) noexcept { return a.to_string() == name; }
+};
+
+// XAdES SignaturePolicyIdentifier.
+struct SignaturePolicy {
+    std::string id;                  // SigPolicyId/Identifier (e.g. "urn:oid:2.16.724..."); "" when implied
+    std::string uri;                 // the SPURI qualifier, "" when absent
+    bool implied = false;            // SignaturePolicyImplied
+    std::optional<bool> digest_ok;   // SigPolicyHash against the supplied policy document; nullopt = not checked
+};
+
+// XAdES SignatureProductionPlace(V2); empty members were absent.
+struct ProductionPlace {
+    std::string street_address;
+    std::string city;
+    std::string state_or_province;
+    std::string postal_code;
+    std::string country_name;
+};
+
+// The signed qualifying properties a report shows (XAdES; empty for plain XMLDSig).
+struct SignatureProperties {
+    std::string signing_time;                   // RFC 3339 UTC; "" when there is none
+    std::vector<std::string> signer_roles;      // ClaimedRole texts, in order
+    std::vector<std::string> commitment_types;  // CommitmentTypeId/Identifier, in order
+    std::optional<SignaturePolicy> policy;
+    std::optional<ProductionPlace> production_place;
+};
+
+// One time-stamp on the signature (XAdES SignatureTimeStamp), checked on its own.
+struct TimestampResult {
+    std::string type = "SignatureTimeStamp";
+    std::string gen_time;  // RFC 3339 UTC; "" when the token could not be read
+    std::string tsa;       // subject of the TSA certificate
+    std::string policy;    // TSA policy OID
+    std::string serial;    // serial number, hex
+    report::Indication indication = report::Indication::indeterminate;
+    report::SubIndication sub_indication = report::SubIndication::none;
+    std::vector<report::Finding> findings;  // the token's own findings (TSA-*)
+
+    [[nodiscard]] bool passed() const noexcept { return indication == report::Indication::total_passed; }
+};
+
 struct SignatureResult {
     std::string id;
-    std::string level = "XMLDSig";      // XAdES: "B-B", "B-T", "EPES", "T" ...
-    // Profile attributes for reports, in order: e.g. {"signing_time", "2026-..."},
-    // {"timestamp.gen_time", ...}, {"claimed_role", ...}.
-    std::vector<std::pair<std::string, std::string>> properties;
+    SignatureLevel level;               // XMLDSig unless XAdES qualifying properties were found
+    SignatureProperties properties;
+    std::vector<TimestampResult> timestamps;
     std::string location;               // path of the ds:Signature element
     std::string signature_method;       // URI
     std::string canonicalization_method;
