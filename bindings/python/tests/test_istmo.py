@@ -443,7 +443,10 @@ def test_invoice_validate_matches_the_cli(name, trust):
     done = subprocess.run([cli, "invoice", "validate", "--json", "--trust", str(PKI / "ca.cert.pem"),
                            "--trust", str(PKI / "intermediate.cert.pem"), str(path)],
                           capture_output=True, check=False)
-    from_cli = json.loads(done.stdout)
+    # One JSON object per input and line: {"file": ..., "report": {...}} (docs/cli.md).
+    line = json.loads(done.stdout)
+    assert line["file"] == str(path)
+    from_cli = line["report"]
     report = istmo.invoice.validate(path.read_bytes(), trust)
     assert report.indication == from_cli["indication"]
     # JSON writes null for "no sub-indication"; the Python attribute keeps the C API's "".
