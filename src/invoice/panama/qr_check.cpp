@@ -1,10 +1,11 @@
 // The QR of a validated invoice: URL parameters and the HS256 JWT, read as JSON (production JWTs
-// vary in key order and one spells "chFE " with a trailing space; SPEC §10). The JWT's HMAC is
+// vary in key order and one spells "chFE " with a trailing space; SPEC §10), with the library's one
+// strict JSON reader. The JWT's HMAC is
 // keyed with the issuer's "código QR" secret, which a validator does not hold.
 #include "invoice/panama/qr_check.hpp"
 
 #include "crypto/native.hpp"
-#include "invoice/json/json.hpp"
+#include "report/json_reader.hpp"
 #include "invoice/panama/schema.hpp"
 
 #include <openssl/crypto.h>
@@ -70,10 +71,10 @@ std::string_view trim(std::string_view s) noexcept {
 }
 
 // One JWT part as a JSON object; nullopt (and a finding) when it is not one.
-std::optional<json::Value> jwt_object(std::string_view part, std::string_view what, int line, Collector& out) {
+std::optional<report::json::Value> jwt_object(std::string_view part, std::string_view what, int line, Collector& out) {
     const auto text = base64url_decode(part);
-    auto value = text ? json::parse(*text) : Result<json::Value>(make_error(Errc::parse_error, "not base64url"));
-    if (value && value->kind == json::Kind::object) return std::move(*value);
+    auto value = text ? report::json::parse(*text) : Result<report::json::Value>(make_error(Errc::parse_error, "not base64url"));
+    if (value && value->kind == report::json::Kind::object) return std::move(*value);
     const std::string why = !text ? "not base64url" : !value ? value.error().message : "not a JSON object";
     out.add("FE-QR-JWT", Severity::error, std::string(k_path), k_ficha, line,
             "El " + std::string(what == "header" ? "encabezado" : "contenido") + " del JWT del código QR no es válido: " + why,
@@ -82,7 +83,7 @@ std::optional<json::Value> jwt_object(std::string_view part, std::string_view wh
 }
 
 // The members of a JWT object by trimmed name; a name with stray spaces is a warning.
-const json::Value* member(const json::Value& object, std::string_view name, int line, Collector& out) {
+const report::json::Value* member(const report::json::Value& object, std::string_view name, int line, Collector& out) {
     for (const auto& m : object.members) {
         if (trim(m.name) != name) continue;
         if (m.name != name)
@@ -96,8 +97,8 @@ const json::Value* member(const json::Value& object, std::string_view name, int 
 }
 
 // A JWT payload value as text (strings, and numbers as written: "iAmb": 2 occurs).
-std::optional<std::string> scalar(const json::Value* v) {
-    if (!v || (v->kind != json::Kind::string && v->kind != json::Kind::number)) return std::nullopt;
+std::optional<std::string> scalar(const report::json::Value* v) {
+    if (!v || (v->kind != report::json::Kind::string && v->kind != report::json::Kind::number)) return std::nullopt;
     return percent_decode(v->text);
 }
 
@@ -142,8 +143,8 @@ void check_jwt(std::string_view jwt, const Element& root, std::string_view signa
     const auto header = jwt_object(jwt.substr(0, dot1), "header", line, out);
     const auto payload = jwt_object(jwt.substr(dot1 + 1, dot2 - dot1 - 1), "payload", line, out);
     if (header) {
-        const json::Value* alg = member(*header, "alg", line, out);
-        if (!alg || alg->kind != json::Kind::string || alg->text != "HS256")
+        const report::json::Value* alg = member(*header, "alg", line, out);
+        if (!alg || alg->kind != report::json::Kind::string || alg->text != "HS256")
             out.add("FE-QR-JWT", Severity::error, std::string(k_path), k_ficha, line,
                     "El JWT del código QR debe tener \"alg\": \"HS256\"", "The QR JWT must have \"alg\": \"HS256\"");
     }

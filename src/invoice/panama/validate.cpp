@@ -3,6 +3,7 @@
 // first). Codes are documented in docs/panama-fe.md.
 #include <istmo/invoice/panama.hpp>
 
+#include "dsig/verify_parsed.hpp"
 #include "invoice/panama/arith.hpp"
 #include "invoice/panama/collector.hpp"
 #include "invoice/panama/dom.hpp"
@@ -712,26 +713,16 @@ void judge_signature(const dsig::VerificationReport& v, bool legacy, Collector& 
                 "La firma debe tener una sola referencia URI=\"\"", "The signature must have a single Reference URI=\"\"");
 }
 
-// The DigestValue of the rFE's signature (its first Reference), whitespace removed.
-std::string signature_digest_value(const xmlNode* rfe) {
-    const xmlNode* node = detail::child_element(rfe, k_dsig_namespace, "Signature");
-    for (const char* name : {"SignedInfo", "Reference", "DigestValue"})
-        node = node ? detail::child_element(node, k_dsig_namespace, name) : nullptr;
-    if (!node) return {};
-    std::string text = xml::text_content(node);
-    std::erase_if(text, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
-    return text;
+// Verifies the rFE's signature as the DGI defines it: over the same DOM, gNoFirm left out.
+Result<dsig::VerificationReport> verify_without_no_firm(const dsig::Verifier& verifier, const xml::XmlDocument& document,
+                                                        const xmlNode* rfe) {
+    return dsig::verify_parsed(verifier, document, detail::child_element(rfe, k_namespace, "gNoFirm"));
 }
 
-// Verifies the rFE's signature as the DGI defines it: over the document without gNoFirm.
-Result<dsig::VerificationReport> verify_without_no_firm(const dsig::Verifier& verifier, xml::XmlDocument& document,
-                                                        xmlNode* rfe) {
-    for (xmlNode* no_firm = detail::child_element(rfe, k_namespace, "gNoFirm"); no_firm;
-         no_firm = detail::child_element(rfe, k_namespace, "gNoFirm")) {
-        xmlUnlinkNode(no_firm);
-        xmlFreeNode(no_firm);
-    }
-    return verifier.verify(document.to_string());
+// The DigestValue (base64) of the verified signature's first Reference: what the QR repeats.
+std::string signature_digest_value(const dsig::VerificationReport& v) {
+    if (v.signatures.empty() || v.signatures.front().references.empty()) return {};
+    return v.signatures.front().references.front().digest_value;
 }
 
 InvoiceReport unreadable_report(const Error& e, bool well_formed) {
@@ -799,11 +790,11 @@ Result<InvoiceReport> InvoiceValidator::validate(std::string_view xml) const {
     std::string digest;
     const bool has_sig = detail::child_element(located->rfe, k_dsig_namespace, "Signature") != nullptr;
     if (options.check_signature && has_sig) {
-        digest = signature_digest_value(located->rfe);
-        xml::XmlDocument& signed_document = located->own ? *located->own : *document;
+        const xml::XmlDocument& signed_document = located->own ? *located->own : *document;
         auto v = verify_without_no_firm(*m_verifier, signed_document, located->rfe);
         if (!v) return std::move(v).error();
         r.signature = std::move(*v);
+        digest = signature_digest_value(*r.signature);
         judge_signature(*r.signature, options.legacy, out);
     }
     detail::check_qr(invoice.root, digest, options.qr_secret.view(), out);
