@@ -172,6 +172,7 @@ public:
     void end_element(const xmlChar* localname, const xmlChar* prefix) {
         if (m_failed) return;
         if (m_capture_depth > 0) {
+            flush_captured_text();
             if (m_capture_node) m_capture_node = m_capture_node->parent;
             if (m_depth == m_capture_depth) m_capture_depth = 0;
         } else {
@@ -196,7 +197,11 @@ public:
         if (static_cast<std::size_t>(len) > m_limits.max_text_bytes) return give_up("text size limit");
         std::string_view s(reinterpret_cast<const char*>(text), static_cast<std::size_t>(len));
         if (m_capture_depth > 0) {
-            if (m_capture_node) xmlNodeAddContentLen(m_capture_node, text, len);
+            // Collected and added as one text node: appending each SAX chunk to the node would
+            // copy the whole text again per chunk (quadratic in a multi-megabyte DigestValue).
+            if (!m_capture_node) return;
+            if (m_capture_text.size() + s.size() > m_limits.max_text_bytes) return give_up("text size limit");
+            m_capture_text.append(s);
             return;
         }
         put_escaped(m_out, s, Escape::text);
@@ -205,6 +210,7 @@ public:
     void processing_instruction(const xmlChar* target, const xmlChar* data) {
         if (m_failed) return;
         if (m_capture_depth > 0) {
+            flush_captured_text();
             if (m_capture_node) xmlAddChild(m_capture_node, xmlNewDocPI(outcome.capture.document.get(), target, data));
             return;
         }
@@ -223,6 +229,7 @@ public:
         if (m_failed) return;
         // Comments are not in the URI="" node-set, but they are part of a captured signature
         // (SignedInfo canonicalized WithComments keeps them).
+        if (m_capture_depth > 0) flush_captured_text();
         if (m_capture_depth > 0 && m_capture_node)
             xmlAddChild(m_capture_node, xmlNewDocComment(outcome.capture.document.get(), text));
     }
@@ -312,6 +319,7 @@ private:
     void capture_start(const xmlChar* localname, const xmlChar* prefix, const xmlChar* uri, int nb_namespaces,
                        const xmlChar** namespaces) {
         if (!m_capture_wanted) return;
+        flush_captured_text();
         if (!outcome.capture.document) {
             outcome.capture.document.reset(xmlNewDoc(xc("1.0")));
             if (!outcome.capture.document) return give_up("out of memory");
@@ -365,6 +373,15 @@ private:
     std::size_t m_captured_count = 0;
     std::size_t m_xml_attr_depth = 0;
     xmlNodePtr m_capture_node = nullptr;
+    std::string m_capture_text;  // text of the captured element being read, not yet added
+
+    void flush_captured_text() {
+        if (m_capture_text.empty()) return;
+        if (m_capture_node)
+            xmlNodeAddContentLen(m_capture_node, reinterpret_cast<const xmlChar*>(m_capture_text.data()),
+                                 static_cast<int>(m_capture_text.size()));
+        m_capture_text.clear();
+    }
     std::vector<NsBinding> m_in_scope;
     std::vector<NsBinding> m_rendered;
     std::vector<std::pair<std::string, std::string>> m_ns_out;
