@@ -6,6 +6,9 @@
 
 #include <openssl/x509v3.h>
 
+#include <initializer_list>
+#include <optional>
+
 namespace istmo::crypto::detail {
 namespace {
 
@@ -85,16 +88,27 @@ PathCheck setup_failure(std::string message) {
     return out;
 }
 
+// The given Certificate whose X509 is x (OpenSSL builds the chain from the very objects it was
+// given), else a new one.
+std::optional<Certificate> certificate_for(X509* x, std::initializer_list<std::span<const Certificate>> known) {
+    for (const auto list : known)
+        for (const Certificate& c : list)
+            if (c.impl().cert.get() == x) return c;
+    if (X509_up_ref(x) != 1) return std::nullopt;
+    auto made = make_certificate(internal::X509Ptr(x));
+    if (!made) return std::nullopt;
+    return std::move(*made);
+}
+
 // The path OpenSSL built, as far as it got (target first).
-std::vector<ChainElement> chain_of(X509_STORE_CTX* ctx) {
+std::vector<ChainElement> chain_of(X509_STORE_CTX* ctx, std::initializer_list<std::span<const Certificate>> known) {
     std::vector<ChainElement> chain;
     STACK_OF(X509)* stack = X509_STORE_CTX_get0_chain(ctx);
     const int n = stack != nullptr ? sk_X509_num(stack) : 0;
     for (int i = 0; i < n; ++i) {
         X509* x = sk_X509_value(stack, i);
-        if (x == nullptr || X509_up_ref(x) != 1) continue;
-        auto cert = make_certificate(internal::X509Ptr(x));
-        if (cert) chain.push_back(ChainElement{std::move(*cert), false, {}});
+        if (x == nullptr) continue;
+        if (auto cert = certificate_for(x, known)) chain.push_back(ChainElement{std::move(*cert), false, {}});
     }
     return chain;
 }
@@ -135,8 +149,8 @@ Result<internal::X509StorePtr> make_anchor_store(std::span<const Certificate> an
     return store;
 }
 
-PathCheck check_path(X509_STORE* store, const Certificate& target, std::span<const Certificate> untrusted,
-                     CertificatePurpose purpose, TimePoint at) {
+PathCheck check_path(X509_STORE* store, std::span<const Certificate> anchors, const Certificate& target,
+                     std::span<const Certificate> untrusted, CertificatePurpose purpose, TimePoint at) {
     ErrorQueueGuard queue_guard;
     internal::X509StackPtr stack(sk_X509_new_null());
     if (!stack) return setup_failure("out of memory");
@@ -161,7 +175,7 @@ PathCheck check_path(X509_STORE* store, const Certificate& target, std::span<con
     const int verified = X509_verify_cert(ctx.get());
     PathCheck out;
     CertificateValidation& result = out.validation;
-    result.chain = chain_of(ctx.get());
+    result.chain = chain_of(ctx.get(), {std::span<const Certificate>(&target, 1), untrusted, anchors});
     if (verified != 1) {
         if (X509_STORE_CTX_get_error(ctx.get()) == X509_V_OK)  // an internal failure, not a verdict
             return setup_failure("path validation failed: " + drain_openssl_errors());

@@ -19,9 +19,11 @@ struct PathCheck {
 };
 
 // Checks target -> untrusted... -> an anchor of `store` at `at` for `purpose`. Every
-// certificate of the store is an anchor. Statuses are left "not_checked".
-PathCheck check_path(X509_STORE* store, const Certificate& target, std::span<const Certificate> untrusted,
-                     CertificatePurpose purpose, TimePoint at);
+// certificate of the store is an anchor; `anchors` are the Certificates the store was built
+// from, so that the chain shares them (and their computed facts) instead of copies. Statuses are
+// left "not_checked".
+PathCheck check_path(X509_STORE* store, std::span<const Certificate> anchors, const Certificate& target,
+                     std::span<const Certificate> untrusted, CertificatePurpose purpose, TimePoint at);
 
 // RFC 3161 §2.3 on a time-stamping unit's certificate: extendedKeyUsage exactly
 // id-kp-timeStamping, marked critical.

@@ -54,7 +54,7 @@ PathValidationResult validate_path_impl(const Certificate& leaf, std::span<const
     auto store = shared_store(trust.impl());
     if (!store) return failed(PathStatus::invalid, store.error().to_string());
     detail::PathCheck checked =
-        detail::check_path(store->get(), leaf, intermediates, CertificatePurpose::signature, at);
+        detail::check_path(store->get(), trust.anchors(), leaf, intermediates, CertificatePurpose::signature, at);
     PathValidationResult result = failed(checked.validation.status, std::move(checked.validation.message));
     for (ChainElement& element : checked.validation.chain) result.chain.push_back(std::move(element.certificate));
     return result;

@@ -193,7 +193,7 @@ CertificateValidation CertificateValidator::Impl::check(const Certificate& targe
     }
     std::vector<Certificate> untrusted(candidates.begin(), candidates.end());
     untrusted.insert(untrusted.end(), options.extra_certificates.begin(), options.extra_certificates.end());
-    detail::PathCheck checked = detail::check_path(store.get(), target, untrusted, purpose, at);
+    detail::PathCheck checked = detail::check_path(store.get(), options.trust.anchors(), target, untrusted, purpose, at);
     if (key && checked.cacheable) paths.put(*key, checked.validation);
     return std::move(checked.validation);
 }

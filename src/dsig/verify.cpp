@@ -1,4 +1,5 @@
 #include <istmo/dsig/verify.hpp>
+#include <istmo/crypto/validator.hpp>
 
 #include "crypto/native.hpp"
 #include "crypto/public_key_impl.hpp"
@@ -14,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <unordered_map>
 
@@ -164,12 +166,6 @@ struct DocumentView {
     const WholeDocumentDigester* whole_document = nullptr;  // the streaming path's digests
 };
 
-struct PathCacheEntry {
-    std::shared_ptr<const CachedPath> path;
-    crypto::TimePoint window_start;
-    crypto::TimePoint window_end;
-};
-
 }  // namespace
 
 struct Verifier::State {
@@ -177,8 +173,18 @@ struct Verifier::State {
     std::shared_ptr<const VerifyExtension> extension;
     mutable std::shared_mutex cert_mutex;
     mutable std::unordered_map<std::string, CertificatePtr> certificates;  // by SHA-256 of DER
-    mutable std::shared_mutex path_mutex;
-    mutable std::unordered_map<std::string, PathCacheEntry> paths;
+    // The certificate step: path building and checking for document signatures, with its own
+    // caches (made when the options are set; the trust anchors are copied then).
+    std::optional<crypto::CertificateValidator> validator;
+
+    void set_options(VerifyOptions o) {
+        options = std::move(o);
+        crypto::ValidatorOptions v;
+        v.trust = options.trust;
+        v.extra_certificates = options.extra_certificates;  // candidates for every path, never anchors
+        v.max_cached_paths = k_cache_capacity;
+        validator.emplace(std::move(v));
+    }
 
     Result<CertificatePtr> certificate(const crypto::Bytes& der) const {
         crypto::Bytes hash = crypto::digest(crypto::DigestAlg::sha256, der);
@@ -197,35 +203,35 @@ struct Verifier::State {
         return CertificatePtr(entry);
     }
 
-    // Path validation, cached per (leaf, intermediates): a valid path stays valid for any time
-    // inside the intersection of the validity periods of its certificates.
+    // A chain certificate's summary, from the certificate cache (computed once per certificate).
+    CertificateSummary summary_of(const crypto::Certificate& cert) const {
+        const crypto::Bytes& hash = cert.impl().facts().sha256;
+        const std::string key(hash.begin(), hash.end());
+        {
+            std::shared_lock lock(cert_mutex);
+            auto it = certificates.find(key);
+            if (it != certificates.end()) return it->second->summary;
+        }
+        auto entry = std::make_shared<const CachedCertificate>(CachedCertificate{cert, summarize(cert), hash});
+        std::unique_lock lock(cert_mutex);
+        if (certificates.size() >= k_cache_capacity) certificates.clear();
+        certificates.emplace(key, entry);
+        return entry->summary;
+    }
+
+    // The certificate step: the signer's path at `at` (the validator caches the outcome).
     std::shared_ptr<const CachedPath> validate(const CachedCertificate& leaf, const std::vector<CertificatePtr>& others,
                                                crypto::TimePoint at) const {
-        std::string key = leaf.summary.sha256;
-        for (const auto& c : others) key += c->summary.sha256;
-        {
-            std::shared_lock lock(path_mutex);
-            auto it = paths.find(key);
-            if (it != paths.end() && at >= it->second.window_start && at <= it->second.window_end)
-                return it->second.path;
-        }
-        std::vector<crypto::Certificate> intermediates;
-        for (const auto& c : others) intermediates.push_back(c->certificate);
-        // Caller-supplied untrusted certificates (the same for every call of this Verifier, so
-        // the cache key need not name them): candidates for the path, never anchors.
-        intermediates.insert(intermediates.end(), options.extra_certificates.begin(), options.extra_certificates.end());
+        std::vector<crypto::Certificate> candidates;
+        for (const auto& c : others) candidates.push_back(c->certificate);
+        const crypto::CertificateValidation checked =
+            validator->validate(leaf.certificate, candidates, crypto::CertificatePurpose::signature, at);
         auto path = std::make_shared<CachedPath>();
-        path->result = crypto::validate_path(leaf.certificate, intermediates, options.trust, at);
-        for (const auto& c : path->result.chain) path->chain.push_back(summarize(c));
-        if (path->result.status == crypto::PathStatus::valid && !path->result.chain.empty()) {
-            PathCacheEntry entry{path, crypto::TimePoint::min(), crypto::TimePoint::max()};
-            for (const auto& c : path->result.chain) {
-                entry.window_start = std::max(entry.window_start, c.not_before());
-                entry.window_end = std::min(entry.window_end, c.not_after());
-            }
-            std::unique_lock lock(path_mutex);
-            if (paths.size() >= k_cache_capacity) paths.clear();
-            paths[key] = std::move(entry);
+        path->result.status = checked.status;
+        path->result.message = checked.message;
+        for (const auto& element : checked.chain) {
+            path->result.chain.push_back(element.certificate);
+            path->chain.push_back(summary_of(element.certificate));
         }
         return path;
     }
@@ -1009,7 +1015,7 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
 }
 
 Verifier::Verifier(VerifyOptions options) : m_state(std::make_unique<State>()) {
-    m_state->options = std::move(options);
+    m_state->set_options(std::move(options));
 }
 Verifier VerifierAccess::make(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension) {
     Verifier verifier(std::move(options));

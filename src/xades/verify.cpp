@@ -190,7 +190,7 @@ private:
 
 class XadesChecks final : public dsig::VerifyExtension {
 public:
-    explicit XadesChecks(VerifyOptions options) : m_options(std::move(options)) {}
+    explicit XadesChecks(VerifyOptions options) : m_options(std::move(options)), m_tsa(tsa_options(m_options)) {}
 
     bool is_own_object_data(const xmlNode* target) const override {
         return xml::is_element(target, k_xades_ns, "SignedProperties");
@@ -542,11 +542,7 @@ private:
         }
         tsa::TokenExpectations expect;
         expect.data = crypto::Bytes(octets->begin(), octets->end());
-        tsa::VerifyOptions options;
-        options.trust = m_options.tsa_trust.size() ? m_options.tsa_trust : m_options.dsig.trust;
-        // The caller's untrusted certificates help build the TSA's path too; never anchors.
-        options.extra_certificates = m_options.dsig.extra_certificates;
-        tsa::TokenVerification v = tsa::verify_token(*token, expect, options);
+        tsa::TokenVerification v = m_tsa.verify_token(*token, expect);
         dsig::TimestampResult& stamp = ctx.result->timestamps.emplace_back();
         stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
         stamp.tsa = v.info.signer_subject;
@@ -573,8 +569,18 @@ private:
         return v.info.gen_time;
     }
 
+    // The TSA anchors (the signature's when none are given); the caller's untrusted certificates
+    // help build the TSA's path too, never as anchors.
+    static tsa::VerifyOptions tsa_options(const VerifyOptions& o) {
+        tsa::VerifyOptions options;
+        options.trust = o.tsa_trust.size() ? o.tsa_trust : o.dsig.trust;
+        options.extra_certificates = o.dsig.extra_certificates;
+        return options;
+    }
+
     VerifyOptions m_options;
     SignerFactsCache m_signers;
+    tsa::TokenVerifier m_tsa;  // signature time-stamps: certificates and TSA paths cached across documents
 };
 
 }  // namespace
