@@ -5,6 +5,7 @@
 #include <istmo/xades/xades.hpp>
 
 #include "batch/batch_util.hpp"
+#include "crypto/native.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -21,27 +22,34 @@
 #include <exception>
 #include <functional>
 #include <mutex>
+#include <stdexcept>
 #include <system_error>
 #include <thread>
 #include <variant>
 
 namespace istmo::batch {
 
+namespace {
+
+// The names of the profiles, for parsing and printing ("auto" picks one per document).
+struct ProfileName {
+    Profile profile;
+    std::string_view name;
+};
+constexpr ProfileName k_profile_names[] = {
+    {Profile::panama_fe, "panama-fe"}, {Profile::xmldsig, "xmldsig"}, {Profile::xades, "xades"}, {Profile::automatic, "auto"}};
+
+}  // namespace
+
 std::optional<Profile> parse_profile(std::string_view name) {
-    if (name == "panama-fe") return Profile::panama_fe;
-    if (name == "xmldsig") return Profile::xmldsig;
-    if (name == "xades") return Profile::xades;
-    if (name == "auto") return Profile::automatic;
+    for (const ProfileName& entry : k_profile_names)
+        if (entry.name == name) return entry.profile;
     return std::nullopt;
 }
 
 std::string_view to_string(Profile profile) noexcept {
-    switch (profile) {
-        case Profile::panama_fe: return "panama-fe";
-        case Profile::xmldsig: return "xmldsig";
-        case Profile::xades: return "xades";
-        case Profile::automatic: return "auto";
-    }
+    for (const ProfileName& entry : k_profile_names)
+        if (entry.profile == profile) return entry.name;
     return "auto";
 }
 
@@ -224,31 +232,130 @@ double elapsed_ms(Clock::time_point start) {
 
 namespace {
 
-// The validators of one profile. Validator::validate uses the Validator's own; run() gives each
-// worker thread its own, so workers share no certificate cache, lock or OpenSSL object.
-struct Engine {
-    std::unique_ptr<invoice::panama::InvoiceValidator> invoices;  // panama-fe, auto
-    std::unique_ptr<xades::Verifier> xades;                       // xades, auto
-    std::unique_ptr<dsig::Verifier> dsig;                         // xmldsig
+void internal_error(DocumentResult& r, const Error& error) {
+    r.indication = report::Indication::indeterminate;
+    r.sub_indication = report::SubIndication::none;
+    r.codes.assign({std::string(k_code_internal) + "-" + std::string(errc_name(error.code))});
+}
 
+// One profile's validator: judges one document into a result line (indication, codes, CUFE).
+class ProfileValidator {
+public:
+    virtual ~ProfileValidator() = default;
+    virtual void check(DocumentResult& r, std::string_view bytes) const = 0;
+};
+
+class InvoiceProfile final : public ProfileValidator {
+public:
+    explicit InvoiceProfile(const Options& options) {
+        invoice::panama::ValidateOptions vo;
+        vo.verify = options.verify;
+        vo.legacy = options.legacy;
+        m_validator = std::make_unique<invoice::panama::InvoiceValidator>(std::move(vo));
+    }
+    void check(DocumentResult& r, std::string_view bytes) const override {
+        auto report = m_validator->validate(bytes);
+        if (!report) return internal_error(r, report.error());
+        r.indication = report->indication;
+        r.sub_indication = report->sub_indication;
+        r.cufe = report->cufe_declared;
+        for (const auto& f : report->findings)
+            if (f.severity != report::Severity::info) add_code(r.codes, f.code);
+        if (report->signature)
+            for (const auto& f : report->signature->findings)
+                if (f.severity != report::Severity::info) add_code(r.codes, f.code);
+    }
+private:
+    std::unique_ptr<invoice::panama::InvoiceValidator> m_validator;
+};
+
+class XmldsigProfile final : public ProfileValidator {
+public:
+    explicit XmldsigProfile(const Options& options) : m_verifier(options.verify) {}
+    void check(DocumentResult& r, std::string_view bytes) const override {
+        auto report = m_verifier.verify(bytes);
+        if (!report) return internal_error(r, report.error());
+        take_dsig(r, *report);
+    }
+private:
+    dsig::Verifier m_verifier;
+};
+
+// XAdES; asked for by name (not picked by "auto"), a document whose signatures are all plain
+// XMLDSig fails.
+class XadesProfile final : public ProfileValidator {
+public:
+    explicit XadesProfile(const Options& options) : m_require_xades(options.profile == Profile::xades) {
+        xades::VerifyOptions xo;
+        xo.dsig = options.verify;
+        m_verifier = std::make_unique<xades::Verifier>(std::move(xo));
+    }
+    void check(DocumentResult& r, std::string_view bytes) const override {
+        auto report = m_verifier->verify(bytes);
+        if (!report) return internal_error(r, report.error());
+        take_dsig(r, *report);
+        if (!m_require_xades || !report->well_formed || report->signatures.empty()) return;
+        const bool any_xades = std::any_of(report->signatures.begin(), report->signatures.end(),
+                                           [](const dsig::SignatureResult& s) { return s.level.is_xades(); });
+        if (!any_xades) {
+            add_code(r.codes, std::string(k_code_not_xades));
+            worsen(r, report::Indication::total_failed, report::SubIndication::format_failure);
+        }
+    }
+private:
+    bool m_require_xades;
+    std::unique_ptr<xades::Verifier> m_verifier;
+};
+
+// The profile registry: each concrete profile's validator factory.
+struct ProfileEntry {
+    Profile profile;
+    std::unique_ptr<ProfileValidator> (*make)(const Options&);
+};
+template <typename P>
+std::unique_ptr<ProfileValidator> make_profile(const Options& options) {
+    return std::make_unique<P>(options);
+}
+constexpr ProfileEntry k_profiles[] = {
+    {Profile::panama_fe, &make_profile<InvoiceProfile>},
+    {Profile::xmldsig, &make_profile<XmldsigProfile>},
+    {Profile::xades, &make_profile<XadesProfile>},
+};
+
+// The profiles "auto" chooses from (see Engine::resolve).
+bool automatic_uses(Profile p) noexcept { return p == Profile::panama_fe || p == Profile::xades; }
+
+// The validators of one batch's profile. Validator::validate uses the Validator's own; run()
+// gives each worker thread its own, so workers share no certificate cache, lock or OpenSSL object.
+class Engine {
+public:
     explicit Engine(const Options& batch_options) {
         // The per-input budget also stops the signature checks (at their next step).
         Options options = batch_options;
         if (options.verify.time_budget.count() == 0) options.verify.time_budget = options.time_budget;
         options.verify.allow_legacy = options.verify.allow_legacy || options.legacy;
-        if (options.profile == Profile::panama_fe || options.profile == Profile::automatic) {
-            invoice::panama::ValidateOptions vo;
-            vo.verify = options.verify;
-            vo.legacy = options.legacy;
-            invoices = std::make_unique<invoice::panama::InvoiceValidator>(std::move(vo));
-        }
-        if (options.profile == Profile::xades || options.profile == Profile::automatic) {
-            xades::VerifyOptions xo;
-            xo.dsig = options.verify;
-            xades = std::make_unique<xades::Verifier>(std::move(xo));
-        }
-        if (options.profile == Profile::xmldsig) dsig = std::make_unique<dsig::Verifier>(options.verify);
+        for (const ProfileEntry& entry : k_profiles)
+            if (entry.profile == options.profile || (options.profile == Profile::automatic && automatic_uses(entry.profile)))
+                m_validators.emplace_back(entry.profile, entry.make(options));
     }
+
+    // The concrete profile for a document: "auto" takes an rFE, or a receiver's/PAC's container
+    // of one, as panama-fe (SOAP envelopes need --profile panama-fe), anything else as xades.
+    static Profile resolve(Profile asked, std::string_view bytes) {
+        if (asked != Profile::automatic) return asked;
+        const std::string root = root_local_name(bytes);
+        const bool invoice = root == "rFE" || root == "rContFe" || root == "rEnviFe" || root == "rEnviFeDGI";
+        return invoice ? Profile::panama_fe : Profile::xades;
+    }
+
+    [[nodiscard]] const ProfileValidator& validator(Profile profile) const {
+        for (const auto& [p, v] : m_validators)
+            if (p == profile) return *v;
+        throw std::logic_error("batch: no validator built for the profile");
+    }
+
+private:
+    std::vector<std::pair<Profile, std::unique_ptr<ProfileValidator>>> m_validators;
 };
 
 }  // namespace
@@ -290,50 +397,10 @@ struct Validator::State {
     }
 
     void check(const Engine& engine, DocumentResult& r, std::string_view bytes) const {
-        Profile profile = options.profile;
-        if (profile == Profile::automatic) {
-            // An rFE, or a receiver's/PAC's container of one (SOAP envelopes need --profile panama-fe).
-            const std::string root = root_local_name(bytes);
-            const bool invoice = root == "rFE" || root == "rContFe" || root == "rEnviFe" || root == "rEnviFeDGI";
-            profile = invoice ? Profile::panama_fe : Profile::xades;
-        }
+        const Profile profile = Engine::resolve(options.profile, bytes);
         r.profile = std::string(to_string(profile));
         r.codes.clear();
-        switch (profile) {
-            case Profile::panama_fe: {
-                auto report = engine.invoices->validate(bytes);
-                if (!report) return internal(r, report.error());
-                r.indication = report->indication;
-                r.sub_indication = report->sub_indication;
-                r.cufe = report->cufe_declared;
-                for (const auto& f : report->findings)
-                    if (f.severity != report::Severity::info) add_code(r.codes, f.code);
-                if (report->signature)
-                    for (const auto& f : report->signature->findings)
-                        if (f.severity != report::Severity::info) add_code(r.codes, f.code);
-                return;
-            }
-            case Profile::xmldsig: {
-                auto report = engine.dsig->verify(bytes);
-                if (!report) return internal(r, report.error());
-                return take_dsig(r, *report);
-            }
-            case Profile::xades:
-            case Profile::automatic: {
-                auto report = engine.xades->verify(bytes);
-                if (!report) return internal(r, report.error());
-                take_dsig(r, *report);
-                if (options.profile == Profile::xades && report->well_formed && !report->signatures.empty()) {
-                    const bool any_xades = std::any_of(report->signatures.begin(), report->signatures.end(),
-                                                       [](const dsig::SignatureResult& s) { return s.level.is_xades(); });
-                    if (!any_xades) {
-                        add_code(r.codes, std::string(k_code_not_xades));
-                        worsen(r, report::Indication::total_failed, report::SubIndication::format_failure);
-                    }
-                }
-                return;
-            }
-        }
+        engine.validator(profile).check(r, bytes);
     }
 
     // An input that used up its time budget is never TOTAL_PASSED, whatever was found.
@@ -343,19 +410,13 @@ struct Validator::State {
         worsen(r, report::Indication::indeterminate, report::SubIndication::none);
     }
 
-    static void internal(DocumentResult& r, const Error& error) {
-        r.indication = report::Indication::indeterminate;
-        r.sub_indication = report::SubIndication::none;
-        r.codes.assign({std::string(k_code_internal) + "-" + std::string(errc_name(error.code))});
-    }
-
     // `sha256`: the hash of `bytes` when the caller has it already, else empty.
     DocumentResult validate_bytes(const Engine& engine, const std::string& source, std::string_view bytes,
                                   Clock::time_point start, std::string sha256 = {}) const {
         DocumentResult r;
         try {
             r.source = source;
-            r.sha256 = sha256.empty() ? detail::sha256_hex(bytes) : std::move(sha256);
+            r.sha256 = sha256.empty() ? crypto::sha256_hex(bytes) : std::move(sha256);
             if (bytes.empty()) {
                 r = failure(source, r.sha256, k_code_empty);
             } else if (bytes.size() > options.max_size) {
@@ -392,7 +453,7 @@ struct Validator::State {
         std::string content;
         if (S_ISREG(st.st_mode) && static_cast<std::size_t>(st.st_size) <= options.max_size)
             content.reserve(static_cast<std::size_t>(st.st_size));
-        detail::Sha256 hash;
+        crypto::DigestContext hash(crypto::DigestAlg::sha256);
         bool too_large = false;
         char buffer[65536];
         for (;;) {
@@ -411,14 +472,14 @@ struct Validator::State {
             if (too_large) hash.update(chunk);
             else content.append(chunk);
         }
-        if (too_large) return failure(path, hash.hex_final(), k_code_too_large);
+        if (too_large) return failure(path, hash.finish_hex(), k_code_too_large);
         return content;
     }
 
     DocumentResult validate_input(const Engine& engine, const Input& input) const {
         const auto start = Clock::now();
         if (!input.error_code.empty()) {
-            DocumentResult r = failure(input.source, input.content ? detail::sha256_hex(*input.content) : std::string(),
+            DocumentResult r = failure(input.source, input.content ? crypto::sha256_hex(*input.content) : std::string(),
                                        input.error_code);
             r.ms = elapsed_ms(start);
             return r;
@@ -612,7 +673,7 @@ istmo::Result<Summary> Validator::run(Source& source, Sink& sink) const {
                     // Read once: validate from memory if it is not done yet.
                     in.content = std::move(std::get<std::string>(read));
                 }
-                sha = detail::sha256_hex(*in.content);
+                sha = crypto::sha256_hex(*in.content);
                 if (options.already_done(in.source, sha)) {
                     outcome.skipped = true;
                     outcome.result.source = in.source;

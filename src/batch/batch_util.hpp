@@ -1,13 +1,12 @@
 #pragma once
-// Internal helpers of the batch module: NDJSON lines as JSON objects, base64 decoding and SHA-256.
+// Internal helpers of the batch module: NDJSON lines as JSON objects. Base64 and SHA-256 are
+// crypto's (crypto/native.hpp).
 #include "report/json_reader.hpp"
 
 #include <cstddef>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace istmo::batch::detail {
 
@@ -16,24 +15,8 @@ namespace istmo::batch::detail {
 // including trailing garbage and duplicate member names.
 std::optional<report::json::Value> parse_line_object(std::string_view line);
 
-// Standard base64 (RFC 4648), padding optional, whitespace ignored; nullopt when invalid.
-std::optional<std::string> base64_decode(std::string_view text);
-
-// Incremental SHA-256 (OpenSSL EVP).
-class Sha256 {
-public:
-    Sha256();
-    ~Sha256();
-    Sha256(const Sha256&) = delete;
-    Sha256& operator=(const Sha256&) = delete;
-    bool update(std::string_view data);
-    // Lower-case hex; "" on failure.
-    std::string hex_final();
-
-private:
-    void* m_ctx = nullptr;
-};
-
-std::string sha256_hex(std::string_view data);
+// Standard base64 (RFC 4648) of a document carried in an NDJSON line, padding optional,
+// whitespace ignored, at most max_bytes decoded; nullopt when invalid or too large.
+std::optional<std::string> decode_document_base64(std::string_view text, std::size_t max_bytes);
 
 }  // namespace istmo::batch::detail

@@ -184,7 +184,7 @@ public:
         }
         if (!data || !data->is(report::json::Kind::string))
             return Input{source, std::nullopt, std::string(k_code_bad_json), "no \"base64\" string member"};
-        auto bytes = detail::base64_decode(data->text);
+        auto bytes = detail::decode_document_base64(data->text, m_max_line);
         if (!bytes) return Input{source, std::nullopt, std::string(k_code_bad_base64), "the base64 member is not base64"};
         return Input{std::move(source), std::move(*bytes), {}, {}};
     }

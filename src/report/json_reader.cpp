@@ -93,12 +93,7 @@ private:
 
     bool object(Value& out, std::size_t depth) {
         out.kind = Kind::object;
-        advance();  // {
-        skip_ws();
-        if (peek() == '}') {
-            advance();
-            return true;
-        }
+        if (empty_container('}')) return true;
         for (;;) {
             if (peek() != '"') return fail("expected a member name (string)");
             std::string name;
@@ -119,46 +114,50 @@ private:
             Value v;
             if (!value(v, depth + 1)) return false;
             out.members.push_back(Member{std::move(name), std::move(v)});
-            skip_ws();
-            if (peek() == ',') {
-                advance();
-                skip_ws();
-                if (peek() == '}') return fail("trailing comma in object");
-                continue;
-            }
-            if (peek() == '}') {
-                advance();
-                return true;
-            }
-            return fail("expected ',' or '}' in object");
+            const Next next = after_item('}', "object");
+            if (next != Next::item) return next == Next::end;
         }
     }
 
     bool array(Value& out, std::size_t depth) {
         out.kind = Kind::array;
-        advance();  // [
-        skip_ws();
-        if (peek() == ']') {
-            advance();
-            return true;
-        }
+        if (empty_container(']')) return true;
         for (;;) {
             Value v;
             if (!value(v, depth + 1)) return false;
             out.items.push_back(std::move(v));
-            skip_ws();
-            if (peek() == ',') {
-                advance();
-                skip_ws();
-                if (peek() == ']') return fail("trailing comma in array");
-                continue;
-            }
-            if (peek() == ']') {
-                advance();
-                return true;
-            }
-            return fail("expected ',' or ']' in array");
+            const Next next = after_item(']', "array");
+            if (next != Next::item) return next == Next::end;
         }
+    }
+
+    // Past the opening bracket; true (and past `close`) when the container is empty.
+    bool empty_container(char close) {
+        advance();
+        skip_ws();
+        if (peek() != close) return false;
+        advance();
+        return true;
+    }
+
+    // After an item of an object or array: another item follows, the container ended, or the
+    // text is wrong (the failure is recorded).
+    enum class Next { item, end, error };
+    Next after_item(char close, const char* container) {
+        skip_ws();
+        if (peek() == ',') {
+            advance();
+            skip_ws();
+            if (peek() != close) return Next::item;
+            fail(std::string("trailing comma in ") + container);
+            return Next::error;
+        }
+        if (peek() == close) {
+            advance();
+            return Next::end;
+        }
+        fail(std::string("expected ',' or '") + close + "' in " + container);
+        return Next::error;
     }
 
     bool number(Value& out) {

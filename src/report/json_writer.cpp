@@ -58,33 +58,24 @@ void JsonWriter::separate() {
     }
 }
 
-JsonWriter& JsonWriter::begin_object() {
+JsonWriter& JsonWriter::open(char bracket) {
     separate();
-    m_out += '{';
+    m_out += bracket;
     m_has_item.push_back(false);
     return *this;
 }
 
-JsonWriter& JsonWriter::end_object() {
+JsonWriter& JsonWriter::close(char bracket) {
     assert(!m_has_item.empty() && !m_after_key);
     m_has_item.pop_back();
-    m_out += '}';
+    m_out += bracket;
     return *this;
 }
 
-JsonWriter& JsonWriter::begin_array() {
-    separate();
-    m_out += '[';
-    m_has_item.push_back(false);
-    return *this;
-}
-
-JsonWriter& JsonWriter::end_array() {
-    assert(!m_has_item.empty() && !m_after_key);
-    m_has_item.pop_back();
-    m_out += ']';
-    return *this;
-}
+JsonWriter& JsonWriter::begin_object() { return open('{'); }
+JsonWriter& JsonWriter::end_object() { return close('}'); }
+JsonWriter& JsonWriter::begin_array() { return open('['); }
+JsonWriter& JsonWriter::end_array() { return close(']'); }
 
 JsonWriter& JsonWriter::key(std::string_view name) {
     assert(!m_has_item.empty() && !m_after_key);

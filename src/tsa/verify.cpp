@@ -864,8 +864,7 @@ TokenVerification TokenVerifier::verify_response_or_token(std::span<const std::u
 const VerifyOptions& TokenVerifier::options() const noexcept { return m_impl->options; }
 
 TokenVerifier::CacheStats TokenVerifier::cache_stats() const noexcept {
-    const auto stats = m_impl->validator.cache_stats();
-    return CacheStats{stats.certificate_hits, stats.certificate_misses, stats.path_hits, stats.path_misses};
+    return m_impl->validator.cache_stats();
 }
 
 TokenVerification verify_response(std::span<const std::uint8_t> response, const TimestampRequest& request,

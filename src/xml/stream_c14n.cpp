@@ -1,5 +1,6 @@
 #include "xml/stream_c14n.hpp"
 
+#include "core/utf8.hpp"
 #include "xml/c14n_output.hpp"
 #include "xml/document_impl.hpp"
 
@@ -58,21 +59,7 @@ bool decode_attribute(std::string_view raw, std::string& out) {
             return false;
         }
         if (code == 0 || code > 0x10FFFF) return false;
-        // UTF-8 encode.
-        if (code < 0x80) out.push_back(static_cast<char>(code));
-        else if (code < 0x800) {
-            out.push_back(static_cast<char>(0xC0 | (code >> 6)));
-            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-        } else if (code < 0x10000) {
-            out.push_back(static_cast<char>(0xE0 | (code >> 12)));
-            out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-        } else {
-            out.push_back(static_cast<char>(0xF0 | (code >> 18)));
-            out.push_back(static_cast<char>(0x80 | ((code >> 12) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | ((code >> 6) & 0x3F)));
-            out.push_back(static_cast<char>(0x80 | (code & 0x3F)));
-        }
+        core::utf8::append(out, static_cast<std::uint32_t>(code));
     }
     return true;
 }

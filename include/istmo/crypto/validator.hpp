@@ -102,6 +102,15 @@ struct CertificateValidation {
     std::vector<ChainElement> chain;
 };
 
+// Counters of a validator's caches since construction (diagnostics and tests): certificates
+// parsed once by DER hash, and path outcomes. tsa::TokenVerifier reports the same counters.
+struct CacheStats {
+    std::uint64_t certificate_hits = 0;
+    std::uint64_t certificate_misses = 0;
+    std::uint64_t path_hits = 0;
+    std::uint64_t path_misses = 0;
+};
+
 class ISTMO_API CertificateValidator {
 public:
     explicit CertificateValidator(ValidatorOptions options);
@@ -122,18 +131,11 @@ public:
     [[nodiscard]] const TrustStore& trust() const noexcept;
     [[nodiscard]] const std::vector<Certificate>& extra_certificates() const noexcept;
 
-    struct CacheStats {
-        std::uint64_t certificate_hits = 0;
-        std::uint64_t certificate_misses = 0;
-        std::uint64_t path_hits = 0;
-        std::uint64_t path_misses = 0;
-    };
+    using CacheStats = crypto::CacheStats;
     [[nodiscard]] CacheStats cache_stats() const noexcept;
 
-    struct Impl;
-    [[nodiscard]] const Impl& impl() const noexcept { return *m_impl; }
-
 private:
+    struct Impl;
     std::shared_ptr<Impl> m_impl;
 };
 

@@ -58,6 +58,8 @@ public:
 
 private:
     void separate();
+    JsonWriter& open(char bracket);
+    JsonWriter& close(char bracket);
     std::string m_out;
     std::vector<bool> m_has_item;  // per open container: an item was written (a comma is due)
     bool m_after_key = false;

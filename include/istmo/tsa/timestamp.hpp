@@ -7,6 +7,7 @@
 // from many threads.
 #include <istmo/core/result.hpp>
 #include <istmo/crypto/keys.hpp>
+#include <istmo/crypto/validator.hpp>
 #include <istmo/export.hpp>
 #include <istmo/report/report.hpp>
 
@@ -183,12 +184,7 @@ public:
     [[nodiscard]] const VerifyOptions& options() const noexcept;
 
     // Cache counters since construction (diagnostics and tests).
-    struct CacheStats {
-        std::uint64_t certificate_hits = 0;
-        std::uint64_t certificate_misses = 0;
-        std::uint64_t path_hits = 0;
-        std::uint64_t path_misses = 0;
-    };
+    using CacheStats = crypto::CacheStats;
     [[nodiscard]] CacheStats cache_stats() const noexcept;
 
     struct Impl;

@@ -1,13 +1,11 @@
 // Signing profile "panama-fe" (SPEC §4.2) and the QR code with its HS256 JWT (SPEC §4.4).
 #include <istmo/invoice/panama.hpp>
+#include <istmo/report/json.hpp>
 #include <istmo/xml/document.hpp>
 
 #include "crypto/native.hpp"
 #include "invoice/panama/dom.hpp"
 #include "xml/document_impl.hpp"
-
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <string>
 
@@ -58,20 +56,15 @@ Result<dsig::Signer> make_signer(crypto::PrivateKey key, crypto::Certificate cer
 Result<std::string> qr_jwt(std::string_view cufe_value, std::string_view iamb, std::string_view digest_value,
                            std::string_view secret) {
     if (secret.empty()) return make_error(Errc::invalid_argument, "QR: the HMAC secret is empty");
-    std::string payload = "{\"chFE\":";
-    report::append_json_string(payload, cufe_value);
-    payload += ",\"iAmb\":";
-    report::append_json_string(payload, iamb);
-    payload += ",\"digestValue\":";
-    report::append_json_string(payload, digest_value);
-    payload += '}';
-    const std::string signing_input = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload);
-    unsigned char mac[EVP_MAX_MD_SIZE];
-    unsigned int mac_len = 0;
-    if (!HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-              reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size(), mac, &mac_len))
-        return make_error(Errc::crypto_error, "QR: HMAC-SHA256 failed", crypto::drain_openssl_errors());
-    return signing_input + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac), mac_len));
+    report::JsonWriter payload;
+    payload.begin_object().member("chFE", cufe_value).member("iAmb", iamb).member("digestValue", digest_value).end_object();
+    const std::string signing_input = base64url(R"({"alg":"HS256","typ":"JWT"})") + "." + base64url(payload.text());
+    const auto bytes = [](std::string_view text) {
+        return std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
+    };
+    auto mac = crypto::hmac(crypto::DigestAlg::sha256, bytes(secret), bytes(signing_input));
+    if (!mac) return make_error(Errc::crypto_error, "QR: HMAC-SHA256 failed: " + mac.error().message);
+    return signing_input + "." + base64url(std::string_view(reinterpret_cast<const char*>(mac->data()), mac->size()));
 }
 
 Result<std::string> qr_url(std::string_view cufe_value, std::string_view iamb, std::string_view digest_value,

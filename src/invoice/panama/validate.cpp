@@ -642,28 +642,14 @@ void finish(InvoiceReport& r) {
         any_error = true;
         structure_error = structure_error || f.code.rfind("FE-XSD-", 0) == 0 || f.code == "FE-XML-MALFORMED";
     }
-    if (structure_error) {
-        r.indication = report::Indication::total_failed;
-        r.sub_indication = report::SubIndication::format_failure;
-        return;
-    }
-    if (r.signature && r.signature->indication == report::Indication::total_failed) {
-        r.indication = report::Indication::total_failed;
-        r.sub_indication = r.signature->sub_indication;
-        return;
-    }
-    if (any_error) {
-        r.indication = report::Indication::total_failed;
-        r.sub_indication = report::SubIndication::none;
-        return;
-    }
-    if (r.signature && r.signature->indication == report::Indication::indeterminate) {
-        r.indication = report::Indication::indeterminate;
-        r.sub_indication = r.signature->sub_indication;
-        return;
-    }
-    r.indication = report::Indication::total_passed;
-    r.sub_indication = report::SubIndication::none;
+    // Worst wins; on a tie the first reason stays: a structure fault, then the signature's own
+    // reason, then "the invoice has errors".
+    report::Verdict verdict;
+    if (structure_error) verdict.add(report::Indication::total_failed, report::SubIndication::format_failure);
+    if (r.signature) verdict.add(r.signature->indication, r.signature->sub_indication);
+    if (any_error) verdict.add(report::Indication::total_failed);
+    r.indication = verdict.indication;
+    r.sub_indication = verdict.sub_indication;
 }
 
 InvoiceReport validate_model(const Invoice& invoice, bool require_signature, std::optional<Seconds> at) {
