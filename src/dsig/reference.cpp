@@ -249,8 +249,8 @@ std::optional<TransformStep> read_step(const ReferenceScope& scope, const xmlNod
     if (algorithm == uri::xpath_filter2 && !scope.whole_document && is_signature_subtract_filter2(scope.doc, t))
         return TransformStep{StepKind::exclude_all_signatures, {}};
     if (algorithm == uri::xpath_filter2 && scope.whole_document) {
-        // The prefix check needs the whole document: let the DOM path decide.
-        out = fail(std::move(out), k_stream_fallback, "needs the DOM path");
+        // The prefix check needs the whole document: the DOM strategy decides.
+        out.needs_document = true;
         return std::nullopt;
     }
     if (algorithm == uri::xslt || algorithm == uri::xpath || algorithm == uri::xpath_filter2 || algorithm == uri::decrypt_xml)
@@ -507,7 +507,10 @@ ReferenceOutcome streamed_digest(const ReferenceScope& scope, const std::vector<
     const xml::C14nMethod method = !chain.empty() && chain.back().kind == StepKind::canonicalize ? chain.back().method : xml::C14nMethod{};
     std::optional<WholeDocumentDigest> streamed;
     if (simple) streamed = (*scope.whole_document)(method, digest);
-    if (!streamed) return fail(std::move(out), k_stream_fallback, "needs the DOM path");
+    if (!streamed) {
+        out.needs_document = true;
+        return out;
+    }
     out.digest = std::move(streamed->digest);
     if (scope.keep_octets && streamed->octets) out.octets = *streamed->octets;
     return out;

@@ -32,6 +32,9 @@ struct ReferenceOutcome {
     const xmlNode* target = nullptr;  // document node or element; null for detached content
     bool enveloped = false;
     bool exclude_all_signatures = false;  // the XPath / XPath-Filter2 form of the enveloped transform
+    // The streamed strategy cannot digest this reference: nothing was decided, the DOM
+    // strategy must (not a failure, never a finding).
+    bool needs_document = false;
     bool filter_within_target = false;    // that form applied within a target inside a signature
     bool needs_dom = false;               // a transform whose check needs the whole DOM
     std::vector<std::string> transforms;
@@ -39,17 +42,17 @@ struct ReferenceOutcome {
     std::string octets;           // when keep_octets
 };
 
-// Large-document path: the digest of "the whole document minus the signature" computed by a
-// streaming pass instead of from the DOM (which then holds only the signature). Returns
-// nullopt when it cannot serve this combination; the reference then fails with
-// k_stream_fallback and the caller redoes the verification on the DOM path.
+// How same-document references are digested. The default strategy canonicalizes from the
+// DOM. The large-document strategy has a DOM that holds only the signature and takes the
+// digest of "the whole document minus the signature" from a streaming pass: the digester
+// returns nullopt when it cannot serve a combination; the reference outcome then says
+// needs_document and the verifier runs the signature again with the DOM strategy.
 struct WholeDocumentDigest {
     crypto::Bytes digest;
     const std::string* octets = nullptr;  // canonical octets, when kept
 };
 using WholeDocumentDigester =
     std::function<std::optional<WholeDocumentDigest>(const xml::C14nMethod&, crypto::DigestAlg)>;
-inline constexpr const char* k_stream_fallback = "STREAM-FALLBACK";
 
 using DetachedContent = std::function<std::optional<crypto::Bytes>(std::string_view)>;
 

@@ -7,7 +7,7 @@
 #include "dsig/reference.hpp"
 #include "dsig/signature_value.hpp"
 #include "dsig/time_format.hpp"
-#include "dsig/verify_extension.hpp"
+#include "dsig/verify_steps.hpp"
 #include "dsig/verify_parsed.hpp"
 #include "xml/document_impl.hpp"
 #include "xml/stream_c14n.hpp"
@@ -47,41 +47,32 @@ std::string time_budget_message(std::chrono::milliseconds budget) {
     return "verification stopped: the time budget of " + std::to_string(budget.count()) + " ms per document was used up";
 }
 
-int rank(Indication i) {
-    switch (i) {
-        case Indication::total_passed: return 0;
-        case Indication::indeterminate: return 1;
-        case Indication::total_failed: return 2;
-    }
-    return 2;
-}
-
-// Collects findings for one signature and keeps the worst verdict (first reason wins on ties).
+// Collects findings for one signature; its verdict follows the project's one "worst wins" rule
+// (report::Verdict: the first reason stays on ties).
 class Verdict {
 public:
     explicit Verdict(SignatureResult& result) : m_result(result) {}
     void fail(const char* code, std::string message, Indication indication, SubIndication sub,
               std::string location = {}) {
         m_result.findings.push_back(Finding{code, Severity::error, std::move(message), std::move(location)});
-        if (!m_set || rank(indication) > rank(m_result.indication)) {
-            m_result.indication = indication;
-            m_result.sub_indication = sub;
-            m_set = true;
-        }
+        m_verdict.add(indication, sub);
+        m_failed = true;
+        m_result.indication = m_verdict.indication;
+        m_result.sub_indication = m_verdict.sub_indication;
     }
     void note(const char* code, Severity severity, std::string message, std::string location = {}) {
         m_result.findings.push_back(Finding{code, severity, std::move(message), std::move(location)});
     }
-    [[nodiscard]] bool failed() const { return m_set; }
+    [[nodiscard]] bool failed() const { return m_failed; }
+    // Every step ran: the verdict held (TOTAL_PASSED when nothing failed) is the signature's.
     void finish() {
-        if (!m_set) {
-            m_result.indication = Indication::total_passed;
-            m_result.sub_indication = SubIndication::none;
-        }
+        m_result.indication = m_verdict.indication;
+        m_result.sub_indication = m_verdict.sub_indication;
     }
 private:
     SignatureResult& m_result;
-    bool m_set = false;
+    report::Verdict m_verdict;
+    bool m_failed = false;
 };
 
 CertificateSummary summarize(const crypto::Certificate& cert) {
@@ -170,7 +161,7 @@ struct DocumentView {
 
 struct Verifier::State {
     VerifyOptions options;
-    std::shared_ptr<const VerifyExtension> extension;
+    std::shared_ptr<const VerifyProfile> profile;  // XAdES: its named steps run after dsig's own
     mutable std::shared_mutex cert_mutex;
     mutable std::unordered_map<std::string, CertificatePtr> certificates;  // by SHA-256 of DER
     // The certificate step: path building and checking for document signatures, with its own
@@ -236,7 +227,9 @@ struct Verifier::State {
         return path;
     }
 
-    void verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at, const Deadline& deadline,
+    // False only when the document's reference-digesting strategy (the streamed one) declined a
+    // reference: then `result` decides nothing and the DOM strategy must verify the signature.
+    bool verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at, const Deadline& deadline,
                           SignatureResult& result, const std::string& location = {}) const;
     // Every signature of doc, `leave_out` (an element of doc, or null) treated as absent.
     VerificationReport verify_document(xmlDocPtr doc, const xmlNode* leave_out, bool may_edit_document,
@@ -324,15 +317,17 @@ public:
           where(out.location), location(streamed_location), legacy_ok(verify_options.allow_legacy) {}
 
     bool read_structure();
-    void check_algorithms();
+    bool check_algorithms();
     bool check_references();
     bool read_key_info();
     bool choose_signer_key();
-    [[nodiscard]] bool algorithms_are_usable() const { return algorithms_usable; }
     bool check_signature_value();
     crypto::TimePoint run_profile();
     void check_certificate(crypto::TimePoint path_time);
     void finish() { verdict.finish(); }
+    // The streamed reference-digesting strategy could not serve a reference: the check stopped
+    // and decided nothing; the DOM strategy must run it.
+    [[nodiscard]] bool declined() const { return strategy_declined; }
 
 private:
     bool check_reference(const xmlNode* ref);
@@ -384,6 +379,7 @@ private:
     std::optional<xml::C14nMethod> c14n;
     std::optional<SignatureInfo> sig_info;
     bool algorithms_usable = true;
+    bool strategy_declined = false;
     // The signer's key, filled by read_key_info and choose_signer_key.
     SignatureKey key;
     std::vector<CertificatePtr> certs;
@@ -427,7 +423,9 @@ bool SignatureCheck::read_structure() {
     return true;
 }
 
-void SignatureCheck::check_algorithms() {
+// An unusable algorithm stops the check only before the signature value: the references are
+// still checked, so that their findings are reported too.
+bool SignatureCheck::check_algorithms() {
     result.canonicalization_method = attribute(c14n_node, "Algorithm");
     result.signature_method = attribute(method_node, "Algorithm");
     c14n = c14n_from_uri(result.canonicalization_method);
@@ -480,7 +478,7 @@ void SignatureCheck::check_algorithms() {
                          Indication::indeterminate, SubIndication::crypto_constraints_failure, where);
         }
     }
-
+    return true;
 }
 
 bool SignatureCheck::check_references() {
@@ -530,9 +528,9 @@ ReferenceScope SignatureCheck::reference_scope() const {
 // valid over what it names, but a consumer would read the copy. (The streaming path cannot see
 // the document: the DOM path decides.) False when the streaming path must give way.
 bool SignatureCheck::check_hidden_original(const xmlNode* target, const ReferenceResult& rr, ReferencePath& ref_where) {
-    if (!inside_own_object(target, sig) || (state.extension && state.extension->is_own_object_data(target))) return true;
+    if (!inside_own_object(target, sig) || (state.profile && state.profile->is_own_object_data(target))) return true;
     if (whole_document) {
-        result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
+        strategy_declined = true;
         return false;
     }
     if (xmlDocGetRootElement(doc) == sig) return true;
@@ -585,8 +583,8 @@ bool SignatureCheck::check_reference(const xmlNode* ref) {
         return true;
     }
     ReferenceOutcome outcome = process_reference(reference_scope(), ref, *digest_alg);
-    if (outcome.failure_code == k_stream_fallback) {
-        result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
+    if (outcome.needs_document) {
+        strategy_declined = true;
         return false;
     }
     rr.transforms = outcome.transforms;
@@ -750,6 +748,7 @@ void SignatureCheck::check_key_size(EVP_PKEY* k) {
 }
 
 bool SignatureCheck::check_signature_value() {
+    if (!algorithms_usable) return false;
     if (out_of_time(where)) return false;
     const std::string value_text = xml::text_content(signature_value);
     if (base64_too_large(value_text, "SignatureValue", where)) return false;
@@ -812,31 +811,44 @@ bool SignatureCheck::check_signature_value() {
     return true;
 }
 
-// Profile checks (XAdES), which may prove an earlier time of existence: the time at which the
-// certificate path is validated.
-crypto::TimePoint SignatureCheck::run_profile() {
-    crypto::TimePoint path_time = at;
-    if (state.extension) {
-        InspectContext context;
-        context.doc = doc;
-        context.signature = sig;
-        context.ids = &ids;
-        context.result = &result;
-        context.signer = key.certificate ? &key.certificate->certificate : nullptr;
-        context.signer_sha256 = key.certificate ? &key.certificate->sha256 : nullptr;
-        context.signer_summary = key.certificate ? &key.certificate->summary : nullptr;
-        context.validation_time = at;
-        context.options = &options;
-        context.fail = [&](const char* code, std::string text, Indication indication, SubIndication sub) {
-            verdict.fail(code, std::move(text), indication, sub, where);
-        };
-        context.note = [&](const char* code, Severity severity, std::string text) {
-            verdict.note(code, severity, std::move(text), where);
-        };
-        state.extension->inspect(context);
-        if (context.best_signature_time) path_time = *context.best_signature_time;
+// A profile's step records into the signature's verdict, at the signature's location.
+class ProfileRecord final : public StepRecord {
+public:
+    ProfileRecord(Verdict& verdict, SignatureResult& result, const std::string& where)
+        : m_verdict(verdict), m_result(result), m_where(where) {}
+    void fail(const char* code, std::string message, Indication indication, SubIndication sub) override {
+        m_verdict.fail(code, std::move(message), indication, sub, m_where);
     }
-    return path_time;
+    void note(const char* code, Severity severity, std::string message) override {
+        m_verdict.note(code, severity, std::move(message), m_where);
+    }
+    SignatureResult& result() override { return m_result; }
+private:
+    Verdict& m_verdict;
+    SignatureResult& m_result;
+    const std::string& m_where;
+};
+
+// The profile's steps (XAdES), in its order; one may prove an earlier time of existence: the
+// time at which the certificate path is validated.
+crypto::TimePoint SignatureCheck::run_profile() {
+    if (!state.profile) return at;
+    SignatureView signature;
+    signature.doc = doc;
+    signature.ids = &ids;
+    signature.signature = sig;
+    signature.signed_info = signed_info;
+    signature.signature_value = signature_value;
+    signature.references = references;
+    if (key.certificate)
+        signature.signer.emplace(SignerCertificate{key.certificate->certificate, key.certificate->sha256, key.certificate->summary});
+    signature.validation_time = at;
+    signature.options = &options;
+    ProfileRecord record(verdict, result, where);
+    const std::unique_ptr<ProfileRun> run = state.profile->start();
+    for (const ProfileStep& step : state.profile->steps())
+        if (!step.run(*run, signature, record)) break;
+    return record.best_signature_time.value_or(at);
 }
 
 void SignatureCheck::check_certificate(crypto::TimePoint path_time) {
@@ -875,21 +887,33 @@ void SignatureCheck::check_certificate(crypto::TimePoint path_time) {
     }
 }
 
+// dsig's own steps, in order; each false stops the signature's check (its verdict recorded).
+// A profile's steps follow (run_profile), then the certificate step.
+struct CoreStep {
+    std::string_view name;
+    bool (SignatureCheck::*run)();
+};
+constexpr CoreStep k_core_steps[] = {
+    {"structure", &SignatureCheck::read_structure},
+    {"algorithms", &SignatureCheck::check_algorithms},
+    {"references", &SignatureCheck::check_references},
+    {"key-info", &SignatureCheck::read_key_info},
+    {"signer-key", &SignatureCheck::choose_signer_key},
+    {"signature-value", &SignatureCheck::check_signature_value},
+};
+
 }  // namespace
 
-void Verifier::State::verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at,
+bool Verifier::State::verify_signature(const DocumentView& view, const xmlNode* sig, crypto::TimePoint at,
                                        const Deadline& deadline, SignatureResult& result, const std::string& location) const {
     result.id = attribute(sig, "Id");
     result.location = location.empty() ? xml::node_path(sig) : location;
     SignatureCheck check(*this, options, view, sig, at, deadline, result, location);
-    if (!check.read_structure()) return;
-    check.check_algorithms();
-    if (!check.check_references()) return;
-    if (!check.read_key_info() || !check.choose_signer_key()) return;
-    if (!check.algorithms_are_usable()) return;
-    if (!check.check_signature_value()) return;
+    for (const CoreStep& step : k_core_steps)
+        if (!(check.*step.run)()) return !check.declined();
     check.check_certificate(check.run_profile());
     check.finish();
+    return true;
 }
 
 namespace {
@@ -1004,9 +1028,7 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
     view.ids = &ids;
     view.may_edit_document = true;
     view.whole_document = &digester;
-    verify_signature(view, sig, at, deadline, result, outcome.capture.location);
-    for (const auto& f : result.findings)
-        if (f.code == k_stream_fallback) return std::nullopt;
+    if (!verify_signature(view, sig, at, deadline, result, outcome.capture.location)) return std::nullopt;
     report.indication = result.indication;
     report.sub_indication = result.sub_indication;
     report.findings = result.findings;
@@ -1017,9 +1039,9 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
 Verifier::Verifier(VerifyOptions options) : m_state(std::make_unique<State>()) {
     m_state->set_options(std::move(options));
 }
-Verifier VerifierAccess::make(VerifyOptions options, std::shared_ptr<const VerifyExtension> extension) {
+Verifier VerifierAccess::make(VerifyOptions options, std::shared_ptr<const VerifyProfile> profile) {
     Verifier verifier(std::move(options));
-    verifier.m_state->extension = std::move(extension);
+    verifier.m_state->profile = std::move(profile);
     return verifier;
 }
 Verifier::Verifier(Verifier&&) noexcept = default;
@@ -1084,26 +1106,21 @@ VerificationReport Verifier::State::verify_document(xmlDocPtr doc, const xmlNode
     view.ids = &ids;
     view.leave_out = leave_out;
     view.may_edit_document = may_edit_document;
-    report.indication = Indication::total_passed;
-    report.sub_indication = SubIndication::none;
+    report::Verdict verdict;
     for (const xmlNode* sig : signatures) {
         if (deadline.passed()) {
-            if (rank(report.indication) < rank(Indication::indeterminate)) {
-                report.indication = Indication::indeterminate;
-                report.sub_indication = SubIndication::none;
-            }
+            verdict.add(Indication::indeterminate);
             report.findings.push_back(document_finding(k_time_budget_code, time_budget_message(options.time_budget)));
             break;
         }
         SignatureResult result;
         verify_signature(view, sig, at, deadline, result);
-        if (rank(result.indication) > rank(report.indication)) {
-            report.indication = result.indication;
-            report.sub_indication = result.sub_indication;
-        }
+        verdict.add(result.indication, result.sub_indication);
         report.findings.insert(report.findings.end(), result.findings.begin(), result.findings.end());
         report.signatures.push_back(std::move(result));
     }
+    report.indication = verdict.indication;
+    report.sub_indication = verdict.sub_indication;
     return report;
 }
 

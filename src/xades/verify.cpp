@@ -5,7 +5,7 @@
 #include "dsig/algorithms.hpp"
 #include "dsig/signature_value.hpp"
 #include "dsig/time_format.hpp"
-#include "dsig/verify_extension.hpp"
+#include "dsig/verify_steps.hpp"
 #include "dsig/verify_parsed.hpp"
 #include "xades/verify_parsed.hpp"
 #include "xades/xades_internal.hpp"
@@ -117,10 +117,27 @@ bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) {
 }
 
 // The element a same-document "#id" reference URI points at, or null.
-const xmlNode* referenced_element(const dsig::InspectContext& ctx, std::string_view uri) {
+// One signature as the XAdES steps see it: dsig's typed view, and where findings go.
+struct Ctx {
+    const dsig::SignatureView& view;
+    dsig::StepRecord& record;
+
+    void fail(const char* code, std::string message, Indication indication, SubIndication sub) {
+        record.fail(code, std::move(message), indication, sub);
+    }
+    void note(const char* code, Severity severity, std::string message) { record.note(code, severity, std::move(message)); }
+    [[nodiscard]] dsig::SignatureResult& result() { return record.result(); }
+    [[nodiscard]] const crypto::Certificate* signer() const { return view.signer ? &view.signer->certificate : nullptr; }
+    [[nodiscard]] const crypto::Bytes* signer_sha256() const { return view.signer ? &view.signer->sha256 : nullptr; }
+    [[nodiscard]] const dsig::CertificateSummary* signer_summary() const {
+        return view.signer ? &view.signer->summary : nullptr;
+    }
+};
+
+const xmlNode* referenced_element(Ctx& ctx, std::string_view uri) {
     if (uri.size() < 2 || uri[0] != '#') return nullptr;
-    auto it = ctx.ids->elements.find(std::string(uri.substr(1)));
-    return it == ctx.ids->elements.end() ? nullptr : it->second;
+    auto it = ctx.view.ids->elements.find(std::string(uri.substr(1)));
+    return it == ctx.view.ids->elements.end() ? nullptr : it->second;
 }
 
 // One ds:Reference of SignedInfo, read once for all the checks below. The views point into
@@ -188,25 +205,66 @@ private:
     mutable std::unordered_map<Sha256Key, std::shared_ptr<const SignerFacts>, Sha256KeyHash> m_facts;
 };
 
-class XadesChecks final : public dsig::VerifyExtension {
-public:
-    explicit XadesChecks(VerifyOptions options) : m_options(std::move(options)), m_tsa(tsa_options(m_options)) {}
+class XadesProfile;
 
-    bool is_own_object_data(const xmlNode* target) const override {
+// What the XAdES steps share while they check one signature.
+struct XadesRun final : dsig::ProfileRun {
+    explicit XadesRun(const XadesProfile& owner) : profile(owner) {}
+    const XadesProfile& profile;
+    std::vector<ReferenceView> refs;
+    const xmlNode* qp = nullptr;   // QualifyingProperties
+    const xmlNode* sp = nullptr;   // SignedProperties
+    const xmlNode* ssp = nullptr;  // SignedSignatureProperties (may be null)
+    std::shared_ptr<const SignerFacts> facts;  // of the signer certificate, when there is one
+    std::optional<crypto::TimePoint> signing_time;
+    dsig::SignatureLevel level{dsig::SignatureLevel::Form::b_b};
+};
+
+// XAdES (ETSI EN 319 132-1) as named steps after dsig's: signed properties, signing
+// certificate, signing time, signed attributes, signature time-stamps (the best-signature-time).
+class XadesProfile final : public dsig::VerifyProfile {
+public:
+    explicit XadesProfile(VerifyOptions options) : m_options(std::move(options)), m_tsa(tsa_options(m_options)) {}
+
+    [[nodiscard]] std::span<const dsig::ProfileStep> steps() const override;
+    [[nodiscard]] std::unique_ptr<dsig::ProfileRun> start() const override { return std::make_unique<XadesRun>(*this); }
+    [[nodiscard]] bool is_own_object_data(const xmlNode* target) const override {
         return xml::is_element(target, k_xades_ns, "SignedProperties");
     }
 
+    // ---- the steps, in the order of steps(); false: the later steps do not apply
+    bool reference_targets(XadesRun& run, Ctx& ctx) const {
+        run.refs = read_references(ctx);
+        check_reference_targets(ctx, run.refs);
+        return true;
+    }
+    // A signature without XAdES 1.3.2+ QualifyingProperties is plain XMLDSig: no later step.
+    bool find_qualifying_properties(XadesRun& run, Ctx& ctx) const {
+        run.qp = qualifying_properties(ctx);
+        return run.qp != nullptr;
+    }
+    bool find_signed_properties(XadesRun& run, Ctx& ctx) const {
+        run.sp = signed_properties(ctx, run.qp, run.refs);
+        if (!run.sp) return false;
+        run.ssp = child(run.sp, k_xades_ns, "SignedSignatureProperties");
+        return true;
+    }
+    bool signing_certificate(XadesRun& run, Ctx& ctx) const;
+    bool signing_time(XadesRun& run, Ctx& ctx) const;
+    bool signed_attributes(XadesRun& run, Ctx& ctx) const;
+    bool signature_time_stamps(XadesRun& run, Ctx& ctx) const;
+    bool level(XadesRun& run, Ctx& ctx) const {
+        ctx.result().level = run.level;
+        return true;
+    }
+
+private:
     // SignedInfo's references, read once (URI, Type, target) for every check below. The
     // vector never reallocates after the reserve, so views into its storage stay valid.
-    static std::vector<ReferenceView> read_references(const dsig::InspectContext& ctx) {
-        const xmlNode* signed_info = child(ctx.signature, ds_ns, "SignedInfo");
-        std::size_t reference_count = 0;
-        for (const xmlNode* ref = xml::first_element_child(signed_info); ref; ref = xml::next_element_sibling(ref))
-            reference_count += xml::is_element(ref, ds_ns, "Reference") ? 1 : 0;
+    static std::vector<ReferenceView> read_references(Ctx& ctx) {
         std::vector<ReferenceView> refs;
-        refs.reserve(reference_count);
-        for (const xmlNode* ref = xml::first_element_child(signed_info); ref; ref = xml::next_element_sibling(ref)) {
-            if (!xml::is_element(ref, ds_ns, "Reference")) continue;
+        refs.reserve(ctx.view.references.size());
+        for (const xmlNode* ref : ctx.view.references) {
             ReferenceView& r = refs.emplace_back();
             r.uri = attribute_view(ref, "URI", r.uri_storage);
             r.type = attribute_view(ref, "Type", r.type_storage);
@@ -215,7 +273,7 @@ public:
         return refs;
     }
 
-    static void check_reference_targets(dsig::InspectContext& ctx, const std::vector<ReferenceView>& refs) {
+    static void check_reference_targets(Ctx& ctx, const std::vector<ReferenceView>& refs) {
         // ---- signature wrapping: a ds:Object only belongs directly under a ds:Signature. A
         // reference to a ds:Object hidden elsewhere (inside another Object's content) signs
         // data that a reader of the signature does not see as its content.
@@ -228,8 +286,8 @@ public:
                          Indication::indeterminate, SubIndication::signed_data_not_found);
         }
         // ---- a counter-signature must sign its parent's SignatureValue
-        if (ctx.signature->parent && xml::is_element(ctx.signature->parent, k_xades_ns, "CounterSignature")) {
-            const xmlNode* parent = ctx.signature->parent;
+        if (ctx.view.signature->parent && xml::is_element(ctx.view.signature->parent, k_xades_ns, "CounterSignature")) {
+            const xmlNode* parent = ctx.view.signature->parent;
             while (parent && !(parent->type == XML_ELEMENT_NODE && xml::is_element(parent, ds_ns, "Signature"))) parent = parent->parent;
             const xmlNode* parent_value = parent ? child(parent, ds_ns, "SignatureValue") : nullptr;
             bool covers_parent = false;
@@ -245,12 +303,12 @@ public:
 
     // The signature's one xades:QualifyingProperties naming it, or null (then either there is
     // none, a plain XMLDSig signature, or the failure is recorded).
-    static const xmlNode* qualifying_properties(dsig::InspectContext& ctx) {
+    static const xmlNode* qualifying_properties(Ctx& ctx) {
         // ---- locate QualifyingProperties
         const xmlNode* qp = nullptr;
         std::size_t qp_count = 0;
         bool other_version = false;
-        for (const xmlNode* object = xml::first_element_child(ctx.signature); object; object = xml::next_element_sibling(object)) {
+        for (const xmlNode* object = xml::first_element_child(ctx.view.signature); object; object = xml::next_element_sibling(object)) {
             if (!xml::is_element(object, ds_ns, "Object")) continue;
             for (const xmlNode* c = xml::first_element_child(object); c; c = xml::next_element_sibling(c)) {
                 if (xml::is_element(c, k_xades_ns, "QualifyingProperties")) {
@@ -272,7 +330,7 @@ public:
             return nullptr;
         }
         std::string signature_id_scratch, target_scratch;
-        const std::string_view signature_id = attribute_view(ctx.signature, "Id", signature_id_scratch);
+        const std::string_view signature_id = attribute_view(ctx.view.signature, "Id", signature_id_scratch);
         const std::string_view qp_target = attribute_view(qp, "Target", target_scratch);
         const std::string_view named = !qp_target.empty() && qp_target[0] == '#' ? qp_target.substr(1) : std::string_view();
         if (signature_id.empty() || named != signature_id) {
@@ -280,7 +338,7 @@ public:
             // letter case, and names no element of the document itself, still means this
             // signature. Anything else is a mismatch.
             const bool case_only = !signature_id.empty() && equal_ignoring_ascii_case(named, signature_id) &&
-                                   ctx.ids->elements.find(std::string(named)) == ctx.ids->elements.end();
+                                   ctx.view.ids->elements.find(std::string(named)) == ctx.view.ids->elements.end();
             if (case_only)
                 ctx.note("XADES-TARGET-CASE", Severity::warning,
                          "QualifyingProperties Target \"" + std::string(qp_target) + "\" names this signature (Id \"" +
@@ -296,9 +354,9 @@ public:
 
     // xades:SignedProperties: exactly one, signed exactly once with the right Type; or null
     // (the failure recorded).
-    static const xmlNode* signed_properties(dsig::InspectContext& ctx, const xmlNode* qp, const std::vector<ReferenceView>& refs) {
+    static const xmlNode* signed_properties(Ctx& ctx, const xmlNode* qp, const std::vector<ReferenceView>& refs) {
         std::size_t sp_total = 0;
-        count_elements(ctx.signature, k_xades_ns, "SignedProperties", sp_total);
+        count_elements(ctx.view.signature, k_xades_ns, "SignedProperties", sp_total);
         const xmlNode* sp = child(qp, k_xades_ns, "SignedProperties");
         if (!sp || sp_total != 1) {
             ctx.fail("XADES-SP-COUNT", "the signature must hold exactly one xades:SignedProperties, found " + std::to_string(sp_total),
@@ -328,92 +386,15 @@ public:
         return sp;
     }
 
-    void inspect(dsig::InspectContext& ctx) const override {
-        std::string scratch;
-        const std::vector<ReferenceView> refs = read_references(ctx);
-        check_reference_targets(ctx, refs);
-        const xmlNode* qp = qualifying_properties(ctx);
-        if (!qp) return;
-        const xmlNode* sp = signed_properties(ctx, qp, refs);
-        if (!sp) return;
-        dsig::SignatureResult& result = *ctx.result;
-        dsig::SignatureLevel level{dsig::SignatureLevel::Form::b_b};
-        const xmlNode* ssp = child(sp, k_xades_ns, "SignedSignatureProperties");
-
-        // ---- signing certificate
-        std::shared_ptr<const SignerFacts> facts;
-        if (ctx.signer) facts = ctx.signer_sha256 ? m_signers.get(*ctx.signer, *ctx.signer_sha256)
-                                                  : m_signers.get(*ctx.signer, crypto::digest(crypto::DigestAlg::sha256, ctx.signer->der()));
-        check_signing_certificate(ctx, ssp, facts.get());
-
-        // ---- signing time
-        std::optional<crypto::TimePoint> signing_time;
-        if (const xmlNode* st = child(ssp, k_xades_ns, "SigningTime")) {
-            signing_time = detail::parse_xs_datetime(text_view(st, scratch));
-            if (!signing_time) {
-                ctx.fail("XADES-SIGNING-TIME-INVALID", "SigningTime is not an xs:dateTime", Indication::total_failed,
-                         SubIndication::format_failure);
-            } else {
-                result.properties.signing_time = dsig::format_rfc3339(*signing_time);
-                if (facts && (*signing_time < facts->not_before || *signing_time > facts->not_after))
-                    ctx.fail("XADES-SIGNING-TIME-OUT-OF-CERT",
-                             "SigningTime " + dsig::format_rfc3339(*signing_time) + " is outside the signer certificate's validity",
-                             Indication::indeterminate, SubIndication::sig_constraints_failure);
-            }
-        } else {
-            ctx.note("XADES-NO-SIGNING-TIME", Severity::warning, "no SigningTime (required by the baseline profiles)");
-        }
-
-        // ---- policy
-        if (const xmlNode* spi = child(ssp, k_xades_ns, "SignaturePolicyIdentifier")) {
-            level.form = dsig::SignatureLevel::Form::epes;
-            if (child(spi, k_xades_ns, "SignaturePolicyImplied")) {
-                result.properties.policy = dsig::SignaturePolicy{{}, {}, true, std::nullopt};
-            } else if (const xmlNode* spid = child(spi, k_xades_ns, "SignaturePolicyId")) {
-                check_policy(ctx, spid);
-            }
-        }
-        // ---- claimed roles, commitment
-        const xmlNode* role = child(ssp, k_xades_ns, "SignerRoleV2");
-        if (!role) role = child(ssp, k_xades_ns, "SignerRole");
-        if (const xmlNode* claimed = child(role, k_xades_ns, "ClaimedRoles"))
-            for (const xmlNode* r : children(claimed, k_xades_ns, "ClaimedRole"))
-                result.properties.signer_roles.push_back(trimmed(xml::text_content(r)));
-        if (const xmlNode* sdop = child(sp, k_xades_ns, "SignedDataObjectProperties"))
-            for (const xmlNode* cti : children(sdop, k_xades_ns, "CommitmentTypeIndication"))
-                if (const xmlNode* id = child(child(cti, k_xades_ns, "CommitmentTypeId"), k_xades_ns, "Identifier"))
-                    result.properties.commitment_types.push_back(trimmed(xml::text_content(id)));
-        const xmlNode* place = child(ssp, k_xades_ns, "SignatureProductionPlaceV2");
-        if (!place) place = child(ssp, k_xades_ns, "SignatureProductionPlace");
-        if (place) {
-            const auto part = [&](const char* name) { return trimmed(xml::text_content(child(place, k_xades_ns, name))); };
-            result.properties.production_place = dsig::ProductionPlace{part("StreetAddress"), part("City"), part("StateOrProvince"),
-                                                                       part("PostalCode"), part("CountryName")};
-        }
-
-        // ---- signature timestamps: they prove the signature existed at genTime
-        const xmlNode* usp = child(child(qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
-        // The level names the signature's form (as DSS's signature format does): a signature with a
-        // SignatureTimeStamp is B-T even when that timestamp fails; the failure is a finding, and
-        // only a valid timestamp gives the best-signature-time.
-        for (const xmlNode* ts : children(usp, k_xades_ns, "SignatureTimeStamp")) {
-            level = level.with_timestamp();
-            if (auto gen_time = check_timestamp(ctx, ts, signing_time))
-                if (!ctx.best_signature_time || *gen_time < *ctx.best_signature_time) ctx.best_signature_time = *gen_time;
-        }
-        result.level = level;
-    }
-
-private:
-    // facts: the cached IssuerSerial DER and validity of ctx.signer (null when there is none).
-    void check_signing_certificate(dsig::InspectContext& ctx, const xmlNode* ssp, const SignerFacts* facts) const {
+    // facts: the cached IssuerSerial DER and validity of ctx.signer() (null when there is none).
+    void check_signing_certificate(Ctx& ctx, const xmlNode* ssp, const SignerFacts* facts) const {
         const xmlNode* v2 = child(ssp, k_xades_ns, "SigningCertificateV2");
         const xmlNode* v1 = child(ssp, k_xades_ns, "SigningCertificate");
         const xmlNode* holder = v2 ? v2 : v1;
         if (!holder)
             return ctx.fail("XADES-SIGNING-CERT-MISSING", "no SigningCertificate(V2): the signer is not bound to the signature",
                             Indication::indeterminate, SubIndication::no_signing_certificate_found);
-        if (!ctx.signer || !facts)
+        if (!ctx.signer() || !facts)
             return ctx.fail("XADES-SIGNING-CERT-MISSING", "the signature carries no certificate to match SigningCertificate",
                             Indication::indeterminate, SubIndication::no_signing_certificate_found);
         if (!v2) ctx.note("XADES-SIGNING-CERT-V1", Severity::warning, "legacy SigningCertificate (v1) is used");
@@ -424,7 +405,7 @@ private:
             const xmlNode* digest = child(cert, k_xades_ns, "CertDigest");
             auto info = dsig::digest_from_uri(attribute_view(child(digest, ds_ns, "DigestMethod"), "Algorithm", scratch));
             if (!info || info->status == dsig::AlgorithmStatus::forbidden) continue;
-            if (info->status == dsig::AlgorithmStatus::legacy && v2 && !ctx.options->allow_legacy) continue;
+            if (info->status == dsig::AlgorithmStatus::legacy && v2 && !ctx.view.options->allow_legacy) continue;
             const std::string_view text = text_view(child(digest, ds_ns, "DigestValue"), scratch);
             // The canonical base64 of the cached SHA-256: equal text, equal bytes.
             if (info->alg == crypto::DigestAlg::sha256 && text == facts->sha256_base64) {
@@ -436,9 +417,9 @@ private:
             if (!value) continue;
             // SHA-256 of the DER is what the verifier keys its certificate cache by: not
             // computed again. Other digest algorithms are computed here.
-            const bool same = info->alg == crypto::DigestAlg::sha256 && ctx.signer_sha256
-                                  ? *ctx.signer_sha256 == *value
-                                  : crypto::digest(info->alg, ctx.signer->der()) == *value;
+            const bool same = info->alg == crypto::DigestAlg::sha256 && ctx.signer_sha256()
+                                  ? *ctx.signer_sha256() == *value
+                                  : crypto::digest(info->alg, ctx.signer()->der()) == *value;
             if (same) {
                 matched = cert;
                 break;
@@ -470,8 +451,8 @@ private:
             for (std::size_t i = 0; i < serial.size(); ++i)
                 integer = integer && (std::isdigit(static_cast<unsigned char>(serial[i])) || (i == 0 && serial[i] == '-'));
             // The verifier's summary holds the same serial_decimal() and issuer() strings.
-            const std::string signer_serial = ctx.signer_summary ? ctx.signer_summary->serial : ctx.signer->serial_decimal();
-            const std::string signer_issuer = ctx.signer_summary ? ctx.signer_summary->issuer : ctx.signer->issuer();
+            const std::string signer_serial = ctx.signer_summary() ? ctx.signer_summary()->serial : ctx.signer()->serial_decimal();
+            const std::string signer_issuer = ctx.signer_summary() ? ctx.signer_summary()->issuer : ctx.signer()->issuer();
             if (!integer)  // xs:integer in the schema: a malformed signed property, not a mismatch
                 ctx.fail("XADES-ISSUER-SERIAL-INVALID", "IssuerSerial X509SerialNumber \"" + serial + "\" is not an integer",
                          Indication::total_failed, SubIndication::format_failure);
@@ -482,18 +463,18 @@ private:
     }
     // Base64 in a qualifying property is refused by its length before it is decoded
     // (dsig::VerifyOptions::max_base64_bytes), as the XMLDSig core does for its own values.
-    static bool base64_too_large(dsig::InspectContext& ctx, std::string_view text, const char* what) {
-        if (text.size() <= ctx.options->max_base64_bytes) return false;
+    static bool base64_too_large(Ctx& ctx, std::string_view text, const char* what) {
+        if (text.size() <= ctx.view.options->max_base64_bytes) return false;
         ctx.fail("DSIG-BASE64-TOO-LARGE",
                  std::string(what) + " holds " + std::to_string(text.size()) + " characters of base64, more than the limit of " +
-                     std::to_string(ctx.options->max_base64_bytes),
+                     std::to_string(ctx.view.options->max_base64_bytes),
                  Indication::total_failed, SubIndication::format_failure);
         return true;
     }
 
-    void check_policy(dsig::InspectContext& ctx, const xmlNode* spid) const {
+    void check_policy(Ctx& ctx, const xmlNode* spid) const {
         std::string identifier = trimmed(xml::text_content(child(child(spid, k_xades_ns, "SigPolicyId"), k_xades_ns, "Identifier")));
-        dsig::SignaturePolicy& policy = ctx.result->properties.policy.emplace();
+        dsig::SignaturePolicy& policy = ctx.result().properties.policy.emplace();
         policy.id = identifier;
         policy.uri = trimmed(xml::text_content(child(child(child(spid, k_xades_ns, "SigPolicyQualifiers"), k_xades_ns, "SigPolicyQualifier"), k_xades_ns, "SPURI")));
         std::string key = identifier.rfind("urn:oid:", 0) == 0 ? identifier.substr(8) : identifier;
@@ -518,7 +499,7 @@ private:
                      Indication::indeterminate, SubIndication::policy_processing_error);
     }
 
-    std::optional<crypto::TimePoint> check_timestamp(dsig::InspectContext& ctx, const xmlNode* ts,
+    std::optional<crypto::TimePoint> check_timestamp(Ctx& ctx, const xmlNode* ts,
                                                      const std::optional<crypto::TimePoint>& signing_time) const {
         xml::C14nMethod method;  // inclusive C14N 1.0 when the property names none
         if (const xmlNode* cm = child(ts, ds_ns, "CanonicalizationMethod")) {
@@ -533,8 +514,8 @@ private:
         const std::string token_text = xml::text_content(child(ts, k_xades_ns, "EncapsulatedTimeStamp"));
         if (base64_too_large(ctx, token_text, "EncapsulatedTimeStamp")) return std::nullopt;
         auto token = crypto::base64_decode(token_text);
-        const xmlNode* value_node = child(ctx.signature, ds_ns, "SignatureValue");
-        auto octets = dsig::compute_signed_info_octets(ctx.doc, value_node, method);
+        const xmlNode* value_node = child(ctx.view.signature, ds_ns, "SignatureValue");
+        auto octets = dsig::compute_signed_info_octets(ctx.view.doc, value_node, method);
         if (!token || !octets) {
             ctx.fail("XADES-TS-INVALID", "SignatureTimeStamp has no readable EncapsulatedTimeStamp", Indication::total_failed,
                      SubIndication::format_failure);
@@ -543,7 +524,7 @@ private:
         tsa::TokenExpectations expect;
         expect.data = crypto::Bytes(octets->begin(), octets->end());
         tsa::TokenVerification v = m_tsa.verify_token(*token, expect);
-        dsig::TimestampResult& stamp = ctx.result->timestamps.emplace_back();
+        dsig::TimestampResult& stamp = ctx.result().timestamps.emplace_back();
         stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
         stamp.tsa = v.info.signer_subject;
         stamp.policy = v.info.policy;
@@ -583,10 +564,103 @@ private:
     tsa::TokenVerifier m_tsa;  // signature time-stamps: certificates and TSA paths cached across documents
 };
 
+
+bool XadesProfile::signing_certificate(XadesRun& run, Ctx& ctx) const {
+    if (const crypto::Certificate* signer = ctx.signer())
+        run.facts = m_signers.get(*signer, *ctx.signer_sha256());
+    check_signing_certificate(ctx, run.ssp, run.facts.get());
+    return true;
+}
+
+bool XadesProfile::signing_time(XadesRun& run, Ctx& ctx) const {
+    const xmlNode* st = child(run.ssp, k_xades_ns, "SigningTime");
+    if (!st) {
+        ctx.note("XADES-NO-SIGNING-TIME", Severity::warning, "no SigningTime (required by the baseline profiles)");
+        return true;
+    }
+    std::string scratch;
+    run.signing_time = detail::parse_xs_datetime(text_view(st, scratch));
+    if (!run.signing_time) {
+        ctx.fail("XADES-SIGNING-TIME-INVALID", "SigningTime is not an xs:dateTime", Indication::total_failed,
+                 SubIndication::format_failure);
+        return true;
+    }
+    ctx.result().properties.signing_time = dsig::format_rfc3339(*run.signing_time);
+    if (run.facts && (*run.signing_time < run.facts->not_before || *run.signing_time > run.facts->not_after))
+        ctx.fail("XADES-SIGNING-TIME-OUT-OF-CERT",
+                 "SigningTime " + dsig::format_rfc3339(*run.signing_time) + " is outside the signer certificate's validity",
+                 Indication::indeterminate, SubIndication::sig_constraints_failure);
+    return true;
+}
+
+// Policy, claimed roles, commitment types and production place.
+bool XadesProfile::signed_attributes(XadesRun& run, Ctx& ctx) const {
+    dsig::SignatureResult& result = ctx.result();
+    const xmlNode* ssp = run.ssp;
+    if (const xmlNode* spi = child(ssp, k_xades_ns, "SignaturePolicyIdentifier")) {
+        run.level.form = dsig::SignatureLevel::Form::epes;
+        if (child(spi, k_xades_ns, "SignaturePolicyImplied")) {
+            result.properties.policy = dsig::SignaturePolicy{{}, {}, true, std::nullopt};
+        } else if (const xmlNode* spid = child(spi, k_xades_ns, "SignaturePolicyId")) {
+            check_policy(ctx, spid);
+        }
+    }
+    const xmlNode* role = child(ssp, k_xades_ns, "SignerRoleV2");
+    if (!role) role = child(ssp, k_xades_ns, "SignerRole");
+    if (const xmlNode* claimed = child(role, k_xades_ns, "ClaimedRoles"))
+        for (const xmlNode* r : children(claimed, k_xades_ns, "ClaimedRole"))
+            result.properties.signer_roles.push_back(trimmed(xml::text_content(r)));
+    if (const xmlNode* sdop = child(run.sp, k_xades_ns, "SignedDataObjectProperties"))
+        for (const xmlNode* cti : children(sdop, k_xades_ns, "CommitmentTypeIndication"))
+            if (const xmlNode* id = child(child(cti, k_xades_ns, "CommitmentTypeId"), k_xades_ns, "Identifier"))
+                result.properties.commitment_types.push_back(trimmed(xml::text_content(id)));
+    const xmlNode* place = child(ssp, k_xades_ns, "SignatureProductionPlaceV2");
+    if (!place) place = child(ssp, k_xades_ns, "SignatureProductionPlace");
+    if (place) {
+        const auto part = [&](const char* name) { return trimmed(xml::text_content(child(place, k_xades_ns, name))); };
+        result.properties.production_place = dsig::ProductionPlace{part("StreetAddress"), part("City"), part("StateOrProvince"),
+                                                                   part("PostalCode"), part("CountryName")};
+    }
+    return true;
+}
+
+// Signature time-stamps prove the signature existed at their genTime: the earliest valid one is
+// the best-signature-time. The level names the signature's form (as DSS's signature format
+// does): a signature with a SignatureTimeStamp is B-T even when that time-stamp fails; the
+// failure is a finding.
+bool XadesProfile::signature_time_stamps(XadesRun& run, Ctx& ctx) const {
+    const xmlNode* usp = child(child(run.qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
+    for (const xmlNode* ts : children(usp, k_xades_ns, "SignatureTimeStamp")) {
+        run.level = run.level.with_timestamp();
+        if (auto gen_time = check_timestamp(ctx, ts, run.signing_time)) ctx.record.prove_existence_at(*gen_time);
+    }
+    return true;
+}
+
+template <bool (XadesProfile::*Step)(XadesRun&, Ctx&) const>
+bool xades_step(dsig::ProfileRun& run, const dsig::SignatureView& view, dsig::StepRecord& record) {
+    auto& xades_run = static_cast<XadesRun&>(run);
+    Ctx ctx{view, record};
+    return (xades_run.profile.*Step)(xades_run, ctx);
+}
+
+constexpr dsig::ProfileStep k_xades_steps[] = {
+    {"xades-reference-targets", &xades_step<&XadesProfile::reference_targets>},
+    {"xades-qualifying-properties", &xades_step<&XadesProfile::find_qualifying_properties>},
+    {"xades-signed-properties", &xades_step<&XadesProfile::find_signed_properties>},
+    {"xades-signing-certificate", &xades_step<&XadesProfile::signing_certificate>},
+    {"xades-signing-time", &xades_step<&XadesProfile::signing_time>},
+    {"xades-signed-attributes", &xades_step<&XadesProfile::signed_attributes>},
+    {"xades-signature-time-stamps", &xades_step<&XadesProfile::signature_time_stamps>},
+    {"xades-level", &xades_step<&XadesProfile::level>},
+};
+
+std::span<const dsig::ProfileStep> XadesProfile::steps() const { return k_xades_steps; }
+
 }  // namespace
 
 Verifier::Verifier(VerifyOptions options)
-    : m_core(dsig::VerifierAccess::make(options.dsig, std::make_shared<const XadesChecks>(options))) {}
+    : m_core(dsig::VerifierAccess::make(options.dsig, std::make_shared<const XadesProfile>(options))) {}
 
 Result<dsig::VerificationReport> Verifier::verify(std::string_view xml) const { return m_core.verify(xml); }
 
