@@ -12,19 +12,6 @@ namespace {
 
 using xml::sv;
 
-// Streams canonical octets into a digest, optionally keeping a copy.
-class DigestSink final : public xml::ByteSink {
-public:
-    DigestSink(crypto::DigestAlg alg, std::string* copy) : m_ctx(alg), m_copy(copy) {}
-    void write(const char* data, std::size_t size) override {
-        m_ctx.update(data, size);
-        if (m_copy) m_copy->append(data, size);
-    }
-    crypto::Bytes finish() { return m_ctx.finish(); }
-private:
-    crypto::DigestContext m_ctx;
-    std::string* m_copy;
-};
 
 bool inside(const xmlNode* node, const xmlNode* ancestor) {
     for (const xmlNode* n = node; n; n = n->parent)

@@ -42,6 +42,20 @@ struct ReferenceOutcome {
     std::string octets;           // when keep_octets
 };
 
+// Streams canonical octets into a digest, optionally keeping a copy.
+class DigestSink final : public xml::ByteSink {
+public:
+    DigestSink(crypto::DigestAlg alg, std::string* copy) : m_ctx(alg), m_copy(copy) {}
+    void write(const char* data, std::size_t size) override {
+        m_ctx.update(data, size);
+        if (m_copy) m_copy->append(data, size);
+    }
+    crypto::Bytes finish() { return m_ctx.finish(); }
+private:
+    crypto::DigestContext m_ctx;
+    std::string* m_copy;
+};
+
 // How same-document references are digested. The default strategy canonicalizes from the
 // DOM. The large-document strategy has a DOM that holds only the signature and takes the
 // digest of "the whole document minus the signature" from a streaming pass: the digester

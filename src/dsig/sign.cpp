@@ -333,16 +333,10 @@ Result<void> fill_digests(Draft& d) {
     return {};
 }
 
-// The canonical SignedInfo, straight from the DOM (the direct canonicalizer needs no copy);
-// C14N 1.1 keeps the copying path of verification.
+// The canonical SignedInfo, as verification computes it (C14N 1.0 and exclusive C14N straight
+// from the DOM, no copy).
 Result<std::string> signed_info_octets(const Draft& d) {
-    const xml::C14nMethod method = *c14n_from_uri(d.c14n_uri);
-    if (method.algorithm == xml::C14nAlgorithm::inclusive_1_1)
-        return compute_signed_info_octets(d.target_doc, d.signed_info, method);
-    xml::StringSink sink;
-    const xml::NodeSubset subset{d.signed_info, nullptr, method.with_comments};
-    if (auto done = xml::canonicalize(d.target_doc, method, subset, sink); !done) return std::move(done).error();
-    return std::move(sink.text);
+    return compute_signed_info_octets(d.target_doc, d.signed_info, *c14n_from_uri(d.c14n_uri));
 }
 
 Result<void> fill_signature_value(Draft& d, const crypto::PrivateKey& key) {

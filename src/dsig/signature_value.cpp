@@ -25,13 +25,22 @@ bool ancestors_have_xml_attributes(const xmlNode* node) {
 
 }  // namespace
 
-// Why a copy: libxml2's C14N with a node-set callback visits every node of the document and
-// asks the callback about each; copying the small SignedInfo subtree into its own document and
-// canonicalizing that whole document gives the same octets at a fraction of the cost.
-// C14N 1.0 would inherit xml:* attributes from ancestors into the subset: such inputs take the
-// reference path.
+// C14N 1.0 and exclusive C14N run the direct canonicalizer over SignedInfo in place (one walk,
+// no copy). C14N 1.1 is libxml2's, whose node-set callback visits every node of the document:
+// for it, the small SignedInfo subtree is copied into its own document and that whole document
+// canonicalized, which gives the same octets at a fraction of the cost, unless an ancestor holds
+// xml:* attributes that C14N 1.1 would inherit into the subset (then the reference path runs).
 Result<std::string> compute_signed_info_octets(xmlDocPtr doc, const xmlNode* signed_info,
                                                const xml::C14nMethod& method) {
+    if (method.algorithm != xml::C14nAlgorithm::inclusive_1_1) {
+        xml::StringSink sink;
+        const xml::NodeSubset subset{signed_info, nullptr, method.with_comments};
+        auto done = xml::canonicalize_dom(doc, method, subset, sink);
+        if (done) return std::move(sink.text);
+        // Nodes the direct canonicalizer does not render (entity references): libxml2's path.
+        if (done.error().code != Errc::unsupported) return std::move(done).error();
+        return compute_signed_info_octets_by_filter(doc, signed_info, method);
+    }
     if (ancestors_have_xml_attributes(signed_info)) return compute_signed_info_octets_by_filter(doc, signed_info, method);
     internal::XmlDocPtr mini(xmlNewDoc(reinterpret_cast<const xmlChar*>("1.0")));
     if (!mini) return make_error(Errc::internal, "cannot allocate a document");

@@ -833,17 +833,11 @@ private:
 // time at which the certificate path is validated.
 crypto::TimePoint SignatureCheck::run_profile() {
     if (!state.profile) return at;
-    SignatureView signature;
-    signature.doc = doc;
-    signature.ids = &ids;
-    signature.signature = sig;
-    signature.signed_info = signed_info;
-    signature.signature_value = signature_value;
-    signature.references = references;
+    SignatureView signature{.doc = doc, .ids = &ids, .signature = sig, .signed_info = signed_info,
+                            .signature_value = signature_value, .references = references, .signer = std::nullopt,
+                            .validation_time = at, .options = &options};
     if (key.certificate)
         signature.signer.emplace(SignerCertificate{key.certificate->certificate, key.certificate->sha256, key.certificate->summary});
-    signature.validation_time = at;
-    signature.options = &options;
     ProfileRecord record(verdict, result, where);
     const std::unique_ptr<ProfileRun> run = state.profile->start();
     for (const ProfileStep& step : state.profile->steps())
@@ -918,20 +912,6 @@ bool Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
 
 namespace {
 
-// Streams canonical octets into a digest, optionally keeping a copy.
-class StreamDigestSink final : public xml::ByteSink {
-public:
-    StreamDigestSink(crypto::DigestAlg alg, std::string* copy) : m_ctx(alg), m_copy(copy) {}
-    void write(const char* data, std::size_t size) override {
-        m_ctx.update(data, size);
-        if (m_copy) m_copy->append(data, size);
-    }
-    crypto::Bytes finish() { return m_ctx.finish(); }
-private:
-    crypto::DigestContext m_ctx;
-    std::string* m_copy;
-};
-
 // A guess of the canonicalization and digest of the enveloped reference, read from the text
 // near the last enveloped-signature transform. Only speed depends on it: a wrong guess costs a
 // second streaming pass, never a wrong verdict.
@@ -974,7 +954,7 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
 
     auto [c14n_guess, digest_guess] = guess_reference_algorithms(input);
     auto first = std::make_unique<Pass>(Pass{c14n_guess, digest_guess, {}, {}});
-    StreamDigestSink sink(digest_guess, keep ? &first->octets : nullptr);
+    DigestSink sink(digest_guess, keep ? &first->octets : nullptr);
     xml::StreamOutcome outcome = xml::stream_canonicalize(input, options.limits, c14n_guess, uri::ds_ns, "Signature",
                                                           true, sink);
     if (!outcome.applicable || !outcome.capture.document) return std::nullopt;
@@ -989,7 +969,7 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
         for (const auto& p : passes)
             if (p->c14n == wanted && p->digest == digest) return WholeDocumentDigest{p->value, keep ? &p->octets : nullptr};
         auto pass = std::make_unique<Pass>(Pass{wanted, digest, {}, {}});
-        StreamDigestSink again(digest, keep ? &pass->octets : nullptr);
+        DigestSink again(digest, keep ? &pass->octets : nullptr);
         xml::StreamOutcome second = xml::stream_canonicalize(input, options.limits, wanted, uri::ds_ns, "Signature", false, again);
         if (!second.applicable) {
             stream_failed = true;
