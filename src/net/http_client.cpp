@@ -124,20 +124,31 @@ void HttpCall::cancel() const {
     if (fn) fn();
 }
 
-struct HttpClient::Impl {
+namespace {
+
+// What the I/O thread runs on. Shared by the client (through Impl) and by the I/O thread
+// itself, so that the last copy of a client may be dropped on that thread (by a callback):
+// the thread is then detached and the engine dies when run() returns.
+struct Engine {
     HttpOptions options;
     std::optional<Url> proxy;
     // mutable: the const client methods start work on them (both are thread-safe here).
     mutable asio::ssl::context ssl{asio::ssl::context::tls_client};
     mutable asio::io_context ioc{1};
     asio::executor_work_guard<asio::io_context::executor_type> guard{ioc.get_executor()};
+    std::thread::id thread_id;
+};
+
+}  // namespace
+
+struct HttpClient::Impl {
+    std::shared_ptr<Engine> engine;
     std::thread thread;
 
     ~Impl() {
-        guard.reset();
-        ioc.stop();
+        engine->guard.reset();
+        engine->ioc.stop();
         if (!thread.joinable()) return;
-        // The last copy of a client may be dropped by a callback on the I/O thread itself.
         if (thread.get_id() == std::this_thread::get_id()) thread.detach();
         else thread.join();
     }
@@ -145,7 +156,7 @@ struct HttpClient::Impl {
 
 namespace {
 
-using Impl = HttpClient::Impl;
+using Impl = Engine;
 
 class Exchange : public std::enable_shared_from_this<Exchange> {
 public:
@@ -506,7 +517,7 @@ private:
 }  // namespace
 
 Result<HttpClient> HttpClient::create(HttpOptions options) {
-    auto impl = std::make_shared<Impl>();
+    auto impl = std::make_shared<Engine>();
     if (!options.proxy.empty()) {
         auto p = detail::parse_url(options.proxy);
         if (!p || p->https) return make_error(Errc::invalid_argument, "the proxy must be an http:// URL");
@@ -526,8 +537,11 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
         if (ec) return make_error(Errc::invalid_argument, "cannot load the TLS client certificate or key", ec.message());
     }
     impl->options = std::move(options);
-    impl->thread = std::thread([raw = impl.get()] { raw->ioc.run(); });
-    return HttpClient(std::move(impl));
+    auto owner = std::make_shared<HttpClient::Impl>();
+    owner->engine = impl;
+    owner->thread = std::thread([engine = std::move(impl)] { engine->ioc.run(); });
+    owner->engine->thread_id = owner->thread.get_id();
+    return HttpClient(std::move(owner));
 }
 
 HttpClient::HttpClient(std::shared_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -537,7 +551,9 @@ HttpClient::HttpClient(HttpClient&&) noexcept = default;
 HttpClient& HttpClient::operator=(HttpClient&&) noexcept = default;
 HttpClient::~HttpClient() = default;
 
-const HttpOptions& HttpClient::options() const noexcept { return m_impl->options; }
+const HttpOptions& HttpClient::options() const noexcept { return m_impl->engine->options; }
+
+bool HttpClient::on_io_thread() const noexcept { return m_impl->engine->thread_id == std::this_thread::get_id(); }
 
 HttpCall HttpClient::send(HttpRequest request, Callback done) const {
     auto state = std::make_shared<HttpCall::State>();
@@ -551,18 +567,19 @@ HttpCall HttpClient::send(HttpRequest request, Callback done) const {
         done(std::move(url).error(), 0);
         return handle;
     }
-    auto call = std::make_shared<Call>(*m_impl, std::move(*url), std::move(request), state, std::move(done));
+    Engine& engine = *m_impl->engine;
+    auto call = std::make_shared<Call>(engine, std::move(*url), std::move(request), state, std::move(done));
     {
         std::lock_guard lock(state->mutex);
         std::weak_ptr<Call> weak = call;
-        auto* ioc = &m_impl->ioc;
+        auto* ioc = &engine.ioc;
         state->on_cancel = [weak, ioc] {
             asio::post(*ioc, [weak] {
                 if (auto c = weak.lock()) c->cancel();
             });
         };
     }
-    asio::post(m_impl->ioc, [call] { call->start(); });
+    asio::post(engine.ioc, [call] { call->start(); });
     return handle;
 }
 
@@ -582,7 +599,7 @@ Result<HttpResponse> wait_for(const HttpClient& client, std::thread::id io_threa
 Result<HttpResponse> HttpClient::get(std::string_view url) const {
     HttpRequest request;
     request.url = std::string(url);
-    return wait_for(*this, m_impl->thread.get_id(), std::move(request));
+    return wait_for(*this, m_impl->engine->thread_id, std::move(request));
 }
 
 Result<HttpResponse> HttpClient::post(std::string_view url, std::span<const std::uint8_t> body,
@@ -592,7 +609,7 @@ Result<HttpResponse> HttpClient::post(std::string_view url, std::span<const std:
     request.url = std::string(url);
     request.body.assign(body.begin(), body.end());
     request.content_type = std::string(content_type);
-    return wait_for(*this, m_impl->thread.get_id(), std::move(request));
+    return wait_for(*this, m_impl->engine->thread_id, std::move(request));
 }
 
 }  // namespace istmo::net

@@ -106,6 +106,8 @@ public:
     HttpCall send(HttpRequest request, Callback done) const;
 
     [[nodiscard]] const HttpOptions& options() const noexcept;
+    // True on the client's I/O thread (where send callbacks run).
+    [[nodiscard]] bool on_io_thread() const noexcept;
 
     HttpClient(const HttpClient&) noexcept;
     HttpClient& operator=(const HttpClient&) noexcept;
