@@ -189,6 +189,37 @@ TEST_F(RevocationServerTest, ModeSetForOnePathAppliesToThatPathOnly) {
     EXPECT_EQ(server->count("/ca.crl"), 0);
 }
 
+TEST_F(RevocationServerTest, StopsCleanlyOnSigtermAndIsThenRefused) {
+    const auto c = client();
+    ASSERT_TRUE(c.get(server->crl_url("ca")));
+    EXPECT_EQ(server->stop(), 0);
+    auto refused = c.get(server->crl_url("ca"));
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, Errc::unavailable) << refused.error().to_string();
+}
+
+TEST_F(RevocationServerTest, OcspGetWithTheRequestInThePathIsAnswered) {
+    // RFC 6960 A.1: GET {url}/{url-encoding of base-64 encoding of the DER OCSPRequest}.
+    ASSERT_FALSE(ocsp_request("revoked").empty());
+    const auto b64 = test::run_command("base64 -w0 " + shell_quote(server->file("revoked.req.der")));
+    ASSERT_EQ(b64.exit_code, 0);
+    std::string encoded;
+    for (const char ch : b64.output) {
+        if (ch == '+') encoded += "%2B";
+        else if (ch == '/') encoded += "%2F";
+        else if (ch == '=') encoded += "%3D";
+        else if (ch != '\n') encoded += ch;
+    }
+    auto r = client().get(server->ocsp_url("ca") + "/" + encoded);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->status, 200);
+    const std::string said = openssl_ocsp_check("revoked", r->body);
+    EXPECT_NE(said.find("Response verify OK"), std::string::npos) << said;
+    EXPECT_NE(said.find("revoked.cert.pem: revoked"), std::string::npos) << said;
+    EXPECT_EQ(server->count("/ocsp/ca"), 0);
+    EXPECT_EQ(server->count_prefix("/ocsp/ca"), 1);
+}
+
 // The concurrency requirement, at the transport level: 64 threads asking one
 // FetchCache for one CRL URL (the server holds the answer back 0.5 s, so they all arrive while
 // the download is in flight) make ONE request; without the cache the same threads make 64.

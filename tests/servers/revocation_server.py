@@ -8,11 +8,14 @@ are read per request, so DIR may be filled (tests/servers/make_revocation_pki.sh
 after the server started.
 
   GET  /<file>              a file of DIR (CRLs, certificates), 404 when absent
+  GET  /ocsp/<name>/<req>   the same for a GET request (RFC 6960 A.1: <req> is the URL-encoded
+                            base64 of the DER OCSPRequest)
   POST /ocsp/<name>         an OCSP response from `openssl ocsp -index DIR/ocsp/<name>/index.txt
                             -CA DIR/ocsp/<name>/issuer.cert.pem -rsigner/-rkey
                             DIR/ocsp/<name>/signer.{cert,key}.pem -reqin REQ -respout RESP
                             -ndays 1`, run per request (a request nonce is echoed)
-  GET  /_count[?path=P]     how many requests path P got (all requests without ?path)
+  GET  /_count[?path=P]     how many requests path P got (all requests without ?path);
+       /_count?prefix=P     how many requests the paths starting with P got
   POST /_mode[?path=P]      body: a MODE for every later request to P (or to every path
                             without ?path); "ok" clears it
   POST /_reset              clears every mode and count
@@ -40,6 +43,7 @@ Requests are counted under their path as sent (with any /_fault/ prefix), before
 SIGTERM or SIGINT: stops listening and exits 0.
 """
 import argparse
+import base64
 import http.server
 import os
 import shutil
@@ -210,8 +214,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if path == "/_health":
             return self.answer(200, b"ok")
         if path == "/_count" and method == "GET":
+            prefix = query.get("prefix", [None])[0]
             with state.lock:
-                n = state.counts.get(target, 0) if target != "*" else sum(state.counts.values())
+                if prefix is not None:
+                    n = sum(v for k, v in state.counts.items() if k.startswith(prefix))
+                else:
+                    n = state.counts.get(target, 0) if target != "*" else sum(state.counts.values())
             return self.answer(200, str(n).encode())
         if path == "/_mode" and method == "POST":
             mode = body.decode("utf-8", "replace").strip() or "ok"
@@ -247,9 +255,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if name in OCSP_ONLY and not is_ocsp:
             return self.answer(400, ("mode %s applies to OCSP requests only" % name).encode())
         if is_ocsp:
-            if method != "POST":
-                return self.answer(405, b"OCSP requests are POSTed")
-            return self.ocsp(path[len("/ocsp/"):], body, name, arg)
+            name_and_request = path[len("/ocsp/"):]
+            if method == "GET":
+                responder, _, encoded = name_and_request.partition("/")
+                try:
+                    body = base64.b64decode(urllib.parse.unquote(encoded), validate=True)
+                except ValueError:
+                    return self.answer(200, MALFORMED_REQUEST, "application/ocsp-response")
+                return self.ocsp(responder, body, name, arg)
+            return self.ocsp(name_and_request, body, name, arg)
         if method != "GET":
             return self.answer(405, b"files are fetched with GET")
         return self.send_file(path.lstrip("/"))

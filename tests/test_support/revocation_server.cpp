@@ -86,25 +86,27 @@ RevocationServer::RevocationServer() {
     try {
         m_port = std::stoi(line);
     } catch (...) {
-        stop();
+        (void)stop();
         throw std::runtime_error("RevocationServer: the server did not print its port (got '" + line + "')");
     }
     const auto made = run_command("bash " + shell_quote(servers_dir() / "make_revocation_pki.sh") + " " +
                                   shell_quote(m_dir.path()) + " " + std::to_string(m_port));
     if (made.exit_code != 0) {
-        stop();
+        (void)stop();
         throw std::runtime_error("RevocationServer: make_revocation_pki.sh failed: " + made.output);
     }
 }
 
-RevocationServer::~RevocationServer() { stop(); }
+RevocationServer::~RevocationServer() { (void)stop(); }
 
-void RevocationServer::stop() noexcept {
+int RevocationServer::stop() noexcept {
+    int result = -1;
     if (m_pid > 0) {
         ::kill(m_pid, SIGTERM);
         int status = 0;
         const auto until = Clock::now() + std::chrono::seconds(5);
-        while (::waitpid(m_pid, &status, WNOHANG) == 0) {
+        pid_t done = 0;
+        while ((done = ::waitpid(m_pid, &status, WNOHANG)) == 0) {
             if (Clock::now() > until) {
                 ::kill(m_pid, SIGKILL);
                 ::waitpid(m_pid, &status, 0);
@@ -112,10 +114,12 @@ void RevocationServer::stop() noexcept {
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
+        if (done == m_pid && WIFEXITED(status)) result = WEXITSTATUS(status);
         m_pid = -1;
     }
     if (m_stdout >= 0) ::close(m_stdout);
     m_stdout = -1;
+    return result;
 }
 
 std::string RevocationServer::url(std::string_view path) const {
@@ -166,6 +170,10 @@ void RevocationServer::reset() const { control("POST", "/_reset", {}); }
 
 long RevocationServer::count(std::string_view path) const {
     return std::stol(control("GET", "/_count?path=" + percent_encode(path), {}));
+}
+
+long RevocationServer::count_prefix(std::string_view prefix) const {
+    return std::stol(control("GET", "/_count?prefix=" + percent_encode(prefix), {}));
 }
 
 std::string RevocationServer::serial(const std::string& stem) const {

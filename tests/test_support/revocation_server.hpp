@@ -48,13 +48,18 @@ public:
     void set_mode(std::string_view mode, std::string_view path = {}) const;
     void reset() const;  // every mode and count cleared
     [[nodiscard]] long count(std::string_view path) const;
+    // Requests to every path starting with prefix (e.g. "/ocsp/ca", OCSP GETs included).
+    [[nodiscard]] long count_prefix(std::string_view prefix) const;
 
     // The serial number (upper-case hex) of good / revoked / unknown / revca-leaf.
     [[nodiscard]] std::string serial(const std::string& stem) const;
 
+    // Stops the server now (SIGTERM; SIGKILL after 5 s): later requests are refused. Returns its
+    // exit status (0: it stopped cleanly), -1 when it was already stopped or had to be killed.
+    int stop() noexcept;
+
 private:
     std::string control(std::string_view method, std::string_view target, std::string_view body) const;
-    void stop() noexcept;
 
     TempDir m_dir;
     pid_t m_pid = -1;
