@@ -247,6 +247,35 @@ TEST(NetHttp, BadUrlsAndOptionsAreInvalidArgument) {
     EXPECT_FALSE(net::HttpClient::create(https_proxy));
 }
 
+TEST(NetHttp, HttpThroughAProxyUsesTheAbsoluteForm) {
+    ScriptedHttpServer proxy([](const ScriptedRequest&) { return http_reply(200, "via proxy"); });
+    net::HttpOptions options;
+    options.proxy = proxy.url();
+    const auto client = make_client(options);
+    auto r = client.get("http://crl.example.invalid:8080/ca.crl?x=1");  // never resolved: the proxy is
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(text(r->body), "via proxy");
+    const auto seen = proxy.seen();
+    ASSERT_EQ(seen.size(), 1u);
+    EXPECT_EQ(seen[0].request_line(), "GET http://crl.example.invalid:8080/ca.crl?x=1 HTTP/1.1");
+    EXPECT_EQ(seen[0].header("host"), "crl.example.invalid:8080");
+}
+
+TEST(NetHttp, HttpsThroughAProxyAsksForATunnelAndReportsARefusal) {
+    ScriptedHttpServer proxy([](const ScriptedRequest&) { return http_reply(403, "no tunnels"); });
+    net::HttpOptions options;
+    options.proxy = proxy.url();
+    options.retries = 3;
+    const auto client = make_client(options);
+    auto r = client.get("https://ocsp.example.invalid/ocsp");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, Errc::unavailable);
+    EXPECT_NE(r.error().message.find("refused CONNECT with HTTP 403"), std::string::npos) << r.error().message;
+    const auto seen = proxy.seen();
+    ASSERT_EQ(seen.size(), 1u);  // a refusal is not retried
+    EXPECT_EQ(seen[0].request_line(), "CONNECT ocsp.example.invalid:443 HTTP/1.1");
+}
+
 TEST(NetHttp, CancelEndsACallInFlight) {
     ScriptedHttpServer server([](const ScriptedRequest&) {
         std::this_thread::sleep_for(1500ms);
