@@ -239,6 +239,16 @@ TEST(NetHttp, BadUrlsAndOptionsAreInvalidArgument) {
         ASSERT_FALSE(r) << url;
         EXPECT_EQ(r.error().code, Errc::invalid_argument) << url;
     }
+    // Through send, the refusal still arrives on the I/O thread.
+    std::promise<std::pair<Errc, bool>> refused;
+    net::HttpRequest ldap;
+    ldap.url = "ldap://ldap.example/cn=ca";
+    (void)client.send(ldap, [&](Result<net::HttpResponse> r, int) {
+        refused.set_value({r ? Errc::internal : r.error().code, client.on_io_thread()});
+    });
+    const auto [code, on_io_thread] = refused.get_future().get();
+    EXPECT_EQ(code, Errc::invalid_argument);
+    EXPECT_TRUE(on_io_thread);
     net::HttpOptions bad;
     bad.retries = -1;
     EXPECT_FALSE(net::HttpClient::create(bad));

@@ -394,6 +394,23 @@ private:
     bool m_connected = false;
 };
 
+// A callback run exactly once: by the call, or else (the client destroyed before the posted
+// handler ran) with failed_precondition when the last reference goes.
+struct OnceCallback {
+    HttpClient::Callback fn;
+    explicit OnceCallback(HttpClient::Callback f) : fn(std::move(f)) {}
+    OnceCallback(const OnceCallback&) = delete;
+    OnceCallback& operator=(const OnceCallback&) = delete;
+    ~OnceCallback() {
+        if (fn) fn(make_error(Errc::failed_precondition, "the HTTP client was destroyed"), 0);
+    }
+    void operator()(Result<HttpResponse> r, int attempts) {
+        auto f = std::move(fn);
+        fn = nullptr;
+        f(std::move(r), attempts);
+    }
+};
+
 // Drives one call: attempts and retries under the call's deadline.
 class Call : public std::enable_shared_from_this<Call> {
 public:
@@ -558,16 +575,18 @@ bool HttpClient::on_io_thread() const noexcept { return m_impl->engine->thread_i
 HttpCall HttpClient::send(HttpRequest request, Callback done) const {
     auto state = std::make_shared<HttpCall::State>();
     HttpCall handle(state);
-    if (request.method != "GET" && request.method != "POST") {
-        done(make_error(Errc::invalid_argument, "only GET and POST are supported"), 0);
-        return handle;
-    }
-    auto url = detail::parse_url(request.url);
-    if (!url) {
-        done(std::move(url).error(), 0);
-        return handle;
-    }
     Engine& engine = *m_impl->engine;
+    // Even a request refused at once is answered on the I/O thread, as documented (a caller
+    // may hold a lock that its callback takes).
+    const auto refuse = [&](Error e) {
+        auto once = std::make_shared<OnceCallback>(std::move(done));
+        asio::post(engine.ioc, [e = std::move(e), once]() mutable { (*once)(std::move(e), 0); });
+        return handle;
+    };
+    if (request.method != "GET" && request.method != "POST")
+        return refuse(make_error(Errc::invalid_argument, "only GET and POST are supported"));
+    auto url = detail::parse_url(request.url);
+    if (!url) return refuse(std::move(url).error());
     auto call = std::make_shared<Call>(engine, std::move(*url), std::move(request), state, std::move(done));
     {
         std::lock_guard lock(state->mutex);
