@@ -352,6 +352,25 @@ TEST(FetchCache, KeepsABodyUntilItExpires) {
     EXPECT_EQ(stats.fetches, 2u);
 }
 
+TEST(FetchCache, SharedHitsAreTheCachedEntryItself) {
+    net::FetchCache cache({});
+    const auto t0 = SysClock::now();
+    int fetches = 0;
+    auto fetch = [&]() -> Result<net::CachedBody> {
+        ++fetches;
+        return body_until(std::string(100000, 'c'), t0 + 1h);
+    };
+    auto a = cache.get_or_fetch_shared("k", t0, fetch);
+    auto b = cache.get_or_fetch_shared("k", t0 + 1s, fetch);
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->get(), b->get());  // no copy of the body
+    EXPECT_EQ((*b)->body.size(), 100000u);
+    auto copy = cache.get_or_fetch("k", t0 + 2s, fetch);
+    ASSERT_TRUE(copy);
+    EXPECT_EQ(copy->body, (*a)->body);
+    EXPECT_EQ(fetches, 1);
+}
+
 TEST(FetchCache, FailuresAndAlreadyExpiredBodiesAreNotKept) {
     net::FetchCache cache({});
     const auto t0 = SysClock::now();

@@ -111,16 +111,17 @@ void write_entry(const fs::path& path, const std::string& key, const CachedBody&
 }  // namespace
 
 struct FetchCache::Impl {
+    using Shared = std::shared_ptr<const CachedBody>;
     // One fetch in flight: the first caller fetches, the others wait on `done`.
     struct Flight {
         bool finished = false;
-        std::optional<Result<CachedBody>> result;
+        std::optional<Result<Shared>> result;
         std::condition_variable done;
     };
 
     Options options;
     mutable std::mutex mutex;
-    std::unordered_map<std::string, CachedBody> entries;
+    std::unordered_map<std::string, Shared> entries;
     std::unordered_map<std::string, std::shared_ptr<Flight>> flights;
     Stats stats;
 
@@ -129,12 +130,12 @@ struct FetchCache::Impl {
     }
 
     // Under the lock: the live entry from memory; nullopt when absent or expired.
-    std::optional<CachedBody> from_memory(const std::string& key, SysClock::time_point now) {
+    Shared from_memory(const std::string& key, SysClock::time_point now) {
         const auto it = entries.find(key);
-        if (it == entries.end()) return std::nullopt;
-        if (now < it->second.expires) return it->second;
+        if (it == entries.end()) return nullptr;
+        if (now < it->second->expires) return it->second;
         entries.erase(it);
-        return std::nullopt;
+        return nullptr;
     }
 
     // Without the lock: the live entry from the directory; expired or corrupt files removed.
@@ -150,15 +151,15 @@ struct FetchCache::Impl {
     }
 
     // Under the lock: keeps an entry, dropping the one expiring first when full.
-    void remember(const std::string& key, const CachedBody& entry) {
+    void remember(const std::string& key, Shared entry) {
         if (options.max_entries == 0) return;
         if (entries.size() >= options.max_entries && entries.find(key) == entries.end()) {
             auto victim = entries.begin();
             for (auto it = entries.begin(); it != entries.end(); ++it)
-                if (it->second.expires < victim->second.expires) victim = it;
+                if (it->second->expires < victim->second->expires) victim = it;
             entries.erase(victim);
         }
-        entries[key] = entry;
+        entries[key] = std::move(entry);
     }
 };
 
@@ -175,24 +176,31 @@ FetchCache::~FetchCache() = default;
 std::optional<CachedBody> FetchCache::lookup(const std::string& key, SysClock::time_point now) {
     {
         std::lock_guard lock(m_impl->mutex);
-        if (auto hit = m_impl->from_memory(key, now)) return hit;
+        if (auto hit = m_impl->from_memory(key, now)) return *hit;
     }
     auto disk = m_impl->from_disk(key, now);
     if (disk) {
         std::lock_guard lock(m_impl->mutex);
-        m_impl->remember(key, *disk);
+        m_impl->remember(key, std::make_shared<const CachedBody>(*disk));
     }
     return disk;
 }
 
 Result<CachedBody> FetchCache::get_or_fetch(const std::string& key, SysClock::time_point now,
                                             const std::function<Result<CachedBody>()>& fetch) {
+    auto shared = get_or_fetch_shared(key, now, fetch);
+    if (!shared) return std::move(shared).error();
+    return **shared;
+}
+
+Result<std::shared_ptr<const CachedBody>> FetchCache::get_or_fetch_shared(
+    const std::string& key, SysClock::time_point now, const std::function<Result<CachedBody>()>& fetch) {
     std::shared_ptr<Impl::Flight> flight;
     {
         std::unique_lock lock(m_impl->mutex);
         if (auto hit = m_impl->from_memory(key, now)) {
             ++m_impl->stats.hits;
-            return std::move(*hit);
+            return hit;
         }
         if (auto it = m_impl->flights.find(key); it != m_impl->flights.end()) {
             // Someone fetches this key already: share their result.
@@ -205,20 +213,22 @@ Result<CachedBody> FetchCache::get_or_fetch(const std::string& key, SysClock::ti
         m_impl->flights.emplace(key, flight);
     }
     // This caller owns the flight: the directory first, then the fetch.
-    std::optional<Result<CachedBody>> result;
+    std::optional<Result<Impl::Shared>> result;
     bool from_disk = false;
     try {
         if (auto disk = m_impl->from_disk(key, now)) {
-            result.emplace(std::move(*disk));
+            result.emplace(std::make_shared<const CachedBody>(std::move(*disk)));
             from_disk = true;
+        } else if (auto fetched = fetch()) {
+            result.emplace(std::make_shared<const CachedBody>(std::move(*fetched)));
         } else {
-            result.emplace(fetch());
+            result.emplace(std::move(fetched).error());
         }
     } catch (...) {
         result.emplace(make_error(Errc::internal, "the fetch for '" + key + "' threw an exception"));
     }
-    const bool keep = result->has_value() && now < (*result)->expires;
-    if (keep && !from_disk && !m_impl->options.persist_dir.empty()) write_entry(m_impl->file_for(key), key, **result);
+    const bool keep = result->has_value() && now < (**result)->expires;
+    if (keep && !from_disk && !m_impl->options.persist_dir.empty()) write_entry(m_impl->file_for(key), key, ***result);
     {
         std::lock_guard lock(m_impl->mutex);
         if (from_disk) ++m_impl->stats.hits;

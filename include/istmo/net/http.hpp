@@ -147,6 +147,11 @@ public:
     // is not after `now` is returned but not kept. `fetch` runs on the calling thread.
     Result<CachedBody> get_or_fetch(const std::string& key, std::chrono::system_clock::time_point now,
                                     const std::function<Result<CachedBody>()>& fetch);
+    // The same without copying the body: the cached entry itself, shared and immutable (what a
+    // hot path should use: a hit costs a lookup and a reference count).
+    Result<std::shared_ptr<const CachedBody>> get_or_fetch_shared(const std::string& key,
+                                                                  std::chrono::system_clock::time_point now,
+                                                                  const std::function<Result<CachedBody>()>& fetch);
 
     // The entry for key while now < expires (memory, then the directory), without fetching.
     [[nodiscard]] std::optional<CachedBody> lookup(const std::string& key, std::chrono::system_clock::time_point now);
