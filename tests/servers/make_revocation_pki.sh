@@ -28,10 +28,6 @@ not_before=$(at '-30 days')
 not_after=$(at '+365 days')
 yesterday=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)  # UTCTime, as the CA database keeps it
 
-key() {  # $1: stem
-  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$dir/$1.key.pem" 2>/dev/null
-}
-
 # The extension sections every certificate may use; ${CA} is the issuing CA's stem (where its
 # CRL and OCSP live).
 cat >"$work/ext.cnf" <<EOF
@@ -101,8 +97,8 @@ EOF
 }
 
 root_ca() {  # $1: stem, $2: common name (self-signed)
-  key "$1"
-  openssl req -new -x509 -key "$dir/$1.key.pem" -out "$dir/$1.cert.pem" -days 3650 -sha256 \
+  openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -keyout "$dir/$1.key.pem" \
+    -out "$dir/$1.cert.pem" -days 3650 -sha256 \
     -subj "/O=istmo revocation test/CN=$2" \
     -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
     -addext "subjectKeyIdentifier=hash" 2>/dev/null
@@ -113,8 +109,8 @@ root_ca() {  # $1: stem, $2: common name (self-signed)
 # issue STEM CN ISSUER EXTENSION: a key and a certificate issued by ISSUER's `openssl ca`.
 issue() {
   local stem=$1 cn=$2 issuer=$3 ext=$4
-  key "$stem"
-  openssl req -new -key "$dir/$stem.key.pem" -out "$work/$stem.csr" -subj "/O=istmo revocation test/CN=$cn" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -keyout "$dir/$stem.key.pem" \
+    -out "$work/$stem.csr" -subj "/O=istmo revocation test/CN=$cn" 2>/dev/null
   CA=$issuer openssl ca -batch -notext -preserveDN -config "$work/$issuer/ca.cnf" -in "$work/$stem.csr" -out "$dir/$stem.cert.pem" \
     -startdate "$not_before" -enddate "$not_after" -extfile "$work/ext.cnf" -extensions "$ext" 2>/dev/null
 }
@@ -182,8 +178,8 @@ gencrl ca ca-stale.crl -crl_lastupdate "$(at '-10 days')" -crl_nextupdate "$(at 
 # A CRL naming the issuing CA as its issuer, signed by a key that is not the CA's.
 cp "$dir/ca.cert.pem" "$work/ca.cert.real"
 cp "$dir/ca.key.pem" "$work/ca.key.real"
-key impostor
-openssl req -new -x509 -key "$dir/impostor.key.pem" -out "$dir/impostor.cert.pem" -days 365 -sha256 \
+openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -keyout "$dir/impostor.key.pem" \
+  -out "$dir/impostor.cert.pem" -days 365 -sha256 \
   -subj "/O=istmo revocation test/CN=istmo Revocation Test Issuing CA" \
   -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
 cp "$dir/impostor.cert.pem" "$dir/ca.cert.pem"
