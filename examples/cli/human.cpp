@@ -2,6 +2,7 @@
 
 #include "lang.hpp"
 
+#include <istmo/report/messages.hpp>
 #include <istmo/report/report.hpp>
 
 namespace istmo_cli {
@@ -35,7 +36,9 @@ std::string reason_line(report::Severity severity, const std::string& code, cons
 
 // The finding's text in the language of the messages (Spanish when the library gives it).
 std::string message_of(const report::Finding& finding) {
-    return lang() == Lang::es && !finding.message_es.empty() ? finding.message_es : finding.message;
+    if (lang() != Lang::es) return finding.message;
+    std::string es = report::message_es_for(finding);
+    return es.empty() ? finding.message : es;
 }
 
 // Where the finding points: its field path when it has one, else its location.
