@@ -6,6 +6,7 @@
 #include "options.hpp"
 
 #include <istmo/crypto/keys.hpp>
+#include <istmo/report/json.hpp>
 #include <istmo/report/report.hpp>
 #include <istmo/tsa/client.hpp>
 #include <istmo/tsa/timestamp.hpp>
@@ -264,76 +265,51 @@ std::string_view indication_for(int code) {
     }
 }
 
-void json_member(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
-    istmo::report::append_json_string(out, name);
-    out += ':';
-    istmo::report::append_json_string(out, value);
-    if (comma) out += ',';
+void write_accuracy(istmo::report::JsonWriter& w, const std::optional<tsa::Accuracy>& accuracy) {
+    w.key("accuracy");
+    if (!accuracy) {
+        w.null();
+        return;
+    }
+    w.begin_object()
+        .member("seconds", static_cast<std::int64_t>(accuracy->seconds))
+        .member("millis", static_cast<std::int64_t>(accuracy->millis))
+        .member("micros", static_cast<std::int64_t>(accuracy->micros))
+        .end_object();
 }
 
-void json_raw(std::string& out, std::string_view name, const std::string& value, bool comma = true) {
-    istmo::report::append_json_string(out, name);
-    out += ':';
-    out += value;
-    if (comma) out += ',';
+void write_signer(istmo::report::JsonWriter& w, const tsa::TokenInfo& info) {
+    w.key("signer").begin_object();
+    w.member("subject", info.signer_subject).member("issuer", info.signer_issuer);
+    w.member("serial", info.signer_serial_hex).member("sha256", info.signer_sha256);
+    w.member("not_before", format_time(info.signer_not_before)).member("not_after", format_time(info.signer_not_after));
+    w.end_object();
 }
 
 std::string to_json(const tsa::TokenVerification& v, int code, const std::string& token_path,
                     const std::string& data_path) {
     const tsa::TokenInfo& info = v.info;
-    std::string out = "{";
-    json_member(out, "indication", indication_for(code));
-    json_raw(out, "valid", v.valid() ? "true" : "false");
-    json_member(out, "token", token_path);
-    json_member(out, "data", data_path);
-    json_raw(out, "status", std::to_string(v.status));
-    json_member(out, "status_text", v.status_text);
-    out += "\"fail_info\":[";
-    for (std::size_t i = 0; i < v.fail_info.size(); ++i) {
-        if (i != 0) out += ',';
-        istmo::report::append_json_string(out, v.fail_info[i]);
-    }
-    out += "],";
-    json_member(out, "gen_time", format_time(info.gen_time));
-    json_member(out, "gen_time_encoded", info.gen_time_text);
-    if (info.accuracy) {
-        json_raw(out, "accuracy",
-                 "{\"seconds\":" + std::to_string(info.accuracy->seconds) +
-                     ",\"millis\":" + std::to_string(info.accuracy->millis) +
-                     ",\"micros\":" + std::to_string(info.accuracy->micros) + "}");
-    } else {
-        json_raw(out, "accuracy", "null");
-    }
-    json_raw(out, "ordering", info.ordering ? "true" : "false");
-    json_member(out, "policy", info.policy);
-    json_member(out, "serial", info.serial_hex);
-    json_member(out, "imprint_algorithm", info.imprint_algorithm);
-    json_member(out, "imprint", hex(info.imprint));
-    if (info.nonce_hex) json_member(out, "nonce", *info.nonce_hex);
-    else json_raw(out, "nonce", "null");
-    json_member(out, "tsa_name", info.tsa_name);
-    json_member(out, "ess_version", info.ess_version);
-    json_raw(out, "embedded_certificates", std::to_string(info.embedded_certificates));
-    json_member(out, "signature_algorithm", info.signature_algorithm);
-    out += "\"signer\":{";
-    json_member(out, "subject", info.signer_subject);
-    json_member(out, "issuer", info.signer_issuer);
-    json_member(out, "serial", info.signer_serial_hex);
-    json_member(out, "sha256", info.signer_sha256);
-    json_member(out, "not_before", format_time(info.signer_not_before));
-    json_member(out, "not_after", format_time(info.signer_not_after), false);
-    out += "},\"findings\":[";
-    for (std::size_t i = 0; i < v.findings.size(); ++i) {
-        const auto& f = v.findings[i];
-        if (i != 0) out += ',';
-        out += '{';
-        json_member(out, "code", f.code);
-        json_member(out, "severity", istmo::report::to_string(f.severity));
-        json_member(out, "message", f.message, false);
-        out += '}';
-    }
-    out += "]}\n";
-    return out;
+    istmo::report::JsonWriter w;
+    w.begin_object().member("indication", indication_for(code)).member("valid", v.valid());
+    w.member("token", token_path).member("data", data_path);
+    w.member("status", v.status).member("status_text", v.status_text);
+    w.key("fail_info").strings(v.fail_info);
+    w.member("gen_time", format_time(info.gen_time)).member("gen_time_encoded", info.gen_time_text);
+    write_accuracy(w, info.accuracy);
+    w.member("ordering", info.ordering).member("policy", info.policy).member("serial", info.serial_hex);
+    w.member("imprint_algorithm", info.imprint_algorithm).member("imprint", hex(info.imprint));
+    w.key("nonce");
+    if (info.nonce_hex) w.value(*info.nonce_hex);
+    else w.null();
+    w.member("tsa_name", info.tsa_name).member("ess_version", info.ess_version);
+    w.member("embedded_certificates", static_cast<std::int64_t>(info.embedded_certificates));
+    w.member("signature_algorithm", info.signature_algorithm);
+    write_signer(w, info);
+    // The one finding shape of the reports (code, severity, message, message_es, ...).
+    w.key("findings");
+    istmo::report::write_findings(w, v.findings);
+    w.end_object();
+    return std::move(w).take() + "\n";
 }
 
 std::string to_text(const tsa::TokenVerification& v, int code, const std::string& token_path) {
