@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "human.hpp"
 #include "options.hpp"
 
 #include <istmo/crypto/keys.hpp>
@@ -340,7 +341,7 @@ std::string to_text(const tsa::TokenVerification& v, int code, const std::string
     line("signature", info.signature_algorithm);
     if (!info.ess_version.empty()) line("ESSCertID", info.ess_version);
     for (const auto& f : v.findings)
-        out += "  " + std::string(istmo::report::to_string(f.severity)) + " " + f.code + ": " + f.message + "\n";
+        out += "  " + std::string(istmo::report::to_string(f.severity)) + " " + f.code + ": " + message_in_language(f) + "\n";
     return out;
 }
 
@@ -566,7 +567,11 @@ int run_token_verify(std::span<const std::string> argv) {
     const std::string shown = token_path == "-" ? "standard input" : token_path;
     const std::string out = json ? to_json(verification, result, shown, *data_path) : to_text(verification, result, shown);
     if (const int written = write_output("", out); written != exit_ok) return written;
-    if (result == exit_data) print_error("'" + shown + tr("' holds no usable time-stamp token: ", "' no contiene un sello de tiempo utilizable: ") + verification.summary());
+    if (result == exit_data) {
+        const istmo::report::Finding* first_error = verification.first_error();
+        const std::string why = first_error ? first_error->code + ": " + message_in_language(*first_error) : std::string();
+        print_error("'" + shown + tr("' holds no usable time-stamp token: ", "' no contiene un sello de tiempo utilizable: ") + why);
+    }
     else if (result != exit_ok) print_error(tr("time-stamp not valid: ", "sello de tiempo no válido: ") + verification.summary());
     return result;
 }
