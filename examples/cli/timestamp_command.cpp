@@ -39,7 +39,8 @@ namespace tsa = istmo::tsa;
 constexpr const char* request_usage =
     "usage: istmo timestamp request --tsa URL [--tsa URL]... [--digest sha256|sha384|sha512]\n"
     "                               [--policy OID] [--no-cert-req] [--user NAME --pass-env VAR]\n"
-    "                               [--cacert FILE] [--client-cert FILE --client-key FILE]\n"
+    "                               [--cacert FILE] [--client-cert FILE --client-key FILE\n"
+    "                               [--client-key-pass-env VAR | --client-key-pass-file FILE]]\n"
     "                               [--timeout SECONDS] [--retries N] --trust FILE [--trust FILE]...\n"
     "                               -o OUT.tsr FILE\n"
     "Try 'istmo timestamp --help' for more information.\n";
@@ -73,7 +74,9 @@ constexpr const char* timestamp_help =
     "                       (passwords are never accepted on the command line)\n"
     "  --cacert FILE        PEM bundle to verify HTTPS servers with (default: the system CAs)\n"
     "  --client-cert FILE   PEM client certificate (chain) for HTTPS; needs --client-key\n"
-    "  --client-key FILE    PEM private key of the client certificate (unencrypted)\n"
+    "  --client-key FILE    PEM private key of the client certificate\n"
+    "  --client-key-pass-env VAR / --client-key-pass-file FILE\n"
+    "                       the password of an encrypted --client-key (never asked on the terminal)\n"
     "  --timeout SECONDS    time budget of the whole request, retries included (default 60)\n"
     "  --retries N          extra attempts per TSA after a retryable failure (default 2, 0..10)\n"
     "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable,\n"
@@ -118,6 +121,8 @@ constexpr const char* timestamp_help_es =
     "  --pass-file ARCHIVO  su contraseña desde la primera línea de ARCHIVO\n"
     "  --cacert ARCHIVO     CA (PEM) para verificar servidores HTTPS (por defecto: las del sistema)\n"
     "  --client-cert ARCHIVO / --client-key ARCHIVO  certificado y clave de cliente TLS\n"
+    "  --client-key-pass-env VAR / --client-key-pass-file ARCHIVO\n"
+    "                       la contraseña de una --client-key cifrada (nunca se pide en el terminal)\n"
     "  --timeout SEGUNDOS   tiempo total de la solicitud, reintentos incluidos (60)\n"
     "  --retries N          reintentos por TSA tras un fallo recuperable (2, de 0 a 10)\n"
     "  --trust ARCHIVO      anclas de confianza del certificado de la TSA; repetible, al menos una\n"
@@ -347,6 +352,18 @@ std::string to_text(const tsa::TokenVerification& v, int code, const std::string
 
 // ---- request ------------------------------------------------------------------------------
 
+// What is wrong with --client-key-pass-env / --client-key-pass-file, if anything.
+std::optional<std::string> client_key_password_problem(const ParsedArgs& args) {
+    const bool env = args.has("client-key-pass-env"), file = args.has("client-key-pass-file");
+    if (env && file)
+        return tr("--client-key-pass-env and --client-key-pass-file exclude each other",
+                  "--client-key-pass-env y --client-key-pass-file se excluyen");
+    if ((env || file) && !args.has("client-key"))
+        return tr("--client-key-pass-env / --client-key-pass-file need --client-key",
+                  "--client-key-pass-env / --client-key-pass-file necesitan --client-key");
+    return std::nullopt;
+}
+
 int run_request(std::span<const std::string> argv) {
     const CommandSpec command{"timestamp request",
                               {
@@ -360,6 +377,8 @@ int run_request(std::span<const std::string> argv) {
                                   {"cacert", '\0', true, false},
                                   {"client-cert", '\0', true, false},
                                   {"client-key", '\0', true, false},
+                                  {"client-key-pass-env", '\0', true, false},
+                                  {"client-key-pass-file", '\0', true, false},
                                   {"timeout", '\0', true, false},
                                   {"retries", '\0', true, false},
                                   {"trust", '\0', true, true},
@@ -419,6 +438,7 @@ int run_request(std::span<const std::string> argv) {
                            request_usage);
     if (args.has("client-cert") != args.has("client-key"))
         return usage_error("timestamp request: " + tr("--client-cert and --client-key go together", "--client-cert y --client-key van juntos"), request_usage);
+    if (auto problem = client_key_password_problem(args)) return usage_error("timestamp request: " + *problem, request_usage);
     if (auto timeout = args.value("timeout")) {
         auto ms = parse_seconds(*timeout);
         if (!ms) return usage_error("timestamp request: --timeout '" + *timeout +
@@ -450,6 +470,9 @@ int run_request(std::span<const std::string> argv) {
     if (auto file = args.value("client-key")) {
         if (!check_exists("client key", *file, code)) return code;
         client.client_key_file = *file;
+        auto password = read_secret(args, "client-key-pass-env", "client-key-pass-file", code);
+        if (!password) return code;
+        client.client_key_password = std::move(*password);
     }
     if (const int loaded = load_trust(trust_files, client.verify); loaded != exit_ok) return loaded;
     if (auto user = args.value("user")) {
