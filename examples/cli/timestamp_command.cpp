@@ -159,7 +159,7 @@ bool check_exists(const std::string& what, const std::string& path, int& exit_co
 int load_trust(const std::vector<std::string>& files, tsa::VerifyOptions& options) {
     for (const auto& file : files) {
         int code = exit_ok;
-        if (!check_exists("trust file", file, code)) return code;
+        if (!check_exists(tr("trust file", "archivo de confianza"), file, code)) return code;
         auto certs = istmo::crypto::Certificate::all_from_file(file);
         if (!certs) return report_error(tr("cannot load trust anchors '", "no se pueden cargar las anclas de confianza '") + file + "'", certs.error());
         if (certs->empty()) {
@@ -430,7 +430,9 @@ int run_request(std::span<const std::string> argv) {
     request_options.cert_req = !args.has("no-cert-req");
 
     if (args.has("pass-env") && args.has("pass-file"))
-        return usage_error("timestamp request: --pass-env and --pass-file exclude each other", request_usage);
+        return usage_error("timestamp request: " + tr("--pass-env and --pass-file exclude each other",
+                                                     "--pass-env y --pass-file se excluyen"),
+                           request_usage);
     const bool has_password = args.has("pass-env") || args.has("pass-file");
     if (args.has("user") != has_password)
         return usage_error("timestamp request: " + tr("--user needs --pass-env or --pass-file, and the other way round",
@@ -458,17 +460,17 @@ int run_request(std::span<const std::string> argv) {
 
     // ---- files ---------------------------------------------------------------------------
     int code = exit_ok;
-    if (input_path != "-" && !check_exists("input", input_path, code)) return code;
+    if (input_path != "-" && !check_exists(tr("input", "entrada"), input_path, code)) return code;
     if (auto file = args.value("cacert")) {
-        if (!check_exists("CA bundle", *file, code)) return code;
+        if (!check_exists(tr("CA bundle", "paquete de CA"), *file, code)) return code;
         client.ca_file = *file;
     }
     if (auto file = args.value("client-cert")) {
-        if (!check_exists("client certificate", *file, code)) return code;
+        if (!check_exists(tr("client certificate", "certificado de cliente"), *file, code)) return code;
         client.client_cert_file = *file;
     }
     if (auto file = args.value("client-key")) {
-        if (!check_exists("client key", *file, code)) return code;
+        if (!check_exists(tr("client key", "clave de cliente"), *file, code)) return code;
         client.client_key_file = *file;
         auto password = read_secret(args, "client-key-pass-env", "client-key-pass-file", code);
         if (!password) return code;
@@ -485,7 +487,7 @@ int run_request(std::span<const std::string> argv) {
             }
             client.password = std::move(*secret);
         } else if (auto file = args.value("pass-file")) {
-            if (!check_exists("password file", *file, code)) return code;
+            if (!check_exists(tr("password file", "archivo de contraseña"), *file, code)) return code;
             auto secret = istmo::crypto::Secret::from_file(*file);
             if (!secret) return report_error(tr("cannot read password file '", "no se puede leer el archivo de contraseña '") + *file + "'", secret.error());
             client.password = std::move(*secret);
@@ -558,8 +560,8 @@ int run_token_verify(std::span<const std::string> argv) {
     const bool json = args.has("json");
 
     int code = exit_ok;
-    if (token_path != "-" && !check_exists("time-stamp", token_path, code)) return code;
-    if (*data_path != "-" && !check_exists("data file", *data_path, code)) return code;
+    if (token_path != "-" && !check_exists(tr("time-stamp", "sello de tiempo"), token_path, code)) return code;
+    if (*data_path != "-" && !check_exists(tr("data file", "archivo de datos"), *data_path, code)) return code;
     tsa::VerifyOptions options;
     if (const int loaded = load_trust(trust_files, options); loaded != exit_ok) return loaded;
 
