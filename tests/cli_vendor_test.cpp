@@ -319,6 +319,10 @@ TEST_F(CliVendorTest, SignatureAndTimestampFindingsInSpanish) {
     EXPECT_FALSE(contains(r.output, "not a DER TimeStampResp")) << r.output;
     r = run_cli(garbage + " --json");
     EXPECT_TRUE(contains(r.output, "\"message_es\":\"la respuesta no es un TimeStampResp en DER\"")) << r.output;
+    // What the broken token does not have is null, never "".
+    EXPECT_TRUE(contains(r.output, "\"gen_time\":null")) << r.output;
+    EXPECT_TRUE(contains(r.output, "\"signer\":{\"subject\":null")) << r.output;
+    EXPECT_FALSE(contains(r.output, ":\"\"")) << r.output;
 }
 
 TEST_F(CliVendorTest, VersionNamesEachLibraryOnce) {

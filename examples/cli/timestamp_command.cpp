@@ -286,30 +286,38 @@ void write_accuracy(istmo::report::JsonWriter& w, const std::optional<tsa::Accur
 
 void write_signer(istmo::report::JsonWriter& w, const tsa::TokenInfo& info) {
     w.key("signer").begin_object();
-    w.member("subject", info.signer_subject).member("issuer", info.signer_issuer);
-    w.member("serial", info.signer_serial_hex).member("sha256", info.signer_sha256);
-    w.member("not_before", format_time(info.signer_not_before)).member("not_after", format_time(info.signer_not_after));
+    w.key("subject").string_or_null(info.signer_subject);
+    w.key("issuer").string_or_null(info.signer_issuer);
+    w.key("serial").string_or_null(info.signer_serial_hex);
+    w.key("sha256").string_or_null(info.signer_sha256);
+    w.key("not_before").string_or_null(format_time(info.signer_not_before));
+    w.key("not_after").string_or_null(format_time(info.signer_not_after));
     w.end_object();
 }
 
+// One JSON object; a value the token does not have (a broken token, no signer) is null, never "".
 std::string to_json(const tsa::TokenVerification& v, int code, const std::string& token_path,
                     const std::string& data_path) {
     const tsa::TokenInfo& info = v.info;
     istmo::report::JsonWriter w;
     w.begin_object().member("indication", indication_for(code)).member("valid", v.valid());
     w.member("token", token_path).member("data", data_path);
-    w.member("status", v.status).member("status_text", v.status_text);
+    w.member("status", v.status);
+    w.key("status_text").string_or_null(v.status_text);
     w.key("fail_info").strings(v.fail_info);
-    w.member("gen_time", format_time(info.gen_time)).member("gen_time_encoded", info.gen_time_text);
+    w.key("gen_time").string_or_null(format_time(info.gen_time));
+    w.key("gen_time_encoded").string_or_null(info.gen_time_text);
     write_accuracy(w, info.accuracy);
-    w.member("ordering", info.ordering).member("policy", info.policy).member("serial", info.serial_hex);
-    w.member("imprint_algorithm", info.imprint_algorithm).member("imprint", hex(info.imprint));
-    w.key("nonce");
-    if (info.nonce_hex) w.value(*info.nonce_hex);
-    else w.null();
-    w.member("tsa_name", info.tsa_name).member("ess_version", info.ess_version);
+    w.member("ordering", info.ordering);
+    w.key("policy").string_or_null(info.policy);
+    w.key("serial").string_or_null(info.serial_hex);
+    w.key("imprint_algorithm").string_or_null(info.imprint_algorithm);
+    w.key("imprint").string_or_null(hex(info.imprint));
+    w.key("nonce").string_or_null(info.nonce_hex ? std::string_view(*info.nonce_hex) : std::string_view());
+    w.key("tsa_name").string_or_null(info.tsa_name);
+    w.key("ess_version").string_or_null(info.ess_version);
     w.member("embedded_certificates", static_cast<std::int64_t>(info.embedded_certificates));
-    w.member("signature_algorithm", info.signature_algorithm);
+    w.key("signature_algorithm").string_or_null(info.signature_algorithm);
     write_signer(w, info);
     // The one finding shape of the reports (code, severity, message, message_es, ...).
     w.key("findings");
