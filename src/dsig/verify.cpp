@@ -1,5 +1,6 @@
 #include <istmo/dsig/verify.hpp>
 #include <istmo/crypto/validator.hpp>
+#include <istmo/report/messages.hpp>
 
 #include "crypto/native.hpp"
 #include "crypto/public_key_impl.hpp"
@@ -54,14 +55,14 @@ public:
     explicit Verdict(SignatureResult& result) : m_result(result) {}
     void fail(const char* code, std::string message, Indication indication, SubIndication sub,
               std::string location = {}) {
-        m_result.findings.push_back(Finding{code, Severity::error, std::move(message), std::move(location)});
+        m_result.findings.push_back(report::make_finding(code, Severity::error, std::move(message), std::move(location)));
         m_verdict.add(indication, sub);
         m_failed = true;
         m_result.indication = m_verdict.indication;
         m_result.sub_indication = m_verdict.sub_indication;
     }
     void note(const char* code, Severity severity, std::string message, std::string location = {}) {
-        m_result.findings.push_back(Finding{code, severity, std::move(message), std::move(location)});
+        m_result.findings.push_back(report::make_finding(code, severity, std::move(message), std::move(location)));
     }
     [[nodiscard]] bool failed() const { return m_failed; }
     // Every step ran: the verdict held (TOTAL_PASSED when nothing failed) is the signature's.
@@ -1033,7 +1034,7 @@ const VerifyOptions& Verifier::options() const noexcept { return m_state->option
 namespace {
 
 Finding document_finding(const char* code, std::string message) {
-    return Finding{code, Severity::error, std::move(message), {}};
+    return report::make_finding(code, Severity::error, std::move(message));
 }
 
 VerificationReport document_failure(VerificationReport report, const char* code, std::string message) {
