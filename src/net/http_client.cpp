@@ -549,8 +549,18 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
     else impl->ssl.load_verify_file(options.ca_file, ec);
     if (ec) return make_error(Errc::invalid_argument, "cannot load the CA bundle '" + options.ca_file + "'", ec.message());
     if (!options.client_cert_file.empty()) {
-        impl->ssl.use_certificate_chain_file(options.client_cert_file, ec);
+        // Always a callback: OpenSSL's default one would prompt on the terminal for an encrypted key.
+        impl->ssl.set_password_callback(
+            [password = options.client_key_password](std::size_t, asio::ssl::context::password_purpose) {
+                return password;
+            },
+            ec);
+        if (!ec) impl->ssl.use_certificate_chain_file(options.client_cert_file, ec);
         if (!ec) impl->ssl.use_private_key_file(options.client_key_file, asio::ssl::context::pem, ec);
+        // The key is loaded: the callback (and its copy of the password) is not needed any more.
+        error_code ignored;
+        impl->ssl.set_password_callback([](std::size_t, asio::ssl::context::password_purpose) { return std::string(); },
+                                        ignored);
         if (ec) return make_error(Errc::invalid_argument, "cannot load the TLS client certificate or key", ec.message());
     }
     impl->options = std::move(options);

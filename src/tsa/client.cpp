@@ -220,6 +220,7 @@ net::HttpOptions http_options(const ClientOptions& options) {
     http.pinned_server_sha256 = options.pinned_server_sha256;
     http.client_cert_file = options.client_cert_file;
     http.client_key_file = options.client_key_file;
+    http.client_key_password = std::string(options.client_key_password.view());
     http.user = options.user;
     http.password = std::string(options.password.view());  // the HTTP client keeps a plain copy
     http.proxy = options.proxy;

@@ -46,6 +46,7 @@ struct HttpOptions {
     std::string pinned_server_sha256;  // hex SHA-256 of the server leaf's DER (any case)
     std::string client_cert_file;      // PEM chain
     std::string client_key_file;       // PEM key
+    std::string client_key_password;   // for an encrypted client key; never prompted for
     // HTTP basic auth (sent on every request when user is not empty)
     std::string user;
     std::string password;
