@@ -23,6 +23,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -563,6 +564,9 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
                                         ignored);
         if (ec) return make_error(Errc::invalid_argument, "cannot load the TLS client certificate or key", ec.message());
     }
+    // Nor is the client's own copy of the key password kept.
+    OPENSSL_cleanse(options.client_key_password.data(), options.client_key_password.size());
+    options.client_key_password.clear();
     impl->options = std::move(options);
     auto owner = std::make_shared<HttpClient::Impl>();
     owner->engine = impl;
