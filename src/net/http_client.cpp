@@ -629,6 +629,10 @@ Result<HttpResponse> wait_for(const HttpClient& client, std::thread::id io_threa
 
 }  // namespace
 
+Result<HttpResponse> HttpClient::execute(HttpRequest request) const {
+    return wait_for(*this, m_impl->engine->thread_id, std::move(request));
+}
+
 Result<HttpResponse> HttpClient::get(std::string_view url) const {
     HttpRequest request;
     request.url = std::string(url);
