@@ -74,10 +74,9 @@ bool match_from(const Parsed& t, std::size_t index, std::string_view text, std::
     return false;
 }
 
-std::optional<std::vector<std::string_view>> match(std::string_view en_template, std::string_view text) {
-    const Parsed t = parse_template(en_template);
+std::optional<std::vector<std::string_view>> match(const Parsed& t, std::string_view text) {
     if (t.params.empty()) {
-        if (text != en_template) return std::nullopt;
+        if (text != t.literals.front()) return std::nullopt;
         return std::vector<std::string_view>{};
     }
     if (text.substr(0, t.literals.front().size()) != t.literals.front()) return std::nullopt;
@@ -89,6 +88,7 @@ std::optional<std::vector<std::string_view>> match(std::string_view en_template,
 struct Index {
     std::vector<CatalogEntry> codes;  // sorted by code
     std::vector<CatalogEntry> forms;
+    std::vector<Parsed> parsed_en;    // forms[i].en split once
     std::unordered_map<std::string_view, std::pair<std::size_t, std::size_t>> forms_of;  // code -> [begin, end)
 };
 
@@ -103,6 +103,7 @@ Index build_index() {
     // Forms of one code stay in their written order (the first that matches wins).
     std::stable_sort(index.forms.begin(), index.forms.end(),
                      [](const CatalogEntry& a, const CatalogEntry& b) { return a.code < b.code; });
+    for (const CatalogEntry& form : index.forms) index.parsed_en.push_back(parse_template(form.en));
     for (std::size_t i = 0; i < index.forms.size(); ++i) {
         auto [it, fresh] = index.forms_of.try_emplace(index.forms[i].code, i, i + 1);
         if (!fresh) it->second.second = i + 1;
@@ -149,7 +150,7 @@ std::optional<std::string> translate_with(std::size_t begin, std::size_t end, st
     for (std::size_t i = begin; i < end; ++i) {
         const CatalogEntry& form = idx.forms[i];
         if (skip_catch_all && !form.en.empty() && form.en.front() == '{') continue;
-        if (auto values = match(form.en, text))
+        if (auto values = match(idx.parsed_en[i], text))
             if (auto out = render(form.es, *values, depth)) return out;
     }
     return std::nullopt;
