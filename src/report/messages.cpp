@@ -85,6 +85,13 @@ std::optional<std::vector<std::string_view>> match(const Parsed& t, std::string_
     return values;
 }
 
+// A template that is (almost) all parameters, "{1}" or "{1} ({2})": it matches any text.
+bool is_catch_all(const Parsed& t) {
+    std::size_t literal = 0;
+    for (auto piece : t.literals) literal += piece.size();
+    return !t.params.empty() && literal < 4;
+}
+
 struct Index {
     std::vector<CatalogEntry> codes;  // sorted by code
     std::vector<CatalogEntry> forms;
@@ -98,7 +105,8 @@ Index build_index() {
         index.codes.insert(index.codes.end(), part.begin(), part.end());
     std::sort(index.codes.begin(), index.codes.end(),
               [](const CatalogEntry& a, const CatalogEntry& b) { return a.code < b.code; });
-    for (auto part : {detail::signature_forms(), detail::timestamp_forms(), detail::batch_forms(), detail::phrases()})
+    for (auto part : {detail::signature_forms(), detail::timestamp_forms(), detail::batch_forms(), detail::phrases(),
+                      detail::error_phrases()})
         index.forms.insert(index.forms.end(), part.begin(), part.end());
     // Forms of one code stay in their written order (the first that matches wins).
     std::stable_sort(index.forms.begin(), index.forms.end(),
@@ -149,7 +157,7 @@ std::optional<std::string> translate_with(std::size_t begin, std::size_t end, st
     const Index& idx = index();
     for (std::size_t i = begin; i < end; ++i) {
         const CatalogEntry& form = idx.forms[i];
-        if (skip_catch_all && !form.en.empty() && form.en.front() == '{') continue;
+        if (skip_catch_all && is_catch_all(idx.parsed_en[i])) continue;
         if (auto values = match(idx.parsed_en[i], text))
             if (auto out = render(form.es, *values, depth)) return out;
     }
@@ -192,6 +200,14 @@ std::optional<std::string> translate_message(std::string_view code, std::string_
     if (auto it = idx.forms_of.find(entry->code); it != idx.forms_of.end())
         if (auto out = translate_with(it->second.first, it->second.second, message_en, 0, false)) return out;
     return std::nullopt;
+}
+
+std::optional<std::string> translate_text(std::string_view text_en) {
+    // Loaders append what they read: "<message> (<path>)". The path stays as it is.
+    const auto open = text_en.rfind(" (");
+    if (open != std::string_view::npos && text_en.back() == ')')
+        if (auto out = translate_nested(text_en.substr(0, open), 0)) return *out + std::string(text_en.substr(open));
+    return translate_nested(text_en, 0);
 }
 
 std::string message_es_for(const Finding& finding) {
