@@ -193,7 +193,10 @@ void add_code(std::vector<std::string>& codes, const std::string& code) {
 void add_finding(DocumentResult& r, const report::Finding& f) {
     if (f.severity == report::Severity::info) return;
     add_code(r.codes, f.code);
-    if (r.findings.size() >= k_max_result_findings) {
+    // Over the cap a finding is kept only when it is the first of its code, so that every code
+    // of the line still comes with one finding that says what to fix.
+    if (r.findings.size() >= k_max_result_findings &&
+        std::any_of(r.findings.begin(), r.findings.end(), [&](const report::Finding& k) { return k.code == f.code; })) {
         ++r.findings_omitted;
         return;
     }
