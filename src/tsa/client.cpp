@@ -6,6 +6,7 @@
 // read) under a watchdog timer: the connect deadline first, then the request deadline.
 #include <istmo/tsa/client.hpp>
 
+#include "core/time_math.hpp"
 #include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
 #include "tsa/tsa_internal.hpp"
@@ -175,8 +176,8 @@ public:
         : m_impl(impl), m_url(url), m_body(body), m_resolver(impl.ioc.get_executor()),
           m_watchdog(impl.ioc.get_executor()) {
         const auto now = Clock::now();
-        m_request_deadline = std::min(now + impl.options.request_timeout, hard_deadline);
-        m_connect_deadline = std::min(now + impl.options.connect_timeout, m_request_deadline);
+        m_request_deadline = std::min(core::time_math::saturating_add(now, impl.options.request_timeout), hard_deadline);
+        m_connect_deadline = std::min(core::time_math::saturating_add(now, impl.options.connect_timeout), m_request_deadline);
         if (url.https) m_tls.emplace(impl.ioc.get_executor(), impl.ssl);
         else m_plain.emplace(impl.ioc.get_executor());
     }
@@ -420,7 +421,7 @@ public:
     std::future<Result<Timestamp>> future() { return m_promise.get_future(); }
 
     void start() {
-        m_deadline = Clock::now() + m_impl.options.total_timeout;
+        m_deadline = core::time_math::saturating_add(Clock::now(), m_impl.options.total_timeout);
         m_total_timer.expires_at(m_deadline);
         m_total_timer.async_wait([self = shared_from_this()](error_code ec) {
             if (ec == asio::error::operation_aborted || self->m_finished) return;
@@ -505,13 +506,14 @@ private:
     // deadline, is not waited for: the next URL is tried at once (or the call fails at once).
     void retry_or_next(Error e, bool retryable, std::optional<std::chrono::milliseconds> retry_after) {
         m_last_error = e;
-        std::chrono::milliseconds wait = m_impl.options.backoff * (1 << std::min(m_tries_this_url, 10));
+        std::chrono::milliseconds wait =
+            core::time_math::saturating_multiply(m_impl.options.backoff, std::int64_t{1} << std::min(m_tries_this_url, 10));
         bool same_url = retryable && m_tries_this_url < m_impl.options.retries;
         if (retry_after) {
             if (*retry_after > m_impl.options.max_retry_after) same_url = false;
             else wait = std::max(wait, *retry_after);
         }
-        if (same_url && Clock::now() + wait >= m_deadline) same_url = false;
+        if (same_url && core::time_math::saturating_add(Clock::now(), wait) >= m_deadline) same_url = false;
         if (same_url) {
             ++m_tries_this_url;
         } else {
@@ -520,7 +522,7 @@ private:
             wait = std::chrono::milliseconds(0);
         }
         if (wait.count() == 0) return attempt();
-        m_backoff_timer.expires_after(wait);
+        m_backoff_timer.expires_at(core::time_math::saturating_add(Clock::now(), wait));
         m_backoff_timer.async_wait([self = shared_from_this()](error_code ec) {
             if (ec == asio::error::operation_aborted) return;
             self->attempt();
@@ -629,7 +631,7 @@ Result<HttpReply> TimestampClient::post(const Bytes& body) const {
     auto fut = promise.get_future();
     asio::post(m_impl->ioc, [this, &body, &promise] {
         auto ex = std::make_shared<Exchange>(*m_impl, m_impl->urls.front(), body,
-                                             Clock::now() + m_impl->options.total_timeout);
+                                             core::time_math::saturating_add(Clock::now(), m_impl->options.total_timeout));
         ex->run([&promise](ExchangeResult r) {
             if (r.error) promise.set_value(std::move(*r.error));
             else promise.set_value(std::move(r.reply));
