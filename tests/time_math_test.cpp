@@ -4,7 +4,7 @@
 // certificate dates, and time budgets of milliseconds::max().
 #include "core/time_math.hpp"
 #include "crypto/native.hpp"
-#include "tsa/tsa_internal.hpp"
+#include "net/net_internal.hpp"
 #include "tsa_test_token.hpp"
 
 #include <istmo/batch/batch.hpp>
@@ -149,8 +149,8 @@ TEST(TimeMath, CertificateSecondsBecomeTimePointsSaturating) {
 
 // Retry-After with an HTTP-date outside system_clock's nanoseconds (a server sets it).
 TEST(TimeMath, RetryAfterDatesOutsideTheClockRangeSaturate) {
-    using istmo::tsa::detail::parse_http_date;
-    using istmo::tsa::detail::parse_retry_after;
+    using istmo::net::detail::parse_http_date;
+    using istmo::net::detail::parse_retry_after;
     const SysTime now = SysTime{seconds{1'893'456'000}};
     EXPECT_EQ(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT", now), SysTime::max());
     EXPECT_EQ(parse_http_date("Mon, 01 Jan 0001 00:00:00 GMT", now), SysTime::min());
