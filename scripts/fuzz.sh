@@ -86,15 +86,18 @@ max_file=${FUZZ_CORPUS_MAX_FILE:-8192}
 max_kb=${FUZZ_CORPUS_MAX_KB:-256}
 
 # The kept corpus: what this run's corpus adds in coverage over the seeds, merged with the kept
-# files (libFuzzer -merge=1 prefers small inputs), within the caps. Prints "KEPT ADDED".
+# files (libFuzzer -merge=1 prefers small inputs), within the caps. Prints what it kept.
 merge_back() {  # merge_back HARNESS
   local h=$1 kept=tests/fuzz/corpus/$1 work=$build/merge/$1
   rm -rf "$work"
   mkdir -p "$work/base" "$kept"
   cp "$build/seeds/$h"/* "$work/base/" 2> /dev/null || true
   ls "$work/base" | sort > "$work/seed-names"
-  "$build/tests/fuzz/$h" -merge=1 -max_len="$(max_len "$h")" -rss_limit_mb=2048 -timeout=20 \
-    "$work/base" "$kept" "$build/corpus/$h" > "$work/merge.log" 2>&1
+  if ! "$build/tests/fuzz/$h" -merge=1 -max_len="$(max_len "$h")" -rss_limit_mb=2048 -timeout=20 \
+    "$work/base" "$kept" "$build/corpus/$h" > "$work/merge.log" 2>&1; then
+    echo "unchanged, $(ls "$kept" | wc -l) files (the merge failed: $work/merge.log)"
+    return
+  fi
   local before
   before=$(ls "$kept" | wc -l)
   mkdir -p "$work/kept"
