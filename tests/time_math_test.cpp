@@ -10,6 +10,7 @@
 #include <istmo/batch/batch.hpp>
 #include <istmo/dsig/sign.hpp>
 #include <istmo/dsig/verify.hpp>
+#include <istmo/net/http.hpp>
 #include <istmo/tsa/timestamp.hpp>
 
 #include "test_support.hpp"
@@ -220,6 +221,39 @@ TEST(TsaGenTimeExtremes, GenTimeInsideTheSkewHasNoSkewFinding) {
     EXPECT_EQ(finding(v, "TSA-GENTIME-SKEW"), nullptr) << v.summary();
     const auto late = verify_with_gen_time(pki, k_2030.time_since_epoch().count() + 301);
     EXPECT_NE(finding(late, "TSA-GENTIME-SKEW"), nullptr) << late.summary();
+}
+
+// A FetchCache file stores its expiry as 64-bit milliseconds: a damaged or hostile file may say
+// anything, which saturates to the clock's range (live until time_point::max(), or expired).
+TEST(TimeMath, FetchCacheExpiryFromAFileSaturates) {
+    istmo::test::TempDir dir;
+    const SysTime t0 = system_clock::now();
+    const std::string key = "http://x/ca.crl";
+    {
+        istmo::net::FetchCache first({16, dir.path().string()});
+        ASSERT_TRUE(first.get_or_fetch(key, t0, [&]() -> istmo::Result<istmo::net::CachedBody> {
+            return istmo::net::CachedBody{{'c', 'r', 'l'}, t0 + hours{1}};
+        }));
+    }
+    std::filesystem::path file;
+    for (const auto& f : std::filesystem::directory_iterator(dir.path())) file = f.path();
+    ASSERT_FALSE(file.empty());
+    const std::string good = istmo::test::read_file(file);
+    const std::size_t at = 8 + 4 + key.size();  // "ISTMOFC1", u32 key length, key, i64 expiry
+    ASSERT_GT(good.size(), at + 8);
+    for (const bool latest : {true, false}) {
+        std::string damaged = good;
+        for (std::size_t i = 0; i < 8; ++i) damaged[at + i] = static_cast<char>(i == 0 ? (latest ? 0x7F : 0x80) : (latest ? 0xFF : 0x00));
+        istmo::test::write_file(file, damaged);
+        istmo::net::FetchCache cache({16, dir.path().string()});
+        const auto entry = cache.lookup(key, t0);
+        if (latest) {
+            ASSERT_TRUE(entry);
+            EXPECT_EQ(entry->expires, SysTime::max());
+        } else {
+            EXPECT_FALSE(entry);  // expired at time_point::min()
+        }
+    }
 }
 
 // A caller's time budget of milliseconds::max() means "no practical limit": the deadline
