@@ -68,6 +68,32 @@ TEST(NetHttp, PostSendsBodyContentTypeAndBasicAuth) {
     EXPECT_EQ(seen[0].header("host"), "127.0.0.1:" + server.url().substr(17, server.url().size() - 18));
 }
 
+TEST(NetHttp, ExecuteTakesPerCallRetriesAcceptAndDeadline) {
+    ScriptedHttpServer server([](const ScriptedRequest& r) {
+        if (r.request_line().find("/slow") != std::string::npos) std::this_thread::sleep_for(1000ms);
+        return http_reply(503, r.header("accept"));
+    });
+    const auto client = make_client();  // 2 retries by default
+    net::HttpRequest request;
+    request.url = server.url("/ocsp");
+    request.accept = "application/ocsp-response";
+    request.retries = 0;
+    auto r = client.execute(request);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->attempts, 1);
+    EXPECT_EQ(text(r->body), "application/ocsp-response");
+
+    net::HttpRequest slow;
+    slow.url = server.url("/slow");
+    slow.deadline = SteadyClock::now() + 300ms;
+    const auto start = SteadyClock::now();
+    auto late = client.execute(slow);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, Errc::deadline_exceeded) << late.error().to_string();
+    EXPECT_LT(SteadyClock::now() - start, 900ms);
+}
+
 TEST(NetHttp, SlowServerEndsInDeadlineExceededWithinTheDeadline) {
     ScriptedHttpServer server([](const ScriptedRequest&) {
         std::this_thread::sleep_for(1500ms);
@@ -305,6 +331,21 @@ TEST(NetHttp, CancelEndsACallInFlight) {
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, Errc::failed_precondition);
     EXPECT_LT(SteadyClock::now() - start, 500ms);
+}
+
+TEST(NetHttp, TheLastCopyMayBeDroppedInItsOwnCallback) {
+    ScriptedHttpServer server([](const ScriptedRequest&) { return http_reply(200, "x"); });
+    auto holder = std::make_shared<std::optional<net::HttpClient>>(make_client());
+    std::promise<int> done;
+    net::HttpRequest request;
+    request.url = server.url();
+    (void)(*holder)->send(request, [holder, &done](Result<net::HttpResponse> r, int) {
+        const int status = r ? r->status : -1;
+        holder->reset();  // the last copy: the client goes away on its own I/O thread
+        done.set_value(status);
+    });
+    holder.reset();
+    EXPECT_EQ(done.get_future().get(), 200);
 }
 
 TEST(NetHttp, ManyThreadsShareOneClient) {
