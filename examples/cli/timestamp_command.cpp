@@ -360,6 +360,44 @@ std::string to_text(const tsa::TokenVerification& v, int code, const std::string
 
 // ---- request ------------------------------------------------------------------------------
 
+// The HTTPS and authentication files of 'timestamp request' (CA bundle, client certificate and
+// key with its password, basic-auth password). Returns exit_ok or the printed error's code.
+int load_client_files(const ParsedArgs& args, tsa::ClientOptions& client) {
+    int exit_code = exit_ok;
+    if (auto file = args.value("cacert")) {
+        if (!check_exists(tr("CA bundle", "paquete de CA"), *file, exit_code)) return exit_code;
+        client.ca_file = *file;
+    }
+    if (auto file = args.value("client-cert")) {
+        if (!check_exists(tr("client certificate", "certificado de cliente"), *file, exit_code)) return exit_code;
+        client.client_cert_file = *file;
+    }
+    if (auto file = args.value("client-key")) {
+        if (!check_exists(tr("client key", "clave de cliente"), *file, exit_code)) return exit_code;
+        client.client_key_file = *file;
+        auto password = read_secret(args, "client-key-pass-env", "client-key-pass-file", exit_code);
+        if (!password) return exit_code;
+        client.client_key_password = std::move(*password);
+    }
+    if (auto user = args.value("user")) {
+        client.user = *user;
+        if (auto var = args.value("pass-env")) {
+            auto secret = istmo::crypto::Secret::from_env(*var);
+            if (!secret) {
+                print_error(tr("environment variable '" + *var + "' is not set", "la variable de entorno '" + *var + "' no está definida"));
+                return exit_usage;
+            }
+            client.password = std::move(*secret);
+        } else if (auto file = args.value("pass-file")) {
+            if (!check_exists(tr("password file", "archivo de contraseña"), *file, exit_code)) return exit_code;
+            auto secret = istmo::crypto::Secret::from_file(*file);
+            if (!secret) return report_error(tr("cannot read password file '", "no se puede leer el archivo de contraseña '") + *file + "'", secret.error());
+            client.password = std::move(*secret);
+        }
+    }
+    return exit_ok;
+}
+
 // What is wrong with --client-key-pass-env / --client-key-pass-file, if anything.
 std::optional<std::string> client_key_password_problem(const ParsedArgs& args) {
     const bool env = args.has("client-key-pass-env"), file = args.has("client-key-pass-file");
@@ -469,38 +507,8 @@ int run_request(std::span<const std::string> argv) {
     // ---- files ---------------------------------------------------------------------------
     int code = exit_ok;
     if (input_path != "-" && !check_exists(tr("input", "entrada"), input_path, code)) return code;
-    if (auto file = args.value("cacert")) {
-        if (!check_exists(tr("CA bundle", "paquete de CA"), *file, code)) return code;
-        client.ca_file = *file;
-    }
-    if (auto file = args.value("client-cert")) {
-        if (!check_exists(tr("client certificate", "certificado de cliente"), *file, code)) return code;
-        client.client_cert_file = *file;
-    }
-    if (auto file = args.value("client-key")) {
-        if (!check_exists(tr("client key", "clave de cliente"), *file, code)) return code;
-        client.client_key_file = *file;
-        auto password = read_secret(args, "client-key-pass-env", "client-key-pass-file", code);
-        if (!password) return code;
-        client.client_key_password = std::move(*password);
-    }
+    if (const int loaded = load_client_files(args, client); loaded != exit_ok) return loaded;
     if (const int loaded = load_trust(trust_files, client.verify); loaded != exit_ok) return loaded;
-    if (auto user = args.value("user")) {
-        client.user = *user;
-        if (auto var = args.value("pass-env")) {
-            auto secret = istmo::crypto::Secret::from_env(*var);
-            if (!secret) {
-                print_error(tr("environment variable '" + *var + "' is not set", "la variable de entorno '" + *var + "' no está definida"));
-                return exit_usage;
-            }
-            client.password = std::move(*secret);
-        } else if (auto file = args.value("pass-file")) {
-            if (!check_exists(tr("password file", "archivo de contraseña"), *file, code)) return code;
-            auto secret = istmo::crypto::Secret::from_file(*file);
-            if (!secret) return report_error(tr("cannot read password file '", "no se puede leer el archivo de contraseña '") + *file + "'", secret.error());
-            client.password = std::move(*secret);
-        }
-    }
 
     std::optional<tsa::TimestampRequest> request;
     if (input_path == "-") {
