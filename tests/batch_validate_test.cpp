@@ -755,3 +755,85 @@ TEST(BatchValidate, InputOverItsTimeBudgetIsNeverPassed) {
 }
 
 }  // namespace
+
+namespace {
+
+const report::Finding* finding_with(const batch::DocumentResult& r, std::string_view code) {
+    for (const auto& f : r.findings)
+        if (f.code == code) return &f;
+    return nullptr;
+}
+
+TEST(BatchValidate, ResultLinesCarryEachFindingWithFieldAndBothLanguages) {
+    const dsig::Signer signer = make_test_signer("rsa2048");
+    std::string changed = signed_invoice(signer, 11);
+    changed.replace(changed.find("Istmo Pruebas"), 13, "Istmo Pruebaz");
+    const batch::Validator validator(corpus_options(1));
+    const batch::DocumentResult r = validator.validate("changed.xml", changed);
+    ASSERT_EQ(r.indication, Indication::total_failed) << r.to_ndjson();
+    // One finding per code at least, in the same order as the codes, info findings left out.
+    ASSERT_GE(r.findings.size(), r.codes.size()) << r.to_ndjson();
+    EXPECT_EQ(r.findings.front().code, r.codes.front());
+    for (const auto& f : r.findings) {
+        EXPECT_NE(f.severity, report::Severity::info) << r.to_ndjson();
+        EXPECT_FALSE(f.message.empty()) << f.code;
+        EXPECT_FALSE(f.message_es.empty()) << f.code;
+        EXPECT_NE(f.message, f.message_es) << f.code;
+    }
+    const report::Finding* sig = finding_with(r, "FE-SIG-INVALID");
+    ASSERT_NE(sig, nullptr) << r.to_ndjson();
+    EXPECT_EQ(sig->rule, "ZZ01");
+    const report::Finding* digest = finding_with(r, "DSIG-REF-DIGEST-MISMATCH");
+    ASSERT_NE(digest, nullptr) << r.to_ndjson();
+    EXPECT_NE(digest->location.find("/SignedInfo[1]/Reference[1]"), std::string::npos) << r.to_ndjson();
+    EXPECT_EQ(digest->message_es, "el resumen de la Reference URI=\"\" no coincide: los datos firmados fueron modificados");
+
+    // The line as written: each finding with code, severity, field, rule and both messages.
+    const std::string line = r.to_ndjson();
+    EXPECT_NE(line.find("\"findings\":[{\"code\":\""), std::string::npos) << line;
+    EXPECT_NE(line.find("\"code\":\"DSIG-REF-DIGEST-MISMATCH\",\"severity\":\"error\",\"field\":\"/"), std::string::npos)
+        << line;
+    EXPECT_NE(line.find("\"message_es\":\"el resumen de la Reference"), std::string::npos) << line;
+    EXPECT_NE(line.find("\"findings_omitted\":0"), std::string::npos) << line;
+    const auto back = batch::parse_result_line(line);
+    ASSERT_TRUE(back.has_value()) << line;
+    ASSERT_EQ(back->findings.size(), r.findings.size());
+    for (std::size_t i = 0; i < r.findings.size(); ++i) {
+        EXPECT_EQ(back->findings[i].code, r.findings[i].code);
+        EXPECT_EQ(back->findings[i].severity, r.findings[i].severity);
+        EXPECT_EQ(back->findings[i].field, r.findings[i].field.empty() ? r.findings[i].location : r.findings[i].field);
+        EXPECT_EQ(back->findings[i].message, r.findings[i].message);
+        EXPECT_EQ(back->findings[i].message_es, r.findings[i].message_es);
+    }
+}
+
+TEST(BatchValidate, InputsThatCannotBeValidatedCarryTheirFindingToo) {
+    const batch::Validator validator(corpus_options(1));
+    batch::DocumentResult r = validator.validate("empty.xml", "");
+    ASSERT_EQ(r.findings.size(), 1u) << r.to_ndjson();
+    EXPECT_EQ(r.findings[0].code, batch::k_code_empty);
+    EXPECT_EQ(r.findings[0].message, "the input is empty");
+    EXPECT_EQ(r.findings[0].message_es, "la entrada está vacía");
+
+    std::istringstream in("not json at all\n{\"source\":\"nodata\"}\n");
+    auto source = batch::ndjson_source(in, "stream");
+    CollectingSink sink;
+    ASSERT_TRUE(validator.run(*source, sink).has_value());
+    ASSERT_EQ(sink.results.size(), 2u);
+    for (const auto& result : sink.results) {
+        ASSERT_EQ(result.findings.size(), 1u) << result.to_ndjson();
+        EXPECT_EQ(result.findings[0].code, batch::k_code_bad_json);
+        const bool first = result.source == "stream:1";
+        EXPECT_EQ(result.findings[0].message, first ? "line 1 is not a JSON object" : "no \"base64\" string member");
+        EXPECT_EQ(result.findings[0].message_es,
+                  first ? "la línea 1 no es un objeto JSON" : "no hay un miembro \"base64\" de tipo cadena");
+    }
+
+    // A results file written before findings existed is still read (resume).
+    const auto old = batch::parse_result_line(
+        R"({"source":"a.xml","sha256":"","indication":"TOTAL_FAILED","sub_indication":"FORMAT_FAILURE","codes":["BATCH-EMPTY"],"cufe":null,"ms":0.1})");
+    ASSERT_TRUE(old.has_value());
+    EXPECT_TRUE(old->findings.empty());
+}
+
+}  // namespace

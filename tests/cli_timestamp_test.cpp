@@ -243,6 +243,9 @@ TEST_F(CliTimestamp, UsageErrorsExit64) {
         "timestamp request" + tsa + trust + " --pass-env X" + out + in,      // no user
         "timestamp request" + tsa + trust + " --password secret" + out + in,  // never on the command line
         "timestamp request" + tsa + trust + " --client-cert x.pem" + out + in,
+        "timestamp request" + tsa + trust + " --client-key-pass-env X" + out + in,   // no --client-key
+        "timestamp request" + tsa + trust + " --client-cert x.pem --client-key x.key --client-key-pass-env X"
+            " --client-key-pass-file y" + out + in,                                       // two password sources
         "timestamp request" + tsa + trust + out + in + in,                    // two files
         "timestamp verify" + trust + " " + shell_quote(data()),                        // no --data
         "timestamp verify --data " + shell_quote(data()) + " " + shell_quote(data()),           // no --trust

@@ -134,6 +134,30 @@ TEST_F(CliVendorTest, InvoiceSignNeedsTheQrSecretUnlessNoQr) {
     EXPECT_TRUE(contains(istmo::test::read_file(dir / "with-qr.xml"), "dQRCode"));
 }
 
+TEST_F(CliVendorTest, InvoiceQrTakesTheDigestValueFromTheSignatureNotFromTheText) {
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path in = new_invoice();
+    CommandResult r = sign_invoice(in, p12_args + " --no-qr");
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    std::string signed_xml = istmo::test::read_file(dir / "signed.xml");
+    ASSERT_EQ(count(signed_xml, "DigestValue>"), 2u) << "one Reference expected";
+    const auto open = signed_xml.find("DigestValue>") + 12;
+    const std::string digest = signed_xml.substr(open, signed_xml.find('<', open) - open);
+    // A comment that looks like a DigestValue before the signature: C14N drops comments, so the
+    // signature still verifies, and a text search would take the fake value.
+    signed_xml.insert(signed_xml.find("<dVerForm"), "<!-- <ds:DigestValue>FAKEFAKE</ds:DigestValue> -->");
+    istmo::test::write_file(dir / "commented.xml", signed_xml);
+    r = run_command("ISTMO_TEST_QR=s3cret " + cli_command() + " invoice qr --qr-secret-env ISTMO_TEST_QR " +
+                    shell_quote(dir / "commented.xml"));
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(contains(r.output, "&digestValue=" + digest + "&jwt=")) << digest << "\n" << r.output;
+    EXPECT_FALSE(contains(r.output, "FAKE")) << r.output;
+    // An unsigned invoice has no DigestValue to repeat.
+    r = run_command("ISTMO_TEST_QR=s3cret " + cli_command() + " invoice qr --qr-secret-env ISTMO_TEST_QR " + shell_quote(in));
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    EXPECT_TRUE(contains(r.output, "not signed")) << r.output;
+}
+
 TEST_F(CliVendorTest, InvoiceSignRefusesAnInvalidInvoiceAndAnUnusableCertificate) {
     ISTMO_SKIP_WITHOUT_CLI();
     CommandResult r = sign_invoice(panama("invalid/x57-dvtot.xml"), p12_args + " --qr-secret-env ISTMO_TEST_QR");
@@ -267,6 +291,38 @@ TEST_F(CliVendorTest, MessagesInSpanishFromLangOrTheEnvironment) {
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_TRUE(contains(r.output, "FE-CALC-VTOT")) << r.output;
     EXPECT_TRUE(contains(r.output, " en /rFE")) << r.output;
+}
+
+TEST_F(CliVendorTest, SignatureAndTimestampFindingsInSpanish) {
+    ISTMO_SKIP_WITHOUT_CLI();
+    const fs::path attacks = istmo::test::vectors_dir() / "attacks";
+    const std::string md5 = shell_quote(attacks / "alg-02-md5-digest.xml");
+    CommandResult r = run_cli("verify --lang es " + md5);
+    EXPECT_TRUE(contains(r.output, "DSIG-ALG-FORBIDDEN")) << r.output;
+    EXPECT_TRUE(contains(r.output, "el método de resumen http://www.w3.org/2001/04/xmldsig-more#md5 está prohibido")) << r.output;
+    EXPECT_FALSE(contains(r.output, "is forbidden")) << r.output;
+    r = run_cli("verify --lang en " + md5);
+    EXPECT_TRUE(contains(r.output, "digest method http://www.w3.org/2001/04/xmldsig-more#md5 is forbidden")) << r.output;
+    // JSON carries both, whatever the language.
+    r = run_cli("verify --json " + md5);
+    EXPECT_TRUE(contains(r.output, "\"message\":\"digest method http://www.w3.org/2001/04/xmldsig-more#md5 is forbidden\","
+                                   "\"message_es\":\"el método de resumen http://www.w3.org/2001/04/xmldsig-more#md5 está "
+                                   "prohibido\""))
+        << r.output;
+    EXPECT_FALSE(contains(r.output, "\"message_es\":null")) << r.output;
+    // A time-stamp: its findings and the closing error line.
+    const std::string garbage = "timestamp verify --data " + shell_quote(attacks / "tsa-data.txt") + " --trust " +
+                                shell_quote(pki("ca.cert.pem")) + " " + shell_quote(attacks / "tsa-05-garbage.tsr");
+    r = run_cli(garbage + " --lang es");
+    EXPECT_EQ(r.exit_code, 65) << r.output;
+    EXPECT_EQ(count(r.output, "la respuesta no es un TimeStampResp en DER"), 2u) << r.output;
+    EXPECT_FALSE(contains(r.output, "not a DER TimeStampResp")) << r.output;
+    r = run_cli(garbage + " --json");
+    EXPECT_TRUE(contains(r.output, "\"message_es\":\"la respuesta no es un TimeStampResp en DER\"")) << r.output;
+    // What the broken token does not have is null, never "".
+    EXPECT_TRUE(contains(r.output, "\"gen_time\":null")) << r.output;
+    EXPECT_TRUE(contains(r.output, "\"signer\":{\"subject\":null")) << r.output;
+    EXPECT_FALSE(contains(r.output, ":\"\"")) << r.output;
 }
 
 TEST_F(CliVendorTest, VersionNamesEachLibraryOnce) {

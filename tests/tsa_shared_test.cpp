@@ -483,5 +483,59 @@ TEST_F(TsaShared, HttpsWithServerVerificationPinningAndClientCertificate) {
     EXPECT_TRUE(ok) << ok.error().to_string();
 }
 
+// An encrypted TLS client key: its password from ClientOptions (library) and from
+// --client-key-pass-env / --client-key-pass-file (CLI); never prompted for on the terminal.
+TEST_F(TsaShared, HttpsClientCertificateWithAnEncryptedKey) {
+    if (!istmo::test::have_tool("openssl")) GTEST_SKIP() << "openssl not on PATH: the encrypted key cannot be made";
+    auto tsa = start_variant(*s_tool, state(), s_dir->path() / "tls-enc", "--tls --tls-client-auth");
+    ASSERT_TRUE(tsa);
+    const fs::path st = tsa->state;
+    const fs::path encrypted = st / "tls-client.enc.key";
+    istmo::test::write_file(st / "password.txt", "cl1ent-k3y\n");
+    const auto made = istmo::test::run_command("openssl pkey -in '" + (st / "tls-client.key").string() +
+                                               "' -aes-256-cbc -passout pass:cl1ent-k3y -out '" + encrypted.string() + "' 2>&1");
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    ASSERT_NE(istmo::test::read_file(encrypted).find("ENCRYPTED"), std::string::npos);
+
+    auto o = options("");
+    o.urls = {tsa->url};
+    o.ca_file = (st / "root.pem").string();
+    o.client_cert_file = (st / "tls-client-chain.pem").string();
+    o.client_key_file = encrypted.string();
+    o.client_key_password = crypto::Secret("cl1ent-k3y");
+    auto r = run(o, request());
+    EXPECT_TRUE(r) << r.error().to_string();
+    // A wrong or missing password is an error at once (no prompt, no hang).
+    o.client_key_password = crypto::Secret("wrong");
+    auto wrong = TimestampClient::create(o);
+    ASSERT_FALSE(wrong);
+    EXPECT_EQ(wrong.error().code, Errc::invalid_argument) << wrong.error().to_string();
+    o.client_key_password = crypto::Secret();
+    EXPECT_FALSE(TimestampClient::create(o));
+
+    if (istmo::test::cli_path().empty()) GTEST_SKIP() << "the istmo CLI is not part of this build: CLI half did not run";
+    using istmo::test::shell_quote;
+    istmo::test::write_file(st / "data.txt", "Factura FE-0002\n");
+    const std::string common = "timestamp request --tsa " + shell_quote(tsa->url) + " --cacert " + shell_quote(st / "root.pem") +
+                               " --trust " + shell_quote(st / "root.pem") + " --client-cert " +
+                               shell_quote(st / "tls-client-chain.pem") + " --client-key " + shell_quote(encrypted) +
+                               " --timeout 8 ";
+    auto cli = istmo::test::run_cli(common + "--client-key-pass-file " + shell_quote(st / "password.txt") + " -o " +
+                                    shell_quote(st / "file.tsr") + " " + shell_quote(st / "data.txt"));
+    EXPECT_EQ(cli.exit_code, 0) << cli.output;
+    EXPECT_TRUE(fs::exists(st / "file.tsr"));
+    cli = istmo::test::run_command("ISTMO_TEST_KEY_PASS=cl1ent-k3y " + shell_quote(istmo::test::cli_path()) + " " + common +
+                                   "--client-key-pass-env ISTMO_TEST_KEY_PASS -o " + shell_quote(st / "env.tsr") + " " +
+                                   shell_quote(st / "data.txt") + " < /dev/null");
+    EXPECT_EQ(cli.exit_code, 0) << cli.output;
+    // Without the password: refused, nothing written, and no prompt (stdin is closed).
+    cli = istmo::test::run_command("timeout 20 " + shell_quote(istmo::test::cli_path()) + " " + common + "-o " +
+                                   shell_quote(st / "none.tsr") + " " + shell_quote(st / "data.txt") + " < /dev/null");
+    EXPECT_NE(cli.exit_code, 0) << cli.output;
+    EXPECT_NE(cli.exit_code, 124) << "timed out: the CLI waited for a password";
+    EXPECT_NE(cli.output.find("client certificate or key"), std::string::npos) << cli.output;
+    EXPECT_FALSE(fs::exists(st / "none.tsr"));
+}
+
 }  // namespace
 }  // namespace istmo::tsa

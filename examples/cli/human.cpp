@@ -2,6 +2,7 @@
 
 #include "lang.hpp"
 
+#include <istmo/report/messages.hpp>
 #include <istmo/report/report.hpp>
 
 namespace istmo_cli {
@@ -33,10 +34,6 @@ std::string reason_line(report::Severity severity, const std::string& code, cons
     return out + ": " + message + "\n";
 }
 
-// The finding's text in the language of the messages (Spanish when the library gives it).
-std::string message_of(const report::Finding& finding) {
-    return lang() == Lang::es && !finding.message_es.empty() ? finding.message_es : finding.message;
-}
 
 // Where the finding points: its field path when it has one, else its location.
 const std::string& field_of(const report::Finding& finding) {
@@ -44,6 +41,12 @@ const std::string& field_of(const report::Finding& finding) {
 }
 
 }  // namespace
+
+std::string message_in_language(const report::Finding& finding) {
+    if (lang() != Lang::es) return finding.message;
+    std::string es = report::message_es_for(finding);
+    return es.empty() ? finding.message : es;
+}
 
 std::string verification_text(const istmo::dsig::VerificationReport& r) {
     std::string out = verdict(r.indication, r.sub_indication) + "\n";
@@ -71,7 +74,7 @@ std::string verification_text(const istmo::dsig::VerificationReport& r) {
     }
     if (r.indication != report::Indication::total_passed && !r.findings.empty())
         out += tr("Reasons:\n", "Motivos:\n");
-    for (const auto& f : r.findings) out += reason_line(f.severity, f.code, field_of(f), message_of(f));
+    for (const auto& f : r.findings) out += reason_line(f.severity, f.code, field_of(f), message_in_language(f));
     return out;
 }
 
@@ -86,12 +89,12 @@ std::string invoice_text(const std::string& path, const istmo::invoice::panama::
         std::string field = field_of(f);
         if (!f.rule.empty()) field += " [" + f.rule + "]";
         if (f.line > 0) field += tr(" line ", " línea ") + std::to_string(f.line);
-        out += reason_line(f.severity, f.code, field, message_of(f));
+        out += reason_line(f.severity, f.code, field, message_in_language(f));
     }
     // The signature's own reasons (untrusted chain, expired certificate, ...) when it did not pass.
     if (r.signature && r.signature->indication != report::Indication::total_passed)
         for (const auto& f : r.signature->findings)
-            out += reason_line(f.severity, f.code, field_of(f), message_of(f));
+            out += reason_line(f.severity, f.code, field_of(f), message_in_language(f));
     return out;
 }
 

@@ -8,6 +8,10 @@
 
 namespace istmo_cli {
 
+// The finding's message in the language of the messages (Spanish from the catalogue when the
+// finding was made without it).
+[[nodiscard]] std::string message_in_language(const istmo::report::Finding& finding);
+
 [[nodiscard]] std::string verification_text(const istmo::dsig::VerificationReport& report);
 // One input of `invoice validate`: "<path>: <verdict>", the CUFE, issuer and total, then every
 // finding of the invoice and, when the signature did not pass, the signature's reasons.

@@ -349,6 +349,25 @@ int cmd_ruc_dv(std::span<const std::string> argv) {
     return exit_ok;
 }
 
+// The DigestValue of the rFE signature's single Reference, as its verification read it from the
+// document (gNoFirm left out, as the DGI defines the signature): never a text search, which a
+// comment or a field's text could fool.
+istmo::Result<std::string> signed_digest_value(std::string_view xml) {
+    pa::ValidateOptions options;
+    options.require_signature = true;
+    auto report = pa::validate(xml, options);
+    if (!report) return std::move(report).error();
+    if (!report->signature || report->signature->signatures.empty())
+        return istmo::make_error(istmo::Errc::invalid_argument, tr("the invoice is not signed (no ds:Signature)",
+                                                                   "la factura no está firmada (no hay ds:Signature)"));
+    const auto& references = report->signature->signatures.front().references;
+    if (references.size() != 1 || references.front().digest_value.empty())
+        return istmo::make_error(istmo::Errc::invalid_argument,
+                                 tr("the signature does not have a single Reference with a DigestValue",
+                                    "la firma no tiene una única Reference con DigestValue"));
+    return references.front().digest_value;
+}
+
 int cmd_qr(std::span<const std::string> argv) {
     const CommandSpec command = invoice_command(
         "qr", {{"qr-secret-env", '\0', true, false}, {"qr-secret-file", '\0', true, false}, {"qr-base-url", '\0', true, false}});
@@ -367,14 +386,9 @@ int cmd_qr(std::span<const std::string> argv) {
     if (!input) return code;
     auto invoice = pa::parse(*input);
     if (!invoice) return report_error("invoice qr", invoice.error());
-    // The DigestValue of the signature's (single) Reference.
-    const auto a = input->find("DigestValue>");
-    const auto b = a == std::string::npos ? a : input->find('<', a);
-    if (a == std::string::npos || b == std::string::npos)
-        return report_error("invoice qr", istmo::make_error(istmo::Errc::invalid_argument,
-                                                            tr("the invoice is not signed (no DigestValue)",
-                                                               "la factura no está firmada (no hay DigestValue)")));
-    auto url = pa::qr_url(invoice->get("dId"), invoice->get("gDGen/iAmb"), input->substr(a + 12, b - a - 12), secret->view(),
+    auto digest = signed_digest_value(*input);
+    if (!digest) return report_error("invoice qr", digest.error());
+    auto url = pa::qr_url(invoice->get("dId"), invoice->get("gDGen/iAmb"), *digest, secret->view(),
                           args.value("qr-base-url").value_or(""));
     if (!url) return report_error("invoice qr", url.error());
     std::cout << *url << "\n";

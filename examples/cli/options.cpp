@@ -156,9 +156,9 @@ int load_signing_material(const ParsedArgs& args, SigningMaterial& out) {
     const auto cert_path = args.value("cert");
     const auto chain_path = args.value("chain");
     int code = exit_ok;
-    if (!key_path || !check_exists("key file", *key_path, code)) return key_path ? code : exit_usage;
-    if (cert_path && !check_exists("certificate file", *cert_path, code)) return code;
-    if (chain_path && !check_exists("chain file", *chain_path, code)) return code;
+    if (!key_path || !check_exists(tr("key file", "archivo de clave"), *key_path, code)) return key_path ? code : exit_usage;
+    if (cert_path && !check_exists(tr("certificate file", "archivo de certificado"), *cert_path, code)) return code;
+    if (chain_path && !check_exists(tr("chain file", "archivo de cadena"), *chain_path, code)) return code;
 
     auto password = read_secret(args, "pass-env", "pass-file", code);
     if (!password) return code;

@@ -3,9 +3,11 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "human.hpp"
 #include "options.hpp"
 
 #include <istmo/crypto/keys.hpp>
+#include <istmo/report/json.hpp>
 #include <istmo/report/report.hpp>
 #include <istmo/tsa/client.hpp>
 #include <istmo/tsa/timestamp.hpp>
@@ -37,7 +39,8 @@ namespace tsa = istmo::tsa;
 constexpr const char* request_usage =
     "usage: istmo timestamp request --tsa URL [--tsa URL]... [--digest sha256|sha384|sha512]\n"
     "                               [--policy OID] [--no-cert-req] [--user NAME --pass-env VAR]\n"
-    "                               [--cacert FILE] [--client-cert FILE --client-key FILE]\n"
+    "                               [--cacert FILE] [--client-cert FILE --client-key FILE\n"
+    "                               [--client-key-pass-env VAR | --client-key-pass-file FILE]]\n"
     "                               [--timeout SECONDS] [--retries N] --trust FILE [--trust FILE]...\n"
     "                               -o OUT.tsr FILE\n"
     "Try 'istmo timestamp --help' for more information.\n";
@@ -71,7 +74,9 @@ constexpr const char* timestamp_help =
     "                       (passwords are never accepted on the command line)\n"
     "  --cacert FILE        PEM bundle to verify HTTPS servers with (default: the system CAs)\n"
     "  --client-cert FILE   PEM client certificate (chain) for HTTPS; needs --client-key\n"
-    "  --client-key FILE    PEM private key of the client certificate (unencrypted)\n"
+    "  --client-key FILE    PEM private key of the client certificate\n"
+    "  --client-key-pass-env VAR / --client-key-pass-file FILE\n"
+    "                       the password of an encrypted --client-key (never asked on the terminal)\n"
     "  --timeout SECONDS    time budget of the whole request, retries included (default 60)\n"
     "  --retries N          extra attempts per TSA after a retryable failure (default 2, 0..10)\n"
     "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable,\n"
@@ -116,6 +121,8 @@ constexpr const char* timestamp_help_es =
     "  --pass-file ARCHIVO  su contraseña desde la primera línea de ARCHIVO\n"
     "  --cacert ARCHIVO     CA (PEM) para verificar servidores HTTPS (por defecto: las del sistema)\n"
     "  --client-cert ARCHIVO / --client-key ARCHIVO  certificado y clave de cliente TLS\n"
+    "  --client-key-pass-env VAR / --client-key-pass-file ARCHIVO\n"
+    "                       la contraseña de una --client-key cifrada (nunca se pide en el terminal)\n"
     "  --timeout SEGUNDOS   tiempo total de la solicitud, reintentos incluidos (60)\n"
     "  --retries N          reintentos por TSA tras un fallo recuperable (2, de 0 a 10)\n"
     "  --trust ARCHIVO      anclas de confianza del certificado de la TSA; repetible, al menos una\n"
@@ -152,7 +159,7 @@ bool check_exists(const std::string& what, const std::string& path, int& exit_co
 int load_trust(const std::vector<std::string>& files, tsa::VerifyOptions& options) {
     for (const auto& file : files) {
         int code = exit_ok;
-        if (!check_exists("trust file", file, code)) return code;
+        if (!check_exists(tr("trust file", "archivo de confianza"), file, code)) return code;
         auto certs = istmo::crypto::Certificate::all_from_file(file);
         if (!certs) return report_error(tr("cannot load trust anchors '", "no se pueden cargar las anclas de confianza '") + file + "'", certs.error());
         if (certs->empty()) {
@@ -264,76 +271,59 @@ std::string_view indication_for(int code) {
     }
 }
 
-void json_member(std::string& out, std::string_view name, std::string_view value, bool comma = true) {
-    istmo::report::append_json_string(out, name);
-    out += ':';
-    istmo::report::append_json_string(out, value);
-    if (comma) out += ',';
+void write_accuracy(istmo::report::JsonWriter& w, const std::optional<tsa::Accuracy>& accuracy) {
+    w.key("accuracy");
+    if (!accuracy) {
+        w.null();
+        return;
+    }
+    w.begin_object()
+        .member("seconds", static_cast<std::int64_t>(accuracy->seconds))
+        .member("millis", static_cast<std::int64_t>(accuracy->millis))
+        .member("micros", static_cast<std::int64_t>(accuracy->micros))
+        .end_object();
 }
 
-void json_raw(std::string& out, std::string_view name, const std::string& value, bool comma = true) {
-    istmo::report::append_json_string(out, name);
-    out += ':';
-    out += value;
-    if (comma) out += ',';
+void write_signer(istmo::report::JsonWriter& w, const tsa::TokenInfo& info) {
+    w.key("signer").begin_object();
+    w.key("subject").string_or_null(info.signer_subject);
+    w.key("issuer").string_or_null(info.signer_issuer);
+    w.key("serial").string_or_null(info.signer_serial_hex);
+    w.key("sha256").string_or_null(info.signer_sha256);
+    w.key("not_before").string_or_null(format_time(info.signer_not_before));
+    w.key("not_after").string_or_null(format_time(info.signer_not_after));
+    w.end_object();
 }
 
+// One JSON object; a value the token does not have (a broken token, no signer) is null, never "".
 std::string to_json(const tsa::TokenVerification& v, int code, const std::string& token_path,
                     const std::string& data_path) {
     const tsa::TokenInfo& info = v.info;
-    std::string out = "{";
-    json_member(out, "indication", indication_for(code));
-    json_raw(out, "valid", v.valid() ? "true" : "false");
-    json_member(out, "token", token_path);
-    json_member(out, "data", data_path);
-    json_raw(out, "status", std::to_string(v.status));
-    json_member(out, "status_text", v.status_text);
-    out += "\"fail_info\":[";
-    for (std::size_t i = 0; i < v.fail_info.size(); ++i) {
-        if (i != 0) out += ',';
-        istmo::report::append_json_string(out, v.fail_info[i]);
-    }
-    out += "],";
-    json_member(out, "gen_time", format_time(info.gen_time));
-    json_member(out, "gen_time_encoded", info.gen_time_text);
-    if (info.accuracy) {
-        json_raw(out, "accuracy",
-                 "{\"seconds\":" + std::to_string(info.accuracy->seconds) +
-                     ",\"millis\":" + std::to_string(info.accuracy->millis) +
-                     ",\"micros\":" + std::to_string(info.accuracy->micros) + "}");
-    } else {
-        json_raw(out, "accuracy", "null");
-    }
-    json_raw(out, "ordering", info.ordering ? "true" : "false");
-    json_member(out, "policy", info.policy);
-    json_member(out, "serial", info.serial_hex);
-    json_member(out, "imprint_algorithm", info.imprint_algorithm);
-    json_member(out, "imprint", hex(info.imprint));
-    if (info.nonce_hex) json_member(out, "nonce", *info.nonce_hex);
-    else json_raw(out, "nonce", "null");
-    json_member(out, "tsa_name", info.tsa_name);
-    json_member(out, "ess_version", info.ess_version);
-    json_raw(out, "embedded_certificates", std::to_string(info.embedded_certificates));
-    json_member(out, "signature_algorithm", info.signature_algorithm);
-    out += "\"signer\":{";
-    json_member(out, "subject", info.signer_subject);
-    json_member(out, "issuer", info.signer_issuer);
-    json_member(out, "serial", info.signer_serial_hex);
-    json_member(out, "sha256", info.signer_sha256);
-    json_member(out, "not_before", format_time(info.signer_not_before));
-    json_member(out, "not_after", format_time(info.signer_not_after), false);
-    out += "},\"findings\":[";
-    for (std::size_t i = 0; i < v.findings.size(); ++i) {
-        const auto& f = v.findings[i];
-        if (i != 0) out += ',';
-        out += '{';
-        json_member(out, "code", f.code);
-        json_member(out, "severity", istmo::report::to_string(f.severity));
-        json_member(out, "message", f.message, false);
-        out += '}';
-    }
-    out += "]}\n";
-    return out;
+    istmo::report::JsonWriter w;
+    w.begin_object().member("indication", indication_for(code)).member("valid", v.valid());
+    w.member("token", token_path).member("data", data_path);
+    w.member("status", v.status);
+    w.key("status_text").string_or_null(v.status_text);
+    w.key("fail_info").strings(v.fail_info);
+    w.key("gen_time").string_or_null(format_time(info.gen_time));
+    w.key("gen_time_encoded").string_or_null(info.gen_time_text);
+    write_accuracy(w, info.accuracy);
+    w.member("ordering", info.ordering);
+    w.key("policy").string_or_null(info.policy);
+    w.key("serial").string_or_null(info.serial_hex);
+    w.key("imprint_algorithm").string_or_null(info.imprint_algorithm);
+    w.key("imprint").string_or_null(hex(info.imprint));
+    w.key("nonce").string_or_null(info.nonce_hex ? std::string_view(*info.nonce_hex) : std::string_view());
+    w.key("tsa_name").string_or_null(info.tsa_name);
+    w.key("ess_version").string_or_null(info.ess_version);
+    w.member("embedded_certificates", static_cast<std::int64_t>(info.embedded_certificates));
+    w.key("signature_algorithm").string_or_null(info.signature_algorithm);
+    write_signer(w, info);
+    // The one finding shape of the reports (code, severity, message, message_es, ...).
+    w.key("findings");
+    istmo::report::write_findings(w, v.findings);
+    w.end_object();
+    return std::move(w).take() + "\n";
 }
 
 std::string to_text(const tsa::TokenVerification& v, int code, const std::string& token_path) {
@@ -364,11 +354,23 @@ std::string to_text(const tsa::TokenVerification& v, int code, const std::string
     line("signature", info.signature_algorithm);
     if (!info.ess_version.empty()) line("ESSCertID", info.ess_version);
     for (const auto& f : v.findings)
-        out += "  " + std::string(istmo::report::to_string(f.severity)) + " " + f.code + ": " + f.message + "\n";
+        out += "  " + std::string(istmo::report::to_string(f.severity)) + " " + f.code + ": " + message_in_language(f) + "\n";
     return out;
 }
 
 // ---- request ------------------------------------------------------------------------------
+
+// What is wrong with --client-key-pass-env / --client-key-pass-file, if anything.
+std::optional<std::string> client_key_password_problem(const ParsedArgs& args) {
+    const bool env = args.has("client-key-pass-env"), file = args.has("client-key-pass-file");
+    if (env && file)
+        return tr("--client-key-pass-env and --client-key-pass-file exclude each other",
+                  "--client-key-pass-env y --client-key-pass-file se excluyen");
+    if ((env || file) && !args.has("client-key"))
+        return tr("--client-key-pass-env / --client-key-pass-file need --client-key",
+                  "--client-key-pass-env / --client-key-pass-file necesitan --client-key");
+    return std::nullopt;
+}
 
 int run_request(std::span<const std::string> argv) {
     const CommandSpec command{"timestamp request",
@@ -383,6 +385,8 @@ int run_request(std::span<const std::string> argv) {
                                   {"cacert", '\0', true, false},
                                   {"client-cert", '\0', true, false},
                                   {"client-key", '\0', true, false},
+                                  {"client-key-pass-env", '\0', true, false},
+                                  {"client-key-pass-file", '\0', true, false},
                                   {"timeout", '\0', true, false},
                                   {"retries", '\0', true, false},
                                   {"trust", '\0', true, true},
@@ -434,7 +438,9 @@ int run_request(std::span<const std::string> argv) {
     request_options.cert_req = !args.has("no-cert-req");
 
     if (args.has("pass-env") && args.has("pass-file"))
-        return usage_error("timestamp request: --pass-env and --pass-file exclude each other", request_usage);
+        return usage_error("timestamp request: " + tr("--pass-env and --pass-file exclude each other",
+                                                     "--pass-env y --pass-file se excluyen"),
+                           request_usage);
     const bool has_password = args.has("pass-env") || args.has("pass-file");
     if (args.has("user") != has_password)
         return usage_error("timestamp request: " + tr("--user needs --pass-env or --pass-file, and the other way round",
@@ -442,6 +448,7 @@ int run_request(std::span<const std::string> argv) {
                            request_usage);
     if (args.has("client-cert") != args.has("client-key"))
         return usage_error("timestamp request: " + tr("--client-cert and --client-key go together", "--client-cert y --client-key van juntos"), request_usage);
+    if (auto problem = client_key_password_problem(args)) return usage_error("timestamp request: " + *problem, request_usage);
     if (auto timeout = args.value("timeout")) {
         auto ms = parse_seconds(*timeout);
         if (!ms) return usage_error("timestamp request: --timeout '" + *timeout +
@@ -461,18 +468,21 @@ int run_request(std::span<const std::string> argv) {
 
     // ---- files ---------------------------------------------------------------------------
     int code = exit_ok;
-    if (input_path != "-" && !check_exists("input", input_path, code)) return code;
+    if (input_path != "-" && !check_exists(tr("input", "entrada"), input_path, code)) return code;
     if (auto file = args.value("cacert")) {
-        if (!check_exists("CA bundle", *file, code)) return code;
+        if (!check_exists(tr("CA bundle", "paquete de CA"), *file, code)) return code;
         client.ca_file = *file;
     }
     if (auto file = args.value("client-cert")) {
-        if (!check_exists("client certificate", *file, code)) return code;
+        if (!check_exists(tr("client certificate", "certificado de cliente"), *file, code)) return code;
         client.client_cert_file = *file;
     }
     if (auto file = args.value("client-key")) {
-        if (!check_exists("client key", *file, code)) return code;
+        if (!check_exists(tr("client key", "clave de cliente"), *file, code)) return code;
         client.client_key_file = *file;
+        auto password = read_secret(args, "client-key-pass-env", "client-key-pass-file", code);
+        if (!password) return code;
+        client.client_key_password = std::move(*password);
     }
     if (const int loaded = load_trust(trust_files, client.verify); loaded != exit_ok) return loaded;
     if (auto user = args.value("user")) {
@@ -485,7 +495,7 @@ int run_request(std::span<const std::string> argv) {
             }
             client.password = std::move(*secret);
         } else if (auto file = args.value("pass-file")) {
-            if (!check_exists("password file", *file, code)) return code;
+            if (!check_exists(tr("password file", "archivo de contraseña"), *file, code)) return code;
             auto secret = istmo::crypto::Secret::from_file(*file);
             if (!secret) return report_error(tr("cannot read password file '", "no se puede leer el archivo de contraseña '") + *file + "'", secret.error());
             client.password = std::move(*secret);
@@ -558,8 +568,8 @@ int run_token_verify(std::span<const std::string> argv) {
     const bool json = args.has("json");
 
     int code = exit_ok;
-    if (token_path != "-" && !check_exists("time-stamp", token_path, code)) return code;
-    if (*data_path != "-" && !check_exists("data file", *data_path, code)) return code;
+    if (token_path != "-" && !check_exists(tr("time-stamp", "sello de tiempo"), token_path, code)) return code;
+    if (*data_path != "-" && !check_exists(tr("data file", "archivo de datos"), *data_path, code)) return code;
     tsa::VerifyOptions options;
     if (const int loaded = load_trust(trust_files, options); loaded != exit_ok) return loaded;
 
@@ -590,7 +600,11 @@ int run_token_verify(std::span<const std::string> argv) {
     const std::string shown = token_path == "-" ? "standard input" : token_path;
     const std::string out = json ? to_json(verification, result, shown, *data_path) : to_text(verification, result, shown);
     if (const int written = write_output("", out); written != exit_ok) return written;
-    if (result == exit_data) print_error("'" + shown + tr("' holds no usable time-stamp token: ", "' no contiene un sello de tiempo utilizable: ") + verification.summary());
+    if (result == exit_data) {
+        const istmo::report::Finding* first_error = verification.first_error();
+        const std::string why = first_error ? first_error->code + ": " + message_in_language(*first_error) : std::string();
+        print_error("'" + shown + tr("' holds no usable time-stamp token: ", "' no contiene un sello de tiempo utilizable: ") + why);
+    }
     else if (result != exit_ok) print_error(tr("time-stamp not valid: ", "sello de tiempo no válido: ") + verification.summary());
     return result;
 }

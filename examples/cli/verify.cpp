@@ -208,7 +208,7 @@ int run_verify(std::span<const std::string> argv) {
     if (!report.well_formed) {
         // The first document-level finding says why (syntax error, DOCTYPE, a parser limit).
         const std::string why = report.findings.empty() ? tr("not well-formed XML", "XML mal formado")
-                                                        : report.findings.front().message;
+                                                        : message_in_language(report.findings.front());
         print_error(shown + ": " + why);
         return exit_data;
     }

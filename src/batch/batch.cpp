@@ -1,6 +1,7 @@
 // Batch validator: profiles, one result per input, the worker pool with bounded queues.
 #include <istmo/batch/batch.hpp>
 #include <istmo/report/json.hpp>
+#include <istmo/report/messages.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/xades/xades.hpp>
 
@@ -52,11 +53,22 @@ void Sink::skipped(const std::string&, const std::string&) {}
 
 std::string DocumentResult::to_ndjson() const {
     std::string buffer;
-    buffer.reserve(160 + source.size() + cufe.size() + codes.size() * 24);
+    buffer.reserve(180 + source.size() + cufe.size() + codes.size() * 24 + findings.size() * 240);
     report::JsonWriter w(std::move(buffer));
     w.begin_object().member("source", source).member("sha256", sha256).member("indication", report::to_string(indication));
     w.key("sub_indication").string_or_null(report::to_string(sub_indication));
     w.key("codes").strings(codes);
+    w.key("findings").begin_array();
+    for (const auto& f : findings) {
+        w.begin_object().member("code", f.code).member("severity", report::to_string(f.severity));
+        w.key("field").string_or_null(f.field.empty() ? f.location : f.field);
+        w.key("rule").string_or_null(f.rule);
+        w.member("message", f.message);
+        w.key("message_es").string_or_null(f.message_es.empty() ? report::message_es_for(f) : f.message_es);
+        w.end_object();
+    }
+    w.end_array();
+    w.key("findings_omitted").value(static_cast<std::uint64_t>(findings_omitted));
     w.key("cufe").string_or_null(cufe);
     w.key("ms").value(ms, 3);
     w.end_object();
@@ -77,6 +89,35 @@ std::optional<report::SubIndication> sub_indication_from(std::string_view text) 
         if (s != report::SubIndication::none && report::to_string(s) == text) return s;
     }
     return std::nullopt;
+}
+
+std::optional<report::Severity> severity_from(std::string_view text) {
+    for (auto s : {report::Severity::info, report::Severity::warning, report::Severity::error})
+        if (report::to_string(s) == text) return s;
+    return std::nullopt;
+}
+
+// The "findings" member of a result line (lines written before it existed have none).
+bool read_result_findings(const report::json::Value& findings, DocumentResult& r) {
+    using report::json::Kind;
+    if (!findings.is(Kind::array)) return false;
+    for (const auto& item : findings.items) {
+        if (!item.is(Kind::object)) return false;
+        const auto* code = item.find("code");
+        const auto* severity = item.find("severity");
+        const auto* message = item.find("message");
+        if (!code || !code->is(Kind::string) || !severity || !severity->is(Kind::string) || !message ||
+            !message->is(Kind::string))
+            return false;
+        const auto level = severity_from(severity->text);
+        if (!level) return false;
+        report::Finding f{code->text, *level, message->text, {}};
+        if (const auto* field = item.find("field"); field && field->is(Kind::string)) f.field = field->text;
+        if (const auto* rule = item.find("rule"); rule && rule->is(Kind::string)) f.rule = rule->text;
+        if (const auto* es = item.find("message_es"); es && es->is(Kind::string)) f.message_es = es->text;
+        r.findings.push_back(std::move(f));
+    }
+    return true;
 }
 
 }  // namespace
@@ -113,6 +154,9 @@ std::optional<DocumentResult> parse_result_line(std::string_view line) {
         if (!code.is(Kind::string)) return std::nullopt;
         r.codes.push_back(code.text);
     }
+    if (const auto* findings = object->find("findings"); findings && !read_result_findings(*findings, r)) return std::nullopt;
+    if (const auto* omitted = object->find("findings_omitted"); omitted && omitted->is(Kind::number))
+        r.findings_omitted = static_cast<std::size_t>(std::strtoull(omitted->text.c_str(), nullptr, 10));
     if (cufe->is(Kind::string)) r.cufe = cufe->text;
     else if (!cufe->is(Kind::null)) return std::nullopt;
     r.ms = std::strtod(ms->text.c_str(), nullptr);
@@ -140,19 +184,38 @@ void worsen(DocumentResult& r, report::Indication indication, report::SubIndicat
     r.sub_indication = verdict.sub_indication;
 }
 
-DocumentResult failure(std::string source, std::string sha256, std::string_view code) {
+void add_code(std::vector<std::string>& codes, const std::string& code) {
+    if (code.empty()) return;
+    if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
+}
+
+// A warning or an error of the document: its code, and the finding itself while the line has room.
+void add_finding(DocumentResult& r, const report::Finding& f) {
+    if (f.severity == report::Severity::info) return;
+    add_code(r.codes, f.code);
+    if (r.findings.size() >= k_max_result_findings) {
+        ++r.findings_omitted;
+        return;
+    }
+    r.findings.push_back(f);
+    report::localize(r.findings.back());
+}
+
+// A BATCH-* finding: `message` (English) when given, else the code's meaning from the catalogue.
+void add_batch_finding(DocumentResult& r, std::string code, std::string message = {}) {
+    if (message.empty())
+        if (const report::CatalogEntry* entry = report::catalog_entry(code)) message = std::string(entry->en);
+    add_finding(r, report::make_finding(std::move(code), report::Severity::error, std::move(message)));
+}
+
+DocumentResult failure(std::string source, std::string sha256, std::string_view code, std::string message = {}) {
     DocumentResult r;
     r.source = std::move(source);
     r.sha256 = std::move(sha256);
     r.indication = report::Indication::total_failed;
     r.sub_indication = report::SubIndication::format_failure;
-    r.codes.emplace_back(code);
+    add_batch_finding(r, std::string(code), std::move(message));
     return r;
-}
-
-void add_code(std::vector<std::string>& codes, const std::string& code) {
-    if (code.empty()) return;
-    if (std::find(codes.begin(), codes.end(), code) == codes.end()) codes.push_back(code);
 }
 
 // Local name of the document element ("" when none is found in the first bytes).
@@ -212,8 +275,7 @@ bool clearly_not_xml(std::string_view bytes) {
 void take_dsig(DocumentResult& r, const dsig::VerificationReport& report) {
     r.indication = report.indication;
     r.sub_indication = report.sub_indication;
-    for (const auto& f : report.findings)
-        if (f.severity != report::Severity::info) add_code(r.codes, f.code);
+    for (const auto& f : report.findings) add_finding(r, f);
 }
 
 double elapsed_ms(Clock::time_point start) {
@@ -299,6 +361,8 @@ struct Validator::State {
         }
         r.profile = std::string(to_string(profile));
         r.codes.clear();
+        r.findings.clear();
+        r.findings_omitted = 0;
         switch (profile) {
             case Profile::panama_fe: {
                 auto report = engine.invoices->validate(bytes);
@@ -306,11 +370,9 @@ struct Validator::State {
                 r.indication = report->indication;
                 r.sub_indication = report->sub_indication;
                 r.cufe = report->cufe_declared;
-                for (const auto& f : report->findings)
-                    if (f.severity != report::Severity::info) add_code(r.codes, f.code);
+                for (const auto& f : report->findings) add_finding(r, f);
                 if (report->signature)
-                    for (const auto& f : report->signature->findings)
-                        if (f.severity != report::Severity::info) add_code(r.codes, f.code);
+                    for (const auto& f : report->signature->findings) add_finding(r, f);
                 return;
             }
             case Profile::xmldsig: {
@@ -327,7 +389,7 @@ struct Validator::State {
                     const bool any_xades = std::any_of(report->signatures.begin(), report->signatures.end(),
                                                        [](const dsig::SignatureResult& s) { return s.level.is_xades(); });
                     if (!any_xades) {
-                        add_code(r.codes, std::string(k_code_not_xades));
+                        add_batch_finding(r, std::string(k_code_not_xades));
                         worsen(r, report::Indication::total_failed, report::SubIndication::format_failure);
                     }
                 }
@@ -339,14 +401,19 @@ struct Validator::State {
     // An input that used up its time budget is never TOTAL_PASSED, whatever was found.
     void over_budget(DocumentResult& r, Clock::time_point start) const {
         if (options.time_budget.count() <= 0 || Clock::now() - start <= options.time_budget) return;
-        add_code(r.codes, std::string(k_code_time_budget));
+        add_batch_finding(r, std::string(k_code_time_budget),
+                          "the input used up its time budget of " + std::to_string(options.time_budget.count()) + " ms");
         worsen(r, report::Indication::indeterminate, report::SubIndication::none);
     }
 
     static void internal(DocumentResult& r, const Error& error) {
         r.indication = report::Indication::indeterminate;
         r.sub_indication = report::SubIndication::none;
-        r.codes.assign({std::string(k_code_internal) + "-" + std::string(errc_name(error.code))});
+        r.codes.clear();
+        r.findings.clear();
+        r.findings_omitted = 0;
+        add_batch_finding(r, std::string(k_code_internal) + "-" + std::string(errc_name(error.code)),
+                          "the validator failed on this input: " + error.message);
     }
 
     // `sha256`: the hash of `bytes` when the caller has it already, else empty.
@@ -419,7 +486,7 @@ struct Validator::State {
         const auto start = Clock::now();
         if (!input.error_code.empty()) {
             DocumentResult r = failure(input.source, input.content ? detail::sha256_hex(*input.content) : std::string(),
-                                       input.error_code);
+                                       input.error_code, input.error_message);
             r.ms = elapsed_ms(start);
             return r;
         }

@@ -1,5 +1,6 @@
 #include <istmo/dsig/verify.hpp>
 #include <istmo/crypto/validator.hpp>
+#include <istmo/report/messages.hpp>
 
 #include "crypto/native.hpp"
 #include "crypto/public_key_impl.hpp"
@@ -62,7 +63,7 @@ public:
     explicit Verdict(SignatureResult& result) : m_result(result) {}
     void fail(const char* code, std::string message, Indication indication, SubIndication sub,
               std::string location = {}) {
-        m_result.findings.push_back(Finding{code, Severity::error, std::move(message), std::move(location)});
+        m_result.findings.push_back(report::make_finding(code, Severity::error, std::move(message), std::move(location)));
         if (!m_set || rank(indication) > rank(m_result.indication)) {
             m_result.indication = indication;
             m_result.sub_indication = sub;
@@ -70,7 +71,7 @@ public:
         }
     }
     void note(const char* code, Severity severity, std::string message, std::string location = {}) {
-        m_result.findings.push_back(Finding{code, severity, std::move(message), std::move(location)});
+        m_result.findings.push_back(report::make_finding(code, severity, std::move(message), std::move(location)));
     }
     [[nodiscard]] bool failed() const { return m_set; }
     void finish() {
@@ -532,7 +533,7 @@ ReferenceScope SignatureCheck::reference_scope() const {
 bool SignatureCheck::check_hidden_original(const xmlNode* target, const ReferenceResult& rr, ReferencePath& ref_where) {
     if (!inside_own_object(target, sig) || (state.extension && state.extension->is_own_object_data(target))) return true;
     if (whole_document) {
-        result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
+        result.findings.push_back(report::make_finding(k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()));
         return false;
     }
     if (xmlDocGetRootElement(doc) == sig) return true;
@@ -586,7 +587,7 @@ bool SignatureCheck::check_reference(const xmlNode* ref) {
     }
     ReferenceOutcome outcome = process_reference(reference_scope(), ref, *digest_alg);
     if (outcome.failure_code == k_stream_fallback) {
-        result.findings.push_back(Finding{k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()});
+        result.findings.push_back(report::make_finding(k_stream_fallback, Severity::info, "streaming path not applicable", ref_where()));
         return false;
     }
     rr.transforms = outcome.transforms;
@@ -1031,7 +1032,7 @@ const VerifyOptions& Verifier::options() const noexcept { return m_state->option
 namespace {
 
 Finding document_finding(const char* code, std::string message) {
-    return Finding{code, Severity::error, std::move(message), {}};
+    return report::make_finding(code, Severity::error, std::move(message));
 }
 
 VerificationReport document_failure(VerificationReport report, const char* code, std::string message) {

@@ -1,4 +1,5 @@
 #include <istmo/report/json.hpp>
+#include <istmo/report/messages.hpp>
 
 #include "core/utf8.hpp"
 
@@ -155,7 +156,8 @@ void write_finding(JsonWriter& w, const Finding& f) {
         .member("code", f.code)
         .member("severity", to_string(f.severity))
         .member("message", f.message);
-    w.key("message_es").string_or_null(f.message_es);
+    // A finding made without localize() still gets its Spanish text from the catalogue.
+    w.key("message_es").string_or_null(f.message_es.empty() ? message_es_for(f) : f.message_es);
     w.key("location").string_or_null(f.location);
     w.key("field").string_or_null(f.field);
     w.key("rule").string_or_null(f.rule);

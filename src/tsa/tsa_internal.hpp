@@ -3,6 +3,7 @@
 #include <istmo/tsa/timestamp.hpp>
 
 #include "crypto/native.hpp"
+#include "net/net_internal.hpp"
 
 #include <chrono>
 #include <cstddef>
@@ -41,15 +42,8 @@ struct SplitToken {
 };
 std::optional<SplitToken> split_certificates(std::span<const std::uint8_t> token);
 
-// An HTTP-date (RFC 9110 §5.6.7): IMF-fixdate "Sun, 06 Nov 1994 08:49:37 GMT", or the obsolete
-// rfc850 "Sunday, 06-Nov-94 08:49:37 GMT" (two-digit year read relative to `now`) and asctime
-// "Sun Nov  6 08:49:37 1994" forms. Case-sensitive, as the grammar is; nullopt otherwise.
-std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string_view text,
-                                                                     std::chrono::system_clock::time_point now);
-
-// A Retry-After value (RFC 9110 §10.2.3) as a delay from `now`: delta-seconds (saturating at
-// 2^31 s) or an HTTP-date (a date not after `now` is no delay). nullopt when it is neither.
-std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value,
-                                                           std::chrono::system_clock::time_point now);
+// Retry-After and HTTP-date parsing live in the net module (the HTTP client's own).
+using net::detail::parse_http_date;
+using net::detail::parse_retry_after;
 
 }  // namespace istmo::tsa::detail

@@ -9,6 +9,7 @@
 #include "crypto/path_check.hpp"
 
 #include <istmo/crypto/validator.hpp>
+#include <istmo/report/messages.hpp>
 
 #include <openssl/objects.h>
 #include <openssl/x509_vfy.h>
@@ -116,7 +117,7 @@ struct Expect {
 };
 
 void add(TokenVerification& v, std::string code, std::string message, Severity sev = Severity::error) {
-    v.findings.push_back(Finding{std::move(code), sev, std::move(message), {}});
+    v.findings.push_back(report::make_finding(std::move(code), sev, std::move(message)));
 }
 
 std::string obj_text(const ASN1_OBJECT* obj) {

@@ -20,6 +20,8 @@ make_tree() {  # a minimal tree: crypto below dsig, xml beside report
   printf '#include <istmo/crypto/keys.hpp>\n#include "dsig/reference.hpp"\n' >"$work/tree/src/dsig/sign.cpp"
   echo '#include <istmo/crypto/keys.hpp>' >"$work/tree/src/crypto/keys.cpp"
   echo '#include <string>' >"$work/tree/src/xml/document.cpp"
+  mkdir -p "$work/tree/src/net"
+  echo '#include <istmo/core/result.hpp>' >"$work/tree/src/net/http_client.cpp"
 }
 expect_failure() {  # $1: what, $2: file, $3: line to add, $4: text the report must name
   make_tree
@@ -48,4 +50,8 @@ expect_failure "public header including a higher module" include/istmo/crypto/ke
   "include/istmo/crypto/keys.hpp:2"
 expect_failure "include of a module on the same level" src/xml/document.cpp '#include "report/detail.hpp"' \
   "(report, beside xml)"
+expect_failure "net including crypto (net sits under crypto)" src/net/http_client.cpp '#include <istmo/crypto/keys.hpp>' \
+  "net includes istmo/crypto/keys.hpp (crypto, above net)"
+expect_failure "net including report (a sibling)" src/net/http_client.cpp '#include "report/detail.hpp"' \
+  "(report, beside net)"
 echo "layering: this tree is clean; upward and sideways includes fail"

@@ -100,14 +100,23 @@ struct DocumentResult {
     std::string cufe;                // invoices: dId (declared CUFE), else ""
     double ms = 0;                   // wall time spent on the input (reading included)
     std::string profile;             // the profile actually applied ("" when never validated)
+    // The warnings and errors behind `codes`, each with its field path and its message in English
+    // and Spanish: what an issuer must fix. At most k_max_result_findings; the rest are counted.
+    std::vector<report::Finding> findings;
+    std::size_t findings_omitted = 0;
 
     // One line of NDJSON, without the newline:
-    // {"source":..,"sha256":..,"indication":..,"sub_indication":..|null,"codes":[..],"cufe":..|null,"ms":..}
+    // {"source":..,"sha256":..,"indication":..,"sub_indication":..|null,"codes":[..],
+    //  "findings":[{"code","severity","field","rule","message","message_es"}..],"findings_omitted":N,
+    //  "cufe":..|null,"ms":..}   (docs/batch.md)
     [[nodiscard]] ISTMO_API std::string to_ndjson() const;
 };
 
+// The most findings one result line carries (a broken document can have thousands).
+inline constexpr std::size_t k_max_result_findings = 100;
+
 // Parses a line written by to_ndjson (source, sha256, indication, sub_indication, codes, cufe,
-// ms); nullopt when it is not one (e.g. a half-written line).
+// ms; findings when present); nullopt when it is not one (e.g. a half-written line).
 ISTMO_API std::optional<DocumentResult> parse_result_line(std::string_view line);
 
 class ISTMO_API Sink {

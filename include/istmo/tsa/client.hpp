@@ -39,6 +39,7 @@ struct ClientOptions {
     std::string pinned_server_sha256;    // lower-case hex SHA-256 of the server leaf's DER
     std::string client_cert_file;        // PEM chain
     std::string client_key_file;         // PEM key
+    crypto::Secret client_key_password;  // for an encrypted client key (never prompted for)
     // HTTP basic auth
     std::string user;
     crypto::Secret password;

@@ -1,11 +1,11 @@
 // Retry-After (RFC 9110 §10.2.3): delta-seconds or an HTTP-date (§5.6.7: IMF-fixdate, and the
 // obsolete rfc850 and asctime forms that recipients must still accept).
-#include "tsa/tsa_internal.hpp"
+#include "net/net_internal.hpp"
 
 #include <array>
 #include <cstdint>
 
-namespace istmo::tsa::detail {
+namespace istmo::net::detail {
 
 namespace {
 
@@ -157,4 +157,4 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     return std::chrono::ceil<std::chrono::milliseconds>(*date - now);
 }
 
-}  // namespace istmo::tsa::detail
+}  // namespace istmo::net::detail

@@ -1,0 +1,138 @@
+// The catalogue of the Panama e-invoice codes (FE-*, docs/panama-fe.md) and of the batch codes
+// (BATCH-*, docs/batch.md). Invoice findings carry their own Spanish text (with the field's
+// values); the meanings here are what a code says in general.
+#include "report/catalog_data.hpp"
+
+namespace istmo::report::detail {
+
+namespace {
+
+constexpr CatalogEntry k_invoice_codes[] = {
+    {"FE-XML-MALFORMED", "the invoice is not well-formed XML (or is over the parser limits)",
+     "la factura no es XML bien formado (o supera los límites del analizador)"},
+    {"FE-XSD-ROOT", "the document element is not rFE in the DGI namespace, nor a container holding one",
+     "el elemento raíz no es rFE en el espacio de nombres de la DGI, ni un contenedor que lo incluya"},
+    {"FE-XSD-UNEXPECTED", "an element not defined at this place", "un elemento no definido en este lugar"},
+    {"FE-XSD-ORDER", "an element out of the schema sequence order",
+     "un elemento fuera del orden de secuencia del esquema"},
+    {"FE-XSD-MISSING", "a required element is missing", "falta un elemento obligatorio"},
+    {"FE-XSD-OCCURS", "more occurrences than the schema allows", "más apariciones de las que permite el esquema"},
+    {"FE-XSD-CHOICE", "more than one alternative of gDFRefNum", "más de una alternativa de gDFRefNum"},
+    {"FE-XSD-VALUE", "a value does not match its schema type", "un valor no corresponde a su tipo del esquema"},
+    {"FE-XSD-ENUM", "a value is not in the schema enumeration", "un valor no está en la enumeración del esquema"},
+    {"FE-XSD-CATALOG", "a value is not in the DGI catalogue", "un valor no está en el catálogo de la DGI"},
+    {"FE-XSD-SIGNATURE-POSITION", "ds:Signature is not where rFE 1.00 puts it",
+     "ds:Signature no está donde la coloca rFE 1.00"},
+    {"FE-VERFORM", "dVerForm is not 1.00", "dVerForm no es 1.00"},
+    {"FE-CUFE-MISMATCH", "dId differs from the CUFE built from the fields",
+     "dId difiere del CUFE construido a partir de los campos"},
+    {"FE-CUFE-CHECK-DIGIT", "the check digit of dId is wrong", "el dígito verificador de dId es incorrecto"},
+    {"FE-CUFE-REF-CHECK-DIGIT", "the check digit of a referenced CUFE is wrong",
+     "el dígito verificador de un CUFE referenciado es incorrecto"},
+    {"FE-RUC-DV", "dDV differs from the DGI check digits of the RUC",
+     "dDV difiere de los dígitos verificadores de la DGI para el RUC"},
+    {"FE-RUC-DV-UNCHECKED", "the RUC form is not one the check-digit algorithm knows",
+     "la forma del RUC no es una que conozca el algoritmo del dígito verificador"},
+    {"FE-CALC-PRITEM", "dPrItem is not dCantCodInt × (dPrUnit − dPrUnitDesc)",
+     "dPrItem no es dCantCodInt × (dPrUnit − dPrUnitDesc)"},
+    {"FE-CALC-ITBMS", "dValITBMS is not the rate × dPrItem", "dValITBMS no es la tasa × dPrItem"},
+    {"FE-CALC-TOTITEM", "dValTotItem is not the sum of the item's price, charges and taxes",
+     "dValTotItem no es la suma del precio, los cargos y los impuestos del ítem"},
+    {"FE-CALC-TOTNETO", "dTotNeto is not the sum of dPrItem", "dTotNeto no es la suma de dPrItem"},
+    {"FE-CALC-TOTITBMS", "dTotITBMS is not the sum of dValITBMS", "dTotITBMS no es la suma de dValITBMS"},
+    {"FE-CALC-TOTISC", "dTotISC is not the sum of dValISC", "dTotISC no es la suma de dValISC"},
+    {"FE-CALC-TOTGRAVADO", "dTotGravado is not the sum of the taxes", "dTotGravado no es la suma de los impuestos"},
+    {"FE-CALC-TOTDESC", "dTotDesc is not the sum of the discounts", "dTotDesc no es la suma de los descuentos"},
+    {"FE-CALC-VTOTITEMS", "dVTotItems is not the sum of dValTotItem", "dVTotItems no es la suma de dValTotItem"},
+    {"FE-CALC-VTOT", "dVTot is not dVTotItems + dTotAcar + dTotSeg − dTotDesc",
+     "dVTot no es dVTotItems + dTotAcar + dTotSeg − dTotDesc"},
+    {"FE-CALC-TOTREC", "dTotRec is not the sum of dVlrCuota", "dTotRec no es la suma de dVlrCuota"},
+    {"FE-CALC-VUELTO", "dVuelto is not dTotRec − dVTot, or is missing although positive",
+     "dVuelto no es dTotRec − dVTot, o falta aunque es positivo"},
+    {"FE-CALC-NROITEMS", "dNroItems is not the number of gItem", "dNroItems no es el número de gItem"},
+    {"FE-CALC-OTITOTAL", "a gOTITotal amount is not the sum of the items' OTI of that code",
+     "un monto de gOTITotal no es la suma de los OTI de ese código en los ítems"},
+    {"FE-CALC-PLAZO", "the sum of dValItPlazo is not dVTot", "la suma de dValItPlazo no es dVTot"},
+    {"FE-SECITEM", "the items are not numbered 1, 2, 3, …", "los ítems no están numerados 1, 2, 3, …"},
+    {"FE-ITEM-DISCOUNT", "dPrUnitDesc is above dPrUnit", "dPrUnitDesc es mayor que dPrUnit"},
+    {"FE-CPBS-FAMILY", "dCodCPBScmp is not inside the dCodCPBSabr segment",
+     "dCodCPBScmp no está dentro del segmento dCodCPBSabr"},
+    {"FE-CONT-REQUIRED", "a contingency emission without dFechaCont or dMotCont",
+     "una emisión en contingencia sin dFechaCont o dMotCont"},
+    {"FE-CONT-UNEXPECTED", "contingency fields on a normal emission", "campos de contingencia en una emisión normal"},
+    {"FE-CONT-72H", "issued in contingency more than 72 hours after it began",
+     "emitido en contingencia más de 72 horas después de su inicio"},
+    {"FE-CONT-72H-AT", "more than 72 hours have passed since the contingency began",
+     "han pasado más de 72 horas desde el inicio de la contingencia"},
+    {"FE-NC-180D", "the credit note is issued more than 180 days after the referenced FE",
+     "la nota de crédito se emite más de 180 días después de la FE referenciada"},
+    {"FE-REF-REQUIRED", "a credit or debit note without gDFRef", "una nota de crédito o débito sin gDFRef"},
+    {"FE-REF-FE-REQUIRED", "a credit or debit note that does not refer to an FE (gDFRefFE)",
+     "una nota de crédito o débito que no hace referencia a una FE (gDFRefFE)"},
+    {"FE-EXPORT-REQUIRED", "an export invoice without gFExp", "una factura de exportación sin gFExp"},
+    {"FE-REC-RUC-REQUIRED", "a taxpayer or government receiver without gRucRec",
+     "un receptor contribuyente o gobierno sin gRucRec"},
+    {"FE-REC-RUC-TYPE", "a legal-person RUC for a final consumer", "un RUC de persona jurídica para un consumidor final"},
+    {"FE-REC-FOREIGN", "a foreign receiver without gIdExt, or with RUC or location",
+     "un receptor extranjero sin gIdExt, o con RUC o ubicación"},
+    {"FE-DEST-PAIS", "a domestic operation with cPaisRec other than PA",
+     "una operación nacional con cPaisRec distinto de PA"},
+    {"FE-GOV-CPBS", "a government receiver and an item without its CPBS codes",
+     "un receptor gobierno y un ítem sin sus códigos CPBS"},
+    {"FE-FREIGHT-TWICE", "freight both per item and in dTotAcar", "flete por ítem y también en dTotAcar"},
+    {"FE-INSURANCE-TWICE", "insurance both per item and in dTotSeg", "seguro por ítem y también en dTotSeg"},
+    {"FE-PLAZO-REQUIRED", "payment by instalments without gPagPlazo", "pago a plazos sin gPagPlazo"},
+    {"FE-FORMAPAGO-DESC", "iFormaPago 99 without dFormaPagoDesc", "iFormaPago 99 sin dFormaPagoDesc"},
+    {"FE-SIG-INVALID", "the electronic signature is not valid", "la firma electrónica no es válida"},
+    {"FE-SIG-LEGACY-REFUSED", "SHA-1 in the signature is refused by default (--legacy accepts it)",
+     "SHA-1 en la firma se rechaza por omisión (--legacy lo acepta)"},
+    {"FE-SIG-LEGACY", "a legacy algorithm in the signature, accepted by --legacy",
+     "un algoritmo heredado en la firma, aceptado por --legacy"},
+    {"FE-SIG-PROFILE", "the signature does not follow the panama-fe profile",
+     "la firma no sigue el perfil panama-fe"},
+    {"FE-QR-CUFE", "chFE of dQRCode differs from dId", "chFE de dQRCode difiere de dId"},
+    {"FE-QR-DIGEST", "digestValue of dQRCode differs from the signature's DigestValue",
+     "digestValue de dQRCode difiere del DigestValue de la firma"},
+    {"FE-QR-JWT", "the QR's jwt parameter is missing or not a usable HS256 JWT",
+     "el parámetro jwt del QR falta o no es un JWT HS256 utilizable"},
+    {"FE-QR-JWT-MISMATCH", "the QR JWT payload does not match the invoice",
+     "el contenido del JWT del QR no coincide con la factura"},
+    {"FE-QR-JWT-MAC", "the QR JWT's HS256 MAC does not match the given secret",
+     "el MAC HS256 del JWT del QR no coincide con el secreto indicado"},
+    {"FE-QR-JWT-KEY", "a QR JWT key with stray spaces, read as the trimmed name",
+     "una clave del JWT del QR con espacios sobrantes, leída sin ellos"},
+};
+
+constexpr CatalogEntry k_batch_codes[] = {
+    {"BATCH-IO-NOT-FOUND", "the file does not exist", "el archivo no existe"},
+    {"BATCH-IO-UNREADABLE", "the input cannot be opened or read", "la entrada no se puede abrir ni leer"},
+    {"BATCH-EMPTY", "the input is empty", "la entrada está vacía"},
+    {"BATCH-TOO-LARGE", "the input is larger than the size limit", "la entrada supera el límite de tamaño"},
+    {"BATCH-NOT-XML", "the input is not XML", "la entrada no es XML"},
+    {"BATCH-INPUT-BAD-JSON", "the NDJSON line is not a JSON object with a base64 string",
+     "la línea NDJSON no es un objeto JSON con una cadena base64"},
+    {"BATCH-INPUT-BAD-BASE64", "the base64 member is not base64", "el miembro base64 no es base64"},
+    {"BATCH-PROFILE-NOT-XADES", "profile xades, but no signature of the document is XAdES",
+     "perfil xades, pero ninguna firma del documento es XAdES"},
+    {"BATCH-INTERNAL", "the validator failed on this input", "el validador falló con esta entrada"},
+    {"BATCH-TIME-BUDGET-EXCEEDED", "the input used up its time budget", "la entrada agotó su límite de tiempo"},
+};
+
+constexpr CatalogEntry k_batch_forms[] = {
+    {"BATCH-INTERNAL", "the validator failed on this input: {1}", "el validador falló con esta entrada: {t1}"},
+    {"BATCH-INPUT-BAD-JSON", "line {1} is not a JSON object", "la línea {1} no es un objeto JSON"},
+    {"BATCH-INPUT-BAD-JSON", "no \"base64\" string member", "no hay un miembro \"base64\" de tipo cadena"},
+    {"BATCH-TOO-LARGE", "line {1} is longer than {2} bytes", "la línea {1} supera los {2} bytes"},
+    {"BATCH-TIME-BUDGET-EXCEEDED", "the input used up its time budget of {1} ms",
+     "la entrada agotó su límite de tiempo de {1} ms"},
+    // The system's own reason (errno text, an exception) follows the meaning.
+    {"BATCH-IO-UNREADABLE", "{1}", "la entrada no se puede abrir ni leer: {1}"},
+};
+
+}  // namespace
+
+std::span<const CatalogEntry> invoice_codes() noexcept { return k_invoice_codes; }
+std::span<const CatalogEntry> batch_codes() noexcept { return k_batch_codes; }
+std::span<const CatalogEntry> batch_forms() noexcept { return k_batch_forms; }
+
+}  // namespace istmo::report::detail
