@@ -307,6 +307,21 @@ TEST(NetHttp, CancelEndsACallInFlight) {
     EXPECT_LT(SteadyClock::now() - start, 500ms);
 }
 
+TEST(NetHttp, TheLastCopyMayBeDroppedInItsOwnCallback) {
+    ScriptedHttpServer server([](const ScriptedRequest&) { return http_reply(200, "x"); });
+    auto holder = std::make_shared<std::optional<net::HttpClient>>(make_client());
+    std::promise<int> done;
+    net::HttpRequest request;
+    request.url = server.url();
+    (void)(*holder)->send(request, [holder, &done](Result<net::HttpResponse> r, int) {
+        const int status = r ? r->status : -1;
+        holder->reset();  // the last copy: the client goes away on its own I/O thread
+        done.set_value(status);
+    });
+    holder.reset();
+    EXPECT_EQ(done.get_future().get(), 200);
+}
+
 TEST(NetHttp, ManyThreadsShareOneClient) {
     ScriptedHttpServer server([](const ScriptedRequest& r) { return http_reply(200, r.request_line()); });
     const auto client = make_client();

@@ -129,7 +129,17 @@ struct CachedBody {
 };
 
 // Cache of fetched bodies shared by all threads, with one fetch in flight per key, optionally
-// persisted in a directory (one file per key) so that it survives the process.
+// persisted in a directory (one file per key, named by the SHA-256 of the key, written to a
+// temporary file and renamed; expired or corrupt files are ignored and removed). A directory
+// that cannot be created or written leaves the cache working in memory only.
+//
+//   net::FetchCache cache({.persist_dir = dir});
+//   auto crl = cache.get_or_fetch_shared(url, now, [&]() -> Result<net::CachedBody> {
+//       auto r = client.get(url);
+//       if (!r) return std::move(r).error();
+//       if (!r->ok()) return make_error(Errc::unavailable, url + " answered HTTP " + std::to_string(r->status));
+//       return net::CachedBody{std::move(r->body), next_update_of(r->body)};
+//   });
 class ISTMO_API FetchCache {
 public:
     struct Options {
