@@ -1,4 +1,5 @@
 #pragma once
+#include <istmo/crypto/validator.hpp>
 // Internal: how a profile built on XMLDSig (XAdES) adds its checks to the verification of each
 // signature. The extension runs after the signature value was checked and before the signer's
 // certificate path is validated, so it can supply the best-signature-time (a timestamp).
@@ -27,6 +28,9 @@ struct InspectContext {
     const VerifyOptions* options = nullptr;
     // Set by the extension: the time at which the signature is proven to have existed.
     std::optional<crypto::TimePoint> best_signature_time;
+    // Set by the extension: CRLs / OCSP responses the signature carries (XAdES RevocationValues),
+    // offered to the certificate status step.
+    crypto::RevocationEvidence revocation_evidence;
     // Record a failure (worst verdict wins) or a non-failing finding.
     std::function<void(const char* code, std::string message, report::Indication, report::SubIndication)> fail;
     std::function<void(const char* code, report::Severity, std::string message)> note;

@@ -402,9 +402,31 @@ public:
                 if (!ctx.best_signature_time || *gen_time < *ctx.best_signature_time) ctx.best_signature_time = *gen_time;
         }
         result.level = level;
+        read_revocation_values(ctx, usp);
     }
 
 private:
+    // XAdES RevocationValues (EN 319 132-1 §5.4.2): the CRLs and OCSP responses the signature
+    // carries, offered to the certificate status step (where each is verified before use).
+    // Values too large or not base64 are left out with a warning.
+    void read_revocation_values(dsig::InspectContext& ctx, const xmlNode* usp) const {
+        const xmlNode* values = child(usp, k_xades_ns, "RevocationValues");
+        if (!values) return;
+        const auto collect = [&](const char* list, const char* item, std::vector<crypto::Bytes>& out) {
+            for (const xmlNode* v : children(child(values, k_xades_ns, list), k_xades_ns, item)) {
+                const std::string text = xml::text_content(v);
+                constexpr std::size_t k_max_text = (16u << 20) / 3 * 4 + 4096;  // a 16 MiB CRL in base64
+                auto der = text.size() <= k_max_text ? crypto::base64_decode(text)
+                                                     : Result<crypto::Bytes>(make_error(Errc::limit_exceeded, "too large"));
+                if (der) out.push_back(std::move(*der));
+                else ctx.note("XADES-REVOCATION-VALUE-UNREADABLE", Severity::warning,
+                              std::string("a RevocationValues ") + item + " is not readable base64 and is not used");
+            }
+        };
+        collect("CRLValues", "EncapsulatedCRLValue", ctx.revocation_evidence.crls);
+        collect("OCSPValues", "EncapsulatedOCSPValue", ctx.revocation_evidence.ocsp_responses);
+    }
+
     // facts: the cached IssuerSerial DER and validity of ctx.signer (null when there is none).
     void check_signing_certificate(dsig::InspectContext& ctx, const xmlNode* ssp, const SignerFacts* facts) const {
         const xmlNode* v2 = child(ssp, k_xades_ns, "SigningCertificateV2");
