@@ -1,14 +1,24 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer harnesses of tests/fuzz (clang, -fsanitize=fuzzer,address,undefined; the
-# library itself instrumented with fuzzer-no-link) and runs each for SECONDS (default 60).
+# library itself instrumented with fuzzer-no-link) and runs a campaign per harness.
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]
-#   FUZZ_BUILD_DIR=build-fuzz   where to build and keep corpora/artifacts
+#   FUZZ_BUILD_DIR=build-fuzz   where to build and keep corpora/artifacts/logs
 #   FUZZ_JOBS=2                 build parallelism
-#   FUZZ_RUNS=N                 a reproducible pass instead: N inputs per harness from a fixed
-#                               seed (FUZZ_SEED, default 1), SECONDS only as a cap (used by CI)
-# Seed corpora come from test-vectors/ (copied into $FUZZ_BUILD_DIR/seeds/<harness>); new
-# inputs found go to $FUZZ_BUILD_DIR/corpus/<harness>, crashes to $FUZZ_BUILD_DIR/artifacts/.
-# Exit status 1 when any harness crashed, leaked, hit UB, timed out or ran out of memory.
+#   FUZZ_WORKERS=N              fuzzing processes per harness (libFuzzer -jobs=N -workers=N,
+#                               sharing one corpus; default: every core, `nproc`)
+#   FUZZ_EXECS=N                a campaign of N executions per harness (split over the workers),
+#                               SECONDS then only a cap; without it the campaign is SECONDS long
+#   FUZZ_RUNS=N                 a reproducible pass instead: one worker, N inputs per harness from
+#                               a fixed seed (FUZZ_SEED, default 1), SECONDS only as a cap (CI)
+#   FUZZ_MERGE=1                merge what the campaign learned back into the kept corpus
+#                               tests/fuzz/corpus/HARNESS (default 1 for campaigns, 0 with FUZZ_RUNS)
+#   FUZZ_CORPUS_MAX_FILE=8192   kept-corpus caps: bytes per file (larger inputs are not kept) and
+#   FUZZ_CORPUS_MAX_KB=256      kilobytes per harness (smallest files first)
+# Every run reads three corpora: $FUZZ_BUILD_DIR/corpus/<harness> (written), the seeds copied from
+# test-vectors/ and the kept corpus tests/fuzz/corpus/<harness> (read only), so CI and every
+# campaign start from what earlier campaigns learned. Crashes go to $FUZZ_BUILD_DIR/artifacts/.
+# One summary line per harness: executions, coverage (cov/ft of the final corpus), corpus size,
+# findings. Exit status 1 when any harness crashed, leaked, hit UB, timed out or ran out of memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -66,27 +76,97 @@ max_len() {
   esac
 }
 
+workers=${FUZZ_WORKERS:-$(nproc)}
+merge=${FUZZ_MERGE:-1}
+if [ -n "${FUZZ_RUNS:-}" ]; then
+  workers=1
+  merge=${FUZZ_MERGE:-0}
+fi
+max_file=${FUZZ_CORPUS_MAX_FILE:-8192}
+max_kb=${FUZZ_CORPUS_MAX_KB:-256}
+
+# The kept corpus: what this run's corpus adds in coverage over the seeds, merged with the kept
+# files (libFuzzer -merge=1 prefers small inputs), within the caps. Prints what it kept.
+merge_back() {  # merge_back HARNESS
+  local h=$1 kept=tests/fuzz/corpus/$1 work=$build/merge/$1
+  rm -rf "$work"
+  mkdir -p "$work/base" "$kept"
+  cp "$build/seeds/$h"/* "$work/base/" 2> /dev/null || true
+  ls "$work/base" | sort > "$work/seed-names"
+  if ! "$build/tests/fuzz/$h" -merge=1 -max_len="$(max_len "$h")" -rss_limit_mb=2048 -timeout=20 \
+    "$work/base" "$kept" "$build/corpus/$h" > "$work/merge.log" 2>&1; then
+    echo "unchanged, $(ls "$kept" | wc -l) files (the merge failed: $work/merge.log)"
+    return
+  fi
+  local before
+  before=$(ls "$kept" | wc -l)
+  mkdir -p "$work/kept"
+  local total=0 f size
+  # New files only (not seeds), smallest first, within the caps.
+  while read -r size f; do
+    [ "$size" -le "$max_file" ] || continue
+    [ $((total + size)) -le $((max_kb * 1024)) ] || break
+    total=$((total + size))
+    cp "$work/base/$f" "$work/kept/$f"
+  done < <(comm -13 "$work/seed-names" <(ls "$work/base" | sort) | while read -r f; do
+             printf '%s %s\n' "$(stat -c %s "$work/base/$f")" "$f"; done | sort -n)
+  local added
+  added=$(comm -13 <(ls "$kept" | sort) <(ls "$work/kept" | sort) | wc -l)
+  rm -rf "$kept"
+  mv "$work/kept" "$kept"
+  echo "$(ls "$kept" | wc -l) files (+$added, was $before)"
+}
+
+absolute() { case $1 in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+
 status=0
 summary=()
 for h in "${harnesses[@]}"; do
   corpus=$build/corpus/$h
   artifacts=$build/artifacts/$h
-  mkdir -p "$corpus" "$artifacts"
-  log=$build/fuzz-$h.log
+  logs=$build/logs/$h
+  kept=tests/fuzz/corpus/$h
+  mkdir -p "$corpus" "$artifacts" "$kept"
+  rm -rf "$logs"
+  mkdir -p "$logs"
   budget=(-max_total_time="$seconds")
-  if [ -n "${FUZZ_RUNS:-}" ]; then budget+=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}"); fi
-  echo "== $h: ${FUZZ_RUNS:+$FUZZ_RUNS runs, seed ${FUZZ_SEED:-1}, at most }${seconds}s (seeds: $(ls "$build/seeds/$h" | wc -l))"
+  what="${seconds}s"
+  if [ -n "${FUZZ_RUNS:-}" ]; then
+    budget+=(-runs="$FUZZ_RUNS" -seed="${FUZZ_SEED:-1}")
+    what="$FUZZ_RUNS runs, seed ${FUZZ_SEED:-1}, at most ${seconds}s"
+  elif [ -n "${FUZZ_EXECS:-}" ]; then
+    budget+=(-runs=$(((FUZZ_EXECS + workers - 1) / workers)))
+    what="$FUZZ_EXECS executions, at most ${seconds}s"
+  fi
+  if [ "$workers" -gt 1 ]; then budget+=(-jobs="$workers" -workers="$workers"); fi
+  echo "== $h: $what, $workers worker(s) (seeds: $(ls "$build/seeds/$h" | wc -l), kept: $(ls "$kept" | wc -l))"
   rc=0
-  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
-    "$build/tests/fuzz/$h" "$corpus" "$build/seeds/$h" "${budget[@]}" -max_len="$(max_len "$h")" \
-    -rss_limit_mb=2048 -timeout=20 -print_final_stats=1 -artifact_prefix="$artifacts/" > "$log" 2>&1 || rc=$?
-  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  cov=$(grep -E '^#[0-9]+' "$log" | tail -1 | sed -n 's/.*cov: \([0-9]*\).*ft: \([0-9]*\).*/cov \1 ft \2/p')
-  line="$h: exit $rc, ${execs:-?} executions (at most ${seconds}s), ${cov:-no coverage line}, corpus $(ls "$corpus" | wc -l) files"
-  if [ "$rc" -ne 0 ] || [ -n "$(ls -A "$artifacts")" ]; then
+  # With -jobs libFuzzer writes one fuzz-N.log per job into the current directory.
+  dirs=("$(absolute "$corpus")" "$(absolute "$build/seeds/$h")" "$(absolute "$kept")")
+  binary=$(absolute "$build/tests/fuzz/$h")
+  prefix=$(absolute "$artifacts")/
+  (cd "$logs" && ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} \
+    UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1} \
+    "$binary" "${dirs[@]}" "${budget[@]}" -max_len="$(max_len "$h")" -rss_limit_mb=2048 -timeout=20 \
+    -print_final_stats=1 -artifact_prefix="$prefix" > main.log 2>&1) || rc=$?
+  # One log per worker (main.log repeats them) or, with one worker, main.log.
+  worker_logs=("$logs"/fuzz-*.log)
+  [ -e "${worker_logs[0]}" ] || worker_logs=("$logs/main.log")
+  execs=$(cat "${worker_logs[@]}" | sed -n 's/^stat::number_of_executed_units: *//p' | awk '{n += $1} END {print n + 0}')
+  # Coverage of the corpus as it stands now (all workers' finds), measured once: -runs=0.
+  "$build/tests/fuzz/$h" -runs=0 -max_len="$(max_len "$h")" -rss_limit_mb=2048 -timeout=20 \
+    "$corpus" "$build/seeds/$h" "$kept" > "$logs/coverage.log" 2>&1 || true
+  cov=$(sed -n 's/.*INITED cov: \([0-9]*\) ft: \([0-9]*\) corp: \([0-9]*\).*/cov \1, ft \2, corpus \3 inputs/p' "$logs/coverage.log" | tail -1)
+  findings=$(ls "$artifacts" | wc -l)
+  kept_line=""
+  if [ "$merge" = "1" ] && [ "$rc" -eq 0 ] && [ "$findings" -eq 0 ]; then
+    kept_line=", kept corpus $(merge_back "$h")"
+  fi
+  line="$h: ${execs} executions ($what, $workers worker(s)), ${cov:-no coverage line}$kept_line, findings $findings, exit $rc"
+  if [ "$rc" -ne 0 ] || [ "$findings" -ne 0 ]; then
     status=1
-    line="$line, FAILED (log $log; artifacts in $artifacts)"
-    grep -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|SUMMARY' "$log" | head -5 || true
+    line="$line, FAILED (logs $logs; artifacts in $artifacts)"
+    cat "${worker_logs[@]}" | grep -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error|SUMMARY' | head -5 || true
   fi
   echo "$line"
   summary+=("$line")

@@ -5,8 +5,9 @@
 #                            and run the whole suite again (default on under CI; =0 turns it off).
 #                            This is also the clang build check.
 #   ISTMO_CLANG_CHECK=1      without the sanitizer run: a plain clang++ -Werror build check
-#   ISTMO_FUZZ_CHECK=1       then a short, reproducible libFuzzer pass: each harness over its seed
-#                            corpus plus 2,000 inputs from a fixed seed (default on under CI; =0 off)
+#   ISTMO_FUZZ_CHECK=1       then a short, reproducible libFuzzer pass: each harness over its seeds
+#                            and its kept corpus (tests/fuzz/corpus) plus 2,000 inputs from a fixed
+#                            seed (default on under CI; =0 off)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -28,10 +29,12 @@ elif is_on "${ISTMO_CLANG_CHECK:-}"; then
     -DISTMO_WERROR=ON -DISTMO_BUILD_TESTS=ON -DISTMO_BUILD_EXAMPLES=ON >/dev/null
   cmake --build "$build-clang" -j2
 fi
-# A short libFuzzer pass. Fixed seed and run count, fresh corpus: the same submission always
-# meets the same inputs, so a landing never depends on luck. Long campaigns: scripts/fuzz.sh 600.
+# A short libFuzzer pass. Fixed seed and run count, fresh working corpus: the same submission
+# always meets the same inputs, so a landing never depends on luck. It starts from the seeds and
+# the kept corpus of tests/fuzz/corpus/ (what earlier campaigns learned; FUZZ_RUNS never writes
+# it back). Long campaigns: scripts/fuzz.sh 600 (every core, merged back into the kept corpus).
 if is_on "${ISTMO_FUZZ_CHECK:-${CI:-}}"; then
-  echo "== fuzz pass: every harness, seeds + 2,000 inputs (scripts/fuzz.sh)"
+  echo "== fuzz pass: every harness, seeds + kept corpus + 2,000 inputs (scripts/fuzz.sh)"
   rm -rf "$build-fuzz/corpus" "$build-fuzz/artifacts"
   FUZZ_RUNS=2000 FUZZ_BUILD_DIR="$build-fuzz" bash scripts/fuzz.sh 120
 fi

@@ -52,7 +52,7 @@ constexpr long memory_budget_kb = 100 * 1024;
 struct AttackCase {
     std::string dir;       // test-vectors/attacks or test-vectors/fuzz-regressions
     std::string file;
-    std::string check;     // verify | invoice | invoice-json | tsa | tsa-nonce
+    std::string check;     // verify | invoice | invoice-json | tsa | tsa-nonce | tsa-skew
     std::string expected;  // a finding code
     std::string what;
 };
@@ -124,9 +124,13 @@ Outcome run_check(const AttackCase& c, const std::string& bytes) {
         const auto report = invoice::panama::validate(*model);
         out.passed = report.passed();
         for (const auto& f : report.findings) out.codes.insert(f.code);
-    } else if (c.check == "tsa" || c.check == "tsa-nonce") {
+    } else if (c.check == "tsa" || c.check == "tsa-nonce" || c.check == "tsa-skew") {
         tsa::VerifyOptions options;
         if (!options.trust.add_file((pki / "ca.cert.pem").string())) return out;
+        if (c.check == "tsa-skew") {  // as fuzz_tsa_response: genTime within 300 s of 2030-01-01
+            options.max_clock_skew = std::chrono::seconds{300};
+            options.now = at;
+        }
         tsa::TokenExpectations expect;
         const std::string data = read_file(attacks_dir() / "tsa-data.txt");
         expect.data = tsa::Bytes(data.begin(), data.end());

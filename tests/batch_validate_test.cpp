@@ -837,3 +837,28 @@ TEST(BatchValidate, InputsThatCannotBeValidatedCarryTheirFindingToo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(BatchValidate, ALineHoldsAtMostAHundredFindingsAndOneOfEachCode) {
+    std::string xml = test::read_file(test::vectors_dir() / "panama-fe" / "valid" / "01-factura-completa.xml");
+    std::string unexpected;
+    for (int i = 0; i < 150; ++i) unexpected += "<zz/>";
+    xml.insert(xml.find("<dVerForm"), unexpected);  // 150 FE-XSD-UNEXPECTED, then the signature's findings
+    batch::Options o = corpus_options(1);
+    o.profile = batch::Profile::panama_fe;
+    const batch::Validator validator(o);
+    const batch::DocumentResult r = validator.validate("many.xml", xml);
+    ASSERT_EQ(r.indication, Indication::total_failed);
+    EXPECT_GE(r.findings.size(), batch::k_max_result_findings);
+    EXPECT_LE(r.findings.size(), batch::k_max_result_findings + r.codes.size());
+    EXPECT_GT(r.findings_omitted, 0u);
+    for (const auto& code : r.codes)
+        EXPECT_NE(finding_with(r, code), nullptr) << code << " has no finding in " << r.to_ndjson();
+    const auto back = batch::parse_result_line(r.to_ndjson());
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(back->findings.size(), r.findings.size());
+    EXPECT_EQ(back->findings_omitted, r.findings_omitted);
+}
+
+}  // namespace

@@ -96,6 +96,14 @@ TEST_F(CliVendorTest, Pkcs12PasswordFromEnvironmentOrFileAndWrongPassword) {
                     shell_quote(pki("rsa2048.p12")) + " --pass-env P12 --qr-secret-env ISTMO_TEST_QR " + shell_quote(unsigned_xml));
     EXPECT_EQ(r.exit_code, 64) << r.output;
     EXPECT_TRUE(contains(r.output, "password")) << r.output;
+    // The library's message in Spanish (message catalogue).
+    r = run_command("P12=wrong " + cli_command() + " sign --lang es --key " + shell_quote(pki("rsa2048.p12")) +
+                    " --pass-env P12 " + shell_quote(unsigned_xml));
+    EXPECT_EQ(r.exit_code, 64) << r.output;
+    EXPECT_TRUE(contains(r.output, "no se puede abrir el archivo PKCS#12: contraseña incorrecta")) << r.output;
+    r = run_cli("sign --lang es --key " + shell_quote(pki("rsa2048.key.enc.pem")) + " " + shell_quote(unsigned_xml));
+    EXPECT_NE(r.exit_code, 0) << r.output;
+    EXPECT_FALSE(contains(r.output, "is encrypted")) << r.output;
 }
 
 // ---- invoice new / sign refuse what the DGI refuses ----------------------------------------

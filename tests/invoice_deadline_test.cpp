@@ -173,4 +173,37 @@ TEST(InvoiceDeadlines, MalformedDatesGiveTheirStructureFindingOnly) {
     EXPECT_FALSE(r.has("FE-CONT-72H-AT")) << r.to_json();
 }
 
+// The calendar's ends (year 1, year 9999) and the clock's (time_point::max()) in the deadline
+// rules: the exact number of hours or days, never an overflowed one (core/time_math.hpp).
+TEST(InvoiceDeadlines, CalendarExtremesGiveExactCounts) {
+    // A contingency that began in year 1: the hours up to 2026-11-20T15:15:00Z.
+    const auto r = check(invoice_xml("08-zona-franca-contingencia", k_cont, "\"dFechaCont\": \"0001-01-01T00:00:00+00:00\""),
+                         system_clock::time_point::max());
+    const auto* f = finding(r, "FE-CONT-72H");
+    ASSERT_NE(f, nullptr) << r.to_json();
+    const auto hours_since_year_1 = duration_cast<hours>(sys_seconds{k_emitted.time_since_epoch() / 1s * 1s} -
+                                                         sys_seconds{sys_days{year{1} / January / 1}})
+                                        .count();
+    EXPECT_NE(f->message.find(" " + std::to_string(hours_since_year_1) + " hours"), std::string::npos) << f->message;
+    // The validation time at system_clock's last instant (2262): also counted exactly.
+    const auto* at = finding(r, "FE-CONT-72H-AT");
+    ASSERT_NE(at, nullptr) << r.to_json();
+    const auto hours_to_2262 = duration_cast<hours>(time_point_cast<seconds>(system_clock::time_point::max()) -
+                                                    sys_seconds{sys_days{year{1} / January / 1}})
+                                   .count();
+    EXPECT_NE(at->message.find(" " + std::to_string(hours_to_2262) + " hours"), std::string::npos) << at->message;
+    // A contingency "beginning" in year 9999 is not late.
+    const auto future = check(invoice_xml("08-zona-franca-contingencia", k_cont, "\"dFechaCont\": \"9999-12-31T23:59:59-05:00\""),
+                              system_clock::time_point::min());
+    EXPECT_EQ(finding(future, "FE-CONT-72H"), nullptr) << future.to_json();
+    EXPECT_EQ(finding(future, "FE-CONT-72H-AT"), nullptr) << future.to_json();
+    // A credit note for an FE of year 1: every day from 0001-01-01 to 2026-11-20.
+    const auto nc = check(invoice_xml("04-nota-credito-fe", k_ref, "\"dFechaDFRef\": \"0001-01-01T00:00:00+00:00\""));
+    const auto* days_finding = finding(nc, "FE-NC-180D");
+    ASSERT_NE(days_finding, nullptr) << nc.to_json();
+    const auto days_since_year_1 = (sys_days{2026y / November / 20} - sys_days{year{1} / January / 1}).count();
+    EXPECT_NE(days_finding->message.find(" " + std::to_string(days_since_year_1) + " days"), std::string::npos)
+        << days_finding->message;
+}
+
 }  // namespace

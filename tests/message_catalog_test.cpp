@@ -133,6 +133,15 @@ TEST(MessageCatalog, ParametersAreCarriedIntoTheSpanishText) {
                       "puede confiar en la TSA");
 }
 
+TEST(MessageCatalog, CommonOperationErrorsHaveSpanish) {
+    EXPECT_EQ(report::translate_text("cannot decrypt the PEM private key: wrong password"),
+              "no se puede descifrar la clave privada PEM: contraseña incorrecta");
+    EXPECT_EQ(report::translate_text("cannot open /tmp/clave.pem"), "no se puede abrir /tmp/clave.pem");
+    EXPECT_FALSE(report::translate_text("some text nobody catalogued"));
+    // A form that matches any text is never used for a quoted text.
+    EXPECT_FALSE(report::translate_text("x (y)"));
+}
+
 TEST(MessageCatalog, AnUnknownMessageGetsTheCodesMeaning) {
     report::Finding f{"DSIG-CERT-EXPIRED", report::Severity::error, "some reason OpenSSL may add one day", ""};
     EXPECT_FALSE(report::translate_message(f.code, f.message));

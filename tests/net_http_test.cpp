@@ -68,6 +68,32 @@ TEST(NetHttp, PostSendsBodyContentTypeAndBasicAuth) {
     EXPECT_EQ(seen[0].header("host"), "127.0.0.1:" + server.url().substr(17, server.url().size() - 18));
 }
 
+TEST(NetHttp, ExecuteTakesPerCallRetriesAcceptAndDeadline) {
+    ScriptedHttpServer server([](const ScriptedRequest& r) {
+        if (r.request_line().find("/slow") != std::string::npos) std::this_thread::sleep_for(1000ms);
+        return http_reply(503, r.header("accept"));
+    });
+    const auto client = make_client();  // 2 retries by default
+    net::HttpRequest request;
+    request.url = server.url("/ocsp");
+    request.accept = "application/ocsp-response";
+    request.retries = 0;
+    auto r = client.execute(request);
+    ASSERT_TRUE(r) << r.error().to_string();
+    EXPECT_EQ(r->status, 503);
+    EXPECT_EQ(r->attempts, 1);
+    EXPECT_EQ(text(r->body), "application/ocsp-response");
+
+    net::HttpRequest slow;
+    slow.url = server.url("/slow");
+    slow.deadline = SteadyClock::now() + 300ms;
+    const auto start = SteadyClock::now();
+    auto late = client.execute(slow);
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, Errc::deadline_exceeded) << late.error().to_string();
+    EXPECT_LT(SteadyClock::now() - start, 900ms);
+}
+
 TEST(NetHttp, SlowServerEndsInDeadlineExceededWithinTheDeadline) {
     ScriptedHttpServer server([](const ScriptedRequest&) {
         std::this_thread::sleep_for(1500ms);

@@ -459,6 +459,23 @@ TEST_F(TsaLoopback, RetryAfter503ThenSuccess) {
     EXPECT_EQ(r->attempts, 2);
 }
 
+// milliseconds::max() as timeouts and backoff: the deadlines now() + timeout and the doubled
+// backoff saturate (core/time_math.hpp) instead of overflowing the steady clock's nanoseconds.
+TEST_F(TsaLoopback, LargestTimeoutsAndBackoffSaturate) {
+    auto o = options("");
+    o.connect_timeout = o.request_timeout = o.total_timeout = Ms::max();
+    auto r = run(o, request());
+    ASSERT_TRUE(r) << r.error().to_string();
+    // A retryable 503 whose backoff would end past the total deadline is not waited for: the
+    // call ends at once (no URL left) instead of sleeping or overflowing.
+    s_tsa->count_503 = 0;
+    auto busy = options("503", 1);
+    busy.backoff = Ms::max();
+    const auto start = SteadyClock::now();
+    EXPECT_FALSE(run(busy, request()));
+    EXPECT_LT(SteadyClock::now() - start, Ms(4000));
+}
+
 TEST_F(TsaLoopback, SkewLimitIsConfigurable) {
     auto r = run(options("skew"), request());
     ASSERT_FALSE(r);

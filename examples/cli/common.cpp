@@ -3,6 +3,8 @@
 #include "exit_codes.hpp"
 #include "lang.hpp"
 
+#include <istmo/report/messages.hpp>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -44,10 +46,16 @@ int usage_error(std::string_view message, std::string_view short_usage) {
 int report_error(std::string_view context, const istmo::Error& error) {
     std::string text(context);
     if (!text.empty()) text += ": ";
-    text += error.message.empty() ? std::string(istmo::errc_name(error.code)) : error.message;
+    if (error.message.empty()) {
+        text += istmo::errc_name(error.code);
+    } else {
+        // The library's messages are English; the catalogue knows the common ones in Spanish.
+        const auto spanish = lang() == Lang::es ? istmo::report::translate_text(error.message) : std::nullopt;
+        text += spanish ? *spanish : error.message;
+    }
     if (error.line > 0) {
-        text += " (line " + std::to_string(error.line);
-        if (error.column > 0) text += ", column " + std::to_string(error.column);
+        text += tr(" (line ", " (línea ") + std::to_string(error.line);
+        if (error.column > 0) text += tr(", column ", ", columna ") + std::to_string(error.column);
         text += ')';
     }
     // The lower-level cause (OpenSSL/libxml2 error queues) is long and rarely helps a user;

@@ -6,6 +6,7 @@
 #include <istmo/xades/xades.hpp>
 
 #include "batch/batch_util.hpp"
+#include "core/time_math.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -193,7 +194,10 @@ void add_code(std::vector<std::string>& codes, const std::string& code) {
 void add_finding(DocumentResult& r, const report::Finding& f) {
     if (f.severity == report::Severity::info) return;
     add_code(r.codes, f.code);
-    if (r.findings.size() >= k_max_result_findings) {
+    // Over the cap a finding is kept only when it is the first of its code, so that every code
+    // of the line still comes with one finding that says what to fix.
+    if (r.findings.size() >= k_max_result_findings &&
+        std::any_of(r.findings.begin(), r.findings.end(), [&](const report::Finding& k) { return k.code == f.code; })) {
         ++r.findings_omitted;
         return;
     }
@@ -400,7 +404,7 @@ struct Validator::State {
 
     // An input that used up its time budget is never TOTAL_PASSED, whatever was found.
     void over_budget(DocumentResult& r, Clock::time_point start) const {
-        if (options.time_budget.count() <= 0 || Clock::now() - start <= options.time_budget) return;
+        if (options.time_budget.count() <= 0 || !core::time_math::exceeds(Clock::now(), start, options.time_budget)) return;
         add_batch_finding(r, std::string(k_code_time_budget),
                           "the input used up its time budget of " + std::to_string(options.time_budget.count()) + " ms");
         worsen(r, report::Indication::indeterminate, report::SubIndication::none);

@@ -3,6 +3,7 @@
 // primitives used by dsig. Never included from include/istmo/.
 #include <istmo/crypto/keys.hpp>
 
+#include "core/time_math.hpp"
 #include "internal/c_ptr.hpp"
 
 #include <chrono>
@@ -144,12 +145,8 @@ std::string curve_of(const EVP_PKEY* key);
 // counts nanoseconds (years 1678-2261), and certificates say "never expires" with 9999-12-31
 // (RFC 5280 4.1.2.5), so later instants become TimePoint::max() and earlier ones min().
 inline TimePoint time_point_from_epoch_seconds(std::int64_t seconds) noexcept {
-    using std::chrono::system_clock;
-    constexpr std::int64_t ticks_per_second = system_clock::period::den / system_clock::period::num;
-    constexpr std::int64_t limit = std::numeric_limits<system_clock::rep>::max() / ticks_per_second - 1;
-    if (seconds >= limit) return TimePoint::max();
-    if (seconds <= -limit) return TimePoint::min();
-    return system_clock::from_time_t(static_cast<std::time_t>(seconds));
+    return core::time_math::saturating_time_point_cast<TimePoint::duration>(
+        std::chrono::sys_seconds{std::chrono::seconds{seconds}});
 }
 
 }  // namespace istmo::crypto

@@ -3,6 +3,7 @@
 // segment of the time), followed by the per-certificate status step.
 #include <istmo/crypto/validator.hpp>
 
+#include "core/time_math.hpp"
 #include "crypto/detail.hpp"
 #include "crypto/path_check.hpp"
 
@@ -96,8 +97,12 @@ struct Segment {
     // False when a validity date is unreadable (then nothing is cached).
     bool narrow(const CertificateFacts& facts, std::int64_t at) {
         if (!facts.not_before_seconds || !facts.not_after_seconds) return false;
-        for (const std::int64_t t : {*facts.not_before_seconds, *facts.not_after_seconds}) {
-            for (const std::int64_t b : {t, t + 1}) {
+        using std::chrono::seconds;
+        for (const std::int64_t date : {*facts.not_before_seconds, *facts.not_after_seconds}) {
+            // OpenSSL's outcome changes at the date and one second after it.
+            const std::chrono::sys_seconds t{seconds{date}};
+            for (const auto edge : {t, core::time_math::saturating_add(t, seconds{1})}) {
+                const std::int64_t b = edge.time_since_epoch().count();
                 if (b <= at) lo = std::max(lo, b);
                 else hi = std::min(hi, b);
             }

@@ -2,6 +2,7 @@
 #include <istmo/crypto/validator.hpp>
 #include <istmo/report/messages.hpp>
 
+#include "core/time_math.hpp"
 #include "crypto/native.hpp"
 #include "crypto/public_key_impl.hpp"
 #include "dsig/algorithms.hpp"
@@ -35,7 +36,7 @@ constexpr std::size_t k_cache_capacity = 4096;
 class Deadline {
 public:
     explicit Deadline(std::chrono::milliseconds budget)
-        : m_active(budget.count() > 0), m_end(std::chrono::steady_clock::now() + budget) {}
+        : m_active(budget.count() > 0), m_end(core::time_math::saturating_add(std::chrono::steady_clock::now(), budget)) {}
     [[nodiscard]] bool passed() const { return m_active && std::chrono::steady_clock::now() > m_end; }
 private:
     bool m_active;

@@ -6,6 +6,8 @@
 // a hash collision of the file name is never served as the other key's body.
 #include <istmo/net/http.hpp>
 
+#include "core/time_math.hpp"
+
 #include <openssl/evp.h>
 
 #include <condition_variable>
@@ -72,7 +74,9 @@ std::optional<CachedBody> read_entry(const fs::path& path, const std::string& ke
     std::uint64_t body_len = 0;
     if (!get_be(in, expires, 8) || !get_be(in, body_len, 8) || body_len > kMaxFileBody) return std::nullopt;
     CachedBody entry;
-    entry.expires = SysClock::time_point(std::chrono::milliseconds(static_cast<std::int64_t>(expires)));
+    // From a file: any 64-bit value, saturated to the clock's range (nanoseconds: 1677-2262).
+    entry.expires = core::time_math::saturating_time_point_cast<SysClock::duration>(
+        std::chrono::sys_time<std::chrono::milliseconds>(std::chrono::milliseconds(static_cast<std::int64_t>(expires))));
     entry.body.resize(body_len);
     if (body_len > 0 && !in.read(reinterpret_cast<char*>(entry.body.data()), static_cast<std::streamsize>(body_len)))
         return std::nullopt;

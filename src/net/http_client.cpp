@@ -6,6 +6,7 @@
 // watchdog timer: the connect deadline first, then the request deadline.
 #include <istmo/net/http.hpp>
 
+#include "core/time_math.hpp"
 #include "internal/c_ptr.hpp"
 #include "net/net_internal.hpp"
 
@@ -23,6 +24,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
@@ -166,8 +168,8 @@ public:
         : m_impl(impl), m_url(url), m_req(std::move(request)), m_resolver(impl.ioc.get_executor()),
           m_watchdog(impl.ioc.get_executor()) {
         const auto now = Clock::now();
-        m_request_deadline = std::min(now + impl.options.request_timeout, hard_deadline);
-        m_connect_deadline = std::min(now + impl.options.connect_timeout, m_request_deadline);
+        m_request_deadline = std::min(core::time_math::saturating_add(now, impl.options.request_timeout), hard_deadline);
+        m_connect_deadline = std::min(core::time_math::saturating_add(now, impl.options.connect_timeout), m_request_deadline);
         if (url.https) m_tls.emplace(impl.ioc.get_executor(), impl.ssl);
         else m_plain.emplace(impl.ioc.get_executor());
     }
@@ -426,7 +428,7 @@ public:
     }
 
     void start() {
-        m_deadline = Clock::now() + m_impl.options.total_timeout;
+        m_deadline = core::time_math::saturating_add(Clock::now(), m_impl.options.total_timeout);
         if (m_request->deadline) m_deadline = std::min(m_deadline, *m_request->deadline);
         m_total_timer.expires_at(m_deadline);
         m_total_timer.async_wait([self = shared_from_this()](error_code ec) {
@@ -461,7 +463,8 @@ private:
             return complete(std::move(*r.error));
         }
         r.response.attempts = m_attempts;
-        if (r.retry_after) r.response.retry_after = std::chrono::system_clock::now() + *r.retry_after;
+        if (r.retry_after)
+            r.response.retry_after = core::time_math::saturating_add(std::chrono::system_clock::now(), *r.retry_after);
         if (retryable_status(r.response.status)) {
             m_last_error = make_error(Errc::unavailable, m_url.text + " answered HTTP " + std::to_string(r.response.status));
             if (retry(r.retry_after)) return;
@@ -474,12 +477,13 @@ private:
     // or one that would end past the deadline, is not waited for.
     bool retry(std::optional<std::chrono::milliseconds> retry_after) {
         if (m_tries >= m_retries) return false;
-        std::chrono::milliseconds wait = m_impl.options.backoff * (1 << std::min(m_tries, 10));
+        std::chrono::milliseconds wait =
+            core::time_math::saturating_multiply(m_impl.options.backoff, std::int64_t{1} << std::min(m_tries, 10));
         if (retry_after) {
             if (*retry_after > m_impl.options.max_retry_after) return false;
             wait = std::max(wait, *retry_after);
         }
-        if (Clock::now() + wait >= m_deadline) return false;
+        if (core::time_math::saturating_add(Clock::now(), wait) >= m_deadline) return false;
         ++m_tries;
         if (wait.count() == 0) {
             attempt();
@@ -490,7 +494,7 @@ private:
     }
 
     void wait_then_attempt(std::chrono::milliseconds wait) {
-        m_backoff_timer.expires_after(wait);
+        m_backoff_timer.expires_at(core::time_math::saturating_add(Clock::now(), wait));
         m_backoff_timer.async_wait([self = shared_from_this()](error_code ec) {
             if (ec == asio::error::operation_aborted) return;
             self->attempt();
@@ -563,6 +567,9 @@ Result<HttpClient> HttpClient::create(HttpOptions options) {
                                         ignored);
         if (ec) return make_error(Errc::invalid_argument, "cannot load the TLS client certificate or key", ec.message());
     }
+    // Nor is the client's own copy of the key password kept.
+    OPENSSL_cleanse(options.client_key_password.data(), options.client_key_password.size());
+    options.client_key_password.clear();
     impl->options = std::move(options);
     auto owner = std::make_shared<HttpClient::Impl>();
     owner->engine = impl;
@@ -624,6 +631,10 @@ Result<HttpResponse> wait_for(const HttpClient& client, std::thread::id io_threa
 }
 
 }  // namespace
+
+Result<HttpResponse> HttpClient::execute(HttpRequest request) const {
+    return wait_for(*this, m_impl->engine->thread_id, std::move(request));
+}
 
 Result<HttpResponse> HttpClient::get(std::string_view url) const {
     HttpRequest request;

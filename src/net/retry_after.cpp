@@ -2,6 +2,8 @@
 // obsolete rfc850 and asctime forms that recipients must still accept).
 #include "net/net_internal.hpp"
 
+#include "core/time_math.hpp"
+
 #include <array>
 #include <cstdint>
 
@@ -78,8 +80,10 @@ std::optional<SysClock::time_point> make_time(int year, int month_index, int day
                                            std::chrono::month(static_cast<unsigned>(month_index + 1)),
                                            std::chrono::day(static_cast<unsigned>(day))};
     if (!date.ok()) return std::nullopt;
-    return std::chrono::sys_days(date) + std::chrono::hours(t.hour) + std::chrono::minutes(t.minute) +
-           std::chrono::seconds(t.second);
+    // Years 0000-9999 in seconds; system_clock counts nanoseconds (1677-2262): saturate.
+    return core::time_math::saturating_time_point_cast<SysClock::duration>(
+        std::chrono::sys_days(date) + std::chrono::hours(t.hour) + std::chrono::minutes(t.minute) +
+        std::chrono::seconds(t.second));
 }
 
 std::string_view trim(std::string_view s) {
@@ -154,7 +158,7 @@ std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view valu
     const auto date = parse_http_date(value, now);
     if (!date) return std::nullopt;
     if (*date <= now) return std::chrono::milliseconds(0);
-    return std::chrono::ceil<std::chrono::milliseconds>(*date - now);
+    return std::chrono::ceil<std::chrono::milliseconds>(core::time_math::saturating_difference(*date, now));
 }
 
 }  // namespace istmo::net::detail

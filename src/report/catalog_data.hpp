@@ -17,5 +17,7 @@ std::span<const CatalogEntry> signature_forms() noexcept;
 std::span<const CatalogEntry> timestamp_forms() noexcept;
 std::span<const CatalogEntry> batch_forms() noexcept;
 std::span<const CatalogEntry> phrases() noexcept;
+// Messages of common operation errors (Error::message) a person meets: keys, PKCS#12, files.
+std::span<const CatalogEntry> error_phrases() noexcept;
 
 }  // namespace istmo::report::detail

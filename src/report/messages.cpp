@@ -74,10 +74,9 @@ bool match_from(const Parsed& t, std::size_t index, std::string_view text, std::
     return false;
 }
 
-std::optional<std::vector<std::string_view>> match(std::string_view en_template, std::string_view text) {
-    const Parsed t = parse_template(en_template);
+std::optional<std::vector<std::string_view>> match(const Parsed& t, std::string_view text) {
     if (t.params.empty()) {
-        if (text != en_template) return std::nullopt;
+        if (text != t.literals.front()) return std::nullopt;
         return std::vector<std::string_view>{};
     }
     if (text.substr(0, t.literals.front().size()) != t.literals.front()) return std::nullopt;
@@ -86,9 +85,17 @@ std::optional<std::vector<std::string_view>> match(std::string_view en_template,
     return values;
 }
 
+// A template that is (almost) all parameters, "{1}" or "{1} ({2})": it matches any text.
+bool is_catch_all(const Parsed& t) {
+    std::size_t literal = 0;
+    for (auto piece : t.literals) literal += piece.size();
+    return !t.params.empty() && literal < 4;
+}
+
 struct Index {
     std::vector<CatalogEntry> codes;  // sorted by code
     std::vector<CatalogEntry> forms;
+    std::vector<Parsed> parsed_en;    // forms[i].en split once
     std::unordered_map<std::string_view, std::pair<std::size_t, std::size_t>> forms_of;  // code -> [begin, end)
 };
 
@@ -98,11 +105,13 @@ Index build_index() {
         index.codes.insert(index.codes.end(), part.begin(), part.end());
     std::sort(index.codes.begin(), index.codes.end(),
               [](const CatalogEntry& a, const CatalogEntry& b) { return a.code < b.code; });
-    for (auto part : {detail::signature_forms(), detail::timestamp_forms(), detail::batch_forms(), detail::phrases()})
+    for (auto part : {detail::signature_forms(), detail::timestamp_forms(), detail::batch_forms(), detail::phrases(),
+                      detail::error_phrases()})
         index.forms.insert(index.forms.end(), part.begin(), part.end());
     // Forms of one code stay in their written order (the first that matches wins).
     std::stable_sort(index.forms.begin(), index.forms.end(),
                      [](const CatalogEntry& a, const CatalogEntry& b) { return a.code < b.code; });
+    for (const CatalogEntry& form : index.forms) index.parsed_en.push_back(parse_template(form.en));
     for (std::size_t i = 0; i < index.forms.size(); ++i) {
         auto [it, fresh] = index.forms_of.try_emplace(index.forms[i].code, i, i + 1);
         if (!fresh) it->second.second = i + 1;
@@ -148,8 +157,8 @@ std::optional<std::string> translate_with(std::size_t begin, std::size_t end, st
     const Index& idx = index();
     for (std::size_t i = begin; i < end; ++i) {
         const CatalogEntry& form = idx.forms[i];
-        if (skip_catch_all && !form.en.empty() && form.en.front() == '{') continue;
-        if (auto values = match(form.en, text))
+        if (skip_catch_all && is_catch_all(idx.parsed_en[i])) continue;
+        if (auto values = match(idx.parsed_en[i], text))
             if (auto out = render(form.es, *values, depth)) return out;
     }
     return std::nullopt;
@@ -191,6 +200,14 @@ std::optional<std::string> translate_message(std::string_view code, std::string_
     if (auto it = idx.forms_of.find(entry->code); it != idx.forms_of.end())
         if (auto out = translate_with(it->second.first, it->second.second, message_en, 0, false)) return out;
     return std::nullopt;
+}
+
+std::optional<std::string> translate_text(std::string_view text_en) {
+    // Loaders append what they read: "<message> (<path>)". The path stays as it is.
+    const auto open = text_en.rfind(" (");
+    if (open != std::string_view::npos && text_en.back() == ')')
+        if (auto out = translate_nested(text_en.substr(0, open), 0)) return *out + std::string(text_en.substr(open));
+    return translate_nested(text_en, 0);
 }
 
 std::string message_es_for(const Finding& finding) {

@@ -7,6 +7,7 @@
 #include <istmo/net/http.hpp>
 #include <istmo/tsa/client.hpp>
 
+#include "core/time_math.hpp"
 #include "net/net_internal.hpp"
 #include "tsa/tsa_internal.hpp"
 
@@ -71,7 +72,8 @@ Error status_error(const Url& url, const net::HttpResponse& response) {
     std::string message = url.text + " answered HTTP " + std::to_string(status);
     if (response.retry_after) {
         const auto wait = std::max(std::chrono::system_clock::duration::zero(),
-                                   *response.retry_after - std::chrono::system_clock::now());
+                                   core::time_math::saturating_difference(*response.retry_after,
+                                                                          std::chrono::system_clock::now()));
         message += " (Retry-After: " + std::to_string(std::chrono::ceil<std::chrono::seconds>(wait).count()) + " s)";
     }
     return make_error(Errc::unavailable, std::move(message), text);
@@ -99,7 +101,7 @@ public:
 
     void start() {
         std::lock_guard lock(m_mutex);
-        m_deadline = Clock::now() + m_impl->options.total_timeout;
+        m_deadline = core::time_math::saturating_add(Clock::now(), m_impl->options.total_timeout);
         attempt(std::chrono::milliseconds(0));
     }
 
@@ -174,8 +176,10 @@ private:
 
     // A busy TSA: the same URL after the backoff, while retries and time are left.
     void retry_same_url(Error e) {
-        const auto wait = m_impl->options.backoff * (1 << std::min(m_retries_used, 10));
-        if (m_retries_used >= m_impl->options.retries || Clock::now() + wait >= m_deadline) return next_url(std::move(e));
+        const auto wait =
+            core::time_math::saturating_multiply(m_impl->options.backoff, std::int64_t{1} << std::min(m_retries_used, 10));
+        if (m_retries_used >= m_impl->options.retries || core::time_math::saturating_add(Clock::now(), wait) >= m_deadline)
+            return next_url(std::move(e));
         m_last_error = std::move(e);
         ++m_retries_used;
         attempt(wait);

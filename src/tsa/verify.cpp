@@ -3,6 +3,7 @@
 // Every check runs; each failure is one Finding with a stable code.
 #include <istmo/tsa/timestamp.hpp>
 
+#include "core/time_math.hpp"
 #include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
 #include "tsa/tsa_internal.hpp"
@@ -173,7 +174,9 @@ bool parse_gen_time(const ASN1_GENERALIZEDTIME* t, TimePoint& out, std::string& 
         }
     }
     out = crypto::time_point_from_epoch_seconds(static_cast<std::int64_t>(secs));
-    if (out != TimePoint::max() && out != TimePoint::min()) out += std::chrono::milliseconds(millis);
+    // A saturated instant (before 1677 or after 2262) stays at its end of the range.
+    if (out != TimePoint::max() && out != TimePoint::min())
+        out = core::time_math::saturating_add(out, std::chrono::milliseconds(millis));
     return true;
 }
 
@@ -647,8 +650,11 @@ X509StackPtr check_tsa_path(const Impl& st, TokenVerification& v, const crypto::
 void check_clock_skew(TokenVerification& v, const VerifyOptions& options) {
     const TokenInfo& info = v.info;
     const TimePoint now = options.now ? *options.now : std::chrono::system_clock::now();
-    const auto diff = info.gen_time > now ? info.gen_time - now : now - info.gen_time;
-    if (diff <= *options.max_clock_skew) return;
+    // genTime comes from the token: it may be TimePoint::min() or max() (saturated), so neither
+    // the distance nor its comparison with the allowed skew may overflow.
+    if (!core::time_math::apart_by_more_than(info.gen_time, now, *options.max_clock_skew)) return;
+    const auto diff = info.gen_time > now ? core::time_math::saturating_difference(info.gen_time, now)
+                                          : core::time_math::saturating_difference(now, info.gen_time);
     add(v, "TSA-GENTIME-SKEW", "the token's genTime " + info.gen_time_text + " is " +
                                    std::to_string(std::chrono::duration_cast<std::chrono::seconds>(diff).count()) +
                                    " s away from the local clock (allowed: " +

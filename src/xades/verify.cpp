@@ -1,6 +1,7 @@
 #include <istmo/xades/xades.hpp>
 #include <istmo/tsa/timestamp.hpp>
 
+#include "core/time_math.hpp"
 #include "crypto/native.hpp"
 #include "dsig/algorithms.hpp"
 #include "dsig/signature_value.hpp"
@@ -585,7 +586,7 @@ private:
                      stamp.indication, stamp.sub_indication);
             return std::nullopt;
         }
-        if (signing_time && *signing_time > v.info.gen_time + std::chrono::minutes(5))
+        if (signing_time && core::time_math::exceeds(*signing_time, v.info.gen_time, std::chrono::minutes(5)))
             ctx.fail("XADES-SIGNING-TIME-AFTER-TS", "SigningTime is later than the signature timestamp's genTime",
                      Indication::indeterminate, SubIndication::sig_constraints_failure);
         return v.info.gen_time;

@@ -101,7 +101,8 @@ struct DocumentResult {
     double ms = 0;                   // wall time spent on the input (reading included)
     std::string profile;             // the profile actually applied ("" when never validated)
     // The warnings and errors behind `codes`, each with its field path and its message in English
-    // and Spanish: what an issuer must fix. At most k_max_result_findings; the rest are counted.
+    // and Spanish: what an issuer must fix. At most k_max_result_findings, plus the first finding
+    // of each code met after that (every code keeps one); the rest are counted.
     std::vector<report::Finding> findings;
     std::size_t findings_omitted = 0;
 

@@ -101,6 +101,9 @@ public:
     [[nodiscard]] Result<HttpResponse> post(std::string_view url, std::span<const std::uint8_t> body,
                                             std::string_view content_type) const;
 
+    // The general synchronous form (method, headers, per-call retries and deadline).
+    [[nodiscard]] Result<HttpResponse> execute(HttpRequest request) const;
+
     // Starts a call; `done` runs exactly once, on the client's I/O thread (keep it short; never
     // call get/post from it), with the outcome and the number of HTTP exchanges made.
     using Callback = std::function<void(Result<HttpResponse> result, int attempts)>;

@@ -44,6 +44,10 @@ ISTMO_API const CatalogEntry* catalog_entry(std::string_view code) noexcept;
 // nullopt when none does.
 ISTMO_API std::optional<std::string> translate_message(std::string_view code, std::string_view message_en);
 
+// The Spanish text of any English text istmo writes that the catalogue knows (a phrase, such as
+// a common operation error's message, or a message form of any code); nullopt otherwise.
+ISTMO_API std::optional<std::string> translate_text(std::string_view text_en);
+
 // The Spanish text of a finding: its message_es when set, else the translated message, else the
 // code's meaning; empty only for a code the catalogue does not know.
 ISTMO_API std::string message_es_for(const Finding& finding);

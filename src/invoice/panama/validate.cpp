@@ -3,6 +3,7 @@
 // first). Codes are documented in docs/panama-fe.md.
 #include <istmo/invoice/panama.hpp>
 
+#include "core/time_math.hpp"
 #include "dsig/verify_parsed.hpp"
 #include "invoice/panama/arith.hpp"
 #include "invoice/panama/collector.hpp"
@@ -234,14 +235,15 @@ constexpr std::chrono::days k_credit_note_limit{180};
 // validated years later is not reported as late.
 void check_deadlines(const Element& dg, Collector& out, std::optional<Seconds> at) {
     using namespace std::chrono;
+    namespace time_math = core::time_math;
     const std::string_view tp = dg.value("iTpEmis");
     const Element* cont = dg.child("dFechaCont");
     const auto start = cont && (tp == "02" || tp == "04") ? fecha_tz_of(cont->text) : std::nullopt;
     if (start) {
         const Element* em = dg.child("dFechaEm");
         const auto emitted = em ? fecha_tz_of(em->text) : std::nullopt;
-        if (emitted && emitted->instant - start->instant > k_contingency_limit) {
-            const auto h = duration_cast<hours>(emitted->instant - start->instant).count();
+        if (emitted && time_math::exceeds(emitted->instant, start->instant, k_contingency_limit)) {
+            const auto h = duration_cast<hours>(time_math::saturating_difference(emitted->instant, start->instant)).count();
             out.add("FE-CONT-72H", Severity::warning, "/rFE/gDGen/dFechaEm", "B04", em->line,
                     "Emitido en contingencia " + std::to_string(h) +
                         " horas después de su inicio (dFechaCont): la operación normal debe reanudarse en 72 horas; "
@@ -250,8 +252,8 @@ void check_deadlines(const Element& dg, Collector& out, std::optional<Seconds> a
                         " hours after it began (dFechaCont): normal operation must resume within 72 hours; dMotCont "
                         "must explain why it did not (period unverified in the law)");
         }
-        if (at && *at - start->instant > k_contingency_limit) {
-            const auto h = duration_cast<hours>(*at - start->instant).count();
+        if (at && time_math::exceeds(*at, start->instant, k_contingency_limit)) {
+            const auto h = duration_cast<hours>(time_math::saturating_difference(*at, start->instant)).count();
             out.add("FE-CONT-72H-AT", Severity::warning, "/rFE/gDGen/dFechaCont", "B04", cont->line,
                     "A la hora de validación han pasado " + std::to_string(h) +
                         " horas desde el inicio de la contingencia (dFechaCont): el documento debía transmitirse al "
@@ -270,8 +272,8 @@ void check_deadlines(const Element& dg, Collector& out, std::optional<Seconds> a
             const Element* date = ref->child("dFechaDFRef");
             if (!emitted || !date || !ref->find("gDFRefNum/gDFRefFE")) continue;
             const auto referenced = fecha_tz_of(date->text);
-            if (!referenced || emitted->local_date - referenced->local_date <= k_credit_note_limit) continue;
-            const auto n = (emitted->local_date - referenced->local_date).count();
+            if (!referenced || !time_math::exceeds(emitted->local_date, referenced->local_date, k_credit_note_limit)) continue;
+            const auto n = time_math::saturating_difference(emitted->local_date, referenced->local_date).count();
             out.add("FE-NC-180D", Severity::warning, "/rFE/gDGen/gDFRef[" + std::to_string(i) + "]/dFechaDFRef", "B603",
                     date->line,
                     "La nota de crédito se emite " + std::to_string(n) +
