@@ -255,7 +255,8 @@ void prepare_interrupt_message(std::span<const std::string> argv, bool has_out) 
 }
 
 int cmd_validate(std::span<const std::string> argv) {
-    CommandSpec command{"batch validate", trust_options(), batch_usage, tr(batch_help, batch_help_es)};
+    CommandSpec command{"batch validate", trust_options(), batch_usage,
+                        tr(batch_help, batch_help_es) + tr(revocation_help(), revocation_help_es())};
     for (const OptionSpec& option : std::initializer_list<OptionSpec>{{"profile", '\0', true, false},
                                                                       {"jobs", 'j', true, false},
                                                                       {"out", 'o', true, false},

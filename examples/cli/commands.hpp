@@ -14,6 +14,7 @@ int run_timestamp(std::span<const std::string> argv);  // timestamp_command.cpp
 int run_invoice(std::span<const std::string> argv);    // invoice_command.cpp
 int run_batch(std::span<const std::string> argv);      // batch_command.cpp
 int run_version(std::span<const std::string> argv);    // version.cpp
+int run_cert(std::span<const std::string> argv);       // cert_command.cpp
 
 struct Command {
     std::string_view name;

@@ -14,8 +14,34 @@ const std::vector<OptionSpec>& trust_options() {
         {"trust-dir", '\0', true, true},
         {"untrusted", '\0', true, true},
         {"at", '\0', true, false},
+        // Certificate status (CRL / OCSP): every command that validates takes these.
+        {"revocation", '\0', true, false},
+        {"crl", '\0', true, true},
+        {"ocsp-response", '\0', true, true},
+        {"offline", '\0', false, false},
+        {"revocation-cache", '\0', true, false},
     };
     return group;
+}
+
+const char* revocation_help() {
+    return "  --revocation auto|require|off  certificate status (CRL/OCSP): auto (default) requires it for\n"
+           "                        certificates that publish a CRL or OCSP URL; require: for every one;\n"
+           "                        off: not checked (a warning says so)\n"
+           "  --crl FILE            a CRL (DER or PEM) to use; repeatable\n"
+           "  --ocsp-response FILE  an OCSP response (DER) to use; repeatable\n"
+           "  --offline             never fetch CRLs or OCSP responses\n"
+           "  --revocation-cache DIR  keep fetched CRLs / OCSP responses in DIR between runs\n";
+}
+
+const char* revocation_help_es() {
+    return "  --revocation auto|require|off  estado de los certificados (CRL/OCSP): auto (por defecto) lo\n"
+           "                        exige a los certificados que publican una URL de CRL u OCSP; require: a\n"
+           "                        todos; off: no se comprueba (un aviso lo indica)\n"
+           "  --crl ARCHIVO         una CRL (DER o PEM) a usar; repetible\n"
+           "  --ocsp-response ARCHIVO  una respuesta OCSP (DER) a usar; repetible\n"
+           "  --offline             no descargar nunca CRL ni respuestas OCSP\n"
+           "  --revocation-cache DIR  guardar en DIR las CRL / respuestas OCSP descargadas entre ejecuciones\n";
 }
 
 const std::vector<OptionSpec>& key_options() {
@@ -97,6 +123,19 @@ int apply_trust_options(const std::string& command, const ParsedArgs& args, istm
                                     dir + "'",
                                 added.error());
     }
+    if (auto policy = args.value("revocation")) {
+        auto parsed = istmo::crypto::parse_revocation_policy(*policy);
+        if (!parsed) {
+            print_error(command + ": " + tr("--revocation must be auto, require or off",
+                                            "--revocation debe ser auto, require u off"));
+            return exit_usage;
+        }
+        options.revocation = *parsed;
+    }
+    for (const auto& file : args.values("crl")) options.crl_files.push_back(file);
+    for (const auto& file : args.values("ocsp-response")) options.ocsp_response_files.push_back(file);
+    if (args.has("offline")) options.offline = true;
+    if (auto dir = args.value("revocation-cache")) options.revocation_cache_dir = *dir;
     // Path building only: these never become anchors, so without --trust/--trust-dir the verdict
     // stays INDETERMINATE.
     for (const auto& file : args.values("untrusted")) {

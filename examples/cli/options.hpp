@@ -17,8 +17,12 @@ namespace istmo_cli {
 
 // ---- option groups --------------------------------------------------------------------------
 
-// --trust FILE, --trust-dir DIR, --untrusted FILE (all repeatable), --at TIME.
+// --trust FILE, --trust-dir DIR, --untrusted FILE (all repeatable), --at TIME, and the
+// certificate status options --revocation, --crl, --ocsp-response, --offline, --revocation-cache.
 [[nodiscard]] const std::vector<OptionSpec>& trust_options();
+// The help lines of the revocation options (part of trust_options()).
+[[nodiscard]] const char* revocation_help();
+[[nodiscard]] const char* revocation_help_es();
 // --key FILE, --cert FILE, --chain FILE, --pass-env VAR, --pass-file FILE.
 [[nodiscard]] const std::vector<OptionSpec>& key_options();
 

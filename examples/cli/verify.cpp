@@ -150,7 +150,8 @@ int read_verify_options(const CommandSpec& command, const ParsedArgs& args, istm
 }  // namespace
 
 int run_verify(std::span<const std::string> argv) {
-    CommandSpec command{"verify", trust_options(), verify_usage, tr(verify_help, verify_help_es)};
+    CommandSpec command{"verify", trust_options(), verify_usage,
+                        tr(verify_help, verify_help_es) + tr(revocation_help(), revocation_help_es())};
     for (const OptionSpec& option : std::initializer_list<OptionSpec>{{"pubkey", '\0', true, true},
                                                                       {"legacy", '\0', false, false},
                                                                       {"json", '\0', false, false},

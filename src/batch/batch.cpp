@@ -93,7 +93,7 @@ std::optional<report::Indication> indication_from(std::string_view text) {
 }
 
 std::optional<report::SubIndication> sub_indication_from(std::string_view text) {
-    for (int i = 0; i <= static_cast<int>(report::SubIndication::out_of_bounds_no_poe); ++i) {
+    for (int i = 0; i <= static_cast<int>(report::SubIndication::try_later); ++i) {
         const auto s = static_cast<report::SubIndication>(i);
         if (s != report::SubIndication::none && report::to_string(s) == text) return s;
     }

@@ -43,6 +43,11 @@ std::string_view status_source_name(StatusSource source) noexcept {
 
 CertificateStatusSource::~CertificateStatusSource() = default;
 
+CertificateStatus CertificateStatusSource::status(const Certificate& certificate, const Certificate& issuer, TimePoint at,
+                                                  const RevocationEvidence& /*evidence*/) const {
+    return status(certificate, issuer, at);
+}
+
 namespace {
 
 // A map emptied when full: bounded memory under any number of distinct inputs, and no
@@ -131,7 +136,7 @@ struct CertificateValidator::Impl {
                                         CertificatePurpose purpose, std::int64_t at) const;
     CertificateValidation check(const Certificate& target, std::span<const Certificate> candidates,
                                 CertificatePurpose purpose, TimePoint at) const;
-    void check_statuses(CertificateValidation& result, TimePoint at) const;
+    void check_statuses(CertificateValidation& result, TimePoint at, const RevocationEvidence* evidence) const;
 };
 
 CertificateValidator::Impl::Impl(ValidatorOptions o)
@@ -204,12 +209,14 @@ CertificateValidation CertificateValidator::Impl::check(const Certificate& targe
 }
 
 // The status step: every certificate of a verified path but its anchor, fresh each call.
-void CertificateValidator::Impl::check_statuses(CertificateValidation& result, TimePoint at) const {
+void CertificateValidator::Impl::check_statuses(CertificateValidation& result, TimePoint at,
+                                                 const RevocationEvidence* evidence) const {
     if (!options.status_source || !result.path_verified) return;
+    static const RevocationEvidence no_evidence;
     for (std::size_t i = 0; i + 1 < result.chain.size(); ++i) {
         if (result.chain[i].anchor) continue;
-        result.chain[i].status =
-            options.status_source->status(result.chain[i].certificate, result.chain[i + 1].certificate, at);
+        result.chain[i].status = options.status_source->status(
+            result.chain[i].certificate, result.chain[i + 1].certificate, at, evidence ? *evidence : no_evidence);
     }
 }
 
@@ -233,10 +240,11 @@ Result<Certificate> CertificateValidator::certificate(std::span<const std::uint8
 
 CertificateValidation CertificateValidator::validate(const Certificate& target,
                                                      std::span<const Certificate> candidates,
-                                                     CertificatePurpose purpose, TimePoint at) const {
+                                                     CertificatePurpose purpose, TimePoint at,
+                                                     const RevocationEvidence* evidence) const {
     try {
         CertificateValidation result = m_impl->check(target, candidates, purpose, at);
-        m_impl->check_statuses(result, at);
+        m_impl->check_statuses(result, at, evidence);
         return result;
     } catch (const std::exception& e) {
         ERR_clear_error();
@@ -245,6 +253,8 @@ CertificateValidation CertificateValidator::validate(const Certificate& target,
         return failed;
     }
 }
+
+bool CertificateValidator::checks_status() const noexcept { return m_impl->options.status_source != nullptr; }
 
 const TrustStore& CertificateValidator::trust() const noexcept { return m_impl->options.trust; }
 

@@ -219,6 +219,45 @@ void validation_time_info(std::string& out, const std::string& validation_time, 
     out += "    </ValidationTimeInfo>\n";
 }
 
+// istmo:Revocation: a certificate's status, the JSON report's "revocation" object.
+void revocation_element(std::string& out, const std::string& indent, const RevocationSummary& r) {
+    out += indent + "<istmo:Revocation status=\"";
+    escape(out, r.status);
+    out += "\" source=\"";
+    escape(out, r.source);
+    out += "\"";
+    const std::pair<const char*, const std::string*> optional[] = {
+        {"thisUpdate", &r.this_update}, {"nextUpdate", &r.next_update},
+        {"revocationTime", &r.revocation_time}, {"reason", &r.reason}};
+    for (const auto& [name, value] : optional) {
+        if (value->empty()) continue;
+        out += std::string(" ") + name + "=\"";
+        escape(out, *value);
+        out += "\"";
+    }
+    out += "/>\n";
+}
+
+// istmo:Chain: the path to the anchor with each certificate's status.
+void chain_element(std::string& out, const std::vector<CertificateSummary>& chain) {
+    if (chain.empty()) return;
+    out += "    <istmo:Chain>\n";
+    for (const CertificateSummary& c : chain) {
+        out += "      <istmo:Certificate subject=\"";
+        escape(out, c.subject);
+        out += "\" issuer=\"";
+        escape(out, c.issuer);
+        out += "\" serial=\"";
+        escape(out, c.serial);
+        out += "\" sha256=\"";
+        escape(out, c.sha256);
+        out += "\">\n";
+        revocation_element(out, "        ", c.revocation);
+        out += "      </istmo:Certificate>\n";
+    }
+    out += "    </istmo:Chain>\n";
+}
+
 void certificate_object(std::string& out, const std::string& id, const CertificateSummary& c) {
     out += "    <ValidationObject id=\"" + id + "\">\n";
     element(out, "      ", "ObjectType", "urn:etsi:019102:validationObject:certificate");
@@ -315,7 +354,9 @@ std::string VerificationReport::to_etsi_xml() const {
             escape(out, c.not_before);
             out += "\" notAfter=\"";
             escape(out, c.not_after);
-            out += "\"/>\n";
+            out += "\">\n";
+            revocation_element(out, "        ", c.revocation);
+            out += "      </istmo:Certificate>\n";
             out += "    </SignerInformation>\n";
         }
 
@@ -331,6 +372,7 @@ std::string VerificationReport::to_etsi_xml() const {
         out += "\" signatureValueValid=\"";
         out += s.signature_value_ok ? "true" : "false";
         out += "\"/>\n";
+        chain_element(out, s.chain);
         write_findings(out, "    ", s.findings);
         out += "  </SignatureValidationReport>\n";
     }

@@ -43,8 +43,14 @@ void certificate(report::JsonWriter& w, const CertificateSummary& c) {
         .member("serial", c.serial)
         .member("not_before", c.not_before)
         .member("not_after", c.not_after)
-        .member("sha256", c.sha256)
-        .end_object();
+        .member("sha256", c.sha256);
+    const RevocationSummary& r = c.revocation;
+    w.key("revocation").begin_object().member("status", r.status).member("source", r.source);
+    w.key("this_update").string_or_null(r.this_update);
+    w.key("next_update").string_or_null(r.next_update);
+    w.key("revocation_time").string_or_null(r.revocation_time);
+    w.key("reason").string_or_null(r.reason);
+    w.end_object().end_object();
 }
 
 void references(report::JsonWriter& w, const std::vector<ReferenceResult>& list) {

@@ -148,7 +148,19 @@ using CertificatePtr = std::shared_ptr<const CachedCertificate>;
 struct CachedPath {
     crypto::PathValidationResult result;
     std::vector<CertificateSummary> chain;
+    std::vector<crypto::ChainElement> elements;  // with their statuses
 };
+
+RevocationSummary summarize_status(const crypto::CertificateStatus& status) {
+    RevocationSummary out;
+    out.status = std::string(crypto::revocation_status_name(status.status));
+    out.source = std::string(crypto::status_source_name(status.source));
+    if (status.this_update) out.this_update = format_rfc3339(*status.this_update);
+    if (status.next_update) out.next_update = format_rfc3339(*status.next_update);
+    if (status.revocation_time) out.revocation_time = format_rfc3339(*status.revocation_time);
+    out.reason = status.reason;
+    return out;
+}
 
 // The document a signature is verified in, and how.
 struct DocumentView {
@@ -169,6 +181,8 @@ struct Verifier::State {
     // The certificate step: path building and checking for document signatures, with its own
     // caches (made when the options are set; the trust anchors are copied then).
     std::optional<crypto::CertificateValidator> validator;
+    // Why the status source could not be made from the options (a CRL file unreadable, ...).
+    std::optional<Error> status_source_error;
 
     void set_options(VerifyOptions o) {
         options = std::move(o);
@@ -176,6 +190,18 @@ struct Verifier::State {
         v.trust = options.trust;
         v.extra_certificates = options.extra_certificates;  // candidates for every path, never anchors
         v.max_cached_paths = k_cache_capacity;
+        v.status_source = options.status_source;
+        if (!v.status_source) {
+            crypto::RevocationOptions r;
+            r.policy = options.revocation;
+            r.crl_files = options.crl_files;
+            r.ocsp_response_files = options.ocsp_response_files;
+            r.offline = options.offline;
+            r.cache_dir = options.revocation_cache_dir;
+            auto made = crypto::RevocationChecker::create(std::move(r));
+            if (made) v.status_source = std::move(*made);
+            else status_source_error = std::move(made).error();
+        }
         validator.emplace(std::move(v));
     }
 
@@ -214,18 +240,20 @@ struct Verifier::State {
 
     // The certificate step: the signer's path at `at` (the validator caches the outcome).
     std::shared_ptr<const CachedPath> validate(const CachedCertificate& leaf, const std::vector<CertificatePtr>& others,
-                                               crypto::TimePoint at) const {
+                                               crypto::TimePoint at, const crypto::RevocationEvidence* evidence) const {
         std::vector<crypto::Certificate> candidates;
         for (const auto& c : others) candidates.push_back(c->certificate);
-        const crypto::CertificateValidation checked =
-            validator->validate(leaf.certificate, candidates, crypto::CertificatePurpose::signature, at);
+        crypto::CertificateValidation checked =
+            validator->validate(leaf.certificate, candidates, crypto::CertificatePurpose::signature, at, evidence);
         auto path = std::make_shared<CachedPath>();
         path->result.status = checked.status;
         path->result.message = checked.message;
         for (const auto& element : checked.chain) {
             path->result.chain.push_back(element.certificate);
             path->chain.push_back(summary_of(element.certificate));
+            path->chain.back().revocation = summarize_status(element.status);
         }
+        path->elements = std::move(checked.chain);
         return path;
     }
 
@@ -326,6 +354,7 @@ public:
     bool check_signature_value();
     crypto::TimePoint run_profile();
     void check_certificate(crypto::TimePoint path_time);
+    void check_revocation(const CachedPath& path);
     void finish() { verdict.finish(); }
     // The streamed reference-digesting strategy could not serve a reference: the check stopped
     // and decided nothing; the DOM strategy must run it.
@@ -371,6 +400,10 @@ private:
     const std::string& where;
     const std::string& location;  // the streaming path's path of the signature, or empty
     const bool legacy_ok;
+    // A proof of existence of the signature (a verified signature time-stamp's time), and the
+    // revocation evidence the signature carries, both from the profile.
+    std::optional<crypto::TimePoint> poe;
+    crypto::RevocationEvidence evidence;
     // The typed view of the signature, filled by read_structure and check_algorithms.
     const xmlNode* signed_info = nullptr;
     const xmlNode* signature_value = nullptr;
@@ -844,6 +877,8 @@ crypto::TimePoint SignatureCheck::run_profile() {
     const std::unique_ptr<ProfileRun> run = state.profile->start();
     for (const ProfileStep& step : state.profile->steps())
         if (!step.run(*run, signature, record)) break;
+    poe = record.best_signature_time;
+    evidence = std::move(record.revocation_evidence);
     return record.best_signature_time.value_or(at);
 }
 
@@ -852,11 +887,12 @@ void SignatureCheck::check_certificate(crypto::TimePoint path_time) {
     if (key.trusted_directly) {
         verdict.note("DSIG-KEY-TRUSTED", Severity::info, "the signer's key is trusted explicitly by the caller", where);
     } else if (key.certificate) {
-        const auto cached_path = state.validate(*key.certificate, key.others, path_time);
+        const auto cached_path = state.validate(*key.certificate, key.others, path_time, &evidence);
         const crypto::PathValidationResult& path = cached_path->result;
         result.chain = cached_path->chain;
+        if (result.signer && !result.chain.empty()) result.signer->revocation = result.chain.front().revocation;
         switch (path.status) {
-            case crypto::PathStatus::valid: break;
+            case crypto::PathStatus::valid: check_revocation(*cached_path); break;
             case crypto::PathStatus::no_chain:
                 verdict.fail("DSIG-CERT-UNTRUSTED", "no path to a trust anchor: " + path.message, Indication::indeterminate,
                              SubIndication::no_certificate_chain_found, where);
@@ -880,6 +916,77 @@ void SignatureCheck::check_certificate(crypto::TimePoint path_time) {
     } else {
         verdict.fail("DSIG-CERT-NO-CERTIFICATE", "the key comes from KeyValue only and is not trusted", Indication::indeterminate,
                      SubIndication::no_certificate_chain_found, where);
+    }
+}
+
+// The status step's verdicts (EN 319 102-1 §5.2.6 and §5.6.2.4): a revoked signer certificate
+// fails (TOTAL_FAILED / REVOKED) when a proof of existence came after the revocation, is
+// INDETERMINATE / REVOKED_NO_POE without one, and stays valid when the proof predates the
+// revocation; a revoked CA likewise (REVOKED_CA_NO_POE); a status required but not obtained is
+// INDETERMINATE / TRY_LATER. What was not checked is a warning.
+void SignatureCheck::check_revocation(const CachedPath& path) {
+    const auto add = [&](const char* code, Severity severity, std::string en, std::string es,
+                         std::optional<std::pair<Indication, SubIndication>> fail) {
+        if (fail) verdict.fail(code, std::move(en), fail->first, fail->second, where);
+        else verdict.note(code, severity, std::move(en), where);
+        result.findings.back().severity = severity;
+        result.findings.back().message_es = std::move(es);
+    };
+    if (state.status_source_error) {
+        add("DSIG-CERT-REVOCATION-UNAVAILABLE", Severity::error,
+            "certificate status could not be set up: " + state.status_source_error->to_string(),
+            "no se pudo preparar la comprobación del estado de los certificados: " + state.status_source_error->message,
+            std::pair{Indication::indeterminate, SubIndication::try_later});
+        return;
+    }
+    bool off_reported = false;
+    for (std::size_t i = 0; i < path.elements.size(); ++i) {
+        const crypto::ChainElement& element = path.elements[i];
+        if (element.anchor) continue;
+        const crypto::CertificateStatus& st = element.status;
+        const std::string who = i == 0 ? "the signer's certificate" : "the CA certificate " + element.certificate.subject();
+        const std::string quien = i == 0 ? "el certificado del firmante" : "el certificado de CA " + element.certificate.subject();
+        if (st.status == crypto::RevocationStatus::revoked) {
+            const std::string when = st.revocation_time ? format_rfc3339(*st.revocation_time) : "an unknown time";
+            const std::string why = st.reason.empty() ? "" : " (" + st.reason + ")";
+            if (poe && st.revocation_time && *poe < *st.revocation_time) {
+                add("DSIG-CERT-REVOKED-AFTER-POE", Severity::info,
+                    who + " was revoked at " + when + why + ", after the signature time-stamp of " + format_rfc3339(*poe) +
+                        ": the signature existed before the revocation and stays valid",
+                    quien + " fue revocado el " + when + why + ", después del sello de tiempo de la firma del " +
+                        format_rfc3339(*poe) + ": la firma existía antes de la revocación y sigue siendo válida",
+                    std::nullopt);
+            } else if (i == 0) {
+                const bool proven_after = poe.has_value() && st.revocation_time.has_value();
+                add("DSIG-CERT-REVOKED", Severity::error,
+                    who + " was revoked at " + when + why +
+                        (proven_after ? ", before the signature time-stamp" : " and nothing proves the signature existed before"),
+                    quien + " fue revocado el " + when + why +
+                        (proven_after ? ", antes del sello de tiempo de la firma" : " y nada prueba que la firma existiera antes"),
+                    proven_after ? std::pair{Indication::total_failed, SubIndication::revoked}
+                                 : std::pair{Indication::indeterminate, SubIndication::revoked_no_poe});
+            } else {
+                add("DSIG-CERT-CA-REVOKED", Severity::error,
+                    who + " was revoked at " + when + why + " and nothing proves the signature existed before",
+                    quien + " fue revocado el " + when + why + " y nada prueba que la firma existiera antes",
+                    std::pair{Indication::indeterminate, SubIndication::revoked_ca_no_poe});
+            }
+        } else if (st.status != crypto::RevocationStatus::good && st.required) {
+            const std::string retry = st.next_try ? " (try again after " + format_rfc3339(*st.next_try) + ")" : "";
+            const std::string reintento = st.next_try ? " (reintentar después del " + format_rfc3339(*st.next_try) + ")" : "";
+            add("DSIG-CERT-REVOCATION-UNKNOWN", Severity::error,
+                "no usable status for " + who + ": [" + st.code + "] " + st.message + retry,
+                "no hay un estado utilizable para " + quien + ": [" + st.code + "] " + st.message_es + reintento,
+                std::pair{Indication::indeterminate, SubIndication::try_later});
+        } else if (st.status == crypto::RevocationStatus::not_checked && !st.code.empty()) {
+            if (st.code == "REV-OFF") {
+                if (off_reported) continue;
+                off_reported = true;
+            }
+            add(st.code == "REV-OFF" ? "DSIG-CERT-REVOCATION-OFF" : "DSIG-CERT-REVOCATION-NOT-CHECKED", Severity::warning,
+                st.code == "REV-OFF" ? st.message : who + ": " + st.message,
+                st.code == "REV-OFF" ? st.message_es : quien + ": " + st.message_es, std::nullopt);
+        }
     }
 }
 

@@ -6,6 +6,7 @@
 // signature value. A profile's steps run next, in the order the profile lists them, over the
 // typed view those steps read (SignatureView); then dsig's certificate step validates the
 // signer's path at the best-signature-time a profile step proved (else the validation time).
+#include <istmo/crypto/validator.hpp>
 #include <istmo/dsig/verify.hpp>
 
 #include "dsig/reference.hpp"
@@ -57,6 +58,9 @@ public:
         if (!best_signature_time || time < *best_signature_time) best_signature_time = time;
     }
     std::optional<crypto::TimePoint> best_signature_time;
+    // CRLs / OCSP responses the signature carries (XAdES RevocationValues), offered to the
+    // certificate status step (which verifies each before use).
+    crypto::RevocationEvidence revocation_evidence;
 };
 
 // What a profile's steps share while they check one signature (made per signature).

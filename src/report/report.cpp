@@ -28,6 +28,10 @@ std::string_view to_string(SubIndication value) noexcept {
         case SubIndication::sig_constraints_failure: return "SIG_CONSTRAINTS_FAILURE";
         case SubIndication::policy_processing_error: return "POLICY_PROCESSING_ERROR";
         case SubIndication::out_of_bounds_no_poe: return "OUT_OF_BOUNDS_NO_POE";
+        case SubIndication::revoked: return "REVOKED";
+        case SubIndication::revoked_no_poe: return "REVOKED_NO_POE";
+        case SubIndication::revoked_ca_no_poe: return "REVOKED_CA_NO_POE";
+        case SubIndication::try_later: return "TRY_LATER";
     }
     return "";
 }

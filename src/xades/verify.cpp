@@ -254,6 +254,7 @@ public:
     bool signing_time(XadesRun& run, Ctx& ctx) const;
     bool signed_attributes(XadesRun& run, Ctx& ctx) const;
     bool signature_time_stamps(XadesRun& run, Ctx& ctx) const;
+    bool revocation_values(XadesRun& run, Ctx& ctx) const;
     bool level(XadesRun& run, Ctx& ctx) const {
         ctx.result().level = run.level;
         return true;
@@ -638,6 +639,29 @@ bool XadesProfile::signature_time_stamps(XadesRun& run, Ctx& ctx) const {
     return true;
 }
 
+// XAdES RevocationValues (EN 319 132-1 §5.4.2): the CRLs and OCSP responses the signature
+// carries, offered to the certificate status step (where each is verified before use). Values
+// too large or not base64 are left out with a warning.
+bool XadesProfile::revocation_values(XadesRun& run, Ctx& ctx) const {
+    const xmlNode* usp = child(child(run.qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
+    const xmlNode* values = child(usp, k_xades_ns, "RevocationValues");
+    if (!values) return true;
+    const auto collect = [&](const char* list, const char* item, std::vector<crypto::Bytes>& out) {
+        for (const xmlNode* v : children(child(values, k_xades_ns, list), k_xades_ns, item)) {
+            const std::string text = xml::text_content(v);
+            constexpr std::size_t k_max_text = (16u << 20) / 3 * 4 + 4096;  // a 16 MiB CRL in base64
+            auto der = text.size() <= k_max_text ? crypto::base64_decode(text)
+                                                 : Result<crypto::Bytes>(make_error(Errc::limit_exceeded, "too large"));
+            if (der) out.push_back(std::move(*der));
+            else ctx.note("XADES-REVOCATION-VALUE-UNREADABLE", Severity::warning,
+                          std::string("a RevocationValues ") + item + " is not readable base64 and is not used");
+        }
+    };
+    collect("CRLValues", "EncapsulatedCRLValue", ctx.record.revocation_evidence.crls);
+    collect("OCSPValues", "EncapsulatedOCSPValue", ctx.record.revocation_evidence.ocsp_responses);
+    return true;
+}
+
 template <bool (XadesProfile::*Step)(XadesRun&, Ctx&) const>
 bool xades_step(dsig::ProfileRun& run, const dsig::SignatureView& view, dsig::StepRecord& record) {
     auto& xades_run = static_cast<XadesRun&>(run);
@@ -653,6 +677,7 @@ constexpr dsig::ProfileStep k_xades_steps[] = {
     {"xades-signing-time", &xades_step<&XadesProfile::signing_time>},
     {"xades-signed-attributes", &xades_step<&XadesProfile::signed_attributes>},
     {"xades-signature-time-stamps", &xades_step<&XadesProfile::signature_time_stamps>},
+    {"xades-revocation-values", &xades_step<&XadesProfile::revocation_values>},
     {"xades-level", &xades_step<&XadesProfile::level>},
 };
 

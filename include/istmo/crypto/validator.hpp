@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,6 +52,23 @@ struct CertificateStatus {
     std::optional<TimePoint> revocation_time;
     std::string reason;   // e.g. "keyCompromise"; empty when none
     std::string message;  // human text, empty when nothing to say
+    std::string message_es;  // the same in Spanish
+    // A stable finding code when something is worth reporting about this certificate's status
+    // ("REV-NO-SOURCE", "REV-UNAVAILABLE", "REV-OFF", ...; docs/finding-codes.md), else empty.
+    std::string code;
+    // The policy needed a status for this certificate: a not_checked or unknown status then
+    // means the validation cannot conclude (INDETERMINATE / TRY_LATER).
+    bool required = false;
+    // When a status may be obtainable (e.g. a responder's or CRL's next update), if known.
+    std::optional<TimePoint> next_try;
+};
+
+// Revocation information that one document or token carries (XAdES RevocationValues, CMS
+// revocation info of a time-stamp token), DER encoded. Offered for one validate() call only.
+struct RevocationEvidence {
+    std::vector<Bytes> crls;
+    std::vector<Bytes> ocsp_responses;  // OCSPResponse or BasicOCSPResponse
+    [[nodiscard]] bool empty() const noexcept { return crls.empty() && ocsp_responses.empty(); }
 };
 
 // The seam where CRL and OCSP checking plug in. Called for every certificate of a built path
@@ -62,6 +80,10 @@ public:
     // `issuer` is the next certificate of the path (the one that signed `certificate`).
     [[nodiscard]] virtual CertificateStatus status(const Certificate& certificate, const Certificate& issuer,
                                                    TimePoint at) const = 0;
+    // The same with the evidence one validate() call received; by default the evidence is not
+    // used.
+    [[nodiscard]] virtual CertificateStatus status(const Certificate& certificate, const Certificate& issuer,
+                                                   TimePoint at, const RevocationEvidence& evidence) const;
 };
 
 struct ValidatorOptions {
@@ -125,8 +147,13 @@ public:
     // candidates in order, validity segment of `at`): a segment is an interval in which no
     // certificate involved becomes valid or expires, so a cached outcome is the one a fresh
     // validation gives. Statuses come fresh from the status source each call.
+    // `evidence` (optional) is handed to the status source for this call only.
     [[nodiscard]] CertificateValidation validate(const Certificate& target, std::span<const Certificate> candidates,
-                                                 CertificatePurpose purpose, TimePoint at) const;
+                                                 CertificatePurpose purpose, TimePoint at,
+                                                 const RevocationEvidence* evidence = nullptr) const;
+
+    // True when a status source is plugged in.
+    [[nodiscard]] bool checks_status() const noexcept;
 
     [[nodiscard]] const TrustStore& trust() const noexcept;
     [[nodiscard]] const std::vector<Certificate>& extra_certificates() const noexcept;

@@ -8,6 +8,7 @@
 #include <istmo/core/result.hpp>
 #include <istmo/crypto/keys.hpp>
 #include <istmo/crypto/public_key.hpp>
+#include <istmo/crypto/revocation.hpp>
 #include <istmo/export.hpp>
 #include <istmo/report/report.hpp>
 #include <istmo/xml/document.hpp>
@@ -65,6 +66,29 @@ struct VerifyOptions {
     // size limits; exceeding it gives DSIG-TIME-BUDGET-EXCEEDED and INDETERMINATE.
     std::chrono::milliseconds time_budget{0};
     xml::ParseLimits limits;
+    // Certificate status (CRL / OCSP) of every certificate of the signer's path but the anchor.
+    // `revocation`: auto (default) requires a status for each certificate that publishes a CRL
+    // distribution point or an OCSP URL and accepts the others with a warning; require: every
+    // one needs a status; off: nothing checked, a warning says so. A status that is required
+    // but cannot be had gives INDETERMINATE / TRY_LATER.
+    crypto::RevocationPolicy revocation = crypto::RevocationPolicy::automatic;
+    std::vector<std::string> crl_files;            // DER or PEM CRLs
+    std::vector<std::string> ocsp_response_files;  // DER OCSP responses
+    bool offline = false;                          // never fetch CRLs / OCSP responses
+    std::string revocation_cache_dir;              // fetched CRLs / responses kept between runs
+    // A status source to use instead of one made from the options above (e.g. one checker,
+    // with its cache, shared by several verifiers). Null: made from the options.
+    std::shared_ptr<const crypto::CertificateStatusSource> status_source;
+};
+
+// A certificate's status as the report shows it (docs/report-json.md, "revocation").
+struct RevocationSummary {
+    std::string status = "not_checked";  // good | revoked | unknown | not_checked
+    std::string source = "none";         // ocsp | crl | embedded | none
+    std::string this_update;             // RFC 3339 UTC; "" when unknown
+    std::string next_update;
+    std::string revocation_time;
+    std::string reason;                  // e.g. "keyCompromise"; "" when none
 };
 
 struct CertificateSummary {
@@ -74,6 +98,7 @@ struct CertificateSummary {
     std::string not_before;  // RFC 3339 UTC
     std::string not_after;
     std::string sha256;      // fingerprint, lower-case hex
+    RevocationSummary revocation{};  // default member initializer: shorter aggregate inits stay warning-free
 };
 
 struct ReferenceResult {

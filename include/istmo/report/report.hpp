@@ -28,6 +28,13 @@ enum class SubIndication {
     sig_constraints_failure,
     policy_processing_error,
     out_of_bounds_no_poe,
+    // Certificate status (EN 319 102-1 §5.2.6): the signer's certificate revoked before a proof
+    // of existence of the signature (TOTAL_FAILED), revoked with no such proof, an intermediate
+    // CA revoked with no such proof, and a status that could not be obtained (try again later).
+    revoked,
+    revoked_no_poe,
+    revoked_ca_no_poe,
+    try_later,
 };
 
 enum class Severity { info, warning, error };
