@@ -57,11 +57,6 @@ std::string printable(beast::string_view value, std::size_t limit) {
     return out;
 }
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-    return s;
-}
-
 std::string sha256_hex(const unsigned char* data, std::size_t size) {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int md_len = 0;
@@ -304,7 +299,7 @@ private:
             internal::OsslBytesPtr owned(der);
             if (len > 0) got = sha256_hex(der, static_cast<std::size_t>(len));
         }
-        if (lower(pin) != got) {
+        if (detail::lower_ascii(pin) != got) {
             fail(Errc::unavailable, "the TLS certificate of " + m_url.text + " does not match the pinned SHA-256", false);
             return false;
         }

@@ -19,6 +19,9 @@ struct Url {
     std::string text;    // as given
 };
 
+// ASCII lower case (header values, hex digests); other bytes unchanged.
+std::string lower_ascii(std::string text);
+
 // invalid_argument unless http:// or https:// with a host and a port in 1..65535.
 Result<Url> parse_url(std::string_view text);
 

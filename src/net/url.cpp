@@ -64,4 +64,10 @@ std::string absolute_location(const Url& base, const std::string& location) {
     return location;
 }
 
+std::string lower_ascii(std::string text) {
+    for (char& c : text)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return text;
+}
+
 }  // namespace istmo::net::detail

@@ -47,11 +47,6 @@ struct TimestampClient::Impl {
 
 namespace {
 
-std::string lower(std::string s) {
-    std::transform(s.begin(), s.end(), s.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
-    return s;
-}
-
 // The error for an answer that is not a 200 (the redirect is reported with where it points).
 Error status_error(const Url& url, const net::HttpResponse& response) {
     const int status = response.status;
@@ -149,7 +144,7 @@ private:
             return next_url(std::move(e));
         }
         if (r->status != 200) return next_url(status_error(url, *r));
-        if (lower(r->content_type).rfind("text/html", 0) == 0)
+        if (net::detail::lower_ascii(r->content_type).rfind("text/html", 0) == 0)
             return next_url(make_error(Errc::unavailable, url.text + " answered with an HTML page, not a TimeStampResp"));
         TokenVerification v = m_impl->verifier->verify_response(r->body, m_request);
         if (!v.valid()) {
