@@ -66,7 +66,7 @@ protected:
 
     // 'timestamp request' against the loopback TSA, writing OUT.
     static CommandResult request(const fs::path& out, const std::string& extra = "") {
-        return run_cli("timestamp request --tsa " + shell_quote(s_tsa->url()) + " --trust " + shell_quote(root()) + " --timeout 10 " +
+        return run_cli("timestamp request --tsa " + shell_quote(s_tsa->url()) + " --trust " + shell_quote(root()) + " --timeout 30 " +
                          extra + " -o " + shell_quote(out) + " " + shell_quote(data()));
     }
 

@@ -12,6 +12,7 @@
 // Also used directly: TsaTestPki (a root and a TSA certificate, optionally without the
 // timeStamping EKU) and tsa_test_sign (one TimeStampResp for one DER TimeStampReq).
 #include "internal/c_ptr.hpp"
+#include "loopback_http_server.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -19,21 +20,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cctype>
-#include <chrono>
 #include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <thread>
 
 // OpenSSL's macros expand to C casts.
 #pragma GCC diagnostic push
@@ -171,125 +162,39 @@ inline std::string tsa_test_sign(const TsaTestPki& pki, std::string_view request
     return out;
 }
 
-// The HTTP server. One thread accepts; each connection gets a short-lived thread of its own
-// (so many concurrent requests are answered concurrently). Every answer closes the connection.
+// The HTTP server (LoopbackHttpServer's loop): a POST whose body is a TimeStampReq gets a
+// TimeStampResp; anything else a 400. Every answer closes the connection.
 class TsaTestServer {
 public:
-    TsaTestServer() {
-        m_listen = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (m_listen < 0) throw std::runtime_error("TsaTestServer: socket() failed");
-        const int one = 1;
-        ::setsockopt(m_listen, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-        sockaddr_in address{};
-        address.sin_family = AF_INET;
-        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        address.sin_port = 0;
-        socklen_t length = sizeof address;
-        if (::bind(m_listen, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0 ||
-            ::listen(m_listen, 256) != 0 ||
-            ::getsockname(m_listen, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-            ::close(m_listen);
-            throw std::runtime_error("TsaTestServer: cannot listen on 127.0.0.1");
-        }
-        m_port = ntohs(address.sin_port);
-        m_acceptor = std::thread([this] { accept_loop(); });
-    }
-
-    ~TsaTestServer() {
-        m_stop = true;
-        m_acceptor.join();
-        ::close(m_listen);
-    }
+    TsaTestServer() : m_server([this](const LoopbackRequest& request) { return answer(request); }) {}
 
     TsaTestServer(const TsaTestServer&) = delete;
     TsaTestServer& operator=(const TsaTestServer&) = delete;
 
-    [[nodiscard]] std::string url() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/"; }
-    [[nodiscard]] int port() const noexcept { return m_port; }
+    [[nodiscard]] std::string url() const { return m_server.url("/"); }
+    [[nodiscard]] int port() const noexcept { return m_server.port(); }
     [[nodiscard]] const TsaTestPki& pki() const noexcept { return m_pki; }
     // Requests answered so far.
     [[nodiscard]] long requests() const noexcept { return m_requests.load(); }
 
 private:
-    static void send_all(int fd, const std::string& data) {
-        std::size_t sent = 0;
-        while (sent < data.size()) {
-            const auto n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) return;
-            sent += static_cast<std::size_t>(n);
-        }
-    }
-
-    // The value of Content-Length in a header block (case-insensitive name); 0 when absent.
-    static std::size_t content_length(std::string_view headers) {
-        std::string lower(headers);
-        for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        const auto at = lower.find("\r\ncontent-length:");
-        if (at == std::string::npos) return 0;
-        std::size_t pos = at + 17;
-        while (pos < lower.size() && lower[pos] == ' ') ++pos;
-        std::size_t value = 0;
-        while (pos < lower.size() && lower[pos] >= '0' && lower[pos] <= '9' && value < (1u << 20))
-            value = value * 10 + static_cast<std::size_t>(lower[pos++] - '0');
-        return value;
-    }
-
     static std::string reply(int status, std::string_view type, const std::string& body) {
         return "HTTP/1.1 " + std::to_string(status) + (status == 200 ? " OK" : " Bad Request") +
                "\r\nContent-Type: " + std::string(type) + "\r\nContent-Length: " + std::to_string(body.size()) +
                "\r\nConnection: close\r\n\r\n" + body;
     }
 
-    void serve(int fd) {
-        timeval timeout{2, 0};
-        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-        std::string data;
-        char buffer[16384];
-        std::size_t header_end = std::string::npos;
-        std::size_t body_size = 0;
-        while (header_end == std::string::npos || data.size() < header_end + 4 + body_size) {
-            const auto n = ::recv(fd, buffer, sizeof buffer, 0);
-            if (n <= 0 || data.size() > (1u << 20)) return;
-            data.append(buffer, static_cast<std::size_t>(n));
-            if (header_end == std::string::npos && (header_end = data.find("\r\n\r\n")) != std::string::npos)
-                body_size = content_length(std::string_view(data).substr(0, header_end + 2));
-        }
-        const std::string_view body = std::string_view(data).substr(header_end + 4, body_size);
-        const std::string response = data.rfind("POST ", 0) == 0 ? tsa_test_sign(m_pki, body) : std::string();
-        if (response.empty()) {
-            send_all(fd, reply(400, "text/plain", "not a TimeStampReq"));
-            return;
-        }
+    std::string answer(const LoopbackRequest& request) {
+        const std::string response =
+            request.head.rfind("POST ", 0) == 0 ? tsa_test_sign(m_pki, request.body) : std::string();
+        if (response.empty()) return reply(400, "text/plain", "not a TimeStampReq");
         ++m_requests;
-        send_all(fd, reply(200, "application/timestamp-reply", response));
-    }
-
-    void accept_loop() {
-        while (!m_stop) {
-            pollfd watched{m_listen, POLLIN, 0};
-            if (::poll(&watched, 1, 50) <= 0) continue;
-            const int fd = ::accept4(m_listen, nullptr, nullptr, SOCK_CLOEXEC);
-            if (fd < 0) continue;
-            ++m_active;
-            std::thread([this, fd] {
-                serve(fd);
-                ::shutdown(fd, SHUT_RDWR);
-                ::close(fd);
-                --m_active;
-            }).detach();
-        }
-        // Connection threads end by themselves (receive timeout); wait for them before the
-        // members they use go away.
-        while (m_active > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        return reply(200, "application/timestamp-reply", response);
     }
 
     TsaTestPki m_pki;
-    int m_listen = -1;
-    int m_port = 0;
-    std::thread m_acceptor;
-    std::atomic<bool> m_stop{false};
-    std::atomic<int> m_active{0};
     std::atomic<long> m_requests{0};
+    LoopbackHttpServer m_server;  // last: stopped (its threads joined) before the members above go
 };
 
 }  // namespace istmo::test
