@@ -55,7 +55,10 @@ typedef enum istmo_error {
     ISTMO_E_DEADLINE_EXCEEDED = -14,  /* a time budget ran out */
     ISTMO_E_FAILED_PRECONDITION = -15,/* an object is in the wrong state for the call */
     ISTMO_E_OUT_OF_MEMORY = -16,      /* an allocation failed */
-    ISTMO_E_INTERNAL = -17            /* a bug or an unexpected library failure: please report it */
+    ISTMO_E_INTERNAL = -17,           /* a bug or an unexpected library failure: please report it */
+    ISTMO_E_MODULE = -18,             /* a PKCS#11 module does not load or does not initialise */
+    ISTMO_E_TOKEN_NOT_PRESENT = -19,  /* no PKCS#11 token matches the URI, or it was removed */
+    ISTMO_E_PIN_LOCKED = -20          /* the token's user PIN is locked */
 } istmo_error;
 
 /* Verification result of a report (ETSI EN 319 102-1). Values never change (since 0.1). */

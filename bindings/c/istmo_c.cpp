@@ -111,6 +111,9 @@ int to_code(istmo::Errc errc) noexcept {
         case istmo::Errc::deadline_exceeded: return ISTMO_E_DEADLINE_EXCEEDED;
         case istmo::Errc::failed_precondition: return ISTMO_E_FAILED_PRECONDITION;
         case istmo::Errc::internal: return ISTMO_E_INTERNAL;
+        case istmo::Errc::module_error: return ISTMO_E_MODULE;
+        case istmo::Errc::token_not_present: return ISTMO_E_TOKEN_NOT_PRESENT;
+        case istmo::Errc::pin_locked: return ISTMO_E_PIN_LOCKED;
     }
     return ISTMO_E_INTERNAL;
 }
