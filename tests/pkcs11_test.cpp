@@ -304,6 +304,11 @@ TEST(Pkcs11Token, EachFailureHasItsOwnCode) {
 
     // A key type the algorithm does not fit: refused before the token is asked.
     const crypto::Pkcs11Key rsa = token_key("pkcs11:token=istmo-test;object=rsa2048");
+    // While the token is logged in (the module then takes any PIN), another key still needs the
+    // same PIN; with it, the login is shared.
+    expect_code("pkcs11:token=istmo-test;object=ec-p256", options_with_pin("9999"), Errc::bad_password);
+    expect_code("pkcs11:token=istmo-test;object=ec-p256", options_with_pin(nullptr), Errc::bad_password);
+    EXPECT_TRUE(crypto::load_pkcs11_key("pkcs11:token=istmo-test;object=ec-p256", options_with_pin()).has_value());
     crypto::SignatureParams ecdsa;
     ecdsa.scheme = crypto::SigScheme::ecdsa;
     const std::string message = "data";

@@ -1,6 +1,11 @@
 // PKCS#11 modules (dlopen), tokens, login and the session pool.
 #include "crypto/pkcs11_module.hpp"
 
+#include "crypto/native.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
 #include <dlfcn.h>
 
 #include <map>
@@ -128,8 +133,58 @@ Result<std::shared_ptr<const Module>> Module::load(const std::string& path) {
     return loaded;
 }
 
+namespace {
+
+struct TokenRegistry {
+    std::mutex mutex;
+    std::map<std::pair<const Module*, ck_slot_id_t>, std::weak_ptr<Token>> tokens;
+};
+
+TokenRegistry& token_registry() {
+    static TokenRegistry instance;
+    return instance;
+}
+
+}  // namespace
+
+void Token::remember_pin(const std::optional<Secret>& pin) {
+    if (!pin) return;
+    m_pin_salt.assign(16, 0);
+    if (RAND_bytes(m_pin_salt.data(), static_cast<int>(m_pin_salt.size())) != 1) m_pin_salt.clear();
+    Bytes salted = m_pin_salt;
+    salted.insert(salted.end(), pin->view().begin(), pin->view().end());
+    m_pin_digest = digest(DigestAlg::sha256, salted);
+    OPENSSL_cleanse(salted.data(), salted.size());
+}
+
+bool Token::same_pin(const std::optional<Secret>& pin) const {
+    if (!pin) return m_pin_digest.empty();
+    if (m_pin_digest.empty()) return false;
+    Bytes salted = m_pin_salt;
+    salted.insert(salted.end(), pin->view().begin(), pin->view().end());
+    const Bytes candidate = digest(DigestAlg::sha256, salted);
+    OPENSSL_cleanse(salted.data(), salted.size());
+    return candidate.size() == m_pin_digest.size() &&
+           CRYPTO_memcmp(candidate.data(), m_pin_digest.data(), candidate.size()) == 0;
+}
+
 Result<std::shared_ptr<Token>> Token::open(std::shared_ptr<const Module> module, ck_slot_id_t slot,
                                            ck_flags_t token_flags, const std::optional<Secret>& pin) {
+    TokenRegistry& registry = token_registry();
+    std::lock_guard lock(registry.mutex);
+    std::weak_ptr<Token>& known = registry.tokens[{module.get(), slot}];
+    if (auto existing = known.lock()) {
+        if (existing->same_pin(pin)) return existing;  // one login per token and process
+        return make_error(Errc::bad_password, "cannot log in to the token: wrong PIN (the token is in use in this "
+                                              "process with another PIN)");
+    }
+    auto token = log_in(std::move(module), slot, token_flags, pin);
+    if (token) known = *token;
+    return token;
+}
+
+Result<std::shared_ptr<Token>> Token::log_in(std::shared_ptr<const Module> module, ck_slot_id_t slot,
+                                             ck_flags_t token_flags, const std::optional<Secret>& pin) {
     auto token = std::make_shared<Token>(std::move(module), slot);
     if (token_flags & CKF_USER_PIN_LOCKED)
         return make_error(Errc::pin_locked, "cannot log in to the token: the user PIN is locked");
@@ -147,6 +202,7 @@ Result<std::shared_ptr<Token>> Token::open(std::shared_ptr<const Module> module,
         return make_error(Errc::bad_password, "the token needs a PIN (give it with --pin-env or --pin-file)");
     }
     if (rv != CKR_OK && rv != CKR_USER_ALREADY_LOGGED_IN) return rv_error(rv, "cannot log in to the token");
+    token->remember_pin(pin);
     return token;
 }
 

@@ -76,7 +76,16 @@ public:
     Token(std::shared_ptr<const Module> module, ck_slot_id_t slot) : m_module(std::move(module)), m_slot(slot) {}
 
 private:
+    // A salted SHA-256 of the PIN the token was logged in with: a second key of the same token
+    // in this process shares the login only when its PIN is the same (the module itself would
+    // answer CKR_USER_ALREADY_LOGGED_IN to any PIN).
+    void remember_pin(const std::optional<Secret>& pin);
+    [[nodiscard]] bool same_pin(const std::optional<Secret>& pin) const;
+    static Result<std::shared_ptr<Token>> log_in(std::shared_ptr<const Module> module, ck_slot_id_t slot,
+                                                 ck_flags_t token_flags, const std::optional<Secret>& pin);
     void give_back(ck_session_handle_t session, bool discard) noexcept;
+    Bytes m_pin_salt;
+    Bytes m_pin_digest;  // empty: logged in without a PIN
     std::shared_ptr<const Module> m_module;
     ck_slot_id_t m_slot;
     std::mutex m_mutex;
