@@ -236,5 +236,40 @@ TEST(TwoStepSignCli, PrepareOpensslPkeyutlComplete) {
     EXPECT_EQ(usage.exit_code, 64) << usage.output;
 }
 
+TEST(TwoStepSignCli, PanamaInvoicePreparedThenCompletedWithItsQr) {
+    ISTMO_SKIP_WITHOUT_CLI();
+    if (!test::have_tool("openssl")) GTEST_SKIP() << "openssl CLI not installed: two-step CLI test did not run";
+    test::TempDir dir;
+    auto made = test::run_cli("invoice new --from " + q(test::vectors_dir() / "panama-fe" / "json" / "01-factura.json") +
+                              " -o " + q(dir / "u.xml"));
+    ASSERT_EQ(made.exit_code, 0) << made.output;
+    auto prepared = test::run_command(test::cli_path() + " invoice sign --prepare --cert " + q(test::pki("rsa2048.cert.pem")) +
+                                      " -o " + q(dir / "inv.pending") + " " + q(dir / "u.xml") + " 2>/dev/null");
+    ASSERT_EQ(prepared.exit_code, 0) << prepared.output;
+    auto request = report::json::parse(prepared.output);
+    ASSERT_TRUE(request.has_value() && request->find("digest")) << prepared.output;
+    auto digest = crypto::base64_decode(request->find("digest")->text);
+    ASSERT_TRUE(digest.has_value());
+    test::write_file(dir / "digest.bin", std::string(digest->begin(), digest->end()));
+    auto signed_digest = test::run_command("openssl pkeyutl -sign -inkey " + q(test::pki("rsa2048.key.pem")) + " -in " +
+                                           q(dir / "digest.bin") + " -out " + q(dir / "value.bin") + " -pkeyopt digest:sha256");
+    ASSERT_EQ(signed_digest.exit_code, 0) << signed_digest.output;
+    auto completed = test::run_command("ISTMO_TEST_QR=s3cret " + test::cli_path() + " invoice sign --complete --signature-value " +
+                                       q(dir / "value.bin") + " --qr-secret-env ISTMO_TEST_QR -o " + q(dir / "s.xml") + " " +
+                                       q(dir / "inv.pending"));
+    ASSERT_EQ(completed.exit_code, 0) << completed.output;
+    EXPECT_NE(test::read_file(dir / "s.xml").find("dQRCode"), std::string::npos);
+    auto valid = test::run_cli("invoice validate --json --trust " + q(test::pki("chain.pem")) + " " + q(dir / "s.xml"));
+    EXPECT_EQ(valid.exit_code, 0) << valid.output;
+    EXPECT_NE(valid.output.find("\"indication\":\"TOTAL_PASSED\""), std::string::npos) << valid.output;
+    // The QR of the completed invoice is the one istmo computes for it.
+    auto qr = test::run_command("ISTMO_TEST_QR=s3cret " + test::cli_path() + " invoice qr --qr-secret-env ISTMO_TEST_QR " +
+                                q(dir / "s.xml"));
+    ASSERT_EQ(qr.exit_code, 0) << qr.output;
+    std::string url = qr.output;
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    EXPECT_NE(test::read_file(dir / "s.xml").find(url.substr(0, 60)), std::string::npos) << url;
+}
+
 }  // namespace
 }  // namespace istmo
