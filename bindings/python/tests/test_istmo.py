@@ -106,7 +106,7 @@ def test_cert_and_trust_errors():
 def test_every_error_class_is_an_istmo_error_with_a_distinct_code():
     classes = [getattr(istmo, name) for name in istmo.__all__ if name.endswith("Error")]
     codes = {cls.default_code for cls in classes if cls is not istmo.Error}
-    assert len(codes) == len(classes) - 1 == 17
+    assert len(codes) == len(classes) - 1 == 20  # 17 + the PKCS#11 codes (module, token not present, PIN locked)
     for cls in classes:
         assert issubclass(cls, istmo.Error)
     for code in codes:
@@ -459,3 +459,28 @@ def test_invoice_validate_matches_the_cli(name, trust):
     assert done.returncode == {"TOTAL_PASSED": 0, "TOTAL_FAILED": 1, "INDETERMINATE": 2}[report.indication]
     cufe = subprocess.run([cli, "invoice", "cufe", str(path)], capture_output=True, check=True)
     assert cufe.stdout.decode().strip() == istmo.invoice.cufe(path.read_bytes())
+
+
+def test_two_step_sign_with_openssl_outside(tmp_path):
+    # prepare without the key, the digest signed by the openssl CLI, complete; a wrong value refused
+    import base64
+    import shutil
+    import subprocess
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl CLI not installed")
+    state, request = istmo.sign_prepare(b"<doc><a>1</a></doc>", istmo.Cert.load(PKI / "rsa2048.cert.pem"))
+    assert request["digest_algorithm"] == "http://www.w3.org/2001/04/xmlenc#sha256"
+    (tmp_path / "d.bin").write_bytes(base64.b64decode(request["digest"]))
+    subprocess.run(["openssl", "pkeyutl", "-sign", "-inkey", str(PKI / "rsa2048.key.pem"), "-in", str(tmp_path / "d.bin"),
+                    "-out", str(tmp_path / "v.bin"), "-pkeyopt", "digest:sha256"], check=True)
+    signed = istmo.sign_complete(state, (tmp_path / "v.bin").read_bytes())
+    trust = istmo.Trust([PKI / "chain.pem"])
+    assert istmo.verify(signed, trust).indication == "TOTAL_PASSED"
+    with pytest.raises(istmo.InvalidArgumentError):
+        istmo.sign_complete(state, b"\0" * 256)
+
+
+def test_pkcs11_module_that_does_not_load():
+    with pytest.raises(istmo.ModuleError) as caught:
+        istmo.Key.pkcs11("pkcs11:object=x", pin="1234", module="/nonexistent/libnothing.so")
+    assert caught.value.code == -18
