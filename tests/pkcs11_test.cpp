@@ -13,6 +13,10 @@
 
 #include <gtest/gtest.h>
 
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <memory>
@@ -330,6 +334,50 @@ TEST(Pkcs11Token, ModuleFromTheEnvironmentAndTheUri) {
     auto from_env = crypto::load_pkcs11_key("pkcs11:token=istmo-test;object=ec-p256", options);
     ::unsetenv("ISTMO_PKCS11_MODULE");
     EXPECT_TRUE(from_env.has_value()) << (from_env ? "" : from_env.error().to_string());
+}
+
+// ---- a scripted module: locked PIN, token removed while signing ------------------------------
+
+std::string fake_module() {
+    const fs::path path = fs::path(ISTMO_BINARY_DIR) / "tests" / "libistmo_fake_pkcs11.so";
+    return fs::exists(path) ? path.string() : std::string();
+}
+
+std::string rsa2048_modulus_hex() {
+    auto cert = crypto::Certificate::from_file(test::pki("rsa2048.cert.pem").string());
+    BIGNUM* n = nullptr;
+    if (!cert || EVP_PKEY_get_bn_param(crypto::get0_public_key(*cert), "n", &n) != 1) return {};
+    internal::BignumPtr owned(n);
+    char* hex = BN_bn2hex(n);
+    std::string text = hex != nullptr ? hex : "";
+    OPENSSL_free(hex);
+    return text;
+}
+
+TEST(Pkcs11Fake, LockedPinAndRemovedTokenHaveTheirCodes) {
+    const std::string module = fake_module();
+    if (module.empty()) GTEST_SKIP() << "the test module istmo_fake_pkcs11 is not built: did not run";
+    ::setenv("FAKE_PKCS11_MODULUS", rsa2048_modulus_hex().c_str(), 1);
+    crypto::Pkcs11Options options;
+    options.module_path = module;
+    options.pin = crypto::Secret("0000");
+    for (const char* mode : {"pin-locked", "flag-locked"}) {
+        ::setenv("FAKE_PKCS11_MODE", mode, 1);
+        auto locked = crypto::load_pkcs11_key("pkcs11:token=fake;object=key", options);
+        ASSERT_FALSE(locked.has_value()) << mode;
+        EXPECT_EQ(locked.error().code, Errc::pin_locked) << mode << ": " << locked.error().to_string();
+    }
+    ::setenv("FAKE_PKCS11_MODE", "", 1);
+    auto key = crypto::load_pkcs11_key("pkcs11:token=fake;object=key", options);
+    ASSERT_TRUE(key.has_value()) << key.error().to_string();
+    const std::string message = "data";
+    const std::span<const std::uint8_t> bytes(reinterpret_cast<const std::uint8_t*>(message.data()), message.size());
+    EXPECT_TRUE(crypto::sign_message(key->key, {}, bytes).has_value());
+    ::setenv("FAKE_PKCS11_MODE", "removed", 1);
+    auto removed = crypto::sign_message(key->key, {}, bytes);
+    ::unsetenv("FAKE_PKCS11_MODE");
+    ASSERT_FALSE(removed.has_value());
+    EXPECT_EQ(removed.error().code, Errc::token_not_present) << removed.error().to_string();
 }
 
 // ---- the CLI --------------------------------------------------------------------------------
