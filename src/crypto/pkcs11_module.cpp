@@ -119,7 +119,7 @@ Result<std::shared_ptr<const Module>> load_new(const std::string& path) {
         return make_error(Errc::module_error, "the PKCS#11 module '" + path + "' does not initialise",
                           rv_name(rv));
     }
-    return std::shared_ptr<const Module>(std::make_shared<Module>(path, handle, functions));
+    return std::shared_ptr<const Module>(std::make_shared<Module>(path, functions));
 }
 
 }  // namespace

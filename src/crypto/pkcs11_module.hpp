@@ -31,12 +31,11 @@ public:
     [[nodiscard]] const ck_function_list& fn() const noexcept { return *m_functions; }
     [[nodiscard]] const std::string& path() const noexcept { return m_path; }
 
-    Module(std::string path, void* handle, ck_function_list* functions)
-        : m_path(std::move(path)), m_handle(handle), m_functions(functions) {}
+    // The dlopen handle is never closed: the function list points into the module.
+    Module(std::string path, ck_function_list* functions) : m_path(std::move(path)), m_functions(functions) {}
 
 private:
     std::string m_path;
-    void* m_handle = nullptr;  // dlopen handle, kept open
     ck_function_list* m_functions = nullptr;
 };
 
