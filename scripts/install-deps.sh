@@ -17,6 +17,8 @@ packages=(
   python3-pytest python3-jsonschema
   unzip
   strace libclang-rt-14-dev
+  # Debian packages (cpack -G DEB, test packages.debian_install), manual pages, pip installs
+  dpkg-dev file lintian man-db python3-venv python3-setuptools
 )
 missing=()
 for p in "${packages[@]}"; do
