@@ -8,8 +8,8 @@
 # Versions come from the project version; run-time dependencies of the ELF files from
 # dpkg-shlibdeps.
 
-set(ISTMO_DEB_MAINTAINER "istmo maintainers <istmo@localhost>" CACHE STRING
-  "Maintainer field of the Debian packages")
+set(ISTMO_DEB_MAINTAINER "istmo maintainers <istmo@example.org>" CACHE STRING
+  "Maintainer field of the Debian packages (set it to the real address when publishing them)")
 
 # Files every Debian package carries in /usr/share/doc/<package>: copyright and (a native
 # package) changelog.gz, made here from the project version.
@@ -22,7 +22,7 @@ file(WRITE ${_deb_doc}/changelog
 execute_process(COMMAND gzip -9nf ${_deb_doc}/changelog)
 file(WRITE ${_deb_doc}/copyright
   "istmo: XML signatures, XAdES, e-invoices and RFC 3161 timestamps\n\n"
-  "Copyright: the istmo authors.\n"
+  "Copyright (C) 2025-2026 the istmo authors.\n"
   "License: no license has been declared for istmo yet; the source tree carries no license\n"
   " file. Until one is declared, these packages are for evaluation by the holders of the\n"
   " source.\n")
@@ -61,6 +61,9 @@ set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS_POLICY ">=")
 
 set(_same "(= ${PROJECT_VERSION})")
 
+# The loader cache is refreshed by dpkg's ldconfig trigger (Debian policy 8.1.1).
+file(WRITE ${_deb_doc}/triggers "activate-noawait ldconfig\n")
+set(CPACK_DEBIAN_RUNTIME_PACKAGE_CONTROL_EXTRA ${_deb_doc}/triggers)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_NAME libistmo0)
 set(CPACK_DEBIAN_RUNTIME_PACKAGE_SECTION libs)
 set(CPACK_COMPONENT_RUNTIME_DESCRIPTION "XML signatures and e-invoices: shared libraries

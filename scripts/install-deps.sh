@@ -18,7 +18,7 @@ packages=(
   unzip
   strace libclang-rt-14-dev
   # Debian packages (cpack -G DEB, test packages.debian_install), manual pages, pip installs
-  dpkg-dev file lintian man-db python3-venv python3-setuptools
+  dpkg-dev file lintian man-db python3-venv python3-setuptools python3-wheel
 )
 missing=()
 for p in "${packages[@]}"; do

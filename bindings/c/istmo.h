@@ -244,8 +244,9 @@ void istmo_report_free(istmo_report* report);
  * the object and shared by every call that uses it.
  * Thread safety: setters modify the object: no other thread may use it during a setter. Once
  * set up, one object may be used by many threads at once for verifications.
- * Added after 0.1.0, additively (istmo_verify and istmo_invoice_validate are unchanged); a
- * program that must also run with an older libistmo-c.so.0 can look the symbols up with dlsym.
+ * Since 0.2 (version node ISTMO_C_0.2), additively: istmo_verify and istmo_invoice_validate
+ * are unchanged. A program that must also run with a 0.1 libistmo-c.so.0 can look these
+ * symbols up with dlsym.
  */
 typedef struct istmo_verify_options istmo_verify_options;
 

@@ -16,7 +16,7 @@ packages=(python3-istmo istmo libistmo-dev libistmo0)
 for tool in dpkg dpkg-deb dpkg-shlibdeps cpack pkg-config python3; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed; did not run"; exit 77; }
 done
-python3 -c 'import ensurepip, venv' 2>/dev/null || { echo "python3-venv is not installed; did not run"; exit 77; }
+/usr/bin/python3 -c 'import ensurepip, venv' 2>/dev/null || { echo "python3-venv is not installed; did not run"; exit 77; }
 for p in "${packages[@]}"; do
   if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "installed"; then
     echo "$p is already installed on this machine: not touching it; did not run"; exit 77
@@ -99,7 +99,7 @@ echo "== a C program through pkg-config"
 grep -q '^indication: TOTAL_PASSED$' "$work/c.txt"
 
 echo "== Python"
-"${clean_env[@]}" python3 - "$version" "$pki" <<'PY'
+"${clean_env[@]}" /usr/bin/python3 - "$version" "$pki" <<'PY'
 import sys
 import istmo
 import istmo.invoice
@@ -113,8 +113,9 @@ assert report.passed, report.findings
 PY
 
 echo "== pip install bindings/python into a virtual environment, next to the installed libistmo0"
-python3 -m venv "$work/venv" > "$work/venv.log" 2>&1 || { cat "$work/venv.log" >&2; exit 1; }
-# Offline: the build backend is the venv's own setuptools (no download).
+/usr/bin/python3 -m venv --system-site-packages "$work/venv" > "$work/venv.log" 2>&1 || { cat "$work/venv.log" >&2; exit 1; }
+# Offline: the build backend is Debian's setuptools + wheel (python3-setuptools, python3-wheel),
+# seen through --system-site-packages; the pip-installed istmo still comes first on sys.path.
 cp -r "$source/bindings/python" "$work/python-src"
 rm -rf "$work/python-src/tests"
 "${clean_env[@]}" "$work/venv/bin/pip" install --no-index --no-build-isolation "$work/python-src" > "$work/pip.log" 2>&1 \
