@@ -82,6 +82,18 @@ completion)
       grep -qx -- "$opt" <<<"$offered" || fail "'istmo $c ... --<TAB>' never offers $opt (listed by its --help)"
     done < <(sort -u <<<"$documented")
   done
+  # Options a command accepts (its table) that its --help does not describe: listed in the
+  # pages' option index, and reported here so that the help texts can catch up.
+  for c in "${commands[@]}"; do
+    for s in "" $(complete_words istmo "$c" "" | grep -v -- '^--' || true); do
+      read -ra words <<<"$c $s"
+      help=$("$istmo" "${words[@]}" --help --lang en 2>/dev/null || true)
+      for opt in $(complete_words istmo "${words[@]}" --); do
+        case $opt in --help|--lang) continue ;; esac
+        grep -q -- "$opt" <<<"$help" || echo "note: 'istmo ${words[*]}' accepts $opt, which its --help does not describe"
+      done
+    done
+  done
   grep -qx es <<<"$(complete_words istmo verify --lang "")" || fail "'--lang <TAB>' does not offer es"
   revocation=$(complete_words istmo verify --revocation "")
   [ "$(sort <<<"$revocation" | tr '\n' ' ')" = "auto off require " ] || fail "'--revocation <TAB>' offers: $revocation"

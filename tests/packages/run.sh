@@ -112,6 +112,17 @@ report = istmo.verify(signed, trust_files=[f"{pki}/ca.cert.pem"], untrusted=[f"{
 assert report.passed, report.findings
 PY
 
+echo "== the binding's tests against the installed python3-istmo"
+if /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
+  # Run from $work: neither the current directory nor bindings/python is on sys.path.
+  (cd "$work" && "${clean_env[@]}" ISTMO_TEST_INSTALLED=1 ISTMO_CLI=/usr/bin/istmo PYTHONDONTWRITEBYTECODE=1 \
+    /usr/bin/python3 -m pytest -q -rs -p no:cacheprovider "$source/bindings/python/tests" > "$work/pytest.log" 2>&1) \
+    || { cat "$work/pytest.log" >&2; exit 1; }
+  tail -3 "$work/pytest.log"
+else
+  echo "python3-pytest is not installed: the binding's tests did not run against the package"
+fi
+
 echo "== pip install bindings/python into a virtual environment, next to the installed libistmo0"
 /usr/bin/python3 -m venv --system-site-packages "$work/venv" > "$work/venv.log" 2>&1 || { cat "$work/venv.log" >&2; exit 1; }
 # Offline: the build backend is Debian's setuptools + wheel (python3-setuptools, python3-wheel),

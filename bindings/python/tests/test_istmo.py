@@ -47,6 +47,12 @@ def signed(key, cert):
 # ---- loading --------------------------------------------------------------------------------
 
 def test_library_is_the_one_named_by_the_environment():
+    if os.environ.get("ISTMO_TEST_INSTALLED") == "1":
+        # The installed package, with the library found on the normal search path.
+        assert not os.environ.get("ISTMO_C_LIBRARY") and not os.environ.get("ISTMO_LIBRARY")
+        assert "bindings/python" not in istmo.__file__, istmo.__file__
+        assert "/build" not in str(istmo._native.library_path), istmo._native.library_path
+        return
     wanted = os.environ.get("ISTMO_C_LIBRARY")
     if not wanted:
         pytest.fail("ISTMO_C_LIBRARY is not set: the tests must run against the built library")
