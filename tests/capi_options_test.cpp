@@ -10,10 +10,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <regex>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace {
 
@@ -253,6 +256,29 @@ TEST(CapiOptions, InvoiceValidationUsesTrustUntrustedAndTime) {
     EXPECT_EQ(passed.indication, ISTMO_INDICATION_TOTAL_PASSED) << passed.json;
     ASSERT_EQ(istmo_verify_options_set_time(options.get(), k_2047_01_01), ISTMO_OK);
     EXPECT_NE(validate_invoice(invoice, options.get()).indication, ISTMO_INDICATION_TOTAL_PASSED);
+}
+
+// One object, set up once, shared by many verifying threads (the documented use).
+TEST(CapiOptions, OneObjectServesManyThreads) {
+    const std::string xml = sign_with(k_pki + "rsa2048.key.pem", k_pki + "rsa2048.cert.pem");
+    Options options = new_options();
+    ASSERT_EQ(istmo_verify_options_add_trust_file(options.get(), (k_pki + "ca.cert.pem").c_str()), ISTMO_OK);
+    ASSERT_EQ(istmo_verify_options_add_untrusted_file(options.get(), (k_pki + "intermediate.cert.pem").c_str()),
+              ISTMO_OK);
+    std::atomic<int> passed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 8; ++t)
+        threads.emplace_back([&] {
+            for (int i = 0; i < 5; ++i) {
+                istmo_report* report = nullptr;
+                if (istmo_verify_with_options(&report, xml.data(), xml.size(), nullptr, options.get()) == ISTMO_OK &&
+                    istmo_report_indication(report) == ISTMO_INDICATION_TOTAL_PASSED)
+                    ++passed;
+                istmo_report_free(report);
+            }
+        });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(passed.load(), 40);
 }
 
 // ---- certificate status (CRL / OCSP) ----------------------------------------------------------
