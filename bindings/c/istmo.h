@@ -258,6 +258,122 @@ const char* istmo_report_json(const istmo_report* report);
 /* Frees a report (and the strings it owns). NULL is a no-op. Since 0.1. */
 void istmo_report_free(istmo_report* report);
 
+/* ---- verification options ---------------------------------------------------------------- */
+
+/* Everything the CLI's validation options set (`istmo verify`, `istmo invoice validate`), in one
+ * opaque object used by istmo_verify_with_options and istmo_invoice_validate_with_options:
+ *
+ *   CLI option                istmo_verify_options_...
+ *   --at TIME                 set_time (seconds since 1970-01-01T00:00:00Z)
+ *   --trust FILE              add_trust_file
+ *   --trust-dir DIR           add_trust_dir
+ *   --untrusted FILE          add_untrusted_file
+ *   --legacy                  set_legacy
+ *   --revocation POLICY       set_revocation ("auto", "require", "off")
+ *   --offline                 set_offline
+ *   --crl FILE                add_crl_file
+ *   --ocsp-response FILE      add_ocsp_response_file
+ *   --revocation-cache DIR    set_revocation_cache_dir
+ *
+ * A new object holds the defaults: validation at the current time, no trust anchors, no
+ * untrusted certificates, no legacy algorithms, revocation policy "auto" (a status is required
+ * for every certificate that publishes a CRL or OCSP URL; fetched when needed), no CRL or OCSP
+ * files, no cache directory (docs/revocation.md).
+ * Files are read by the setter (a file that cannot be loaded is the setter's error), and on
+ * failure a setter leaves the object unchanged. Fetched CRLs and OCSP responses are cached in
+ * the object and shared by every call that uses it.
+ * Thread safety: setters modify the object: no other thread may use it during a setter. Once
+ * set up, one object may be used by many threads at once for verifications.
+ * Since 0.2 (version node ISTMO_C_0.2), additively: istmo_verify and istmo_invoice_validate
+ * are unchanged. A program that must also run with a 0.1 libistmo-c.so.0 can look these
+ * symbols up with dlsym.
+ */
+typedef struct istmo_verify_options istmo_verify_options;
+
+/* Creates an options object with the defaults above.
+ * Ownership: *out is a new handle, freed with istmo_verify_options_free.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out NULL), ISTMO_E_OUT_OF_MEMORY. Thread-safe. */
+int istmo_verify_options_new(istmo_verify_options** out);
+
+/* Frees an options object. NULL is a no-op. Not while another thread uses it. */
+void istmo_verify_options_free(istmo_verify_options* options);
+
+/* Validates certificate paths (and certificate status) at unix_seconds (seconds since
+ * 1970-01-01T00:00:00Z, UTC) instead of the current time. For an invoice, an explicit time also
+ * enables the checks that compare the invoice with it (docs/panama-fe.md, FE-CONT-72H-AT).
+ * Errors: ISTMO_E_INVALID_ARGUMENT (options NULL; a time before year 1 or after year 9999),
+ * ISTMO_E_INVALID_OBJECT. */
+int istmo_verify_options_set_time(istmo_verify_options* options, long long unix_seconds);
+
+/* Adds every certificate of a file (PEM bundle or DER) as a trust anchor.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (options or path NULL), ISTMO_E_INVALID_OBJECT,
+ * ISTMO_E_NOT_FOUND, ISTMO_E_PERMISSION_DENIED, ISTMO_E_IO, ISTMO_E_PARSE, ISTMO_E_CERTIFICATE. */
+int istmo_verify_options_add_trust_file(istmo_verify_options* options, const char* path);
+
+/* Adds every *.pem, *.crt, *.cer and *.der file of a directory (not recursive) as anchors.
+ * Errors: as istmo_verify_options_add_trust_file; ISTMO_E_NOT_FOUND when dir is not a
+ * directory. */
+int istmo_verify_options_add_trust_dir(istmo_verify_options* options, const char* dir);
+
+/* Adds the certificates of a file (PEM bundle or DER) as untrusted intermediates: offered for
+ * building the signer's (and a time-stamp authority's) path when the document does not carry
+ * them; never trust anchors.
+ * Errors: as istmo_verify_options_add_trust_file. */
+int istmo_verify_options_add_untrusted_file(istmo_verify_options* options, const char* path);
+
+/* enabled != 0: accept SHA-1 digests and signatures and RSA keys from 1024 bits, reported as
+ * weak (warning findings; for invoices FE-SIG-LEGACY). 0 (the default): such a signature is
+ * INDETERMINATE / CRYPTO_CONSTRAINTS_FAILURE.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (options NULL), ISTMO_E_INVALID_OBJECT. */
+int istmo_verify_options_set_legacy(istmo_verify_options* options, int enabled);
+
+/* The revocation policy: "auto" (the default; a status is required for every certificate that
+ * publishes a CRL distribution point or an OCSP URL, one that publishes none is accepted with a
+ * warning finding), "require" (every certificate of the path but the anchor needs a status;
+ * none to be had gives INDETERMINATE / TRY_LATER), "off" (nothing is checked; a warning
+ * finding says so).
+ * Errors: ISTMO_E_INVALID_ARGUMENT (options or policy NULL; another name),
+ * ISTMO_E_INVALID_OBJECT. */
+int istmo_verify_options_set_revocation(istmo_verify_options* options, const char* policy);
+
+/* enabled != 0: never fetch CRLs or OCSP responses; only the files given and what the document
+ * carries are used.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (options NULL), ISTMO_E_INVALID_OBJECT. */
+int istmo_verify_options_set_offline(istmo_verify_options* options, int enabled);
+
+/* Adds a CRL (DER or PEM file) to use for certificate status. Its signature and dates are
+ * checked when it is used, like a fetched one.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (options or path NULL), ISTMO_E_INVALID_OBJECT,
+ * ISTMO_E_NOT_FOUND, ISTMO_E_PERMISSION_DENIED, ISTMO_E_IO, ISTMO_E_PARSE (not a CRL),
+ * ISTMO_E_LIMIT_EXCEEDED (larger than 16 MiB). */
+int istmo_verify_options_add_crl_file(istmo_verify_options* options, const char* path);
+
+/* Adds an OCSP response (DER OCSPResponse file) to use for certificate status; verified when
+ * it is used, like a fetched one.
+ * Errors: as istmo_verify_options_add_crl_file (ISTMO_E_LIMIT_EXCEEDED above 64 KiB). */
+int istmo_verify_options_add_ocsp_response_file(istmo_verify_options* options, const char* path);
+
+/* Keeps fetched CRLs and OCSP responses in the directory dir between runs (until their
+ * nextUpdate); NULL or "" for none (the default). The directory is created when needed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (options NULL), ISTMO_E_INVALID_OBJECT. */
+int istmo_verify_options_set_revocation_cache_dir(istmo_verify_options* options, const char* dir);
+
+/* istmo_verify with options: the anchors of trust (which may be NULL) and those of options
+ * are used together; options NULL is the defaults, so istmo_verify_with_options(out, xml, len,
+ * trust, NULL) is istmo_verify(out, xml, len, trust).
+ * Ownership, errors and thread safety: as istmo_verify (trust may be NULL here);
+ * ISTMO_E_INVALID_OBJECT also for an options handle of the wrong kind. */
+int istmo_verify_with_options(istmo_report** out, const char* xml, size_t len,
+                              const istmo_trust* trust, const istmo_verify_options* options);
+
+/* istmo_invoice_validate with options (set_legacy is ISTMO_INVOICE_LEGACY): the anchors of
+ * trust (which may be NULL) and those of options are used together; options NULL is the
+ * defaults.
+ * Ownership, errors and thread safety: as istmo_invoice_validate (trust may be NULL here). */
+int istmo_invoice_validate_with_options(istmo_report** out, const char* xml, size_t len,
+                                        const istmo_trust* trust,
+                                        const istmo_verify_options* options);
+
 /* ---- e-invoices (Panama DGI "rFE" 1.00) -------------------------------------------------- */
 
 /* Validates a Panama e-invoice (rFE 1.00) into a report: well-formedness, structure (element

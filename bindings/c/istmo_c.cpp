@@ -7,12 +7,15 @@
 //    and wiped on free;
 //  - the last error message is per thread, set on failure and cleared on success;
 //  - on failure every out-parameter is NULL / 0.
+#include <istmo/crypto/revocation.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/istmo.hpp>
 #include <istmo/tsa/client.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <cstring>
 #include <exception>
 #include <limits>
@@ -38,6 +41,7 @@ constexpr std::uint32_t k_key_magic = 0x59454B49u;
 constexpr std::uint32_t k_cert_magic = 0x54524349u;
 constexpr std::uint32_t k_trust_magic = 0x53525449u;
 constexpr std::uint32_t k_report_magic = 0x50455249u;
+constexpr std::uint32_t k_options_magic = 0x504F5649u;  // "IVOP"
 constexpr std::uint32_t k_dead_magic = 0xDEADF4EEu;
 
 }  // namespace
@@ -58,6 +62,14 @@ struct istmo_cert {
 struct istmo_trust {
     std::uint32_t magic = k_trust_magic;
     istmo::crypto::TrustStore store;
+};
+
+// Verification options (istmo_verify_options_*): the dsig options the setters fill, and the
+// certificate status checker made from them, so that fetched CRLs / OCSP responses are cached
+// across every call that uses the object. Setters rebuild the checker; verifications only read.
+struct istmo_verify_options {
+    std::uint32_t magic = k_options_magic;
+    istmo::dsig::VerifyOptions verify;
 };
 
 // A report of any kind (signature verification or e-invoice validation): what the C API
@@ -223,6 +235,101 @@ void initialise() {
     g_init_ok = document.has_value();
 }
 
+// The status checker of a set of options, made from its revocation settings (reads the CRL and
+// OCSP files: their errors are the setter's).
+int rebuild_status_source(std::string_view fn, istmo::dsig::VerifyOptions& verify) {
+    istmo::crypto::RevocationOptions revocation;
+    revocation.policy = verify.revocation;
+    revocation.crl_files = verify.crl_files;
+    revocation.ocsp_response_files = verify.ocsp_response_files;
+    revocation.offline = verify.offline;
+    revocation.cache_dir = verify.revocation_cache_dir;
+    auto checker = istmo::crypto::RevocationChecker::create(std::move(revocation));
+    if (!checker) return set_error(fn, checker.error());
+    verify.status_source = std::move(*checker);
+    return ISTMO_OK;
+}
+
+// Runs change on a copy of the options and keeps the copy only when it succeeds, so that a
+// failed setter leaves the object unchanged. change returns an istmo_error.
+template <class Change>
+int update_options(std::string_view fn, istmo_verify_options* options, bool revocation, Change&& change) {
+    return guard(fn, [&] {
+        if (int rc = check_handle(options, k_options_magic, fn, "options", "istmo_verify_options"); rc != ISTMO_OK)
+            return rc;
+        istmo::dsig::VerifyOptions copy = options->verify;
+        // TrustStore copies share their anchors: a store of its own, so that a failed setter
+        // (a directory that fails half-way) leaves the object's anchors as they were.
+        istmo::crypto::TrustStore anchors;
+        for (const auto& anchor : options->verify.trust.anchors()) anchors.add(anchor);
+        copy.trust = std::move(anchors);
+        if (int rc = change(copy); rc != ISTMO_OK) return rc;
+        if (revocation)
+            if (int rc = rebuild_status_source(fn, copy); rc != ISTMO_OK) return rc;
+        options->verify = std::move(copy);
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+// The certificates of a PEM bundle or DER file; an error (message set) when there are none.
+int load_certificates(std::string_view fn, const char* path, std::vector<istmo::crypto::Certificate>& out) {
+    if (path == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "path is NULL");
+    auto certs = istmo::crypto::Certificate::all_from_file(path);
+    if (!certs) return set_error(fn, certs.error());
+    if (certs->empty()) return set_error(ISTMO_E_CERTIFICATE, fn, std::string("no certificate in ") + path);
+    out = std::move(*certs);
+    return ISTMO_OK;
+}
+
+// A file named by a revocation setter (read when the checker is rebuilt).
+int check_file_path(std::string_view fn, const char* path) {
+    if (path == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "path is NULL");
+    return ISTMO_OK;
+}
+
+istmo_report* new_report(istmo::report::Indication indication, istmo::report::SubIndication sub, std::string json) {
+    return new istmo_report{k_report_magic, indication, std::string(istmo::report::to_string(sub)), std::move(json)};
+}
+
+// The options of one call: the defaults (options NULL) or a copy of the object's (which shares
+// its status checker), plus the anchors of trust (which may be NULL when allowed).
+int call_options(std::string_view fn, const istmo_trust* trust, bool trust_required,
+                 const istmo_verify_options* options, istmo::dsig::VerifyOptions& out) {
+    if (trust != nullptr || trust_required) {
+        if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK) return rc;
+    }
+    if (options != nullptr) {
+        if (int rc = check_handle(options, k_options_magic, fn, "options", "istmo_verify_options"); rc != ISTMO_OK)
+            return rc;
+        out = options->verify;
+    }
+    if (trust != nullptr) {
+        // A new store: TrustStore copies share their anchors, and the object's must not change.
+        istmo::crypto::TrustStore combined;
+        for (const auto& anchor : out.trust.anchors()) combined.add(anchor);
+        for (const auto& anchor : trust->store.anchors()) combined.add(anchor);
+        out.trust = std::move(combined);
+    }
+    return ISTMO_OK;
+}
+
+int verify(std::string_view fn, istmo_report** out, const char* xml, size_t len, const istmo_trust* trust,
+           bool trust_required, const istmo_verify_options* options) {
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        // XAdES rules apply where a signature carries QualifyingProperties; plain XMLDSig otherwise.
+        istmo::xades::VerifyOptions xades_options;
+        if (int rc = call_options(fn, trust, trust_required, options, xades_options.dsig); rc != ISTMO_OK) return rc;
+        const istmo::xades::Verifier verifier(std::move(xades_options));
+        auto result = verifier.verify(std::string_view(xml, len));
+        if (!result) return set_error(fn, result.error());
+        *out = new_report(result->indication, result->sub_indication, result->to_json());
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
 }  // namespace
 
 extern "C" {
@@ -369,6 +476,121 @@ int istmo_trust_add_file(istmo_trust* trust, const char* path) {
 
 void istmo_trust_free(istmo_trust* trust) { destroy(trust, k_trust_magic); }
 
+// ---- verification options -----------------------------------------------------------------------
+
+int istmo_verify_options_new(istmo_verify_options** out) {
+    constexpr std::string_view fn = "istmo_verify_options_new";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        auto options = std::make_unique<istmo_verify_options>();
+        if (int rc = rebuild_status_source(fn, options->verify); rc != ISTMO_OK) return rc;
+        *out = options.release();
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+void istmo_verify_options_free(istmo_verify_options* options) { destroy(options, k_options_magic); }
+
+int istmo_verify_options_set_time(istmo_verify_options* options, long long unix_seconds) {
+    constexpr std::string_view fn = "istmo_verify_options_set_time";
+    return update_options(fn, options, false, [&](istmo::dsig::VerifyOptions& v) {
+        // Years 1..9999, the range of RFC 3339 and of the reports' times.
+        constexpr long long first = -62135596800LL;
+        constexpr long long last = 253402300799LL;
+        if (unix_seconds < first || unix_seconds > last)
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "unix_seconds is outside the years 1 to 9999");
+        v.validation_time = std::chrono::system_clock::time_point(std::chrono::seconds(unix_seconds));
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_add_trust_file(istmo_verify_options* options, const char* path) {
+    constexpr std::string_view fn = "istmo_verify_options_add_trust_file";
+    return update_options(fn, options, false, [&](istmo::dsig::VerifyOptions& v) {
+        std::vector<istmo::crypto::Certificate> certs;
+        if (int rc = load_certificates(fn, path, certs); rc != ISTMO_OK) return rc;
+        for (const auto& cert : certs) v.trust.add(cert);
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_add_trust_dir(istmo_verify_options* options, const char* dir) {
+    constexpr std::string_view fn = "istmo_verify_options_add_trust_dir";
+    return update_options(fn, options, false, [&](istmo::dsig::VerifyOptions& v) {
+        if (dir == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "dir is NULL");
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec))
+            return set_error(ISTMO_E_NOT_FOUND, fn, std::string("not a directory: ") + dir);
+        auto added = v.trust.add_directory(dir);
+        if (!added) return set_error(fn, added.error());
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_add_untrusted_file(istmo_verify_options* options, const char* path) {
+    constexpr std::string_view fn = "istmo_verify_options_add_untrusted_file";
+    return update_options(fn, options, false, [&](istmo::dsig::VerifyOptions& v) {
+        std::vector<istmo::crypto::Certificate> certs;
+        if (int rc = load_certificates(fn, path, certs); rc != ISTMO_OK) return rc;
+        for (auto& cert : certs) v.extra_certificates.push_back(std::move(cert));
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_set_legacy(istmo_verify_options* options, int enabled) {
+    return update_options("istmo_verify_options_set_legacy", options, false, [&](istmo::dsig::VerifyOptions& v) {
+        v.allow_legacy = enabled != 0;
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_set_revocation(istmo_verify_options* options, const char* policy) {
+    constexpr std::string_view fn = "istmo_verify_options_set_revocation";
+    return update_options(fn, options, true, [&](istmo::dsig::VerifyOptions& v) {
+        if (policy == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "policy is NULL");
+        auto parsed = istmo::crypto::parse_revocation_policy(policy);
+        if (!parsed)
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
+                             "unknown policy \"" + std::string(policy) + "\" (known: \"auto\", \"require\", \"off\")");
+        v.revocation = *parsed;
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_set_offline(istmo_verify_options* options, int enabled) {
+    return update_options("istmo_verify_options_set_offline", options, true, [&](istmo::dsig::VerifyOptions& v) {
+        v.offline = enabled != 0;
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_add_crl_file(istmo_verify_options* options, const char* path) {
+    constexpr std::string_view fn = "istmo_verify_options_add_crl_file";
+    return update_options(fn, options, true, [&](istmo::dsig::VerifyOptions& v) {
+        if (int rc = check_file_path(fn, path); rc != ISTMO_OK) return rc;
+        v.crl_files.emplace_back(path);
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_add_ocsp_response_file(istmo_verify_options* options, const char* path) {
+    constexpr std::string_view fn = "istmo_verify_options_add_ocsp_response_file";
+    return update_options(fn, options, true, [&](istmo::dsig::VerifyOptions& v) {
+        if (int rc = check_file_path(fn, path); rc != ISTMO_OK) return rc;
+        v.ocsp_response_files.emplace_back(path);
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_verify_options_set_revocation_cache_dir(istmo_verify_options* options, const char* dir) {
+    return update_options("istmo_verify_options_set_revocation_cache_dir", options, true,
+                          [&](istmo::dsig::VerifyOptions& v) {
+                              v.revocation_cache_dir = dir == nullptr ? std::string() : std::string(dir);
+                              return static_cast<int>(ISTMO_OK);
+                          });
+}
+
 // ---- signing ------------------------------------------------------------------------------
 
 int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, const istmo_key* key,
@@ -477,25 +699,12 @@ int istmo_sign_complete(char** out_xml, size_t* out_len, const char* state, size
 // ---- verification and reports --------------------------------------------------------------
 
 int istmo_verify(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust) {
-    constexpr std::string_view fn = "istmo_verify";
-    return guard(fn, [&] {
-        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
-        *out = nullptr;
-        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
-        if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK)
-            return rc;
-        // XAdES rules apply where a signature carries QualifyingProperties; plain XMLDSig otherwise.
-        istmo::xades::VerifyOptions options;
-        options.dsig.trust = trust->store;
-        const istmo::xades::Verifier verifier(std::move(options));
-        auto result = verifier.verify(std::string_view(xml, len));
-        if (!result) return set_error(fn, result.error());
-        std::string sub_indication(istmo::report::to_string(result->sub_indication));
-        std::string json = result->to_json();
-        *out = new istmo_report{k_report_magic, result->indication, std::move(sub_indication),
-                                std::move(json)};
-        return static_cast<int>(ISTMO_OK);
-    });
+    return verify("istmo_verify", out, xml, len, trust, true, nullptr);
+}
+
+int istmo_verify_with_options(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust,
+                              const istmo_verify_options* options) {
+    return verify("istmo_verify_with_options", out, xml, len, trust, false, options);
 }
 
 int istmo_report_indication(const istmo_report* report) {
@@ -540,23 +749,18 @@ void istmo_report_free(istmo_report* report) { destroy(report, k_report_magic); 
 namespace {
 
 int invoice_validate(std::string_view fn, istmo_report** out, const char* xml, size_t len, const istmo_trust* trust,
-                     unsigned int flags) {
+                     bool trust_required, const istmo_verify_options* options_handle, unsigned int flags) {
     return guard(fn, [&] {
         if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
         *out = nullptr;
         if ((flags & ~ISTMO_INVOICE_LEGACY) != 0u) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "unknown flag bits");
         if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
-        if (int rc = check_handle(trust, k_trust_magic, fn, "trust", "istmo_trust"); rc != ISTMO_OK)
-            return rc;
         istmo::invoice::panama::ValidateOptions options;
-        options.legacy = (flags & ISTMO_INVOICE_LEGACY) != 0u;
-        options.verify.trust = trust->store;
+        if (int rc = call_options(fn, trust, trust_required, options_handle, options.verify); rc != ISTMO_OK) return rc;
+        options.legacy = (flags & ISTMO_INVOICE_LEGACY) != 0u || options.verify.allow_legacy;
         auto result = istmo::invoice::panama::validate(std::string_view(xml, len), options);
         if (!result) return set_error(fn, result.error());
-        std::string sub_indication(istmo::report::to_string(result->sub_indication));
-        std::string json = result->to_json();
-        *out = new istmo_report{k_report_magic, result->indication, std::move(sub_indication),
-                                std::move(json)};
+        *out = new_report(result->indication, result->sub_indication, result->to_json());
         return static_cast<int>(ISTMO_OK);
     });
 }
@@ -564,12 +768,17 @@ int invoice_validate(std::string_view fn, istmo_report** out, const char* xml, s
 }  // namespace
 
 int istmo_invoice_validate(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust) {
-    return invoice_validate("istmo_invoice_validate", out, xml, len, trust, 0u);
+    return invoice_validate("istmo_invoice_validate", out, xml, len, trust, true, nullptr, 0u);
 }
 
 int istmo_invoice_validate_ex(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust,
                               unsigned int flags) {
-    return invoice_validate("istmo_invoice_validate_ex", out, xml, len, trust, flags);
+    return invoice_validate("istmo_invoice_validate_ex", out, xml, len, trust, true, nullptr, flags);
+}
+
+int istmo_invoice_validate_with_options(istmo_report** out, const char* xml, size_t len, const istmo_trust* trust,
+                                        const istmo_verify_options* options) {
+    return invoice_validate("istmo_invoice_validate_with_options", out, xml, len, trust, false, options, 0u);
 }
 
 int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, size_t len) {

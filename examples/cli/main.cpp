@@ -4,6 +4,7 @@
 #include "common.hpp"
 #include "exit_codes.hpp"
 #include "lang.hpp"
+#include "manual.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -61,6 +62,9 @@ int run(const std::vector<std::string>& args) {
         return exit_ok;
     }
     if (command == "--version") return find_command("version")->run(rest);
+    // Hidden: used by the build to generate the manual pages and the completion (manual.hpp).
+    if (command == "--generate-man") return run_generate_man(rest);
+    if (command == "--generate-completion") return run_generate_completion(rest);
     if (const Command* found = find_command(command)) return found->run(rest);
     if (!command.empty() && command[0] == '-')
         return usage_error(tr("unknown option '", "opción desconocida '") + command + "'", try_help);

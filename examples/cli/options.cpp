@@ -69,8 +69,18 @@ std::optional<std::string> lang_argument(std::span<const std::string> argv) {
 
 }  // namespace
 
+namespace {
+std::vector<CommandSpec>* g_spec_sink = nullptr;
+}  // namespace
+
+void set_spec_sink(std::vector<CommandSpec>* sink) noexcept { g_spec_sink = sink; }
+
 std::optional<int> parse_command_line(const CommandSpec& command, std::span<const std::string> argv,
                                       ParsedArgs& args) {
+    if (g_spec_sink != nullptr) {
+        g_spec_sink->push_back(command);
+        return exit_ok;
+    }
     const auto requested = lang_argument(argv);
     if (requested == "es") set_lang(Lang::es);
     if (requested == "en") set_lang(Lang::en);

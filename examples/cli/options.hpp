@@ -35,6 +35,10 @@ struct CommandSpec {
     std::string help;   // full help, printed on stdout by --help (the exit-code table follows)
 };
 
+// While a sink is set (manual.cpp), parse_command_line records each command's spec in it and
+// returns 0 at once: the manual pages and the completion are generated from what is recorded.
+void set_spec_sink(std::vector<CommandSpec>* sink) noexcept;
+
 // Parses argv for a command; --lang is accepted by every command. Returns the exit code when the
 // command is done (help printed: 0; usage error printed: 64), nullopt to go on with args.
 [[nodiscard]] std::optional<int> parse_command_line(const CommandSpec& command, std::span<const std::string> argv,

@@ -9,16 +9,23 @@ A ctypes binding over the istmo C API (``libistmo-c``); no compiler is needed. :
     report = istmo.verify(signed, istmo.Trust(["ca.cert.pem"]))
     print(report.indication, report.findings)
 
+    # every validation option of the CLI, as keyword arguments:
+    report = istmo.verify(signed, trust_dirs=["/etc/istmo/anchors"], untrusted=["ca.pem"],
+                          at="2026-01-02T03:04:05Z", revocation="require", offline=True,
+                          crls=["ca.crl"])
+
 Operation failures raise :class:`istmo.Error` subclasses (with ``code`` and ``message``);
 a document that is merely invalid gives a :class:`Report`, never an exception.
 
 Threads: keys, certificates and trust stores may be shared by many threads once created
 (do not call ``Trust.add_file`` while another thread verifies with the same store).
-The library is found through ``ISTMO_C_LIBRARY``, else the build tree of a checkout, else
-the installed location (see ``istmo._native``).
+The library is found through ``ISTMO_LIBRARY`` (or ``ISTMO_C_LIBRARY``), else the build tree
+of a checkout, else the installed location and the dynamic loader's search path (see
+``istmo._native``): with the Debian package ``libistmo0`` installed nothing needs to be set.
 """
 
 import ctypes
+import datetime as _datetime
 import json as _json
 import os
 from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
@@ -32,7 +39,7 @@ from .errors import (BadPasswordError, CertificateError, CryptoError, DeadlineEx
                      TokenNotPresentError, UnavailableError, UnsupportedError)
 
 __all__ = [
-    "Key", "Cert", "Trust", "Report", "sign", "verify", "timestamp", "version", "version_number",
+    "Key", "Cert", "Trust", "Report", "VerifyOptions", "sign", "verify", "timestamp", "version", "version_number",
     "invoice", "Error", "InvalidArgumentError", "InvalidObjectError", "NotFoundError",
     "PermissionDeniedError", "IoError", "ParseError", "LimitExceededError", "UnsupportedError",
     "BadPasswordError", "InvalidKeyError", "CertificateError", "CryptoError", "UnavailableError",
@@ -181,6 +188,117 @@ class Trust(_Handle):
         return self
 
 
+#: a validation time: an aware datetime, seconds since 1970-01-01T00:00:00Z, or RFC 3339 text
+TimeLike = Union[_datetime.datetime, int, float, str]
+
+
+def _unix_seconds(at: TimeLike) -> int:
+    if isinstance(at, bool):
+        raise TypeError("at must be a datetime, a number of seconds or RFC 3339 text, not bool")
+    if isinstance(at, (int, float)):
+        return int(at)
+    if isinstance(at, str):
+        try:
+            at = _datetime.datetime.fromisoformat(at.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise ValueError(f"at: {at!r} is not an RFC 3339 time (e.g. 2026-01-02T03:04:05Z)") from None
+    if isinstance(at, _datetime.datetime):
+        if at.tzinfo is None:
+            raise ValueError("at: a datetime without a time zone is ambiguous; give tzinfo (e.g. timezone.utc)")
+        return int(at.timestamp() // 1)
+    raise TypeError(f"at must be a datetime, a number of seconds or RFC 3339 text, not {type(at).__name__}")
+
+
+class VerifyOptions(_Handle):
+    """Every validation option of the CLI (``istmo verify``, ``istmo invoice validate``) in one
+    object, for :func:`verify` and :func:`istmo.invoice.validate` (``options=``).
+
+    The same keyword arguments are accepted by those functions directly; an object is worth
+    keeping when many documents are verified alike: files are read once, and CRLs and OCSP
+    responses fetched for one call are cached for the next (across threads too).
+
+    at: validation time (aware datetime, Unix seconds, or RFC 3339 text); default now.
+    trust_files / trust_dirs: trust anchors (PEM bundle or DER files; directories of *.pem,
+    *.crt, *.cer, *.der). untrusted: intermediates for path building, never anchors.
+    legacy: accept SHA-1 and RSA from 1024 bits with a warning. revocation: "auto" (default),
+    "require" or "off". offline: never fetch CRLs / OCSP responses. crls: CRL files (DER or
+    PEM). ocsp_responses: DER OCSP response files. revocation_cache: a directory where fetched
+    CRLs / OCSP responses are kept between runs.
+
+    Raises NotFoundError, ParseError, CertificateError, ... for a file that cannot be used, and
+    InvalidArgumentError for an unknown revocation policy. Needs libistmo-c 0.2 or later
+    (UnsupportedError otherwise)."""
+
+    _kind = "verification options"
+
+    def __init__(self, *, at: Optional[TimeLike] = None, trust_files: Iterable[PathLike] = (),
+                 trust_dirs: Iterable[PathLike] = (), untrusted: Iterable[PathLike] = (),
+                 legacy: bool = False, revocation: str = "auto", offline: bool = False,
+                 crls: Iterable[PathLike] = (), ocsp_responses: Iterable[PathLike] = (),
+                 revocation_cache: Optional[PathLike] = None) -> None:
+        if not _native.has_options():
+            raise UnsupportedError(-8, f"the loaded libistmo-c ({version()}) has no verification options: "
+                                       "it needs 0.2 or later")
+        handle = _native.OptionsP()
+        _lib.istmo_verify_options_new(ctypes.byref(handle))
+        super().__init__(handle)
+        if at is not None:
+            _lib.istmo_verify_options_set_time(handle, _unix_seconds(at))
+        for path in _paths(trust_files, "trust_files"):
+            _lib.istmo_verify_options_add_trust_file(handle, path)
+        for path in _paths(trust_dirs, "trust_dirs"):
+            _lib.istmo_verify_options_add_trust_dir(handle, path)
+        for path in _paths(untrusted, "untrusted"):
+            _lib.istmo_verify_options_add_untrusted_file(handle, path)
+        _lib.istmo_verify_options_set_legacy(handle, 1 if legacy else 0)
+        if not isinstance(revocation, str):
+            raise TypeError(f"revocation must be 'auto', 'require' or 'off', not {type(revocation).__name__}")
+        _lib.istmo_verify_options_set_revocation(handle, revocation.encode("utf-8"))
+        _lib.istmo_verify_options_set_offline(handle, 1 if offline else 0)
+        for path in _paths(crls, "crls"):
+            _lib.istmo_verify_options_add_crl_file(handle, path)
+        for path in _paths(ocsp_responses, "ocsp_responses"):
+            _lib.istmo_verify_options_add_ocsp_response_file(handle, path)
+        if revocation_cache is not None:
+            _lib.istmo_verify_options_set_revocation_cache_dir(handle, _path(revocation_cache))
+
+    @staticmethod
+    def _free(handle) -> None:
+        _lib.istmo_verify_options_free(handle)
+
+
+def _paths(values: Iterable[PathLike], what: str) -> List[bytes]:
+    if isinstance(values, (str, bytes, os.PathLike)):
+        raise TypeError(f"{what} must be a list of paths, not one path")
+    return [v if isinstance(v, bytes) else _path(v) for v in values]
+
+
+_DEFAULTS: Dict[str, Any] = dict(at=None, trust_files=[], trust_dirs=[], untrusted=[], legacy=False,
+                                 revocation="auto", offline=False, crls=[], ocsp_responses=[],
+                                 revocation_cache=None)
+
+
+def _given_options(settings: Dict[str, Any]) -> List[str]:
+    """The names of the keyword options that differ from their defaults (path lists are made
+    lists of bytes in place, so that iterators are read once)."""
+    for name in ("trust_files", "trust_dirs", "untrusted", "crls", "ocsp_responses"):
+        settings[name] = _paths(settings[name], name)
+    return sorted(k for k, v in settings.items()
+                  if not (v is _DEFAULTS[k] or (type(v) is type(_DEFAULTS[k]) and v == _DEFAULTS[k])))
+
+
+def _options_for(options: Optional[VerifyOptions], settings: Dict[str, Any]) -> Optional[VerifyOptions]:
+    """The options of one call: options= or the keyword arguments (not both); None for none."""
+    given = _given_options(settings)
+    if options is not None:
+        if not isinstance(options, VerifyOptions):
+            raise TypeError(f"options must be istmo.VerifyOptions, not {type(options).__name__}")
+        if given:
+            raise TypeError("give either options= or keyword options (" + ", ".join(given) + "), not both")
+        return options
+    return VerifyOptions(**settings) if given else None
+
+
 class Report:
     """The result of a verification (istmo.verify) or of an invoice validation
     (istmo.invoice.validate): plain data, no library resources held."""
@@ -265,12 +383,34 @@ def sign_complete(state: bytes, value: bytes) -> bytes:
     return _native.take_buffer(out, length.value)
 
 
-def verify(xml: bytes, trust: Trust) -> Report:
-    """Verifies every signature of the document against trust; always a Report for documents
-    (broken ones included); raises only when the job could not be done."""
+def verify(xml: bytes, trust: Optional[Trust] = None, *, options: Optional[VerifyOptions] = None,
+           at: Optional[TimeLike] = None, trust_files: Iterable[PathLike] = (),
+           trust_dirs: Iterable[PathLike] = (), untrusted: Iterable[PathLike] = (),
+           legacy: bool = False, revocation: str = "auto", offline: bool = False,
+           crls: Iterable[PathLike] = (), ocsp_responses: Iterable[PathLike] = (),
+           revocation_cache: Optional[PathLike] = None) -> Report:
+    """Verifies every signature of the document; always a Report for documents (broken ones
+    included); raises only when the job could not be done.
+
+    Trust anchors come from trust and from trust_files / trust_dirs (or options); trust may be
+    None when options are given (InvalidArgumentError when nothing is given at all); with no
+    anchor a correct signature is INDETERMINATE. The keyword arguments are those of
+    :class:`VerifyOptions` (the CLI's ``--at``, ``--trust``, ``--trust-dir``, ``--untrusted``,
+    ``--legacy``, ``--revocation``, ``--offline``, ``--crl``, ``--ocsp-response``,
+    ``--revocation-cache``); options= passes a prepared object instead."""
     data = _bytes(xml, "xml")
+    chosen = _options_for(options, dict(at=at, trust_files=trust_files, trust_dirs=trust_dirs,
+                                        untrusted=untrusted, legacy=legacy, revocation=revocation,
+                                        offline=offline, crls=crls, ocsp_responses=ocsp_responses,
+                                        revocation_cache=revocation_cache))
     handle = _native.ReportP()
-    _lib.istmo_verify(ctypes.byref(handle), data, len(data), _handle_or_null(trust, Trust, "trust"))
+    if chosen is None:
+        # No option: the 0.1 entry point (which refuses a missing trust store).
+        _lib.istmo_verify(ctypes.byref(handle), data, len(data), _handle_or_null(trust, Trust, "trust"))
+    else:
+        _lib.istmo_verify_with_options(ctypes.byref(handle), data, len(data),
+                                       _handle_or_null(trust, Trust, "trust"),
+                                       None if chosen is None else chosen._get())
     return Report._take(handle)
 
 

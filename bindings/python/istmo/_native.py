@@ -2,8 +2,9 @@
 
 Where the library is looked for, in this order:
 
-1. the path in the ``ISTMO_C_LIBRARY`` environment variable (used as is; if it cannot be
-   loaded, import fails: there is no silent fallback to another copy);
+1. the path in the ``ISTMO_LIBRARY`` (or, the older name, ``ISTMO_C_LIBRARY``) environment
+   variable (used as is; if it cannot be loaded, import fails: there is no silent fallback to
+   another copy);
 2. the build tree of a source checkout: ``<checkout>/build*/bindings/c/libistmo-c.so``
    (the most recently built one);
 3. the installed library: ``<sys.prefix>/lib/libistmo-c.so.<major>``, then the dynamic
@@ -41,10 +42,15 @@ class ReportHandle(ctypes.Structure):
     """Opaque ``istmo_report``."""
 
 
+class OptionsHandle(ctypes.Structure):
+    """Opaque ``istmo_verify_options``."""
+
+
 KeyP = ctypes.POINTER(KeyHandle)
 CertP = ctypes.POINTER(CertHandle)
 TrustP = ctypes.POINTER(TrustHandle)
 ReportP = ctypes.POINTER(ReportHandle)
+OptionsP = ctypes.POINTER(OptionsHandle)
 
 
 def _candidates() -> List[str]:
@@ -66,19 +72,21 @@ def _candidates() -> List[str]:
 
 
 def _load() -> ctypes.CDLL:
-    override = os.environ.get("ISTMO_C_LIBRARY")
-    if override:
-        try:
-            return ctypes.CDLL(override)
-        except OSError as exc:
-            raise ImportError(f"istmo: cannot load ISTMO_C_LIBRARY={override}: {exc}") from exc
+    for variable in ("ISTMO_LIBRARY", "ISTMO_C_LIBRARY"):
+        override = os.environ.get(variable)
+        if override:
+            try:
+                return ctypes.CDLL(override)
+            except OSError as exc:
+                raise ImportError(f"istmo: cannot load {variable}={override}: {exc}") from exc
     errors = []
     for candidate in _candidates():
         try:
             return ctypes.CDLL(candidate)
         except OSError as exc:
             errors.append(f"{candidate}: {exc}")
-    raise ImportError("istmo: libistmo-c not found; set ISTMO_C_LIBRARY to its path. Tried: " +
+    raise ImportError("istmo: libistmo-c not found (install libistmo0, or set ISTMO_LIBRARY to "
+                      "the path of libistmo-c.so.0). Tried: " +
                       "; ".join(errors))
 
 
@@ -93,7 +101,9 @@ def _check(result: int, func, args):  # ctypes errcheck
     return result
 
 
-def _declare(name: str, restype, argtypes, check: bool = False) -> None:
+def _declare(name: str, restype, argtypes, check: bool = False, optional: bool = False) -> None:
+    if optional and not hasattr(lib, name):
+        return  # an older libistmo-c.so.0: the functions that need it say so when called
     func = getattr(lib, name)
     func.restype = restype
     func.argtypes = argtypes
@@ -150,9 +160,28 @@ _declare("istmo_timestamp_request", ctypes.c_int,
          [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, TrustP],
          check=True)
 
+# Verification options (ISTMO_C_0.2): optional, so that the rest works with an older library.
+_declare("istmo_verify_options_new", ctypes.c_int, [ctypes.POINTER(OptionsP)], check=True, optional=True)
+_declare("istmo_verify_options_free", None, [OptionsP], optional=True)
+_declare("istmo_verify_options_set_time", ctypes.c_int, [OptionsP, ctypes.c_longlong], check=True, optional=True)
+for _name in ("add_trust_file", "add_trust_dir", "add_untrusted_file", "set_revocation", "add_crl_file",
+              "add_ocsp_response_file", "set_revocation_cache_dir"):
+    _declare("istmo_verify_options_" + _name, ctypes.c_int, [OptionsP, ctypes.c_char_p], check=True, optional=True)
+for _name in ("set_legacy", "set_offline"):
+    _declare("istmo_verify_options_" + _name, ctypes.c_int, [OptionsP, ctypes.c_int], check=True, optional=True)
+_declare("istmo_verify_with_options", ctypes.c_int,
+         [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP, OptionsP], check=True, optional=True)
+_declare("istmo_invoice_validate_with_options", ctypes.c_int,
+         [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP, OptionsP], check=True, optional=True)
+
 if lib.istmo_version() // 10000 != ABI_MAJOR:
     raise ImportError(f"istmo: {library_path} has version {lib.istmo_version_string().decode()}, "
                       f"this binding needs the C ABI {ABI_MAJOR}.x")
+
+
+def has_options() -> bool:
+    """True when the loaded library has the verification options (istmo_verify_options_*)."""
+    return hasattr(lib, "istmo_verify_with_options")
 
 
 def last_error() -> str:

@@ -12,9 +12,10 @@ exception; errors (istmo.Error subclasses) mean the job could not be done.
 
 import ctypes
 
-from typing import Optional
+from typing import Iterable, Optional
 
-from . import Cert, Key, Report, Trust, _bytes, _handle_or_null, _native
+from . import (Cert, Key, PathLike, Report, TimeLike, Trust, VerifyOptions, _bytes,
+               _given_options, _handle_or_null, _native, _options_for)
 from ._native import lib as _lib
 
 __all__ = ["from_json", "sign", "validate", "cufe"]
@@ -51,18 +52,38 @@ def sign(xml: bytes, key: Key, cert: Cert, qr_secret: bytes, qr_base_url: Option
 _INVOICE_LEGACY = 0x1
 
 
-def validate(xml: bytes, trust: Trust, legacy: bool = False) -> Report:
-    """Validates an invoice (structure, arithmetic, business rules, CUFE, QR, signature against
-    trust) into a Report whose findings carry the FE-* codes. The rFE may stand inside rContFe,
-    rEnviFe, rEnviFeDGI or a SOAP envelope. legacy=True accepts SHA-1 (the DGI accepts it in
-    production) with the warning FE-SIG-LEGACY; without it such a signature is INDETERMINATE."""
+def validate(xml: bytes, trust: Optional[Trust] = None, legacy: bool = False, *,
+             options: Optional[VerifyOptions] = None, at: Optional[TimeLike] = None,
+             trust_files: Iterable[PathLike] = (), trust_dirs: Iterable[PathLike] = (),
+             untrusted: Iterable[PathLike] = (), revocation: str = "auto", offline: bool = False,
+             crls: Iterable[PathLike] = (), ocsp_responses: Iterable[PathLike] = (),
+             revocation_cache: Optional[PathLike] = None) -> Report:
+    """Validates an invoice (structure, arithmetic, business rules, CUFE, QR, signature) into a
+    Report whose findings carry the FE-* codes. The rFE may stand inside rContFe, rEnviFe,
+    rEnviFeDGI or a SOAP envelope. legacy=True accepts SHA-1 (the DGI accepts it in production)
+    with the warning FE-SIG-LEGACY; without it such a signature is INDETERMINATE.
+
+    Trust anchors come from trust and from trust_files / trust_dirs (or options). The profile
+    carries only the signer's certificate: give the intermediate CA with untrusted= (or trust
+    it). The other keyword arguments are those of :class:`istmo.VerifyOptions` (the CLI's
+    ``istmo invoice validate`` options); an explicit at= also enables the checks that compare
+    the invoice with that time."""
     data = _bytes(xml, "xml")
+    settings = dict(at=at, trust_files=trust_files, trust_dirs=trust_dirs, untrusted=untrusted,
+                    legacy=legacy, revocation=revocation, offline=offline, crls=crls,
+                    ocsp_responses=ocsp_responses, revocation_cache=revocation_cache)
     handle = _native.ReportP()
-    if legacy:
-        _lib.istmo_invoice_validate_ex(ctypes.byref(handle), data, len(data),
-                                       _handle_or_null(trust, Trust, "trust"), _INVOICE_LEGACY)
+    trust_handle = _handle_or_null(trust, Trust, "trust")
+    if options is None and set(_given_options(settings)) <= {"legacy"}:
+        # What the 0.1 entry points can do: any libistmo-c.so.0 will do.
+        if legacy:
+            _lib.istmo_invoice_validate_ex(ctypes.byref(handle), data, len(data), trust_handle, _INVOICE_LEGACY)
+        else:
+            _lib.istmo_invoice_validate(ctypes.byref(handle), data, len(data), trust_handle)
     else:
-        _lib.istmo_invoice_validate(ctypes.byref(handle), data, len(data), _handle_or_null(trust, Trust, "trust"))
+        chosen = _options_for(options, settings)
+        _lib.istmo_invoice_validate_with_options(ctypes.byref(handle), data, len(data), trust_handle,
+                                                 None if chosen is None else chosen._get())
     return Report._take(handle)
 
 

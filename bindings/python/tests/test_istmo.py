@@ -47,6 +47,12 @@ def signed(key, cert):
 # ---- loading --------------------------------------------------------------------------------
 
 def test_library_is_the_one_named_by_the_environment():
+    if os.environ.get("ISTMO_TEST_INSTALLED") == "1":
+        # The installed package, with the library found on the normal search path.
+        assert not os.environ.get("ISTMO_C_LIBRARY") and not os.environ.get("ISTMO_LIBRARY")
+        assert "bindings/python" not in istmo.__file__, istmo.__file__
+        assert "/build" not in str(istmo._native.library_path), istmo._native.library_path
+        return
     wanted = os.environ.get("ISTMO_C_LIBRARY")
     if not wanted:
         pytest.fail("ISTMO_C_LIBRARY is not set: the tests must run against the built library")
@@ -106,7 +112,7 @@ def test_cert_and_trust_errors():
 def test_every_error_class_is_an_istmo_error_with_a_distinct_code():
     classes = [getattr(istmo, name) for name in istmo.__all__ if name.endswith("Error")]
     codes = {cls.default_code for cls in classes if cls is not istmo.Error}
-    assert len(codes) == len(classes) - 1 == 20  # 17 + the PKCS#11 codes (module, token not present, PIN locked)
+    assert len(codes) == len(classes) - 1 == 20  # ISTMO_E_INVALID_ARGUMENT (-1) .. ISTMO_E_PIN_LOCKED (-20)
     for cls in classes:
         assert issubclass(cls, istmo.Error)
     for code in codes:
