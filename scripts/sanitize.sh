@@ -9,6 +9,8 @@
 #   consumer.installed_package, capi.installed_package: build *unsanitized* programs (g++/cc,
 #     no -fsanitize) against the installed sanitized libraries, which cannot link (the ASan
 #     runtime is only linked into sanitized executables). Excluded; the normal build runs them.
+#   packages.debian_install: packages the build tree and links an unsanitized C program through
+#     pkg-config against it (same reason); it also installs system-wide. The normal build runs it.
 #   python.pytest: CPython is not sanitized, so its command (taken from ctest) is run separately
 #     with the ASan runtime (which contains the UBSan handlers) in LD_PRELOAD and leak detection
 #     off (CPython frees little at exit by design; every C++ test still runs with LeakSanitizer);
@@ -30,7 +32,7 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=${LSAN_OPTIONS:-}
 status=0
 (cd "$build" && ctest --output-on-failure -j"${SANITIZE_TEST_JOBS:-2}" --timeout 900 \
-  -E '^(consumer\.installed_package|capi\.installed_package|python\.pytest)$') || status=1
+  -E '^(consumer\.installed_package|capi\.installed_package|packages\.debian_install|python\.pytest)$') || status=1
 pytest_command=$(cd "$build" && ctest -N -V -R '^python\.pytest$' | sed -n 's/^[0-9]*: Test command: //p')
 if [ -n "$pytest_command" ]; then
   runtime=$(clang -print-file-name=libclang_rt.asan-x86_64.so)
