@@ -153,6 +153,12 @@ def key_info(content, extra_ns=""):
 written = []
 
 
+def plain_xmldsig(key, body=""):
+    """A plain enveloped XMLDSig signature (no XAdES) over the same invoice."""
+    template = xades_template(body=body).replace(reference("#sp", [EXC], SP_TYPE), "")
+    return xmlsec_sign(re.sub(r"<ds:Object><xades:QualifyingProperties.*?</ds:Object>", "", template, flags=re.S), key)
+
+
 def write(name, xml, signer="rsa2048"):
     xmlsec_verify_core(xml, signer)
     with open(os.path.join(OUT, name), "w") as f:
@@ -196,8 +202,7 @@ def main():
         base, key_info("<ds:X509Data>%s</ds:X509Data>" % x509_certificates("untrusted", "rsa3072", "rsa2048"))))
     write("extra-cert-only.xml", after_signature_value(
         base, key_info("<ds:X509Data>%s</ds:X509Data>" % x509_certificates("rsa3072"))))
-    plain = xmlsec_sign(xades_template().replace(reference("#sp", [EXC], SP_TYPE), ""), key)
-    plain = re.sub(r"<ds:Object><xades:QualifyingProperties.*?</ds:Object>", "", plain, flags=re.S)
+    plain = plain_xmldsig(key)
     write("xmldsig-extra-cert.xml", after_signature_value(
         plain, key_info("<ds:X509Data>%s</ds:X509Data>" % x509_certificates("rsa2048", "ec-p256"))))
 
@@ -237,6 +242,13 @@ def main():
                                                   DS, x509_certificates("rsa2048", "intermediate"))), key)
     write("key-info-reference-outside.xml", after_signature_value(
         outside, key_info('<dsig11:KeyInfoReference URI="#signer-key-info"/>', ' xmlns:dsig11="%s"' % DS11)))
+    # The same two pointers in plain XMLDSig (the shape the streaming path of large documents takes).
+    write("xmldsig-key-info-reference-outside.xml", after_signature_value(plain_xmldsig(key, body=(
+        '<inv:Certificates><ds:KeyInfo xmlns:ds="%s" Id="signer-key-info"><ds:X509Data>%s</ds:X509Data></ds:KeyInfo>'
+        "</inv:Certificates>" % (DS, x509_certificates("rsa2048", "intermediate")))),
+        key_info('<dsig11:KeyInfoReference URI="#signer-key-info"/>', ' xmlns:dsig11="%s"' % DS11)))
+    write("xmldsig-retrieval-method.xml", after_signature_value(
+        plain_xmldsig(key), key_info('<ds:RetrievalMethod URI="#signer-certs" Type="%sX509Data"/>' % DS) + certs_object))
     issuer, serial = issuer_serial("rsa2048")
     write("x509-issuer-serial-only.xml", after_signature_value(base, key_info(
         "<ds:X509Data><ds:X509IssuerSerial><ds:X509IssuerName>%s</ds:X509IssuerName><ds:X509SerialNumber>%d"

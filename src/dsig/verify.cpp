@@ -985,7 +985,7 @@ bool SignatureCheck::choose_signer_key() {
             set_signer(candidates.front().certificate);
             return mark_trusted_key();
         }
-        if (key_value && (leaf || ambiguous)) return keyvalue_mismatch();
+        if (key_value && leaf) return keyvalue_mismatch();  // KeyInfo's own signer is not the KeyValue's
     }
     if (ambiguous) {
         verdict.fail("DSIG-KEYINFO-AMBIGUOUS", "KeyInfo holds several certificates and no single signer among them",
