@@ -15,7 +15,10 @@
 #include "xml/stream_c14n.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/x509v3.h>
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
@@ -31,6 +34,22 @@ using report::SubIndication;
 namespace {
 
 constexpr std::size_t k_cache_capacity = 4096;
+// RetrievalMethod / KeyInfoReference pointers followed in one chain at most.
+constexpr int k_max_key_info_hops = 4;
+
+std::string trimmed(const std::string& text) {
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return {};
+    return text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+}
+
+// Case- and whitespace-insensitive comparison form of a distinguished name written as text.
+std::string normalized_dn(std::string_view dn) {
+    std::string out;
+    for (char c : dn)
+        if (!std::isspace(static_cast<unsigned char>(c))) out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    return out;
+}
 
 // The end of one verify() call's time budget (VerifyOptions::time_budget); inactive when 0.
 class Deadline {
@@ -279,6 +298,14 @@ struct SignatureKey {
 
 X509* x509_of(const CertificatePtr& c) { return c->certificate.impl().cert.get(); }
 
+// The subjectKeyIdentifier extension's value; empty when the certificate has none.
+crypto::Bytes subject_key_id(const crypto::Certificate& cert) {
+    const ASN1_OCTET_STRING* id = X509_get0_subject_key_id(cert.impl().cert.get());
+    if (!id) return {};
+    const unsigned char* data = ASN1_STRING_get0_data(id);
+    return crypto::Bytes(data, data + ASN1_STRING_length(id));
+}
+
 std::string_view namespace_of(const xmlNode* node) { return node->ns ? xml::sv(node->ns->href) : std::string_view(); }
 
 // True when node lies inside one of sig's own ds:Object children (sig is an ancestor).
@@ -361,6 +388,30 @@ public:
     [[nodiscard]] bool declined() const { return strategy_declined; }
 
 private:
+    // One certificate that may be the signer (choose_signer_key), and whether the profile's
+    // signed properties name it.
+    struct SignerCandidate {
+        CertificatePtr certificate;
+        bool named = false;
+    };
+    bool read_key_info_children(const xmlNode* parent, int hops);
+    bool read_key_info_item(const xmlNode* item, int hops);
+    const xmlNode* follow_key_info_pointer(const xmlNode* pointer, int hops);
+    const xmlNode* key_info_unresolved(const xmlNode* pointer, const char* why);
+    bool add_key_info_certificate(CertificatePtr cert);
+    bool read_x509_data(const xmlNode* data);
+    bool resolve_certificate_name(const xmlNode* name);
+    const std::vector<CertificatePtr>& known_certificates();
+    bool read_key_value(const xmlNode* item);
+    bool read_der_key_value(const xmlNode* item);
+    CertificatePtr key_info_leaf(bool& ambiguous) const;
+    [[nodiscard]] bool named_by_clues(const CachedCertificate& cert) const;
+    void collect_signer_candidates(const CertificatePtr& leaf);
+    void set_signer(const CertificatePtr& signer);
+    bool keyvalue_mismatch();
+    bool mark_trusted_key();
+    bool verify_with_candidates(std::span<const std::uint8_t> message, std::span<const std::uint8_t> value,
+                                crypto::VerifyOutcome& outcome);
     bool check_reference(const xmlNode* ref);
     std::optional<crypto::DigestAlg> reference_digest(const std::string& uri_text, ReferencePath& ref_where);
     [[nodiscard]] ReferenceScope reference_scope() const;
@@ -420,6 +471,15 @@ private:
     std::vector<CertificatePtr> certs;
     EVP_PKEY* key_value = nullptr;
     internal::EvpPkeyPtr key_value_owned;
+    std::optional<crypto::PublicKey> der_key;  // a DEREncodedKeyValue's key (key_value points into it)
+    // What the profile says about the signer, the certificates the signature carries outside
+    // KeyInfo, and the certificates at hand to resolve names (carried, then the caller's).
+    SignerClues clues;
+    std::vector<CertificatePtr> carried;
+    std::vector<CertificatePtr> known;
+    bool known_ready = false;
+    std::vector<SignerCandidate> candidates;    // tried by the signature value, in order
+    std::vector<const xmlNode*> followed;       // KeyInfo pointer targets already read
 };
 
 // ds:Signature = SignedInfo, SignatureValue, KeyInfo?, Object*; SignedInfo =
@@ -660,112 +720,332 @@ bool SignatureCheck::check_reference(const xmlNode* ref) {
     return true;
 }
 
-// KeyInfo: X509Data certificates (through the verifier's cache) and a KeyValue.
+// KeyInfo (unsigned): certificates of X509Data (through the verifier's cache) and X509Data that
+// only names a certificate (found among the certificates at hand), a KeyValue or
+// DEREncodedKeyValue, and same-document pointers to more of them (RetrievalMethod,
+// KeyInfoReference). The profile's clues (XAdES CertificateValues, SigningCertificate) are read
+// first: the certificates they carry can be named by KeyInfo too.
 bool SignatureCheck::read_key_info() {
-    if (key_info) {
-        for (const xmlNode* item = xml::first_element_child(key_info); item; item = xml::next_element_sibling(item)) {
-            if (xml::is_element(item, uri::ds_ns, "X509Data")) {
-                for (const xmlNode* x = xml::first_element_child(item); x; x = xml::next_element_sibling(x)) {
-                    if (!xml::is_element(x, uri::ds_ns, "X509Certificate")) continue;
-                    if (certs.size() >= options.max_certificates) {
-                        verdict.fail("DSIG-TOO-MANY", "more than " + std::to_string(options.max_certificates) + " certificates in KeyInfo",
-                                     Indication::total_failed, SubIndication::format_failure, where);
-                        return false;
-                    }
-                    const std::string der_text = xml::text_content(x);
-                    if (base64_too_large(der_text, "X509Certificate", where)) return false;
-                    auto der = crypto::base64_decode(der_text);
-                    if (!der) {
-                        verdict.fail("DSIG-BASE64-INVALID", "X509Certificate is not valid base64", Indication::total_failed,
-                                     SubIndication::format_failure, where);
-                        return false;
-                    }
-                    auto cert = state.certificate(*der);
-                    if (!cert) {
-                        verdict.fail("DSIG-CERT-UNREADABLE", "X509Certificate is not a DER certificate: " + cert.error().message,
-                                     Indication::total_failed, SubIndication::format_failure, where);
-                        return false;
-                    }
-                    certs.push_back(*cert);
-                }
-            } else if (xml::is_element(item, uri::ds_ns, "KeyValue") && !key_value) {
-                const xmlNode* kv = xml::first_element_child(item);
-                Result<internal::EvpPkeyPtr> parsed = make_error(Errc::unsupported, "unsupported KeyValue");
-                if (xml::is_element(kv, uri::ds_ns, "RSAKeyValue")) {
-                    const std::string n_text = xml::text_content(child_named(kv, uri::ds_ns, "Modulus"));
-                    const std::string e_text = xml::text_content(child_named(kv, uri::ds_ns, "Exponent"));
-                    if (base64_too_large(n_text, "RSAKeyValue/Modulus", where) || base64_too_large(e_text, "RSAKeyValue/Exponent", where))
-                        return false;
-                    auto n = crypto::base64_decode(n_text);
-                    auto e = crypto::base64_decode(e_text);
-                    if (n && e && child_named(kv, uri::ds_ns, "Modulus") && child_named(kv, uri::ds_ns, "Exponent"))
-                        parsed = crypto::rsa_public_key(*n, *e);
-                } else if (xml::is_element(kv, uri::dsig11_ns, "ECKeyValue")) {
-                    const xmlNode* named = child_named(kv, uri::dsig11_ns, "NamedCurve");
-                    const xmlNode* point = child_named(kv, uri::dsig11_ns, "PublicKey");
-                    std::string oid = named ? attribute(named, "URI") : std::string();
-                    std::string curve = oid == "urn:oid:1.2.840.10045.3.1.7" ? "P-256"
-                                        : oid == "urn:oid:1.3.132.0.34" ? "P-384"
-                                        : oid == "urn:oid:1.3.132.0.35" ? "P-521" : "";
-                    const std::string point_text = point ? xml::text_content(point) : std::string();
-                    if (base64_too_large(point_text, "ECKeyValue/PublicKey", where)) return false;
-                    auto bytes = crypto::base64_decode(point_text);
-                    if (!curve.empty() && bytes) parsed = crypto::ec_public_key(curve, *bytes);
-                }
-                if (parsed) {
-                    key_value_owned = std::move(*parsed);
-                    key_value = key_value_owned.get();
-                } else {
-                    verdict.note("DSIG-KEY-NOT-FOUND", Severity::warning, "KeyValue ignored: " + parsed.error().message, where);
-                }
-            }
+    if (state.profile) clues = state.profile->signer_clues(sig, options);
+    for (const crypto::Bytes& der : clues.carried_certificates)
+        if (auto cert = state.certificate(der)) carried.push_back(*cert);
+    return !key_info || read_key_info_children(key_info, 0);
+}
+
+bool SignatureCheck::read_key_info_children(const xmlNode* parent, int hops) {
+    for (const xmlNode* item = xml::first_element_child(parent); item; item = xml::next_element_sibling(item))
+        if (!read_key_info_item(item, hops)) return false;
+    return true;
+}
+
+bool SignatureCheck::read_key_info_item(const xmlNode* item, int hops) {
+    if (xml::is_element(item, uri::ds_ns, "X509Data")) return read_x509_data(item);
+    if (xml::is_element(item, uri::ds_ns, "KeyValue")) return key_value || read_key_value(item);
+    if (xml::is_element(item, uri::dsig11_ns, "DEREncodedKeyValue")) return key_value || read_der_key_value(item);
+    const bool retrieval = xml::is_element(item, uri::ds_ns, "RetrievalMethod");
+    if (!retrieval && !xml::is_element(item, uri::dsig11_ns, "KeyInfoReference")) return true;
+    const xmlNode* target = follow_key_info_pointer(item, hops);
+    if (!target) return true;
+    if (xml::is_element(target, uri::ds_ns, "KeyInfo")) return read_key_info_children(target, hops + 1);
+    if (!retrieval) {
+        key_info_unresolved(item, "it does not point at a ds:KeyInfo");
+        return true;
+    }
+    return read_key_info_item(target, hops + 1);
+}
+
+// The element a RetrievalMethod or KeyInfoReference names, or null (a warning says why). Only a
+// same-document "#id" is followed, without transforms, at most k_max_key_info_hops pointers in a
+// chain and never to an element already followed: nothing is fetched and no loop runs.
+const xmlNode* SignatureCheck::follow_key_info_pointer(const xmlNode* pointer, int hops) {
+    const std::string target_uri = attribute(pointer, "URI");
+    if (target_uri.size() < 2 || target_uri[0] != '#')
+        return key_info_unresolved(pointer, "only a same-document reference (\"#id\") is followed");
+    if (child_named(pointer, uri::ds_ns, "Transforms"))
+        return key_info_unresolved(pointer, "transforms are not applied to key information");
+    if (hops >= k_max_key_info_hops)
+        return key_info_unresolved(pointer, "too many references in a chain");
+    const std::string id = target_uri.substr(1);
+    const auto found = ids.elements.find(id);
+    if (found == ids.elements.end()) return key_info_unresolved(pointer, "no element has this Id");
+    if (ids.duplicates.count(id)) return key_info_unresolved(pointer, "the Id is not unique");
+    const xmlNode* target = found->second;
+    if (std::find(followed.begin(), followed.end(), target) != followed.end() || target == pointer)
+        return key_info_unresolved(pointer, "it leads back to key information already read (a loop)");
+    const std::string type = attribute(pointer, "Type");
+    if (!type.empty() && type != std::string(uri::ds_ns) + "X509Data")
+        return key_info_unresolved(pointer, "only the X509Data type is supported");
+    if (!type.empty() && !xml::is_element(target, uri::ds_ns, "X509Data"))
+        return key_info_unresolved(pointer, "its Type is X509Data but it points at another element");
+    followed.push_back(target);
+    return target;
+}
+
+const xmlNode* SignatureCheck::key_info_unresolved(const xmlNode* pointer, const char* why) {
+    verdict.note("DSIG-KEYINFO-UNRESOLVED", Severity::warning,
+                 std::string(xml::sv(pointer->name)) + " URI=\"" + attribute(pointer, "URI") + "\" is not used: " + why, where);
+    return nullptr;
+}
+
+bool SignatureCheck::add_key_info_certificate(CertificatePtr cert) {
+    if (certs.size() >= options.max_certificates) {
+        verdict.fail("DSIG-TOO-MANY", "more than " + std::to_string(options.max_certificates) + " certificates in KeyInfo",
+                     Indication::total_failed, SubIndication::format_failure, where);
+        return false;
+    }
+    certs.push_back(std::move(cert));
+    return true;
+}
+
+bool SignatureCheck::read_x509_data(const xmlNode* data) {
+    for (const xmlNode* x = xml::first_element_child(data); x; x = xml::next_element_sibling(x)) {
+        if (xml::is_element(x, uri::ds_ns, "X509IssuerSerial") || xml::is_element(x, uri::ds_ns, "X509SubjectName") ||
+            xml::is_element(x, uri::ds_ns, "X509SKI")) {
+            if (!resolve_certificate_name(x)) return false;
+            continue;
         }
+        if (!xml::is_element(x, uri::ds_ns, "X509Certificate")) continue;
+        const std::string der_text = xml::text_content(x);
+        if (base64_too_large(der_text, "X509Certificate", where)) return false;
+        auto der = crypto::base64_decode(der_text);
+        if (!der) {
+            verdict.fail("DSIG-BASE64-INVALID", "X509Certificate is not valid base64", Indication::total_failed,
+                         SubIndication::format_failure, where);
+            return false;
+        }
+        auto cert = state.certificate(*der);
+        if (!cert) {
+            verdict.fail("DSIG-CERT-UNREADABLE", "X509Certificate is not a DER certificate: " + cert.error().message,
+                         Indication::total_failed, SubIndication::format_failure, where);
+            return false;
+        }
+        if (!add_key_info_certificate(*cert)) return false;
     }
     return true;
 }
 
+// X509Data that names a certificate without carrying it: the certificate is taken from those
+// the signature carries elsewhere or the caller supplies (extra certificates, anchors).
+bool SignatureCheck::resolve_certificate_name(const xmlNode* name) {
+    const std::string kind(xml::sv(name->name));
+    std::optional<crypto::Bytes> ski;
+    if (kind == "X509SKI") {
+        const std::string text = xml::text_content(name);
+        if (base64_too_large(text, "X509SKI", where)) return false;
+        auto decoded = crypto::base64_decode(text);
+        if (decoded) ski = std::move(*decoded);
+    }
+    const std::string issuer = normalized_dn(xml::text_content(child_named(name, uri::ds_ns, "X509IssuerName")));
+    const std::string serial = trimmed(xml::text_content(child_named(name, uri::ds_ns, "X509SerialNumber")));
+    const std::string subject = normalized_dn(xml::text_content(name));
+    for (const CertificatePtr& cert : known_certificates()) {
+        const bool match = kind == "X509SKI"            ? ski && subject_key_id(cert->certificate) == *ski
+                           : kind == "X509SubjectName" ? !subject.empty() && normalized_dn(cert->summary.subject) == subject
+                                                       : !serial.empty() && serial == cert->summary.serial &&
+                                                             normalized_dn(cert->summary.issuer) == issuer;
+        if (match) return add_key_info_certificate(cert);
+    }
+    verdict.note("DSIG-KEYINFO-UNRESOLVED", Severity::warning,
+                 kind + " names a certificate that neither the signature nor the caller's certificates hold", where);
+    return true;
+}
+
+// Certificates at hand besides KeyInfo's: the profile's carried ones, then the caller's extra
+// certificates and anchors (made once per signature, only when needed).
+const std::vector<CertificatePtr>& SignatureCheck::known_certificates() {
+    if (known_ready) return known;
+    known_ready = true;
+    known = carried;
+    const auto add = [&](const crypto::Certificate& c) {
+        if (auto cert = state.certificate(c.der())) known.push_back(*cert);
+    };
+    for (const crypto::Certificate& c : options.extra_certificates) add(c);
+    for (const crypto::Certificate& c : options.trust.anchors()) add(c);
+    return known;
+}
+
+bool SignatureCheck::read_key_value(const xmlNode* item) {
+    const xmlNode* kv = xml::first_element_child(item);
+    Result<internal::EvpPkeyPtr> parsed = make_error(Errc::unsupported, "unsupported KeyValue");
+    if (xml::is_element(kv, uri::ds_ns, "RSAKeyValue")) {
+        const std::string n_text = xml::text_content(child_named(kv, uri::ds_ns, "Modulus"));
+        const std::string e_text = xml::text_content(child_named(kv, uri::ds_ns, "Exponent"));
+        if (base64_too_large(n_text, "RSAKeyValue/Modulus", where) || base64_too_large(e_text, "RSAKeyValue/Exponent", where))
+            return false;
+        auto n = crypto::base64_decode(n_text);
+        auto e = crypto::base64_decode(e_text);
+        if (n && e && child_named(kv, uri::ds_ns, "Modulus") && child_named(kv, uri::ds_ns, "Exponent"))
+            parsed = crypto::rsa_public_key(*n, *e);
+    } else if (xml::is_element(kv, uri::dsig11_ns, "ECKeyValue")) {
+        const xmlNode* named = child_named(kv, uri::dsig11_ns, "NamedCurve");
+        const xmlNode* point = child_named(kv, uri::dsig11_ns, "PublicKey");
+        std::string oid = named ? attribute(named, "URI") : std::string();
+        std::string curve = oid == "urn:oid:1.2.840.10045.3.1.7" ? "P-256"
+                            : oid == "urn:oid:1.3.132.0.34" ? "P-384"
+                            : oid == "urn:oid:1.3.132.0.35" ? "P-521" : "";
+        const std::string point_text = point ? xml::text_content(point) : std::string();
+        if (base64_too_large(point_text, "ECKeyValue/PublicKey", where)) return false;
+        auto bytes = crypto::base64_decode(point_text);
+        if (!curve.empty() && bytes) parsed = crypto::ec_public_key(curve, *bytes);
+    }
+    if (parsed) {
+        key_value_owned = std::move(*parsed);
+        key_value = key_value_owned.get();
+    } else {
+        verdict.note("DSIG-KEY-NOT-FOUND", Severity::warning, "KeyValue ignored: " + parsed.error().message, where);
+    }
+    return true;
+}
+
+// dsig11:DEREncodedKeyValue: a DER SubjectPublicKeyInfo.
+bool SignatureCheck::read_der_key_value(const xmlNode* item) {
+    const std::string text = xml::text_content(item);
+    if (base64_too_large(text, "DEREncodedKeyValue", where)) return false;
+    auto der = crypto::base64_decode(text);
+    auto parsed = der ? crypto::PublicKey::from_memory(*der)
+                      : Result<crypto::PublicKey>(make_error(Errc::parse_error, "not valid base64"));
+    if (!parsed) {
+        verdict.note("DSIG-KEY-NOT-FOUND", Severity::warning, "DEREncodedKeyValue ignored: " + parsed.error().message, where);
+        return true;
+    }
+    der_key.emplace(std::move(*parsed));
+    key_value = der_key->impl().key.get();
+    return true;
+}
+
+// The signer certificate of KeyInfo alone: the single certificate that issued none of the others
+// (duplicates count once). Null with `ambiguous` set when there are several.
+CertificatePtr SignatureCheck::key_info_leaf(bool& ambiguous) const {
+    ambiguous = false;
+    if (certs.empty()) return nullptr;
+    std::vector<std::size_t> leaves;
+    bool first_differs = false;
+    for (std::size_t i = 0; i < certs.size(); ++i) {
+        bool issues_another = false;
+        for (std::size_t j = 0; j < certs.size() && !issues_another; ++j)
+            issues_another = i != j && X509_NAME_cmp(X509_get_issuer_name(x509_of(certs[j])), X509_get_subject_name(x509_of(certs[i]))) == 0 &&
+                             X509_NAME_cmp(X509_get_subject_name(x509_of(certs[j])), X509_get_subject_name(x509_of(certs[i]))) != 0;
+        if (!issues_another) leaves.push_back(i);
+    }
+    const CertificatePtr first = leaves.empty() ? nullptr : certs[leaves.front()];
+    for (std::size_t i : leaves)
+        if (certs[i]->summary.sha256 != first->summary.sha256) first_differs = true;
+    ambiguous = !first || first_differs;
+    return ambiguous ? nullptr : first;
+}
+
+// True when the profile's signed properties name `cert` as the signer (by any CertDigest).
+bool SignatureCheck::named_by_clues(const CachedCertificate& cert) const {
+    for (const SignerClues::CertDigest& d : clues.signer_digests) {
+        const bool same = d.algorithm == crypto::DigestAlg::sha256 ? cert.sha256 == d.value
+                                                                    : crypto::digest(d.algorithm, cert.certificate.der()) == d.value;
+        if (same) return true;
+    }
+    return false;
+}
+
+// The certificates the signed properties name, from KeyInfo, the signature's carried ones and the
+// caller's, each once; then KeyInfo's own signer (`leaf`) when it is not among them, as the last
+// try (a substituted key then still verifies and the profile reports the mismatch).
+void SignatureCheck::collect_signer_candidates(const CertificatePtr& leaf) {
+    const auto add = [&](const CertificatePtr& cert, bool named) {
+        for (const SignerCandidate& c : candidates)
+            if (c.certificate->sha256 == cert->sha256) return;
+        candidates.push_back(SignerCandidate{cert, named});
+    };
+    for (const CertificatePtr& cert : certs)
+        if (named_by_clues(*cert)) add(cert, true);
+    for (const CertificatePtr& cert : known_certificates())
+        if (named_by_clues(*cert)) add(cert, true);
+    if (leaf) add(leaf, false);
+    if (!key_value) return;
+    // A KeyValue in KeyInfo as well: only certificates of that key can be the signer.
+    std::erase_if(candidates, [&](const SignerCandidate& c) {
+        return EVP_PKEY_eq(key_value, crypto::get0_public_key(c.certificate->certificate)) != 1;
+    });
+}
+
+void SignatureCheck::set_signer(const CertificatePtr& signer) {
+    key.certificate = signer;
+    key.key = crypto::get0_public_key(signer->certificate);
+    key.others.clear();
+    for (const auto* list : {&certs, &carried})
+        for (const CertificatePtr& cert : *list)
+            if (cert->sha256 != signer->sha256) key.others.push_back(cert);
+}
+
 bool SignatureCheck::choose_signer_key() {
-    // The signer certificate: the single certificate that issued none of the others.
-    if (!certs.empty()) {
-        std::vector<std::size_t> leaves;
-        for (std::size_t i = 0; i < certs.size(); ++i) {
-            bool issues_another = false;
-            for (std::size_t j = 0; j < certs.size() && !issues_another; ++j)
-                issues_another = i != j && X509_NAME_cmp(X509_get_issuer_name(x509_of(certs[j])), X509_get_subject_name(x509_of(certs[i]))) == 0 &&
-                                 X509_NAME_cmp(X509_get_subject_name(x509_of(certs[j])), X509_get_subject_name(x509_of(certs[i]))) != 0;
-            if (!issues_another) leaves.push_back(i);
+    bool ambiguous = false;
+    const CertificatePtr leaf = key_info_leaf(ambiguous);
+    // The signed properties name the signer and KeyInfo's signer is not it (or KeyInfo has none,
+    // or several): the signer is looked for among every certificate at hand.
+    if (!clues.signer_digests.empty() && !(leaf && named_by_clues(*leaf))) {
+        collect_signer_candidates(leaf);
+        if (!candidates.empty()) {
+            set_signer(candidates.front().certificate);
+            return mark_trusted_key();
         }
-        // Duplicated certificates count once.
-        if (leaves.size() > 1) {
-            bool all_same = true;
-            for (std::size_t i : leaves) all_same = all_same && certs[i]->summary.sha256 == certs[leaves[0]]->summary.sha256;
-            if (all_same) leaves.resize(1);
-        }
-        if (leaves.size() != 1) {
-            verdict.fail("DSIG-KEYINFO-AMBIGUOUS", "KeyInfo holds several certificates and no single signer among them",
-                         Indication::indeterminate, SubIndication::no_signing_certificate_found, where);
-            return false;
-        }
-        key.certificate = certs[leaves[0]];
-        for (std::size_t i = 0; i < certs.size(); ++i)
-            if (i != leaves[0]) key.others.push_back(certs[i]);
-        key.key = crypto::get0_public_key(key.certificate->certificate);
-        if (key_value && EVP_PKEY_eq(key_value, key.key) != 1) {
-            verdict.fail("DSIG-KEYVALUE-MISMATCH", "KeyValue is not the public key of the certificate in KeyInfo",
-                         Indication::total_failed, SubIndication::sig_crypto_failure, where);
-            return false;
-        }
+        if (key_value && leaf) return keyvalue_mismatch();  // KeyInfo's own signer is not the KeyValue's
+    }
+    if (ambiguous) {
+        verdict.fail("DSIG-KEYINFO-AMBIGUOUS", "KeyInfo holds several certificates and no single signer among them",
+                     Indication::indeterminate, SubIndication::no_signing_certificate_found, where);
+        return false;
+    }
+    if (leaf) {
+        set_signer(leaf);
+        if (key_value && EVP_PKEY_eq(key_value, key.key) != 1) return keyvalue_mismatch();
     } else if (key_value) {
         key.key = key_value;
+        for (const CertificatePtr& cert : carried) key.others.push_back(cert);
     }
-    // Keys the caller trusts explicitly: the embedded key must be one of them, or, when the
-    // signature carries no key, one of them must verify it.
+    return mark_trusted_key();
+}
+
+bool SignatureCheck::keyvalue_mismatch() {
+    verdict.fail("DSIG-KEYVALUE-MISMATCH", "KeyValue is not the public key of the certificate in KeyInfo",
+                 Indication::total_failed, SubIndication::sig_crypto_failure, where);
+    return false;
+}
+
+// Keys the caller trusts explicitly: the embedded key must be one of them, or, when the
+// signature carries no key, one of them must verify it.
+bool SignatureCheck::mark_trusted_key() {
     for (const crypto::PublicKey& trusted : options.trusted_keys) {
         EVP_PKEY* t = trusted.impl().key.get();
         if (t && key.key && EVP_PKEY_eq(t, key.key) == 1) key.trusted_directly = true;
     }
-
     return true;
+}
+
+// Several certificates may be the signer (see choose_signer_key): the first whose key verifies
+// the signature value is. None does: the first one the signed properties name stays (its
+// failure is reported); when none is named, the signer's certificate is not at hand.
+bool SignatureCheck::verify_with_candidates(std::span<const std::uint8_t> message, std::span<const std::uint8_t> value,
+                                            crypto::VerifyOutcome& outcome) {
+    for (const SignerCandidate& c : candidates) {
+        if (c.certificate != key.certificate) set_signer(c.certificate);
+        outcome = crypto::verify_message(key.key, sig_info->params, message, value);
+        if (outcome.status == crypto::VerifyStatus::valid) {
+            if (c.named)
+                verdict.note("DSIG-SIGNER-IDENTIFIED", Severity::info,
+                             "the signer's certificate was identified by the signed reference to it (XAdES "
+                             "SigningCertificate) and the signature value, not by the unsigned KeyInfo",
+                             where);
+            return mark_trusted_key();
+        }
+    }
+    const auto named = std::find_if(candidates.begin(), candidates.end(), [](const SignerCandidate& c) { return c.named; });
+    if (named == candidates.end()) {
+        verdict.fail("DSIG-KEY-NOT-FOUND",
+                     "the certificate the signed properties name as the signer's is neither in the signature nor among the "
+                     "caller's certificates, and no other certificate verifies the signature",
+                     Indication::indeterminate, SubIndication::no_signing_certificate_found, where);
+        return false;
+    }
+    set_signer(named->certificate);
+    outcome = crypto::verify_message(key.key, sig_info->params, message, value);
+    return mark_trusted_key();
 }
 
 void SignatureCheck::check_key_size(EVP_PKEY* k) {
@@ -825,6 +1105,8 @@ bool SignatureCheck::check_signature_value() {
                          where);
             return false;
         }
+    } else if (!candidates.empty()) {
+        if (!verify_with_candidates(message, *value, outcome)) return false;
     } else {
         outcome = crypto::verify_message(key.key, sig_info->params, message, *value);
     }
@@ -1106,6 +1388,16 @@ std::optional<VerificationReport> Verifier::State::verify_streaming(std::string_
             if (ref_uri.rfind("#xpointer(", 0) == 0) return std::nullopt;
         }
     }
+    // Nor can KeyInfo pointers (RetrievalMethod, KeyInfoReference) to elements outside it.
+    bool points_outside = false;
+    xml::for_each_element(mini, [&](const xmlNode* node) {
+        if (!xml::is_element(node, uri::ds_ns, "RetrievalMethod") && !xml::is_element(node, uri::dsig11_ns, "KeyInfoReference"))
+            return xml::Walk::descend;
+        const std::string target = attribute(node, "URI");
+        points_outside = target.size() > 1 && target[0] == '#' && outcome.capture.outside_ids.count(target.substr(1));
+        return points_outside ? xml::Walk::stop : xml::Walk::descend;
+    });
+    if (points_outside) return std::nullopt;
 
     VerificationReport report;
     report.validation_time = format_rfc3339(at);

@@ -9,6 +9,7 @@
 #include <istmo/crypto/validator.hpp>
 #include <istmo/dsig/verify.hpp>
 
+#include "crypto/native.hpp"
 #include "dsig/reference.hpp"
 #include "internal/c_ptr.hpp"
 
@@ -76,9 +77,29 @@ struct ProfileStep {
     bool (*run)(ProfileRun& run, const SignatureView& view, StepRecord& record);
 };
 
+// What a profile knows about the signer before the signature value is checked (XAdES): the
+// certificates the signature carries outside KeyInfo (CertificateValues) and the digests by which
+// its signed properties name the signer's certificate (SigningCertificate(V2) CertDigest). KeyInfo
+// is not signed: when it is ambiguous or lacks the signer, these pick the signer among every
+// certificate at hand, and the signature value decides between several.
+struct SignerClues {
+    struct CertDigest {
+        crypto::DigestAlg algorithm;
+        crypto::Bytes value;
+    };
+    std::vector<crypto::Bytes> carried_certificates;  // DER, at most VerifyOptions::max_certificates
+    std::vector<CertDigest> signer_digests;           // empty: the profile names no signer
+};
+
 class VerifyProfile {
 public:
     virtual ~VerifyProfile() = default;
+    // The signer clues of one signature (read-only; a malformed or absent property gives none).
+    [[nodiscard]] virtual SignerClues signer_clues(const xmlNode* signature, const VerifyOptions& options) const {
+        (void)signature;
+        (void)options;
+        return {};
+    }
     // The profile's steps, in the order they run.
     [[nodiscard]] virtual std::span<const ProfileStep> steps() const = 0;
     // The state the steps share for one signature.

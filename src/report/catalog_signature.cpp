@@ -60,6 +60,10 @@ constexpr CatalogEntry k_codes[] = {
      "no hay clave utilizable: ni certificado, ni KeyValue, ni una clave de confianza que coincida"},
     {"DSIG-KEYINFO-AMBIGUOUS", "KeyInfo holds several certificates and no single signer among them",
      "KeyInfo contiene varios certificados y ninguno de ellos es el único firmante"},
+    {"DSIG-KEYINFO-UNRESOLVED", "a KeyInfo pointer or certificate name could not be resolved and was not used",
+     "un puntero o nombre de certificado de KeyInfo no se pudo resolver y no se usó"},
+    {"DSIG-SIGNER-IDENTIFIED", "the signer's certificate was identified by the signed reference to it, not by KeyInfo",
+     "el certificado del firmante se identificó por la referencia firmada a él, no por KeyInfo"},
     {"DSIG-KEYVALUE-MISMATCH", "KeyValue is not the public key of the certificate in KeyInfo",
      "KeyValue no es la clave pública del certificado de KeyInfo"},
     {"DSIG-KEY-ALG-MISMATCH", "the key type does not fit the SignatureMethod",
@@ -101,6 +105,9 @@ constexpr CatalogEntry k_codes[] = {
     {"XADES-COUNTERSIG-TARGET",
      "the counter-signature has no CountersignedSignature reference to its parent's ds:SignatureValue",
      "la contrafirma no tiene una referencia CountersignedSignature al ds:SignatureValue de la firma que contrafirma"},
+    {"XADES-COUNTERSIG-TYPE-MISSING",
+     "the counter-signature's reference to its parent's ds:SignatureValue has no Type attribute; accepted",
+     "la referencia de la contrafirma al ds:SignatureValue de la firma que contrafirma no tiene atributo Type; aceptada"},
     {"XADES-QP-COUNT", "more than one xades:QualifyingProperties in the signature",
      "más de un xades:QualifyingProperties en la firma"},
     {"XADES-TARGET-MISMATCH", "QualifyingProperties Target does not name this signature",
@@ -203,6 +210,8 @@ constexpr CatalogEntry k_forms[] = {
     {"DSIG-ALG-WEAK", "digest method {1} is SHA-1 (accepted as legacy)",
      "el método de resumen {1} es SHA-1 (aceptado como heredado)"},
     {"DSIG-ALG-WEAK", "RSA key of {1} bits accepted as legacy", "clave RSA de {1} bits aceptada como heredada"},
+    {"DSIG-ALG-WEAK", "SigningCertificateV2 CertDigest uses SHA-1 (accepted as legacy)",
+     "el CertDigest de SigningCertificateV2 usa SHA-1 (aceptado como heredado)"},
     {"DSIG-ALG-LEGACY-REFUSED", "signature method {1} uses SHA-1; enable legacy mode to accept it",
      "el método de firma {1} usa SHA-1; active el modo heredado (legacy) para aceptarlo"},
     {"DSIG-ALG-LEGACY-REFUSED", "digest method {1} is SHA-1; enable legacy mode to accept it",
@@ -293,6 +302,34 @@ constexpr CatalogEntry k_forms[] = {
     // The time-stamp's own first error, quoted as "CODE: message".
     {"XADES-TS-INVALID", "SignatureTimeStamp: {1}: {2}", "SignatureTimeStamp: {1}: {t2}"},
     {"XADES-TS-IMPRINT", "SignatureTimeStamp: {1}: {2}", "SignatureTimeStamp: {1}: {t2}"},
+    {"XADES-TS-IMPRINT",
+     "a SignatureTimeStamp does not cover this signature's ds:SignatureValue and is ignored (no proof of existence): {1}: {2}",
+     "un SignatureTimeStamp no cubre el ds:SignatureValue de esta firma y se ignora (no es prueba de existencia): {1}: {t2}"},
+    {"XADES-OBJECT-WRAPPED",
+     "Reference URI=\"{1}\" points into a ds:Object nested in another ds:Object's content (signature wrapping)",
+     "la Reference URI=\"{1}\" apunta dentro de un ds:Object anidado en el contenido de otro ds:Object (envoltura de firma)"},
+    {"XADES-COUNTERSIG-TYPE-MISSING",
+     "the counter-signature's reference to its parent's ds:SignatureValue has no Type attribute (expected {1}); accepted",
+     "la referencia de la contrafirma al ds:SignatureValue de la firma que contrafirma no tiene atributo Type (se "
+     "esperaba {1}); aceptada"},
+    {"DSIG-ALG-LEGACY-REFUSED",
+     "SigningCertificateV2 names the signer's certificate only by a SHA-1 CertDigest; enable legacy mode to accept it",
+     "SigningCertificateV2 nombra el certificado del firmante solo mediante un CertDigest SHA-1; active el modo heredado "
+     "para aceptarlo"},
+    {"DSIG-KEYINFO-UNRESOLVED", "{1} URI=\"{2}\" is not used: {3}", "{1} URI=\"{2}\" no se usa: {t3}"},
+    {"DSIG-KEYINFO-UNRESOLVED", "{1} names a certificate that neither the signature nor the caller's certificates hold",
+     "{1} nombra un certificado que no está ni en la firma ni entre los certificados de quien llama"},
+    {"DSIG-KEY-NOT-FOUND", "DEREncodedKeyValue ignored: {1}", "DEREncodedKeyValue ignorado: {t1}"},
+    {"DSIG-KEY-NOT-FOUND",
+     "the certificate the signed properties name as the signer's is neither in the signature nor among the caller's "
+     "certificates, and no other certificate verifies the signature",
+     "el certificado que las propiedades firmadas nombran como el del firmante no está ni en la firma ni entre los "
+     "certificados de quien llama, y ningún otro certificado verifica la firma"},
+    {"DSIG-SIGNER-IDENTIFIED",
+     "the signer's certificate was identified by the signed reference to it (XAdES SigningCertificate) and the signature "
+     "value, not by the unsigned KeyInfo",
+     "el certificado del firmante se identificó por la referencia firmada a él (SigningCertificate de XAdES) y por el "
+     "valor de la firma, no por el KeyInfo, que no está firmado"},
 };
 
 constexpr CatalogEntry k_phrases[] = {
@@ -344,6 +381,18 @@ constexpr CatalogEntry k_phrases[] = {
      "el extendedKeyUsage del certificado de sellado de tiempo no está marcado como crítico"},
     {"", "path validation failed: {1}", "la validación de la ruta falló: {1}"},
     {"", "cannot set up path validation: {1}", "no se puede preparar la validación de la ruta: {1}"},
+    // why a KeyInfo pointer (RetrievalMethod, KeyInfoReference) is not followed
+    {"", "only a same-document reference (\"#id\") is followed", "solo se sigue una referencia al mismo documento (\"#id\")"},
+    {"", "transforms are not applied to key information", "no se aplican transformaciones a la información de clave"},
+    {"", "too many references in a chain", "demasiadas referencias encadenadas"},
+    {"", "no element has this Id", "ningún elemento tiene este Id"},
+    {"", "the Id is not unique", "el Id no es único"},
+    {"", "it leads back to key information already read (a loop)",
+     "lleva de vuelta a información de clave ya leída (un ciclo)"},
+    {"", "only the X509Data type is supported", "solo se admite el tipo X509Data"},
+    {"", "its Type is X509Data but it points at another element", "su Type es X509Data pero apunta a otro elemento"},
+    {"", "it does not point at a ds:KeyInfo", "no apunta a un ds:KeyInfo"},
+    {"", "not valid base64", "no es base64 válido"},
 };
 
 }  // namespace

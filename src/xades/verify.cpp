@@ -233,6 +233,8 @@ public:
         return xml::is_element(target, k_xades_ns, "SignedProperties");
     }
 
+    [[nodiscard]] dsig::SignerClues signer_clues(const xmlNode* signature, const dsig::VerifyOptions& options) const override;
+
     // ---- the steps, in the order of steps(); false: the later steps do not apply
     bool reference_targets(XadesRun& run, Ctx& ctx) const {
         run.refs = read_references(ctx);
@@ -277,30 +279,60 @@ private:
 
     static void check_reference_targets(Ctx& ctx, const std::vector<ReferenceView>& refs) {
         // ---- signature wrapping: a ds:Object only belongs directly under a ds:Signature. A
-        // reference to a ds:Object hidden elsewhere (inside another Object's content) signs
-        // data that a reader of the signature does not see as its content.
+        // reference to a ds:Object hidden elsewhere (inside another Object's content), or to
+        // data inside such an Object (a signed ds:Manifest moved there, an unsigned decoy in its
+        // place), signs data that a reader of the signature does not see as its content.
         for (const ReferenceView& r : refs) {
             const xmlNode* target = r.target;
-            if (target && xml::is_element(target, ds_ns, "Object") &&
-                !(target->parent && target->parent->type == XML_ELEMENT_NODE && xml::is_element(target->parent, ds_ns, "Signature")))
+            if (target && xml::is_element(target, ds_ns, "Object") && !directly_under_signature(target))
                 ctx.fail("XADES-OBJECT-WRAPPED",
                          "Reference URI=\"" + std::string(r.uri) + "\" points at a ds:Object that is not a child of a ds:Signature (signature wrapping)",
                          Indication::indeterminate, SubIndication::signed_data_not_found);
+            else if (target && inside_nested_object(target))
+                ctx.fail("XADES-OBJECT-WRAPPED",
+                         "Reference URI=\"" + std::string(r.uri) + "\" points into a ds:Object nested in another ds:Object's content (signature wrapping)",
+                         Indication::indeterminate, SubIndication::signed_data_not_found);
         }
-        // ---- a counter-signature must sign its parent's SignatureValue
-        if (ctx.view.signature->parent && xml::is_element(ctx.view.signature->parent, k_xades_ns, "CounterSignature")) {
-            const xmlNode* parent = ctx.view.signature->parent;
-            while (parent && !(parent->type == XML_ELEMENT_NODE && xml::is_element(parent, ds_ns, "Signature"))) parent = parent->parent;
-            const xmlNode* parent_value = parent ? child(parent, ds_ns, "SignatureValue") : nullptr;
-            bool covers_parent = false;
-            for (const ReferenceView& r : refs)
-                if (r.type == k_countersigned_type) covers_parent = covers_parent || (parent_value && r.target == parent_value);
-            if (!covers_parent)
-                ctx.fail("XADES-COUNTERSIG-TARGET",
-                         "the counter-signature has no CountersignedSignature reference to its parent's ds:SignatureValue",
-                         Indication::total_failed, SubIndication::hash_failure);
-        }
+        check_countersigned_target(ctx, refs);
+    }
 
+    static bool directly_under_signature(const xmlNode* object) {
+        return object->parent && object->parent->type == XML_ELEMENT_NODE && xml::is_element(object->parent, ds_ns, "Signature");
+    }
+    // True when an ancestor of `node` is a ds:Object that is not a child of a ds:Signature (up to
+    // the nearest ds:Signature).
+    static bool inside_nested_object(const xmlNode* node) {
+        for (const xmlNode* n = node->parent; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
+            if (xml::is_element(n, ds_ns, "Signature")) return false;
+            if (xml::is_element(n, ds_ns, "Object") && !directly_under_signature(n)) return true;
+        }
+        return false;
+    }
+
+    // A counter-signature must sign its parent's SignatureValue. A reference to it without the
+    // CountersignedSignature Type (xades4j's output until 2012) is accepted with a warning: the
+    // digest was checked like any other reference's.
+    static void check_countersigned_target(Ctx& ctx, const std::vector<ReferenceView>& refs) {
+        if (!ctx.view.signature->parent || !xml::is_element(ctx.view.signature->parent, k_xades_ns, "CounterSignature")) return;
+        const xmlNode* parent = ctx.view.signature->parent;
+        while (parent && !(parent->type == XML_ELEMENT_NODE && xml::is_element(parent, ds_ns, "Signature"))) parent = parent->parent;
+        const xmlNode* parent_value = parent ? child(parent, ds_ns, "SignatureValue") : nullptr;
+        bool covers_parent = false;
+        bool covers_parent_untyped = false;
+        for (const ReferenceView& r : refs) {
+            if (!parent_value || r.target != parent_value) continue;
+            covers_parent = covers_parent || r.type == k_countersigned_type;
+            covers_parent_untyped = covers_parent_untyped || r.type.empty();
+        }
+        if (covers_parent) return;
+        if (covers_parent_untyped)
+            ctx.note("XADES-COUNTERSIG-TYPE-MISSING", Severity::warning,
+                     "the counter-signature's reference to its parent's ds:SignatureValue has no Type attribute (expected " +
+                         std::string(k_countersigned_type) + "); accepted");
+        else
+            ctx.fail("XADES-COUNTERSIG-TARGET",
+                     "the counter-signature has no CountersignedSignature reference to its parent's ds:SignatureValue",
+                     Indication::total_failed, SubIndication::hash_failure);
     }
 
     // The signature's one xades:QualifyingProperties naming it, or null (then either there is
@@ -402,12 +434,19 @@ private:
         if (!v2) ctx.note("XADES-SIGNING-CERT-V1", Severity::warning, "legacy SigningCertificate (v1) is used");
         std::string scratch;
         const xmlNode* matched = nullptr;
+        bool legacy_refused = false;  // a SHA-1 CertDigest of V2 names the signer, without legacy mode
         for (const xmlNode* cert = xml::first_element_child(holder); cert; cert = xml::next_element_sibling(cert)) {
             if (!xml::is_element(cert, k_xades_ns, "Cert")) continue;
             const xmlNode* digest = child(cert, k_xades_ns, "CertDigest");
             auto info = dsig::digest_from_uri(attribute_view(child(digest, ds_ns, "DigestMethod"), "Algorithm", scratch));
             if (!info || info->status == dsig::AlgorithmStatus::forbidden) continue;
-            if (info->status == dsig::AlgorithmStatus::legacy && v2 && !ctx.view.options->allow_legacy) continue;
+            if (info->status == dsig::AlgorithmStatus::legacy && v2 && !ctx.view.options->allow_legacy) {
+                const std::string_view text = text_view(child(digest, ds_ns, "DigestValue"), scratch);
+                if (base64_too_large(ctx, text, "CertDigest/DigestValue")) return;
+                auto value = crypto::base64_decode(text);
+                legacy_refused = legacy_refused || (value && crypto::digest(info->alg, ctx.signer()->der()) == *value);
+                continue;
+            }
             const std::string_view text = text_view(child(digest, ds_ns, "DigestValue"), scratch);
             // The canonical base64 of the cached SHA-256: equal text, equal bytes.
             if (info->alg == crypto::DigestAlg::sha256 && text == facts->sha256_base64) {
@@ -424,9 +463,15 @@ private:
                                   : crypto::digest(info->alg, ctx.signer()->der()) == *value;
             if (same) {
                 matched = cert;
+                if (v2 && info->status == dsig::AlgorithmStatus::legacy)
+                    ctx.note("DSIG-ALG-WEAK", Severity::warning, "SigningCertificateV2 CertDigest uses SHA-1 (accepted as legacy)");
                 break;
             }
         }
+        if (!matched && legacy_refused)
+            return ctx.fail("DSIG-ALG-LEGACY-REFUSED",
+                            "SigningCertificateV2 names the signer's certificate only by a SHA-1 CertDigest; enable legacy mode to accept it",
+                            Indication::indeterminate, SubIndication::crypto_constraints_failure);
         if (!matched)
             return ctx.fail("XADES-SIGNING-CERT-DIGEST",
                             "no CertDigest in SigningCertificate matches the certificate that verified the signature",
@@ -501,8 +546,9 @@ private:
                      Indication::indeterminate, SubIndication::policy_processing_error);
     }
 
-    std::optional<crypto::TimePoint> check_timestamp(Ctx& ctx, const xmlNode* ts,
-                                                     const std::optional<crypto::TimePoint>& signing_time) const {
+    // foreign: set when the time-stamp covers other data than this signature's value.
+    std::optional<crypto::TimePoint> check_timestamp(Ctx& ctx, const xmlNode* ts, const std::optional<crypto::TimePoint>& signing_time,
+                                                     bool& foreign) const {
         xml::C14nMethod method;  // inclusive C14N 1.0 when the property names none
         if (const xmlNode* cm = child(ts, ds_ns, "CanonicalizationMethod")) {
             auto named = dsig::c14n_from_uri(attribute(cm, "Algorithm"));
@@ -533,6 +579,19 @@ private:
         stamp.serial = v.info.serial_hex;
         stamp.findings = v.findings;
         stamp.indication = Indication::total_passed;
+        const report::Finding* other_data = v.valid() ? nullptr : imprint_mismatch(v);
+        foreign = other_data != nullptr;
+        if (foreign) {
+            // Not a time-stamp of this signature (copied from another, or over other bytes): it
+            // proves nothing about it, and anyone can append one, so it cannot fail the signature
+            // either (EN 319 102-1 §5.5 leaves a failed time-stamp out of the proofs of existence).
+            stamp.indication = Indication::total_failed;
+            stamp.sub_indication = SubIndication::hash_failure;
+            ctx.note("XADES-TS-IMPRINT", Severity::warning,
+                     "a SignatureTimeStamp does not cover this signature's ds:SignatureValue and is ignored (no proof of "
+                     "existence): " + other_data->code + ": " + other_data->message);
+            return std::nullopt;
+        }
         if (!v.valid()) {
             const report::Finding* first = v.first_error();
             const bool imprint = first && first->code == "TSA-IMPRINT-MISMATCH";
@@ -552,6 +611,13 @@ private:
         return v.info.gen_time;
     }
 
+    // The finding that says a token covers other data than expected, or null.
+    static const report::Finding* imprint_mismatch(const tsa::TokenVerification& v) {
+        for (const report::Finding& f : v.findings)
+            if (f.code == "TSA-IMPRINT-MISMATCH") return &f;
+        return nullptr;
+    }
+
     // The TSA anchors (the signature's when none are given); the caller's untrusted certificates
     // help build the TSA's path too, never as anchors.
     static tsa::VerifyOptions tsa_options(const VerifyOptions& o) {
@@ -566,6 +632,37 @@ private:
     tsa::TokenVerifier m_tsa;  // signature time-stamps: certificates and TSA paths cached across documents
 };
 
+
+// SigningCertificate(V2)'s CertDigests and CertificateValues' certificates, read before the
+// signature value is checked so that dsig can find the signer outside an unsigned, ambiguous or
+// missing KeyInfo. Anything malformed is left out here (the steps below report it). A SHA-1
+// CertDigest identifies; whether it is accepted is the signing-certificate step's decision.
+dsig::SignerClues XadesProfile::signer_clues(const xmlNode* signature, const dsig::VerifyOptions& options) const {
+    dsig::SignerClues clues;
+    const xmlNode* qp = nullptr;
+    for (const xmlNode* object = xml::first_element_child(signature); object && !qp; object = xml::next_element_sibling(object))
+        if (xml::is_element(object, ds_ns, "Object")) qp = child(object, k_xades_ns, "QualifyingProperties");
+    if (!qp) return clues;
+    const xmlNode* ssp = child(child(qp, k_xades_ns, "SignedProperties"), k_xades_ns, "SignedSignatureProperties");
+    const xmlNode* holder = child(ssp, k_xades_ns, "SigningCertificateV2");
+    if (!holder) holder = child(ssp, k_xades_ns, "SigningCertificate");
+    std::string scratch;
+    for (const xmlNode* cert : children(holder, k_xades_ns, "Cert")) {
+        const xmlNode* digest = child(cert, k_xades_ns, "CertDigest");
+        auto info = dsig::digest_from_uri(attribute_view(child(digest, ds_ns, "DigestMethod"), "Algorithm", scratch));
+        const std::string_view text = text_view(child(digest, ds_ns, "DigestValue"), scratch);
+        if (!info || info->status == dsig::AlgorithmStatus::forbidden || text.size() > options.max_base64_bytes) continue;
+        if (auto value = crypto::base64_decode(text)) clues.signer_digests.push_back({info->alg, std::move(*value)});
+    }
+    const xmlNode* usp = child(child(qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
+    for (const xmlNode* value : children(child(usp, k_xades_ns, "CertificateValues"), k_xades_ns, "EncapsulatedX509Certificate")) {
+        if (clues.carried_certificates.size() >= options.max_certificates) break;
+        const std::string_view text = text_view(value, scratch);
+        if (text.size() > options.max_base64_bytes) continue;
+        if (auto der = crypto::base64_decode(text)) clues.carried_certificates.push_back(std::move(*der));
+    }
+    return clues;
+}
 
 bool XadesProfile::signing_certificate(XadesRun& run, Ctx& ctx) const {
     if (const crypto::Certificate* signer = ctx.signer())
@@ -629,12 +726,15 @@ bool XadesProfile::signed_attributes(XadesRun& run, Ctx& ctx) const {
 // Signature time-stamps prove the signature existed at their genTime: the earliest valid one is
 // the best-signature-time. The level names the signature's form (as DSS's signature format
 // does): a signature with a SignatureTimeStamp is B-T even when that time-stamp fails; the
-// failure is a finding.
+// failure is a finding. A time-stamp over other data (copied from another signature) is not
+// this signature's: a warning, and neither the level nor the verdict changes.
 bool XadesProfile::signature_time_stamps(XadesRun& run, Ctx& ctx) const {
     const xmlNode* usp = child(child(run.qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
     for (const xmlNode* ts : children(usp, k_xades_ns, "SignatureTimeStamp")) {
-        run.level = run.level.with_timestamp();
-        if (auto gen_time = check_timestamp(ctx, ts, run.signing_time)) ctx.record.prove_existence_at(*gen_time);
+        bool foreign = false;
+        if (auto gen_time = check_timestamp(ctx, ts, run.signing_time, foreign)) ctx.record.prove_existence_at(*gen_time);
+        // A time-stamp over other data is not this signature's: it does not make it B-T.
+        if (!foreign) run.level = run.level.with_timestamp();
     }
     return true;
 }

@@ -34,9 +34,13 @@ struct VerifyOptions {
     // Untrusted certificates offered for path building only, for documents whose KeyInfo does
     // not carry the intermediates: they are added to the KeyInfo certificates when a path from
     // the signer to an anchor in `trust` is built, and are never anchors themselves (a path
-    // ending in one of them is NO_CERTIFICATE_CHAIN_FOUND). They never pick the signer: the
-    // signer certificate still comes from KeyInfo. XAdES also offers them for the path of a
-    // SignatureTimeStamp's TSA certificate. Not counted against max_certificates.
+    // ending in one of them is NO_CERTIFICATE_CHAIN_FOUND). They pick no signer on their own:
+    // the signer certificate comes from KeyInfo, where X509Data that only names a certificate
+    // (X509IssuerSerial, X509SubjectName, X509SKI) is resolved against these and the anchors;
+    // for XAdES, the certificate the signed SigningCertificate(V2) names may also be taken from
+    // here (or the anchors) when KeyInfo lacks it or is ambiguous, and the signature value must
+    // verify with it. XAdES also offers them for the path of a SignatureTimeStamp's TSA
+    // certificate. Not counted against max_certificates.
     // Thread safety: like `trust`, fixed once a Verifier is built from these options (the
     // Verifier keeps its own copy; certificates are immutable and shared).
     std::vector<crypto::Certificate> extra_certificates;
