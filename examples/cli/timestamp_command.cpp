@@ -84,6 +84,8 @@ constexpr const char* timestamp_help =
     "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable,\n"
     "                       at least one: a token is never accepted unverified\n"
     "  -o, --output OUT     where to write the TimeStampResp (- for standard output)\n"
+    "  --revocation, --crl, --ocsp-response, --offline, --revocation-cache\n"
+    "                       the TSA certificate's status (CRL / OCSP), as for verify below\n"
     "\n"
     "verify: checks the time-stamp TOKEN.tsr (a TimeStampResp or a bare TimeStampToken, DER)\n"
     "against the data of FILE and the trust anchors, with the certificate path validated at the\n"
@@ -133,6 +135,8 @@ constexpr const char* timestamp_help_es =
     "  --retries N          reintentos por TSA tras un fallo recuperable (2, de 0 a 10)\n"
     "  --trust ARCHIVO      anclas de confianza del certificado de la TSA; repetible, al menos una\n"
     "  -o, --output OUT     dónde escribir el TimeStampResp (- para la salida estándar)\n"
+    "  --revocation, --crl, --ocsp-response, --offline, --revocation-cache\n"
+    "                       el estado (CRL / OCSP) del certificado de la TSA, como en verify\n"
     "\n"
     "verify: comprueba el sello TOKEN.tsr contra los datos de ARCHIVO y las anclas, con la ruta\n"
     "del certificado validada en el genTime del sello, y el estado (CRL / OCSP) del certificado de\n"
@@ -458,7 +462,7 @@ std::optional<std::string> client_key_password_problem(const ParsedArgs& args) {
 }
 
 int run_request(std::span<const std::string> argv) {
-    const CommandSpec command{"timestamp request",
+    CommandSpec command{"timestamp request",
                               {
                                   {"tsa", '\0', true, true},
                                   {"digest", '\0', true, false},
@@ -478,6 +482,7 @@ int run_request(std::span<const std::string> argv) {
                                   {"output", 'o', true, false},
                               },
                               request_usage, timestamp_help_text()};
+    command.options.insert(command.options.end(), revocation_options().begin(), revocation_options().end());
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
 
@@ -555,6 +560,8 @@ int run_request(std::span<const std::string> argv) {
     int code = exit_ok;
     if (input_path != "-" && !check_exists(tr("input", "entrada"), input_path, code)) return code;
     if (const int loaded = load_client_files(args, client); loaded != exit_ok) return loaded;
+    if (const int given = apply_revocation_options("timestamp request", args, client.verify); given != exit_ok)
+        return given;
     if (const int loaded = load_trust(trust_files, client.verify); loaded != exit_ok) return loaded;
 
     std::optional<tsa::TimestampRequest> request;
