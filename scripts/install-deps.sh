@@ -17,6 +17,8 @@ packages=(
   python3-pytest python3-jsonschema
   unzip
   strace libclang-rt-14-dev
+  libp11-kit-dev     # pkcs11.h for the PKCS#11 module interface (modules loaded with dlopen)
+  softhsm2 opensc    # PKCS#11 tests: a software token (SoftHSM2) and pkcs11-tool
 )
 missing=()
 for p in "${packages[@]}"; do
