@@ -25,7 +25,7 @@ seconds=${1:-60}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
 echo "== configure + build ($build)"
@@ -55,6 +55,11 @@ seed fuzz_dsig_verify "${dsig_xml[@]}"
 seed fuzz_invoice_validate "${invoice_xml[@]}"
 seed fuzz_invoice_json "${invoice_json[@]}"
 seed fuzz_tsa_response "${tsa_der[@]}"
+# CRLs (DER and PEM) and OCSP responses of test-vectors/revocation (and any fuzz regressions).
+mapfile -t crls < <(find test-vectors/revocation test-vectors/fuzz-regressions -name '*.crl' -o -name '*.crl.pem' 2>/dev/null | sort)
+mapfile -t ocsp < <(find test-vectors/revocation test-vectors/fuzz-regressions -name '*.ocsp' 2>/dev/null | sort)
+seed fuzz_crl_parse "${crls[@]}"
+seed fuzz_ocsp_response "${ocsp[@]}"
 # NDJSON batch input: a few lines {"source": ..., "base64": ...} of signed documents, and a
 # results file line.
 seed fuzz_batch_ndjson
@@ -70,7 +75,7 @@ printf '{"source":"a.xml","sha256":"00","indication":"TOTAL_PASSED","sub_indicat
 
 max_len() {
   case $1 in
-    fuzz_invoice_json | fuzz_tsa_response) echo 16384 ;;
+    fuzz_invoice_json | fuzz_tsa_response | fuzz_crl_parse | fuzz_ocsp_response) echo 16384 ;;
     fuzz_batch_ndjson) echo 131072 ;;
     *) echo 65536 ;;
   esac

@@ -225,6 +225,10 @@ TEST_P(TsaSamples, VerifiesAtGenTime) {
     const Bytes bytes = read_bytes(*dir / s.file);
     ASSERT_FALSE(bytes.empty()) << s.file;
     VerifyOptions o;
+    // Revocation off, explicitly: these TSAs publish CRL / OCSP URLs that cannot be reached here,
+    // and the expectations are about the tokens and their paths
+    // (TsaSamplesRevocation.AutoOfflineIsTryLater shows what auto gives).
+    o.revocation = crypto::RevocationPolicy::off;
     load_trust(*dir, s, bytes, o);
     TokenExpectations e;
     if (!s.data.empty()) e.data = read_bytes(*dir / s.data);
@@ -307,6 +311,76 @@ INSTANTIATE_TEST_SUITE_P(
         Sample{dss + "tokens/reniec-tsu-2019-02-a.tst", "", "embedded-ca", {}, ""},
         Sample{dss + "tokens/reniec-tsu-2019-02-b-negative-nonce.tst", "", "embedded-ca", {}, ""}),
     [](const ::testing::TestParamInfo<Sample>& p) { return sample_name(p.param.file); });
+
+// A CMS ContentInfo re-encoded (definite lengths) by OpenSSL.
+Bytes reencoded_der(const Bytes& ber) {
+    const unsigned char* p = ber.data();
+    internal::CmsContentInfoPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(ber.size())));
+    if (!cms) return {};
+    unsigned char* der = nullptr;
+    const int len = i2d_CMS_ContentInfo(cms.get(), &der);
+    internal::OsslBytesPtr owned(der);
+    return len > 0 ? Bytes(der, der + len) : Bytes();
+}
+
+// Real tokens under the default revocation policy (auto), offline: a TSA whose certificates
+// publish CRL / OCSP URLs cannot be confirmed (TRY_LATER), and the revocation information a
+// token carries in its SignedData crls field is found and used (never a crash on a broken one).
+TEST(TsaSamplesRevocation, AutoOfflineIsTryLater) {
+    const auto dir = samples();
+    if (!dir) GTEST_SKIP() << "../shared/reference/tsa-samples/ absent: test did not run";
+    const Sample s{np + "globalsign/granted.tsr", np + "globalsign/timestamped-data.txt",
+                   np + "globalsign/GlobalSignRootCA.crt", {}, ""};
+    const Bytes bytes = read_bytes(*dir / s.file);
+    VerifyOptions o;
+    o.offline = true;
+    load_trust(*dir, s, bytes, o);
+    TokenExpectations e;
+    e.data = read_bytes(*dir / s.data);
+    const auto v = verify_response_or_token(bytes, e, o);
+    EXPECT_EQ(error_codes(v), (std::set<std::string>{"TSA-CERT-REVOCATION-UNKNOWN"})) << dump(v);
+    ASSERT_FALSE(v.tsa_path.empty());
+    EXPECT_EQ(v.tsa_path[0].status.status, crypto::RevocationStatus::not_checked);
+    EXPECT_TRUE(v.tsa_path[0].status.required);
+}
+
+TEST(TsaSamplesRevocation, TheRevocationInfoATokenCarriesIsFound) {
+    const auto dir = samples();
+    if (!dir) GTEST_SKIP() << "../shared/reference/tsa-samples/ absent: test did not run";
+    const Bytes with_crl = read_bytes(*dir / (dss + "tokens/universign-unit009-2014-embedded-crl.tst"));
+    // A CAdES RevocationValues unsigned attribute with one CRL (openssl asn1parse shows it).
+    const auto crl_evidence = detail::token_revocation_evidence(with_crl);
+    ASSERT_EQ(crl_evidence.crls.size(), 1u);
+    EXPECT_TRUE(crl_evidence.ocsp_responses.empty());
+    test::TempDir tmp;
+    test::write_file(tmp / "embedded.crl", std::string(crl_evidence.crls[0].begin(), crl_evidence.crls[0].end()));
+    const auto read_by_openssl =
+        test::run_command("openssl crl -inform DER -noout -issuer -in " + test::shell_quote(tmp / "embedded.crl"));
+    EXPECT_EQ(read_by_openssl.exit_code, 0) << read_by_openssl.output;
+    EXPECT_NE(read_by_openssl.output.find("Universign"), std::string::npos) << read_by_openssl.output;
+    const Bytes with_ocsp = reencoded_der(read_bytes(*dir / (dss + "tokens/tst_with_broken_ocsp.tst")));  // BER
+    // SignedData.crls: one CRL, an OCSP response as id-ri-ocsp-response and one as
+    // id-pkix-ocsp-basic (openssl asn1parse shows the three).
+    const auto ocsp_evidence = detail::token_revocation_evidence(with_ocsp);
+    EXPECT_EQ(ocsp_evidence.crls.size(), 1u);
+    EXPECT_EQ(ocsp_evidence.ocsp_responses.size(), 2u);
+    EXPECT_TRUE(detail::token_revocation_evidence(read_bytes(*dir / (dss + "tokens/tst_with_broken_ocsp.tst"))).empty())
+        << "BER is re-encoded by the verifier, not read here";
+    // Verified offline with a status required: the ETSI plugtest TSA certificate (which
+    // publishes OCSP and CRL URLs) gets its status from the token's own OCSP response.
+    const Sample s{dss + "tokens/tst_with_broken_ocsp.tst", "", "embedded-ca", {}, ""};
+    const Bytes token = read_bytes(*dir / s.file);
+    VerifyOptions o;
+    o.offline = true;
+    o.revocation = crypto::RevocationPolicy::require;
+    load_trust(*dir, s, token, o);
+    const auto v = verify_response_or_token(token, {}, o);
+    EXPECT_TRUE(v.valid()) << dump(v);
+    ASSERT_EQ(v.tsa_path.size(), 2u) << dump(v);
+    EXPECT_EQ(v.tsa_path[0].status.status, crypto::RevocationStatus::good);
+    EXPECT_EQ(v.tsa_path[0].status.source, crypto::StatusSource::embedded);
+    EXPECT_TRUE(v.tsa_path[1].anchor);
+}
 
 }  // namespace
 }  // namespace istmo::tsa

@@ -370,4 +370,35 @@ TEST(XadesSharedSamplesTable, CoversEveryFile) {
     }
 }
 
+// The xades4j B-T sample under the default policy (auto), offline: its Starfield TSA certificate
+// publishes an OCSP and a CRL URL, so its status is required, and offline it cannot be had: the
+// time-stamp gives no proof and the verdict is INDETERMINATE / TRY_LATER (with revocation off,
+// the table above expects TOTAL_PASSED). The signer certificate publishes no URL: a warning only.
+TEST(RevocationOnSharedSample, AutoOfflineIsTryLater) {
+    auto reference = test::shared_reference_dir();
+    if (!reference || !std::filesystem::exists(*reference / "xades-samples"))
+        GTEST_SKIP() << "../shared/reference not found: did not run";
+    const std::filesystem::path dir = *reference / "xades-samples";
+    xades::VerifyOptions options;
+    options.dsig.allow_legacy = true;
+    options.dsig.offline = true;
+    for (const char* anchor : {"xades4j/TestCA.cer", "xades4j/Interm.cer"})
+        ASSERT_TRUE(options.dsig.trust.add_file((dir / anchor).string()).has_value()) << anchor;
+    ASSERT_TRUE(options.tsa_trust.add_file((dir / "xades4j/sf-class2-root.cer").string()).has_value());
+    options.dsig.validation_time = *xades::detail::parse_xs_datetime("2017-05-01T00:00:00Z");
+    auto result = xades::Verifier(options).verify(test::read_file(dir / "xades4j/document.signed.t.bes.xml"));
+    ASSERT_TRUE(result.has_value()) << result.error().to_string();
+    const dsig::VerificationReport& r = *result;
+    EXPECT_EQ(r.indication, INDET) << test::codes(r);
+    EXPECT_EQ(r.sub_indication, SubIndication::try_later) << test::codes(r);
+    EXPECT_TRUE(test::has_code(r, "XADES-TS-INVALID")) << test::codes(r);
+    EXPECT_TRUE(test::has_code(r, "DSIG-CERT-REVOCATION-NOT-CHECKED")) << test::codes(r);
+    ASSERT_EQ(r.signatures.size(), 1u);
+    ASSERT_EQ(r.signatures[0].timestamps.size(), 1u);
+    const auto& stamp = r.signatures[0].timestamps[0];
+    EXPECT_EQ(stamp.sub_indication, SubIndication::try_later);
+    EXPECT_TRUE(std::any_of(stamp.findings.begin(), stamp.findings.end(),
+                            [](const report::Finding& f) { return f.code == "TSA-CERT-REVOCATION-UNKNOWN"; }));
+}
+
 }  // namespace

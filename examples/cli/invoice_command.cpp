@@ -33,6 +33,8 @@ const char* const invoice_usage =
     "       istmo invoice sign --complete --signature-value FILE|- (--qr-secret-env VAR | ... | --no-qr)\n"
     "                          [-o OUT.xml] PENDING\n"
     "       istmo invoice validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
+    "                              [--revocation auto|require|off] [--crl FILE]... [--ocsp-response FILE]...\n"
+    "                              [--offline] [--revocation-cache DIR]\n"
     "                              [--no-signature] [--legacy] [--json] FILE...\n"
     "       istmo invoice cufe FILE\n"
     "       istmo invoice ruc-dv [--natural | --juridical] RUC\n"
@@ -72,7 +74,8 @@ const char* const invoice_help =
     "      unreadable FILE is reported and the other files are still validated. --legacy accepts\n"
     "      SHA-1 (the DGI accepts it in production) with a warning; without it a SHA-1 signature is\n"
     "      INDETERMINATE. FILE may hold the rFE inside rContFe, rEnviFe, rEnviFeDGI or a SOAP\n"
-    "      envelope: the rFE is taken out and validated as it stands alone.\n"
+    "      envelope: the rFE is taken out and validated as it stands alone. The certificate status\n"
+    "      (CRL / OCSP) of the signer's path is checked as the revocation options below say.\n"
     "  cufe FILE       prints the CUFE computed from the fields of an rFE (XML) or of INVOICE.json\n"
     "  ruc-dv RUC      prints the two RUC check digits (dDV); --juridical for a legal-person NT RUC\n"
     "  qr SIGNED.xml   prints the gNoFirm/dQRCode URL for a signed invoice\n"
@@ -110,7 +113,8 @@ const char* const invoice_help_es =
     "      indique la CA intermedia con --untrusted. --json: un objeto JSON por entrada y línea.\n"
     "      Un ARCHIVO ausente se informa y los demás se validan igual. --legacy acepta SHA-1 (la DGI\n"
     "      lo acepta en producción) con un aviso. ARCHIVO puede traer el rFE dentro de rContFe,\n"
-    "      rEnviFe, rEnviFeDGI o un sobre SOAP: se extrae y se valida como si estuviera solo.\n"
+    "      rEnviFe, rEnviFeDGI o un sobre SOAP: se extrae y se valida como si estuviera solo. El\n"
+    "      estado (CRL / OCSP) de la ruta del firmante se comprueba según las opciones de revocación.\n"
     "  cufe ARCHIVO    muestra el CUFE calculado de un rFE (XML) o de FACTURA.json\n"
     "  ruc-dv RUC      muestra los dos dígitos verificadores del RUC (dDV)\n"
     "  qr FIRMADO.xml  muestra la URL de gNoFirm/dQRCode de una factura firmada\n"
@@ -363,9 +367,10 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
 }
 
 int cmd_validate(std::span<const std::string> argv) {
-    const CommandSpec command = invoice_command(
+    CommandSpec command = invoice_command(
         "validate", joined({{"no-signature", '\0', false, false}, {"legacy", '\0', false, false}, {"json", '\0', false, false}},
                            trust_options()));
+    command.help += tr(revocation_help(), revocation_help_es());
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
     if (args.positionals().empty())

@@ -9,12 +9,23 @@
 namespace istmo_cli {
 
 const std::vector<OptionSpec>& trust_options() {
+    static const std::vector<OptionSpec> group = [] {
+        std::vector<OptionSpec> options{
+            {"trust", '\0', true, true},
+            {"trust-dir", '\0', true, true},
+            {"untrusted", '\0', true, true},
+            {"at", '\0', true, false},
+        };
+        const auto& status = revocation_options();
+        options.insert(options.end(), status.begin(), status.end());
+        return options;
+    }();
+    return group;
+}
+
+// Certificate status (CRL / OCSP): every command that validates takes these.
+const std::vector<OptionSpec>& revocation_options() {
     static const std::vector<OptionSpec> group{
-        {"trust", '\0', true, true},
-        {"trust-dir", '\0', true, true},
-        {"untrusted", '\0', true, true},
-        {"at", '\0', true, false},
-        // Certificate status (CRL / OCSP): every command that validates takes these.
         {"revocation", '\0', true, false},
         {"crl", '\0', true, true},
         {"ocsp-response", '\0', true, true},
@@ -22,6 +33,23 @@ const std::vector<OptionSpec>& trust_options() {
         {"revocation-cache", '\0', true, false},
     };
     return group;
+}
+
+int read_revocation_options(const std::string& command, const ParsedArgs& args, RevocationArgs& out) {
+    if (auto policy = args.value("revocation")) {
+        auto parsed = istmo::crypto::parse_revocation_policy(*policy);
+        if (!parsed) {
+            print_error(command + ": " + tr("--revocation must be auto, require or off",
+                                            "--revocation debe ser auto, require u off"));
+            return exit_usage;
+        }
+        out.policy = *parsed;
+    }
+    for (const auto& file : args.values("crl")) out.crl_files.push_back(file);
+    for (const auto& file : args.values("ocsp-response")) out.ocsp_response_files.push_back(file);
+    if (args.has("offline")) out.offline = true;
+    if (auto dir = args.value("revocation-cache")) out.cache_dir = *dir;
+    return exit_ok;
 }
 
 const char* revocation_help() {
@@ -139,19 +167,7 @@ int apply_trust_options(const std::string& command, const ParsedArgs& args, istm
                                     dir + "'",
                                 added.error());
     }
-    if (auto policy = args.value("revocation")) {
-        auto parsed = istmo::crypto::parse_revocation_policy(*policy);
-        if (!parsed) {
-            print_error(command + ": " + tr("--revocation must be auto, require or off",
-                                            "--revocation debe ser auto, require u off"));
-            return exit_usage;
-        }
-        options.revocation = *parsed;
-    }
-    for (const auto& file : args.values("crl")) options.crl_files.push_back(file);
-    for (const auto& file : args.values("ocsp-response")) options.ocsp_response_files.push_back(file);
-    if (args.has("offline")) options.offline = true;
-    if (auto dir = args.value("revocation-cache")) options.revocation_cache_dir = *dir;
+    if (const int code = apply_revocation_options(command, args, options); code != exit_ok) return code;
     // Path building only: these never become anchors, so without --trust/--trust-dir the verdict
     // stays INDETERMINATE.
     for (const auto& file : args.values("untrusted")) {

@@ -6,6 +6,7 @@
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/crypto/pkcs11.hpp>
+#include <istmo/crypto/revocation.hpp>
 #include <istmo/dsig/verify.hpp>
 
 #include <optional>
@@ -21,7 +22,10 @@ namespace istmo_cli {
 // --trust FILE, --trust-dir DIR, --untrusted FILE (all repeatable), --at TIME, and the
 // certificate status options --revocation, --crl, --ocsp-response, --offline, --revocation-cache.
 [[nodiscard]] const std::vector<OptionSpec>& trust_options();
-// The help lines of the revocation options (part of trust_options()).
+// --revocation, --crl, --ocsp-response, --offline, --revocation-cache (part of trust_options(),
+// and on its own for commands with their own trust options: timestamp verify).
+[[nodiscard]] const std::vector<OptionSpec>& revocation_options();
+// The help lines of the revocation options.
 [[nodiscard]] const char* revocation_help();
 [[nodiscard]] const char* revocation_help_es();
 // --key FILE, --cert FILE, --chain FILE, --pass-env VAR, --pass-file FILE.
@@ -46,7 +50,35 @@ void set_spec_sink(std::vector<CommandSpec>* sink) noexcept;
 
 // ---- loading what the groups name ----------------------------------------------------------
 
-// Applies --trust, --trust-dir, --untrusted and --at to options. Returns 0, or prints the
+// What the revocation options say.
+struct RevocationArgs {
+    istmo::crypto::RevocationPolicy policy = istmo::crypto::RevocationPolicy::automatic;
+    std::vector<std::string> crl_files;
+    std::vector<std::string> ocsp_response_files;
+    bool offline = false;
+    std::string cache_dir;
+};
+// Reads the revocation options into out. Returns 0, or prints the problem and returns 64.
+[[nodiscard]] int read_revocation_options(const std::string& command, const ParsedArgs& args, RevocationArgs& out);
+// The same into any options struct with the revocation fields of dsig::VerifyOptions
+// (dsig::VerifyOptions, tsa::VerifyOptions); fields of options not given stay as they are.
+template <class Options>
+[[nodiscard]] int apply_revocation_options(const std::string& command, const ParsedArgs& args, Options& options) {
+    RevocationArgs given;
+    given.policy = options.revocation;
+    given.offline = options.offline;
+    given.cache_dir = options.revocation_cache_dir;
+    if (const int code = read_revocation_options(command, args, given); code != 0) return code;
+    options.revocation = given.policy;
+    options.crl_files.insert(options.crl_files.end(), given.crl_files.begin(), given.crl_files.end());
+    options.ocsp_response_files.insert(options.ocsp_response_files.end(), given.ocsp_response_files.begin(),
+                                       given.ocsp_response_files.end());
+    options.offline = given.offline;
+    options.revocation_cache_dir = given.cache_dir;
+    return 0;
+}
+
+// Applies --trust, --trust-dir, --untrusted and --at to options (and the revocation options). Returns 0, or prints the
 // problem (prefixed with the command name) and returns its exit code.
 [[nodiscard]] int apply_trust_options(const std::string& command, const ParsedArgs& args,
                                       istmo::dsig::VerifyOptions& options);

@@ -46,7 +46,9 @@ constexpr const char* request_usage =
     "Try 'istmo timestamp --help' for more information.\n";
 
 constexpr const char* verify_usage_text =
-    "usage: istmo timestamp verify --data FILE --trust FILE [--trust FILE]... [--json] TOKEN.tsr\n"
+    "usage: istmo timestamp verify --data FILE --trust FILE [--trust FILE]... [--revocation auto|require|off]\n"
+    "                              [--crl FILE]... [--ocsp-response FILE]... [--offline]\n"
+    "                              [--revocation-cache DIR] [--json] TOKEN.tsr\n"
     "Try 'istmo timestamp --help' for more information.\n";
 
 constexpr const char* timestamp_usage =
@@ -82,10 +84,14 @@ constexpr const char* timestamp_help =
     "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable,\n"
     "                       at least one: a token is never accepted unverified\n"
     "  -o, --output OUT     where to write the TimeStampResp (- for standard output)\n"
+    "  --revocation, --crl, --ocsp-response, --offline, --revocation-cache\n"
+    "                       the TSA certificate's status (CRL / OCSP), as for verify below\n"
     "\n"
     "verify: checks the time-stamp TOKEN.tsr (a TimeStampResp or a bare TimeStampToken, DER)\n"
     "against the data of FILE and the trust anchors, with the certificate path validated at the\n"
-    "token's genTime. Prints a short report (or one JSON object with --json) on standard output.\n"
+    "token's genTime, and the status (CRL / OCSP) of the TSA certificate and its CAs, the CRLs and\n"
+    "OCSP responses the token carries used first. Prints a short report (or one JSON object with\n"
+    "--json) on standard output.\n"
     "\n"
     "  --data FILE          the time-stamped data (hashed with the token's imprint algorithm)\n"
     "  --trust FILE         trust anchors for the TSA certificate (PEM bundle or DER); repeatable;\n"
@@ -93,6 +99,7 @@ constexpr const char* timestamp_help =
     "  --json               print the report as one JSON object\n"
     "  --lang es|en         language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help           show this help\n"
+    "%REVOCATION%"
     "\n"
     "Examples:\n"
     "  istmo timestamp request --tsa http://tsa.example/tsr --trust tsa-root.pem -o invoice.tsr invoice.xml\n"
@@ -101,7 +108,8 @@ constexpr const char* timestamp_help =
     "request exits 69 when no TSA delivered a valid time-stamp (unreachable, HTTP error,\n"
     "rejection, timeout or a token that failed verification). verify exits 1 when the token does\n"
     "not match the data or is invalid, 2 when its TSA certificate cannot be trusted (no path to\n"
-    "--trust, expired at genTime), 65 when TOKEN.tsr holds no time-stamp token.\n"
+    "--trust, expired at genTime, its status required but not obtainable), 65 when TOKEN.tsr\n"
+    "holds no time-stamp token.\n"
     "\n";
 constexpr const char* timestamp_help_es =
     "uso: istmo timestamp request --tsa URL [opciones] -o OUT.tsr ARCHIVO\n"
@@ -127,21 +135,35 @@ constexpr const char* timestamp_help_es =
     "  --retries N          reintentos por TSA tras un fallo recuperable (2, de 0 a 10)\n"
     "  --trust ARCHIVO      anclas de confianza del certificado de la TSA; repetible, al menos una\n"
     "  -o, --output OUT     dónde escribir el TimeStampResp (- para la salida estándar)\n"
+    "  --revocation, --crl, --ocsp-response, --offline, --revocation-cache\n"
+    "                       el estado (CRL / OCSP) del certificado de la TSA, como en verify\n"
     "\n"
     "verify: comprueba el sello TOKEN.tsr contra los datos de ARCHIVO y las anclas, con la ruta\n"
-    "del certificado validada en el genTime del sello.\n"
+    "del certificado validada en el genTime del sello, y el estado (CRL / OCSP) del certificado de\n"
+    "la TSA y de sus CA, usando primero las CRL y respuestas OCSP que lleva el sello.\n"
     "\n"
     "  --data ARCHIVO       los datos sellados\n"
     "  --trust ARCHIVO      anclas de confianza del certificado de la TSA; repetible\n"
     "  --json               imprime el informe como un objeto JSON\n"
     "  --lang es|en         idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help           muestra esta ayuda\n"
+    "%REVOCATION%"
     "\n"
     "request sale con 69 si ninguna TSA entregó un sello válido. verify sale con 1 si el sello no\n"
-    "corresponde a los datos o no es válido, 2 si no se puede confiar en el certificado de la TSA,\n"
+    "corresponde a los datos o no es válido, 2 si no se puede confiar en el certificado de la TSA\n"
+    "(o su estado es obligatorio y no se pudo obtener),\n"
     "65 si TOKEN.tsr no contiene un sello.\n"
     "\n";
 
+
+// The help in the message language, with the revocation options (verify) where it says so.
+std::string timestamp_help_text() {
+    std::string text = tr(timestamp_help, timestamp_help_es);
+    const std::string_view mark = "%REVOCATION%";
+    if (const auto at = text.find(mark); at != std::string::npos)
+        text.replace(at, mark.size(), tr(revocation_help(), revocation_help_es()));
+    return text;
+}
 
 // ---- helpers ------------------------------------------------------------------------------
 
@@ -244,7 +266,7 @@ int verification_exit_code(const tsa::TokenVerification& v) {
         "TSA-STATUS-WAITING", "TSA-TSTINFO-MALFORMED", "TSA-CONTENT-TYPE"};
     static const std::set<std::string, std::less<>> indeterminate = {
         "TSA-CERT-UNTRUSTED", "TSA-CERT-EXPIRED", "TSA-CERT-NOT-YET-VALID", "TSA-CERT-NOT-FOUND",
-        "TSA-IMPRINT-ALG-UNSUPPORTED"};
+        "TSA-IMPRINT-ALG-UNSUPPORTED", "TSA-CERT-REVOCATION-UNKNOWN", "TSA-CERT-REVOCATION-UNAVAILABLE"};
     bool internal = false;
     bool bad_input = false;
     bool failed = false;
@@ -295,6 +317,26 @@ void write_signer(istmo::report::JsonWriter& w, const tsa::TokenInfo& info) {
     w.end_object();
 }
 
+std::string optional_time(const std::optional<tsa::TimePoint>& time) { return time ? format_time(*time) : ""; }
+
+// The TSA certificate's validated path with each certificate's status (the shape of 'cert status').
+void write_tsa_path(istmo::report::JsonWriter& w, const std::vector<istmo::crypto::ChainElement>& path) {
+    w.key("tsa_path").begin_array();
+    for (const auto& e : path) {
+        const auto& s = e.status;
+        w.begin_object().member("subject", e.certificate.subject()).member("anchor", e.anchor);
+        w.key("revocation").begin_object()
+            .member("status", std::string(istmo::crypto::revocation_status_name(s.status)))
+            .member("source", std::string(istmo::crypto::status_source_name(s.source)));
+        w.key("this_update").string_or_null(optional_time(s.this_update));
+        w.key("next_update").string_or_null(optional_time(s.next_update));
+        w.key("revocation_time").string_or_null(optional_time(s.revocation_time));
+        w.key("reason").string_or_null(s.reason);
+        w.end_object().end_object();
+    }
+    w.end_array();
+}
+
 // One JSON object; a value the token does not have (a broken token, no signer) is null, never "".
 std::string to_json(const tsa::TokenVerification& v, int code, const std::string& token_path,
                     const std::string& data_path) {
@@ -319,6 +361,7 @@ std::string to_json(const tsa::TokenVerification& v, int code, const std::string
     w.member("embedded_certificates", static_cast<std::int64_t>(info.embedded_certificates));
     w.key("signature_algorithm").string_or_null(info.signature_algorithm);
     write_signer(w, info);
+    write_tsa_path(w, v.tsa_path);
     // The one finding shape of the reports (code, severity, message, message_es, ...).
     w.key("findings");
     istmo::report::write_findings(w, v.findings);
@@ -353,6 +396,14 @@ std::string to_text(const tsa::TokenVerification& v, int code, const std::string
     line("issuer", info.signer_issuer);
     line("signature", info.signature_algorithm);
     if (!info.ess_version.empty()) line("ESSCertID", info.ess_version);
+    for (const auto& e : v.tsa_path) {
+        if (e.anchor) continue;
+        std::string status(istmo::crypto::revocation_status_name(e.status.status));
+        if (e.status.source != istmo::crypto::StatusSource::none)
+            status += std::string(tr(" from ", " de ")) + std::string(istmo::crypto::status_source_name(e.status.source));
+        if (e.status.revocation_time) status += tr(", revoked at ", ", revocado el ") + optional_time(e.status.revocation_time);
+        line(tr("status", "estado"), status + " (" + e.certificate.subject() + ")");
+    }
     for (const auto& f : v.findings)
         out += "  " + std::string(istmo::report::to_string(f.severity)) + " " + f.code + ": " + message_in_language(f) + "\n";
     return out;
@@ -411,7 +462,7 @@ std::optional<std::string> client_key_password_problem(const ParsedArgs& args) {
 }
 
 int run_request(std::span<const std::string> argv) {
-    const CommandSpec command{"timestamp request",
+    CommandSpec command{"timestamp request",
                               {
                                   {"tsa", '\0', true, true},
                                   {"digest", '\0', true, false},
@@ -430,7 +481,8 @@ int run_request(std::span<const std::string> argv) {
                                   {"trust", '\0', true, true},
                                   {"output", 'o', true, false},
                               },
-                              request_usage, tr(timestamp_help, timestamp_help_es)};
+                              request_usage, timestamp_help_text()};
+    command.options.insert(command.options.end(), revocation_options().begin(), revocation_options().end());
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
 
@@ -508,6 +560,8 @@ int run_request(std::span<const std::string> argv) {
     int code = exit_ok;
     if (input_path != "-" && !check_exists(tr("input", "entrada"), input_path, code)) return code;
     if (const int loaded = load_client_files(args, client); loaded != exit_ok) return loaded;
+    if (const int given = apply_revocation_options("timestamp request", args, client.verify); given != exit_ok)
+        return given;
     if (const int loaded = load_trust(trust_files, client.verify); loaded != exit_ok) return loaded;
 
     std::optional<tsa::TimestampRequest> request;
@@ -554,9 +608,9 @@ int run_request(std::span<const std::string> argv) {
 // ---- verify -------------------------------------------------------------------------------
 
 int run_token_verify(std::span<const std::string> argv) {
-    const CommandSpec command{"timestamp verify",
-                              {{"data", '\0', true, false}, {"trust", '\0', true, true}, {"json", '\0', false, false}},
-                              verify_usage_text, tr(timestamp_help, timestamp_help_es)};
+    std::vector<OptionSpec> specs{{"data", '\0', true, false}, {"trust", '\0', true, true}, {"json", '\0', false, false}};
+    specs.insert(specs.end(), revocation_options().begin(), revocation_options().end());
+    const CommandSpec command{"timestamp verify", std::move(specs), verify_usage_text, timestamp_help_text()};
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
     if (args.positionals().empty())
@@ -579,7 +633,10 @@ int run_token_verify(std::span<const std::string> argv) {
     if (token_path != "-" && !check_exists(tr("time-stamp", "sello de tiempo"), token_path, code)) return code;
     if (*data_path != "-" && !check_exists(tr("data file", "archivo de datos"), *data_path, code)) return code;
     tsa::VerifyOptions options;
+    if (const int given = apply_revocation_options("timestamp verify", args, options); given != exit_ok) return given;
     if (const int loaded = load_trust(trust_files, options); loaded != exit_ok) return loaded;
+    // One verifier for both looks: the second reuses the first's certificate status.
+    const tsa::TokenVerifier verifier(std::move(options));
 
     auto token_text = read_input(token_path, code);
     if (!token_text) return code;
@@ -588,7 +645,7 @@ int run_token_verify(std::span<const std::string> argv) {
 
     // A first look tells the imprint algorithm, so a large data file is hashed as a stream.
     tsa::TokenExpectations expect;
-    const tsa::TokenVerification first = tsa::verify_response_or_token(token, expect, options);
+    const tsa::TokenVerification first = verifier.verify_response_or_token(token, expect);
     auto alg = tsa::hash_alg_from_name(first.info.imprint_algorithm);
     if (alg && *data_path != "-") {
         tsa::RequestOptions hashing;
@@ -602,7 +659,7 @@ int run_token_verify(std::span<const std::string> argv) {
         if (!data) return code;
         expect.data = tsa::Bytes(data->begin(), data->end());
     }
-    const tsa::TokenVerification verification = tsa::verify_response_or_token(token, expect, options);
+    const tsa::TokenVerification verification = verifier.verify_response_or_token(token, expect);
     const int result = verification_exit_code(verification);
 
     const std::string shown = token_path == "-" ? "standard input" : token_path;
@@ -624,7 +681,7 @@ int run_timestamp(std::span<const std::string> argv) {
     const std::string& action = argv.front();
     const std::span<const std::string> rest = argv.subspan(1);
     if (action == "--help" || action == "-h" || action == "help") {
-        std::cout << tr(timestamp_help, timestamp_help_es) << exit_codes_text();
+        std::cout << timestamp_help_text() << exit_codes_text();
         return exit_ok;
     }
     if (action == "request") return run_request(rest);

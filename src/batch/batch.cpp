@@ -6,6 +6,7 @@
 #include <istmo/xades/xades.hpp>
 
 #include "batch/batch_util.hpp"
+#include "dsig/status_source.hpp"
 #include "core/time_math.hpp"
 #include "crypto/native.hpp"
 
@@ -438,7 +439,13 @@ struct Validator::State {
     mutable std::vector<std::unique_ptr<Engine>> pool;
     static constexpr std::size_t k_max_pooled = 64;
 
-    explicit State(Options o) : options(std::move(o)), shared(options) {}
+    // One status source for every engine (one revocation cache, one download per URL).
+    explicit State(Options o) : options(with_status_source(std::move(o))), shared(options) {}
+
+    static Options with_status_source(Options o) {
+        o.verify = dsig::with_status_source(std::move(o.verify));
+        return o;
+    }
 
     std::vector<std::unique_ptr<Engine>> acquire(unsigned n) const {
         std::vector<std::unique_ptr<Engine>> out;

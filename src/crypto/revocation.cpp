@@ -81,6 +81,14 @@ struct RevocationChecker::Impl {
     mutable std::mutex mutex;
     mutable std::unordered_map<std::string, StatusProblem> crl_verdicts;       // crl bytes + issuer
     mutable std::unordered_map<std::string, SourceCheck> ocsp_checks;          // response + cert + issuer
+    // The CRL body the fetch cache holds for a URL, parsed and hashed once (a warm look-up then
+    // neither copies nor parses nor hashes a CRL that may be megabytes): by URL, valid while
+    // the cache holds that same body.
+    struct FetchedCrl {
+        std::shared_ptr<const net::CachedBody> body;
+        ParsedCrl parsed;
+    };
+    mutable std::unordered_map<std::string, FetchedCrl> fetched_crls;
     mutable std::atomic<std::uint64_t> fetches{0};
     mutable std::atomic<std::uint64_t> cache_hits{0};
     mutable std::atomic<std::uint64_t> reused{0};
@@ -97,6 +105,12 @@ struct RevocationChecker::Impl {
 
     CertificateStatus status(const Certificate& cert, const Certificate& issuer, TimePoint at,
                              const RevocationEvidence& evidence, int depth) const;
+    // The steps of status(), in order.
+    struct Search;
+    void search_given(Search& search, const RevocationEvidence& evidence) const;
+    void search_urls(Search& search, const std::vector<std::string>& ocsp, const std::vector<std::string>& crl) const;
+    CertificateStatus conclude(Search& search) const;
+    ParsedCrl parsed_fetched_crl(const std::string& url, const std::shared_ptr<const net::CachedBody>& body) const;
     SourceCheck from_crl(X509_CRL* crl, const std::string& bytes_key, const Certificate& cert,
                          const Certificate& issuer, const Freshness& f, bool must_match) const;
     SourceCheck from_ocsp(std::span<const std::uint8_t> response, const Certificate& cert, const Certificate& issuer,
@@ -105,9 +119,10 @@ struct RevocationChecker::Impl {
                            const Freshness& f, const RevocationEvidence& evidence, int depth, Attempts& attempts) const;
     SourceCheck fetch_crl(const std::string& url, const Certificate& cert, const Certificate& issuer,
                           const Freshness& f, Attempts& attempts) const;
-    Result<net::CachedBody> fetch(const std::string& key, const std::string& url, const Bytes* post_body,
-                                  std::size_t max_bytes, Attempts& attempts,
-                                  const std::function<StatusProblem(const Bytes&)>& vet = {}) const;
+    Result<std::shared_ptr<const net::CachedBody>> fetch(const std::string& key, const std::string& url,
+                                                         const Bytes* post_body, std::size_t max_bytes,
+                                                         Attempts& attempts,
+                                                         const std::function<StatusProblem(const Bytes&)>& vet = {}) const;
 };
 
 // A CRL for `cert`: its issuer's name must match unless the CRL was offered for any
@@ -208,15 +223,14 @@ TimePoint expiry(std::optional<TimePoint> next_update, TimePoint now) {
 
 // One GET (post_body null) or OCSP POST through the shared cache. A failed fetch is a problem
 // with the time to try again when the server said so.
-Result<net::CachedBody> RevocationChecker::Impl::fetch(const std::string& key, const std::string& url,
-                                                       const Bytes* post_body, std::size_t max_bytes,
-                                                       Attempts& attempts,
-                                                       const std::function<StatusProblem(const Bytes&)>& vet) const {
+Result<std::shared_ptr<const net::CachedBody>> RevocationChecker::Impl::fetch(
+    const std::string& key, const std::string& url, const Bytes* post_body, std::size_t max_bytes, Attempts& attempts,
+    const std::function<StatusProblem(const Bytes&)>& vet) const {
     const TimePoint now = std::chrono::system_clock::now();
     bool fetched_here = false;
     bool refused_by_vet = false;
     std::optional<TimePoint> retry_after;
-    auto got = fetched->get_or_fetch(key, now, [&]() -> Result<net::CachedBody> {
+    auto got = fetched->get_or_fetch_shared(key, now, [&]() -> Result<net::CachedBody> {
         fetched_here = true;
         ++fetches;
         auto response = post_body ? http->post(url, *post_body, "application/ocsp-request") : http->get(url);
@@ -288,7 +302,7 @@ SourceCheck RevocationChecker::Impl::fetch_ocsp(const std::string& url, const Ce
     };
     auto got = fetch(key, url, &request->der, options.max_ocsp_response_bytes, attempts, vet);
     if (!got) return {};
-    return from_ocsp(got->body, cert, issuer, f, true, evidence, depth);
+    return from_ocsp((*got)->body, cert, issuer, f, true, evidence, depth);
 }
 
 SourceCheck RevocationChecker::Impl::fetch_crl(const std::string& url, const Certificate& cert,
@@ -309,74 +323,105 @@ SourceCheck RevocationChecker::Impl::fetch_crl(const std::string& url, const Cer
     };
     auto got = fetch("crl " + url, url, nullptr, options.max_crl_bytes, attempts, vet);
     if (!got) return {};
-    auto crl = detail::parse_crl(got->body, options.max_crl_bytes);
-    if (!crl) {
+    const ParsedCrl parsed = parsed_fetched_crl(url, *got);
+    if (!parsed.crl) {
         SourceCheck refused;
-        const bool too_large = crl.error().code == Errc::limit_exceeded;
-        refused.problem = {too_large ? "REV-CRL-TOO-LARGE" : "REV-CRL-UNREADABLE",
-                           "the CRL from '" + url + "' cannot be used: " + crl.error().message,
-                           too_large ? "la CRL de '" + url + "' supera el tamaño máximo"
-                                     : "la CRL de '" + url + "' no se puede leer"};
+        refused.problem = {"REV-CRL-UNREADABLE", "the CRL from '" + url + "' cannot be used",
+                           "la CRL de '" + url + "' no se puede leer"};
         return refused;
     }
-    return from_crl(crl->get(), hash_key(got->body), cert, issuer, f, true);
+    return from_crl(parsed.crl->get(), parsed.bytes_key, cert, issuer, f, true);
 }
 
-CertificateStatus RevocationChecker::Impl::status(const Certificate& cert, const Certificate& issuer, TimePoint at,
-                                                  const RevocationEvidence& evidence, int depth) const {
-    CertificateStatus result;
-    if (options.policy == RevocationPolicy::off) {
-        result.code = "REV-OFF";
-        result.message = "revocation checking is off: the certificate's status was not checked";
-        result.message_es = "la comprobación de revocación está desactivada: no se comprobó el estado del certificado";
-        return result;
+ParsedCrl RevocationChecker::Impl::parsed_fetched_crl(const std::string& url,
+                                                      const std::shared_ptr<const net::CachedBody>& body) const {
+    {
+        std::lock_guard lock(mutex);
+        if (auto it = fetched_crls.find(url); it != fetched_crls.end() && it->second.body == body)
+            return it->second.parsed;
     }
-    const std::vector<std::string> ocsp = depth == 0 ? detail::ocsp_urls(cert) : std::vector<std::string>{};
-    const std::vector<std::string> crl = detail::crl_distribution_urls(cert);
-    const bool publishes = !crl.empty() || !ocsp.empty() || (depth > 0 && !detail::ocsp_urls(cert).empty());
-    result.required = options.policy == RevocationPolicy::require || publishes;
-    const Freshness f = freshness(at);
+    auto crl = detail::parse_crl(body->body, options.max_crl_bytes);
+    if (!crl) return {};
+    ParsedCrl parsed{std::make_shared<detail::X509CrlPtr>(std::move(*crl)), hash_key(body->body)};
+    std::lock_guard lock(mutex);
+    if (fetched_crls.size() >= k_max_checked) fetched_crls.clear();
+    fetched_crls[url] = FetchedCrl{body, parsed};
+    return parsed;
+}
+
+// One status() search: what it looks for, and what it found so far.
+struct RevocationChecker::Impl::Search {
+    const Certificate& cert;
+    const Certificate& issuer;
+    const RevocationEvidence& evidence;
+    int depth = 0;
+    Freshness freshness;
+    bool required = false;
     Attempts attempts;
-    std::optional<SourceCheck> unknown;
-    auto consider = [&](SourceCheck check, StatusSource source) -> bool {
-        if (check.status) {
-            if (source == StatusSource::embedded) check.status->source = StatusSource::embedded;
-            if (is_conclusive(check)) {
-                unknown = std::move(check);
-                return true;
-            }
-            if (!unknown) unknown = std::move(check);
-        } else {
+    std::optional<SourceCheck> found;  // the first good / revoked answer, else the first unknown
+    bool done = false;                 // a good or revoked answer was found
+
+    // Takes one source's answer (a refusal is noted as a problem).
+    void consider(SourceCheck check, StatusSource source) {
+        if (done) return;
+        if (!check.status) {
             attempts.note(std::move(check.problem));
+            return;
         }
-        return false;
-    };
-    bool done = false;
+        if (source == StatusSource::embedded) check.status->source = StatusSource::embedded;
+        done = is_conclusive(check);
+        if (done || !found) found = std::move(check);
+    }
+};
+
+// The CRLs and OCSP responses given: the document's (embedded) first, then the files. OCSP is
+// not used for a responder's own status (depth > 0: no loop through OCSP).
+void RevocationChecker::Impl::search_given(Search& search, const RevocationEvidence& evidence) const {
+    const Freshness& f = search.freshness;
     for (const Bytes& r : evidence.ocsp_responses)
-        if (!done && depth == 0) done = consider(from_ocsp(r, cert, issuer, f, false, evidence, depth), StatusSource::embedded);
+        if (!search.done && search.depth == 0)
+            search.consider(from_ocsp(r, search.cert, search.issuer, f, false, evidence, search.depth), StatusSource::embedded);
     for (const Bytes& c : evidence.crls) {
-        if (done) break;
+        if (search.done) break;
         auto parsed = detail::parse_crl(c, options.max_crl_bytes);
-        if (parsed) done = consider(from_crl(parsed->get(), hash_key(c), cert, issuer, f, false), StatusSource::embedded);
+        if (parsed)
+            search.consider(from_crl(parsed->get(), hash_key(c), search.cert, search.issuer, f, false), StatusSource::embedded);
     }
     for (const Bytes& r : file_responses)
-        if (!done && depth == 0) done = consider(from_ocsp(r, cert, issuer, f, false, evidence, depth), StatusSource::ocsp);
+        if (!search.done && search.depth == 0)
+            search.consider(from_ocsp(r, search.cert, search.issuer, f, false, evidence, search.depth), StatusSource::ocsp);
     for (const ParsedCrl& c : file_crls)
-        if (!done) done = consider(from_crl(c.crl->get(), c.bytes_key, cert, issuer, f, false), StatusSource::crl);
+        if (!search.done)
+            search.consider(from_crl(c.crl->get(), c.bytes_key, search.cert, search.issuer, f, false), StatusSource::crl);
+}
+
+// Unless offline: the certificate's OCSP responders, then its CRL distribution points (http(s)
+// only; any other scheme is a problem, never a fetch).
+void RevocationChecker::Impl::search_urls(Search& search, const std::vector<std::string>& ocsp,
+                                          const std::vector<std::string>& crl) const {
+    if (options.offline) return;
     for (const std::string& url : ocsp) {
-        if (done || options.offline) break;
-        if (!is_http(url)) attempts.note(scheme_problem(url));
-        else done = consider(fetch_ocsp(url, cert, issuer, f, evidence, depth, attempts), StatusSource::ocsp);
+        if (search.done) return;
+        if (!is_http(url)) search.attempts.note(scheme_problem(url));
+        else
+            search.consider(fetch_ocsp(url, search.cert, search.issuer, search.freshness, search.evidence, search.depth,
+                                       search.attempts),
+                            StatusSource::ocsp);
     }
     for (const std::string& url : crl) {
-        if (done || options.offline) break;
-        if (!is_http(url)) attempts.note(scheme_problem(url));
-        else done = consider(fetch_crl(url, cert, issuer, f, attempts), StatusSource::crl);
+        if (search.done) return;
+        if (!is_http(url)) search.attempts.note(scheme_problem(url));
+        else search.consider(fetch_crl(url, search.cert, search.issuer, search.freshness, search.attempts), StatusSource::crl);
     }
-    if (unknown) {
-        const bool keep_required = result.required;
-        result = std::move(*unknown->status);
-        result.required = keep_required;
+}
+
+// The status found, or why there is none: a warning when none was required, else the problem
+// that says most.
+CertificateStatus RevocationChecker::Impl::conclude(Search& search) const {
+    CertificateStatus result;
+    if (search.found) {
+        result = std::move(*search.found->status);
+        result.required = search.required;
         if (result.status == RevocationStatus::unknown) {
             result.code = "REV-STATUS-UNKNOWN";
             result.message = "the status source does not know the certificate";
@@ -384,18 +429,18 @@ CertificateStatus RevocationChecker::Impl::status(const Certificate& cert, const
         }
         return result;
     }
-    result.next_try = attempts.next_try;
+    result.required = search.required;
+    result.next_try = search.attempts.next_try;
+    const StatusProblem& last = search.attempts.last;
     if (!result.required) {
         result.code = "REV-NO-SOURCE";
         result.message = "the certificate publishes no CRL distribution point or OCSP URL: accepted on its validity alone";
         result.message_es = "el certificado no publica punto de distribución de CRL ni URL OCSP: se acepta solo por su vigencia";
-        if (!attempts.last.code.empty()) result.message += " (" + attempts.last.message + ")";
-        return result;
-    }
-    if (!attempts.last.code.empty()) {
-        result.code = attempts.last.code;
-        result.message = attempts.last.message;
-        result.message_es = attempts.last.message_es;
+        if (!last.code.empty()) result.message += " (" + last.message + ")";
+    } else if (!last.code.empty()) {
+        result.code = last.code;
+        result.message = last.message;
+        result.message_es = last.message_es;
     } else {
         result.code = "REV-UNAVAILABLE";
         result.message = options.offline ? "no status for the certificate among the CRLs and OCSP responses given (offline)"
@@ -405,6 +450,26 @@ CertificateStatus RevocationChecker::Impl::status(const Certificate& cert, const
                                 : "no se pudo obtener el estado del certificado";
     }
     return result;
+}
+
+// The first good or revoked answer wins; an OCSP "unknown" lets the later sources speak.
+CertificateStatus RevocationChecker::Impl::status(const Certificate& cert, const Certificate& issuer, TimePoint at,
+                                                  const RevocationEvidence& evidence, int depth) const {
+    if (options.policy == RevocationPolicy::off) {
+        CertificateStatus off;
+        off.code = "REV-OFF";
+        off.message = "revocation checking is off: the certificate's status was not checked";
+        off.message_es = "la comprobación de revocación está desactivada: no se comprobó el estado del certificado";
+        return off;
+    }
+    const std::vector<std::string> ocsp = depth == 0 ? detail::ocsp_urls(cert) : std::vector<std::string>{};
+    const std::vector<std::string> crl = detail::crl_distribution_urls(cert);
+    const bool publishes = !crl.empty() || !ocsp.empty() || (depth > 0 && !detail::ocsp_urls(cert).empty());
+    Search search{cert, issuer, evidence, depth, freshness(at), options.policy == RevocationPolicy::require || publishes,
+                  Attempts{}, std::nullopt, false};
+    search_given(search, evidence);
+    search_urls(search, ocsp, crl);
+    return conclude(search);
 }
 
 RevocationChecker::RevocationChecker(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}

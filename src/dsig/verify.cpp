@@ -7,6 +7,7 @@
 #include "crypto/public_key_impl.hpp"
 #include "dsig/algorithms.hpp"
 #include "dsig/reference.hpp"
+#include "dsig/status_source.hpp"
 #include "dsig/signature_value.hpp"
 #include "dsig/time_format.hpp"
 #include "dsig/verify_steps.hpp"
@@ -209,18 +210,9 @@ struct Verifier::State {
         v.trust = options.trust;
         v.extra_certificates = options.extra_certificates;  // candidates for every path, never anchors
         v.max_cached_paths = k_cache_capacity;
-        v.status_source = options.status_source;
-        if (!v.status_source) {
-            crypto::RevocationOptions r;
-            r.policy = options.revocation;
-            r.crl_files = options.crl_files;
-            r.ocsp_response_files = options.ocsp_response_files;
-            r.offline = options.offline;
-            r.cache_dir = options.revocation_cache_dir;
-            auto made = crypto::RevocationChecker::create(std::move(r));
-            if (made) v.status_source = std::move(*made);
-            else status_source_error = std::move(made).error();
-        }
+        auto source = status_source_for(options);
+        if (source) v.status_source = std::move(*source);
+        else status_source_error = std::move(source).error();
         validator.emplace(std::move(v));
     }
 

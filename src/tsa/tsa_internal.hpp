@@ -42,6 +42,23 @@ struct SplitToken {
 };
 std::optional<SplitToken> split_certificates(std::span<const std::uint8_t> token);
 
+// The revocation information a token carries: in its SignedData crls field (RFC 5652
+// RevocationInfoChoices) CRLs, and OCSP responses as OtherRevocationInfoFormat
+// id-ri-ocsp-response (RFC 5940; id-pkix-ocsp-basic too, as EU DSS writes it); in its
+// SignerInfos' unsigned attributes CAdES RevocationValues (CRLs and BasicOCSPResponses). Other
+// formats are skipped, and so is everything past k_max_token_evidence of a kind. Empty when the
+// token has none or is not definite-length DER (a BER token is re-encoded first by the caller).
+inline constexpr std::size_t k_max_token_evidence = 32;
+crypto::RevocationEvidence token_revocation_evidence(std::span<const std::uint8_t> token);
+
+// The findings of the statuses of a validated TSA path (src/tsa/verify_status.cpp): a
+// certificate revoked at or before genTime voids the token, as does one revoked later unless the
+// reason says the key stayed safe (RFC 3161 §4); a status required but not obtained leaves the
+// token undecided (try later); what was not checked is a warning. `setup_error`: why the status
+// source could not be made from the options, if it could not.
+void add_status_findings(std::vector<report::Finding>& findings, const crypto::CertificateValidation& path,
+                         std::optional<TimePoint> gen_time, const std::optional<Error>& setup_error);
+
 // Retry-After and HTTP-date parsing live in the net module (the HTTP client's own).
 using net::detail::parse_http_date;
 using net::detail::parse_retry_after;

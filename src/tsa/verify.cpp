@@ -109,6 +109,7 @@ namespace {
 using namespace internal;
 
 struct Expect {
+    const crypto::RevocationEvidence* evidence = nullptr;  // the caller's, offered after the token's
     std::optional<Bytes> imprint;      // expected digest
     int imprint_nid = NID_undef;       // expected algorithm (with imprint)
     std::optional<Bytes> data;         // or: data hashed with the token's algorithm
@@ -220,19 +221,35 @@ Bytes der_of(X509* x) {
 
 struct TokenVerifier::Impl {
     VerifyOptions options;                 // trust: the validator's private snapshot
-    crypto::CertificateValidator validator;  // trust anchors and extra certificates
+    // Why the status source could not be made from the options (a CRL file unreadable, ...).
+    std::optional<Error> status_source_error;
+    crypto::CertificateValidator validator;  // trust anchors, extra certificates, status source
 
-    Impl(VerifyOptions o, bool caching) : options(std::move(o)), validator(validator_options(options, caching)) {
+    Impl(VerifyOptions o, bool caching)
+        : options(std::move(o)), validator(validator_options(options, caching, status_source_error)) {
         options.trust = validator.trust();
     }
 
-    static crypto::ValidatorOptions validator_options(const VerifyOptions& o, bool caching) {
+    static crypto::ValidatorOptions validator_options(const VerifyOptions& o, bool caching,
+                                                      std::optional<Error>& status_source_error) {
         crypto::ValidatorOptions v;
         v.trust = o.trust;
         v.extra_certificates = o.extra_certificates;
         if (!caching) {
             v.max_cached_certificates = 0;
             v.max_cached_paths = 0;
+        }
+        v.status_source = o.status_source;
+        if (!v.status_source) {
+            crypto::RevocationOptions r;
+            r.policy = o.revocation;
+            r.crl_files = o.crl_files;
+            r.ocsp_response_files = o.ocsp_response_files;
+            r.offline = o.offline;
+            r.cache_dir = o.revocation_cache_dir;
+            auto made = crypto::RevocationChecker::create(std::move(r));
+            if (made) v.status_source = std::move(*made);
+            else status_source_error = std::move(made).error();
         }
         return v;
     }
@@ -621,22 +638,50 @@ void push_certificate(STACK_OF(X509)* stack, const crypto::Certificate& c) {
     sk_X509_push(stack, x);
 }
 
-// Step 6: the TSA certificate path at the validation time. Returns the certificates the
+// The CRLs and OCSP responses the token carries. A BER token (indefinite lengths) is re-encoded
+// first: i2d writes definite lengths.
+crypto::RevocationEvidence token_evidence(const ParsedToken& token, std::span<const std::uint8_t> bytes) {
+    detail::TlvError err{};
+    if (token.have_embedded || detail::read_tlv(bytes, err)) return detail::token_revocation_evidence(bytes);
+    unsigned char* der = nullptr;
+    const int len = i2d_CMS_ContentInfo(token.cms.get(), &der);
+    OsslBytesPtr owned(der);
+    if (len <= 0 || der == nullptr) {
+        crypto::drain_openssl_errors();
+        return {};
+    }
+    return detail::token_revocation_evidence(std::span<const std::uint8_t>(der, static_cast<std::size_t>(len)));
+}
+
+// Step 6: the TSA certificate path at the validation time, and the status of each of its
+// certificates (the token's own CRLs / OCSP responses first). Returns the certificates the
 // signing-certificate attribute may name: the validated chain, else the signer, then every
 // candidate not in it.
 X509StackPtr check_tsa_path(const Impl& st, TokenVerification& v, const crypto::Certificate& signer,
-                            const Certificates& embedded, std::optional<TimePoint> at) {
+                            const ParsedToken& token, std::optional<TimePoint> at, std::optional<TimePoint> gen_time,
+                            const crypto::RevocationEvidence* caller_evidence) {
     X509StackPtr chain(sk_X509_new_null());
     if (at && st.validator.trust().size() == 0) {
         add(v, "TSA-CERT-UNTRUSTED", "no TSA trust anchors are configured, so the TSA cannot be trusted");
     } else if (at) {
-        const auto path = st.validator.validate(signer, embedded, crypto::CertificatePurpose::time_stamping, *at);
+        crypto::RevocationEvidence evidence = token_evidence(token, v.token);
+        if (caller_evidence) {
+            evidence.crls.insert(evidence.crls.end(), caller_evidence->crls.begin(), caller_evidence->crls.end());
+            evidence.ocsp_responses.insert(evidence.ocsp_responses.end(), caller_evidence->ocsp_responses.begin(),
+                                           caller_evidence->ocsp_responses.end());
+        }
+        auto path = st.validator.validate(signer, token.embedded, crypto::CertificatePurpose::time_stamping, *at,
+                                          evidence.empty() ? nullptr : &evidence);
         add_path_findings(v, path);
-        if (path.path_verified)
+        if (path.status == crypto::PathStatus::valid)
+            detail::add_status_findings(v.findings, path, gen_time, st.status_source_error);
+        if (path.path_verified) {
             for (const auto& element : path.chain) push_certificate(chain.get(), element.certificate);
+            v.tsa_path = std::move(path.chain);
+        }
     }
     if (sk_X509_num(chain.get()) == 0) push_certificate(chain.get(), signer);
-    for (const auto* list : {&embedded, &st.options.extra_certificates}) {
+    for (const auto* list : {&token.embedded, &st.options.extra_certificates}) {
         for (const crypto::Certificate& c : *list) {
             bool present = false;
             for (int j = 0; j < sk_X509_num(chain.get()) && !present; ++j)
@@ -664,7 +709,7 @@ void check_clock_skew(TokenVerification& v, const VerifyOptions& options) {
 // Step 5 onwards: the signer, its signature, pin, EKU and path, the signing-certificate
 // attribute and the clock.
 void check_signer(const Impl& st, TokenVerification& v, const ParsedToken& token, CMS_SignerInfo* si,
-                  bool time_ok) {
+                  bool time_ok, const crypto::RevocationEvidence* caller_evidence) {
     const VerifyOptions& options = st.options;
     TokenInfo& info = v.info;
     const std::optional<crypto::Certificate> signer = find_signer(st, si, token.embedded);
@@ -685,7 +730,8 @@ void check_signer(const Impl& st, TokenVerification& v, const ParsedToken& token
     check_eku(v, *signer);
     std::optional<TimePoint> at = options.validation_time;
     if (!at && time_ok) at = info.gen_time;
-    const X509StackPtr chain = check_tsa_path(st, v, *signer, token.embedded, at);
+    const std::optional<TimePoint> gen_time = time_ok ? std::optional<TimePoint>(info.gen_time) : std::nullopt;
+    const X509StackPtr chain = check_tsa_path(st, v, *signer, token, at, gen_time, caller_evidence);
     check_ess(v, si, chain.get());
     if (options.max_clock_skew && time_ok) check_clock_skew(v, options);
 }
@@ -705,7 +751,7 @@ void verify_token_impl(const Impl& st, TokenVerification& v, std::span<const std
     v.info.embedded_certificates = token->embedded.size();
     if (expect.require_certs && v.info.embedded_certificates == 0)
         add(v, "TSA-CERTS-MISSING", "certificates were requested (certReq) but the token embeds none");
-    check_signer(st, v, *token, si, time_ok);
+    check_signer(st, v, *token, si, time_ok, expect.evidence);
 }
 
 void verify_response_impl(const Impl& st, TokenVerification& v, std::span<const std::uint8_t> bytes,
@@ -798,6 +844,7 @@ Expect expect_from(const TokenExpectations& t) {
     e.nonce = t.nonce;
     e.policy = t.policy;
     e.require_certs = t.require_certificates;
+    if (!t.revocation_evidence.empty()) e.evidence = &t.revocation_evidence;
     return e;
 }
 

@@ -5,6 +5,7 @@
 #include "crypto/native.hpp"
 #include "dsig/algorithms.hpp"
 #include "dsig/signature_value.hpp"
+#include "dsig/status_source.hpp"
 #include "dsig/time_format.hpp"
 #include "dsig/verify_steps.hpp"
 #include "dsig/verify_parsed.hpp"
@@ -220,6 +221,19 @@ struct XadesRun final : dsig::ProfileRun {
     std::optional<crypto::TimePoint> signing_time;
     dsig::SignatureLevel level{dsig::SignatureLevel::Form::b_b};
 };
+
+// The sub-indication of a signature time-stamp that failed on `code` (its first error), the one
+// the same trouble gives the signer's certificate: an untrusted TSA is NO_CERTIFICATE_CHAIN_FOUND,
+// a revoked TSA certificate REVOKED_NO_POE (a revoked CA of its chain REVOKED_CA_NO_POE), a
+// status that could not be had TRY_LATER.
+SubIndication timestamp_sub_indication(std::string_view code) {
+    if (code == "TSA-CERT-UNTRUSTED") return SubIndication::no_certificate_chain_found;
+    if (code == "TSA-CERT-REVOKED") return SubIndication::revoked_no_poe;
+    if (code == "TSA-CERT-CA-REVOKED") return SubIndication::revoked_ca_no_poe;
+    if (code == "TSA-CERT-REVOCATION-UNKNOWN" || code == "TSA-CERT-REVOCATION-UNAVAILABLE")
+        return SubIndication::try_later;
+    return SubIndication::sig_constraints_failure;
+}
 
 // XAdES (ETSI EN 319 132-1) as named steps after dsig's: signed properties, signing
 // certificate, signing time, signed attributes, signature time-stamps (the best-signature-time).
@@ -571,6 +585,8 @@ private:
         }
         tsa::TokenExpectations expect;
         expect.data = crypto::Bytes(octets->begin(), octets->end());
+        // The signature's RevocationValues may hold the TSA's CRLs / OCSP responses too.
+        expect.revocation_evidence = ctx.record.revocation_evidence;
         tsa::TokenVerification v = m_tsa.verify_token(*token, expect);
         dsig::TimestampResult& stamp = ctx.result().timestamps.emplace_back();
         stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
@@ -595,12 +611,8 @@ private:
         if (!v.valid()) {
             const report::Finding* first = v.first_error();
             const bool imprint = first && first->code == "TSA-IMPRINT-MISMATCH";
-            // An untrusted TSA is the same missing trust as an untrusted signer certificate.
-            const bool untrusted = first && first->code == "TSA-CERT-UNTRUSTED";
             stamp.indication = imprint ? Indication::total_failed : Indication::indeterminate;
-            stamp.sub_indication = imprint     ? SubIndication::hash_failure
-                                   : untrusted ? SubIndication::no_certificate_chain_found
-                                               : SubIndication::sig_constraints_failure;
+            stamp.sub_indication = imprint ? SubIndication::hash_failure : timestamp_sub_indication(first->code);
             ctx.fail(imprint ? "XADES-TS-IMPRINT" : "XADES-TS-INVALID", "SignatureTimeStamp: " + v.summary(),
                      stamp.indication, stamp.sub_indication);
             return std::nullopt;
@@ -620,10 +632,18 @@ private:
 
     // The TSA anchors (the signature's when none are given); the caller's untrusted certificates
     // help build the TSA's path too, never as anchors.
+    // The TSA certificates' status is checked like the signer's: the same revocation options,
+    // and the same status source (Verifier made one checker for both).
     static tsa::VerifyOptions tsa_options(const VerifyOptions& o) {
         tsa::VerifyOptions options;
         options.trust = o.tsa_trust.size() ? o.tsa_trust : o.dsig.trust;
         options.extra_certificates = o.dsig.extra_certificates;
+        options.revocation = o.dsig.revocation;
+        options.crl_files = o.dsig.crl_files;
+        options.ocsp_response_files = o.dsig.ocsp_response_files;
+        options.offline = o.dsig.offline;
+        options.revocation_cache_dir = o.dsig.revocation_cache_dir;
+        options.status_source = o.dsig.status_source;
         return options;
     }
 
@@ -776,8 +796,8 @@ constexpr dsig::ProfileStep k_xades_steps[] = {
     {"xades-signing-certificate", &xades_step<&XadesProfile::signing_certificate>},
     {"xades-signing-time", &xades_step<&XadesProfile::signing_time>},
     {"xades-signed-attributes", &xades_step<&XadesProfile::signed_attributes>},
-    {"xades-signature-time-stamps", &xades_step<&XadesProfile::signature_time_stamps>},
     {"xades-revocation-values", &xades_step<&XadesProfile::revocation_values>},
+    {"xades-signature-time-stamps", &xades_step<&XadesProfile::signature_time_stamps>},
     {"xades-level", &xades_step<&XadesProfile::level>},
 };
 
@@ -785,8 +805,21 @@ std::span<const dsig::ProfileStep> XadesProfile::steps() const { return k_xades_
 
 }  // namespace
 
-Verifier::Verifier(VerifyOptions options)
-    : m_core(dsig::VerifierAccess::make(options.dsig, std::make_shared<const XadesProfile>(options))) {}
+namespace {
+
+VerifyOptions with_status_source(VerifyOptions options) {
+    options.dsig = dsig::with_status_source(std::move(options.dsig));
+    return options;
+}
+
+dsig::Verifier make_core(const VerifyOptions& options) {
+    return dsig::VerifierAccess::make(options.dsig, std::make_shared<const XadesProfile>(options));
+}
+
+}  // namespace
+
+// One status source for the signer's and the TSAs' certificates (one cache, one download per URL).
+Verifier::Verifier(VerifyOptions options) : m_core(make_core(with_status_source(std::move(options)))) {}
 
 Result<dsig::VerificationReport> Verifier::verify(std::string_view xml) const { return m_core.verify(xml); }
 

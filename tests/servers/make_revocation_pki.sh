@@ -31,6 +31,11 @@ yesterday=$(date -u -d '-1 day' +%y%m%d%H%M%SZ)  # UTCTime, as the CA database k
 # The extension sections every certificate may use; ${CA} is the issuing CA's stem (where its
 # CRL and OCSP live).
 cat >"$work/ext.cnf" <<EOF
+[ root_ext ]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+
 [ ca_ext ]
 basicConstraints = critical,CA:TRUE
 keyUsage = critical,keyCertSign,cRLSign
@@ -96,14 +101,16 @@ authorityKeyIdentifier = keyid:always
 EOF
 }
 
+# Self-signed by `openssl ca -selfsign`, so that it is valid from 30 days ago like the others
+# (tests validate paths at past times: a time-stamp's genTime).
 root_ca() {  # $1: stem, $2: common name (self-signed)
-  openssl req -new -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -keyout "$dir/$1.key.pem" \
-    -out "$dir/$1.cert.pem" -days 3650 -sha256 \
-    -subj "/O=istmo revocation test/CN=$2" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -addext "subjectKeyIdentifier=hash" 2>/dev/null
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -noenc -keyout "$dir/$1.key.pem" \
+    -out "$work/$1.csr" -subj "/O=istmo revocation test/CN=$2" 2>/dev/null
   ca_config "$1"
   printf '%s\n' "$(openssl rand -hex 8 | sed 's/^./1/')" >"$work/$1/serial"
+  CA=$1 openssl ca -batch -selfsign -notext -preserveDN -config "$work/$1/ca.cnf" -keyfile "$dir/$1.key.pem" \
+    -in "$work/$1.csr" -out "$dir/$1.cert.pem" -startdate "$not_before" -enddate "$(at '+3650 days')" \
+    -extfile "$work/ext.cnf" -extensions root_ext 2>/dev/null
 }
 
 # issue STEM CN ISSUER EXTENSION: a key and a certificate issued by ISSUER's `openssl ca`.

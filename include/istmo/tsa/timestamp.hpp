@@ -7,6 +7,7 @@
 // from many threads.
 #include <istmo/core/result.hpp>
 #include <istmo/crypto/keys.hpp>
+#include <istmo/crypto/revocation.hpp>
 #include <istmo/crypto/validator.hpp>
 #include <istmo/export.hpp>
 #include <istmo/report/report.hpp>
@@ -126,6 +127,20 @@ struct VerifyOptions {
     std::optional<TimePoint> now;
     // Chain validation time; genTime when unset (TSA certificates often expire after issuing).
     std::optional<TimePoint> validation_time;
+    // Certificate status (CRL / OCSP) of the TSA certificate and its CAs, judged at the
+    // validation time, with the CRLs and OCSP responses the token carries (SignedData crls:
+    // CRLs and id-ri-ocsp-response values) used first (docs/revocation.md, "Time-stamps").
+    // The same meaning as in dsig::VerifyOptions: `revocation` auto (default) requires a status
+    // for each certificate that publishes a CRL or OCSP URL (TSA-CERT-REVOCATION-UNKNOWN when
+    // none can be had), require: for every one; off: nothing checked (a warning says so).
+    crypto::RevocationPolicy revocation = crypto::RevocationPolicy::automatic;
+    std::vector<std::string> crl_files;            // DER or PEM CRLs
+    std::vector<std::string> ocsp_response_files;  // DER OCSP responses
+    bool offline = false;                          // never fetch CRLs / OCSP responses
+    std::string revocation_cache_dir;              // fetched CRLs / responses kept between runs
+    // A status source to use instead of one made from the options above (e.g. the checker a
+    // signature verifier uses, with its cache). Null: made from the options.
+    std::shared_ptr<const crypto::CertificateStatusSource> status_source;
 };
 
 // What a bare token must match (the request fields for verify_response come from the request).
@@ -137,6 +152,9 @@ struct TokenExpectations {
     std::optional<Bytes> nonce;   // big-endian magnitude; must be present and equal when set
     std::string policy;           // must be equal when set
     bool require_certificates = false;
+    // CRLs / OCSP responses the caller has for this token's certificates (e.g. those of the
+    // signature a time-stamp is part of), offered after the token's own.
+    crypto::RevocationEvidence revocation_evidence;
 };
 
 struct TokenVerification {
@@ -147,6 +165,9 @@ struct TokenVerification {
     std::vector<std::string> fail_info;   // e.g. {"badAlg"}
     TokenInfo info;
     Bytes token;                          // the TimeStampToken (ContentInfo) bytes, when present
+    // The TSA certificate's path as validated (TSA certificate first, anchor last), each with
+    // its certificate status; empty when no path was verified.
+    std::vector<crypto::ChainElement> tsa_path;
     std::vector<report::Finding> findings;
 
     // True when no finding has severity error.
