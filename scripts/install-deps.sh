@@ -17,6 +17,8 @@ packages=(
   python3-pytest python3-jsonschema
   unzip
   strace libclang-rt-14-dev
+  libqrencode-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core  # the printed invoice (CAFE)
+  poppler-utils zbar-tools chromium  # CAFE and HTML report tests: pdftotext/pdftoppm, zbarimg, headless render
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -7,6 +7,7 @@
 #include "options.hpp"
 
 #include <istmo/crypto/keys.hpp>
+#include <istmo/invoice/cafe.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/report/json.hpp>
 
@@ -34,10 +35,11 @@ const char* const invoice_usage =
     "       istmo invoice cufe FILE\n"
     "       istmo invoice ruc-dv [--natural | --juridical] RUC\n"
     "       istmo invoice qr --qr-secret-env VAR | --qr-secret-file FILE SIGNED.xml\n"
+    "       istmo invoice cafe [--format pdf|html] [--paper letter|a4|80mm] [--lang es|en] [-o OUT] SIGNED.xml\n"
     "Try 'istmo invoice --help' for more information.\n";
 
 const char* const invoice_help =
-    "usage: istmo invoice <new|sign|validate|cufe|ruc-dv|qr> [options]\n"
+    "usage: istmo invoice <new|sign|validate|cufe|ruc-dv|qr|cafe> [options]\n"
     "\n"
     "Panama electronic invoices (DGI format rFE 1.00). The vendor's path: new, sign, validate.\n"
     "\n"
@@ -69,6 +71,13 @@ const char* const invoice_help =
     "  cufe FILE       prints the CUFE computed from the fields of an rFE (XML) or of INVOICE.json\n"
     "  ruc-dv RUC      prints the two RUC check digits (dDV); --juridical for a legal-person NT RUC\n"
     "  qr SIGNED.xml   prints the gNoFirm/dQRCode URL for a signed invoice\n"
+    "  cafe [--format pdf|html] [--paper letter|a4|80mm] [-o OUT] SIGNED.xml\n"
+    "      Writes the CAFE, the printed invoice with its verification QR (gNoFirm/dQRCode), as PDF\n"
+    "      (default; fonts embedded) or as one self-contained HTML page; stdout without -o (the\n"
+    "      format follows an -o name ending in .html). Spanish unless --lang en. SIGNED.xml is a\n"
+    "      signed rFE or an rContFe: then the authorisation protocol and its date are printed;\n"
+    "      without a protocol answering 0260 the CAFE says \"documento no autorizado\". The CAFE\n"
+    "      shows what the document says: validate it first.\n"
     "  --lang es|en    language of the messages (default: LC_ALL/LC_MESSAGES/LANG, es* = Spanish)\n"
     "\n"
     "Exit codes for validate: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (worst over the files);\n"
@@ -77,7 +86,7 @@ const char* const invoice_help =
     "\n";
 
 const char* const invoice_help_es =
-    "uso: istmo invoice <new|sign|validate|cufe|ruc-dv|qr> [opciones]\n"
+    "uso: istmo invoice <new|sign|validate|cufe|ruc-dv|qr|cafe> [opciones]\n"
     "\n"
     "Facturas electrónicas de Panamá (formato DGI rFE 1.00). El camino del emisor: new, sign, validate.\n"
     "\n"
@@ -103,6 +112,13 @@ const char* const invoice_help_es =
     "  cufe ARCHIVO    muestra el CUFE calculado de un rFE (XML) o de FACTURA.json\n"
     "  ruc-dv RUC      muestra los dos dígitos verificadores del RUC (dDV)\n"
     "  qr FIRMADO.xml  muestra la URL de gNoFirm/dQRCode de una factura firmada\n"
+    "  cafe [--format pdf|html] [--paper letter|a4|80mm] [-o SALIDA] FIRMADO.xml\n"
+    "      Escribe el CAFE, la factura impresa con su QR de verificación (gNoFirm/dQRCode), en PDF\n"
+    "      (por defecto; fuentes incrustadas) o en una página HTML autónoma; stdout sin -o (el\n"
+    "      formato sigue a un nombre -o terminado en .html). En español salvo --lang en. FIRMADO.xml\n"
+    "      es un rFE firmado o un rContFe: entonces se imprimen el protocolo de autorización y su\n"
+    "      fecha; sin un protocolo con 0260 el CAFE dice \"documento no autorizado\". El CAFE muestra\n"
+    "      lo que dice el documento: valídelo antes.\n"
     "  --lang es|en    idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
     "\n"
     "Salida de validate: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (el peor de los archivos);\n"
@@ -395,6 +411,42 @@ int cmd_qr(std::span<const std::string> argv) {
     return exit_ok;
 }
 
+// The CAFE's format: --format, else html for an -o name ending in .html/.htm, else pdf.
+bool cafe_format(const ParsedArgs& args, pa::CafeFormat& out) {
+    const std::string output = args.value("output").value_or("");
+    const auto ends_with = [&](std::string_view suffix) {
+        return output.size() >= suffix.size() && output.compare(output.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    const std::string format = args.value("format").value_or(ends_with(".html") || ends_with(".htm") ? "html" : "pdf");
+    if (format != "pdf" && format != "html") return false;
+    out = format == "html" ? pa::CafeFormat::html : pa::CafeFormat::pdf;
+    return true;
+}
+
+int cmd_cafe(std::span<const std::string> argv) {
+    const CommandSpec command = invoice_command(
+        "cafe", {{"format", '\0', true, false}, {"paper", '\0', true, false}, {"output", 'o', true, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    const auto usage = [](const std::string& en, const std::string& es) {
+        return usage_error("invoice cafe: " + tr(en, es), invoice_usage);
+    };
+    if (args.positionals().size() != 1)
+        return usage("exactly one signed invoice (SIGNED.xml)", "exactamente una factura firmada (FIRMADO.xml)");
+    pa::CafeOptions options;
+    if (!cafe_format(args, options.format)) return usage("--format must be pdf or html", "--format debe ser pdf o html");
+    if (!pa::parse_cafe_paper(args.value("paper").value_or("letter"), options.paper))
+        return usage("--paper must be letter, a4 or 80mm", "--paper debe ser letter, a4 u 80mm");
+    options.language = lang_given() && lang() == Lang::en ? istmo::report::Language::en : istmo::report::Language::es;
+    const std::string& path = args.positionals().front();
+    int code = exit_ok;
+    auto input = read_input(path, code);
+    if (!input) return code;
+    auto cafe = pa::render_cafe(*input, options);
+    if (!cafe) return report_error("invoice cafe: " + path, cafe.error());
+    return write_output(args.value("output").value_or(""), *cafe);
+}
+
 }  // namespace
 
 int run_invoice(std::span<const std::string> argv) {
@@ -410,7 +462,7 @@ int run_invoice(std::span<const std::string> argv) {
     }
     static constexpr std::pair<std::string_view, int (*)(std::span<const std::string>)> subcommands[] = {
         {"new", cmd_new},   {"sign", cmd_sign}, {"validate", cmd_validate},
-        {"cufe", cmd_cufe}, {"ruc-dv", cmd_ruc_dv}, {"qr", cmd_qr},
+        {"cufe", cmd_cufe}, {"ruc-dv", cmd_ruc_dv}, {"qr", cmd_qr},     {"cafe", cmd_cafe},
     };
     for (const auto& [name, run] : subcommands)
         if (sub == name) return run(rest);
