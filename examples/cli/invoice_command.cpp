@@ -8,6 +8,8 @@
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/invoice/cafe.hpp>
+#include <istmo/invoice/html.hpp>
+#include <istmo/report/messages.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/report/json.hpp>
 
@@ -31,7 +33,7 @@ const char* const invoice_usage =
     "       istmo invoice sign --key FILE [--cert FILE] [--pass-env VAR | --pass-file FILE]\n"
     "                          (--qr-secret-env VAR | --qr-secret-file FILE | --no-qr) [-o OUT.xml] IN.xml\n"
     "       istmo invoice validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
-    "                              [--no-signature] [--legacy] [--json] FILE...\n"
+    "                              [--no-signature] [--legacy] [--json] [--report-html FILE] FILE...\n"
     "       istmo invoice cufe FILE\n"
     "       istmo invoice ruc-dv [--natural | --juridical] RUC\n"
     "       istmo invoice qr --qr-secret-env VAR | --qr-secret-file FILE SIGNED.xml\n"
@@ -67,7 +69,8 @@ const char* const invoice_help =
     "      unreadable FILE is reported and the other files are still validated. --legacy accepts\n"
     "      SHA-1 (the DGI accepts it in production) with a warning; without it a SHA-1 signature is\n"
     "      INDETERMINATE. FILE may hold the rFE inside rContFe, rEnviFe, rEnviFeDGI or a SOAP\n"
-    "      envelope: the rFE is taken out and validated as it stands alone.\n"
+    "      envelope: the rFE is taken out and validated as it stands alone. --report-html FILE also\n"
+    "      writes one self-contained HTML page with every input's verdict, signature and findings.\n"
     "  cufe FILE       prints the CUFE computed from the fields of an rFE (XML) or of INVOICE.json\n"
     "  ruc-dv RUC      prints the two RUC check digits (dDV); --juridical for a legal-person NT RUC\n"
     "  qr SIGNED.xml   prints the gNoFirm/dQRCode URL for a signed invoice\n"
@@ -109,6 +112,8 @@ const char* const invoice_help_es =
     "      Un ARCHIVO ausente se informa y los demás se validan igual. --legacy acepta SHA-1 (la DGI\n"
     "      lo acepta en producción) con un aviso. ARCHIVO puede traer el rFE dentro de rContFe,\n"
     "      rEnviFe, rEnviFeDGI o un sobre SOAP: se extrae y se valida como si estuviera solo.\n"
+    "      --report-html ARCHIVO escribe además una página HTML autónoma con el veredicto, la firma\n"
+    "      y los hallazgos de cada entrada.\n"
     "  cufe ARCHIVO    muestra el CUFE calculado de un rFE (XML) o de FACTURA.json\n"
     "  ruc-dv RUC      muestra los dos dígitos verificadores del RUC (dDV)\n"
     "  qr FIRMADO.xml  muestra la URL de gNoFirm/dQRCode de una factura firmada\n"
@@ -274,21 +279,36 @@ int worse(int current, int next) {
     return rank(next) > rank(current) ? next : current;
 }
 
-int validate_one(const std::string& path, const pa::InvoiceValidator& validator, bool json) {
+// The HTML report's entry for an input that could not be validated at all.
+istmo::report::HtmlDocument unreadable_document(const std::string& path, int code) {
+    istmo::report::HtmlDocument d;
+    d.name = path;
+    d.indication = istmo::report::Indication::total_failed;
+    d.sub_indication = istmo::report::SubIndication::format_failure;
+    const bool missing = code == exit_no_input;
+    d.findings.push_back(istmo::report::make_finding(missing ? "BATCH-IO-NOT-FOUND" : "BATCH-IO-UNREADABLE",
+                                                     istmo::report::Severity::error,
+                                                     missing ? "the file does not exist" : "the file cannot be read"));
+    return d;
+}
+
+int validate_one(const std::string& path, const pa::InvoiceValidator& validator, bool json,
+                 std::vector<istmo::report::HtmlDocument>* html) {
     int code = exit_ok;
     std::optional<std::string> input;
     if (json) {
         // The reason goes into the JSON line; stderr still names the file.
         input = read_input(path, code);
-        if (!input) {
+        if (!input)
             std::cout << json_line(path, nullptr,
                                    {code == exit_no_input ? "not_found" : "io_error", "cannot read the file",
                                     "no se puede leer el archivo"});
-            return code;
-        }
     } else {
         input = read_input(path, code);
-        if (!input) return code;
+    }
+    if (!input) {
+        if (html) html->push_back(unreadable_document(path, code));
+        return code;
     }
     auto report = validator.validate(*input);
     if (!report) {
@@ -297,6 +317,7 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
     }
     if (json) std::cout << json_line(path, &*report, {});
     else std::cout << invoice_text(path, *report);
+    if (html) html->push_back(pa::html_document(*report, path, html_language()));
     if (!report->well_formed) {
         print_error(shown_path(path) + ": " +
                     tr("empty, binary or not well-formed XML", "vacío, binario o XML mal formado"));
@@ -307,7 +328,10 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
 
 int cmd_validate(std::span<const std::string> argv) {
     const CommandSpec command = invoice_command(
-        "validate", joined({{"no-signature", '\0', false, false}, {"legacy", '\0', false, false}, {"json", '\0', false, false}},
+        "validate", joined({{"no-signature", '\0', false, false},
+                            {"legacy", '\0', false, false},
+                            {"json", '\0', false, false},
+                            {"report-html", '\0', true, false}},
                            trust_options()));
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
@@ -320,12 +344,20 @@ int cmd_validate(std::span<const std::string> argv) {
     }
     options.legacy = args.has("legacy");
     if (const int code = apply_trust_options("invoice validate", args, options.verify); code != exit_ok) return code;
+    const auto html_path = args.value("report-html");
+    if (html_path && html_path->empty())
+        return usage_error("invoice validate: " + tr("--report-html needs a file name", "--report-html necesita un nombre de archivo"),
+                           invoice_usage);
     const pa::InvoiceValidator validator(std::move(options));
+    std::vector<istmo::report::HtmlDocument> html;
     int worst = exit_ok;
     for (const auto& path : args.positionals()) {
-        worst = worse(worst, validate_one(path, validator, args.has("json")));
+        worst = worse(worst, validate_one(path, validator, args.has("json"), html_path ? &html : nullptr));
         std::cout.flush();
     }
+    if (html_path)
+        if (const int written = write_output(*html_path, istmo::report::write_html(html, html_language())); written != exit_ok)
+            return written;
     return worst;
 }
 

@@ -16,6 +16,9 @@ void set_lang(Lang value) noexcept {
     g_lang_given = true;
 }
 bool lang_given() noexcept { return g_lang_given; }
+istmo::report::Language html_language() noexcept {
+    return g_lang == Lang::es ? istmo::report::Language::es : istmo::report::Language::en;
+}
 
 Lang lang_from_environment() noexcept {
     // POSIX precedence: the first of these that is set and not empty decides.

@@ -35,7 +35,7 @@ td{border-bottom:1px solid #d0d3d8;padding:4px;vertical-align:top}
 .cufe{font-family:"DejaVu Sans Mono",monospace;word-break:break-all;font-size:11px}
 .totals{flex:1 1 45%}
 .totals table{margin:0}.totals td{border:none;padding:2px 0}
-.grand td{font-size:16px;font-weight:bold;border-top:1.5px solid #1f3a5f;border-bottom:1.5px solid #1f3a5f;padding:4px 0}
+.grand td,.grand td.muted{color:#1f3a5f;font-size:16px;font-weight:bold;border-top:1.5px solid #1f3a5f;border-bottom:1.5px solid #1f3a5f;padding:4px 0}
 .roll header,.roll .closing,.roll .verify{display:block}
 .roll .verify svg{display:block;margin:8px auto;width:52mm;height:52mm}
 .roll .items th:nth-child(2),.roll .items td:nth-child(2),.roll .items th:nth-child(6),.roll .items td:nth-child(6){display:none}

@@ -52,7 +52,11 @@ struct Box {
 // Text and shapes on the current page; in the measuring pass (drawing == false) only measures.
 class Pen {
 public:
-    explicit Pen(cairo_t* cr) : m_cr(cr), m_layout(pango_cairo_create_layout(cr)) {}
+    // Font sizes in PDF points: pango's default of 96 dpi would scale every size by 4/3.
+    explicit Pen(cairo_t* cr) : m_cr(cr), m_layout(pango_cairo_create_layout(cr)) {
+        pango_cairo_context_set_resolution(pango_layout_get_context(m_layout.get()), 72.0);
+        pango_layout_context_changed(m_layout.get());
+    }
 
     bool drawing = false;
 
@@ -156,11 +160,11 @@ struct Sheet {
 
 Sheet sheet_for(CafePaper paper) {
     switch (paper) {
-        case CafePaper::a4: return {595.28, 841.89, 14 * k_mm, false, {8}};
-        case CafePaper::roll_80mm: return {80 * k_mm, 0, 4 * k_mm, true, {7.5}};
+        case CafePaper::a4: return {595.28, 841.89, 14 * k_mm, false, {9}};
+        case CafePaper::roll_80mm: return {80 * k_mm, 0, 4 * k_mm, true, {8.5}};
         case CafePaper::letter: break;
     }
-    return {612, 792, 14 * k_mm, false, {8}};
+    return {612, 792, 14 * k_mm, false, {9}};
 }
 
 Font bigger(Font f, double by, bool bold = true) { return {f.size + by, bold, f.mono}; }
@@ -382,7 +386,7 @@ double verification(Pen& pen, const CafeContent& c, const QrMatrix& qr, const Sh
     y += pen.text(c.cufe, {s.body.size - 1, false, true}, box, y) + 5;
     y += pen.text(c.consult_text, small, box, y, k_muted) + 1;
     y += pen.text(c.consult_url, small, box, y, k_accent) + 5;
-    y += label_lines(pen, c.authorisation, small, box.x, s.roll ? 90 : 100, box.width, y);
+    for (const auto& [label, value] : c.authorisation) y += pen.text(label + ": " + value, small, box, y) + 1;
     return std::max(y - top, s.roll ? 0.0 : side);
 }
 
