@@ -55,7 +55,10 @@ typedef enum istmo_error {
     ISTMO_E_DEADLINE_EXCEEDED = -14,  /* a time budget ran out */
     ISTMO_E_FAILED_PRECONDITION = -15,/* an object is in the wrong state for the call */
     ISTMO_E_OUT_OF_MEMORY = -16,      /* an allocation failed */
-    ISTMO_E_INTERNAL = -17            /* a bug or an unexpected library failure: please report it */
+    ISTMO_E_INTERNAL = -17,           /* a bug or an unexpected library failure: please report it */
+    ISTMO_E_MODULE = -18,             /* a PKCS#11 module does not load or does not initialise */
+    ISTMO_E_TOKEN_NOT_PRESENT = -19,  /* no PKCS#11 token matches the URI, or it was removed */
+    ISTMO_E_PIN_LOCKED = -20          /* the token's user PIN is locked */
 } istmo_error;
 
 /* Verification result of a report (ETSI EN 319 102-1). Values never change (since 0.1). */
@@ -119,6 +122,21 @@ int istmo_key_load_file(istmo_key** out, const char* path, const char* password)
 /* Frees a key. NULL is a no-op. Not while another thread uses the key. Since 0.1. */
 void istmo_key_free(istmo_key* key);
 
+/* Opens a key on a PKCS#11 token or HSM named by an RFC 7512 URI ("pkcs11:token=...;object=...").
+ * module_path: the PKCS#11 module; NULL: the URI's module-path, then the ISTMO_PKCS11_MODULE
+ * environment variable. pin: the user PIN, or NULL (no login / protected authentication path);
+ * never put the PIN in the URI (refused). The key signs on the token, from many threads.
+ * out_cert may be NULL; otherwise *out_cert is the certificate stored next to the key on the
+ * token (same CKA_ID, else label), or NULL when the token has none.
+ * Ownership: *out (istmo_key_free) and *out_cert (istmo_cert_free) are new handles; the
+ * arguments are borrowed (the PIN is kept only for keys that need it for every signature).
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out or uri NULL, malformed URI, several keys match, no
+ * module), ISTMO_E_MODULE, ISTMO_E_TOKEN_NOT_PRESENT, ISTMO_E_BAD_PASSWORD (wrong or missing
+ * PIN), ISTMO_E_PIN_LOCKED, ISTMO_E_NOT_FOUND (no such key), ISTMO_E_KEY.
+ * Thread-safe. Added after 0.1.0 (additive). */
+int istmo_key_load_pkcs11(istmo_key** out, istmo_cert** out_cert, const char* uri, const char* module_path,
+                          const char* pin);
+
 /* Loads a certificate from a file: DER, or PEM. The first certificate of a PEM file is the
  * signer certificate; any further certificates of the same file are its chain
  * (intermediates), embedded in the signature by istmo_sign so that verifiers can build the
@@ -180,6 +198,28 @@ void istmo_trust_free(istmo_trust* trust);
  * Since 0.1. */
 int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len,
                const istmo_key* key, const istmo_cert* cert, const char* profile);
+
+/* Two-step signing, first step: builds the signature of (xml, len) for cert without the private
+ * key. profile: "xmldsig" (or NULL) or "xades-b-b" (SigningTime fixed now).
+ * *out_state: the pending state (JSON) to keep and give to istmo_sign_complete.
+ * *out_request: JSON with what the key holder must sign: signature_algorithm (URI),
+ * digest_algorithm (URI; null for Ed25519), digest (base64 of that hash of the canonical
+ * SignedInfo; null for Ed25519), and for Ed25519 signed_info (base64 of the octets to sign).
+ * Ownership: both buffers are new (istmo_free); the rest is borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (NULL arguments, unknown profile), ISTMO_E_INVALID_OBJECT,
+ * ISTMO_E_PARSE, ISTMO_E_LIMIT_EXCEEDED, ISTMO_E_KEY, ISTMO_E_UNSUPPORTED.
+ * Thread-safe. Added after 0.1.0 (additive). */
+int istmo_sign_prepare(char** out_state, size_t* out_state_len, char** out_request, size_t* out_request_len,
+                       const char* xml, size_t len, const istmo_cert* cert, const char* profile);
+
+/* Two-step signing, second step: inserts the signature value (value, value_len: RSA bytes,
+ * ECDSA r||s or DER, Ed25519 64 bytes) into the pending state (state, state_len) and returns the
+ * signed document. The value is verified against the certificate first.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (NULL arguments; a value that does not verify; a state that
+ * was edited or is not one), ISTMO_E_PARSE.
+ * Thread-safe. Added after 0.1.0 (additive). */
+int istmo_sign_complete(char** out_xml, size_t* out_len, const char* state, size_t state_len,
+                        const unsigned char* value, size_t value_len);
 
 /* ---- verification and reports ----------------------------------------------------------- */
 

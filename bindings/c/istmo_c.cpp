@@ -112,6 +112,9 @@ int to_code(istmo::Errc errc) noexcept {
         case istmo::Errc::deadline_exceeded: return ISTMO_E_DEADLINE_EXCEEDED;
         case istmo::Errc::failed_precondition: return ISTMO_E_FAILED_PRECONDITION;
         case istmo::Errc::internal: return ISTMO_E_INTERNAL;
+        case istmo::Errc::module_error: return ISTMO_E_MODULE;
+        case istmo::Errc::token_not_present: return ISTMO_E_TOKEN_NOT_PRESENT;
+        case istmo::Errc::pin_locked: return ISTMO_E_PIN_LOCKED;
     }
     return ISTMO_E_INTERNAL;
 }
@@ -272,6 +275,9 @@ const char* istmo_strerror(int code) {
         case ISTMO_E_FAILED_PRECONDITION: return "failed precondition";
         case ISTMO_E_OUT_OF_MEMORY: return "out of memory";
         case ISTMO_E_INTERNAL: return "internal error";
+        case ISTMO_E_MODULE: return "PKCS#11 module does not load";
+        case ISTMO_E_TOKEN_NOT_PRESENT: return "token not present";
+        case ISTMO_E_PIN_LOCKED: return "PIN locked";
         default: return "unknown error code";
     }
 }
@@ -296,6 +302,27 @@ int istmo_key_load_file(istmo_key** out, const char* path, const char* password)
 }
 
 void istmo_key_free(istmo_key* key) { destroy(key, k_key_magic); }
+
+int istmo_key_load_pkcs11(istmo_key** out, istmo_cert** out_cert, const char* uri, const char* module_path,
+                          const char* pin) {
+    constexpr std::string_view fn = "istmo_key_load_pkcs11";
+    return guard(fn, [&] {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (out_cert != nullptr) *out_cert = nullptr;
+        if (uri == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "uri is NULL");
+        istmo::crypto::Pkcs11Options options;
+        if (module_path != nullptr) options.module_path = module_path;
+        if (pin != nullptr) options.pin = istmo::crypto::Secret(std::string_view(pin));
+        auto loaded = istmo::crypto::load_pkcs11_key(uri, options);
+        if (!loaded) return set_error(fn, loaded.error());
+        auto key = std::make_unique<istmo_key>(istmo_key{k_key_magic, std::move(loaded->key)});
+        if (out_cert != nullptr && loaded->certificate)
+            *out_cert = new istmo_cert{k_cert_magic, std::move(*loaded->certificate), {}};
+        *out = key.release();
+        return static_cast<int>(ISTMO_OK);
+    });
+}
 
 int istmo_cert_load_file(istmo_cert** out, const char* path) {
     constexpr std::string_view fn = "istmo_cert_load_file";
@@ -390,6 +417,59 @@ int istmo_sign(char** out_xml, size_t* out_len, const char* xml, size_t len, con
             if (!signer) return set_error(fn, signer.error());
             signed_xml = signer->sign(std::string_view(xml, len));
         }
+        if (!signed_xml) return set_error(fn, signed_xml.error());
+        return hand_out_text(out_xml, out_len, *signed_xml, fn);
+    });
+}
+
+int istmo_sign_prepare(char** out_state, size_t* out_state_len, char** out_request, size_t* out_request_len,
+                       const char* xml, size_t len, const istmo_cert* cert, const char* profile) {
+    constexpr std::string_view fn = "istmo_sign_prepare";
+    return guard(fn, [&] {
+        if (out_request != nullptr) *out_request = nullptr;
+        if (out_request_len != nullptr) *out_request_len = 0;
+        if (int rc = clear_text_out(out_state, out_state_len, fn); rc != ISTMO_OK) return rc;
+        if (out_request == nullptr || out_request_len == nullptr)
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out_request or out_request_len is NULL");
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        if (int rc = check_handle(cert, k_cert_magic, fn, "cert", "istmo_cert"); rc != ISTMO_OK) return rc;
+        const std::string_view name = profile == nullptr ? std::string_view("xmldsig") : profile;
+        istmo::Result<istmo::dsig::PendingSignature> pending = istmo::make_error(istmo::Errc::internal, "not prepared");
+        if (name == "xades-b-b") {
+            auto signer = istmo::xades::Signer::for_certificate(cert->cert, cert->chain, istmo::xades::SignOptions{});
+            if (!signer) return set_error(fn, signer.error());
+            pending = signer->prepare(std::string_view(xml, len));
+        } else if (name == "xmldsig") {
+            auto signer = istmo::dsig::Signer::for_certificate(cert->cert, cert->chain);
+            if (!signer) return set_error(fn, signer.error());
+            pending = signer->prepare(std::string_view(xml, len));
+        } else {
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
+                             "unknown profile \"" + std::string(name) + "\" (known: \"xmldsig\", \"xades-b-b\")");
+        }
+        if (!pending) return set_error(fn, pending.error());
+        const std::string request = pending->request_json();
+        if (int rc = hand_out_text(out_state, out_state_len, pending->state(), fn); rc != ISTMO_OK) return rc;
+        if (int rc = hand_out_text(out_request, out_request_len, request, fn); rc != ISTMO_OK) {
+            std::free(*out_state);
+            *out_state = nullptr;
+            *out_state_len = 0;
+            return rc;
+        }
+        return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_sign_complete(char** out_xml, size_t* out_len, const char* state, size_t state_len,
+                        const unsigned char* value, size_t value_len) {
+    constexpr std::string_view fn = "istmo_sign_complete";
+    return guard(fn, [&] {
+        if (int rc = clear_text_out(out_xml, out_len, fn); rc != ISTMO_OK) return rc;
+        if (int rc = check_buffer(state, state_len, fn, "state"); rc != ISTMO_OK) return rc;
+        if (value == nullptr && value_len > 0) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "value is NULL");
+        auto pending = istmo::dsig::PendingSignature::from_state(std::string_view(state, state_len));
+        if (!pending) return set_error(fn, pending.error());
+        auto signed_xml = pending->complete(std::span<const std::uint8_t>(value, value_len));
         if (!signed_xml) return set_error(fn, signed_xml.error());
         return hand_out_text(out_xml, out_len, *signed_xml, fn);
     });

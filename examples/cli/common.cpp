@@ -150,4 +150,32 @@ int write_output(const std::string& path, std::string_view data) {
     return exit_ok;
 }
 
+// Standard base64 (RFC 4648 §4, padding optional, whitespace not allowed); nullopt when invalid.
+std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text) {
+    auto value_of = [](char c) -> int {
+        if (c >= 'A' && c <= 'Z') return c - 'A';
+        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+        if (c >= '0' && c <= '9') return c - '0' + 52;
+        if (c == '+') return 62;
+        if (c == '/') return 63;
+        return -1;
+    };
+    while (!text.empty() && text.back() == '=') text.remove_suffix(1);
+    if (text.size() % 4 == 1) return std::nullopt;
+    std::vector<std::uint8_t> out;
+    unsigned int buffer = 0;
+    int bits = 0;
+    for (char c : text) {
+        const int v = value_of(c);
+        if (v < 0) return std::nullopt;
+        buffer = (buffer << 6) | static_cast<unsigned int>(v);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out.push_back(static_cast<std::uint8_t>((buffer >> bits) & 0xFFu));
+        }
+    }
+    return out;
+}
+
 }  // namespace istmo_cli

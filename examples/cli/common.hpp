@@ -7,6 +7,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <cstdint>
+#include <vector>
 
 namespace istmo_cli {
 
@@ -25,5 +27,8 @@ std::optional<std::string> read_input(const std::string& path, int& exit_code);
 // Writes data to a file (via a temporary file renamed into place) or to stdout for an empty
 // path or "-". Returns 0, or prints the error and returns exit_io.
 int write_output(const std::string& path, std::string_view data);
+
+// Standard base64 (RFC 4648 §4, padding optional, whitespace not allowed); nullopt when invalid.
+std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text);
 
 }  // namespace istmo_cli

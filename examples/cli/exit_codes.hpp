@@ -14,6 +14,7 @@ inline constexpr int exit_no_input = 66;      // an input file (document, key, c
 inline constexpr int exit_unavailable = 69;   // a remote service could not be reached
 inline constexpr int exit_internal = 70;      // internal error (a bug)
 inline constexpr int exit_io = 74;            // I/O error (cannot read or write)
+inline constexpr int exit_no_permission = 77; // the token's PIN is locked
 
 // The one place where library error codes become exit codes.
 [[nodiscard]] inline int exit_code_for(istmo::Errc code) noexcept {
@@ -34,7 +35,11 @@ inline constexpr int exit_io = 74;            // I/O error (cannot read or write
             return exit_io;
         case istmo::Errc::unavailable:
         case istmo::Errc::deadline_exceeded:
+        case istmo::Errc::module_error:
+        case istmo::Errc::token_not_present:
             return exit_unavailable;
+        case istmo::Errc::pin_locked:
+            return exit_no_permission;
         case istmo::Errc::crypto_error:
         case istmo::Errc::failed_precondition:
         case istmo::Errc::internal:
@@ -49,12 +54,13 @@ inline constexpr const char* exit_codes_help =
     "   0  success; verify: the signature is valid (TOTAL_PASSED)\n"
     "   1  verify: TOTAL_FAILED (tampered document, wrong signature)\n"
     "   2  verify: INDETERMINATE (e.g. signer not trusted, certificate expired)\n"
-    "  64  usage error (bad option or value, unusable key, certificate or password)\n"
+    "  64  usage error (bad option or value, unusable key, certificate, password or PIN)\n"
     "  65  input empty, binary, not well-formed XML, not a signature, or unsupported\n"
-    "  66  input file missing or unreadable (document, key, certificate)\n"
-    "  69  remote service unavailable\n"
+    "  66  input file missing or unreadable (document, key, certificate), or no such token object\n"
+    "  69  remote service unavailable; PKCS#11 module does not load, or token absent\n"
     "  70  internal error\n"
-    "  74  I/O error (cannot write the output)\n";
+    "  74  I/O error (cannot write the output)\n"
+    "  77  the token's PIN is locked\n";
 
 // The same table in Spanish.
 inline constexpr const char* exit_codes_help_es =
@@ -62,12 +68,13 @@ inline constexpr const char* exit_codes_help_es =
     "   0  éxito; verify: la firma es válida (TOTAL_PASSED)\n"
     "   1  verify: TOTAL_FAILED (documento alterado, firma incorrecta)\n"
     "   2  verify: INDETERMINATE (p. ej. firmante no confiable, certificado vencido)\n"
-    "  64  error de uso (opción o valor incorrecto, clave, certificado o contraseña inservible)\n"
+    "  64  error de uso (opción o valor incorrecto, clave, certificado, contraseña o PIN inservible)\n"
     "  65  entrada vacía, binaria, XML mal formado, sin firma o no soportada\n"
-    "  66  archivo de entrada ausente o ilegible (documento, clave, certificado)\n"
-    "  69  servicio remoto no disponible\n"
+    "  66  archivo de entrada ausente o ilegible (documento, clave, certificado), o no hay tal objeto en el token\n"
+    "  69  servicio remoto no disponible; el módulo PKCS#11 no carga o el token no está\n"
     "  70  error interno\n"
-    "  74  error de E/S (no se puede escribir la salida)\n";
+    "  74  error de E/S (no se puede escribir la salida)\n"
+    "  77  el PIN del token está bloqueado\n";
 
 // The table in the language of the messages (lang.hpp).
 [[nodiscard]] const char* exit_codes_text() noexcept;

@@ -32,6 +32,9 @@ const char* const invoice_usage =
     "usage: istmo invoice new --from INVOICE.json [--no-validate] [-o OUT.xml]\n"
     "       istmo invoice sign --key FILE [--cert FILE] [--pass-env VAR | --pass-file FILE]\n"
     "                          (--qr-secret-env VAR | --qr-secret-file FILE | --no-qr) [-o OUT.xml] IN.xml\n"
+    "       istmo invoice sign --prepare --cert FILE -o PENDING IN.xml\n"
+    "       istmo invoice sign --complete --signature-value FILE|- (--qr-secret-env VAR | ... | --no-qr)\n"
+    "                          [-o OUT.xml] PENDING\n"
     "       istmo invoice validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
     "                              [--no-signature] [--legacy] [--json] [--report-html FILE] FILE...\n"
     "       istmo invoice cufe FILE\n"
@@ -56,7 +59,11 @@ const char* const invoice_help =
     "      Signs with the panama-fe profile (enveloped XMLDSig, RSA-SHA256, exclusive C14N,\n"
     "      X509SubjectName + X509Certificate) and appends gNoFirm/dQRCode with the QR secret\n"
     "      (the \"código de seguridad\" the DGI gives the issuer; required unless --no-qr).\n"
-    "      A PKCS#12 --key gives the certificate (--cert overrides). Refuses an invalid invoice\n"
+    "      A PKCS#12 --key gives the certificate (--cert overrides). --key 'pkcs11:...' signs with a\n"
+    "      key on a PKCS#11 token or HSM (--pkcs11-module SO, PIN from --pin-env VAR or --pin-file\n"
+    "      FILE; certificate from the token unless --cert; docs/keys.md). Two steps (remote key):\n"
+    "      --prepare --cert FILE -o PENDING prints the digest to sign as JSON; --complete\n"
+    "      --signature-value FILE|- PENDING checks the value and adds the QR. Refuses an invalid invoice\n"
     "      (exit 1, with its findings), an empty QR secret, and a certificate that is expired or\n"
     "      not yet valid now.\n"
     "  validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
@@ -101,7 +108,11 @@ const char* const invoice_help_es =
     "  sign --key ARCHIVO [--cert ARCHIVO] [--pass-env VAR | --pass-file ARCHIVO]\n"
     "       (--qr-secret-env VAR | --qr-secret-file ARCHIVO | --no-qr) [--qr-base-url URL] [-o SALIDA] IN\n"
     "      Firma con el perfil panama-fe y añade gNoFirm/dQRCode con el secreto del QR (el código de\n"
-    "      seguridad que la DGI da al emisor; obligatorio salvo --no-qr). Una --key PKCS#12 aporta\n"
+    "      seguridad que la DGI da al emisor; obligatorio salvo --no-qr). --key 'pkcs11:...' firma con\n"
+    "      una clave en un token o HSM PKCS#11 (--pkcs11-module SO, PIN con --pin-env o --pin-file;\n"
+    "      el certificado del token salvo --cert; docs/keys.md). En dos pasos: --prepare --cert ARCHIVO\n"
+    "      -o PENDIENTE imprime el resumen a firmar en JSON; --complete --signature-value ARCHIVO|-\n"
+    "      PENDIENTE comprueba el valor y añade el QR. Una --key PKCS#12 aporta\n"
     "      el certificado (--cert lo reemplaza). Rechaza una factura inválida (salida 1), un secreto\n"
     "      vacío y un certificado vencido o aún no válido.\n"
     "  validate [--trust ARCHIVO]... [--trust-dir DIR]... [--untrusted ARCHIVO]... [--at HORA]\n"
@@ -194,12 +205,72 @@ int check_certificate_now(const istmo::crypto::Certificate& cert) {
     return exit_ok;
 }
 
+// invoice sign --prepare --cert FILE -o PENDING IN: the panama-fe signature without the key; the
+// JSON request on standard output (docs/keys.md). The QR comes at --complete.
+int cmd_sign_prepare(const ParsedArgs& args) {
+    const std::string pending_path = args.value("output").value_or("");
+    if (args.has("key") || args.has("complete") || args.has("signature-value") || !args.has("cert") ||
+        pending_path.empty() || pending_path == "-")
+        return usage_error("invoice sign: " + tr("--prepare needs --cert and -o PENDING (no --key)",
+                                                 "--prepare necesita --cert y -o PENDIENTE (sin --key)"),
+                           invoice_usage);
+    SigningMaterial material;
+    if (const int loaded = load_certificates(args, material); loaded != exit_ok) return loaded;
+    if (const int valid = check_certificate_now(*material.certificate); valid != exit_ok) return valid;
+    const std::string& path = args.positionals().front();
+    int code = exit_ok;
+    auto input = read_input(path, code);
+    if (!input) return code;
+    auto invoice = pa::parse(*input);
+    if (!invoice) return report_error("invoice sign: " + path, invoice.error());
+    if (const int refused = refuse_invalid("invoice sign", path, *invoice); refused != exit_ok) return refused;
+    auto pending = pa::prepare_signature(*material.certificate, *input);
+    if (!pending) return report_error("invoice sign: " + path, pending.error());
+    if (const int written = write_output(pending_path, pending->state()); written != exit_ok) return written;
+    std::cout << pending->request_json() << "\n";
+    return exit_ok;
+}
+
+// invoice sign --complete --signature-value FILE|- (QR options) [-o OUT] PENDING
+int cmd_sign_complete(const ParsedArgs& args, const pa::QrOptions& qr) {
+    const auto value_path = args.value("signature-value");
+    if (args.has("key") || !value_path)
+        return usage_error("invoice sign: " + tr("--complete needs --signature-value FILE|- (no --key)",
+                                                 "--complete necesita --signature-value ARCHIVO|- (sin --key)"),
+                           invoice_usage);
+    int code = exit_ok;
+    auto state = read_input(args.positionals().front(), code);
+    if (!state) return code;
+    auto value = read_input(*value_path, code);
+    if (!value) return code;
+    auto pending = istmo::dsig::PendingSignature::from_state(*state);
+    if (!pending) return report_error("invoice sign", pending.error());
+    const auto* raw = reinterpret_cast<const std::uint8_t*>(value->data());
+    auto signed_xml = pa::complete_signature(*pending, std::span<const std::uint8_t>(raw, value->size()), qr);
+    if (!signed_xml) {
+        // Not raw bytes: maybe base64 text.
+        std::string text = *value;
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        if (auto decoded = decode_base64(text)) {
+            auto again = pa::complete_signature(*pending, *decoded, qr);
+            if (again) signed_xml = std::move(again);
+        }
+    }
+    if (!signed_xml)
+        return report_error(tr("invoice sign: the signature value was refused", "invoice sign: el valor de firma fue rechazado"),
+                            signed_xml.error());
+    return write_output(args.value("output").value_or(""), *signed_xml);
+}
+
 int cmd_sign(std::span<const std::string> argv) {
     const CommandSpec command = invoice_command("sign", joined({{"qr-secret-env", '\0', true, false},
                                                                 {"qr-secret-file", '\0', true, false},
                                                                 {"qr-base-url", '\0', true, false},
                                                                 {"no-qr", '\0', false, false},
-                                                                {"output", 'o', true, false}},
+                                                                {"output", 'o', true, false},
+                                                                {"prepare", '\0', false, false},
+                                                                {"complete", '\0', false, false},
+                                                                {"signature-value", '\0', true, false}},
                                                                key_options()));
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
@@ -208,7 +279,8 @@ int cmd_sign(std::span<const std::string> argv) {
     };
     if (args.positionals().size() != 1)
         return usage("exactly one input invoice (IN.xml)", "exactamente una factura de entrada (IN.xml)");
-    if (!args.has("key")) return usage("--key FILE is required", "--key ARCHIVO es obligatorio");
+    if (args.has("prepare")) return cmd_sign_prepare(args);
+    if (!args.has("key") && !args.has("complete")) return usage("--key FILE is required", "--key ARCHIVO es obligatorio");
     const bool has_secret = args.has("qr-secret-env") || args.has("qr-secret-file");
     if (args.has("qr-secret-env") && args.has("qr-secret-file"))
         return usage("--qr-secret-env and --qr-secret-file exclude each other", "--qr-secret-env y --qr-secret-file se excluyen");
@@ -224,6 +296,10 @@ int cmd_sign(std::span<const std::string> argv) {
     if (!qr_secret) return code;
     if (has_secret && qr_secret->empty())
         return usage("the QR secret is empty", "el secreto del QR está vacío");
+    pa::QrOptions qr;
+    qr.secret = *qr_secret;
+    qr.base_url = args.value("qr-base-url").value_or("");
+    if (args.has("complete")) return cmd_sign_complete(args, qr);
     SigningMaterial material;
     if (const int loaded = load_signing_material(args, material); loaded != exit_ok) return loaded;
     if (!material.certificate)
@@ -238,9 +314,6 @@ int cmd_sign(std::span<const std::string> argv) {
     auto invoice = pa::parse(*input);
     if (!invoice) return report_error("invoice sign: " + path, invoice.error());
     if (const int refused = refuse_invalid("invoice sign", path, *invoice); refused != exit_ok) return refused;
-    pa::QrOptions qr;
-    qr.secret = *qr_secret;
-    qr.base_url = args.value("qr-base-url").value_or("");
     auto signed_xml = pa::sign(*signer, *input, qr);
     if (!signed_xml) return report_error("invoice sign: " + path, signed_xml.error());
     return write_output(args.value("output").value_or(""), *signed_xml);

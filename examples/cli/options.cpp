@@ -48,6 +48,8 @@ const std::vector<OptionSpec>& key_options() {
     static const std::vector<OptionSpec> group{
         {"key", '\0', true, false},      {"cert", '\0', true, false},      {"chain", '\0', true, false},
         {"pass-env", '\0', true, false}, {"pass-file", '\0', true, false},
+        // Keys on PKCS#11 tokens (--key pkcs11:...): the module and the PIN.
+        {"pkcs11-module", '\0', true, false}, {"pin-env", '\0', true, false}, {"pin-file", '\0', true, false},
     };
     return group;
 }
@@ -88,6 +90,10 @@ std::optional<int> parse_command_line(const CommandSpec& command, std::span<cons
         return usage_error(command.name + ": " +
                                tr("--pass-env and --pass-file exclude each other",
                                   "--pass-env y --pass-file se excluyen"),
+                           command.usage);
+    if (args.has("pin-env") && args.has("pin-file"))
+        return usage_error(command.name + ": " +
+                               tr("--pin-env and --pin-file exclude each other", "--pin-env y --pin-file se excluyen"),
                            command.usage);
     return std::nullopt;
 }
@@ -188,6 +194,26 @@ bool check_exists(const std::string& what, const std::string& path, int& code) {
     return false;
 }
 
+// --key pkcs11:...: the key on a token, its certificate from the token unless --cert is given.
+int load_token_key(const ParsedArgs& args, const std::string& uri, SigningMaterial& out) {
+    int code = exit_ok;
+    auto pin = read_secret(args, "pin-env", "pin-file", code);
+    if (!pin) return code;
+    istmo::crypto::Pkcs11Options options;
+    options.module_path = args.value("pkcs11-module").value_or("");
+    if (args.has("pin-env") || args.has("pin-file")) options.pin = std::move(*pin);
+    auto loaded = istmo::crypto::load_pkcs11_key(uri, options);
+    if (!loaded) {
+        // The message names the failure; the URI is shown, never the PIN (it is not in the URI).
+        return report_error(tr("cannot use the key on the PKCS#11 token '", "no se puede usar la clave del token PKCS#11 '") +
+                                uri + "' (" + std::string(istmo::errc_name(loaded.error().code)) + ")",
+                            loaded.error());
+    }
+    out.key = std::move(loaded->key);
+    if (!args.has("cert")) out.certificate = std::move(loaded->certificate);
+    return exit_ok;
+}
+
 }  // namespace
 
 int load_signing_material(const ParsedArgs& args, SigningMaterial& out) {
@@ -195,6 +221,17 @@ int load_signing_material(const ParsedArgs& args, SigningMaterial& out) {
     const auto cert_path = args.value("cert");
     const auto chain_path = args.value("chain");
     int code = exit_ok;
+    if (key_path && istmo::crypto::is_pkcs11_uri(*key_path)) {
+        if (cert_path && !check_exists(tr("certificate file", "archivo de certificado"), *cert_path, code)) return code;
+        if (chain_path && !check_exists(tr("chain file", "archivo de cadena"), *chain_path, code)) return code;
+        if (int loaded = load_token_key(args, *key_path, out); loaded != exit_ok) return loaded;
+        return load_certificates(args, out);
+    }
+    if (args.has("pin-env") || args.has("pin-file") || args.has("pkcs11-module")) {
+        print_error(tr("--pkcs11-module, --pin-env and --pin-file go with a --key 'pkcs11:...' URI",
+                       "--pkcs11-module, --pin-env y --pin-file van con una --key 'pkcs11:...'"));
+        return exit_usage;
+    }
     if (!key_path || !check_exists(tr("key file", "archivo de clave"), *key_path, code)) return key_path ? code : exit_usage;
     if (cert_path && !check_exists(tr("certificate file", "archivo de certificado"), *cert_path, code)) return code;
     if (chain_path && !check_exists(tr("chain file", "archivo de cadena"), *chain_path, code)) return code;
@@ -219,6 +256,12 @@ int load_signing_material(const ParsedArgs& args, SigningMaterial& out) {
         if (!cert_path) out.certificate = std::move(p12->certificate);
         if (!chain_path) out.chain = std::move(p12->chain);
     }
+    return load_certificates(args, out);
+}
+
+int load_certificates(const ParsedArgs& args, SigningMaterial& out) {
+    const auto cert_path = args.value("cert");
+    const auto chain_path = args.value("chain");
     if (cert_path) {
         auto cert = istmo::crypto::Certificate::from_file(*cert_path);
         if (!cert)

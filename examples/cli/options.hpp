@@ -5,6 +5,7 @@
 #include "lang.hpp"
 
 #include <istmo/crypto/keys.hpp>
+#include <istmo/crypto/pkcs11.hpp>
 #include <istmo/dsig/verify.hpp>
 
 #include <optional>
@@ -59,8 +60,13 @@ struct SigningMaterial {
     std::vector<istmo::crypto::Certificate> chain;
     bool from_pkcs12 = false;
 };
+// --key may also be an RFC 7512 URI (pkcs11:...): the module from --pkcs11-module (or
+// ISTMO_PKCS11_MODULE), the PIN from --pin-env / --pin-file, the certificate from the token
+// unless --cert is given.
 // Returns 0, or prints the problem and returns its exit code.
 [[nodiscard]] int load_signing_material(const ParsedArgs& args, SigningMaterial& out);
+// --cert and --chain into out (they override what the key file or the token gave).
+[[nodiscard]] int load_certificates(const ParsedArgs& args, SigningMaterial& out);
 
 // "standard input" or 'PATH', for messages.
 [[nodiscard]] std::string shown_path(const std::string& path);

@@ -27,6 +27,8 @@ const char* const sign_usage =
     "                  [--profile xmldsig|xades-b-b|xades-epes|xades-b-t] [--role TEXT]...\n"
     "                  [--commitment TYPE] [--policy-id ID --policy-digest B64 [--policy-digest-alg ALG]\n"
     "                  [--policy-uri URL] | --policy-implied] [--tsa URL]... [--tsa-trust FILE]... IN\n"
+    "       istmo sign --prepare --cert FILE [--chain FILE] [options] -o PENDING IN\n"
+    "       istmo sign --complete --signature-value FILE|- [-o OUT] PENDING\n"
     "Try 'istmo sign --help' for more information.\n";
 
 const char* const sign_help =
@@ -38,6 +40,11 @@ const char* const sign_help =
     "Options:\n"
     "  --key FILE          private key: PEM (PKCS#8, traditional, encrypted), DER or PKCS#12; a\n"
     "                      PKCS#12 (.p12) also gives the certificate and the chain it holds\n"
+    "  --key 'pkcs11:...'  a key on a PKCS#11 token or HSM (RFC 7512 URI: token=, object=, id=);\n"
+    "                      the certificate is read from the token unless --cert is given\n"
+    "  --pkcs11-module PATH  the PKCS#11 module (default: ISTMO_PKCS11_MODULE)\n"
+    "  --pin-env VAR       read the token PIN from environment variable VAR\n"
+    "  --pin-file FILE     read the token PIN from the first line of FILE (never on the command line)\n"
     "  --cert FILE         signer certificate (PEM or DER; overrides the PKCS#12's); without any\n"
     "                      certificate KeyInfo holds the key value (a note says so)\n"
     "  --chain FILE        PEM bundle of intermediate certificates to embed in X509Data\n"
@@ -75,6 +82,16 @@ const char* const sign_help =
     "  --tsa-trust FILE    trust anchors (PEM/DER) the TSA's answer is verified against before it\n"
     "                      is embedded (xades-b-t; required, repeatable)\n"
     "\n"
+    "Two-step (remote) signing: the private key is elsewhere (a signing service, an HSM):\n"
+    "  --prepare           with --cert (no --key): write the signed document with a placeholder value\n"
+    "                      and its state to PENDING (-o), and print as JSON what must be signed:\n"
+    "                      signature_algorithm, digest_algorithm, digest (base64 of the hash of the\n"
+    "                      canonical SignedInfo; for Ed25519 signed_info, the octets themselves).\n"
+    "                      XAdES SigningTime is fixed here; not for xades-b-t\n"
+    "  --complete          insert the value into PENDING and write the signed document; the value is\n"
+    "                      checked against the certificate first and refused when it does not verify\n"
+    "  --signature-value FILE|-  the value: raw bytes (RSA; ECDSA r||s or DER) or base64\n"
+    "\n"
     "Example:\n"
     "  istmo sign --key signer.key.pem --cert signer.cert.pem --chain chain.pem -o signed.xml invoice.xml\n"
     "  istmo sign --key signer.p12 --pass-env P12_PASSWORD -o signed.xml invoice.xml\n"
@@ -91,6 +108,11 @@ const char* const sign_help_es =
     "Opciones:\n"
     "  --key ARCHIVO       clave privada: PEM (PKCS#8, tradicional, cifrada), DER o PKCS#12; un\n"
     "                      PKCS#12 (.p12) aporta además el certificado y la cadena que contiene\n"
+    "  --key 'pkcs11:...'  una clave en un token o HSM PKCS#11 (URI RFC 7512: token=, object=, id=);\n"
+    "                      el certificado se lee del token salvo que se indique --cert\n"
+    "  --pkcs11-module RUTA  el módulo PKCS#11 (por defecto: ISTMO_PKCS11_MODULE)\n"
+    "  --pin-env VAR       lee el PIN del token de la variable de entorno VAR\n"
+    "  --pin-file ARCHIVO  lee el PIN de la primera línea de ARCHIVO (nunca en la línea de comandos)\n"
     "  --cert ARCHIVO      certificado del firmante (PEM o DER; reemplaza al del PKCS#12); sin\n"
     "                      certificado KeyInfo lleva la clave pública (un aviso lo dice)\n"
     "  --chain ARCHIVO     certificados intermedios (PEM) para X509Data (reemplaza a los del PKCS#12)\n"
@@ -119,6 +141,16 @@ const char* const sign_help_es =
     "  --tsa URL           autoridad de sellado de tiempo RFC 3161 (xades-b-t); repetible\n"
     "  --tsa-trust ARCHIVO anclas contra las que se verifica la respuesta de la TSA (obligatoria)\n"
     "\n"
+    "Firma en dos pasos (la clave privada está en otro lugar: un servicio de firma, un HSM):\n"
+    "  --prepare           con --cert (sin --key): escribe en PENDIENTE (-o) el documento firmado con un\n"
+    "                      valor provisional y su estado, e imprime en JSON lo que hay que firmar:\n"
+    "                      signature_algorithm, digest_algorithm, digest (base64 del resumen del\n"
+    "                      SignedInfo canónico; para Ed25519 signed_info, los octetos mismos).\n"
+    "                      El SigningTime de XAdES se fija aquí; no para xades-b-t\n"
+    "  --complete          inserta el valor en PENDIENTE y escribe el documento firmado; el valor se\n"
+    "                      comprueba antes con el certificado y se rechaza si no verifica\n"
+    "  --signature-value ARCHIVO|-  el valor: bytes (RSA; ECDSA r||s o DER) o base64\n"
+    "\n"
     "Ejemplo:\n"
     "  istmo sign --key firmante.p12 --pass-env CLAVE_P12 -o firmado.xml factura.xml\n"
     "\n";
@@ -126,34 +158,6 @@ const char* const sign_help_es =
 }  // namespace
 
 namespace {
-
-// Standard base64 (RFC 4648 §4, padding optional, whitespace not allowed); nullopt when invalid.
-std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text) {
-    auto value_of = [](char c) -> int {
-        if (c >= 'A' && c <= 'Z') return c - 'A';
-        if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-        if (c >= '0' && c <= '9') return c - '0' + 52;
-        if (c == '+') return 62;
-        if (c == '/') return 63;
-        return -1;
-    };
-    while (!text.empty() && text.back() == '=') text.remove_suffix(1);
-    if (text.size() % 4 == 1) return std::nullopt;
-    std::vector<std::uint8_t> out;
-    unsigned int buffer = 0;
-    int bits = 0;
-    for (char c : text) {
-        const int v = value_of(c);
-        if (v < 0) return std::nullopt;
-        buffer = (buffer << 6) | static_cast<unsigned int>(v);
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<std::uint8_t>((buffer >> bits) & 0xFFu));
-        }
-    }
-    return out;
-}
 
 // The XAdES part of the command line, checked before any file is touched.
 struct XadesRequest {
@@ -256,6 +260,69 @@ std::string parse_xades_options(const ParsedArgs& args, XadesRequest& out) {
     return {};
 }
 
+// istmo sign --complete --signature-value FILE|- [-o OUT] PENDING
+int run_complete(const ParsedArgs& args) {
+    if (args.has("key") || args.has("prepare"))
+        return usage_error("sign: " + tr("--complete takes no --key and no --prepare", "--complete no admite --key ni --prepare"), sign_usage);
+    const auto value_path = args.value("signature-value");
+    if (!value_path) return usage_error("sign: " + tr("--complete needs --signature-value FILE|-", "--complete necesita --signature-value ARCHIVO|-"), sign_usage);
+    if (args.positionals().size() != 1)
+        return usage_error("sign: " + tr("--complete needs one PENDING file", "--complete necesita un archivo PENDIENTE"), sign_usage);
+    int code = exit_ok;
+    auto state = read_input(args.positionals().front(), code);
+    if (!state) return code;
+    auto value = read_input(*value_path, code);
+    if (!value) return code;
+    auto pending = istmo::dsig::PendingSignature::from_state(*state);
+    if (!pending) return report_error(tr("cannot read the pending signature", "no se puede leer la firma pendiente"), pending.error());
+    const auto* raw = reinterpret_cast<const std::uint8_t*>(value->data());
+    auto signed_xml = pending->complete(std::span<const std::uint8_t>(raw, value->size()));
+    if (!signed_xml) {
+        // Not raw bytes: maybe base64 text (with or without a final newline).
+        std::string text = *value;
+        while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+        if (auto decoded = decode_base64(text)) {
+            auto again = pending->complete(*decoded);
+            if (again) signed_xml = std::move(again);
+        }
+    }
+    if (!signed_xml)
+        return report_error(tr("the signature value was refused", "el valor de firma fue rechazado"), signed_xml.error());
+    return write_output(args.value("output").value_or(""), *signed_xml);
+}
+
+// istmo sign --prepare --cert FILE [--chain FILE] [options] -o PENDING IN
+int run_prepare(const ParsedArgs& args, const std::string& input_path, istmo::dsig::SignOptions options, XadesRequest& xades) {
+    if (args.has("key") || args.has("signature-value"))
+        return usage_error("sign: " + tr("--prepare takes --cert, not --key or --signature-value", "--prepare lleva --cert, no --key ni --signature-value"), sign_usage);
+    if (!args.has("cert")) return usage_error("sign: " + tr("--prepare needs --cert", "--prepare necesita --cert"), sign_usage);
+    const std::string pending_path = args.value("output").value_or("");
+    if (pending_path.empty() || pending_path == "-")
+        return usage_error("sign: " + tr("--prepare needs -o PENDING (standard output carries the JSON)",
+                                         "--prepare necesita -o PENDIENTE (la salida estándar lleva el JSON)"), sign_usage);
+    SigningMaterial material;
+    if (const int loaded = load_certificates(args, material); loaded != exit_ok) return loaded;
+    int code = exit_ok;
+    auto document = read_input(input_path, code);
+    if (!document) return code;
+    istmo::Result<istmo::dsig::PendingSignature> pending = istmo::make_error(istmo::Errc::internal, "not prepared");
+    if (!xades.profile) {
+        auto signer = istmo::dsig::Signer::for_certificate(std::move(*material.certificate), std::move(material.chain), std::move(options));
+        if (!signer) return report_error(tr("cannot sign", "no se puede firmar"), signer.error());
+        pending = signer->prepare(*document);
+    } else {
+        xades.options.dsig = std::move(options);
+        auto signer = istmo::xades::Signer::for_certificate(std::move(*material.certificate), std::move(material.chain),
+                                                            std::move(xades.options));
+        if (!signer) return report_error(tr("cannot sign", "no se puede firmar"), signer.error());
+        pending = signer->prepare(*document);
+    }
+    if (!pending) return report_error(tr("cannot prepare ", "no se puede preparar ") + shown_path(input_path), pending.error());
+    if (const int written = write_output(pending_path, pending->state()); written != exit_ok) return written;
+    std::cout << pending->request_json() << "\n";
+    return exit_ok;
+}
+
 }  // namespace
 
 int run_sign(std::span<const std::string> argv) {
@@ -270,10 +337,15 @@ int run_sign(std::span<const std::string> argv) {
              {"policy-id", '\0', true, false},    {"policy-digest", '\0', true, false},
              {"policy-digest-alg", '\0', true, false}, {"policy-uri", '\0', true, false},
              {"policy-implied", '\0', false, false}, {"tsa", '\0', true, true},
-             {"tsa-trust", '\0', true, true}})
+             {"tsa-trust", '\0', true, true},    {"prepare", '\0', false, false},
+             {"complete", '\0', false, false},   {"signature-value", '\0', true, false}})
         command.options.push_back(option);
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
+
+    if (args.has("complete")) return run_complete(args);
+    if (args.has("signature-value"))
+        return usage_error("sign: " + tr("--signature-value goes with --complete", "--signature-value va con --complete"), sign_usage);
 
     // ---- check the command line completely before touching any file ----------------------
     if (args.positionals().empty()) return usage_error("sign: " + tr("missing input document (IN)", "falta el documento de entrada (IN)"), sign_usage);
@@ -281,7 +353,7 @@ int run_sign(std::span<const std::string> argv) {
         return usage_error("sign: " + tr("more than one input document given", "se dio más de un documento de entrada"), sign_usage);
     const std::string input_path = args.positionals().front();
     const auto key_path = args.value("key");
-    if (!key_path) return usage_error("sign: " + tr("--key is required", "--key es obligatorio"), sign_usage);
+    if (!key_path && !args.has("prepare")) return usage_error("sign: " + tr("--key is required", "--key es obligatorio"), sign_usage);
 
     istmo::dsig::SignOptions options;
     if (auto alg = args.value("alg")) {
@@ -320,6 +392,7 @@ int run_sign(std::span<const std::string> argv) {
                     tr("': No such file or directory", "': no existe"));
         return exit_no_input;
     }
+    if (args.has("prepare")) return run_prepare(args, input_path, std::move(options), xades);
     SigningMaterial material;
     if (const int loaded = load_signing_material(args, material); loaded != exit_ok) return loaded;
     if (xades.profile && !material.certificate)

@@ -2,6 +2,7 @@
 // Umbrella header: the whole public C++ API.
 #include <istmo/core/result.hpp>
 #include <istmo/crypto/keys.hpp>
+#include <istmo/crypto/pkcs11.hpp>
 #include <istmo/crypto/public_key.hpp>
 #include <istmo/dsig/sign.hpp>
 #include <istmo/dsig/verify.hpp>

@@ -19,6 +19,9 @@ std::string_view errc_name(Errc code) noexcept {
         case Errc::deadline_exceeded: return "deadline_exceeded";
         case Errc::failed_precondition: return "failed_precondition";
         case Errc::internal: return "internal";
+        case Errc::module_error: return "module_error";
+        case Errc::token_not_present: return "token_not_present";
+        case Errc::pin_locked: return "pin_locked";
     }
     return "unknown";
 }

@@ -18,8 +18,22 @@
 
 namespace istmo::crypto {
 
+struct SignatureParams;
+
+// A private key held outside this process (a PKCS#11 token or HSM): it signs digests and
+// never hands out the key. Implementations are safe to call from many threads at once.
+class KeyBackend {
+public:
+    virtual ~KeyBackend() = default;
+    // Signs `digest` (the hash of the message with params.digest; the message itself for
+    // Ed25519) and returns the value as XMLDSig writes it (ECDSA: fixed-width r||s).
+    virtual Result<Bytes> sign_digest(const SignatureParams& params, std::span<const std::uint8_t> digest) const = 0;
+};
+
 struct PrivateKey::Impl {
+    // The private key itself for keys in memory; only the public half when `backend` is set.
     internal::EvpPkeyPtr key;
+    std::shared_ptr<const KeyBackend> backend;  // null for keys in memory (the fast path)
 };
 
 // What caches and reports need of a certificate, computed once per parsed certificate.

@@ -145,6 +145,15 @@ VerifyOutcome verify_impl(EVP_PKEY* key, const SignatureParams& params, std::spa
     return outcome;
 }
 
+// A key outside the process signs the digest computed here (only the digest leaves).
+Result<Bytes> sign_with_backend(const KeyBackend& backend, const SignatureParams& params,
+                                std::span<const std::uint8_t> message) {
+    if (params.scheme == SigScheme::ed25519) return backend.sign_digest(params, message);
+    const Bytes hashed = digest(params.digest, message);
+    if (hashed.empty()) return make_error(Errc::crypto_error, "cannot hash the data to sign");
+    return backend.sign_digest(params, hashed);
+}
+
 }  // namespace
 
 Result<Bytes> sign_message(const PrivateKey& key, const SignatureParams& params,
@@ -157,6 +166,7 @@ Result<Bytes> sign_message(const PrivateKey& key, const SignatureParams& params,
             return make_error(Errc::key_error, std::string(scheme_name(params.scheme)) +
                                                    " signatures cannot be made with a " +
                                                    std::string(key_type_name(type)) + " key");
+        if (key.impl().backend) return sign_with_backend(*key.impl().backend, params, message);
         internal::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
         if (!ctx || !init_context(ctx.get(), pkey, params, false))
             return openssl_error(Errc::crypto_error,

@@ -391,8 +391,13 @@ Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey
 }  // namespace
 
 Result<std::string> sign_with_extension(const Signer& signer, std::string_view input, const SignExtension* extension) {
+    return sign_with_key(signer, SignerAccess::key(signer), input, extension);
+}
+
+Result<std::string> sign_with_key(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
+                                  const SignExtension* extension) {
     try {
-        return sign_document(signer, SignerAccess::key(signer), input, extension);
+        return sign_document(signer, key, input, extension);
     } catch (const std::bad_alloc&) {
         return make_error(Errc::limit_exceeded, "out of memory while signing");
     } catch (const std::exception& ex) {

@@ -45,5 +45,12 @@ struct SignerAccess {
 
 // Signer::sign, with an extension's objects and references added (nullptr = plain XMLDSig).
 Result<std::string> sign_with_extension(const Signer& signer, std::string_view xml, const SignExtension* extension);
+// The same with another key than the signer's (two-step signing records the digest with it).
+Result<std::string> sign_with_key(const Signer& signer, const crypto::PrivateKey& key, std::string_view xml,
+                                  const SignExtension* extension);
+// Signer::prepare, with an extension.
+Result<PendingSignature> prepare_with_extension(const Signer& signer, std::string_view xml, const SignExtension* extension);
+// A key with the certificate's public half whose signing is refused (Signer::for_certificate).
+crypto::PrivateKey certificate_only_key(const crypto::Certificate& certificate);
 
 }  // namespace istmo::dsig

@@ -171,4 +171,20 @@ Result<std::string> Signer::sign(std::string_view xml) const {
     return dsig::sign_with_extension(m_core, xml, &extension);
 }
 
+Result<Signer> Signer::for_certificate(crypto::Certificate certificate, std::vector<crypto::Certificate> chain,
+                                       SignOptions options) {
+    if (options.profile == Profile::b_t)
+        return make_error(Errc::unsupported, "xades-b-t cannot be prepared: its time-stamp covers the signature value "
+                                             "(prepare xades-b-b, then add the time-stamp)");
+    const crypto::PrivateKey key = dsig::certificate_only_key(certificate);
+    return create(key, std::move(certificate), std::move(chain), std::move(options));
+}
+
+Result<dsig::PendingSignature> Signer::prepare(std::string_view xml) const {
+    if (m_options.profile == Profile::b_t)
+        return make_error(Errc::unsupported, "xades-b-t cannot be prepared: its time-stamp covers the signature value");
+    XadesExtension extension(m_options);
+    return dsig::prepare_with_extension(m_core, xml, &extension);
+}
+
 }  // namespace istmo::xades

@@ -21,15 +21,15 @@ the installed location (see ``istmo._native``).
 import ctypes
 import json as _json
 import os
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Union
 
 from . import _native
 from ._native import lib as _lib
 from .errors import (BadPasswordError, CertificateError, CryptoError, DeadlineExceededError, Error,
                      FailedPreconditionError, InternalError, InvalidArgumentError, InvalidKeyError,
-                     InvalidObjectError, IoError, LimitExceededError, NotFoundError,
-                     OutOfMemoryError, ParseError, PermissionDeniedError, UnavailableError,
-                     UnsupportedError)
+                     InvalidObjectError, IoError, LimitExceededError, ModuleError, NotFoundError,
+                     OutOfMemoryError, ParseError, PermissionDeniedError, PinLockedError,
+                     TokenNotPresentError, UnavailableError, UnsupportedError)
 
 __all__ = [
     "Key", "Cert", "Trust", "Report", "sign", "verify", "timestamp", "version", "version_number",
@@ -37,6 +37,7 @@ __all__ = [
     "PermissionDeniedError", "IoError", "ParseError", "LimitExceededError", "UnsupportedError",
     "BadPasswordError", "InvalidKeyError", "CertificateError", "CryptoError", "UnavailableError",
     "DeadlineExceededError", "FailedPreconditionError", "OutOfMemoryError", "InternalError",
+    "ModuleError", "TokenNotPresentError", "PinLockedError", "sign_prepare", "sign_complete",
 ]
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -128,6 +129,23 @@ class Key(_Handle):
         handle = _native.KeyP()
         _lib.istmo_key_load_file(ctypes.byref(handle), _path(path), password)
         return cls(handle)
+
+    @classmethod
+    def pkcs11(cls, uri: str, pin: Union[str, bytes, None] = None,
+               module: Optional[PathLike] = None) -> Tuple["Key", Optional["Cert"]]:
+        """A key on a PKCS#11 token named by an RFC 7512 URI ("pkcs11:token=...;object=..."),
+        and the certificate stored with it on the token (None when there is none). module: the
+        PKCS#11 module (default: the URI's module-path, then ISTMO_PKCS11_MODULE).
+
+        Raises ModuleError, TokenNotPresentError, BadPasswordError, PinLockedError,
+        NotFoundError (no such key), InvalidKeyError, InvalidArgumentError."""
+        if isinstance(pin, str):
+            pin = pin.encode("utf-8")
+        handle = _native.KeyP()
+        cert = _native.CertP()
+        _lib.istmo_key_load_pkcs11(ctypes.byref(handle), ctypes.byref(cert), uri.encode("utf-8"),
+                                   None if module is None else _path(module), pin)
+        return cls(handle), (Cert(cert) if cert else None)
 
 
 class Cert(_Handle):
@@ -223,6 +241,27 @@ def sign(xml: bytes, key: Key, cert: Optional[Cert] = None, profile: str = "xmld
     _lib.istmo_sign(ctypes.byref(out), ctypes.byref(length), data, len(data),
                     _handle_or_null(key, Key, "key"), _handle_or_null(cert, Cert, "cert"),
                     None if profile is None else profile.encode("utf-8"))
+    return _native.take_buffer(out, length.value)
+
+
+def sign_prepare(xml: bytes, cert: Cert, profile: str = "xmldsig") -> Tuple[bytes, Dict[str, Any]]:
+    """Two-step signing, first step (no key): returns (state, request). request holds
+    signature_algorithm, digest_algorithm and digest (base64; signed_info for Ed25519)."""
+    data = _bytes(xml, "xml")
+    state, state_len = ctypes.c_void_p(), ctypes.c_size_t()
+    request, request_len = ctypes.c_void_p(), ctypes.c_size_t()
+    _lib.istmo_sign_prepare(ctypes.byref(state), ctypes.byref(state_len), ctypes.byref(request),
+                            ctypes.byref(request_len), data, len(data), _handle_or_null(cert, Cert, "cert"),
+                            profile.encode("utf-8"))
+    state_bytes = _native.take_buffer(state, state_len.value)
+    return state_bytes, _json.loads(_native.take_buffer(request, request_len.value))
+
+
+def sign_complete(state: bytes, value: bytes) -> bytes:
+    """Two-step signing, second step: the signed document; raises InvalidArgumentError when the
+    value does not verify with the certificate or the state was edited."""
+    out, length = ctypes.c_void_p(), ctypes.c_size_t()
+    _lib.istmo_sign_complete(ctypes.byref(out), ctypes.byref(length), state, len(state), value, len(value))
     return _native.take_buffer(out, length.value)
 
 

@@ -113,6 +113,14 @@ _declare("istmo_free", None, [ctypes.c_void_p])
 _declare("istmo_key_load_file", ctypes.c_int,
          [ctypes.POINTER(KeyP), ctypes.c_char_p, ctypes.c_char_p], check=True)
 _declare("istmo_key_free", None, [KeyP])
+_declare("istmo_key_load_pkcs11", ctypes.c_int,
+         [ctypes.POINTER(KeyP), ctypes.POINTER(CertP), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p],
+         check=True)
+_declare("istmo_sign_prepare", ctypes.c_int,
+         [_c_char_pp, _size_p, _c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, CertP, ctypes.c_char_p],
+         check=True)
+_declare("istmo_sign_complete", ctypes.c_int,
+         [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t], check=True)
 _declare("istmo_cert_load_file", ctypes.c_int, [ctypes.POINTER(CertP), ctypes.c_char_p], check=True)
 _declare("istmo_cert_free", None, [CertP])
 _declare("istmo_trust_new", ctypes.c_int, [ctypes.POINTER(TrustP)], check=True)

@@ -111,13 +111,29 @@ class InternalError(Error):
     default_code = -17
 
 
+class ModuleError(Error):
+    """A PKCS#11 module does not load or does not initialise (-18)."""
+    default_code = -18
+
+
+class TokenNotPresentError(Error):
+    """No PKCS#11 token matches the URI, or it was removed (-19)."""
+    default_code = -19
+
+
+class PinLockedError(Error):
+    """The token's user PIN is locked (-20)."""
+    default_code = -20
+
+
 _BY_CODE: Dict[int, Type[Error]] = {
     cls.default_code: cls
     for cls in (
         InvalidArgumentError, InvalidObjectError, NotFoundError, PermissionDeniedError, IoError,
         ParseError, LimitExceededError, UnsupportedError, BadPasswordError, InvalidKeyError,
         CertificateError, CryptoError, UnavailableError, DeadlineExceededError,
-        FailedPreconditionError, OutOfMemoryError, InternalError,
+        FailedPreconditionError, OutOfMemoryError, InternalError, ModuleError, TokenNotPresentError,
+        PinLockedError,
     )
 }
 

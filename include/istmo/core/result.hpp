@@ -30,6 +30,11 @@ enum class Errc {
     deadline_exceeded,     // a time budget ran out
     failed_precondition,   // object in the wrong state for the call
     internal,              // a bug or an unexpected library failure
+    // PKCS#11 (keys on tokens and HSMs). A wrong PIN is bad_password, a URI naming no object
+    // is not_found, a key the algorithm does not fit is key_error.
+    module_error,          // the PKCS#11 module does not load or does not initialise
+    token_not_present,     // no token matches the URI, or the token was removed
+    pin_locked,            // the token's user PIN is locked (too many wrong PINs)
 };
 
 // Stable lower-case name of an error code, e.g. "parse_error".

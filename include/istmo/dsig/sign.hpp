@@ -6,7 +6,9 @@
 #include <istmo/crypto/keys.hpp>
 #include <istmo/export.hpp>
 
+#include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,14 +68,61 @@ struct SignOptions {
     bool rsa_pss_params_form = false;
 };
 
+// Two-step (remote) signing: Signer::prepare builds the whole signature without the private
+// key and says what the key holder must sign; PendingSignature::complete inserts the value.
+class ISTMO_API PendingSignature {
+public:
+    // Reads a state written by prepare (state()); Errc::invalid_argument when it is not one or
+    // was edited (its fields are bound together and to the document and certificate by a
+    // SHA-256 inside it).
+    static Result<PendingSignature> from_state(std::string_view state);
+
+    // The JSON to keep between the two steps (holds the prepared document and the certificate).
+    [[nodiscard]] const std::string& state() const noexcept { return m_state; }
+    [[nodiscard]] const std::string& signature_algorithm_uri() const noexcept { return m_signature_algorithm; }
+    // The hash the value is computed over (xmlenc#sha256...); empty for Ed25519 (pure EdDSA).
+    [[nodiscard]] const std::string& digest_algorithm_uri() const noexcept { return m_digest_algorithm; }
+    // That hash of the canonical SignedInfo; empty for Ed25519.
+    [[nodiscard]] const std::vector<std::uint8_t>& signed_info_digest() const noexcept { return m_digest; }
+    // The canonical SignedInfo octets (what Ed25519 signs itself).
+    [[nodiscard]] const std::string& canonical_signed_info() const noexcept { return m_signed_info; }
+    // What the remote signer needs, as one JSON object: signature_algorithm, digest_algorithm
+    // (null for Ed25519), digest (base64, null for Ed25519), signed_info (base64, Ed25519 only).
+    [[nodiscard]] std::string request_json() const;
+
+    // The signed document: the value (RSA: the PKCS#1 / PSS bytes; ECDSA: r||s or DER; Ed25519:
+    // 64 bytes) is checked against the certificate over the canonical SignedInfo and every
+    // reference is checked again before anything is returned. Errc::invalid_argument when the
+    // value does not verify (wrong value, other key) or the document no longer matches.
+    [[nodiscard]] Result<std::string> complete(std::span<const std::uint8_t> signature_value) const;
+
+private:
+    friend struct PendingAccess;
+    std::string m_state;
+    std::string m_signature_algorithm;
+    std::string m_digest_algorithm;
+    std::vector<std::uint8_t> m_digest;
+    std::string m_signed_info;
+    std::string m_document;
+    std::vector<std::uint8_t> m_certificate_der;
+};
+
 class ISTMO_API Signer {
 public:
+    // A Signer for prepare() only, from the certificate (the private key is elsewhere: a remote
+    // signing service, another machine). sign() on it fails with Errc::failed_precondition.
+    static Result<Signer> for_certificate(crypto::Certificate certificate, std::vector<crypto::Certificate> chain,
+                                          SignOptions options = {});
+
     // certificate may be absent (then KeyInfo carries KeyValue); it must match the key.
     static Result<Signer> create(crypto::PrivateKey key, std::optional<crypto::Certificate> certificate,
                                  std::vector<crypto::Certificate> chain, SignOptions options = {});
 
     // Signs an XML document (bytes in), returns the signed document (UTF-8).
     [[nodiscard]] Result<std::string> sign(std::string_view xml) const;
+    // First step of two-step signing: the signed document with a placeholder value, and what
+    // must be signed. Works with any Signer (the key is not used).
+    [[nodiscard]] Result<PendingSignature> prepare(std::string_view xml) const;
 
     [[nodiscard]] const SignOptions& options() const noexcept { return m_options; }
 

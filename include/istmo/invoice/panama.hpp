@@ -186,6 +186,14 @@ ISTMO_API Result<std::string> sign(const dsig::Signer& signer, std::string_view 
 // sign). Errc::failed_precondition when the model carries a ds:Signature (a parsed signed invoice).
 ISTMO_API Result<std::string> sign(const dsig::Signer& signer, const Invoice& invoice, const QrOptions& qr = {});
 
+// Two-step signing of an invoice (docs/keys.md): the panama-fe signature prepared for the
+// certificate without the key (the same checks and placement as sign()), then completed with the
+// value; the QR (gNoFirm/dQRCode, over the reference digest fixed at prepare) is added at
+// complete when a secret is given.
+ISTMO_API Result<dsig::PendingSignature> prepare_signature(const crypto::Certificate& certificate, std::string_view xml);
+ISTMO_API Result<std::string> complete_signature(const dsig::PendingSignature& pending,
+                                                 std::span<const std::uint8_t> signature_value, const QrOptions& qr = {});
+
 // HS256 JWT over {"chFE","iAmb","digestValue"} (all strings, in this order).
 ISTMO_API Result<std::string> qr_jwt(std::string_view cufe, std::string_view iamb, std::string_view digest_value,
                                      std::string_view secret);

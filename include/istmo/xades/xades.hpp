@@ -65,7 +65,12 @@ class ISTMO_API Signer {
 public:
     static Result<Signer> create(crypto::PrivateKey key, crypto::Certificate certificate,
                                  std::vector<crypto::Certificate> chain, SignOptions options);
+    // Two-step signing (see dsig::PendingSignature): SigningTime and the signed properties are
+    // fixed here. Not for xades-b-t (its time-stamp covers the value: Errc::unsupported).
+    static Result<Signer> for_certificate(crypto::Certificate certificate, std::vector<crypto::Certificate> chain,
+                                          SignOptions options);
     [[nodiscard]] Result<std::string> sign(std::string_view xml) const;
+    [[nodiscard]] Result<dsig::PendingSignature> prepare(std::string_view xml) const;
 
 private:
     Signer(dsig::Signer core, SignOptions options) : m_core(std::move(core)), m_options(std::move(options)) {}

@@ -4,6 +4,7 @@
 #include <istmo/xml/document.hpp>
 
 #include "crypto/native.hpp"
+#include "dsig/sign_extension.hpp"
 #include "invoice/panama/dom.hpp"
 #include "xml/document_impl.hpp"
 
@@ -143,6 +144,31 @@ Result<void> append_qr(std::string& out, std::string_view id, std::string_view i
 }
 
 }  // namespace
+
+Result<dsig::PendingSignature> prepare_signature(const crypto::Certificate& certificate, std::string_view xml) {
+    auto signer = make_signer(dsig::certificate_only_key(certificate), certificate);
+    if (!signer) return std::move(signer).error();
+    auto doc = xml::XmlDocument::parse(xml);
+    if (!doc) return std::move(doc).error();
+    xmlNodePtr root = xmlDocGetRootElement(xml::get(*doc));
+    if (!root || !xml::is_element(root, k_namespace, "rFE"))
+        return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
+    if (detail::child_element(root, k_dsig_namespace, "Signature"))
+        return make_error(Errc::failed_precondition, "the invoice is already signed");
+    if (detail::child_element(root, k_namespace, "gNoFirm") == nullptr) return signer->prepare(xml);
+    remove_no_firm(root);
+    return signer->prepare(serialize(*doc));
+}
+
+Result<std::string> complete_signature(const dsig::PendingSignature& pending, std::span<const std::uint8_t> signature_value,
+                                       const QrOptions& qr) {
+    auto signed_xml = pending.complete(signature_value);
+    if (!signed_xml || qr.secret.empty()) return signed_xml;
+    auto invoice = parse(*signed_xml);
+    if (!invoice) return std::move(invoice).error();
+    if (auto r = append_qr(*signed_xml, invoice->get("dId"), invoice->get("gDGen/iAmb"), qr); !r) return std::move(r).error();
+    return signed_xml;
+}
 
 Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const QrOptions& qr) {
     // One parse: the checks, dId and iAmb for the QR, and gNoFirm (if any) removed in the DOM.
