@@ -56,7 +56,10 @@ std::string pdf_text(const TempDir& dir, const std::string& pdf, int first = 0, 
     if (first > 0) range = " -f " + std::to_string(first) + " -l " + std::to_string(last);
     const CommandResult r = run_command("pdftotext" + range + " " + shell_quote(dir / "in.pdf") + " -");
     EXPECT_EQ(r.exit_code, 0) << r.output;
-    return std::regex_replace(r.output, std::regex("\\s+"), " ");
+    std::string text = r.output;
+    for (auto at = text.find("\xC2\xA0"); at != std::string::npos; at = text.find("\xC2\xA0", at))
+        text.replace(at, 2, " ");  // the no-break space of "7 %"
+    return std::regex_replace(text, std::regex("\\s+"), " ");
 }
 
 // True when the text shows `expected`, also when the layout wrapped it (a URL or a number broken

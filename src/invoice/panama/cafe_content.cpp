@@ -68,7 +68,11 @@ constexpr Code k_payment_forms[] = {
     {"08", "Transfer / bank deposit", "Transferencia / depósito bancario"},
     {"99", "Other", "Otro"},
 };
-constexpr Code k_itbms_rates[] = {{"00", "0 %", "0 %"}, {"01", "7 %", "7 %"}, {"02", "10 %", "10 %"}, {"03", "15 %", "15 %"}};
+// With a no-break space: "10 %" never splits across lines.
+constexpr Code k_itbms_rates[] = {{"00", "0\u00A0%", "0\u00A0%"},
+                                  {"01", "7\u00A0%", "7\u00A0%"},
+                                  {"02", "10\u00A0%", "10\u00A0%"},
+                                  {"03", "15\u00A0%", "15\u00A0%"}};
 constexpr Code k_other_taxes[] = {{"01", "SUMA 911", "SUMA 911"}, {"02", "Number portability fee", "Tasa de portabilidad numérica"}};
 
 // "2026-11-20T10:15:00-05:00" -> "20/11/2026 10:15:00" (es) or "2026-11-20 10:15:00" (en); the
@@ -210,7 +214,7 @@ void fill_totals(const Text& t, const Element& root, CafeContent& c) {
     if (!tot) return;
     add(c.totals, t("Net total", "Total neto"), tot->value("dTotNeto"));
     for (const auto& [rate, sums] : itbms_by_rate(root)) {
-        const std::string label = rate == "00" ? t("Exempt (0 %), base ", "Exento (0 %), base ")
+        const std::string label = rate == "00" ? t("Exempt (0\u00A0%), base ", "Exento (0\u00A0%), base ")
                                                : "ITBMS " + from_list(t, k_itbms_rates, rate) + t(", base ", ", base ");
         add(c.totals, label + sums.first.rounded(2).to_string(), sums.second.rounded(2).to_string());
     }

@@ -237,7 +237,7 @@ double header(Pen& pen, const CafeContent& c, const Sheet& s, double y) {
         double h = pad;
         h += pen.text(c.title, bigger(s.body, 2.5), inside, y + h, k_accent) + 2;
         h += pen.text(c.subtitle, smaller(s.body, 0.5), inside, y + h, k_muted) + 5;
-        return h + label_lines(pen, c.document, s.body, inside.x, 100, inside.width, y + h) + pad - 1.5;
+        return h + label_lines(pen, c.document, s.body, inside.x, 112, inside.width, y + h) + pad - 1.5;
     };
     // The band goes under the text, and its height is the text's: measure, paint, then write.
     const bool drawing = pen.drawing;
@@ -285,7 +285,7 @@ struct Grid {
     std::array<double, 8> x{}, w{};
 };
 Grid grid_for(const Sheet& s) {
-    const std::array<double, 8> fixed{18, 54, 0, 46, 58, 50, 76, 60};
+    const std::array<double, 8> fixed{18, 54, 0, 46, 58, 54, 72, 60};
     double rest = s.inner();
     for (double f : fixed) rest -= f;
     Grid g;
