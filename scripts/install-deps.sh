@@ -19,6 +19,8 @@ packages=(
   strace libclang-rt-14-dev
   # Debian packages (cpack -G DEB, test packages.debian_install), manual pages, pip installs
   dpkg-dev file lintian man-db python3-venv python3-setuptools python3-wheel
+  libqrencode-dev libcairo2-dev libpango1.0-dev fonts-dejavu-core  # the printed invoice (CAFE)
+  poppler-utils zbar-tools chromium  # CAFE and HTML report tests: pdftotext/pdftoppm, zbarimg, headless render
   libp11-kit-dev     # pkcs11.h for the PKCS#11 module interface (modules loaded with dlopen)
   softhsm2 opensc    # PKCS#11 tests: a software token (SoftHSM2) and pkcs11-tool
 )

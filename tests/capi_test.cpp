@@ -1127,4 +1127,31 @@ TEST(CapiTimestamp, ErrorPaths) {
     }
 }
 
+// The CAFE through the C API: PDF by default, HTML and English by flags, typed refusals.
+TEST(CApi, InvoiceCafeRendersPdfAndHtml) {
+    const std::string xml = read_text(k_fe + "valid/01-factura.xml");
+    char* out = nullptr;
+    size_t len = 0;
+    ASSERT_EQ(istmo_invoice_cafe(&out, &len, xml.data(), xml.size(), 0), ISTMO_OK) << istmo_last_error_message();
+    ASSERT_NE(out, nullptr);
+    EXPECT_EQ(std::string(out, std::min<size_t>(len, 5)), "%PDF-");
+    istmo_free(out);
+    ASSERT_EQ(istmo_invoice_cafe(&out, &len, xml.data(), xml.size(), ISTMO_CAFE_HTML | ISTMO_CAFE_ENGLISH | ISTMO_CAFE_PAPER_80MM),
+              ISTMO_OK);
+    const std::string html(out, len);
+    istmo_free(out);
+    EXPECT_NE(html.find("INTERNAL OPERATION INVOICE"), std::string::npos);
+    EXPECT_NE(html.find("class=\"roll\""), std::string::npos);
+    EXPECT_EQ(istmo_invoice_cafe(&out, &len, xml.data(), xml.size(), 0x100u), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(out, nullptr);
+    EXPECT_EQ(istmo_invoice_cafe(&out, &len, xml.data(), xml.size(), ISTMO_CAFE_PAPER_A4 | ISTMO_CAFE_PAPER_80MM),
+              ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_invoice_cafe(nullptr, &len, xml.data(), xml.size(), 0), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_invoice_cafe(&out, &len, nullptr, 0, 0), ISTMO_E_INVALID_ARGUMENT);
+    const std::string unsigned_xml = *istmo::invoice::panama::strip_no_firm(xml);
+    EXPECT_EQ(istmo_invoice_cafe(&out, &len, unsigned_xml.data(), unsigned_xml.size(), 0), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(istmo_last_error_message()).find("dQRCode"), std::string::npos);
+    EXPECT_EQ(istmo_invoice_cafe(&out, &len, "<a", 2, 0), ISTMO_E_PARSE);
+}
+
 }  // namespace

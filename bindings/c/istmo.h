@@ -462,6 +462,29 @@ int istmo_invoice_sign(char** out_xml, size_t* out_len, const char* xml, size_t 
                        const unsigned char* qr_secret, size_t qr_secret_len,
                        const char* qr_base_url);
 
+/* Flags of istmo_invoice_cafe (bits; unknown bits are refused). Paper: letter by default. */
+#define ISTMO_CAFE_HTML 0x1u        /* one self-contained HTML page instead of PDF */
+#define ISTMO_CAFE_PAPER_A4 0x2u    /* A4 pages */
+#define ISTMO_CAFE_PAPER_80MM 0x4u  /* an 80 mm receipt roll (excludes ISTMO_CAFE_PAPER_A4) */
+#define ISTMO_CAFE_ENGLISH 0x8u     /* English instead of Spanish */
+
+/* Renders the CAFE (Comprobante Auxiliar de Factura Electronica), the printed form of a signed
+ * Panama e-invoice with its verification QR (gNoFirm/dQRCode): PDF with DejaVu fonts embedded
+ * as subsets, or HTML (ISTMO_CAFE_HTML). xml is a signed rFE, or an rContFe whose xProtFe holds
+ * the authorisation protocol (then printed with its date). Without a protocol answering 0260
+ * for this CUFE the CAFE says "documento no autorizado"; iAmb 2 adds the test-environment
+ * legend. Long invoices continue on further pages, the totals on the last. The CAFE shows what
+ * the document says: validate it first (istmo_invoice_validate).
+ * Ownership: *out is a new buffer of *out_len bytes followed by a NUL (not counted), freed with
+ * istmo_free; xml is borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out, out_len or xml NULL; len larger than PTRDIFF_MAX; an
+ * unknown flag bit or both paper bits; no rFE; an rFE without gNoFirm/dQRCode), ISTMO_E_PARSE
+ * (not well-formed XML), ISTMO_E_LIMIT_EXCEEDED (input limits, or a dQRCode too long for a QR
+ * code), ISTMO_E_INTERNAL (the PDF could not be written).
+ * Thread-safe. Added after 0.1.0 (additive); look it up with dlsym to run with an older
+ * libistmo-c.so.0. */
+int istmo_invoice_cafe(char** out, size_t* out_len, const char* xml, size_t len, unsigned int flags);
+
 /* ---- timestamps (RFC 3161) ------------------------------------------------------------- */
 
 /* Requests an RFC 3161 timestamp over data (hashed with SHA-256, a fresh nonce, certReq set)

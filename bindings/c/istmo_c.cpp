@@ -8,6 +8,7 @@
 //  - the last error message is per thread, set on failure and cleared on success;
 //  - on failure every out-parameter is NULL / 0.
 #include <istmo/crypto/revocation.hpp>
+#include <istmo/invoice/cafe.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/istmo.hpp>
 #include <istmo/tsa/client.hpp>
@@ -790,6 +791,27 @@ int istmo_invoice_from_json(char** out_xml, size_t* out_len, const char* json, s
         if (!invoice) return set_error(fn, invoice.error());
         const std::string xml = istmo::invoice::panama::to_xml(*invoice);
         return hand_out_text(out_xml, out_len, xml, fn);
+    });
+}
+
+int istmo_invoice_cafe(char** out, size_t* out_len, const char* xml, size_t len, unsigned int flags) {
+    constexpr std::string_view fn = "istmo_invoice_cafe";
+    return guard(fn, [&] {
+        if (int rc = clear_text_out(out, out_len, fn); rc != ISTMO_OK) return rc;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        constexpr unsigned int known = ISTMO_CAFE_HTML | ISTMO_CAFE_PAPER_A4 | ISTMO_CAFE_PAPER_80MM | ISTMO_CAFE_ENGLISH;
+        if ((flags & ~known) != 0u) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "unknown flag bits");
+        if ((flags & ISTMO_CAFE_PAPER_A4) != 0u && (flags & ISTMO_CAFE_PAPER_80MM) != 0u)
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "ISTMO_CAFE_PAPER_A4 and ISTMO_CAFE_PAPER_80MM exclude each other");
+        namespace pa = istmo::invoice::panama;
+        pa::CafeOptions options;
+        if ((flags & ISTMO_CAFE_HTML) != 0u) options.format = pa::CafeFormat::html;
+        if ((flags & ISTMO_CAFE_PAPER_A4) != 0u) options.paper = pa::CafePaper::a4;
+        if ((flags & ISTMO_CAFE_PAPER_80MM) != 0u) options.paper = pa::CafePaper::roll_80mm;
+        if ((flags & ISTMO_CAFE_ENGLISH) != 0u) options.language = istmo::report::Language::en;
+        auto cafe = pa::render_cafe(std::string_view(xml, len), options);
+        if (!cafe) return set_error(fn, cafe.error());
+        return hand_out_text(out, out_len, *cafe, fn);
     });
 }
 

@@ -6,6 +6,7 @@
 #include "options.hpp"
 
 #include <istmo/batch/batch.hpp>
+#include <istmo/batch/html.hpp>
 
 #include <csignal>
 #include <unistd.h>
@@ -32,7 +33,7 @@ const char* const batch_usage =
     "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME] [--legacy]\n"
     "                            [--profile panama-fe|xmldsig|xades|auto] [--jobs N] [--out RESULTS.ndjson]\n"
     "                            [--resume] [--progress auto|always|never] [--max-size BYTES]\n"
-    "                            [--time-budget MS] [--ndjson FILE|-] [PATH|-]...\n"
+    "                            [--time-budget MS] [--ndjson FILE|-] [--report-html FILE] [PATH|-]...\n"
     "Try 'istmo batch --help' for more information.\n";
 
 const char* const batch_help =
@@ -68,6 +69,8 @@ const char* const batch_help =
     "                        checks stop at their next step and the input gets\n"
     "                        BATCH-TIME-BUDGET-EXCEEDED, never TOTAL_PASSED\n"
     "  --ndjson FILE         read base64 documents from FILE ('-' for standard input)\n"
+    "  --report-html FILE    also write one self-contained HTML page: counts by indication, most\n"
+    "                        frequent codes, issuers with most failures, the failed inputs (of this run)\n"
     "  --lang es|en          language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -103,6 +106,8 @@ const char* const batch_help_es =
     "  --max-size BYTES      entradas más grandes fallan con BATCH-TOO-LARGE (K, M o G; 64M)\n"
     "  --time-budget MS      tiempo por entrada (10000 por defecto, 0 = sin límite)\n"
     "  --ndjson ARCHIVO      lee documentos base64 de ARCHIVO ('-' para la entrada estándar)\n"
+    "  --report-html ARCHIVO escribe además una página HTML autónoma: cuentas por indicación,\n"
+    "                        códigos más frecuentes, emisores con más fallos, entradas fallidas (de esta corrida)\n"
     "  --lang es|en          idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help            muestra esta ayuda\n"
     "\n"
@@ -160,6 +165,7 @@ public:
         // Validated although recorded: its content changed (or it could not be matched); the
         // file now has two lines for it until compact_results keeps the new one.
         if (m_resume.find(result.source) != nullptr) ++replaced;
+        if (html) html->add(result);
         count(result.indication);
         tick();
         return {};
@@ -175,6 +181,7 @@ public:
     }
     std::size_t failed = 0, indeterminate = 0, passed = 0;
     std::size_t replaced = 0;  // recorded sources validated again
+    batch::HtmlSummary* html = nullptr;  // --report-html: results validated in this run
 
 private:
     void count(Indication i) {
@@ -265,7 +272,8 @@ int cmd_validate(std::span<const std::string> argv) {
                                                                       {"max-size", '\0', true, false},
                                                                       {"time-budget", '\0', true, false},
                                                                       {"legacy", '\0', false, false},
-                                                                      {"ndjson", '\0', true, false}})
+                                                                      {"ndjson", '\0', true, false},
+                                                                      {"report-html", '\0', true, false}})
         command.options.push_back(option);
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
@@ -379,6 +387,9 @@ int cmd_validate(std::span<const std::string> argv) {
     const bool results_to_stdout = out_path.empty() || out_path == "-";
     CliSink cli_sink(**sink, resume_state, progress, total,
                      results_to_stdout && ::isatty(STDOUT_FILENO) == 1 && ::isatty(STDERR_FILENO) == 1);
+    batch::HtmlSummary html_summary;
+    const auto html_path = args.value("report-html");
+    if (html_path) cli_sink.html = &html_summary;
     prepare_interrupt_message(argv, !results_to_stdout);
     const batch::Validator validator(std::move(options));
     auto summary = validator.run(*source, cli_sink);
@@ -406,6 +417,12 @@ int cmd_validate(std::span<const std::string> argv) {
                         " línea(s) vieja(s) de entradas cuyo contenido cambió\n");
     }
 
+    if (html_path) {
+        std::string title;
+        for (const auto& p : args.positionals()) title += (title.empty() ? "" : " ") + p;
+        const std::string page = istmo::report::write_html(html_summary.page(title), html_language());
+        if (const int written = write_output(*html_path, page); written != exit_ok) return written;
+    }
     const auto& s = *summary;
     char rate[64];
     std::snprintf(rate, sizeof rate, lang() == Lang::es ? "%.2f s, %.0f documentos/s" : "%.2f s, %.0f documents/s", s.seconds,

@@ -7,6 +7,9 @@
 #include "options.hpp"
 
 #include <istmo/crypto/keys.hpp>
+#include <istmo/invoice/cafe.hpp>
+#include <istmo/invoice/html.hpp>
+#include <istmo/report/messages.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/report/json.hpp>
 
@@ -35,14 +38,15 @@ const char* const invoice_usage =
     "       istmo invoice validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME]\n"
     "                              [--revocation auto|require|off] [--crl FILE]... [--ocsp-response FILE]...\n"
     "                              [--offline] [--revocation-cache DIR]\n"
-    "                              [--no-signature] [--legacy] [--json] FILE...\n"
+    "                              [--no-signature] [--legacy] [--json] [--report-html FILE] FILE...\n"
     "       istmo invoice cufe FILE\n"
     "       istmo invoice ruc-dv [--natural | --juridical] RUC\n"
     "       istmo invoice qr --qr-secret-env VAR | --qr-secret-file FILE SIGNED.xml\n"
+    "       istmo invoice cafe [--format pdf|html] [--paper letter|a4|80mm] [--lang es|en] [-o OUT] SIGNED.xml\n"
     "Try 'istmo invoice --help' for more information.\n";
 
 const char* const invoice_help =
-    "usage: istmo invoice <new|sign|validate|cufe|ruc-dv|qr> [options]\n"
+    "usage: istmo invoice <new|sign|validate|cufe|ruc-dv|qr|cafe> [options]\n"
     "\n"
     "Panama electronic invoices (DGI format rFE 1.00). The vendor's path: new, sign, validate.\n"
     "\n"
@@ -76,9 +80,18 @@ const char* const invoice_help =
     "      INDETERMINATE. FILE may hold the rFE inside rContFe, rEnviFe, rEnviFeDGI or a SOAP\n"
     "      envelope: the rFE is taken out and validated as it stands alone. The certificate status\n"
     "      (CRL / OCSP) of the signer's path is checked as the revocation options below say.\n"
+    "      --report-html FILE also writes one self-contained HTML page with every input's verdict,\n"
+    "      signature and findings.\n"
     "  cufe FILE       prints the CUFE computed from the fields of an rFE (XML) or of INVOICE.json\n"
     "  ruc-dv RUC      prints the two RUC check digits (dDV); --juridical for a legal-person NT RUC\n"
     "  qr SIGNED.xml   prints the gNoFirm/dQRCode URL for a signed invoice\n"
+    "  cafe [--format pdf|html] [--paper letter|a4|80mm] [-o OUT] SIGNED.xml\n"
+    "      Writes the CAFE, the printed invoice with its verification QR (gNoFirm/dQRCode), as PDF\n"
+    "      (default; fonts embedded) or as one self-contained HTML page; stdout without -o (the\n"
+    "      format follows an -o name ending in .html). Spanish unless --lang en. SIGNED.xml is a\n"
+    "      signed rFE or an rContFe: then the authorisation protocol and its date are printed;\n"
+    "      without a protocol answering 0260 the CAFE says \"documento no autorizado\". The CAFE\n"
+    "      shows what the document says: validate it first.\n"
     "  --lang es|en    language of the messages (default: LC_ALL/LC_MESSAGES/LANG, es* = Spanish)\n"
     "\n"
     "Exit codes for validate: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (worst over the files);\n"
@@ -87,7 +100,7 @@ const char* const invoice_help =
     "\n";
 
 const char* const invoice_help_es =
-    "uso: istmo invoice <new|sign|validate|cufe|ruc-dv|qr> [opciones]\n"
+    "uso: istmo invoice <new|sign|validate|cufe|ruc-dv|qr|cafe> [opciones]\n"
     "\n"
     "Facturas electrónicas de Panamá (formato DGI rFE 1.00). El camino del emisor: new, sign, validate.\n"
     "\n"
@@ -115,9 +128,18 @@ const char* const invoice_help_es =
     "      lo acepta en producción) con un aviso. ARCHIVO puede traer el rFE dentro de rContFe,\n"
     "      rEnviFe, rEnviFeDGI o un sobre SOAP: se extrae y se valida como si estuviera solo. El\n"
     "      estado (CRL / OCSP) de la ruta del firmante se comprueba según las opciones de revocación.\n"
+    "      --report-html ARCHIVO escribe además una página HTML autónoma con el veredicto, la firma\n"
+    "      y los hallazgos de cada entrada.\n"
     "  cufe ARCHIVO    muestra el CUFE calculado de un rFE (XML) o de FACTURA.json\n"
     "  ruc-dv RUC      muestra los dos dígitos verificadores del RUC (dDV)\n"
     "  qr FIRMADO.xml  muestra la URL de gNoFirm/dQRCode de una factura firmada\n"
+    "  cafe [--format pdf|html] [--paper letter|a4|80mm] [-o SALIDA] FIRMADO.xml\n"
+    "      Escribe el CAFE, la factura impresa con su QR de verificación (gNoFirm/dQRCode), en PDF\n"
+    "      (por defecto; fuentes incrustadas) o en una página HTML autónoma; stdout sin -o (el\n"
+    "      formato sigue a un nombre -o terminado en .html). En español salvo --lang en. FIRMADO.xml\n"
+    "      es un rFE firmado o un rContFe: entonces se imprimen el protocolo de autorización y su\n"
+    "      fecha; sin un protocolo con 0260 el CAFE dice \"documento no autorizado\". El CAFE muestra\n"
+    "      lo que dice el documento: valídelo antes.\n"
     "  --lang es|en    idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
     "\n"
     "Salida de validate: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE (el peor de los archivos);\n"
@@ -335,21 +357,36 @@ int worse(int current, int next) {
     return rank(next) > rank(current) ? next : current;
 }
 
-int validate_one(const std::string& path, const pa::InvoiceValidator& validator, bool json) {
+// The HTML report's entry for an input that could not be validated at all.
+istmo::report::HtmlDocument unreadable_document(const std::string& path, int code) {
+    istmo::report::HtmlDocument d;
+    d.name = path;
+    d.indication = istmo::report::Indication::total_failed;
+    d.sub_indication = istmo::report::SubIndication::format_failure;
+    const bool missing = code == exit_no_input;
+    d.findings.push_back(istmo::report::make_finding(missing ? "BATCH-IO-NOT-FOUND" : "BATCH-IO-UNREADABLE",
+                                                     istmo::report::Severity::error,
+                                                     missing ? "the file does not exist" : "the file cannot be read"));
+    return d;
+}
+
+int validate_one(const std::string& path, const pa::InvoiceValidator& validator, bool json,
+                 std::vector<istmo::report::HtmlDocument>* html) {
     int code = exit_ok;
     std::optional<std::string> input;
     if (json) {
         // The reason goes into the JSON line; stderr still names the file.
         input = read_input(path, code);
-        if (!input) {
+        if (!input)
             std::cout << json_line(path, nullptr,
                                    {code == exit_no_input ? "not_found" : "io_error", "cannot read the file",
                                     "no se puede leer el archivo"});
-            return code;
-        }
     } else {
         input = read_input(path, code);
-        if (!input) return code;
+    }
+    if (!input) {
+        if (html) html->push_back(unreadable_document(path, code));
+        return code;
     }
     auto report = validator.validate(*input);
     if (!report) {
@@ -358,6 +395,7 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
     }
     if (json) std::cout << json_line(path, &*report, {});
     else std::cout << invoice_text(path, *report);
+    if (html) html->push_back(pa::html_document(*report, path, html_language()));
     if (!report->well_formed) {
         print_error(shown_path(path) + ": " +
                     tr("empty, binary or not well-formed XML", "vacío, binario o XML mal formado"));
@@ -368,7 +406,10 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
 
 int cmd_validate(std::span<const std::string> argv) {
     CommandSpec command = invoice_command(
-        "validate", joined({{"no-signature", '\0', false, false}, {"legacy", '\0', false, false}, {"json", '\0', false, false}},
+        "validate", joined({{"no-signature", '\0', false, false},
+                            {"legacy", '\0', false, false},
+                            {"json", '\0', false, false},
+                            {"report-html", '\0', true, false}},
                            trust_options()));
     command.help += tr(revocation_help(), revocation_help_es());
     ParsedArgs args;
@@ -382,12 +423,20 @@ int cmd_validate(std::span<const std::string> argv) {
     }
     options.legacy = args.has("legacy");
     if (const int code = apply_trust_options("invoice validate", args, options.verify); code != exit_ok) return code;
+    const auto html_path = args.value("report-html");
+    if (html_path && html_path->empty())
+        return usage_error("invoice validate: " + tr("--report-html needs a file name", "--report-html necesita un nombre de archivo"),
+                           invoice_usage);
     const pa::InvoiceValidator validator(std::move(options));
+    std::vector<istmo::report::HtmlDocument> html;
     int worst = exit_ok;
     for (const auto& path : args.positionals()) {
-        worst = worse(worst, validate_one(path, validator, args.has("json")));
+        worst = worse(worst, validate_one(path, validator, args.has("json"), html_path ? &html : nullptr));
         std::cout.flush();
     }
+    if (html_path)
+        if (const int written = write_output(*html_path, istmo::report::write_html(html, html_language())); written != exit_ok)
+            return written;
     return worst;
 }
 
@@ -473,6 +522,42 @@ int cmd_qr(std::span<const std::string> argv) {
     return exit_ok;
 }
 
+// The CAFE's format: --format, else html for an -o name ending in .html/.htm, else pdf.
+bool cafe_format(const ParsedArgs& args, pa::CafeFormat& out) {
+    const std::string output = args.value("output").value_or("");
+    const auto ends_with = [&](std::string_view suffix) {
+        return output.size() >= suffix.size() && output.compare(output.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    const std::string format = args.value("format").value_or(ends_with(".html") || ends_with(".htm") ? "html" : "pdf");
+    if (format != "pdf" && format != "html") return false;
+    out = format == "html" ? pa::CafeFormat::html : pa::CafeFormat::pdf;
+    return true;
+}
+
+int cmd_cafe(std::span<const std::string> argv) {
+    const CommandSpec command = invoice_command(
+        "cafe", {{"format", '\0', true, false}, {"paper", '\0', true, false}, {"output", 'o', true, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    const auto usage = [](const std::string& en, const std::string& es) {
+        return usage_error("invoice cafe: " + tr(en, es), invoice_usage);
+    };
+    if (args.positionals().size() != 1)
+        return usage("exactly one signed invoice (SIGNED.xml)", "exactamente una factura firmada (FIRMADO.xml)");
+    pa::CafeOptions options;
+    if (!cafe_format(args, options.format)) return usage("--format must be pdf or html", "--format debe ser pdf o html");
+    if (!pa::parse_cafe_paper(args.value("paper").value_or("letter"), options.paper))
+        return usage("--paper must be letter, a4 or 80mm", "--paper debe ser letter, a4 u 80mm");
+    options.language = lang_given() && lang() == Lang::en ? istmo::report::Language::en : istmo::report::Language::es;
+    const std::string& path = args.positionals().front();
+    int code = exit_ok;
+    auto input = read_input(path, code);
+    if (!input) return code;
+    auto cafe = pa::render_cafe(*input, options);
+    if (!cafe) return report_error("invoice cafe: " + path, cafe.error());
+    return write_output(args.value("output").value_or(""), *cafe);
+}
+
 }  // namespace
 
 int run_invoice(std::span<const std::string> argv) {
@@ -488,7 +573,7 @@ int run_invoice(std::span<const std::string> argv) {
     }
     static constexpr std::pair<std::string_view, int (*)(std::span<const std::string>)> subcommands[] = {
         {"new", cmd_new},   {"sign", cmd_sign}, {"validate", cmd_validate},
-        {"cufe", cmd_cufe}, {"ruc-dv", cmd_ruc_dv}, {"qr", cmd_qr},
+        {"cufe", cmd_cufe}, {"ruc-dv", cmd_ruc_dv}, {"qr", cmd_qr},     {"cafe", cmd_cafe},
     };
     for (const auto& [name, run] : subcommands)
         if (sub == name) return run(rest);

@@ -7,10 +7,18 @@ namespace istmo_cli {
 namespace {
 // Set once by parse_command_line (or main) before any message; the CLI is single-threaded there.
 Lang g_lang = lang_from_environment();
+bool g_lang_given = false;
 }  // namespace
 
 Lang lang() noexcept { return g_lang; }
-void set_lang(Lang value) noexcept { g_lang = value; }
+void set_lang(Lang value) noexcept {
+    g_lang = value;
+    g_lang_given = true;
+}
+bool lang_given() noexcept { return g_lang_given; }
+istmo::report::Language html_language() noexcept {
+    return g_lang == Lang::es ? istmo::report::Language::es : istmo::report::Language::en;
+}
 
 Lang lang_from_environment() noexcept {
     // POSIX precedence: the first of these that is set and not empty decides.

@@ -5,6 +5,8 @@
 #include "human.hpp"
 #include "options.hpp"
 
+#include <istmo/dsig/html.hpp>
+
 #include <istmo/istmo.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/xades/xades.hpp>
@@ -21,7 +23,8 @@ namespace {
 const char* const verify_usage =
     "usage: istmo verify [--trust FILE]... [--trust-dir DIR]... [--pubkey FILE]...\n"
     "                    [--untrusted FILE]... [--at RFC3339-TIME] [--legacy] [--json] [--lang es|en]\n"
-    "                    [--tsa-trust FILE]... [--policy-doc ID=FILE]... [--report-xml FILE] IN\n"
+    "                    [--tsa-trust FILE]... [--policy-doc ID=FILE]... [--report-xml FILE]\n"
+    "                    [--report-html FILE] IN\n"
     "Try 'istmo verify --help' for more information.\n";
 
 const char* const verify_help =
@@ -51,6 +54,7 @@ const char* const verify_help =
     "  --policy-doc ID=FILE  the document of signature policy ID (an OID or URI as written in the\n"
     "                      signature): its digest is checked against SigPolicyHash; repeatable\n"
     "  --report-xml FILE   also write an ETSI TS 119 102-2 validation report (XML) to FILE\n"
+    "  --report-html FILE  also write the report as one self-contained HTML page (in --lang)\n"
     "  --lang es|en        language of the messages (default: LC_ALL/LC_MESSAGES/LANG, es* = Spanish)\n"
     "  -h, --help          show this help\n"
     "\n"
@@ -81,6 +85,7 @@ const char* const verify_help_es =
     "  --tsa-trust ARCHIVO anclas para autoridades de sellado de tiempo; repetible\n"
     "  --policy-doc ID=ARCHIVO  el documento de la política de firma ID; repetible\n"
     "  --report-xml ARCHIVO  escribe además un informe de validación ETSI TS 119 102-2 (XML)\n"
+    "  --report-html ARCHIVO escribe además el informe como una página HTML autónoma (en --lang)\n"
     "  --lang es|en        idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help          muestra esta ayuda\n"
     "\n"
@@ -117,6 +122,9 @@ int read_verify_options(const CommandSpec& command, const ParsedArgs& args, istm
                                command.usage);
         policy_docs.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
     }
+    if (args.has("report-html") && args.value("report-html").value_or("").empty())
+        return usage_error("verify: " + tr("--report-html needs a file name", "--report-html necesita un nombre de archivo"),
+                           verify_usage);
     if (args.has("report-xml") && args.value("report-xml").value_or("").empty())
         return usage_error("verify: " + tr("--report-xml needs a file name", "--report-xml necesita un nombre de archivo"),
                            command.usage);
@@ -157,7 +165,8 @@ int run_verify(std::span<const std::string> argv) {
                                                                       {"json", '\0', false, false},
                                                                       {"tsa-trust", '\0', true, true},
                                                                       {"policy-doc", '\0', true, true},
-                                                                      {"report-xml", '\0', true, false}})
+                                                                      {"report-xml", '\0', true, false},
+                                                                      {"report-html", '\0', true, false}})
         command.options.push_back(option);
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
@@ -204,6 +213,12 @@ int run_verify(std::span<const std::string> argv) {
     if (const int written = write_output("", out); written != exit_ok) return written;
     if (!report_xml_path.empty())
         if (const int written = write_output(report_xml_path, report.to_etsi_xml()); written != exit_ok) return written;
+    if (const auto html_path = args.value("report-html")) {
+        const istmo::report::Language language = html_language();
+        const std::string page =
+            istmo::report::write_html({istmo::dsig::html_document(report, args.positionals().front(), language)}, language);
+        if (const int written = write_output(*html_path, page); written != exit_ok) return written;
+    }
 
     const std::string shown = shown_path(input_path);
     if (!report.well_formed) {
