@@ -790,10 +790,14 @@ bool SignatureCheck::add_key_info_certificate(CertificatePtr cert) {
 }
 
 bool SignatureCheck::read_x509_data(const xmlNode* data) {
+    // Names beside a certificate in the same X509Data describe that certificate (signers write
+    // X509SubjectName or X509IssuerSerial next to X509Certificate): only a name standing alone
+    // is looked up.
+    const bool carries_certificate = child_named(data, uri::ds_ns, "X509Certificate") != nullptr;
     for (const xmlNode* x = xml::first_element_child(data); x; x = xml::next_element_sibling(x)) {
         if (xml::is_element(x, uri::ds_ns, "X509IssuerSerial") || xml::is_element(x, uri::ds_ns, "X509SubjectName") ||
             xml::is_element(x, uri::ds_ns, "X509SKI")) {
-            if (!resolve_certificate_name(x)) return false;
+            if (!carries_certificate && !resolve_certificate_name(x)) return false;
             continue;
         }
         if (!xml::is_element(x, uri::ds_ns, "X509Certificate")) continue;
