@@ -25,7 +25,7 @@ seconds=${1:-60}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_xades_unsigned)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
 echo "== configure + build ($build)"
@@ -60,6 +60,24 @@ mapfile -t crls < <(find test-vectors/revocation test-vectors/fuzz-regressions -
 mapfile -t ocsp < <(find test-vectors/revocation test-vectors/fuzz-regressions -name '*.ocsp' 2>/dev/null | sort)
 seed fuzz_crl_parse "${crls[@]}"
 seed fuzz_ocsp_response "${ocsp[@]}"
+# XAdES unsigned signature properties (the harness splices them into a signed B-B): validation
+# data and time-stamp containers around the DER values above.
+seed fuzz_xades_unsigned
+n=0
+for f in "${ocsp[@]}" "${crls[@]}" "${tsa_der[@]}"; do
+  [ -f "$f" ] || continue
+  n=$((n + 1))
+  b64=$(base64 -w0 "$f")
+  case $f in
+    *.ocsp) body="<xades:RevocationValues><xades:OCSPValues><xades:EncapsulatedOCSPValue>$b64</xades:EncapsulatedOCSPValue></xades:OCSPValues></xades:RevocationValues>" ;;
+    *.crl | *.crl.pem) body="<xades:RevocationValues><xades:CRLValues><xades:EncapsulatedCRLValue>$b64</xades:EncapsulatedCRLValue></xades:CRLValues></xades:RevocationValues>" ;;
+    *) body="<xades:SignatureTimeStamp><xades:EncapsulatedTimeStamp>$b64</xades:EncapsulatedTimeStamp></xades:SignatureTimeStamp><xades141:ArchiveTimeStamp><xades:EncapsulatedTimeStamp>$b64</xades:EncapsulatedTimeStamp></xades141:ArchiveTimeStamp>" ;;
+  esac
+  printf '%s' "$body" > "$build/seeds/fuzz_xades_unsigned/value-$n.xml"
+  [ $n -ge 40 ] && break
+done
+printf '%s' '<xades:CertificateValues><xades:EncapsulatedX509Certificate>MIIB</xades:EncapsulatedX509Certificate></xades:CertificateValues><xades141:TimeStampValidationData><xades:CertificateValues/></xades141:TimeStampValidationData>' \
+  > "$build/seeds/fuzz_xades_unsigned/containers.xml"
 # NDJSON batch input: a few lines {"source": ..., "base64": ...} of signed documents, and a
 # results file line.
 seed fuzz_batch_ndjson

@@ -506,6 +506,26 @@ int istmo_invoice_cafe(char** out, size_t* out_len, const char* xml, size_t len,
 int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsigned char* data,
                             size_t len, const char* tsa_url, const istmo_trust* tsa_trust);
 
+/* ---- long-term signatures ---------------------------------------------------------------- */
+
+/* Augments the XAdES signatures of xml (made by istmo or anyone else; every one that is not a
+ * counter-signature) to level "b-t", "b-lt" or "b-lta" (ETSI EN 319 132-1) without changing a
+ * signed byte: a SignatureTimeStamp when there is none; for b-lt also CertificateValues and
+ * RevocationValues (OCSP responses / CRLs fetched for the signer's and the TSAs' paths); for b-lta
+ * also an ArchiveTimeStamp (on a B-LTA a new one: renewal). Time-stamps come from tsa_url and are
+ * verified against tsa_trust (also the anchors of TSA paths). options (may be NULL: nothing
+ * trusted) gives the anchors of the signer's path (istmo_verify_options_add_trust_file/dir),
+ * intermediates, the time (istmo_verify_options_set_time) and the revocation settings (policy,
+ * CRL / OCSP files, offline, cache).
+ * Ownership: *out_xml is a new NUL-terminated buffer of *out_len bytes, freed with istmo_free;
+ * the other arguments are borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (NULL arguments; an unknown level; no XAdES signature; the
+ * signer's path not valid), ISTMO_E_INVALID_OBJECT, ISTMO_E_PARSE, ISTMO_E_UNAVAILABLE (no
+ * time-stamp, or a required certificate status that could not be had),
+ * ISTMO_E_DEADLINE_EXCEEDED. Thread-safe; blocks for the network exchanges. Since 0.3. */
+int istmo_extend(char** out_xml, size_t* out_len, const char* xml, size_t len, const char* level,
+                 const char* tsa_url, const istmo_trust* tsa_trust, const istmo_verify_options* options);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <optional>
@@ -889,6 +890,57 @@ int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsi
         *out_der = buffer;
         *out_len = token.size();
         return static_cast<int>(ISTMO_OK);
+    });
+}
+
+int istmo_extend(char** out_xml, size_t* out_len, const char* xml, size_t len, const char* level,
+                 const char* tsa_url, const istmo_trust* tsa_trust, const istmo_verify_options* options) {
+    constexpr std::string_view fn = "istmo_extend";
+    return guard(fn, [&] {
+        if (int rc = clear_text_out(out_xml, out_len, fn); rc != ISTMO_OK) return rc;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        if (level == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "level is NULL");
+        if (tsa_url == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "tsa_url is NULL");
+        if (int rc = check_handle(tsa_trust, k_trust_magic, fn, "tsa_trust", "istmo_trust"); rc != ISTMO_OK) return rc;
+        if (options != nullptr)
+            if (int rc = check_handle(options, k_options_magic, fn, "options", "istmo_verify_options"); rc != ISTMO_OK)
+                return rc;
+        istmo::xades::AugmentOptions augment;
+        const auto to = istmo::xades::parse_augment_level(level);
+        if (!to)
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
+                             "unknown level \"" + std::string(level) + "\" (known: \"b-t\", \"b-lt\", \"b-lta\")");
+        augment.to = *to;
+        if (options != nullptr) {
+            const istmo::dsig::VerifyOptions& v = options->verify;
+            augment.long_term.trust = v.trust;
+            augment.long_term.extra_certificates = v.extra_certificates;
+            augment.long_term.at = v.validation_time;
+            augment.long_term.revocation.policy = v.revocation;
+            augment.long_term.revocation.crl_files = v.crl_files;
+            augment.long_term.revocation.ocsp_response_files = v.ocsp_response_files;
+            augment.long_term.revocation.offline = v.offline;
+            augment.long_term.revocation.cache_dir = v.revocation_cache_dir;
+        }
+        augment.long_term.tsa_trust = tsa_trust->store;
+        istmo::tsa::ClientOptions client_options;
+        client_options.urls.emplace_back(tsa_url);
+        client_options.verify.trust = tsa_trust->store;
+        auto client = istmo::tsa::TimestampClient::create(std::move(client_options));
+        if (!client) return set_error(fn, client.error());
+        auto shared = std::make_shared<istmo::tsa::TimestampClient>(std::move(*client));
+        augment.timestamper = [shared](std::span<const std::uint8_t> data) -> istmo::Result<std::vector<std::uint8_t>> {
+            auto request = istmo::tsa::TimestampRequest::for_data(data);
+            if (!request) return request.error();
+            auto stamp = shared->timestamp(*request);
+            if (!stamp) return stamp.error();
+            return stamp->token;
+        };
+        auto augmenter = istmo::xades::Augmenter::create(std::move(augment));
+        if (!augmenter) return set_error(fn, augmenter.error());
+        auto extended = augmenter->augment(std::string_view(xml, len));
+        if (!extended) return set_error(fn, extended.error());
+        return hand_out_text(out_xml, out_len, *extended, fn);
     });
 }
 

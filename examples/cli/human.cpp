@@ -60,8 +60,12 @@ std::string verification_text(const istmo::dsig::VerificationReport& r) {
         for (const auto& role : p.signer_roles) out += tr("  signer role: ", "  rol del firmante: ") + role + "\n";
         for (const auto& c : p.commitment_types) out += tr("  commitment: ", "  compromiso: ") + c + "\n";
         if (p.policy) out += tr("  policy: ", "  política: ") + (p.policy->implied ? tr("implied", "implícita") : p.policy->id) + "\n";
+        if (s.counter_signature)
+            out += tr("  counter-signature of: ", "  contrafirma de: ") + (s.countersigns.empty() ? "?" : s.countersigns) + "\n";
         for (const auto& t : s.timestamps)
-            out += tr("  time-stamp: ", "  sello de tiempo: ") + verdict(t.indication, t.sub_indication) +
+            out += (t.type == "ArchiveTimeStamp" ? tr("  archive time-stamp: ", "  sello de archivo: ")
+                                                 : tr("  time-stamp: ", "  sello de tiempo: ")) +
+                   verdict(t.indication, t.sub_indication) +
                    (t.gen_time.empty() ? std::string() : " " + t.gen_time) + (t.tsa.empty() ? std::string() : ", TSA " + t.tsa) + "\n";
         if (s.signer)
             out += tr("  signer: ", "  firmante: ") + s.signer->subject + tr(" (issuer ", " (emisor ") + s.signer->issuer +

@@ -22,7 +22,7 @@ std::string main_usage() {
                           "uso: istmo <comando> [opciones]\n\nComandos:\n");
     for (const Command& command : commands()) {
         std::string name(command.name);
-        name.resize(10, ' ');
+        name.resize(std::max<std::size_t>(10, name.size() + 1), ' ');  // a longer name keeps a space
         text += "  " + name + tr(command.summary_en, command.summary_es) + "\n";
     }
     text += tr("  help      show this help, or 'istmo help <command>' for a command's help\n"

@@ -2,6 +2,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "long_term.hpp"
 #include "options.hpp"
 
 #include <istmo/istmo.hpp>
@@ -24,9 +25,11 @@ const char* const sign_usage =
     "usage: istmo sign --key FILE [--cert FILE] [--chain FILE] [--pass-env VAR | --pass-file FILE]\n"
     "                  [--alg ALG] [--c14n C14N] [--mode enveloped|enveloping|detached --ref ID...]\n"
     "                  [--id SIGNATURE-ID] [--key-value] [-o OUT]\n"
-    "                  [--profile xmldsig|xades-b-b|xades-epes|xades-b-t] [--role TEXT]...\n"
+    "                  [--profile xmldsig|xades-b-b|xades-epes|xades-b-t|xades-b-lt|xades-b-lta]\n"
+    "                  [--role TEXT]...\n"
     "                  [--commitment TYPE] [--policy-id ID --policy-digest B64 [--policy-digest-alg ALG]\n"
-    "                  [--policy-uri URL] | --policy-implied] [--tsa URL]... [--tsa-trust FILE]... IN\n"
+    "                  [--policy-uri URL] | --policy-implied] [--tsa URL]... [--tsa-trust FILE]...\n"
+    "                  [--trust FILE]... [--untrusted FILE]... [--at TIME] [revocation options] IN\n"
     "       istmo sign --prepare --cert FILE [--chain FILE] [options] -o PENDING IN\n"
     "       istmo sign --complete --signature-value FILE|- [-o OUT] PENDING\n"
     "Try 'istmo sign --help' for more information.\n";
@@ -67,7 +70,9 @@ const char* const sign_help =
     "  -h, --help          show this help\n"
     "\n"
     "XAdES (ETSI EN 319 132-1 baseline; needs --cert):\n"
-    "  --profile PROFILE   xmldsig (default) | xades-b-b | xades-epes | xades-b-t\n"
+    "  --profile PROFILE   xmldsig (default) | xades-b-b | xades-epes | xades-b-t | xades-b-lt |\n"
+    "                      xades-b-lta (B-T plus the validation data of the signer's and the TSA's\n"
+    "                      paths; B-LTA also an ArchiveTimeStamp: see istmo extend)\n"
     "  --role TEXT         a claimed role of the signer (SignerRoleV2); repeatable\n"
     "  --commitment TYPE   proof-of-origin | proof-of-receipt | proof-of-delivery | proof-of-sender |\n"
     "                      proof-of-approval | proof-of-creation, or a URI\n"
@@ -81,6 +86,10 @@ const char* const sign_help =
     "  --tsa URL           RFC 3161 time-stamping authority (xades-b-t); repeatable, tried in order\n"
     "  --tsa-trust FILE    trust anchors (PEM/DER) the TSA's answer is verified against before it\n"
     "                      is embedded (xades-b-t; required, repeatable)\n"
+    "  --trust FILE, --trust-dir DIR, --untrusted FILE, --at TIME, --revocation, --crl,\n"
+    "  --ocsp-response, --offline, --revocation-cache\n"
+    "                      xades-b-lt / xades-b-lta: the anchors of the signer's path, its\n"
+    "                      intermediates and how certificate status is had (as for istmo verify)\n"
     "\n"
     "Two-step (remote) signing: the private key is elsewhere (a signing service, an HSM):\n"
     "  --prepare           with --cert (no --key): write the signed document with a placeholder value\n"
@@ -131,7 +140,9 @@ const char* const sign_help_es =
     "  -h, --help          muestra esta ayuda\n"
     "\n"
     "XAdES (ETSI EN 319 132-1; necesita el certificado):\n"
-    "  --profile PERFIL    xmldsig (por defecto) | xades-b-b | xades-epes | xades-b-t\n"
+    "  --profile PERFIL    xmldsig (por defecto) | xades-b-b | xades-epes | xades-b-t | xades-b-lt |\n"
+    "                      xades-b-lta (B-T más los datos de validación de las rutas del firmante\n"
+    "                      y de la TSA; B-LTA además un ArchiveTimeStamp: ver istmo extend)\n"
     "  --role TEXTO        un rol declarado del firmante; repetible\n"
     "  --commitment TIPO   proof-of-origin | proof-of-receipt | ... o un URI\n"
     "  --mime-type TIPO    MimeType de los datos firmados (text/xml por defecto)\n"
@@ -140,6 +151,10 @@ const char* const sign_help_es =
     "                      política de firma (xades-epes)\n"
     "  --tsa URL           autoridad de sellado de tiempo RFC 3161 (xades-b-t); repetible\n"
     "  --tsa-trust ARCHIVO anclas contra las que se verifica la respuesta de la TSA (obligatoria)\n"
+    "  --trust ARCHIVO, --trust-dir DIR, --untrusted ARCHIVO, --at HORA, --revocation, --crl,\n"
+    "  --ocsp-response, --offline, --revocation-cache\n"
+    "                      xades-b-lt / xades-b-lta: anclas de la ruta del firmante, intermedios y\n"
+    "                      cómo se obtiene el estado de los certificados (como en istmo verify)\n"
     "\n"
     "Firma en dos pasos (la clave privada está en otro lugar: un servicio de firma, un HSM):\n"
     "  --prepare           con --cert (sin --key): escribe en PENDIENTE (-o) el documento firmado con un\n"
@@ -172,7 +187,9 @@ std::string parse_xades_options(const ParsedArgs& args, XadesRequest& out) {
     const std::string profile = args.value("profile").value_or("xmldsig");
     if (profile != "xmldsig") {
         out.profile = istmo::xades::parse_profile(profile);
-        if (!out.profile) return tr("unknown profile '", "perfil desconocido '") + profile + "' (xmldsig, xades-b-b, xades-epes, xades-b-t)";
+        if (!out.profile)
+            return tr("unknown profile '", "perfil desconocido '") + profile +
+                   "' (xmldsig, xades-b-b, xades-epes, xades-b-t, xades-b-lt, xades-b-lta)";
     }
     const bool xades = out.profile.has_value();
     for (const char* option : {"role", "commitment", "mime-type", "signing-time", "policy-id", "policy-digest",
@@ -249,8 +266,13 @@ std::string parse_xades_options(const ParsedArgs& args, XadesRequest& out) {
 
     out.tsa_urls = args.values("tsa");
     out.tsa_trust = args.values("tsa-trust");
-    const bool bt = o.profile == istmo::xades::Profile::b_t;
+    const bool long_term = o.profile == istmo::xades::Profile::b_lt || o.profile == istmo::xades::Profile::b_lta;
+    const bool bt = o.profile == istmo::xades::Profile::b_t || long_term;
     if (!bt && (!out.tsa_urls.empty() || !out.tsa_trust.empty())) return tr("--tsa and --tsa-trust need --profile xades-b-t", "--tsa y --tsa-trust necesitan --profile xades-b-t");
+    for (const auto& option : trust_options())
+        if (!long_term && args.has(std::string(option.name)))
+            return "--" + std::string(option.name) +
+                   tr(" needs --profile xades-b-lt or xades-b-lta", " necesita --profile xades-b-lt o xades-b-lta");
     if (bt && out.tsa_urls.empty()) return tr("xades-b-t needs at least one --tsa URL", "xades-b-t necesita al menos una --tsa URL");
     if (bt && out.tsa_trust.empty())
         return tr("xades-b-t needs --tsa-trust FILE (every time-stamp is verified before it is embedded)", "xades-b-t necesita --tsa-trust ARCHIVO (cada sello se verifica antes de incluirlo)");
@@ -327,6 +349,7 @@ int run_prepare(const ParsedArgs& args, const std::string& input_path, istmo::ds
 
 int run_sign(std::span<const std::string> argv) {
     CommandSpec command{"sign", key_options(), sign_usage, tr(sign_help, sign_help_es)};
+    for (const OptionSpec& option : trust_options()) command.options.push_back(option);
     for (const OptionSpec& option : std::initializer_list<OptionSpec>{
              {"alg", '\0', true, false},          {"c14n", '\0', true, false},
              {"mode", '\0', true, false},         {"ref", '\0', true, true},
@@ -420,35 +443,15 @@ int run_sign(std::span<const std::string> argv) {
         signed_xml = signer->sign(*document);
     } else {
         xades.options.dsig = std::move(options);
-        if (*xades.profile == istmo::xades::Profile::b_t) {
-            for (const auto& file : xades.tsa_trust)
-                if (!std::filesystem::exists(file)) {
-                    print_error(tr("cannot open TSA trust file '", "no se puede abrir el archivo de anclas de la TSA '") +
-                                file + tr("': No such file or directory", "': no existe"));
-                    return exit_no_input;
-                }
-            istmo::tsa::ClientOptions client;
-            client.urls = xades.tsa_urls;
-            for (const auto& file : xades.tsa_trust) {
-                auto certs = istmo::crypto::Certificate::all_from_file(file);
-                if (!certs) return report_error(tr("cannot load TSA trust anchors '", "no se pueden cargar las anclas de la TSA '") + file + "'", certs.error());
-                for (const auto& cert : *certs) {
-                    client.verify.trust.add(cert);
-                    client.verify.extra_certificates.push_back(cert);
-                }
-            }
-            auto created = istmo::tsa::TimestampClient::create(std::move(client));
-            if (!created) return report_error(tr("cannot use the TSA", "no se puede usar la TSA"), created.error());
-            auto tsa_client = std::make_shared<istmo::tsa::TimestampClient>(std::move(*created));
-            xades.options.timestamper = [tsa_client](std::span<const std::uint8_t> data)
-                -> istmo::Result<std::vector<std::uint8_t>> {
-                auto request = istmo::tsa::TimestampRequest::for_data(data);
-                if (!request) return request.error();
-                auto stamped = tsa_client->timestamp(*request);
-                if (!stamped) return stamped.error();
-                return stamped->token;
-            };
-        }
+        const istmo::xades::Profile profile = *xades.profile;
+        if (profile == istmo::xades::Profile::b_lt || profile == istmo::xades::Profile::b_lta)
+            if (const int read = read_long_term_options("sign", args, xades.options.long_term); read != exit_ok) return read;
+        if (profile == istmo::xades::Profile::b_t || profile == istmo::xades::Profile::b_lt ||
+            profile == istmo::xades::Profile::b_lta)
+            if (const int made = make_timestamper(xades.tsa_urls, xades.tsa_trust, xades.options.timestamper,
+                                                  &xades.options.long_term.tsa_trust);
+                made != exit_ok)
+                return made;
         auto signer = istmo::xades::Signer::create(std::move(key), std::move(*certificate), std::move(chain),
                                                    std::move(xades.options));
         if (!signer) return report_error(tr("cannot sign", "no se puede firmar"), signer.error());

@@ -8,6 +8,7 @@
 
 #include "crypto/detail.hpp"
 #include "crypto/revocation_check.hpp"
+#include "crypto/revocation_collect.hpp"
 
 #include <atomic>
 #include <functional>
@@ -475,8 +476,10 @@ CertificateStatus RevocationChecker::Impl::status(const Certificate& cert, const
 RevocationChecker::RevocationChecker(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 RevocationChecker::~RevocationChecker() = default;
 
-Result<std::shared_ptr<const RevocationChecker>> RevocationChecker::create(RevocationOptions options) {
-    auto impl = std::make_unique<Impl>();
+namespace {
+
+Result<std::unique_ptr<RevocationChecker::Impl>> make_checker_impl(RevocationOptions options) {
+    auto impl = std::make_unique<RevocationChecker::Impl>();
     for (const std::string& path : options.crl_files) {
         auto bytes = detail::read_file_bytes(path, options.max_crl_bytes + 1);
         if (!bytes) return std::move(bytes).error();
@@ -506,8 +509,79 @@ Result<std::shared_ptr<const RevocationChecker>> RevocationChecker::create(Revoc
         impl->fetched = std::make_unique<net::FetchCache>(std::move(cache));
     }
     impl->options = std::move(options);
-    return std::shared_ptr<const RevocationChecker>(std::make_shared<RevocationChecker>(std::move(impl)));
+    return impl;
 }
+
+}  // namespace
+
+Result<std::shared_ptr<const RevocationChecker>> RevocationChecker::create(RevocationOptions options) {
+    auto impl = make_checker_impl(std::move(options));
+    if (!impl) return std::move(impl).error();
+    return std::shared_ptr<const RevocationChecker>(std::make_shared<RevocationChecker>(std::move(*impl)));
+}
+
+namespace detail {
+
+Result<CollectingChecker> CollectingChecker::create(RevocationOptions options) {
+    auto impl = make_checker_impl(std::move(options));
+    if (!impl) return std::move(impl).error();
+    const RevocationChecker::Impl* raw = impl->get();
+    return CollectingChecker(std::make_shared<RevocationChecker>(std::move(*impl)), raw);
+}
+
+// The status as RevocationChecker gives it; then the bytes of the source that gave it: the body
+// the fetch cache holds for the certificate's OCSP URL or CRL distribution point, else the file
+// given that answers for this certificate.
+CollectedStatus CollectingChecker::collect(const Certificate& cert, const Certificate& issuer, TimePoint at,
+                                           const RevocationEvidence& known) const {
+    CollectedStatus out;
+    out.status = m_checker->status(cert, issuer, at, known);
+    const bool conclusive =
+        out.status.status == RevocationStatus::good || out.status.status == RevocationStatus::revoked;
+    if (!conclusive || out.status.source == StatusSource::embedded) return out;
+    const RevocationChecker::Impl& impl = *m_impl;
+    const TimePoint now = std::chrono::system_clock::now();
+    try {
+        if (out.status.source == StatusSource::ocsp) {
+            for (const std::string& url : ocsp_urls(cert)) {
+                if (!impl.fetched) break;
+                const std::string key = "ocsp " + url + " " + cert.sha256_hex() + " " + issuer.sha256_hex();
+                if (auto cached = impl.fetched->lookup(key, now)) {
+                    out.used.ocsp_responses.push_back(std::move(cached->body));
+                    return out;
+                }
+            }
+            static const RevocationEvidence none;
+            for (const Bytes& r : impl.file_responses)
+                if (impl.from_ocsp(r, cert, issuer, impl.freshness(at), false, none, 0).status) {
+                    out.used.ocsp_responses.push_back(r);
+                    return out;
+                }
+        } else if (out.status.source == StatusSource::crl) {
+            for (const std::string& url : crl_distribution_urls(cert)) {
+                if (!impl.fetched) break;
+                if (auto cached = impl.fetched->lookup("crl " + url, now)) {
+                    out.used.crls.push_back(std::move(cached->body));
+                    return out;
+                }
+            }
+            for (const ParsedCrl& c : impl.file_crls) {
+                X509_CRL* crl = c.crl->get();
+                if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer.impl().cert.get())) != 0) continue;
+                unsigned char* der = nullptr;
+                const int length = i2d_X509_CRL(crl, &der);
+                internal::OsslBytesPtr owned(der);
+                if (length > 0) out.used.crls.emplace_back(der, der + length);
+                return out;
+            }
+        }
+    } catch (const std::exception&) {
+        ERR_clear_error();
+    }
+    return out;
+}
+
+}  // namespace detail
 
 CertificateStatus RevocationChecker::status(const Certificate& certificate, const Certificate& issuer, TimePoint at) const {
     static const RevocationEvidence none;

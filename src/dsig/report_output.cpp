@@ -24,6 +24,8 @@ std::string_view SignatureLevel::to_string() const noexcept {
         case Form::b_t: return "B-T";
         case Form::epes: return "EPES";
         case Form::epes_t: return "EPES-T";
+        case Form::b_lt: return "B-LT";
+        case Form::b_lta: return "B-LTA";
     }
     return "XMLDSig";
 }
@@ -31,6 +33,16 @@ std::string_view SignatureLevel::to_string() const noexcept {
 SignatureLevel SignatureLevel::with_timestamp() const noexcept {
     if (form == Form::b_b) return SignatureLevel{Form::b_t};
     if (form == Form::epes) return SignatureLevel{Form::epes_t};
+    return *this;
+}
+
+SignatureLevel SignatureLevel::with_long_term_data() const noexcept {
+    if (form == Form::b_t || form == Form::epes_t) return SignatureLevel{Form::b_lt};
+    return *this;
+}
+
+SignatureLevel SignatureLevel::with_archive_timestamp() const noexcept {
+    if (form == Form::b_lt) return SignatureLevel{Form::b_lta};
     return *this;
 }
 
@@ -117,6 +129,10 @@ void timestamp(report::JsonWriter& w, const TimestampResult& t) {
 void signature(report::JsonWriter& w, const SignatureResult& s) {
     w.begin_object().key("id").string_or_null(s.id);
     w.member("location", s.location).member("level", s.level.to_string());
+    if (s.counter_signature) {
+        w.member("counter_signature", true);
+        w.key("countersigns").string_or_null(s.countersigns);
+    }
     w.key("properties");
     properties(w, s.properties);
     w.key("timestamps").begin_array();

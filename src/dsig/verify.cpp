@@ -1148,7 +1148,7 @@ crypto::TimePoint SignatureCheck::run_profile() {
     if (!state.profile) return at;
     SignatureView signature{.doc = doc, .ids = &ids, .signature = sig, .signed_info = signed_info,
                             .signature_value = signature_value, .references = references, .signer = std::nullopt,
-                            .validation_time = at, .options = &options};
+                            .validation_time = at, .options = &options, .partial_document = whole_document != nullptr};
     if (key.certificate)
         signature.signer.emplace(SignerCertificate{key.certificate->certificate, key.certificate->sha256, key.certificate->summary});
     ProfileRecord record(verdict, result, where);
@@ -1157,6 +1157,7 @@ crypto::TimePoint SignatureCheck::run_profile() {
         if (!step.run(*run, signature, record)) break;
     poe = record.best_signature_time;
     evidence = std::move(record.revocation_evidence);
+    strategy_declined = strategy_declined || record.needs_document;
     return record.best_signature_time.value_or(at);
 }
 
@@ -1292,7 +1293,9 @@ bool Verifier::State::verify_signature(const DocumentView& view, const xmlNode* 
     SignatureCheck check(*this, options, view, sig, at, deadline, result, location);
     for (const CoreStep& step : k_core_steps)
         if (!(check.*step.run)()) return !check.declined();
-    check.check_certificate(check.run_profile());
+    const crypto::TimePoint path_time = check.run_profile();
+    if (check.declined()) return false;
+    check.check_certificate(path_time);
     check.finish();
     return true;
 }

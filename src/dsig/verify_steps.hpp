@@ -41,6 +41,9 @@ struct SignatureView {
     std::optional<SignerCertificate> signer;     // none when the key came without a certificate
     crypto::TimePoint validation_time{};
     const VerifyOptions* options = nullptr;
+    // The streaming path's small DOM: it holds the signature only, not the document its
+    // references cover (a step that needs the document sets StepRecord::needs_document).
+    bool partial_document = false;
 };
 
 // Where a step records what it found about the signature. Failures follow the one "worst wins"
@@ -62,6 +65,9 @@ public:
     // CRLs / OCSP responses the signature carries (XAdES RevocationValues), offered to the
     // certificate status step (which verifies each before use).
     crypto::RevocationEvidence revocation_evidence;
+    // Set by a step that cannot decide on a partial document (SignatureView::partial_document):
+    // the signature is then verified again on the whole document, and this run decides nothing.
+    bool needs_document = false;
 };
 
 // What a profile's steps share while they check one signature (made per signature).

@@ -146,6 +146,16 @@ constexpr CatalogEntry k_codes[] = {
      "la huella del SignatureTimeStamp no es el resumen del ds:SignatureValue"},
     {"XADES-SIGNING-TIME-AFTER-TS", "SigningTime is later than the signature timestamp's genTime",
      "SigningTime es posterior al genTime del sello de tiempo de la firma"},
+    {"XADES-ARCHIVE-TS-IMPRINT", "an ArchiveTimeStamp does not cover its input: the signature or its validation data changed",
+     "un ArchiveTimeStamp no cubre sus datos: la firma o sus datos de validación cambiaron"},
+    {"XADES-ARCHIVE-TS-INVALID", "an ArchiveTimeStamp is unreadable or cannot be relied on",
+     "un ArchiveTimeStamp no se puede leer o no es confiable"},
+    {"XADES-LT-DATA", "the signature carries validation data (CertificateValues, RevocationValues)",
+     "la firma lleva datos de validación (CertificateValues, RevocationValues)"},
+    {"XADES-CERT-EXPIRED-AFTER-POE",
+     "the signer's certificate expired after a proof of existence of the signature: valid by past signature validation",
+     "el certificado del firmante caducó después de una prueba de existencia de la firma: válida por validación de firma "
+     "pasada"},
 };
 
 constexpr CatalogEntry k_forms[] = {
@@ -302,6 +312,29 @@ constexpr CatalogEntry k_forms[] = {
     // The time-stamp's own first error, quoted as "CODE: message".
     {"XADES-TS-INVALID", "SignatureTimeStamp: {1}: {2}", "SignatureTimeStamp: {1}: {t2}"},
     {"XADES-TS-IMPRINT", "SignatureTimeStamp: {1}: {2}", "SignatureTimeStamp: {1}: {t2}"},
+    {"XADES-ARCHIVE-TS-INVALID", "ArchiveTimeStamp: unknown canonicalization method",
+     "ArchiveTimeStamp: método de canonicalización desconocido"},
+    {"XADES-ARCHIVE-TS-INVALID", "ArchiveTimeStamp: no readable EncapsulatedTimeStamp",
+     "ArchiveTimeStamp: no tiene un EncapsulatedTimeStamp legible"},
+    {"XADES-ARCHIVE-TS-INVALID", "ArchiveTimeStamp: its input cannot be computed: {1}",
+     "ArchiveTimeStamp: sus datos no se pueden calcular: {t1}"},
+    // The time-stamp's own first error, quoted as "CODE: message" (after the specific forms).
+    {"XADES-ARCHIVE-TS-INVALID", "ArchiveTimeStamp: {1}: {2}", "ArchiveTimeStamp: {1}: {t2}"},
+    {"XADES-ARCHIVE-TS-IMPRINT",
+     "ArchiveTimeStamp: its message imprint is not the digest of its input: the signature or its validation data "
+     "changed after it was made",
+     "ArchiveTimeStamp: su huella no es el resumen de sus datos: la firma o sus datos de validación cambiaron después "
+     "de hacerlo"},
+    {"XADES-LT-DATA",
+     "the signature carries validation data: {1} certificates, {2} CRLs and {3} OCSP responses (used before any other "
+     "source)",
+     "la firma lleva datos de validación: {1} certificados, {2} CRL y {3} respuestas OCSP (se usan antes que cualquier "
+     "otra fuente)"},
+    {"XADES-CERT-EXPIRED-AFTER-POE",
+     "the signer's certificate expired at {1}, after the proof of existence of {2}: its path is validated at that time "
+     "(past signature validation)",
+     "el certificado del firmante caducó el {1}, después de la prueba de existencia del {2}: su ruta se valida en ese "
+     "momento (validación de firma pasada)"},
     {"XADES-TS-IMPRINT",
      "a SignatureTimeStamp does not cover this signature's ds:SignatureValue and is ignored (no proof of existence): {1}: {2}",
      "un SignatureTimeStamp no cubre el ds:SignatureValue de esta firma y se ignora (no es prueba de existencia): {1}: {t2}"},

@@ -9,6 +9,7 @@
 #include "dsig/time_format.hpp"
 #include "dsig/verify_steps.hpp"
 #include "dsig/verify_parsed.hpp"
+#include "xades/long_term.hpp"
 #include "xades/verify_parsed.hpp"
 #include "xades/xades_internal.hpp"
 #include "xml/document_impl.hpp"
@@ -220,6 +221,9 @@ struct XadesRun final : dsig::ProfileRun {
     std::shared_ptr<const SignerFacts> facts;  // of the signer certificate, when there is one
     std::optional<crypto::TimePoint> signing_time;
     dsig::SignatureLevel level{dsig::SignatureLevel::Form::b_b};
+    const xmlNode* usp = nullptr;  // UnsignedSignatureProperties (may be null)
+    bool long_term_data = false;   // CertificateValues or RevocationValues present
+    std::vector<std::string_view> reference_octets;  // the references' digested data (archive time-stamps)
 };
 
 // The sub-indication of a signature time-stamp that failed on `code` (its first error), the one
@@ -271,10 +275,8 @@ public:
     bool signed_attributes(XadesRun& run, Ctx& ctx) const;
     bool signature_time_stamps(XadesRun& run, Ctx& ctx) const;
     bool revocation_values(XadesRun& run, Ctx& ctx) const;
-    bool level(XadesRun& run, Ctx& ctx) const {
-        ctx.result().level = run.level;
-        return true;
-    }
+    bool archive_time_stamps(XadesRun& run, Ctx& ctx) const;
+    bool level(XadesRun& run, Ctx& ctx) const;
 
 private:
     // SignedInfo's references, read once (URI, Type, target) for every check below. The
@@ -330,6 +332,9 @@ private:
         if (!ctx.view.signature->parent || !xml::is_element(ctx.view.signature->parent, k_xades_ns, "CounterSignature")) return;
         const xmlNode* parent = ctx.view.signature->parent;
         while (parent && !(parent->type == XML_ELEMENT_NODE && xml::is_element(parent, ds_ns, "Signature"))) parent = parent->parent;
+        // Reported as its own signature, linked to the one it counter-signs.
+        ctx.result().counter_signature = true;
+        if (parent) ctx.result().countersigns = attribute(parent, "Id");
         const xmlNode* parent_value = parent ? child(parent, ds_ns, "SignatureValue") : nullptr;
         bool covers_parent = false;
         bool covers_parent_untyped = false;
@@ -623,6 +628,58 @@ private:
         return v.info.gen_time;
     }
 
+    void check_archive_timestamp(Ctx& ctx, XadesRun& run, const xmlNode* ats) const {
+        dsig::TimestampResult& stamp = ctx.result().timestamps.emplace_back();
+        stamp.type = "ArchiveTimeStamp";
+        const auto broken = [&](const char* code, std::string message, Indication indication, SubIndication sub) {
+            stamp.indication = indication;
+            stamp.sub_indication = sub;
+            ctx.fail(code, "ArchiveTimeStamp: " + message, indication, sub);
+        };
+        xml::C14nMethod method;  // inclusive C14N 1.0 when the property names none
+        if (const xmlNode* cm = child(ats, ds_ns, "CanonicalizationMethod")) {
+            auto named = dsig::c14n_from_uri(attribute(cm, "Algorithm"));
+            if (!named) return broken("XADES-ARCHIVE-TS-INVALID", "unknown canonicalization method", Indication::total_failed,
+                                      SubIndication::format_failure);
+            method = *named;
+        }
+        const std::string token_text = xml::text_content(child(ats, k_xades_ns, "EncapsulatedTimeStamp"));
+        if (base64_too_large(ctx, token_text, "EncapsulatedTimeStamp")) return;
+        auto token = crypto::base64_decode(token_text);
+        if (!token || token->empty())
+            return broken("XADES-ARCHIVE-TS-INVALID", "no readable EncapsulatedTimeStamp", Indication::total_failed,
+                          SubIndication::format_failure);
+        const dsig::DetachedContent detached = ctx.view.options->detached_content
+                                                   ? dsig::DetachedContent(ctx.view.options->detached_content)
+                                                   : dsig::DetachedContent();
+        auto input = detail::archive_timestamp_input(ctx.view.doc, *ctx.view.ids, ctx.view.signature, ats, method,
+                                                     ctx.view.options->max_transforms, detached ? &detached : nullptr,
+                                                     run.reference_octets.empty() ? nullptr : &run.reference_octets);
+        if (!input)
+            return broken("XADES-ARCHIVE-TS-INVALID", "its input cannot be computed: " + input.error().message,
+                          Indication::indeterminate, SubIndication::signed_data_not_found);
+        tsa::TokenExpectations expect;
+        expect.data = crypto::Bytes(input->begin(), input->end());
+        expect.revocation_evidence = ctx.record.revocation_evidence;
+        tsa::TokenVerification v = m_tsa.verify_token(*token, expect);
+        stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
+        stamp.tsa = v.info.signer_subject;
+        stamp.policy = v.info.policy;
+        stamp.serial = v.info.serial_hex;
+        stamp.findings = v.findings;
+        stamp.indication = Indication::total_passed;
+        if (imprint_mismatch(v))
+            return broken("XADES-ARCHIVE-TS-IMPRINT", "its message imprint is not the digest of its input: the signature or "
+                                                      "its validation data changed after it was made",
+                          Indication::total_failed, SubIndication::hash_failure);
+        if (!v.valid()) {
+            const report::Finding* first = v.first_error();
+            return broken("XADES-ARCHIVE-TS-INVALID", v.summary(), Indication::indeterminate,
+                          timestamp_sub_indication(first ? first->code : std::string_view()));
+        }
+        ctx.record.prove_existence_at(v.info.gen_time);
+    }
+
     // The finding that says a token covers other data than expected, or null.
     static const report::Finding* imprint_mismatch(const tsa::TokenVerification& v) {
         for (const report::Finding& f : v.findings)
@@ -759,26 +816,84 @@ bool XadesProfile::signature_time_stamps(XadesRun& run, Ctx& ctx) const {
     return true;
 }
 
-// XAdES RevocationValues (EN 319 132-1 §5.4.2): the CRLs and OCSP responses the signature
-// carries, offered to the certificate status step (where each is verified before use). Values
-// too large or not base64 are left out with a warning.
+// XAdES RevocationValues (EN 319 132-1 §5.4.2), also those of xades141:TimeStampValidationData
+// (§5.5.1): the CRLs and OCSP responses the signature carries, offered to the certificate status
+// step (where each is verified before use). Values too large or not base64 are left out with a
+// warning. Their certificates (CertificateValues) are path candidates already (signer_clues).
 bool XadesProfile::revocation_values(XadesRun& run, Ctx& ctx) const {
-    const xmlNode* usp = child(child(run.qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
-    const xmlNode* values = child(usp, k_xades_ns, "RevocationValues");
-    if (!values) return true;
-    const auto collect = [&](const char* list, const char* item, std::vector<crypto::Bytes>& out) {
-        for (const xmlNode* v : children(child(values, k_xades_ns, list), k_xades_ns, item)) {
-            const std::string text = xml::text_content(v);
-            constexpr std::size_t k_max_text = (16u << 20) / 3 * 4 + 4096;  // a 16 MiB CRL in base64
-            auto der = text.size() <= k_max_text ? crypto::base64_decode(text)
-                                                 : Result<crypto::Bytes>(make_error(Errc::limit_exceeded, "too large"));
-            if (der) out.push_back(std::move(*der));
-            else ctx.note("XADES-REVOCATION-VALUE-UNREADABLE", Severity::warning,
-                          std::string("a RevocationValues ") + item + " is not readable base64 and is not used");
+    run.usp = child(child(run.qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
+    std::vector<const xmlNode*> holders{run.usp};
+    for (const xmlNode* tsvd : children(run.usp, detail::k_xades141_ns, "TimeStampValidationData")) holders.push_back(tsvd);
+    std::size_t certificates = 0;
+    const std::size_t crls_before = ctx.record.revocation_evidence.crls.size();
+    const std::size_t ocsp_before = ctx.record.revocation_evidence.ocsp_responses.size();
+    for (const xmlNode* holder : holders) {
+        for (const xmlNode* cv : children(holder, k_xades_ns, "CertificateValues")) {
+            run.long_term_data = true;
+            certificates += children(cv, k_xades_ns, "EncapsulatedX509Certificate").size();
         }
-    };
-    collect("CRLValues", "EncapsulatedCRLValue", ctx.record.revocation_evidence.crls);
-    collect("OCSPValues", "EncapsulatedOCSPValue", ctx.record.revocation_evidence.ocsp_responses);
+        const xmlNode* values = child(holder, k_xades_ns, "RevocationValues");
+        if (!values) continue;
+        run.long_term_data = true;
+        const auto collect = [&](const char* list, const char* item, std::vector<crypto::Bytes>& out) {
+            for (const xmlNode* v : children(child(values, k_xades_ns, list), k_xades_ns, item)) {
+                const std::string text = xml::text_content(v);
+                constexpr std::size_t k_max_text = (16u << 20) / 3 * 4 + 4096;  // a 16 MiB CRL in base64
+                auto der = text.size() <= k_max_text ? crypto::base64_decode(text)
+                                                     : Result<crypto::Bytes>(make_error(Errc::limit_exceeded, "too large"));
+                if (der) out.push_back(std::move(*der));
+                else ctx.note("XADES-REVOCATION-VALUE-UNREADABLE", Severity::warning,
+                              std::string("a RevocationValues ") + item + " is not readable base64 and is not used");
+            }
+        };
+        collect("CRLValues", "EncapsulatedCRLValue", ctx.record.revocation_evidence.crls);
+        collect("OCSPValues", "EncapsulatedOCSPValue", ctx.record.revocation_evidence.ocsp_responses);
+    }
+    if (run.long_term_data)
+        ctx.note("XADES-LT-DATA", Severity::info,
+                 "the signature carries validation data: " + std::to_string(certificates) + " certificates, " +
+                     std::to_string(ctx.record.revocation_evidence.crls.size() - crls_before) + " CRLs and " +
+                     std::to_string(ctx.record.revocation_evidence.ocsp_responses.size() - ocsp_before) +
+                     " OCSP responses (used before any other source)");
+    return true;
+}
+
+// xades141:ArchiveTimeStamp (EN 319 132-1 §5.5.2): each one's imprint is checked over its exact
+// input (the references' data, SignedInfo, SignatureValue, KeyInfo, the unsigned properties before
+// it and the other ds:Objects) and its TSA path at its own genTime. A broken one fails the
+// signature: HASH_FAILURE for another imprint, the TSA path's sub-indication otherwise.
+bool XadesProfile::archive_time_stamps(XadesRun& run, Ctx& ctx) const {
+    const std::vector<const xmlNode*> stamps = children(run.usp, detail::k_xades141_ns, "ArchiveTimeStamp");
+    if (stamps.empty()) return true;
+    // The references' data as the core step digested it (a subtree left out, the streaming
+    // path's whole-document octets included), else processed again from this DOM.
+    const std::vector<dsig::ReferenceResult>& done = ctx.result().references;
+    bool kept = ctx.view.options->keep_signed_content && done.size() == ctx.view.references.size();
+    for (const dsig::ReferenceResult& r : done) kept = kept && r.digest_ok;
+    if (!kept && ctx.view.partial_document) {  // the references' data is not in this DOM
+        ctx.record.needs_document = true;
+        return false;
+    }
+    run.reference_octets.clear();
+    if (kept)
+        for (const dsig::ReferenceResult& r : done) run.reference_octets.push_back(r.signed_octets);
+    for (const xmlNode* ats : stamps) check_archive_timestamp(ctx, run, ats);
+    return true;
+}
+
+// The level reached (B-LT when validation data is embedded in a B-T, B-LTA with an archive
+// time-stamp), and past signature validation made visible: a signer certificate that has expired
+// by the validation time but not by the proof of existence.
+bool XadesProfile::level(XadesRun& run, Ctx& ctx) const {
+    if (run.long_term_data) run.level = run.level.with_long_term_data();
+    if (!children(run.usp, detail::k_xades141_ns, "ArchiveTimeStamp").empty()) run.level = run.level.with_archive_timestamp();
+    ctx.result().level = run.level;
+    const std::optional<crypto::TimePoint>& poe = ctx.record.best_signature_time;
+    if (run.facts && poe && run.facts->not_after < ctx.view.validation_time && *poe <= run.facts->not_after)
+        ctx.note("XADES-CERT-EXPIRED-AFTER-POE", Severity::info,
+                 "the signer's certificate expired at " + dsig::format_rfc3339(run.facts->not_after) +
+                     ", after the proof of existence of " + dsig::format_rfc3339(*poe) +
+                     ": its path is validated at that time (past signature validation)");
     return true;
 }
 
@@ -798,6 +913,7 @@ constexpr dsig::ProfileStep k_xades_steps[] = {
     {"xades-signed-attributes", &xades_step<&XadesProfile::signed_attributes>},
     {"xades-revocation-values", &xades_step<&XadesProfile::revocation_values>},
     {"xades-signature-time-stamps", &xades_step<&XadesProfile::signature_time_stamps>},
+    {"xades-archive-time-stamps", &xades_step<&XadesProfile::archive_time_stamps>},
     {"xades-level", &xades_step<&XadesProfile::level>},
 };
 

@@ -44,7 +44,7 @@ __all__ = [
     "PermissionDeniedError", "IoError", "ParseError", "LimitExceededError", "UnsupportedError",
     "BadPasswordError", "InvalidKeyError", "CertificateError", "CryptoError", "UnavailableError",
     "DeadlineExceededError", "FailedPreconditionError", "OutOfMemoryError", "InternalError",
-    "ModuleError", "TokenNotPresentError", "PinLockedError", "sign_prepare", "sign_complete",
+    "ModuleError", "TokenNotPresentError", "PinLockedError", "sign_prepare", "sign_complete", "extend",
 ]
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -423,6 +423,25 @@ def timestamp(data: bytes, tsa_url: str, trust: Trust) -> bytes:
     length = ctypes.c_size_t()
     _lib.istmo_timestamp_request(ctypes.byref(out), ctypes.byref(length), payload, len(payload),
                                  tsa_url.encode("utf-8"), _handle_or_null(trust, Trust, "trust"))
+    return _native.take_buffer(out, length.value)
+
+
+def extend(xml: bytes, level: str, tsa_url: str, tsa_trust: Trust, *,
+           options: Optional[VerifyOptions] = None) -> bytes:
+    """Augments the XAdES signatures of xml to level "b-t", "b-lt" or "b-lta" (ETSI EN 319 132-1)
+    without changing a signed byte, with time-stamps from tsa_url (verified against tsa_trust).
+    options gives the anchors of the signer's path, intermediates, the time and the revocation
+    settings the validation data (CertificateValues, RevocationValues) is gathered with.
+    Raises UnavailableError when a time-stamp or a required certificate status cannot be had,
+    UnsupportedError with a libistmo-c older than 0.3."""
+    if not hasattr(_lib, "istmo_extend"):
+        raise UnsupportedError(-8, f"the loaded libistmo-c ({version()}) has no istmo_extend: it needs 0.3 or later")
+    data = _bytes(xml, "xml")
+    out = ctypes.c_void_p()
+    length = ctypes.c_size_t()
+    _lib.istmo_extend(ctypes.byref(out), ctypes.byref(length), data, len(data), level.encode("utf-8"),
+                      tsa_url.encode("utf-8"), _handle_or_null(tsa_trust, Trust, "tsa_trust"),
+                      _handle_or_null(options, VerifyOptions, "options"))
     return _native.take_buffer(out, length.value)
 
 

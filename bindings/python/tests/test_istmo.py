@@ -490,3 +490,23 @@ def test_pkcs11_module_that_does_not_load():
     with pytest.raises(istmo.ModuleError) as caught:
         istmo.Key.pkcs11("pkcs11:object=x", pin="1234", module="/nonexistent/libnothing.so")
     assert caught.value.code == -18
+
+
+# ---- long-term signatures (istmo_extend) ------------------------------------------------------
+
+def test_extend_errors(key, cert, trust):
+    if not hasattr(istmo._native.lib, "istmo_extend"):
+        pytest.skip("the loaded libistmo-c has no istmo_extend (older than 0.3)")
+    xades = istmo.sign(DOCUMENT, key, cert, profile="xades-b-b")
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.extend(xades, "b-x", "http://127.0.0.1:9/tsa", trust)
+    assert "unknown level" in caught.value.message
+    plain = istmo.sign(DOCUMENT, key, cert)
+    with pytest.raises(istmo.InvalidArgumentError) as caught:
+        istmo.extend(plain, "b-t", "http://127.0.0.1:9/tsa", trust)
+    assert "no XAdES signature" in caught.value.message
+    url = f"http://127.0.0.1:{_closed_port()}/tsa"
+    with pytest.raises(istmo.UnavailableError):
+        istmo.extend(xades, "b-t", url, trust)
+    with pytest.raises(TypeError):
+        istmo.extend(xades, "b-t", url, "not a trust")

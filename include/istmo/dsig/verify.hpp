@@ -122,16 +122,22 @@ struct ReferenceResult {
 };
 
 // The form of a signature, as DSS's signature format names it: a signature with a
-// SignatureTimeStamp is B-T even when that timestamp fails (the failure is a finding).
+// SignatureTimeStamp is B-T even when that timestamp fails (the failure is a finding). B-LT: B-T
+// plus the validation data (CertificateValues and RevocationValues); B-LTA: B-LT plus at least one
+// ArchiveTimeStamp (EN 319 132-1 §6.3; a policy, when present, is reported in the properties).
 struct ISTMO_API SignatureLevel {
-    enum class Form { xmldsig, b_b, b_t, epes, epes_t };
+    enum class Form { xmldsig, b_b, b_t, epes, epes_t, b_lt, b_lta };
     Form form = Form::xmldsig;
 
-    // "XMLDSig", "B-B", "B-T", "EPES", "EPES-T".
+    // "XMLDSig", "B-B", "B-T", "EPES", "EPES-T", "B-LT", "B-LTA".
     [[nodiscard]] std::string_view to_string() const noexcept;
     [[nodiscard]] bool is_xades() const noexcept { return form != Form::xmldsig; }
     // With a SignatureTimeStamp: B-B -> B-T, EPES -> EPES-T.
     [[nodiscard]] SignatureLevel with_timestamp() const noexcept;
+    // With the validation data of B-LT: B-T / EPES-T -> B-LT; anything else unchanged.
+    [[nodiscard]] SignatureLevel with_long_term_data() const noexcept;
+    // With an ArchiveTimeStamp: B-LT -> B-LTA; anything else unchanged.
+    [[nodiscard]] SignatureLevel with_archive_timestamp() const noexcept;
     friend bool operator==(const SignatureLevel& a, const SignatureLevel& b) noexcept { return a.form == b.form; }
     // Compares with the name, e.g. level == "B-T".
     friend bool operator==(const SignatureLevel& a, std::string_view name) noexcept { return a.to_string() == name; }
@@ -165,7 +171,7 @@ struct SignatureProperties {
 
 // One time-stamp on the signature (XAdES SignatureTimeStamp), checked on its own.
 struct TimestampResult {
-    std::string type = "SignatureTimeStamp";
+    std::string type = "SignatureTimeStamp";  // or "ArchiveTimeStamp"
     std::string gen_time;  // RFC 3339 UTC; "" when the token could not be read
     std::string tsa;       // subject of the TSA certificate
     std::string policy;    // TSA policy OID
@@ -179,6 +185,10 @@ struct TimestampResult {
 
 struct SignatureResult {
     std::string id;
+    // A counter-signature (XAdES CounterSignature): the Id of the signature it counter-signs
+    // ("" when that signature has none, or for a signature that counter-signs nothing).
+    std::string countersigns;
+    bool counter_signature = false;
     SignatureLevel level;               // XMLDSig unless XAdES qualifying properties were found
     SignatureProperties properties;
     std::vector<TimestampResult> timestamps;
