@@ -279,15 +279,6 @@ std::vector<xmlNodePtr> targets(xmlDocPtr doc, const std::string& id) {
     return out;
 }
 
-Result<std::string> serialize(xmlDocPtr doc) {
-    xmlChar* mem = nullptr;
-    int size = 0;
-    xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-    internal::XmlCharsPtr owned(mem);
-    if (!mem) return make_error(Errc::internal, "cannot serialize the augmented document");
-    return std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
-}
-
 }  // namespace
 
 Result<Augmenter> Augmenter::create(AugmentOptions options) {
@@ -312,7 +303,8 @@ Result<std::string> Augmenter::augment(std::string_view input) const {
             SignatureAugmentation one(*m_state, doc, ids, signature, detail::find_qualifying_properties(signature));
             if (auto done = one.run(); !done) return std::move(done).error();
         }
-        return serialize(doc);
+        if (auto text = xml::serialize_utf8(doc)) return std::move(*text);
+        return make_error(Errc::internal, "cannot serialize the augmented document");
     } catch (const std::bad_alloc&) {
         return make_error(Errc::limit_exceeded, "out of memory while augmenting");
     }

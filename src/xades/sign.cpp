@@ -249,19 +249,15 @@ Result<std::string> Signer::countersign(std::string_view xml, std::string_view t
     xmlDocPtr doc = xml::get(*parsed);
     auto value_id = prepare_countersigned(doc, target_id);
     if (!value_id) return std::move(value_id).error();
-    xmlChar* mem = nullptr;
-    int size = 0;
-    xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-    internal::XmlCharsPtr owned(mem);
-    if (!mem) return make_error(Errc::internal, "cannot serialize the document");
-    const std::string prepared(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
+    const std::optional<std::string> prepared = xml::serialize_utf8(doc);
+    if (!prepared) return make_error(Errc::internal, "cannot serialize the document");
     dsig::SignOptions options = m_core.options();
     options.mode = dsig::SignMode::detached;
     options.reference_ids = {*value_id};
     auto core = dsig::Signer::create(dsig::SignerAccess::key(m_core), m_core.certificate(), m_core.chain(), options);
     if (!core) return std::move(core).error();
     CounterSignatureExtension extension(m_options, *value_id);
-    return dsig::sign_with_extension(*core, prepared, &extension);
+    return dsig::sign_with_extension(*core, *prepared, &extension);
 }
 
 Result<Signer> Signer::create(crypto::PrivateKey key, crypto::Certificate certificate,
