@@ -330,7 +330,7 @@ int cmd_validate(std::span<const std::string> argv) {
     if (resume) {
         auto prepared = batch::prepare_resume(out_path);
         if (!prepared) {
-            print_error("batch validate: " + prepared.error().to_string());
+            print_error(error_text("batch validate", prepared.error()));
             return exit_io;
         }
         resume_state = std::move(*prepared);
@@ -347,7 +347,7 @@ int cmd_validate(std::span<const std::string> argv) {
     }
     auto sink = batch::NdjsonFileSink::open(out_path, resume);
     if (!sink) {
-        print_error("batch validate: " + sink.error().to_string());
+        print_error(error_text("batch validate", sink.error()));
         return exit_io;
     }
 
@@ -395,11 +395,11 @@ int cmd_validate(std::span<const std::string> argv) {
     auto summary = validator.run(*source, cli_sink);
     cli_sink.finish_progress();
     if (!summary) {
-        print_error("batch validate: " + summary.error().to_string());
+        print_error(error_text("batch validate", summary.error()));
         return summary.error().code == istmo::Errc::internal ? exit_internal : exit_io;
     }
     if (auto synced = (*sink)->sync(); !synced) {
-        print_error("batch validate: " + synced.error().to_string());
+        print_error(error_text("batch validate", synced.error()));
         return exit_io;
     }
     if (resume && cli_sink.replaced != 0) {
@@ -409,7 +409,7 @@ int cmd_validate(std::span<const std::string> argv) {
         sink->reset();
         auto compacted = batch::compact_results(out_path);
         if (!compacted) {
-            print_error("batch validate: " + compacted.error().to_string());
+            print_error(error_text("batch validate", compacted.error()));
             return exit_io;
         }
         std::cerr << "istmo: batch validate: " << tr("replaced ", "se reemplazaron ") << compacted->duplicates

@@ -19,6 +19,9 @@ int usage_error(std::string_view message, std::string_view short_usage);
 // Prints "istmo: <context>: <error message>[ (line L, column C)][: cause]"; returns the exit
 // code of the error.
 int report_error(std::string_view context, const istmo::Error& error);
+// The text report_error prints after "istmo: ": "<context>: <message in the language of the
+// messages> (line L, column C)", the lower-level cause only with ISTMO_DEBUG=1.
+[[nodiscard]] std::string error_text(std::string_view context, const istmo::Error& error);
 
 // The whole content of a file, or of stdin for "-". On failure prints the error and sets
 // exit_code (66 when missing or unreadable, 74 when reading fails).

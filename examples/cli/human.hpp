@@ -11,6 +11,8 @@ namespace istmo_cli {
 // The finding's message in the language of the messages (Spanish from the catalogue when the
 // finding was made without it).
 [[nodiscard]] std::string message_in_language(const istmo::report::Finding& finding);
+// "info" / "warning" / "error" in the language of the messages.
+[[nodiscard]] std::string severity_text(istmo::report::Severity severity);
 
 [[nodiscard]] std::string verification_text(const istmo::dsig::VerificationReport& report);
 // One input of `invoice validate`: "<path>: <verdict>", the CUFE, issuer and total, then every
