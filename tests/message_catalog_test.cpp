@@ -160,8 +160,8 @@ TEST(MessageCatalog, AnUnknownMessageGetsTheCodesMeaning) {
         << w.text();
 }
 
-// ---- Operation errors: every message src/ writes with make_error (or a helper that calls it)
-// has a Spanish phrase (src/report/catalog_errors.cpp) -------------------------------------------
+// ---- Operation errors: every message src/ writes with make_error (or a helper that calls it),
+// and every message of the C API's own checks, has a Spanish phrase (src/report/catalog_errors.cpp)
 
 // A function that builds an Error's message: the argument that carries the message, the text the
 // helper writes around it ("{}" is the argument) and, for a common name, the only file it is in.
@@ -189,6 +189,7 @@ constexpr ErrorMaker k_error_makers[] = {
     {"no_rfe", 0, "no rFE in namespace http://dgi-fep.mef.gob.pa inside {}", ""},
     {"limit_error", 0, "XML limit exceeded: {} (limit 10)", ""},
     {"guarded", 0, "{}: out of memory", ""},
+    {"set_error", 2, "{}", "istmo_c.cpp"},
 };
 
 // Messages that need no phrase of their own, each with the reason.
@@ -383,22 +384,25 @@ struct ErrorMessage {
 
 std::vector<ErrorMessage> error_messages_in_sources() {
     std::vector<ErrorMessage> found;
-    for (const auto& entry : fs::recursive_directory_iterator(k_root / "src")) {
-        const auto ext = entry.path().extension();
-        if (!entry.is_regular_file() || (ext != ".cpp" && ext != ".hpp")) continue;
-        const std::string text = istmo::test::read_file(entry.path());
-        const std::string file = entry.path().filename().string();
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(k_root / "src")) files.push_back(entry.path());
+    files.push_back(k_root / "bindings" / "c" / "istmo_c.cpp");  // the C API's own messages
+    for (const fs::path& path : files) {
+        const auto ext = path.extension();
+        if (!fs::is_regular_file(path) || (ext != ".cpp" && ext != ".hpp")) continue;
+        const std::string text = istmo::test::read_file(path);
+        const std::string file = path.filename().string();
         for (const ErrorMaker& maker : k_error_makers) {
             if (!maker.file.empty() && file != maker.file) continue;
             const std::regex call("\\b" + std::string(maker.name) + "\\s*\\(");
             for (std::sregex_iterator it(text.begin(), text.end(), call), end; it != end; ++it) {
                 const auto at = static_cast<std::size_t>(it->position());
                 const std::string before = text.substr(at >= 40 ? at - 40 : 0, at >= 40 ? 40 : at);
-                if (std::regex_search(before, std::regex(R"((Error|void|bool|auto)\s+$)"))) continue;  // a definition
+                if (std::regex_search(before, std::regex(R"((Error|void|bool|auto|int)\s+$)"))) continue;  // a definition
                 if (at > 0 && (text[at - 1] == '.' || text[at - 1] == '>')) continue;  // another class's member
                 const auto args = call_arguments(text, at + static_cast<std::size_t>(it->length()) - 1);
                 if (args.size() <= maker.message_arg) continue;
-                const std::string where = fs::relative(entry.path(), k_root).string() + ":" +
+                const std::string where = fs::relative(path, k_root).string() + ":" +
                                           std::to_string(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1);
                 for (const auto& shape : shapes_of(trimmed(args[maker.message_arg])))
                     if (shape.has_literal) found.push_back({shape.text, where, std::string(maker.around)});
