@@ -185,6 +185,15 @@ TEST_F(CliTimestamp, HumanOutputFollowsLang) {
     for (const char* text : {"sello de tiempo de ", " intento", "genTime ", ", serie ", ", política ", "escrito en '"})
         EXPECT_NE(request_es.output.find(text), std::string::npos) << text << "\n" << request_es.output;
     EXPECT_EQ(request_es.output.find("written to"), std::string::npos) << request_es.output;
+    // An unreachable TSA: the library's error in Spanish.
+    const int port = closed_port();
+    ASSERT_NE(port, 0);
+    const CommandResult dead = run_cli("timestamp request --lang es --tsa http://127.0.0.1:" + std::to_string(port) +
+                                       "/ --trust " + shell_quote(root()) + " --timeout 10 --retries 0 -o " +
+                                       shell_quote(path("dead-es.tsr")) + " " + shell_quote(data()));
+    EXPECT_EQ(dead.exit_code, 69) << dead.output;
+    EXPECT_NE(dead.output.find("sin sello de tiempo: falló la conexión con http://127.0.0.1:"), std::string::npos)
+        << dead.output;
 }
 
 TEST_F(CliTimestamp, TamperedDataFails) {

@@ -313,6 +313,9 @@ TEST_F(CliVendorTest, MessagesInSpanishFromLangOrTheEnvironment) {
     }
     r = run_cli("help verify --lang es");
     EXPECT_TRUE(contains(r.output, "uso: istmo verify")) << r.output;
+    // Texts of the library quoted by the CLI (a path validation's reason) in Spanish too.
+    r = run_cli("cert status --lang es --trust " + shell_quote(pki("ca.cert.pem")) + " " + shell_quote(pki("rsa2048.cert.pem")));
+    EXPECT_TRUE(contains(r.output, "ruta: no_chain (no se puede obtener el certificado del emisor local (CN=")) << r.output;
     // Invoice findings in Spanish.
     r = run_cli("invoice validate --lang es --trust " + shell_quote(pki("chain.pem")) + " " + shell_quote(panama("invalid/x57-dvtot.xml")));
     EXPECT_EQ(r.exit_code, 1) << r.output;

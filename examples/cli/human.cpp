@@ -42,6 +42,11 @@ std::string severity_text(report::Severity severity) {
     return "error";
 }
 
+std::string text_in_language(const std::string& text_en) {
+    if (lang() != Lang::es) return text_en;
+    return report::translate_text(text_en).value_or(text_en);
+}
+
 std::string message_in_language(const report::Finding& finding) {
     if (lang() != Lang::es) return finding.message;
     std::string es = report::message_es_for(finding);

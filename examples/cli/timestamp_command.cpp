@@ -586,7 +586,8 @@ int run_request(std::span<const std::string> argv) {
     auto stamped = created->timestamp(*request);
     if (!stamped) {
         const istmo::Error& error = stamped.error();
-        std::string message = error.message.empty() ? std::string(istmo::errc_name(error.code)) : error.message;
+        std::string message =
+            error.message.empty() ? std::string(istmo::errc_name(error.code)) : text_in_language(error.message);
         if (error.cause.rfind("TSA-", 0) == 0 && message.find(error.cause) == std::string::npos)
             message = error.cause + ": " + message;
         print_error(tr("no time-stamp: ", "sin sello de tiempo: ") + message);
