@@ -4,6 +4,7 @@
 #include "common.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
+#include "validation_options.hpp"
 
 #include <istmo/batch/batch.hpp>
 #include <istmo/batch/html.hpp>
@@ -23,6 +24,30 @@
 namespace istmo_cli {
 
 int run_batch(std::span<const std::string> argv);
+
+std::optional<std::size_t> parse_size(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    std::size_t value = 0;
+    std::size_t i = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        const auto digit = static_cast<std::size_t>(text[i] - '0');
+        if (value > (SIZE_MAX - digit) / 10) return std::nullopt;
+        value = value * 10 + digit;
+    }
+    if (i == 0) return std::nullopt;
+    std::size_t multiplier = 1;
+    if (i < text.size()) {
+        if (i + 1 != text.size()) return std::nullopt;
+        switch (text[i]) {
+            case 'k': case 'K': multiplier = 1024; break;
+            case 'm': case 'M': multiplier = 1024 * 1024; break;
+            case 'g': case 'G': multiplier = 1024 * 1024 * 1024; break;
+            default: return std::nullopt;
+        }
+    }
+    if (value > SIZE_MAX / multiplier) return std::nullopt;
+    return value * multiplier;
+}
 
 namespace {
 
@@ -118,30 +143,6 @@ const char* const batch_help_es =
     "64 error de uso, 74 error de E/S en el archivo de resultados.\n"
     "\n";
 
-
-std::optional<std::size_t> parse_size(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    std::size_t value = 0;
-    std::size_t i = 0;
-    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-        const auto digit = static_cast<std::size_t>(text[i] - '0');
-        if (value > (SIZE_MAX - digit) / 10) return std::nullopt;
-        value = value * 10 + digit;
-    }
-    if (i == 0) return std::nullopt;
-    std::size_t multiplier = 1;
-    if (i < text.size()) {
-        if (i + 1 != text.size()) return std::nullopt;
-        switch (text[i]) {
-            case 'k': case 'K': multiplier = 1024; break;
-            case 'm': case 'M': multiplier = 1024 * 1024; break;
-            case 'g': case 'G': multiplier = 1024 * 1024 * 1024; break;
-            default: return std::nullopt;
-        }
-    }
-    if (value > SIZE_MAX / multiplier) return std::nullopt;
-    return value * multiplier;
-}
 
 // Writes results and keeps the counts for progress, summary and the exit code.
 class CliSink final : public batch::Sink {
@@ -262,16 +263,11 @@ void prepare_interrupt_message(std::span<const std::string> argv, bool has_out) 
 }
 
 int cmd_validate(std::span<const std::string> argv) {
-    CommandSpec command{"batch validate", trust_options(), batch_usage,
+    CommandSpec command{"batch validate", validation_options(), batch_usage,
                         tr(batch_help, batch_help_es) + tr(revocation_help(), revocation_help_es())};
-    for (const OptionSpec& option : std::initializer_list<OptionSpec>{{"profile", '\0', true, false},
-                                                                      {"jobs", 'j', true, false},
-                                                                      {"out", 'o', true, false},
+    for (const OptionSpec& option : std::initializer_list<OptionSpec>{{"out", 'o', true, false},
                                                                       {"resume", '\0', false, false},
                                                                       {"progress", '\0', true, false},
-                                                                      {"max-size", '\0', true, false},
-                                                                      {"time-budget", '\0', true, false},
-                                                                      {"legacy", '\0', false, false},
                                                                       {"ndjson", '\0', true, false},
                                                                       {"report-html", '\0', true, false}})
         command.options.push_back(option);
@@ -281,37 +277,11 @@ int cmd_validate(std::span<const std::string> argv) {
         return usage_error("batch validate: " + tr("no input (PATH, - or --ndjson)", "no hay entrada (PATH, - o --ndjson)"), batch_usage);
 
     batch::Options options;
-    if (auto p = args.value("profile")) {
-        auto profile = batch::parse_profile(*p);
-        if (!profile) return usage_error("batch validate: " + tr("unknown profile '", "perfil desconocido '") + *p + "'", batch_usage);
-        options.profile = *profile;
-    }
-    if (auto j = args.value("jobs")) {
-        auto n = parse_size(*j);
-        if (!n || *n == 0 || *n > 4096 || (*j)[j->size() - 1] < '0' || (*j)[j->size() - 1] > '9')
-            return usage_error("batch validate: " + tr("--jobs needs a number from 1 to 4096", "--jobs necesita un número de 1 a 4096"), batch_usage);
-        options.jobs = static_cast<unsigned>(*n);
-    }
-    if (auto m = args.value("max-size")) {
-        auto n = parse_size(*m);
-        if (!n || *n == 0) return usage_error("batch validate: --max-size '" + *m + tr("' is not a size", "' no es un tamaño"), batch_usage);
-        options.max_size = *n;
-    }
-    if (auto t = args.value("time-budget")) {
-        auto n = parse_size(*t);
-        if (!n || t->find_first_not_of("0123456789") != std::string::npos || *n > 86'400'000)
-            return usage_error("batch validate: " + tr("--time-budget needs milliseconds from 0 to 86400000", "--time-budget necesita milisegundos de 0 a 86400000"), batch_usage);
-        options.time_budget = std::chrono::milliseconds(static_cast<std::int64_t>(*n));
-    }
     const std::string progress_mode = args.value("progress").value_or("auto");
+    if (const int code = read_validation_options("batch validate", args, batch_usage, options); code != exit_ok)
+        return code;
     if (progress_mode != "auto" && progress_mode != "always" && progress_mode != "never")
         return usage_error("batch validate: " + tr("--progress must be auto, always or never", "--progress debe ser auto, always o never"), batch_usage);
-    options.legacy = args.has("legacy");
-    if (auto at = args.value("at"); at && !parse_rfc3339(*at))
-        return usage_error("batch validate: --at '" + *at +
-                               tr("' is not an RFC 3339 time", "' no es una hora RFC 3339"),
-                           batch_usage);
-    if (const int code = apply_trust_options("batch validate", args, options.verify); code != exit_ok) return code;
     const std::string out_path = args.value("out").value_or("");
     const bool resume = args.has("resume");
     if (resume && (out_path.empty() || out_path == "-"))
