@@ -8,6 +8,7 @@
 
 #include <istmo/batch/batch.hpp>
 #include <istmo/batch/html.hpp>
+#include <istmo/service/store.hpp>
 
 #include <csignal>
 #include <unistd.h>
@@ -58,7 +59,8 @@ const char* const batch_usage =
     "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME] [--legacy]\n"
     "                            [--profile panama-fe|xmldsig|xades|auto] [--jobs N] [--out RESULTS.ndjson]\n"
     "                            [--resume] [--progress auto|always|never] [--max-size BYTES]\n"
-    "                            [--time-budget MS] [--ndjson FILE|-] [--report-html FILE] [PATH|-]...\n"
+    "                            [--time-budget MS] [--ndjson FILE|-] [--report-html FILE] [--store URL]\n"
+    "                            [PATH|-]...\n"
     "Try 'istmo batch --help' for more information.\n";
 
 const char* const batch_help =
@@ -96,6 +98,10 @@ const char* const batch_help =
     "  --ndjson FILE         read base64 documents from FILE ('-' for standard input)\n"
     "  --report-html FILE    also write one self-contained HTML page: counts by indication, most\n"
     "                        frequent codes, issuers with most failures, the failed inputs (of this run)\n"
+    "  --store URL           also record every verdict in the verdict store (sqlite:PATH, a PATH, or\n"
+    "                        postgresql://...): one row per distinct SHA-256; a different document\n"
+    "                        with a CUFE already recorded gets BATCH-CUFE-CONFLICT, the same bytes\n"
+    "                        again BATCH-DUPLICATE (docs/service.md)\n"
     "  --lang es|en          language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -133,6 +139,10 @@ const char* const batch_help_es =
     "  --ndjson ARCHIVO      lee documentos base64 de ARCHIVO ('-' para la entrada estándar)\n"
     "  --report-html ARCHIVO escribe además una página HTML autónoma: cuentas por indicación,\n"
     "                        códigos más frecuentes, emisores con más fallos, entradas fallidas (de esta corrida)\n"
+    "  --store URL           registra además cada veredicto en el almacén de veredictos (sqlite:RUTA,\n"
+    "                        una RUTA o postgresql://...): una fila por SHA-256 distinto; un documento\n"
+    "                        diferente con un CUFE ya registrado recibe BATCH-CUFE-CONFLICT, los\n"
+    "                        mismos bytes otra vez BATCH-DUPLICATE (docs/service.md)\n"
     "  --lang es|en          idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help            muestra esta ayuda\n"
     "\n"
@@ -227,6 +237,24 @@ private:
     bool m_cleared = false;  // the progress line was cleared for a result line
 };
 
+// --store URL: every result goes through the verdict store first (CUFE conflicts and duplicates
+// are added to the result), then to the results file.
+class StoringSink final : public batch::Sink {
+public:
+    StoringSink(batch::Sink& inner, istmo::service::VerdictStore& store) : m_inner(inner), m_store(store) {}
+    istmo::Result<void> write(const batch::DocumentResult& result) override {
+        if (result.sha256.empty()) return m_inner.write(result);  // nothing to key a row on
+        batch::DocumentResult recorded = result;
+        if (auto stored = m_store.record(recorded); !stored) return std::move(stored).error();
+        return m_inner.write(recorded);
+    }
+    void skipped(const std::string& source, const std::string& sha256) override { m_inner.skipped(source, sha256); }
+
+private:
+    batch::Sink& m_inner;
+    istmo::service::VerdictStore& m_store;
+};
+
 // ---- Ctrl-C ------------------------------------------------------------------------------
 
 // Written by the SIGINT handler with write(2) (async-signal-safe); prepared before the run.
@@ -269,7 +297,8 @@ int cmd_validate(std::span<const std::string> argv) {
                                                                       {"resume", '\0', false, false},
                                                                       {"progress", '\0', true, false},
                                                                       {"ndjson", '\0', true, false},
-                                                                      {"report-html", '\0', true, false}})
+                                                                      {"report-html", '\0', true, false},
+                                                                      {"store", '\0', true, false}})
         command.options.push_back(option);
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
@@ -360,9 +389,17 @@ int cmd_validate(std::span<const std::string> argv) {
     batch::HtmlSummary html_summary;
     const auto html_path = args.value("report-html");
     if (html_path) cli_sink.html = &html_summary;
+    std::unique_ptr<istmo::service::VerdictStore> store;
+    if (auto url = args.value("store")) {
+        auto opened = istmo::service::VerdictStore::open(*url);
+        if (!opened) return report_error("batch validate: --store", opened.error());
+        store = std::move(*opened);
+    }
+    std::optional<StoringSink> storing;
+    if (store) storing.emplace(cli_sink, *store);
     prepare_interrupt_message(argv, !results_to_stdout);
     const batch::Validator validator(std::move(options));
-    auto summary = validator.run(*source, cli_sink);
+    auto summary = storing ? validator.run(*source, *storing) : validator.run(*source, cli_sink);
     cli_sink.finish_progress();
     if (!summary) {
         print_error("batch validate: " + summary.error().to_string());
