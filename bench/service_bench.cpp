@@ -1,7 +1,8 @@
 // The validation service (istmo::service::Server) under a bounded load on loopback, against the
 // in-process batch validator on the same documents, in the same run (bench/README.md, "Service").
 //
-//   BM_BatchInProcess/jobs:J          batch::Validator::run over the corpus on J threads
+//   BM_BatchInProcess                 batch::Validator::run over the corpus on J threads (run
+//                                     again before each service run: vs_batch compares the two)
 //   BM_ServiceLoad/connections:C      C client threads, one keep-alive connection each, one request
 //                                     outstanding per connection (the load is bounded: at most C
 //                                     requests in flight), the server with J validation threads
@@ -9,6 +10,9 @@
 //       p50_ms, p99_ms    request latency seen by the client (send to full answer)
 //       vs_batch          items_per_second / the batch rate measured first in this run
 //       rejected          503 answers (none expected: max_in_flight is above C)
+//       cpu_us_per_doc    CPU time of the whole process (every thread: validators, I/O, and for
+//                         the service the load generator too) per document: on a shared, loaded
+//                         machine this is the steadier measure of the HTTP path's cost
 //
 // The corpus: 200 distinct signed Panama invoices (panama-fe profile, ~5.7 KB, test PKI), every
 // one TOTAL_PASSED; any other answer stops the benchmark with an error. J = the cores of the
@@ -25,6 +29,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -103,7 +109,15 @@ batch::Options validation_options() {
     return options;
 }
 
-double g_batch_rate = 0;  // documents per second of BM_BatchInProcess, for vs_batch
+double g_batch_rate = 0;
+
+// CPU seconds (user + system) of every thread of the process so far.
+double process_cpu_seconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}  // documents per second of BM_BatchInProcess, for vs_batch
 
 class MemorySource final : public batch::Source {
 public:
@@ -131,6 +145,7 @@ public:
 void BM_BatchInProcess(benchmark::State& state) {
     const auto& docs = corpus();
     const batch::Validator validator(validation_options());
+    const double cpu_start = process_cpu_seconds();
     for (auto _ : state) {
         MemorySource source(docs);
         CheckingSink sink;
@@ -138,6 +153,8 @@ void BM_BatchInProcess(benchmark::State& state) {
         if (!summary || sink.failed != 0) return state.SkipWithError("a document did not pass");
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * k_requests));
+    state.counters["cpu_us_per_doc"] =
+        (process_cpu_seconds() - cpu_start) * 1e6 / static_cast<double>(state.iterations() * k_requests);
     state.counters["jobs"] = jobs();
 }
 
@@ -198,6 +215,7 @@ void BM_ServiceLoad(benchmark::State& state) {
     const std::uint16_t port = (*server)->port();
     std::vector<double> latencies;
     std::size_t rejected = 0;
+    const double cpu_start = process_cpu_seconds();
     for (auto _ : state) {
         std::vector<Connection> clients(connections);
         std::vector<std::thread> threads;
@@ -216,6 +234,8 @@ void BM_ServiceLoad(benchmark::State& state) {
     state.counters["p50_ms"] = percentile(latencies, 0.50);
     state.counters["p99_ms"] = percentile(latencies, 0.99);
     state.counters["rejected"] = static_cast<double>(rejected);
+    state.counters["cpu_us_per_doc"] =
+        (process_cpu_seconds() - cpu_start) * 1e6 / static_cast<double>(state.iterations() * k_requests);
     state.counters["jobs"] = jobs();
 }
 
@@ -234,9 +254,6 @@ public:
     }
 };
 
-BENCHMARK(BM_BatchInProcess)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
-BENCHMARK(BM_ServiceLoad)->ArgName("connections")->Arg(1)->Arg(16)->Arg(64)->Unit(benchmark::kMillisecond)
-    ->UseRealTime()->MinTime(2.0);
 
 }  // namespace
 
@@ -244,6 +261,14 @@ int main(int argc, char** argv) {
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
     (void)corpus();  // made once, outside the timings
+    // Interleaved: each service run is compared with the batch run just before it, so that a
+    // change of load on a shared machine moves both sides alike.
+    for (const int connections : {1, 16, 64}) {
+        benchmark::RegisterBenchmark("BM_BatchInProcess", BM_BatchInProcess)
+            ->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+        benchmark::RegisterBenchmark("BM_ServiceLoad", BM_ServiceLoad)
+            ->ArgName("connections")->Arg(connections)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+    }
     RatioReporter reporter;
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
