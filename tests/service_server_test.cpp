@@ -25,6 +25,7 @@
 
 #include <openssl/evp.h>
 
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <signal.h>
