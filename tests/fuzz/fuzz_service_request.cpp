@@ -2,8 +2,10 @@
 // go through Beast's request parser with the server's limits (head 16 KiB, body 1 MiB here), one
 // request after the other as on a keep-alive connection; each complete request is routed
 // (service::detail::route) and a POST /v1/validate is read as the server reads it
-// (service::detail::parse_validate: query, JSON/base64 body). The query parser also gets the
-// raw input. Documents are not validated here (fuzz_batch_ndjson and fuzz_dsig_verify do that).
+// (service::detail::parse_validate: query, JSON/base64 body). The raw input also goes to the
+// query parser and, as `istmo worker` reads an AMQP message body, to parse_validate with an
+// empty target and content type application/json. Documents are not validated here
+// (fuzz_batch_ndjson and fuzz_dsig_verify do that).
 #include "service/request.hpp"
 
 #pragma GCC diagnostic ignored "-Wnull-dereference"
@@ -39,6 +41,9 @@ void handle(const http::request<http::string_body>& request) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     (void)detail::parse_query(bytes);
+    // An AMQP message body (the worker): JSON {"source","base64"} or the document itself.
+    auto message = detail::parse_validate("", "application/json", std::string(bytes), k_max_body);
+    if (auto* refused = std::get_if<detail::Refusal>(&message)) (void)detail::refusal_json(*refused);
 
     std::size_t offset = 0;
     for (int requests = 0; requests < 16 && offset < bytes.size(); ++requests) {
