@@ -76,11 +76,26 @@ public:
     Amqp(const Amqp&) = delete;
     Amqp& operator=(const Amqp&) = delete;
 
-    // Declares the queue (durable) and returns its ready messages.
+    // Declares the queue (durable) unless it exists; returns its ready messages.
     std::uint32_t queue(const std::string& name) {
         auto* r = amqp_queue_declare(m_conn, 1, amqp_cstring_bytes(name.c_str()), 0, 1, 0, 0, amqp_empty_table);
         ok("queue.declare");
         return r->message_count;
+    }
+    // Ready messages of an existing queue (whatever its type).
+    std::uint32_t count(const std::string& name) {
+        auto* r = amqp_queue_declare(m_conn, 1, amqp_cstring_bytes(name.c_str()), 1, 0, 0, 0, amqp_empty_table);
+        ok("queue.declare passive");
+        return r->message_count;
+    }
+    // A replicated (quorum) queue, as an operator declares it for a cluster.
+    void quorum_queue(const std::string& name) {
+        amqp_table_entry_t type;
+        type.key = amqp_cstring_bytes("x-queue-type");
+        type.value.kind = AMQP_FIELD_KIND_UTF8;
+        type.value.value.bytes = amqp_cstring_bytes("quorum");
+        amqp_queue_declare(m_conn, 1, amqp_cstring_bytes(name.c_str()), 0, 1, 0, 0, amqp_table_t{1, &type});
+        ok("queue.declare quorum");
     }
     void bind_to_fanout(const std::string& queue_name, const std::string& exchange) {
         amqp_exchange_declare(m_conn, 1, amqp_cstring_bytes(exchange.c_str()), amqp_cstring_bytes("fanout"), 0, 1, 0, 0,
@@ -168,7 +183,7 @@ TEST(ServiceWorker, EveryMessageOneVerdictPoisonDeadLettered) {
     const std::string store_url = "sqlite:" + (dir / "v.db").string();
     test::RabbitBroker broker;
     Amqp client(broker.port());
-    client.queue("invoices");
+    client.quorum_queue("invoices");  // the worker uses it as it is
     client.bind_to_fanout("verdicts-seen", "verdicts");
     constexpr int n = 30;
     for (int i = 0; i < n; ++i) client.publish("invoices", signed_invoice(i), "application/xml", "inv-" + std::to_string(i));
@@ -190,8 +205,8 @@ TEST(ServiceWorker, EveryMessageOneVerdictPoisonDeadLettered) {
     EXPECT_EQ(stored(store_url), static_cast<std::size_t>(n));
     EXPECT_EQ((*worker)->stats().duplicates, 1u);
     EXPECT_EQ((*worker)->stats().retried, 2u);  // each poison message was tried twice
-    EXPECT_EQ(client.queue("invoices"), 0u);
-    EXPECT_EQ(client.queue("invoices.dead"), 2u);
+    EXPECT_EQ(client.count("invoices"), 0u);
+    EXPECT_EQ(client.count("invoices.dead"), 2u);
     const auto verdicts = client.drain_ids("verdicts-seen");  // message-id = the document's sha256
     EXPECT_EQ(verdicts.size(), static_cast<std::size_t>(n + 1));
     EXPECT_EQ(std::set<std::string>(verdicts.begin(), verdicts.end()).size(), static_cast<std::size_t>(n));

@@ -8,6 +8,8 @@
 
 #include <istmo/service/worker.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -76,11 +78,11 @@ const char* const worker_help_es =
     "  -h, --help            muestra esta ayuda\n"
     "\n";
 
-std::vector<istmo::service::Worker*> g_workers;  // set before the signal handlers are installed
+// Set by SIGTERM / SIGINT (a lock-free store is all a handler may do); a watcher thread passes
+// it on to the workers.
+std::atomic<bool> g_stop_requested{false};
 
-extern "C" void on_stop_signal(int) {
-    for (auto* w : g_workers) w->stop();  // an atomic store and a notify
-}
+extern "C" void on_stop_signal(int) { g_stop_requested.store(true); }
 
 std::optional<unsigned> positive(const std::optional<std::string>& text, unsigned fallback) {
     if (!text) return fallback;
@@ -128,7 +130,6 @@ int run_worker(std::span<const std::string> argv) {
     for (unsigned i = 0; i < jobs; ++i) {
         auto worker = istmo::service::Worker::create(options);
         if (!worker) return report_error("worker", worker.error());
-        g_workers.push_back(worker->get());
         workers.push_back(std::move(*worker));
     }
     std::signal(SIGTERM, on_stop_signal);
@@ -136,8 +137,20 @@ int run_worker(std::span<const std::string> argv) {
     std::vector<istmo::Result<void>> results(jobs, istmo::Result<void>{});
     std::vector<std::thread> threads;
     for (unsigned i = 0; i < jobs; ++i) threads.emplace_back([&, i] { results[i] = workers[i]->run(); });
+    std::atomic<bool> all_done{false};
+    std::thread watcher([&] {
+        while (!all_done.load()) {
+            if (g_stop_requested.load()) {
+                for (auto& w : workers) w->stop();
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        }
+    });
     std::cerr << "istmo worker: " << tr("consuming ", "consumiendo ") << options.queue << "\n" << std::flush;
     for (auto& t : threads) t.join();
+    all_done.store(true);
+    watcher.join();
     std::uint64_t acked = 0, dead = 0;
     for (const auto& w : workers) {
         acked += w->stats().acked;

@@ -115,6 +115,23 @@ public:
         }
     }
 
+    // A queue that exists is used as it is (e.g. a quorum queue declared by the operator: a
+    // plain declaration with other arguments would be refused); a missing one is declared durable.
+    Result<void> ensure_queue(const std::string& name) {
+        amqp_queue_declare(m_conn, k_channel, bytes_of(name), 1, 0, 0, 0, amqp_empty_table);
+        const amqp_rpc_reply_t passive = amqp_get_rpc_reply(m_conn);
+        if (passive.reply_type == AMQP_RESPONSE_NORMAL) return {};
+        if (passive.reply_type != AMQP_RESPONSE_SERVER_EXCEPTION || passive.reply.id != AMQP_CHANNEL_CLOSE_METHOD)
+            return check(passive, "queue.declare " + name);
+        // 404: the broker closed the channel; acknowledge, reopen, declare.
+        amqp_channel_close_ok_t close_ok{};
+        amqp_send_method(m_conn, k_channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &close_ok);
+        amqp_channel_open(m_conn, k_channel);
+        if (auto r = check(amqp_get_rpc_reply(m_conn), "channel.open"); !r) return r;
+        amqp_queue_declare(m_conn, k_channel, bytes_of(name), 0, 1, 0, 0, amqp_empty_table);
+        return check(amqp_get_rpc_reply(m_conn), "queue.declare " + name);
+    }
+
     [[nodiscard]] amqp_connection_state_t get() const noexcept { return m_conn; }
 
 private:
@@ -182,10 +199,8 @@ Result<void> Worker::Impl::connect() {
     if (auto r = publisher.open(info, true); !r) return r;
     if (auto r = consumer.open(info, false); !r) return r;
     amqp_connection_state_t c = consumer.get();
-    for (const std::string* q : {&options.queue, &options.dead_letter_queue}) {
-        amqp_queue_declare(c, k_channel, bytes_of(*q), 0, 1, 0, 0, amqp_empty_table);
-        if (auto r = consumer.check(amqp_get_rpc_reply(c), "queue.declare " + *q); !r) return r;
-    }
+    for (const std::string* q : {&options.queue, &options.dead_letter_queue})
+        if (auto r = consumer.ensure_queue(*q); !r) return r;
     if (!options.results_exchange.empty()) {
         amqp_exchange_declare(c, k_channel, bytes_of(options.results_exchange), amqp_cstring_bytes("fanout"), 0, 1, 0, 0,
                               amqp_empty_table);
