@@ -25,7 +25,7 @@ seconds=${1:-60}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_service_request)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_pkcs11_uri fuzz_service_request)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
 echo "== configure + build ($build)"
@@ -60,6 +60,8 @@ mapfile -t crls < <(find test-vectors/revocation test-vectors/fuzz-regressions -
 mapfile -t ocsp < <(find test-vectors/revocation test-vectors/fuzz-regressions -name '*.ocsp' 2>/dev/null | sort)
 seed fuzz_crl_parse "${crls[@]}"
 seed fuzz_ocsp_response "${ocsp[@]}"
+mapfile -t pkcs11_uris < <(find test-vectors/pkcs11-uris -name '*.uri' 2>/dev/null | sort)
+seed fuzz_pkcs11_uri "${pkcs11_uris[@]}"
 # NDJSON batch input: a few lines {"source": ..., "base64": ...} of signed documents, and a
 # results file line.
 seed fuzz_batch_ndjson
@@ -87,6 +89,7 @@ printf 'GET /metrics HTTP/1.1\r\nConnection: keep-alive\r\n\r\nDELETE /v1/valida
 max_len() {
   case $1 in
     fuzz_invoice_json | fuzz_tsa_response | fuzz_crl_parse | fuzz_ocsp_response) echo 16384 ;;
+    fuzz_pkcs11_uri) echo 4096 ;;
     fuzz_batch_ndjson) echo 131072 ;;
     *) echo 65536 ;;
   esac
