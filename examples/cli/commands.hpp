@@ -15,6 +15,8 @@ int run_invoice(std::span<const std::string> argv);    // invoice_command.cpp
 int run_batch(std::span<const std::string> argv);      // batch_command.cpp
 int run_version(std::span<const std::string> argv);    // version.cpp
 int run_cert(std::span<const std::string> argv);       // cert_command.cpp
+int run_serve(std::span<const std::string> argv);      // serve_command.cpp
+int run_worker(std::span<const std::string> argv);     // worker_command.cpp
 
 struct Command {
     std::string_view name;

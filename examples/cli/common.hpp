@@ -31,6 +31,9 @@ std::optional<std::string> read_input(const std::string& path, int& exit_code);
 // path or "-". Returns 0, or prints the error and returns exit_io.
 int write_output(const std::string& path, std::string_view data);
 
+// A byte count with an optional K, M or G suffix (1024-based); nullopt when malformed or too big.
+std::optional<std::size_t> parse_size(const std::string& text);
+
 // Standard base64 (RFC 4648 §4, padding optional, whitespace not allowed); nullopt when invalid.
 std::optional<std::vector<std::uint8_t>> decode_base64(std::string_view text);
 

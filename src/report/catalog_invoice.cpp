@@ -132,6 +132,9 @@ constexpr CatalogEntry k_batch_codes[] = {
      "perfil xades, pero ninguna firma del documento es XAdES"},
     {"BATCH-INTERNAL", "the validator failed on this input", "el validador falló con esta entrada"},
     {"BATCH-TIME-BUDGET-EXCEEDED", "the input used up its time budget", "la entrada agotó su límite de tiempo"},
+    {"BATCH-CUFE-CONFLICT", "the CUFE was already recorded for a different document",
+     "el CUFE ya se registró para un documento diferente"},
+    {"BATCH-DUPLICATE", "the same bytes were already recorded", "los mismos bytes ya se registraron"},
 };
 
 constexpr CatalogEntry k_batch_forms[] = {
@@ -141,6 +144,10 @@ constexpr CatalogEntry k_batch_forms[] = {
     {"BATCH-TOO-LARGE", "line {1} is longer than {2} bytes", "la línea {1} supera los {2} bytes"},
     {"BATCH-TIME-BUDGET-EXCEEDED", "the input used up its time budget of {1} ms",
      "la entrada agotó su límite de tiempo de {1} ms"},
+    {"BATCH-CUFE-CONFLICT", "the CUFE {1} was already recorded for a different document (sha256 {2})",
+     "el CUFE {1} ya se registró para un documento diferente (sha256 {2})"},
+    {"BATCH-DUPLICATE", "the same bytes were already recorded as {1} (first seen {2})",
+     "los mismos bytes ya se registraron como {1} (visto por primera vez {2})"},
     // The system's own reason (errno text, an exception) follows the meaning.
     {"BATCH-IO-UNREADABLE", "{1}", "la entrada no se puede abrir ni leer: {1}"},
 };
