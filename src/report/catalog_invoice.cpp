@@ -101,6 +101,26 @@ constexpr CatalogEntry k_invoice_codes[] = {
      "el MAC HS256 del JWT del QR no coincide con el secreto indicado"},
     {"FE-QR-JWT-KEY", "a QR JWT key with stray spaces, read as the trimmed name",
      "una clave del JWT del QR con espacios sobrantes, leída sin ellos"},
+    // The DGI web services (docs/dgi.md).
+    {"FE-DGI-SOAP-FAULT", "the DGI service answered a SOAP fault", "el servicio de la DGI respondió un fallo SOAP"},
+    {"FE-DGI-REJECTED", "the DGI answered a result code with effect E (rejection)",
+     "la DGI respondió un código de resultado con efecto E (rechazo)"},
+    {"FE-DGI-CODE-UNKNOWN", "a DGI result code istmo does not know (SPEC 5.4 lists the known ones)",
+     "un código de resultado de la DGI que istmo no conoce (SPEC 5.4 lista los conocidos)"},
+    {"FE-DGI-PROTOCOL-PAC-FORM", "the protocol came in a PAC's 40-character form; its last 20 digits are kept",
+     "el protocolo vino en la forma de 40 caracteres de un PAC; se conservan sus últimos 20 dígitos"},
+    {"FE-DGI-PROTOCOL-MALFORMED", "the authorisation protocol is not 20 digits",
+     "el protocolo de autorización no tiene 20 dígitos"},
+    {"FE-DGI-PROTOCOL-UNSIGNED", "the protocol (rProtFe) is not signed (empty or no Signature): not verified",
+     "el protocolo (rProtFe) no está firmado (Signature vacía o ausente): no se verificó"},
+    {"FE-DGI-PROTOCOL-SIGNATURE", "the protocol's XML signature did not verify",
+     "la firma XML del protocolo no se pudo verificar"},
+    {"FE-DGI-RECOVERED", "the answer to a send was lost; the protocol was read with feConsFE instead of sending again",
+     "se perdió la respuesta a un envío; el protocolo se leyó con feConsFE en lugar de enviar de nuevo"},
+    {"FE-DGI-CUFE-MISMATCH", "the protocol names another CUFE than the rFE sent",
+     "el protocolo indica otro CUFE que el del rFE enviado"},
+    {"FE-DGI-ENVIRONMENT-MISMATCH", "the answer's environment (iAmb) differs from the request's",
+     "el ambiente (iAmb) de la respuesta difiere del de la solicitud"},
 };
 
 constexpr CatalogEntry k_batch_codes[] = {
