@@ -15,6 +15,8 @@ constexpr Command command_table[] = {
      "facturas electrónicas de Panamá (rFE 1.00): new, sign, validate, cufe, ruc-dv, qr", run_invoice},
     {"batch", "validate many documents on all cores: one NDJSON line per input, resumable",
      "valida muchos documentos en todos los núcleos: una línea NDJSON por entrada, reanudable", run_batch},
+    {"dgi", "DGI web services of the Panama invoice: send, query, send-batch, batch-result, event, ruc",
+     "servicios web de la DGI para la factura de Panamá: send, query, send-batch, batch-result, event, ruc", run_dgi},
     {"cert", "certificate status: the path of a certificate and each certificate's CRL/OCSP status",
      "estado de certificados: la ruta de un certificado y el estado CRL/OCSP de cada uno", run_cert},
     {"version", "print the versions of istmo, OpenSSL and libxml2",

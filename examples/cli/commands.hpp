@@ -15,6 +15,7 @@ int run_invoice(std::span<const std::string> argv);    // invoice_command.cpp
 int run_batch(std::span<const std::string> argv);      // batch_command.cpp
 int run_version(std::span<const std::string> argv);    // version.cpp
 int run_cert(std::span<const std::string> argv);       // cert_command.cpp
+int run_dgi(std::span<const std::string> argv);        // dgi_command.cpp
 
 struct Command {
     std::string_view name;

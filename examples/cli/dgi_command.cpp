@@ -1,0 +1,363 @@
+// istmo dgi: the DGI web services of the Panama e-invoice: send, query, send-batch,
+// batch-result, event, ruc. Uses the public C++ API only.
+#include "commands.hpp"
+#include "common.hpp"
+#include "exit_codes.hpp"
+#include "options.hpp"
+
+#include <istmo/invoice/dgi.hpp>
+
+#include <iostream>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace istmo_cli {
+
+int run_dgi(std::span<const std::string> argv);
+
+namespace {
+
+namespace dgi = istmo::invoice::panama::dgi;
+
+// An answer that says "already registered" (0622 for an event): neither success nor a plain rejection.
+constexpr int exit_duplicate = 3;
+
+const char* const dgi_usage =
+    "usage: istmo dgi send --env test|production [CONNECTION] [-o PROTOCOL.xml] [--json] SIGNED.xml\n"
+    "       istmo dgi query --env test|production [CONNECTION] [-o CONTAINER.xml] [--json] CUFE\n"
+    "       istmo dgi send-batch --env test|production [CONNECTION] [--json] SIGNED.xml...\n"
+    "       istmo dgi batch-result --env test|production [CONNECTION] [--json] BATCH\n"
+    "       istmo dgi event --env test|production [CONNECTION] [--json] SIGNED-EVENT.xml\n"
+    "       istmo dgi ruc --env test|production [CONNECTION] [--natural | --juridical] [--json] RUC\n"
+    "CONNECTION: [--endpoint URL] [--soap 1.2|1.1] [--cacert FILE] [--client-cert FILE --client-key FILE |\n"
+    "            --client-p12 FILE] [--pass-env VAR | --pass-file FILE] [--timeout SECONDS] [--resends N]\n"
+    "Try 'istmo dgi --help' for more information.\n";
+
+const char* const dgi_help =
+    "usage: istmo dgi <send|query|send-batch|batch-result|event|ruc> --env test|production [options]\n"
+    "\n"
+    "The DGI web services of the Panama e-invoice (SOAP, FepWcfService). Only authorised PACs talk\n"
+    "to the DGI itself; several PACs expose the same services. The environment (iAmb) is always\n"
+    "given: --env test (2) or --env production (1).\n"
+    "\n"
+    "  send SIGNED.xml       feRecepFE: sends one signed rFE for authorisation; prints the 20-digit\n"
+    "                        protocol. When the answer is lost (deadline, broken connection, HTTP\n"
+    "                        error, unreadable answer) the rFE is looked up with feConsFE before it\n"
+    "                        is sent again: istmo never has an invoice authorised twice.\n"
+    "                        -o FILE writes the protocol (rProtFe) received.\n"
+    "  query CUFE            feConsFE: the DGI's record of an rFE; -o FILE writes the container\n"
+    "                        (rContFe: rFE, protocol, events) that the receiver gets.\n"
+    "  send-batch FILE...    feRecepLoteFE: sends several signed rFE; prints the batch number\n"
+    "                        (never resent when the answer is lost).\n"
+    "  batch-result BATCH    feResultLoteFE: the protocols of a batch.\n"
+    "  event FILE            feRecepEvento: sends a signed event (annulment, receiver manifestation).\n"
+    "  ruc RUC               feConsRucDV: the RUC's check digits (DV) and name; --natural or\n"
+    "                        --juridical (default) gives dTipoRuc 1 or 2.\n"
+    "\n"
+    "  --env test|production the environment (iAmb 2 or 1), required\n"
+    "  --endpoint URL        base URL (the service path /FepWcfService/<service>.svc is added);\n"
+    "                        default: https://dgi-fepws-test.mef.gob.pa:40010 (test) or\n"
+    "                        https://dgi-fepws.mef.gob.pa:40100 (production), as SPEC 5.2 reports them\n"
+    "  --soap 1.2|1.1        SOAP version (default 1.2)\n"
+    "  --cacert FILE         PEM bundle to verify the server with (default: the system CAs)\n"
+    "  --client-cert FILE / --client-key FILE\n"
+    "                        the transmission certificate (PEM) as TLS client certificate\n"
+    "  --client-p12 FILE     the transmission certificate as PKCS#12\n"
+    "  --pass-env VAR / --pass-file FILE\n"
+    "                        the password of the client key or PKCS#12 (never on the command line)\n"
+    "  --timeout SECONDS     time for one request (default 30; 1 to 600)\n"
+    "  --resends N           sends after a lost answer that feConsFE did not find (default 1, 0 to 5)\n"
+    "  -o, --output FILE     send: the protocol (rProtFe); query: the container (rContFe)\n"
+    "  --json                print the answer as one JSON object\n"
+    "  --lang es|en          language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
+    "  -h, --help            show this help\n"
+    "\n"
+    "Exit codes of dgi: 0 authorised, registered or found; 1 rejected (the result codes are printed)\n"
+    "or a SOAP fault; 3 duplicate (already registered, e.g. code 0622); 65 the answer is not a DGI\n"
+    "answer; 69 the service cannot be reached or did not answer in time (for send: query the CUFE\n"
+    "before sending again).\n"
+    "\n";
+
+const char* const dgi_help_es =
+    "uso: istmo dgi <send|query|send-batch|batch-result|event|ruc> --env test|production [opciones]\n"
+    "\n"
+    "Los servicios web de la DGI para la factura electrónica de Panamá (SOAP, FepWcfService). Solo\n"
+    "los PAC autorizados hablan con la DGI; varios PAC ofrecen los mismos servicios. El ambiente\n"
+    "(iAmb) se indica siempre: --env test (2) o --env production (1).\n"
+    "\n"
+    "  send FIRMADO.xml      feRecepFE: envía un rFE firmado para su autorización; imprime el\n"
+    "                        protocolo de 20 dígitos. Si se pierde la respuesta (plazo, conexión\n"
+    "                        rota, error HTTP, respuesta ilegible) se consulta el rFE con feConsFE\n"
+    "                        antes de enviarlo de nuevo: istmo nunca hace autorizar dos veces una\n"
+    "                        factura. -o ARCHIVO escribe el protocolo (rProtFe) recibido.\n"
+    "  query CUFE            feConsFE: el registro de la DGI de un rFE; -o ARCHIVO escribe el\n"
+    "                        contenedor (rContFe: rFE, protocolo, eventos) que recibe el receptor.\n"
+    "  send-batch ARCHIVO... feRecepLoteFE: envía varios rFE firmados; imprime el número de lote\n"
+    "                        (nunca se reenvía si se pierde la respuesta).\n"
+    "  batch-result LOTE     feResultLoteFE: los protocolos de un lote.\n"
+    "  event ARCHIVO         feRecepEvento: envía un evento firmado (anulación, manifestación del receptor).\n"
+    "  ruc RUC               feConsRucDV: el DV y el nombre de un RUC; --natural o --juridical (por\n"
+    "                        defecto) da dTipoRuc 1 o 2.\n"
+    "\n"
+    "  --env test|production el ambiente (iAmb 2 o 1), obligatorio\n"
+    "  --endpoint URL        URL base (se añade la ruta /FepWcfService/<servicio>.svc); por defecto\n"
+    "                        https://dgi-fepws-test.mef.gob.pa:40010 (pruebas) o\n"
+    "                        https://dgi-fepws.mef.gob.pa:40100 (producción), según SPEC 5.2\n"
+    "  --soap 1.2|1.1        versión de SOAP (1.2 por defecto)\n"
+    "  --cacert ARCHIVO      CA (PEM) para verificar el servidor (por defecto: las del sistema)\n"
+    "  --client-cert ARCHIVO / --client-key ARCHIVO\n"
+    "                        el certificado de transmisión (PEM) como certificado de cliente TLS\n"
+    "  --client-p12 ARCHIVO  el certificado de transmisión como PKCS#12\n"
+    "  --pass-env VAR / --pass-file ARCHIVO\n"
+    "                        la contraseña de la clave o del PKCS#12 (nunca en la línea de órdenes)\n"
+    "  --timeout SEGUNDOS    tiempo de una solicitud (30 por defecto; de 1 a 600)\n"
+    "  --resends N           envíos tras una respuesta perdida que feConsFE no encontró (1; de 0 a 5)\n"
+    "  -o, --output ARCHIVO  send: el protocolo (rProtFe); query: el contenedor (rContFe)\n"
+    "  --json                imprime la respuesta como un objeto JSON\n"
+    "  --lang es|en          idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
+    "  -h, --help            muestra esta ayuda\n"
+    "\n"
+    "Códigos de salida de dgi: 0 autorizado, registrado o encontrado; 1 rechazado (se imprimen los\n"
+    "códigos de resultado) o fallo SOAP; 3 duplicado (ya registrado, p. ej. código 0622); 65 la\n"
+    "respuesta no es de la DGI; 69 no se puede contactar el servicio o no respondió a tiempo (en\n"
+    "send: consulte el CUFE antes de enviar de nuevo).\n"
+    "\n";
+
+std::vector<OptionSpec> connection_options(std::vector<OptionSpec> own) {
+    const std::vector<OptionSpec> shared = {
+        {"env", '\0', true, false},         {"endpoint", '\0', true, false},    {"soap", '\0', true, false},
+        {"cacert", '\0', true, false},      {"client-cert", '\0', true, false}, {"client-key", '\0', true, false},
+        {"client-p12", '\0', true, false},  {"pass-env", '\0', true, false},    {"pass-file", '\0', true, false},
+        {"timeout", '\0', true, false},     {"resends", '\0', true, false},     {"json", '\0', false, false}};
+    own.insert(own.end(), shared.begin(), shared.end());
+    return own;
+}
+
+CommandSpec dgi_command(const char* sub, std::vector<OptionSpec> own) {
+    return CommandSpec{std::string("dgi ") + sub, connection_options(std::move(own)), dgi_usage, tr(dgi_help, dgi_help_es)};
+}
+
+std::optional<int> small_number(const std::optional<std::string>& text, int low, int high) {
+    if (!text || text->empty() || text->size() > 4) return std::nullopt;
+    int value = 0;
+    for (const char c : *text) {
+        if (c < '0' || c > '9') return std::nullopt;
+        value = value * 10 + (c - '0');
+    }
+    if (value < low || value > high) return std::nullopt;
+    return value;
+}
+
+// The client from --env and the connection options; nullopt after printing the problem.
+std::optional<dgi::Client> make_client(const std::string& name, const ParsedArgs& args, int& code) {
+    const auto usage = [&](const std::string& en, const std::string& es) {
+        code = usage_error(name + ": " + tr(en, es), dgi_usage);
+        return std::nullopt;
+    };
+    dgi::ClientOptions options;
+    const std::string env = args.value("env").value_or("");
+    if (env == "test" || env == "2") options.environment = dgi::Environment::test;
+    else if (env == "production" || env == "1") options.environment = dgi::Environment::production;
+    else return usage("--env test|production is required (the environment is never assumed)",
+                      "--env test|production es obligatorio (el ambiente nunca se supone)");
+    options.base_url = args.value("endpoint").value_or("");
+    const std::string soap = args.value("soap").value_or("1.2");
+    if (soap != "1.2" && soap != "1.1") return usage("--soap must be 1.2 or 1.1", "--soap debe ser 1.2 o 1.1");
+    options.soap = soap == "1.1" ? dgi::SoapVersion::soap11 : dgi::SoapVersion::soap12;
+    const auto timeout = args.has("timeout") ? small_number(args.value("timeout"), 1, 600) : std::optional<int>(30);
+    if (!timeout) return usage("--timeout must be 1 to 600 seconds", "--timeout debe estar entre 1 y 600 segundos");
+    options.http.request_timeout = std::chrono::seconds(*timeout);
+    options.http.total_timeout = std::chrono::seconds(*timeout * 3);
+    const auto resends = args.has("resends") ? small_number(args.value("resends"), 0, 5) : std::optional<int>(1);
+    if (!resends) return usage("--resends must be 0 to 5", "--resends debe estar entre 0 y 5");
+    options.max_resends = *resends;
+    options.http.ca_file = args.value("cacert").value_or("");
+    options.http.client_cert_file = args.value("client-cert").value_or("");
+    options.http.client_key_file = args.value("client-key").value_or("");
+    options.http.client_p12_file = args.value("client-p12").value_or("");
+    if (options.http.client_cert_file.empty() != options.http.client_key_file.empty())
+        return usage("--client-cert and --client-key go together", "--client-cert y --client-key van juntos");
+    auto password = read_secret(args, "pass-env", "pass-file", code);
+    if (!password) return std::nullopt;
+    options.http.client_key_password = std::string(password->view());
+    options.http.user_agent = "istmo-dgi";
+    auto client = dgi::Client::create(std::move(options));
+    if (!client) {
+        code = report_error(name, client.error());
+        return std::nullopt;
+    }
+    return std::move(*client);
+}
+
+std::string effect_text(dgi::Effect e) {
+    switch (e) {
+        case dgi::Effect::success: return tr("success", "éxito");
+        case dgi::Effect::notification: return tr("N notification", "N notificación");
+        case dgi::Effect::error: return tr("E rejection", "E rechazo");
+        case dgi::Effect::unknown: return tr("unknown code", "código desconocido");
+    }
+    return {};
+}
+
+std::string outcome_text(dgi::Outcome o) {
+    switch (o) {
+        case dgi::Outcome::authorised: return tr("AUTHORISED", "AUTORIZADA");
+        case dgi::Outcome::registered: return tr("REGISTERED", "REGISTRADO");
+        case dgi::Outcome::found: return tr("FOUND", "ENCONTRADO");
+        case dgi::Outcome::accepted: return tr("ACCEPTED", "ACEPTADO");
+        case dgi::Outcome::duplicate: return tr("DUPLICATE (already registered)", "DUPLICADO (ya registrado)");
+        case dgi::Outcome::rejected: return tr("REJECTED", "RECHAZADO");
+        case dgi::Outcome::fault: return tr("SOAP FAULT", "FALLO SOAP");
+    }
+    return {};
+}
+
+void print_human(const dgi::Response& r) {
+    std::cout << service_name(r.operation) << ": " << outcome_text(r.outcome) << "\n";
+    if (const std::string p = r.protocol(); !p.empty()) std::cout << tr("  protocol: ", "  protocolo: ") << p << "\n";
+    if (!r.batch_protocol.empty()) std::cout << tr("  batch: ", "  lote: ") << r.batch_protocol << "\n";
+    if (!r.dv.empty()) std::cout << "  RUC: " << r.ruc << "  DV: " << r.dv << (r.name.empty() ? "" : "  " + r.name) << "\n";
+    for (const auto& p : r.protocols)
+        if (!p.cufe.empty()) std::cout << "  CUFE: " << p.cufe << (p.protocol.empty() ? "" : "  " + p.protocol) << "\n";
+    for (const dgi::ResultCode* c : r.all_codes()) {
+        std::cout << "  " << c->code << " [" << effect_text(c->effect) << "] " << c->message;
+        const std::string meaning = tr(c->meaning_en, c->meaning_es);
+        if (!meaning.empty()) std::cout << " (" << meaning << ")";
+        std::cout << "\n";
+    }
+    if (r.fault) std::cout << "  " << r.fault->code << ": " << r.fault->reason << "\n";
+    for (const auto& f : r.findings) std::cout << "  " << f.code << ": " << tr(f.message, f.message_es) << "\n";
+}
+
+int exit_for(dgi::Outcome o) {
+    switch (o) {
+        case dgi::Outcome::authorised:
+        case dgi::Outcome::registered:
+        case dgi::Outcome::found:
+        case dgi::Outcome::accepted: return exit_ok;
+        case dgi::Outcome::duplicate: return exit_duplicate;
+        case dgi::Outcome::rejected:
+        case dgi::Outcome::fault: return exit_total_failed;
+    }
+    return exit_internal;
+}
+
+// Prints the answer (or the error) and returns the exit code; writes `file_content` to -o.
+int finish(const std::string& name, const ParsedArgs& args, const istmo::Result<dgi::Response>& r,
+           const std::string& file_content = {}) {
+    if (!r) return report_error(name, r.error());
+    if (args.has("json")) std::cout << r->to_json() << "\n";
+    else print_human(*r);
+    if (auto out = args.value("output"); out && !file_content.empty())
+        if (const int written = write_output(*out, file_content); written != exit_ok) return written;
+    return exit_for(r->outcome);
+}
+
+int one_positional(const std::string& name, const ParsedArgs& args, const char* what_en, const char* what_es) {
+    if (args.positionals().size() == 1) return exit_ok;
+    return usage_error(name + ": " + tr(std::string("exactly one ") + what_en, std::string("exactamente un ") + what_es), dgi_usage);
+}
+
+int cmd_send(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command("send", {{"output", 'o', true, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (const int bad = one_positional("dgi send", args, "SIGNED.xml", "FIRMADO.xml"); bad != exit_ok) return bad;
+    int code = exit_ok;
+    auto client = make_client("dgi send", args, code);
+    if (!client) return code;
+    auto input = read_input(args.positionals().front(), code);
+    if (!input) return code;
+    auto r = client->send(*input);
+    return finish("dgi send", args, r, r && !r->protocols.empty() ? r->protocols.front().xml : std::string());
+}
+
+int cmd_query(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command("query", {{"output", 'o', true, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (const int bad = one_positional("dgi query", args, "CUFE", "CUFE"); bad != exit_ok) return bad;
+    int code = exit_ok;
+    auto client = make_client("dgi query", args, code);
+    if (!client) return code;
+    auto r = client->query(args.positionals().front());
+    return finish("dgi query", args, r, r ? r->container_xml : std::string());
+}
+
+int cmd_send_batch(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command("send-batch", {});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (args.positionals().empty())
+        return usage_error("dgi send-batch: " + tr("at least one SIGNED.xml", "al menos un FIRMADO.xml"), dgi_usage);
+    int code = exit_ok;
+    auto client = make_client("dgi send-batch", args, code);
+    if (!client) return code;
+    std::vector<std::string> documents;
+    for (const auto& path : args.positionals()) {
+        auto input = read_input(path, code);
+        if (!input) return code;
+        documents.push_back(std::move(*input));
+    }
+    return finish("dgi send-batch", args, client->send_batch(documents));
+}
+
+int cmd_batch_result(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command("batch-result", {});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (const int bad = one_positional("dgi batch-result", args, "BATCH", "LOTE"); bad != exit_ok) return bad;
+    int code = exit_ok;
+    auto client = make_client("dgi batch-result", args, code);
+    if (!client) return code;
+    return finish("dgi batch-result", args, client->batch_result(args.positionals().front()));
+}
+
+int cmd_event(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command("event", {});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (const int bad = one_positional("dgi event", args, "SIGNED-EVENT.xml", "EVENTO-FIRMADO.xml"); bad != exit_ok) return bad;
+    int code = exit_ok;
+    auto client = make_client("dgi event", args, code);
+    if (!client) return code;
+    auto input = read_input(args.positionals().front(), code);
+    if (!input) return code;
+    return finish("dgi event", args, client->send_event(*input));
+}
+
+int cmd_ruc(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command("ruc", {{"natural", '\0', false, false}, {"juridical", '\0', false, false}});
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (const int bad = one_positional("dgi ruc", args, "RUC", "RUC"); bad != exit_ok) return bad;
+    int code = exit_ok;
+    auto client = make_client("dgi ruc", args, code);
+    if (!client) return code;
+    return finish("dgi ruc", args, client->ruc(args.positionals().front(), args.has("natural") ? 1 : 2));
+}
+
+}  // namespace
+
+int run_dgi(std::span<const std::string> argv) {
+    if (argv.empty()) {
+        std::cerr << dgi_usage;
+        return exit_usage;
+    }
+    const std::string& sub = argv.front();
+    if (sub == "-h" || sub == "--help" || sub == "help") {
+        std::cout << tr(dgi_help, dgi_help_es) << exit_codes_text();
+        return exit_ok;
+    }
+    static constexpr std::pair<std::string_view, int (*)(std::span<const std::string>)> subcommands[] = {
+        {"send", cmd_send},   {"query", cmd_query}, {"send-batch", cmd_send_batch}, {"batch-result", cmd_batch_result},
+        {"event", cmd_event}, {"ruc", cmd_ruc},
+    };
+    for (const auto& [name, run] : subcommands)
+        if (sub == name) return run(argv.subspan(1));
+    return usage_error("dgi: " + tr("unknown subcommand '", "subcomando desconocido '") + sub + "'", dgi_usage);
+}
+
+}  // namespace istmo_cli
