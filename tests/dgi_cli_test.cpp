@@ -65,6 +65,61 @@ TEST(DgiCli, RejectionDuplicateAndUnreachable) {
     EXPECT_EQ(down.exit_code, 69) << down.output;
 }
 
+// manifest and annul: built from flags or JSON, signed, sent; container: built from what send -o
+// wrote and checked.
+TEST(DgiCli, EventsAndContainer) {
+    ISTMO_SKIP_WITHOUT_CLI();
+    test::DgiSimulator sim;
+    test::TempDir dir;
+    const std::string key = " --key " + test::shell_quote(test::pki("rsa2048.key.pem")) + " --cert " +
+                            test::shell_quote(test::pki("rsa2048.cert.pem"));
+    const std::string conn = " --env test --endpoint " + test::shell_quote(sim.base_url()) + " --lang en ";
+    auto sent = test::run_cli("dgi send" + conn + "-o " + test::shell_quote(dir / "prot.xml") + " " + invoice_path());
+    ASSERT_EQ(sent.exit_code, 0) << sent.output;
+    const auto at = sent.output.find("protocol: ");
+    ASSERT_NE(at, std::string::npos);
+    const std::string protocol = sent.output.substr(at + 10, 20);
+
+    auto manif = test::run_cli("dgi manifest" + conn + key + " --protocol " + protocol +
+                               " --receiver-ruc 155704849-2-2021 --code 1002 --motive " +
+                               test::shell_quote(std::string("Operación confirmada")) + " --send -o " +
+                               test::shell_quote(dir / "manif.xml"));
+    EXPECT_EQ(manif.exit_code, 0) << manif.output;
+    EXPECT_NE(manif.output.find("REGISTERED"), std::string::npos) << manif.output;
+    EXPECT_NE(test::read_file(dir / "manif.xml").find("<dManifRecep>1002</dManifRecep>"), std::string::npos);
+    // The same event again: a duplicate (exit 3).
+    auto again = test::run_cli("dgi event" + conn + test::shell_quote(dir / "manif.xml"));
+    EXPECT_EQ(again.exit_code, 3) << again.output;
+
+    test::write_file(dir / "annul.json", "{\"iAmb\": 2, \"dCufe\": \"" + cufe() +
+                                             "\", \"gRucEm\": {\"dTipContEm\": 2, \"dRucEm\": \"155596713-2-2015\", \"dDvEm\": \"59\"},"
+                                             " \"dMotivoAn\": \"Factura emitida por error\"}");
+    auto annul = test::run_cli("dgi annul --lang en --from " + test::shell_quote(dir / "annul.json") + key + " -o " +
+                               test::shell_quote(dir / "annul.xml"));
+    EXPECT_EQ(annul.exit_code, 0) << annul.output;
+    EXPECT_NE(test::read_file(dir / "annul.xml").find("rEvAnulaFe"), std::string::npos);
+    auto bad_code = test::run_cli("dgi manifest" + conn + key + " --protocol " + protocol + " --receiver-ruc 155704849-2-2021 --code 1009");
+    EXPECT_EQ(bad_code.exit_code, 64) << bad_code.output;
+    auto short_motive = test::run_cli("dgi manifest" + conn + key + " --protocol " + protocol +
+                                      " --receiver-ruc 155704849-2-2021 --code 1001 --motive corto");
+    EXPECT_EQ(short_motive.exit_code, 64) << short_motive.output;
+
+    auto container = test::run_cli("dgi container --lang en --event " + test::shell_quote(dir / "manif.xml") + " --event " +
+                                   test::shell_quote(dir / "annul.xml") + " -o " + test::shell_quote(dir / "cont.xml") + " " +
+                                   invoice_path() + " " + test::shell_quote(dir / "prot.xml"));
+    EXPECT_EQ(container.exit_code, 0) << container.output;
+    auto check = test::run_cli("dgi container --check --json " + test::shell_quote(dir / "cont.xml"));
+    EXPECT_EQ(check.exit_code, 0) << check.output;
+    EXPECT_NE(check.output.find("\"passed\":true"), std::string::npos) << check.output;
+    // A container whose protocol is for another invoice is refused.
+    std::string other = test::read_file(dir / "cont.xml");
+    const auto p = other.find(protocol, other.find("<xProtFe>"));
+    ASSERT_NE(p, std::string::npos);
+    other.replace(p, 20, "20269999999999999999");
+    test::write_file(dir / "other.xml", other);
+    EXPECT_EQ(test::run_cli("dgi container --check " + test::shell_quote(dir / "other.xml")).exit_code, 1);
+}
+
 TEST(DgiCli, UsageErrors) {
     ISTMO_SKIP_WITHOUT_CLI();
     // The environment is never assumed.

@@ -6,6 +6,8 @@
 #include "options.hpp"
 
 #include <istmo/invoice/dgi.hpp>
+#include <istmo/invoice/dgi_events.hpp>
+#include <istmo/invoice/panama.hpp>
 
 #include <iostream>
 #include <optional>
@@ -31,12 +33,17 @@ const char* const dgi_usage =
     "       istmo dgi batch-result --env test|production [CONNECTION] [--json] BATCH\n"
     "       istmo dgi event --env test|production [CONNECTION] [--json] SIGNED-EVENT.xml\n"
     "       istmo dgi ruc --env test|production [CONNECTION] [--natural | --juridical] [--json] RUC\n"
+    "       istmo dgi annul (--from ANNUL.json | --env E --cufe CUFE --issuer-ruc RUC --issuer-dv DV\n"
+    "                       [--natural] --motive TEXT) --key FILE [--cert FILE] [-o OUT] [--send [CONNECTION]]\n"
+    "       istmo dgi manifest (--from MANIF.json | --env E --protocol N --receiver-ruc RUC --code 1001..1005\n"
+    "                       [--motive TEXT]) --key FILE [--cert FILE] [-o OUT] [--send [CONNECTION]]\n"
+    "       istmo dgi container [--event FILE]... [-o OUT] SIGNED.xml PROTOCOL.xml | --check CONTAINER.xml\n"
     "CONNECTION: [--endpoint URL] [--soap 1.2|1.1] [--cacert FILE] [--client-cert FILE --client-key FILE |\n"
     "            --client-p12 FILE] [--pass-env VAR | --pass-file FILE] [--timeout SECONDS] [--resends N]\n"
     "Try 'istmo dgi --help' for more information.\n";
 
 const char* const dgi_help =
-    "usage: istmo dgi <send|query|send-batch|batch-result|event|ruc> --env test|production [options]\n"
+    "usage: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container> [options]\n"
     "\n"
     "The DGI web services of the Panama e-invoice (SOAP, FepWcfService). Only authorised PACs talk\n"
     "to the DGI itself; several PACs expose the same services. The environment (iAmb) is always\n"
@@ -55,6 +62,25 @@ const char* const dgi_help =
     "  event FILE            feRecepEvento: sends a signed event (annulment, receiver manifestation).\n"
     "  ruc RUC               feConsRucDV: the RUC's check digits (DV) and name; --natural or\n"
     "                        --juridical (default) gives dTipoRuc 1 or 2.\n"
+    "  annul                 builds the annulment rEvAnulaFe (from --from JSON, or --cufe, --issuer-ruc,\n"
+    "                        --issuer-dv, --natural, --motive; structure from SPEC 5.3's examples: its\n"
+    "                        schema was not found), signs it with --key/--cert (panama-fe profile),\n"
+    "                        checks it and writes it (-o); --send also sends it with feRecepEvento.\n"
+    "  manifest              the receiver's manifestation rEvManifRecep (--protocol, --receiver-ruc,\n"
+    "                        --code 1001..1005, --motive of 15 to 500 characters), as annul.\n"
+    "  container             builds the receiver's rContFe from the signed rFE, its protocol (what\n"
+    "                        send -o wrote) and --event files, checks that the CUFE and protocol agree\n"
+    "                        across them and writes it (-o); --check CONTAINER.xml checks one.\n"
+    "\n"
+    "  --from FILE           annul/manifest: the event's fields as JSON with the DGI names\n"
+    "  --motive TEXT         annul: dMotivoAn; manifest: dMotManif\n"
+    "  --signature-id ID     annul/manifest: dIdFirma (22 characters), optional\n"
+    "  --key FILE, --cert FILE, --chain FILE, --pass-env VAR, --pass-file FILE\n"
+    "                        annul/manifest: the signer (as for invoice sign); the TLS client's\n"
+    "                        password is then --client-pass-env VAR / --client-pass-file FILE\n"
+    "  --send                annul/manifest: also send the signed event\n"
+    "  --event FILE          container: a signed event to include; repeatable\n"
+    "  --check               container: check CONTAINER.xml instead of building one\n"
     "\n"
     "  --env test|production the environment (iAmb 2 or 1), required\n"
     "  --endpoint URL        base URL (the service path /FepWcfService/<service>.svc is added);\n"
@@ -81,7 +107,7 @@ const char* const dgi_help =
     "\n";
 
 const char* const dgi_help_es =
-    "uso: istmo dgi <send|query|send-batch|batch-result|event|ruc> --env test|production [opciones]\n"
+    "uso: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container> [opciones]\n"
     "\n"
     "Los servicios web de la DGI para la factura electrónica de Panamá (SOAP, FepWcfService). Solo\n"
     "los PAC autorizados hablan con la DGI; varios PAC ofrecen los mismos servicios. El ambiente\n"
@@ -100,6 +126,27 @@ const char* const dgi_help_es =
     "  event ARCHIVO         feRecepEvento: envía un evento firmado (anulación, manifestación del receptor).\n"
     "  ruc RUC               feConsRucDV: el DV y el nombre de un RUC; --natural o --juridical (por\n"
     "                        defecto) da dTipoRuc 1 o 2.\n"
+    "  annul                 construye la anulación rEvAnulaFe (desde --from JSON, o --cufe,\n"
+    "                        --issuer-ruc, --issuer-dv, --natural, --motive; estructura tomada de los\n"
+    "                        ejemplos de SPEC 5.3: no se encontró su esquema), la firma con --key/--cert\n"
+    "                        (perfil panama-fe), la comprueba y la escribe (-o); --send además la envía\n"
+    "                        con feRecepEvento.\n"
+    "  manifest              la manifestación del receptor rEvManifRecep (--protocol, --receiver-ruc,\n"
+    "                        --code 1001..1005, --motive de 15 a 500 caracteres), como annul.\n"
+    "  container             construye el rContFe del receptor con el rFE firmado, su protocolo (lo que\n"
+    "                        escribió send -o) y los archivos --event, comprueba que el CUFE y el\n"
+    "                        protocolo coinciden entre ellos y lo escribe (-o); --check CONTENEDOR.xml\n"
+    "                        comprueba uno.\n"
+    "\n"
+    "  --from ARCHIVO        annul/manifest: los campos del evento en JSON con los nombres de la DGI\n"
+    "  --motive TEXTO        annul: dMotivoAn; manifest: dMotManif\n"
+    "  --signature-id ID     annul/manifest: dIdFirma (22 caracteres), opcional\n"
+    "  --key ARCHIVO, --cert ARCHIVO, --chain ARCHIVO, --pass-env VAR, --pass-file ARCHIVO\n"
+    "                        annul/manifest: el firmante (como en invoice sign); la contraseña del\n"
+    "                        cliente TLS es entonces --client-pass-env VAR / --client-pass-file ARCHIVO\n"
+    "  --send                annul/manifest: además envía el evento firmado\n"
+    "  --event ARCHIVO       container: un evento firmado que incluir; repetible\n"
+    "  --check               container: comprueba CONTENEDOR.xml en lugar de construir uno\n"
     "\n"
     "  --env test|production el ambiente (iAmb 2 o 1), obligatorio\n"
     "  --endpoint URL        URL base (se añade la ruta /FepWcfService/<servicio>.svc); por defecto\n"
@@ -125,18 +172,29 @@ const char* const dgi_help_es =
     "send: consulte el CUFE antes de enviar de nuevo).\n"
     "\n";
 
-std::vector<OptionSpec> connection_options(std::vector<OptionSpec> own) {
+// The connection options; with a signing key (annul, manifest) the TLS client's password is
+// --client-pass-env / --client-pass-file, --pass-env / --pass-file being the key's.
+std::vector<OptionSpec> connection_options(std::vector<OptionSpec> own, bool signing = false) {
     const std::vector<OptionSpec> shared = {
         {"env", '\0', true, false},         {"endpoint", '\0', true, false},    {"soap", '\0', true, false},
         {"cacert", '\0', true, false},      {"client-cert", '\0', true, false}, {"client-key", '\0', true, false},
-        {"client-p12", '\0', true, false},  {"pass-env", '\0', true, false},    {"pass-file", '\0', true, false},
-        {"timeout", '\0', true, false},     {"resends", '\0', true, false},     {"json", '\0', false, false}};
+        {"client-p12", '\0', true, false},  {"timeout", '\0', true, false},     {"resends", '\0', true, false},
+        {"json", '\0', false, false}};
     own.insert(own.end(), shared.begin(), shared.end());
+    if (signing) {
+        own.push_back({"client-pass-env", '\0', true, false});
+        own.push_back({"client-pass-file", '\0', true, false});
+        own.insert(own.end(), key_options().begin(), key_options().end());
+    } else {
+        own.push_back({"pass-env", '\0', true, false});
+        own.push_back({"pass-file", '\0', true, false});
+    }
     return own;
 }
 
-CommandSpec dgi_command(const char* sub, std::vector<OptionSpec> own) {
-    return CommandSpec{std::string("dgi ") + sub, connection_options(std::move(own)), dgi_usage, tr(dgi_help, dgi_help_es)};
+CommandSpec dgi_command(const char* sub, std::vector<OptionSpec> own, bool signing = false) {
+    return CommandSpec{std::string("dgi ") + sub, connection_options(std::move(own), signing), dgi_usage,
+                       tr(dgi_help, dgi_help_es)};
 }
 
 std::optional<int> small_number(const std::optional<std::string>& text, int low, int high) {
@@ -179,7 +237,9 @@ std::optional<dgi::Client> make_client(const std::string& name, const ParsedArgs
     options.http.client_p12_file = args.value("client-p12").value_or("");
     if (options.http.client_cert_file.empty() != options.http.client_key_file.empty())
         return usage("--client-cert and --client-key go together", "--client-cert y --client-key van juntos");
-    auto password = read_secret(args, "pass-env", "pass-file", code);
+    const bool signing = args.has("client-pass-env") || args.has("client-pass-file") || args.has("key");
+    auto password = signing ? read_secret(args, "client-pass-env", "client-pass-file", code)
+                            : read_secret(args, "pass-env", "pass-file", code);
     if (!password) return std::nullopt;
     options.http.client_key_password = std::string(password->view());
     options.http.user_agent = "istmo-dgi";
@@ -339,6 +399,168 @@ int cmd_ruc(std::span<const std::string> argv) {
     return finish("dgi ruc", args, client->ruc(args.positionals().front(), args.has("natural") ? 1 : 2));
 }
 
+
+// ---- events and the container ----------------------------------------------------------------
+
+std::optional<dgi::Environment> environment_from(const ParsedArgs& args) {
+    const std::string env = args.value("env").value_or("");
+    if (env == "test" || env == "2") return dgi::Environment::test;
+    if (env == "production" || env == "1") return dgi::Environment::production;
+    return std::nullopt;
+}
+
+void print_event_findings(const istmo::invoice::panama::dgi::EventReport& report) {
+    for (const auto& f : report.findings) std::cerr << "  " << f.code << ": " << tr(f.message, f.message_es) << "\n";
+}
+
+// Signs the unsigned event, checks its structure and values, then writes it (-o, default
+// standard output) or, with --send, sends it with feRecepEvento.
+int sign_and_deliver(const std::string& name, const ParsedArgs& args, const istmo::Result<std::string>& built) {
+    if (!built) return report_error(name, built.error());
+    SigningMaterial material;
+    if (const int loaded = load_signing_material(args, material); loaded != exit_ok) return loaded;
+    if (!material.certificate)
+        return usage_error(name + ": " + tr("the signer certificate is required: --cert FILE, or a PKCS#12 --key",
+                                            "se necesita el certificado del firmante: --cert ARCHIVO, o una --key PKCS#12"),
+                           dgi_usage);
+    auto signer = istmo::invoice::panama::make_signer(std::move(*material.key), std::move(*material.certificate));
+    if (!signer) return report_error(name, signer.error());
+    auto signed_event = dgi::sign_event(*signer, *built);
+    if (!signed_event) return report_error(name, signed_event.error());
+    dgi::EventValidateOptions check;
+    check.check_signature = false;  // just made; the receiver's side verifies it against its anchors
+    auto report = dgi::validate_event(*signed_event, check);
+    if (!report) return report_error(name, report.error());
+    if (!report->passed()) {
+        print_event_findings(*report);
+        print_error(name + ": " + tr("the event is not valid (findings above)", "el evento no es válido (hallazgos arriba)"));
+        return exit_total_failed;
+    }
+    if (!args.has("send")) return write_output(args.value("output").value_or(""), *signed_event);
+    if (auto out = args.value("output"))
+        if (const int written = write_output(*out, *signed_event); written != exit_ok) return written;
+    int code = exit_ok;
+    auto client = make_client(name, args, code);
+    if (!client) return code;
+    return finish(name, args, client->send_event(*signed_event));
+}
+
+std::vector<OptionSpec> event_options(std::vector<OptionSpec> own) {
+    own.push_back({"from", '\0', true, false});
+    own.push_back({"output", 'o', true, false});
+    own.push_back({"send", '\0', false, false});
+    own.push_back({"motive", '\0', true, false});
+    own.push_back({"signature-id", '\0', true, false});
+    return own;
+}
+
+int cmd_annul(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command(
+        "annul", event_options({{"cufe", '\0', true, false}, {"issuer-ruc", '\0', true, false}, {"issuer-dv", '\0', true, false},
+                                {"natural", '\0', false, false}, {"juridical", '\0', false, false}}),
+        true);
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (!args.positionals().empty()) return usage_error("dgi annul: " + tr("no FILE is taken", "no se toma ningún ARCHIVO"), dgi_usage);
+    dgi::AnnulmentInput in;
+    if (auto from = args.value("from")) {
+        int code = exit_ok;
+        auto text = read_input(*from, code);
+        if (!text) return code;
+        auto parsed = dgi::annulment_from_json(*text);
+        if (!parsed) return report_error("dgi annul: " + *from, parsed.error());
+        in = std::move(*parsed);
+    } else {
+        in.environment = environment_from(args);
+        if (!in.environment)
+            return usage_error("dgi annul: " + tr("--env test|production is required", "--env test|production es obligatorio"), dgi_usage);
+        in.cufe = args.value("cufe").value_or("");
+        in.issuer_ruc = args.value("issuer-ruc").value_or("");
+        in.issuer_dv = args.value("issuer-dv").value_or("");
+        in.issuer_ruc_type = args.has("natural") ? 1 : 2;
+        in.motive = args.value("motive").value_or("");
+        in.signature_id = args.value("signature-id").value_or("");
+    }
+    return sign_and_deliver("dgi annul", args, dgi::build_annulment(in));
+}
+
+int cmd_manifest(std::span<const std::string> argv) {
+    const CommandSpec command = dgi_command(
+        "manifest", event_options({{"protocol", '\0', true, false}, {"receiver-ruc", '\0', true, false}, {"code", '\0', true, false}}),
+        true);
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (!args.positionals().empty()) return usage_error("dgi manifest: " + tr("no FILE is taken", "no se toma ningún ARCHIVO"), dgi_usage);
+    dgi::ManifestationInput in;
+    if (auto from = args.value("from")) {
+        int code = exit_ok;
+        auto text = read_input(*from, code);
+        if (!text) return code;
+        auto parsed = dgi::manifestation_from_json(*text);
+        if (!parsed) return report_error("dgi manifest: " + *from, parsed.error());
+        in = std::move(*parsed);
+    } else {
+        in.environment = environment_from(args);
+        if (!in.environment)
+            return usage_error("dgi manifest: " + tr("--env test|production is required", "--env test|production es obligatorio"), dgi_usage);
+        in.protocol = args.value("protocol").value_or("");
+        in.receiver_ruc = args.value("receiver-ruc").value_or("");
+        const auto code = small_number(args.value("code"), 1001, 1005);
+        if (!code) return usage_error("dgi manifest: " + tr("--code must be 1001 to 1005", "--code debe ser de 1001 a 1005"), dgi_usage);
+        in.code = *code;
+        in.motive = args.value("motive").value_or("");
+        in.signature_id = args.value("signature-id").value_or("");
+    }
+    return sign_and_deliver("dgi manifest", args, dgi::build_manifestation(in));
+}
+
+// container [--event FILE]... -o OUT SIGNED.xml PROTOCOL.xml  |  container --check CONTAINER.xml
+int cmd_container(std::span<const std::string> argv) {
+    const CommandSpec command{"dgi container",
+                              {{"event", '\0', true, true}, {"output", 'o', true, false}, {"check", '\0', false, false},
+                               {"json", '\0', false, false}},
+                              dgi_usage,
+                              tr(dgi_help, dgi_help_es)};
+    ParsedArgs args;
+    if (auto done = parse_command_line(command, argv, args)) return *done;
+    const auto& files = args.positionals();
+    int code = exit_ok;
+    std::string container;
+    if (args.has("check")) {
+        if (files.size() != 1) return usage_error("dgi container --check: " + tr("exactly one CONTAINER.xml", "exactamente un CONTENEDOR.xml"), dgi_usage);
+        auto text = read_input(files.front(), code);
+        if (!text) return code;
+        container = std::move(*text);
+    } else {
+        if (files.size() != 2)
+            return usage_error("dgi container: " + tr("SIGNED.xml and PROTOCOL.xml", "FIRMADO.xml y PROTOCOLO.xml"), dgi_usage);
+        auto rfe = read_input(files[0], code);
+        if (!rfe) return code;
+        auto prot = read_input(files[1], code);
+        if (!prot) return code;
+        std::vector<std::string> events;
+        for (const auto& path : args.values("event")) {
+            auto ev = read_input(path, code);
+            if (!ev) return code;
+            events.push_back(std::move(*ev));
+        }
+        auto built = dgi::build_container(*rfe, *prot, events);
+        if (!built) return report_error("dgi container", built.error());
+        container = std::move(*built);
+    }
+    auto report = dgi::validate_container(container);
+    if (!report) return report_error("dgi container", report.error());
+    if (args.has("json")) std::cout << report->to_json() << "\n";
+    else {
+        std::cout << "rContFe: " << (report->passed() ? tr("consistent", "coherente") : tr("NOT consistent", "NO coherente"))
+                  << "  CUFE " << report->cufe << tr("  protocol ", "  protocolo ") << report->protocol << "\n";
+        for (const auto& f : report->findings) std::cout << "  " << f.code << ": " << tr(f.message, f.message_es) << "\n";
+    }
+    if (!report->passed()) return exit_total_failed;
+    if (!args.has("check")) return write_output(args.value("output").value_or(""), container);
+    return exit_ok;
+}
+
 }  // namespace
 
 int run_dgi(std::span<const std::string> argv) {
@@ -353,7 +575,8 @@ int run_dgi(std::span<const std::string> argv) {
     }
     static constexpr std::pair<std::string_view, int (*)(std::span<const std::string>)> subcommands[] = {
         {"send", cmd_send},   {"query", cmd_query}, {"send-batch", cmd_send_batch}, {"batch-result", cmd_batch_result},
-        {"event", cmd_event}, {"ruc", cmd_ruc},
+        {"event", cmd_event}, {"ruc", cmd_ruc},   {"annul", cmd_annul},     {"manifest", cmd_manifest},
+        {"container", cmd_container},
     };
     for (const auto& [name, run] : subcommands)
         if (sub == name) return run(argv.subspan(1));
