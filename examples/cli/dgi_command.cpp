@@ -7,9 +7,13 @@
 
 #include <istmo/invoice/dgi.hpp>
 #include <istmo/invoice/dgi_events.hpp>
+#include <istmo/invoice/dgi_journal.hpp>
 #include <istmo/invoice/panama.hpp>
 
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
+#include <unistd.h>
 #include <optional>
 #include <string>
 #include <utility>
@@ -28,6 +32,7 @@ constexpr int exit_duplicate = 3;
 
 const char* const dgi_usage =
     "usage: istmo dgi send --env test|production [CONNECTION] [-o PROTOCOL.xml] [--json] SIGNED.xml\n"
+    "       istmo dgi send --env test|production [CONNECTION] --pending DIR [--queue-only] [SIGNED.xml...]\n"
     "       istmo dgi query --env test|production [CONNECTION] [-o CONTAINER.xml] [--json] CUFE\n"
     "       istmo dgi send-batch --env test|production [CONNECTION] [--json] SIGNED.xml...\n"
     "       istmo dgi batch-result --env test|production [CONNECTION] [--json] BATCH\n"
@@ -54,6 +59,11 @@ const char* const dgi_help =
     "                        error, unreadable answer) the rFE is looked up with feConsFE before it\n"
     "                        is sent again: istmo never has an invoice authorised twice.\n"
     "                        -o FILE writes the protocol (rProtFe) received.\n"
+    "  send --pending DIR [SIGNED.xml...] [--queue-only]\n"
+    "                        contingency: adds the files to the journal DIR (fsync'd), then sends\n"
+    "                        every pending entry in order (done/ and rejected/ keep the answers); an\n"
+    "                        entry past 72 hours is flagged. A crash at any point loses none and\n"
+    "                        sends none twice (an entry caught mid-send is looked up first).\n"
     "  query CUFE            feConsFE: the DGI's record of an rFE; -o FILE writes the container\n"
     "                        (rContFe: rFE, protocol, events) that the receiver gets.\n"
     "  send-batch FILE...    feRecepLoteFE: sends several signed rFE; prints the batch number\n"
@@ -118,6 +128,12 @@ const char* const dgi_help_es =
     "                        rota, error HTTP, respuesta ilegible) se consulta el rFE con feConsFE\n"
     "                        antes de enviarlo de nuevo: istmo nunca hace autorizar dos veces una\n"
     "                        factura. -o ARCHIVO escribe el protocolo (rProtFe) recibido.\n"
+    "  send --pending DIR [FIRMADO.xml...] [--queue-only]\n"
+    "                        contingencia: añade los archivos al diario DIR (con fsync) y envía cada\n"
+    "                        entrada pendiente en orden (done/ y rejected/ guardan las respuestas);\n"
+    "                        se señala la que pasó las 72 horas. Una caída en cualquier punto no\n"
+    "                        pierde ninguna ni envía ninguna dos veces (la sorprendida a mitad de\n"
+    "                        envío se consulta antes).\n"
     "  query CUFE            feConsFE: el registro de la DGI de un rFE; -o ARCHIVO escribe el\n"
     "                        contenedor (rContFe: rFE, protocolo, eventos) que recibe el receptor.\n"
     "  send-batch ARCHIVO... feRecepLoteFE: envía varios rFE firmados; imprime el número de lote\n"
@@ -320,10 +336,52 @@ int one_positional(const std::string& name, const ParsedArgs& args, const char* 
     return usage_error(name + ": " + tr(std::string("exactly one ") + what_en, std::string("exactamente un ") + what_es), dgi_usage);
 }
 
+// The contingency journal: --pending DIR [FILE...] adds the files, then (unless --queue-only)
+// sends every pending entry in order. ISTMO_DGI_CRASH_AT=N (tests) kills this process with
+// SIGKILL at the journal's N-th durable step.
+int send_pending(const ParsedArgs& args) {
+    auto journal = dgi::PendingJournal::open(*args.value("pending"));
+    if (!journal) return report_error("dgi send --pending", journal.error());
+    int code = exit_ok;
+    for (const auto& path : args.positionals()) {
+        auto input = read_input(path, code);
+        if (!input) return code;
+        auto added = journal->add(*input);
+        if (!added) return report_error("dgi send --pending: " + path, added.error());
+        std::cout << tr("queued: ", "en cola: ") << *added << "\n";
+    }
+    if (args.has("queue-only")) return exit_ok;
+    auto client = make_client("dgi send --pending", args, code);
+    if (!client) return code;
+    int crash_at = 0;
+    if (const char* env = std::getenv("ISTMO_DGI_CRASH_AT")) crash_at = std::atoi(env);
+    auto results = journal->send_all(*client, [crash_at](int step) {
+        if (step == crash_at) ::kill(::getpid(), SIGKILL);
+    });
+    if (!results) return report_error("dgi send --pending", results.error());
+    int worst = exit_ok;
+    for (const auto& r : *results) {
+        std::cout << r.entry << ": ";
+        if (!r.outcome) {
+            std::cout << tr("no answer, kept pending: ", "sin respuesta, sigue pendiente: ") << r.error << "\n";
+            worst = exit_unavailable;
+            continue;
+        }
+        std::cout << outcome_text(*r.outcome) << (r.protocol.empty() ? "" : " " + r.protocol)
+                  << (r.queried_first ? tr(" (looked up first: sent before a crash)", " (consultada antes: enviada antes de una caída)") : "")
+                  << (r.late ? tr(" WARNING: past the 72-hour contingency window", " ADVERTENCIA: fuera del plazo de contingencia de 72 horas") : "")
+                  << "\n";
+        if (worst == exit_ok) worst = exit_for(*r.outcome);
+    }
+    return worst;
+}
+
 int cmd_send(std::span<const std::string> argv) {
-    const CommandSpec command = dgi_command("send", {{"output", 'o', true, false}});
+    const CommandSpec command =
+        dgi_command("send", {{"output", 'o', true, false}, {"pending", '\0', true, false}, {"queue-only", '\0', false, false}});
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
+    if (args.has("pending")) return send_pending(args);
     if (const int bad = one_positional("dgi send", args, "SIGNED.xml", "FIRMADO.xml"); bad != exit_ok) return bad;
     int code = exit_ok;
     auto client = make_client("dgi send", args, code);
