@@ -122,7 +122,7 @@ TEST(DgiClient, DeadlineThenQuery) {
     test::DgiSimulator sim;
     // The held answer never comes: the client's per-attempt deadline ends the send; the query
     // that follows is answered at once.
-    const Client client = client_for(sim, SoapVersion::soap12, std::chrono::milliseconds(1500));
+    const Client client = client_for(sim, SoapVersion::soap12, std::chrono::milliseconds(3000));
     const std::string rfe = invoice();
     sim.script({Fault::hold_after_processing});
     auto sent = client.send(rfe);
