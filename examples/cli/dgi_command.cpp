@@ -44,7 +44,8 @@ const char* const dgi_usage =
     "                       [--motive TEXT]) --key FILE [--cert FILE] [-o OUT] [--send [CONNECTION]]\n"
     "       istmo dgi container [--event FILE]... [-o OUT] SIGNED.xml PROTOCOL.xml | --check CONTAINER.xml\n"
     "CONNECTION: [--endpoint URL] [--soap 1.2|1.1] [--cacert FILE] [--client-cert FILE --client-key FILE |\n"
-    "            --client-p12 FILE] [--pass-env VAR | --pass-file FILE] [--timeout SECONDS] [--resends N]\n"
+    "            --client-p12 FILE] [--pass-env VAR | --pass-file FILE] [--proxy URL] [--timeout SECONDS]\n"
+    "            [--resends N]\n"
     "Try 'istmo dgi --help' for more information.\n";
 
 const char* const dgi_help =
@@ -103,6 +104,7 @@ const char* const dgi_help =
     "  --client-p12 FILE     the transmission certificate as PKCS#12\n"
     "  --pass-env VAR / --pass-file FILE\n"
     "                        the password of the client key or PKCS#12 (never on the command line)\n"
+    "  --proxy URL           an HTTP proxy (http://host:port; https goes through CONNECT)\n"
     "  --timeout SECONDS     time for one request (default 30; 1 to 600)\n"
     "  --resends N           sends after a lost answer that feConsFE did not find (default 1, 0 to 5)\n"
     "  -o, --output FILE     send: the protocol (rProtFe); query: the container (rContFe)\n"
@@ -175,6 +177,7 @@ const char* const dgi_help_es =
     "  --client-p12 ARCHIVO  el certificado de transmisión como PKCS#12\n"
     "  --pass-env VAR / --pass-file ARCHIVO\n"
     "                        la contraseña de la clave o del PKCS#12 (nunca en la línea de órdenes)\n"
+    "  --proxy URL           un proxy HTTP (http://host:puerto; https pasa por CONNECT)\n"
     "  --timeout SEGUNDOS    tiempo de una solicitud (30 por defecto; de 1 a 600)\n"
     "  --resends N           envíos tras una respuesta perdida que feConsFE no encontró (1; de 0 a 5)\n"
     "  -o, --output ARCHIVO  send: el protocolo (rProtFe); query: el contenedor (rContFe)\n"
@@ -195,7 +198,7 @@ std::vector<OptionSpec> connection_options(std::vector<OptionSpec> own, bool sig
         {"env", '\0', true, false},         {"endpoint", '\0', true, false},    {"soap", '\0', true, false},
         {"cacert", '\0', true, false},      {"client-cert", '\0', true, false}, {"client-key", '\0', true, false},
         {"client-p12", '\0', true, false},  {"timeout", '\0', true, false},     {"resends", '\0', true, false},
-        {"json", '\0', false, false}};
+        {"json", '\0', false, false},       {"proxy", '\0', true, false}};
     own.insert(own.end(), shared.begin(), shared.end());
     if (signing) {
         own.push_back({"client-pass-env", '\0', true, false});
@@ -248,6 +251,7 @@ std::optional<dgi::Client> make_client(const std::string& name, const ParsedArgs
     if (!resends) return usage("--resends must be 0 to 5", "--resends debe estar entre 0 y 5");
     options.max_resends = *resends;
     options.http.ca_file = args.value("cacert").value_or("");
+    options.http.proxy = args.value("proxy").value_or("");
     options.http.client_cert_file = args.value("client-cert").value_or("");
     options.http.client_key_file = args.value("client-key").value_or("");
     options.http.client_p12_file = args.value("client-p12").value_or("");
