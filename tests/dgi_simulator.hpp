@@ -21,6 +21,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -137,8 +138,7 @@ private:
         const std::string head = "<dVerForm>1.00</dVerForm><iAmb>" + p.iamb + "</iAmb><dVerApl>1.00</dVerApl>";
         const std::string ns = " xmlns=\"http://dgi-fep.mef.gob.pa/wsdl/FeRecepFE\"";
         if (p.service == "feRecepFE") {
-            auto xfe = p.fields.find("xFe");
-            return "<rRetEnviFe" + ns + ">" + head + process_rfe(xfe->second, p.iamb, reject) + "</rRetEnviFe>";
+            return "<rRetEnviFe" + ns + ">" + head + process_rfe(p.fields.at("xFe"), p.iamb, reject) + "</rRetEnviFe>";
         }
         if (p.service == "feConsFE") {
             const std::string cufe = p.fields.at("dCufe");
@@ -207,7 +207,13 @@ private:
             case Fault::drop_unprocessed: return std::string();
             default: break;
         }
-        const std::string body = envelope(*parsed, serve(*parsed, fault));
+        std::string content;
+        try {
+            content = serve(*parsed, fault);
+        } catch (const std::exception&) {  // a request without a field the service needs
+            return http(400, "incomplete DGI request", "text/plain");
+        }
+        const std::string body = envelope(*parsed, content);
         if (fault == Fault::drop_after_processing) return std::string();
         if (fault == Fault::hold_after_processing) {
             m_released.wait_for(lock, std::chrono::seconds(20), [this] { return m_stopping; });
