@@ -25,7 +25,7 @@ seconds=${1:-60}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_dgi_response)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_pkcs11_uri fuzz_dgi_response)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
 echo "== configure + build ($build)"
@@ -60,6 +60,8 @@ mapfile -t crls < <(find test-vectors/revocation test-vectors/fuzz-regressions -
 mapfile -t ocsp < <(find test-vectors/revocation test-vectors/fuzz-regressions -name '*.ocsp' 2>/dev/null | sort)
 seed fuzz_crl_parse "${crls[@]}"
 seed fuzz_ocsp_response "${ocsp[@]}"
+mapfile -t pkcs11_uris < <(find test-vectors/pkcs11-uris -name '*.uri' 2>/dev/null | sort)
+seed fuzz_pkcs11_uri "${pkcs11_uris[@]}"
 # DGI web-service answers (test-vectors/dgi).
 mapfile -t dgi_answers < <(find test-vectors/dgi test-vectors/fuzz-regressions -name '*.xml' -path '*dgi*' 2>/dev/null | sort)
 seed fuzz_dgi_response "${dgi_answers[@]}"
@@ -79,6 +81,7 @@ printf '{"source":"a.xml","sha256":"00","indication":"TOTAL_PASSED","sub_indicat
 max_len() {
   case $1 in
     fuzz_invoice_json | fuzz_tsa_response | fuzz_crl_parse | fuzz_ocsp_response) echo 16384 ;;
+    fuzz_pkcs11_uri) echo 4096 ;;
     fuzz_batch_ndjson) echo 131072 ;;
     *) echo 65536 ;;
   esac

@@ -106,7 +106,14 @@ TEST_P(DsigStreaming, MatchesTheDomPath) {
 
 INSTANTIATE_TEST_SUITE_P(All, DsigStreaming,
                          ::testing::Combine(::testing::Range<std::size_t>(0, 5),
-                                            ::testing::Values("exc", "inc", "c14n11", "exc-comments", "inc-comments")));
+                                            ::testing::Values("exc", "inc", "c14n11", "exc-comments", "inc-comments")),
+                         [](const auto& param_info) {  // stable names: "0_exc", not a pointer value
+                             std::string name = std::to_string(std::get<0>(param_info.param)) + "_" +
+                                                std::get<1>(param_info.param);
+                             for (char& ch : name)
+                                 if (ch == '-') ch = '_';
+                             return name;
+                         });
 
 TEST(DsigStreamingShape, FallsBackToTheDomPathWhenNotApplicable) {
     // Detached references to elements outside the signature: not streamable, same verdict.

@@ -8,6 +8,7 @@
 #include "internal/c_ptr.hpp"
 #include "test_support.hpp"
 #include "test_support/revocation_server.hpp"
+#include "tsa_test_token.hpp"
 
 #include <istmo/tsa/timestamp.hpp>
 #include <istmo/xades/xades.hpp>
@@ -150,45 +151,14 @@ Bytes make_ocsp(X509* cert, X509* ca, EVP_PKEY* ca_key, std::optional<std::time_
     return der_of<OCSP_RESPONSE, i2d_OCSP_RESPONSE>(response.get());
 }
 
-// A DER TimeStampToken over SHA-256(data) at gen_time, signed by tsa, embedding tsa and `chain`.
+// A DER TimeStampToken over SHA-256(data) at gen_time, signed by tsa, embedding `chain`.
 Bytes make_token(const Bytes& data, std::time_t gen_time, const Tsa& tsa, const std::vector<X509*>& chain) {
-    TsTstInfoPtr tst(TS_TST_INFO_new());
-    TS_TST_INFO_set_version(tst.get(), 1);
-    Asn1ObjectPtr policy(OBJ_txt2obj(k_policy, 1));
-    TS_TST_INFO_set_policy_id(tst.get(), policy.get());
-    TsMsgImprintPtr imprint(TS_MSG_IMPRINT_new());
-    X509AlgorPtr alg(X509_ALGOR_new());
-    X509_ALGOR_set0(alg.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr);
-    TS_MSG_IMPRINT_set_algo(imprint.get(), alg.get());
-    unsigned char digest[SHA256_DIGEST_LENGTH];
-    SHA256(data.data(), data.size(), digest);
-    TS_MSG_IMPRINT_set_msg(imprint.get(), digest, sizeof digest);
-    TS_TST_INFO_set_msg_imprint(tst.get(), imprint.get());
     static long next_serial = 1;
-    Asn1IntegerPtr serial(ASN1_INTEGER_new());
-    ASN1_INTEGER_set(serial.get(), next_serial++);
-    TS_TST_INFO_set_serial(tst.get(), serial.get());
-    CPtr<ASN1_GENERALIZEDTIME, ASN1_GENERALIZEDTIME_free> when(ASN1_GENERALIZEDTIME_set(nullptr, gen_time));
-    TS_TST_INFO_set_time(tst.get(), when.get());
-    const Bytes content_der = der_of<TS_TST_INFO, i2d_TS_TST_INFO>(tst.get());
-    BioPtr content(BIO_new_mem_buf(content_der.data(), static_cast<int>(content_der.size())));
-
-    X509StackPtr extra(sk_X509_new_null());
-    for (X509* c : chain) {
-        X509_up_ref(c);
-        sk_X509_push(extra.get(), c);
-    }
-    CmsContentInfoPtr cms(CMS_sign(nullptr, nullptr, extra.get(), nullptr, CMS_PARTIAL | CMS_BINARY));
-    CMS_set1_eContentType(cms.get(), OBJ_nid2obj(NID_id_smime_ct_TSTInfo));
-    CMS_SignerInfo* signer = CMS_add1_signer(cms.get(), tsa.cert.get(), tsa.key.get(), EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP);
-    CPtr<ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free> ess(
-        OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), tsa.cert.get(), nullptr, 0));
-    const Bytes ess_der = der_of<ESS_SIGNING_CERT_V2, i2d_ESS_SIGNING_CERT_V2>(ess.get());
-    CPtr<ASN1_STRING, ASN1_STRING_free> attribute(ASN1_STRING_new());
-    ASN1_STRING_set(attribute.get(), ess_der.data(), static_cast<int>(ess_der.size()));
-    CMS_signed_add1_attr_by_NID(signer, NID_id_smime_aa_signingCertificateV2, V_ASN1_SEQUENCE, attribute.get(), -1);
-    if (CMS_final(cms.get(), content.get(), nullptr, CMS_BINARY) != 1) throw std::runtime_error("CMS_final failed");
-    return der_of<CMS_ContentInfo, i2d_CMS_ContentInfo>(cms.get());
+    const Bytes token = istmo::test::make_test_token(
+        istmo::test::TokenSigner{tsa.cert.get(), tsa.key.get(), chain, tsa.cert.get(), k_policy}, data, gen_time,
+        next_serial++);
+    if (token.empty()) throw std::runtime_error("cannot make the time-stamp token");
+    return token;
 }
 
 // ---- DER surgery: a crls [1] field added to a token's SignedData (outside the signature) ----

@@ -438,7 +438,13 @@ INSTANTIATE_TEST_SUITE_P(TsaLoop, TsaLoopbackFaults,
                                            LoopCase{"big", "limit_exceeded"},
                                            LoopCase{"chunked", "ok"},
                                            LoopCase{"close", "unavailable"},
-                                           LoopCase{"slow", "deadline_exceeded"}));
+                                           LoopCase{"slow", "deadline_exceeded"}),
+                         [](const ::testing::TestParamInfo<LoopCase>& param_info) {  // a stable name per case
+                             std::string name = param_info.param.path;
+                             for (char& ch : name)
+                                 if (ch == '-') ch = '_';
+                             return name;
+                         });
 
 TEST_F(TsaLoopback, PolicyRequestedAndEchoed) {
     RequestOptions ro;

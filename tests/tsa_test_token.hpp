@@ -18,15 +18,24 @@
 
 namespace istmo::test {
 
-// A token over `data` (SHA-256 imprint, policy tsa_test_policy) with the given genTime and
-// serial, signed by pki.tsa with pki.root embedded; its SigningCertificateV2 names
-// `ess_target` (pki.tsa for a correct token), as OpenSSL's own TSA adds it.
-inline std::vector<std::uint8_t> tsa_test_token(const TsaTestPki& pki, const std::vector<std::uint8_t>& data,
-                                                std::time_t gen_time, long serial, X509* ess_target) {
+// Who signs a hand-made token: the TSA certificate and key, the certificates embedded beside
+// it, the policy OID, and the certificate its SigningCertificateV2 names (the TSA's own for a
+// correct token, as OpenSSL's TSA adds it).
+struct TokenSigner {
+    X509* certificate;
+    EVP_PKEY* key;
+    std::vector<X509*> embedded;
+    X509* ess_target;
+    const char* policy = tsa_test_policy;
+};
+
+// A token over `data` (SHA-256 imprint) with the given genTime and serial.
+inline std::vector<std::uint8_t> make_test_token(const TokenSigner& by, const std::vector<std::uint8_t>& data,
+                                                 std::time_t gen_time, long serial) {
     using namespace istmo::internal;
     TsTstInfoPtr tst(TS_TST_INFO_new());
     TS_TST_INFO_set_version(tst.get(), 1);
-    Asn1ObjectPtr policy(OBJ_txt2obj(tsa_test_policy, 1));
+    Asn1ObjectPtr policy(OBJ_txt2obj(by.policy, 1));
     TS_TST_INFO_set_policy_id(tst.get(), policy.get());
     TsMsgImprintPtr imprint(TS_MSG_IMPRINT_new());
     X509AlgorPtr alg(X509_ALGOR_new());
@@ -48,16 +57,18 @@ inline std::vector<std::uint8_t> tsa_test_token(const TsaTestPki& pki, const std
     BioPtr content(BIO_new_mem_buf(tst_der, tst_len));
 
     X509StackPtr extra(sk_X509_new_null());
-    X509_up_ref(pki.root.get());
-    sk_X509_push(extra.get(), pki.root.get());
+    for (X509* c : by.embedded) {
+        X509_up_ref(c);
+        sk_X509_push(extra.get(), c);
+    }
     CmsContentInfoPtr cms(CMS_sign(nullptr, nullptr, extra.get(), nullptr, CMS_PARTIAL | CMS_BINARY));
     EXPECT_TRUE(cms);
     EXPECT_EQ(CMS_set1_eContentType(cms.get(), OBJ_nid2obj(NID_id_smime_ct_TSTInfo)), 1);
     CMS_SignerInfo* signer =
-        CMS_add1_signer(cms.get(), pki.tsa.get(), pki.tsa_key.get(), EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP);
+        CMS_add1_signer(cms.get(), by.certificate, by.key, EVP_sha256(), CMS_BINARY | CMS_NOSMIMECAP);
     EXPECT_NE(signer, nullptr);
     CPtr<ESS_SIGNING_CERT_V2, ESS_SIGNING_CERT_V2_free> ess(
-        OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), ess_target, nullptr, 0));
+        OSSL_ESS_signing_cert_v2_new_init(EVP_sha256(), by.ess_target, nullptr, 0));
     EXPECT_TRUE(ess);
     unsigned char* ess_der = nullptr;
     const int ess_len = i2d_ESS_SIGNING_CERT_V2(ess.get(), &ess_der);
@@ -73,6 +84,13 @@ inline std::vector<std::uint8_t> tsa_test_token(const TsaTestPki& pki, const std
     OsslBytesPtr owner(der);
     EXPECT_GT(len, 0);
     return len > 0 ? std::vector<std::uint8_t>(der, der + len) : std::vector<std::uint8_t>();
+}
+
+// A token of the test TSA: signed by pki.tsa with pki.root embedded, policy tsa_test_policy.
+inline std::vector<std::uint8_t> tsa_test_token(const TsaTestPki& pki, const std::vector<std::uint8_t>& data,
+                                                std::time_t gen_time, long serial, X509* ess_target) {
+    return make_test_token(TokenSigner{pki.tsa.get(), pki.tsa_key.get(), {pki.root.get()}, ess_target}, data,
+                           gen_time, serial);
 }
 
 }  // namespace istmo::test

@@ -351,12 +351,8 @@ Result<void> fill_signature_value(Draft& d, const crypto::PrivateKey& key) {
 }
 
 Result<std::string> serialize(xmlDocPtr doc) {
-    xmlChar* mem = nullptr;
-    int size = 0;
-    xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-    internal::XmlCharsPtr owned(mem);
-    if (!mem) return make_error(Errc::internal, "cannot serialize the signed document");
-    return std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
+    if (auto text = xml::serialize_utf8(doc)) return std::move(*text);
+    return make_error(Errc::internal, "cannot serialize the signed document");
 }
 
 Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
@@ -385,6 +381,10 @@ Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey
     if (auto done = fill_signature_value(d, key); !done) return std::move(done).error();
     if (extension)
         if (auto done = extension->after_signing(d.context); !done) return std::move(done).error();
+    // The input's own bytes with the signature written into them, when that is exact; a full
+    // serialization otherwise (and for enveloping signatures, a new document).
+    if (d.options.mode != SignMode::enveloping)
+        if (auto spliced = xml::splice_appended_child(input, d.doc, d.signature)) return std::move(*spliced);
     return serialize(d.target_doc);
 }
 

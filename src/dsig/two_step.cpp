@@ -200,12 +200,8 @@ crypto::Bytes as_xmldsig_value(std::span<const std::uint8_t> value, const EVP_PK
 }
 
 Result<std::string> serialize(xmlDocPtr doc) {
-    xmlChar* mem = nullptr;
-    int size = 0;
-    xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
-    internal::XmlCharsPtr owned(mem);
-    if (!mem) return make_error(Errc::internal, "cannot serialize the signed document");
-    return std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
+    if (auto text = xml::serialize_utf8(doc)) return std::move(*text);
+    return make_error(Errc::internal, "cannot serialize the signed document");
 }
 
 // Every signature of the result verified again with the certificate's key: a document edited

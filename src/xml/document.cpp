@@ -1,10 +1,12 @@
 #include "xml/document_impl.hpp"
 
 #include <libxml/parserInternals.h>
+#include <libxml/xmlsave.h>
 
 #include <climits>
 #include <cstring>
 #include <mutex>
+#include <vector>
 
 namespace istmo::xml {
 namespace {
@@ -115,8 +117,9 @@ Result<XmlDocument> XmlDocument::parse(std::string_view bytes, const ParseLimits
 
         // Not set on purpose: XML_PARSE_NOENT (expansion), XML_PARSE_DTDLOAD/DTDATTR/DTDVALID
         // (loading), XML_PARSE_HUGE (libxml2's own hard limits stay on), XML_PARSE_XINCLUDE.
+        // XML_PARSE_COMPACT keeps short texts inside their nodes: fewer allocations per parse.
         const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                            XML_PARSE_BIG_LINES | XML_PARSE_NOXINCNODE;
+                            XML_PARSE_BIG_LINES | XML_PARSE_NOXINCNODE | XML_PARSE_COMPACT;
         internal::XmlDocPtr doc(xmlCtxtReadMemory(ctxt.get(), bytes.data(), static_cast<int>(bytes.size()),
                                                   nullptr, nullptr, options));
         if (guard.refused_doctype)
@@ -168,12 +171,15 @@ std::string XmlDocument::root_namespace() const {
     return root && root->ns ? std::string(sv(root->ns->href)) : std::string();
 }
 
-std::string XmlDocument::to_string() const {
+std::string XmlDocument::to_string() const { return serialize_utf8(m_impl->doc.get()).value_or(std::string()); }
+
+std::optional<std::string> serialize_utf8(xmlDoc* doc) {
     xmlChar* mem = nullptr;
     int size = 0;
-    xmlDocDumpMemoryEnc(m_impl->doc.get(), &mem, &size, "UTF-8");
+    xmlDocDumpMemoryEnc(doc, &mem, &size, "UTF-8");
     internal::XmlCharsPtr owned(mem);
-    return mem ? std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size)) : std::string();
+    if (!mem || size < 0) return std::nullopt;
+    return std::string(reinterpret_cast<const char*>(mem), static_cast<std::size_t>(size));
 }
 
 // ---- DOM helpers --------------------------------------------------------------------------
@@ -216,20 +222,18 @@ bool get_attribute(const xmlNode* node, const char* name, std::string& value) {
 std::string node_path(const xmlNode* node) {
     if (!node) return {};
     if (node->type == XML_DOCUMENT_NODE) return "/";
-    std::string path;
+    std::vector<std::string> steps;  // innermost first
     for (const xmlNode* n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
         int index = 1;
         for (const xmlNode* s = n->prev; s; s = s->prev)
             if (s->type == XML_ELEMENT_NODE && xmlStrEqual(s->name, n->name)) ++index;
         std::string step = "/";
-        if (n->ns && n->ns->prefix) {
-            step += sv(n->ns->prefix);
-            step += ':';
-        }
-        step += sv(n->name);
-        step += "[" + std::to_string(index) + "]";
-        path.insert(0, step);
+        if (n->ns && n->ns->prefix) step.append(sv(n->ns->prefix)).append(":");
+        step.append(sv(n->name)).append("[").append(std::to_string(index)).append("]");
+        steps.push_back(std::move(step));
     }
+    std::string path;
+    for (auto it = steps.rbegin(); it != steps.rend(); ++it) path += *it;
     return path;
 }
 
@@ -237,6 +241,86 @@ int line_of(const xmlNode* node) noexcept {
     if (!node) return 0;
     long line = xmlGetLineNo(node);
     return line > 0 && line < INT_MAX ? static_cast<int>(line) : 0;
+}
+
+// ---- splicing a new last child into the input bytes ---------------------------------------
+
+namespace {
+
+bool is_utf8_input(std::string_view original, const xmlDoc* doc) {
+    if (!original.empty() && (original[0] == '\0' || static_cast<unsigned char>(original[0]) == 0xFE ||
+                              static_cast<unsigned char>(original[0]) == 0xFF))
+        return false;  // UTF-16 or UTF-32
+    if (original.size() > 1 && original[1] == '\0') return false;
+    return !doc->encoding || xmlStrcasecmp(doc->encoding, xc("UTF-8")) == 0;
+}
+
+bool declared_within(const xmlNs* ns, const xmlNode* node, const xmlNode* top) {
+    for (const xmlNode* n = node;; n = n->parent) {
+        for (const xmlNs* d = n->nsDef; d; d = d->next)
+            if (d == ns) return true;
+        if (n == top) return false;
+    }
+}
+
+// Every element of the subtree is in a namespace the subtree itself declares, and so is every
+// prefixed attribute; serialized alone and read again inside its new parent, it means the same.
+bool namespaces_closed(const xmlNode* top) {
+    bool closed = true;
+    for_each_element_in(top, [&](const xmlNode* node) {
+        if (!node->ns || !declared_within(node->ns, node, top)) closed = false;
+        for (const xmlAttr* a = node->properties; closed && a; a = a->next)
+            if (a->ns && !xmlStrEqual(a->ns->href, XML_XML_NAMESPACE) && !declared_within(a->ns, node, top))
+                closed = false;
+        return closed ? Walk::descend : Walk::stop;
+    });
+    return closed;
+}
+
+// Offset of the document element's end tag "</name>" when only white space follows it.
+std::optional<std::size_t> end_tag_offset(std::string_view original, const xmlNode* root) {
+    std::size_t end = original.size();
+    while (end > 0 && (original[end - 1] == ' ' || original[end - 1] == '\t' || original[end - 1] == '\r' ||
+                       original[end - 1] == '\n'))
+        --end;
+    if (end < 4 || original[end - 1] != '>') return std::nullopt;
+    const std::size_t open = original.rfind('<', end - 1);
+    if (open == std::string_view::npos || original[open + 1] != '/') return std::nullopt;
+    std::string_view name = original.substr(open + 2, end - 1 - (open + 2));
+    while (!name.empty() && (name.back() == ' ' || name.back() == '\t' || name.back() == '\r' || name.back() == '\n'))
+        name.remove_suffix(1);
+    std::string qname;
+    if (root->ns && root->ns->prefix) qname.append(sv(root->ns->prefix)).append(":");
+    qname.append(sv(root->name));
+    if (name != qname) return std::nullopt;
+    return open;
+}
+
+struct SaveCtxtCloser {
+    void operator()(xmlSaveCtxt* ctxt) const noexcept { xmlSaveClose(ctxt); }
+};
+
+}  // namespace
+
+std::optional<std::string> splice_appended_child(std::string_view original, const xmlDoc* doc,
+                                                 const xmlNode* appended) {
+    const xmlNode* root = xmlDocGetRootElement(doc);
+    if (!root || !appended || appended->parent != root || root->last != appended || root->next) return std::nullopt;
+    if (!is_utf8_input(original, doc) || !namespaces_closed(appended)) return std::nullopt;
+    const auto offset = end_tag_offset(original, root);
+    if (!offset) return std::nullopt;
+    internal::CPtr<xmlBuffer, xmlBufferFree> buffer(xmlBufferCreate());
+    if (!buffer) return std::nullopt;
+    {
+        std::unique_ptr<xmlSaveCtxt, SaveCtxtCloser> save(xmlSaveToBuffer(buffer.get(), "UTF-8", 0));
+        if (!save || xmlSaveTree(save.get(), const_cast<xmlNode*>(appended)) < 0) return std::nullopt;
+    }  // closing flushes into the buffer
+    const std::string_view subtree(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())),
+                                   static_cast<std::size_t>(xmlBufferLength(buffer.get())));
+    std::string out;
+    out.reserve(original.size() + subtree.size());
+    out.append(original.substr(0, *offset)).append(subtree).append(original.substr(*offset));
+    return out;
 }
 
 }  // namespace istmo::xml

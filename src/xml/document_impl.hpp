@@ -4,6 +4,7 @@
 
 #include "internal/c_ptr.hpp"
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -35,6 +36,18 @@ bool get_attribute(const xmlNode* node, const char* name, std::string& value);
 std::string node_path(const xmlNode* node);
 // 1-based source line of a node (0 when unknown).
 int line_of(const xmlNode* node) noexcept;
+
+// The whole document in UTF-8 with its XML declaration; nothing when libxml2 cannot write it.
+std::optional<std::string> serialize_utf8(xmlDoc* doc);
+
+// The document as `original` with `appended` -- just added as the last child of the document
+// element -- written in front of the document element's end tag, so every byte of the input
+// stays as it was and only the new subtree is serialized. Nothing when that cannot be done
+// exactly (input not in UTF-8, anything after the document element, a self-closing document
+// element, a namespace the subtree uses without declaring it); the caller then serializes the
+// whole document.
+std::optional<std::string> splice_appended_child(std::string_view original, const xmlDoc* doc,
+                                                 const xmlNode* appended);
 
 enum class Walk { descend, skip_children, stop };
 
