@@ -25,7 +25,7 @@ seconds=${1:-60}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_pkcs11_uri fuzz_service_request)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_pkcs11_uri fuzz_service_request fuzz_dgi_response)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
 echo "== configure + build ($build)"
@@ -62,6 +62,9 @@ seed fuzz_crl_parse "${crls[@]}"
 seed fuzz_ocsp_response "${ocsp[@]}"
 mapfile -t pkcs11_uris < <(find test-vectors/pkcs11-uris -name '*.uri' 2>/dev/null | sort)
 seed fuzz_pkcs11_uri "${pkcs11_uris[@]}"
+# DGI web-service answers (test-vectors/dgi).
+mapfile -t dgi_answers < <(find test-vectors/dgi test-vectors/fuzz-regressions -name '*.xml' -path '*dgi*' 2>/dev/null | sort)
+seed fuzz_dgi_response "${dgi_answers[@]}"
 # NDJSON batch input: a few lines {"source": ..., "base64": ...} of signed documents, and a
 # results file line.
 seed fuzz_batch_ndjson

@@ -19,6 +19,8 @@ constexpr Command command_table[] = {
      "valida documentos por HTTP(S): POST /v1/validate, /healthz, /metrics de Prometheus", run_serve},
     {"worker", "validate documents from a RabbitMQ queue into the verdict store",
      "valida documentos de una cola de RabbitMQ hacia el almacén de veredictos", run_worker},
+    {"dgi", "DGI web services of the Panama invoice: send, query, send-batch, batch-result, event, ruc",
+     "servicios web de la DGI para la factura de Panamá: send, query, send-batch, batch-result, event, ruc", run_dgi},
     {"cert", "certificate status: the path of a certificate and each certificate's CRL/OCSP status",
      "estado de certificados: la ruta de un certificado y el estado CRL/OCSP de cada uno", run_cert},
     {"version", "print the versions of istmo, OpenSSL and libxml2",
