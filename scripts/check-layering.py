@@ -7,7 +7,7 @@ The order, bottom to top (a module may include its own files and any module of a
 level, never a module of its own level or above):
 
     internal <- core <- xml, net, report <- crypto <- dsig, tsa <- xades, invoice
-             <- batch, service <- bindings/c <- examples
+             <- batch <- service <- bindings/c <- examples
 
 Checked: src/<module>/**, include/istmo/<module>/**, bindings/c/**, examples/**.
 An include names a module by <istmo/<module>/...>, by "<module>/..." (src/ is on the include
@@ -27,7 +27,8 @@ LEVELS = [
     ["dsig", "tsa"],
     ["xades", "invoice"],
     ["umbrella"],
-    ["batch", "service"],
+    ["batch"],
+    ["service"],  # over batch: the HTTP service, the workers and the verdict store use its validator
     ["bindings/c"],
     ["examples"],  # the CLI and the example programs, over the C++ and the C API
 ]

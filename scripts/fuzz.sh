@@ -25,7 +25,7 @@ seconds=${1:-60}
 shift || true
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 harnesses=("$@")
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_pkcs11_uri fuzz_xades_unsigned)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(fuzz_xml_parse fuzz_dsig_verify fuzz_invoice_validate fuzz_invoice_json fuzz_tsa_response fuzz_batch_ndjson fuzz_crl_parse fuzz_ocsp_response fuzz_pkcs11_uri fuzz_service_request fuzz_dgi_response fuzz_xades_unsigned)
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 
 echo "== configure + build ($build)"
@@ -62,6 +62,9 @@ seed fuzz_crl_parse "${crls[@]}"
 seed fuzz_ocsp_response "${ocsp[@]}"
 mapfile -t pkcs11_uris < <(find test-vectors/pkcs11-uris -name '*.uri' 2>/dev/null | sort)
 seed fuzz_pkcs11_uri "${pkcs11_uris[@]}"
+# DGI web-service answers (test-vectors/dgi).
+mapfile -t dgi_answers < <(find test-vectors/dgi test-vectors/fuzz-regressions -name '*.xml' -path '*dgi*' 2>/dev/null | sort)
+seed fuzz_dgi_response "${dgi_answers[@]}"
 # XAdES unsigned signature properties (the harness splices them into a signed B-B): validation
 # data and time-stamp containers around the DER values above.
 seed fuzz_xades_unsigned
@@ -92,6 +95,17 @@ for f in test-vectors/panama-fe/valid/01-factura.xml test-vectors/panama-fe/inva
 done
 printf '{"source":"a.xml","sha256":"00","indication":"TOTAL_PASSED","sub_indication":null,"codes":[],"cufe":null,"ms":1.5}\n{"data":"PHIvPg=="}\n\n{"source":"x"}\n' \
   > "$build/seeds/fuzz_batch_ndjson/lines.ndjson"
+# HTTP requests of the validation service: an XML body, a JSON base64 body, a chunked body,
+# keep-alive pairs, and requests the server refuses.
+seed fuzz_service_request
+printf 'POST /v1/validate?profile=panama-fe&source=a%%20b HTTP/1.1\r\nHost: x\r\nContent-Type: application/xml\r\nContent-Length: 5\r\n\r\n<r/>\n' \
+  > "$build/seeds/fuzz_service_request/xml.http"
+printf 'POST /v1/validate HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 35\r\n\r\n{"source":"s","base64":"PHIvPg=="}\n' \
+  > "$build/seeds/fuzz_service_request/json.http"
+printf 'POST /v1/validate HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n<r\r\n2\r\n/>\r\n0\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n' \
+  > "$build/seeds/fuzz_service_request/chunked.http"
+printf 'GET /metrics HTTP/1.1\r\nConnection: keep-alive\r\n\r\nDELETE /v1/validate?x=%%zz HTTP/1.0\r\nContent-Length: 0\r\n\r\n' \
+  > "$build/seeds/fuzz_service_request/pair.http"
 
 max_len() {
   case $1 in

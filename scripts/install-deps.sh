@@ -23,6 +23,9 @@ packages=(
   poppler-utils zbar-tools chromium  # CAFE and HTML report tests: pdftotext/pdftoppm, zbarimg, headless render
   libp11-kit-dev     # pkcs11.h for the PKCS#11 module interface (modules loaded with dlopen)
   softhsm2 opensc    # PKCS#11 tests: a software token (SoftHSM2) and pkcs11-tool
+  # The service (src/service): the verdict store on SQLite or PostgreSQL, workers on RabbitMQ;
+  # the tests start their own PostgreSQL server and RabbitMQ broker on loopback.
+  libsqlite3-dev libpq-dev postgresql librabbitmq-dev rabbitmq-server
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -35,6 +38,15 @@ fi
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 export DEBIAN_FRONTEND=noninteractive
+# postgresql and rabbitmq-server must not start their system services (a broker or a cluster left
+# running on the default ports): the tests start their own on loopback. invoke-rc.d (and
+# deb-systemd-invoke) ask /usr/sbin/policy-rc.d; exit 101 = "do not start".
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 echo "install-deps: installed ${missing[*]}"

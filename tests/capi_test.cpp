@@ -233,6 +233,32 @@ TEST(CapiLibrary, LastErrorIsSetOnFailureAndClearedOnSuccess) {
     EXPECT_NE(istmo_last_error_message(), nullptr);
 }
 
+// Every message of the C API exists in Spanish too (issue 12): the library's errors and the C
+// layer's own checks.
+TEST(CapiLibrary, LastErrorHasItsSpanishTwin) {
+    istmo_key* key = nullptr;
+    EXPECT_EQ(istmo_key_load_file(&key, (k_pki + "rsa2048.key.enc.pem").c_str(), "wrong"), ISTMO_E_BAD_PASSWORD);
+    const std::string english = istmo_last_error_message();
+    const std::string spanish = istmo_last_error_message_es();
+    EXPECT_NE(english.find("wrong password"), std::string::npos) << english;
+    EXPECT_EQ(spanish.rfind("istmo_key_load_file: bad_password: no se puede descifrar la clave privada PEM: contraseña incorrecta", 0),
+              0u)
+        << spanish;
+    EXPECT_NE(spanish.find("rsa2048.key.enc.pem"), std::string::npos) << spanish;  // the path stays
+    EXPECT_EQ(istmo_trust_new(nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(istmo_last_error_message_es()), "istmo_trust_new: out es NULL");
+    istmo_trust* trust = nullptr;
+    ASSERT_EQ(istmo_trust_new(&trust), ISTMO_OK);
+    Trust owned(trust);
+    EXPECT_EQ(std::string(istmo_last_error_message_es()), "");
+    // Thread-local like the English one.
+    EXPECT_EQ(istmo_trust_add_file(nullptr, "x"), ISTMO_E_INVALID_ARGUMENT);
+    std::string there = "unset";
+    std::thread([&] { there = istmo_last_error_message_es(); }).join();
+    EXPECT_EQ(there, "");
+    EXPECT_EQ(std::string(istmo_last_error_message_es()), "istmo_trust_add_file: trust es NULL");
+}
+
 TEST(CapiLibrary, LastErrorIsPerThread) {
     EXPECT_EQ(istmo_trust_add_file(nullptr, "x"), ISTMO_E_INVALID_ARGUMENT);
     const std::string here = last_error();

@@ -155,6 +155,47 @@ TEST_F(CliTimestamp, VerifyJsonReportsTheTokenFields) {
     EXPECT_NE(text.output.find("TOTAL_PASSED"), std::string::npos) << text.output;
 }
 
+// The human report's labels follow --lang (issue 12: every message in Spanish and English).
+TEST_F(CliTimestamp, HumanOutputFollowsLang) {
+    ISTMO_SKIP_WITHOUT_CLI();
+    const std::string args = " --data " + shell_quote(data()) + " --trust " + shell_quote(root()) + " " + shell_quote(token());
+    const CommandResult es = run_cli("timestamp verify --lang es" + args);
+    ASSERT_EQ(es.exit_code, 0) << es.output;
+    for (const char* label : {"Sello de tiempo '", "TOTAL_PASSED", "\n  estado        0", "\n  precisión     ",
+                              "\n  política      ", "\n  serie         ", "\n  huella        sha256 ",
+                              "\n  firmante      ", "\n  emisor        ", "\n  firma         "})
+        EXPECT_NE(es.output.find(label), std::string::npos) << label << "\n" << es.output;
+    for (const char* english : {"Time-stamp '", "  status ", "  accuracy", "  policy", "  serial", "  imprint", "  signer",
+                                "  issuer", "  signature", "TSA name"})
+        EXPECT_EQ(es.output.find(english), std::string::npos) << english << "\n" << es.output;
+    const CommandResult en = run_cli("timestamp verify --lang en" + args);
+    ASSERT_EQ(en.exit_code, 0) << en.output;
+    for (const char* label : {"Time-stamp '", "\n  status        0", "\n  policy        ", "\n  signer        "})
+        EXPECT_NE(en.output.find(label), std::string::npos) << label << "\n" << en.output;
+    // A finding line: severity and message in Spanish.
+    const CommandResult untrusted = run_cli("timestamp verify --lang es --data " + shell_quote(data()) + " --trust " +
+                                            shell_quote(path("other-root.pem")) + " " + shell_quote(token()));
+    EXPECT_EQ(untrusted.exit_code, 2) << untrusted.output;
+    EXPECT_NE(untrusted.output.find("error TSA-CERT-UNTRUSTED: "), std::string::npos) << untrusted.output;
+    EXPECT_EQ(untrusted.output.find("Time-stamp '"), std::string::npos) << untrusted.output;
+    EXPECT_NE(untrusted.output.find("sello de tiempo no válido: "), std::string::npos) << untrusted.output;
+    // 'timestamp request' says what it wrote in the language asked for.
+    const CommandResult request_es = request(path("es.tsr"), "--lang es");
+    ASSERT_EQ(request_es.exit_code, 0) << request_es.output;
+    for (const char* text : {"sello de tiempo de ", " intento", "genTime ", ", serie ", ", política ", "escrito en '"})
+        EXPECT_NE(request_es.output.find(text), std::string::npos) << text << "\n" << request_es.output;
+    EXPECT_EQ(request_es.output.find("written to"), std::string::npos) << request_es.output;
+    // An unreachable TSA: the library's error in Spanish.
+    const int port = closed_port();
+    ASSERT_NE(port, 0);
+    const CommandResult dead = run_cli("timestamp request --lang es --tsa http://127.0.0.1:" + std::to_string(port) +
+                                       "/ --trust " + shell_quote(root()) + " --timeout 10 --retries 0 -o " +
+                                       shell_quote(path("dead-es.tsr")) + " " + shell_quote(data()));
+    EXPECT_EQ(dead.exit_code, 69) << dead.output;
+    EXPECT_NE(dead.output.find("sin sello de tiempo: falló la conexión con http://127.0.0.1:"), std::string::npos)
+        << dead.output;
+}
+
 TEST_F(CliTimestamp, TamperedDataFails) {
     ISTMO_SKIP_WITHOUT_CLI();
     istmo::test::write_file(path("tampered.txt"), "Factura FE-0001: 9.000,00 USD\n");

@@ -294,6 +294,28 @@ TEST_F(CliVendorTest, MessagesInSpanishFromLangOrTheEnvironment) {
         EXPECT_EQ(r.exit_code, 0) << command << "\n" << r.output;
         EXPECT_TRUE(contains(r.output, "Códigos de salida")) << command << "\n" << r.output;
     }
+    // The help body follows --lang wherever --lang stands, before or after --help (issue 12).
+    for (const char* command : {"sign", "verify", "invoice", "invoice new", "invoice sign", "invoice validate",
+                                "invoice cufe", "invoice ruc-dv", "invoice qr", "invoice cafe", "batch validate",
+                                "timestamp", "timestamp request", "timestamp verify", "cert status", "version"}) {
+        const CommandResult english = run_cli(std::string(command) + " --help --lang en");
+        const CommandResult spanish = run_cli(std::string("--lang es ") + command + " --help");
+        EXPECT_EQ(english.exit_code, 0) << command << "\n" << english.output;
+        EXPECT_EQ(spanish.exit_code, 0) << command << "\n" << spanish.output;
+        EXPECT_NE(english.output, spanish.output) << command << ": the help is the same in both languages";
+        EXPECT_TRUE(contains(spanish.output, "Códigos de salida")) << command << "\n" << spanish.output;
+        EXPECT_FALSE(contains(spanish.output, "usage: istmo")) << command << "\n" << spanish.output;
+        for (const std::string order : {" --help --lang es", " --lang es --help", " --help --lang=es", " -h --lang es"})
+            EXPECT_EQ(run_cli(command + order).output, spanish.output) << "istmo " << command << order;
+        EXPECT_EQ(run_command("LANG=es_PA.UTF-8 LC_ALL= " + cli_command() + " " + command + " --help --lang en").output,
+                  english.output)
+            << command;
+    }
+    r = run_cli("help verify --lang es");
+    EXPECT_TRUE(contains(r.output, "uso: istmo verify")) << r.output;
+    // Texts of the library quoted by the CLI (a path validation's reason) in Spanish too.
+    r = run_cli("cert status --lang es --trust " + shell_quote(pki("ca.cert.pem")) + " " + shell_quote(pki("rsa2048.cert.pem")));
+    EXPECT_TRUE(contains(r.output, "ruta: no_chain (no se puede obtener el certificado del emisor local (CN=")) << r.output;
     // Invoice findings in Spanish.
     r = run_cli("invoice validate --lang es --trust " + shell_quote(pki("chain.pem")) + " " + shell_quote(panama("invalid/x57-dvtot.xml")));
     EXPECT_EQ(r.exit_code, 1) << r.output;

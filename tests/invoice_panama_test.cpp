@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -158,6 +159,71 @@ TEST(InvoiceValidation, ArithmeticAndCufeFindings) {
     ASSERT_TRUE(r3.has_value());
     EXPECT_TRUE(r3->has("FE-XML-MALFORMED"));
     EXPECT_EQ(r3->sub_indication, report::SubIndication::format_failure);
+}
+
+// One code, one meaning: faults that once shared a code each have their own (issue 12).
+TEST(InvoiceValidation, EachFaultHasItsOwnCode) {
+    auto inv = from_json(sample_json());
+    ASSERT_TRUE(inv.has_value());
+    const std::string xml = to_xml(*inv);
+    ValidateOptions o;
+    o.require_signature = false;
+    const auto codes = [&](const std::string& doc, const ValidateOptions& options) {
+        std::set<std::string> out;
+        auto r = validate(doc, options);
+        EXPECT_TRUE(r.has_value());
+        if (r)
+            for (const auto& f : r->findings) {
+                out.insert(f.code);
+                EXPECT_FALSE(f.message_es.empty()) << f.code;
+            }
+        return out;
+    };
+    // dVuelto wrong vs dVuelto missing.
+    ASSERT_NE(xml.find("<dVuelto>22.19</dVuelto>"), std::string::npos);
+    auto c = codes(replace_once(xml, "<dVuelto>22.19</dVuelto>", "<dVuelto>22.20</dVuelto>"), o);
+    EXPECT_TRUE(c.count("FE-CALC-VUELTO"));
+    EXPECT_FALSE(c.count("FE-CALC-VUELTO-MISSING"));
+    c = codes(replace_once(xml, "<dVuelto>22.19</dVuelto>", ""), o);
+    EXPECT_TRUE(c.count("FE-CALC-VUELTO-MISSING"));
+    EXPECT_FALSE(c.count("FE-CALC-VUELTO"));
+    // Text inside a group is not a value fault.
+    const auto rec_begin = xml.find("<gDatRec>");
+    const auto rec_end = xml.find("</gDatRec>");
+    ASSERT_NE(rec_begin, std::string::npos);
+    std::string group_text = xml;
+    group_text.replace(rec_begin, rec_end - rec_begin, "<gDatRec>texto");
+    c = codes(group_text, o);
+    EXPECT_TRUE(c.count("FE-XSD-TEXT"));
+    EXPECT_FALSE(c.count("FE-XSD-VALUE"));
+    // Not well-formed, refused, over the limits: three codes.
+    c = codes(xml.substr(0, xml.size() / 2), o);
+    EXPECT_TRUE(c.count("FE-XML-MALFORMED"));
+    c = codes("<?xml version=\"1.0\"?>\n<!DOCTYPE rFE [<!ENTITY e \"x\">]>\n<rFE xmlns=\"http://dgi-fep.mef.gob.pa\">&e;</rFE>", o);
+    EXPECT_TRUE(c.count("FE-XML-REFUSED"));
+    EXPECT_FALSE(c.count("FE-XML-MALFORMED"));
+    ValidateOptions small = o;
+    small.verify.limits.max_nodes = 20;
+    c = codes(xml, small);
+    EXPECT_TRUE(c.count("FE-XML-LIMIT"));
+    EXPECT_FALSE(c.count("FE-XML-MALFORMED"));
+    // A foreign receiver without gIdExt vs with a location.
+    auto exp = from_json(test::read_file(test::vectors_dir() / "panama-fe" / "json" / "03-exportacion.json"));
+    ASSERT_TRUE(exp.has_value());
+    const std::string foreign = to_xml(*exp);
+    ASSERT_NE(foreign.find("<cPaisRec>US</cPaisRec>"), std::string::npos);
+    c = codes(replace_once(foreign, "<cPaisRec>US</cPaisRec>",
+                           "<cPaisRec>US</cPaisRec><gUbiRec><dCodUbi>8-8-8</dCodUbi></gUbiRec>"), o);
+    EXPECT_TRUE(c.count("FE-REC-FOREIGN-LOCAL"));
+    EXPECT_FALSE(c.count("FE-REC-FOREIGN"));
+    const auto begin = foreign.find("<gIdExt>");
+    const auto end = foreign.find("</gIdExt>");
+    ASSERT_NE(begin, std::string::npos);
+    std::string without = foreign;
+    without.erase(begin, end + 9 - begin);
+    c = codes(without, o);
+    EXPECT_TRUE(c.count("FE-REC-FOREIGN"));
+    EXPECT_FALSE(c.count("FE-REC-FOREIGN-LOCAL"));
 }
 
 TEST(InvoiceSigning, SignAddQrAndVerify) {

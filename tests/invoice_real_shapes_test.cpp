@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <utility>
 #include <filesystem>
 #include <sstream>
 #include <string>
@@ -189,14 +190,33 @@ TEST(InvoiceRealShapes, MalformedJwtIsAFinding) {
     const auto jwt = valid.find("&amp;jwt=");
     ASSERT_NE(jwt, std::string::npos);
     const auto end = valid.find("</dQRCode>", jwt);
-    for (const char* token : {"", "abc", "a.b", "e30.e30.x.y", "!!!.e30.x", "W10.W10.x"}) {
+    // Each fault has its own code (one code, one meaning).
+    const std::pair<const char*, const char*> cases[] = {
+        {"", "FE-QR-JWT-MISSING"},        {"abc", "FE-QR-JWT-FORM"},        {"a.b", "FE-QR-JWT-FORM"},
+        {"e30.e30.x.y", "FE-QR-JWT-FORM"}, {"!!!.e30.x", "FE-QR-JWT-DECODE"}, {"W10.W10.x", "FE-QR-JWT-DECODE"},
+        {"e30.e30.x", "FE-QR-JWT-ALG"},    {"e30.e30.x", "FE-QR-JWT-CLAIM"},
+    };
+    for (const auto& [token, code] : cases) {
         std::string doc = valid;
         doc.replace(jwt + 9, end - jwt - 9, token);
         auto r = validate(doc, trusted());
         ASSERT_TRUE(r.has_value()) << token;
-        EXPECT_TRUE(r->has("FE-QR-JWT")) << token << "\n" << r->to_json();
+        EXPECT_TRUE(r->has(code)) << token << "\n" << r->to_json();
         EXPECT_EQ(r->indication, report::Indication::total_failed) << token;
     }
+    // A JWT part that is not JSON: the reader's reason is in Spanish too.
+    std::string doc = valid;
+    doc.replace(jwt + 9, end - jwt - 9, "eyJh.e30.x");  // {"a
+    auto r = validate(doc, trusted());
+    ASSERT_TRUE(r.has_value());
+    bool found = false;
+    for (const auto& f : r->findings)
+        if (f.code == "FE-QR-JWT-DECODE") {
+            found = true;
+            EXPECT_EQ(f.message_es.find("unexpected"), std::string::npos) << f.message_es;
+            EXPECT_NE(f.message_es.find("JSON"), std::string::npos) << f.message_es;
+        }
+    EXPECT_TRUE(found) << r->to_json();
 }
 
 // With the issuer's QR secret the JWT's HS256 MAC is checked as well.

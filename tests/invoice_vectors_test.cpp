@@ -358,7 +358,7 @@ TEST(InvoiceVectors, StructureAgreesWithXmllint) {
         bool ours = true;
         for (const auto& f : r->findings)
             if (f.severity == report::Severity::error &&
-                (f.code.rfind("FE-XSD-", 0) == 0 || f.code == "FE-XML-MALFORMED"))
+                (f.code.rfind("FE-XSD-", 0) == 0 || f.code.rfind("FE-XML-", 0) == 0))
                 ours = false;
         const auto x = test::run_command("xmllint --noout --nonet --schema '" + xsd.string() + "' '" + file.string() + "'");
         const bool theirs = x.exit_code == 0;

@@ -11,11 +11,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <regex>
 #include <set>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -155,6 +158,298 @@ TEST(MessageCatalog, AnUnknownMessageGetsTheCodesMeaning) {
                                              "the document holds no ds:Signature", ""});
     EXPECT_NE(w.text().find("\"message_es\":\"el documento no contiene ninguna ds:Signature\""), std::string::npos)
         << w.text();
+}
+
+// ---- Operation errors: every message src/ writes with make_error (or a helper that calls it),
+// and every message of the C API's own checks, has a Spanish phrase (src/report/catalog_errors.cpp)
+
+// A function that builds an Error's message: the argument that carries the message, the text the
+// helper writes around it ("{}" is the argument) and, for a common name, the only file it is in.
+struct ErrorMaker {
+    std::string_view name;
+    std::size_t message_arg;
+    std::string_view around;
+    std::string_view file;
+};
+
+constexpr ErrorMaker k_error_makers[] = {
+    {"make_error", 1, "{}", ""},
+    {"openssl_error", 1, "{}", ""},
+    {"rv_error", 1, "{}", ""},
+    {"fail", 1, "{}", "http_client.cpp"},
+    {"fail", 1, "{}", "c14n_dom.cpp"},
+    {"fail", 0, "JSON: {} at line 3, column 9", "json_reader.cpp"},
+    {"uri_error", 0, "PKCS#11 URI: {}", ""},
+    {"bad_base64", 0, "{} at offset 7", ""},
+    {"io_error", 0, "{} '/srv/lote/resultados.jsonl'", "results_file.cpp"},
+    {"bad_ruc", 1, "RUC '8-1-2': {}", ""},
+    {"field_error", 1, "CUFE field dRuc must be {}", ""},
+    {"json_error", 1, "{} (JSON line 3, column 9)", ""},
+    {"state_error", 0, "not a usable pending signature state: {}", ""},
+    {"no_rfe", 0, "no rFE in namespace http://dgi-fep.mef.gob.pa inside {}", ""},
+    {"limit_error", 0, "XML limit exceeded: {} (limit 10)", ""},
+    {"guarded", 0, "{}: out of memory", ""},
+    {"set_error", 2, "{}", "istmo_c.cpp"},
+};
+
+// Messages that need no phrase of their own, each with the reason.
+const std::map<std::string, std::string>& untranslated_allowed() {
+    static const std::map<std::string, std::string> allowed = {
+        {"{1}/xFe", "an element path inside a no_rfe message, no words"},
+        {"{1}{2}", "rv_error's body: its callers' texts and the reasons appended are checked"},
+        {"{1} '{2}'", "io_error's body: its callers are checked with a path"},
+        {"{1}: {2}", "a TSA URL and a time-stamp finding 'CODE: message' (tsa/client.cpp): checked below"},
+    };
+    return allowed;
+}
+
+// The text of the C++ string literal starting at text[at] (a quote); `end` is set past it.
+std::string read_literal(std::string_view text, std::size_t at, std::size_t& end) {
+    std::string out;
+    std::size_t i = at + 1;
+    for (; i < text.size() && text[i] != '"'; ++i) {
+        if (text[i] != '\\' || i + 1 >= text.size()) {
+            out += text[i];
+            continue;
+        }
+        const char c = text[++i];
+        out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+    }
+    end = i + 1;
+    return out;
+}
+
+// Skips a string or character literal or a comment at text[i]; false when there is none.
+bool skip_token(std::string_view text, std::size_t& i) {
+    if (text[i] == '"') {
+        read_literal(text, i, i);
+        return true;
+    }
+    if (text[i] == '\'') {
+        for (++i; i < text.size() && text[i] != '\''; ++i)
+            if (text[i] == '\\') ++i;
+        ++i;
+        return true;
+    }
+    if (text.substr(i, 2) == "//") {
+        i = text.find('\n', i);
+        if (i == std::string_view::npos) i = text.size();
+        return true;
+    }
+    return false;
+}
+
+// The arguments of the call whose '(' is at text[open], split at the commas of depth 0.
+std::vector<std::string> call_arguments(std::string_view text, std::size_t open) {
+    std::vector<std::string> args(1);
+    int depth = 0;
+    for (std::size_t i = open + 1; i < text.size();) {
+        const std::size_t start = i;
+        if (skip_token(text, i)) {
+            args.back() += text.substr(start, i - start);
+            continue;
+        }
+        const char c = text[i++];
+        if (c == '(' || c == '[' || c == '{') ++depth;
+        if (c == ')' || c == ']' || c == '}') {
+            if (depth-- == 0) return args;
+        }
+        if (c == ',' && depth == 0) {
+            args.emplace_back();
+            continue;
+        }
+        args.back() += c;
+    }
+    return args;
+}
+
+std::string trimmed(std::string_view s) {
+    const auto b = s.find_first_not_of(" \t\n");
+    if (b == std::string_view::npos) return {};
+    return std::string(s.substr(b, s.find_last_not_of(" \t\n") + 1 - b));
+}
+
+// `expr` split at `sep` where it stands at depth 0 outside literals ("::" never splits at ':').
+std::vector<std::string> split_top(std::string_view expr, char sep) {
+    std::vector<std::string> parts(1);
+    int depth = 0;
+    for (std::size_t i = 0; i < expr.size();) {
+        const std::size_t start = i;
+        if (skip_token(expr, i)) {
+            parts.back() += expr.substr(start, i - start);
+            continue;
+        }
+        const char c = expr[i++];
+        if (c == '(' || c == '[' || c == '{') ++depth;
+        if (c == ')' || c == ']' || c == '}') --depth;
+        const bool scope = c == ':' && ((i < expr.size() && expr[i] == ':') || (i >= 2 && expr[i - 2] == ':'));
+        if (c == sep && depth == 0 && !scope) {
+            parts.emplace_back();
+            continue;
+        }
+        parts.back() += c;
+    }
+    for (auto& p : parts) p = trimmed(p);
+    return parts;
+}
+
+// A message expression as template texts: literals kept, anything else a parameter "{n}"; a
+// conditional (a ? "x" : "y") gives one text per branch. Empty when the expression has no literal
+// (a message passed on, checked where it is made).
+struct Shape {
+    std::string text;
+    bool has_literal = false;
+};
+
+std::vector<Shape> shapes_of_raw(const std::string& expr);
+
+std::vector<Shape> shapes_of_term(const std::string& term) {
+    std::size_t i = 0;
+    std::string literal;
+    while (i < term.size() && term[i] == '"') {
+        literal += read_literal(term, i, i);
+        while (i < term.size() && std::isspace(static_cast<unsigned char>(term[i]))) ++i;
+    }
+    if (i > 0 && i == term.size()) return {Shape{literal, true}};
+    for (std::string_view wrap : {"std::string(", "std::string_view(", "("}) {
+        if (term.rfind(wrap, 0) == 0 && term.back() == ')') {
+            auto inner = shapes_of_raw(term.substr(wrap.size(), term.size() - wrap.size() - 1));
+            bool any = false;
+            for (const auto& s : inner) any = any || s.has_literal;
+            if (any) return inner;
+        }
+    }
+    if (term.empty() || term == "std::string()" || term == "std::string{}" || term == "{}") return {Shape{}};
+    return {Shape{"\x01", false}};  // a parameter, numbered later
+}
+
+// The shapes with "\x01" for each parameter.
+std::vector<Shape> shapes_of_raw(const std::string& expr) {
+    if (const auto ask = split_top(expr, '?'); ask.size() == 2) {
+        const auto branches = split_top(ask[1], ':');
+        std::vector<Shape> out;
+        for (const auto& b : branches) {
+            auto more = shapes_of_raw(b);
+            out.insert(out.end(), more.begin(), more.end());
+        }
+        return out;
+    }
+    std::vector<Shape> out{Shape{}};
+    for (const auto& term : split_top(expr, '+')) {
+        std::vector<Shape> next;
+        for (const auto& left : out)
+            for (const auto& right : shapes_of_term(term))
+                next.push_back(Shape{left.text + right.text, left.has_literal || right.has_literal});
+        out = std::move(next);
+    }
+    return out;
+}
+
+std::vector<Shape> shapes_of(const std::string& expr) {
+    std::vector<Shape> out = shapes_of_raw(expr);
+    for (auto& s : out) {  // number the parameters
+        int n = 0;
+        std::string numbered;
+        for (char c : s.text) numbered += c == '\x01' ? "{" + std::to_string(++n) + "}" : std::string(1, c);
+        s.text = numbered;
+    }
+    return out;
+}
+
+// "{1}" -> "x1" ...: the message as a user could meet it.
+std::string sample_of(const std::string& shape) {
+    static const std::regex placeholder(R"(\{([0-9]+)\})");
+    return std::regex_replace(shape, placeholder, "x$1");
+}
+
+// Literal runs of a shape that are English prose (two words of three letters or more).
+std::vector<std::string> prose_runs(const std::string& shape) {
+    static const std::regex placeholder(R"(\{[0-9]+\})");
+    static const std::regex word(R"(\b[a-z]{3,}\b)");
+    std::vector<std::string> runs;
+    std::sregex_token_iterator it(shape.begin(), shape.end(), placeholder, -1), end;
+    for (; it != end; ++it) {
+        const std::string run = it->str();
+        const auto words = std::distance(std::sregex_iterator(run.begin(), run.end(), word), std::sregex_iterator());
+        if (words >= 2) runs.push_back(trimmed(run));
+    }
+    return runs;
+}
+
+struct ErrorMessage {
+    std::string shape;  // "cannot open {1}"
+    std::string where;  // file:line
+    std::string around;
+};
+
+std::vector<ErrorMessage> error_messages_in_sources() {
+    std::vector<ErrorMessage> found;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::recursive_directory_iterator(k_root / "src")) files.push_back(entry.path());
+    files.push_back(k_root / "bindings" / "c" / "istmo_c.cpp");  // the C API's own messages
+    for (const fs::path& path : files) {
+        const auto ext = path.extension();
+        if (!fs::is_regular_file(path) || (ext != ".cpp" && ext != ".hpp")) continue;
+        const std::string text = istmo::test::read_file(path);
+        const std::string file = path.filename().string();
+        for (const ErrorMaker& maker : k_error_makers) {
+            if (!maker.file.empty() && file != maker.file) continue;
+            const std::regex call("\\b" + std::string(maker.name) + "\\s*\\(");
+            for (std::sregex_iterator it(text.begin(), text.end(), call), end; it != end; ++it) {
+                const auto at = static_cast<std::size_t>(it->position());
+                const std::string before = text.substr(at >= 40 ? at - 40 : 0, at >= 40 ? 40 : at);
+                if (std::regex_search(before, std::regex(R"((Error|void|bool|auto|int)\s+$)"))) continue;  // a definition
+                if (at > 0 && (text[at - 1] == '.' || text[at - 1] == '>')) continue;  // another class's member
+                const auto args = call_arguments(text, at + static_cast<std::size_t>(it->length()) - 1);
+                if (args.size() <= maker.message_arg) continue;
+                const std::string where = fs::relative(path, k_root).string() + ":" +
+                                          std::to_string(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n') + 1);
+                for (const auto& shape : shapes_of(trimmed(args[maker.message_arg])))
+                    if (shape.has_literal) found.push_back({shape.text, where, std::string(maker.around)});
+            }
+        }
+    }
+    return found;
+}
+
+TEST(MessageCatalog, EveryOperationErrorOfTheSourcesHasSpanish) {
+    const auto messages = error_messages_in_sources();
+    ASSERT_GT(messages.size(), 250u) << "the source scan found too few error messages";
+    std::set<std::string> shapes;
+    for (const auto& m : messages) {
+        if (untranslated_allowed().count(m.shape) || m.shape.empty()) continue;
+        const std::string inner = sample_of(m.shape);
+        std::string full(m.around);
+        full.replace(full.find("{}"), 2, inner);
+        shapes.insert(m.shape);
+        const auto spanish = report::translate_text(full);
+        if (!spanish) {
+            ADD_FAILURE() << m.where << ": the error message \"" << full
+                          << "\" has no Spanish phrase (src/report/catalog_errors.cpp)";
+            continue;
+        }
+        for (const auto& run : prose_runs(m.shape))
+            EXPECT_EQ(spanish->find(run), std::string::npos)
+                << m.where << ": \"" << full << "\" keeps the English \"" << run << "\" in Spanish: " << *spanish;
+    }
+    EXPECT_GT(shapes.size(), 250u);
+}
+
+TEST(MessageCatalog, OperationErrorsQuotingOtherTextsTranslateThem) {
+    EXPECT_EQ(report::translate_text("https://tsa.example/ts: TSA-STATUS-REJECTED: the TSA rejected the request"),
+              "https://tsa.example/ts: TSA-STATUS-REJECTED: la TSA rechazó la solicitud");
+    EXPECT_EQ(report::translate_text("rFE/gDGen/dFechaEm: expected a string or a number, got array (JSON line 4, column 17)"),
+              "rFE/gDGen/dFechaEm: se esperaba una cadena o un número, se recibió un arreglo (JSON, línea 4, columna 17)");
+    EXPECT_EQ(report::translate_text("RUC '8-AV-1': expected 3 parts separated by '-' (or 4 for NT)"),
+              "RUC '8-AV-1': se esperan 3 partes separadas por '-' (o 4 para NT)");
+    EXPECT_EQ(report::translate_text("cannot log in to the token: wrong PIN"),
+              "no se puede iniciar sesión en el token: PIN incorrecto");
+    EXPECT_EQ(report::translate_text("no rFE in namespace http://dgi-fep.mef.gob.pa inside SOAP 1.2 Envelope (no Body)"),
+              "no hay ningún rFE en el espacio de nombres http://dgi-fep.mef.gob.pa dentro de un Envelope SOAP 1.2 sin Body");
+    EXPECT_EQ(report::translate_text("cannot open the results file '/tmp/r.jsonl'"),
+              "no se puede abrir el archivo de resultados '/tmp/r.jsonl'");
+    // A loader's path in parentheses stays as it is.
+    EXPECT_EQ(report::translate_text("not a DER certificate (/tmp/c.der)"), "no es un certificado DER (/tmp/c.der)");
 }
 
 // Every finding the library makes on the test vectors matches one of its code's forms.

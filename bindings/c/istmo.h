@@ -8,7 +8,7 @@
  * Conventions (see docs/c-api.md for the full policy):
  *  - Every function that can fail returns int: ISTMO_OK (0) or a negative istmo_error code.
  *    After a failure, istmo_last_error_message() gives an English message for the calling
- *    thread. A successful call clears that message.
+ *    thread, istmo_last_error_message_es() the same in Spanish. A successful call clears them.
  *  - Out-parameters come first. On failure every out-parameter is set to NULL / 0 (when the
  *    out pointer itself is not NULL), so nothing has to be freed after an error.
  *  - Handles are opaque. Each kind has its own free function; free functions accept NULL.
@@ -95,6 +95,12 @@ int istmo_init(void);
  * succeeded. The string belongs to the library and stays valid until the next istmo_ call
  * on the same thread. Never NULL. Thread-safe (the message is per thread). Since 0.1. */
 const char* istmo_last_error_message(void);
+
+/* The same message in Spanish ("" when the last call succeeded): the library's message catalogue
+ * gives every message istmo writes in both languages; names, paths and numbers stay as they are,
+ * and a lower-level cause (OpenSSL, the OS) stays as that layer wrote it. Same lifetime and
+ * thread safety as istmo_last_error_message(). Since 0.2. */
+const char* istmo_last_error_message_es(void);
 
 /* A short static description of an istmo_error code ("invalid argument", ...); for an
  * unknown code "unknown error code". Never NULL, do not free. Thread-safe. Since 0.1. */

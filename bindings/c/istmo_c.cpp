@@ -11,6 +11,7 @@
 #include <istmo/invoice/cafe.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/istmo.hpp>
+#include <istmo/report/messages.hpp>
 #include <istmo/tsa/client.hpp>
 
 #include <chrono>
@@ -88,22 +89,38 @@ namespace {
 // ---- per-thread last error ---------------------------------------------------------------
 
 thread_local std::string t_message;
+thread_local std::string t_message_es;  // the same in Spanish (istmo_last_error_message_es)
 // Used instead of t_message when even recording the message ran out of memory.
 thread_local const char* t_static_message = nullptr;
+thread_local const char* t_static_message_es = nullptr;
 
 void clear_error() noexcept {
     t_message.clear();
+    t_message_es.clear();
     t_static_message = nullptr;
+    t_static_message_es = nullptr;
 }
 
-int set_error(int code, std::string_view function, std::string_view message) noexcept {
+// Records "function: message" and its Spanish: `message_es` when given, else the message
+// catalogue's phrase for `message` (src/report/catalog_errors.cpp), else the English text.
+int set_error(int code, std::string_view function, std::string_view message, std::string_view message_es = {}) noexcept {
     try {
         t_static_message = nullptr;
+        t_static_message_es = nullptr;
         t_message.assign(function);
         t_message += ": ";
         t_message += message;
+        t_message_es.assign(function);
+        t_message_es += ": ";
+        if (!message_es.empty()) {
+            t_message_es += message_es;
+        } else {
+            const auto spanish = istmo::report::translate_text(message);
+            t_message_es += spanish ? std::string_view(*spanish) : message;
+        }
     } catch (...) {
         t_static_message = "out of memory while recording an error message";
+        t_static_message_es = "memoria agotada al registrar un mensaje de error";
     }
     return code;
 }
@@ -132,9 +149,23 @@ int to_code(istmo::Errc errc) noexcept {
     return ISTMO_E_INTERNAL;
 }
 
+// Error::to_string() in Spanish: "errc: mensaje (línea L, columna C): causa".
+std::string spanish_error_text(const istmo::Error& error) {
+    std::string out{istmo::errc_name(error.code)};
+    out += ": ";
+    out += istmo::report::translate_text(error.message).value_or(error.message);
+    if (error.line > 0) {
+        out += " (línea " + std::to_string(error.line);
+        if (error.column > 0) out += ", columna " + std::to_string(error.column);
+        out += ")";
+    }
+    if (!error.cause.empty()) out += ": " + error.cause;
+    return out;
+}
+
 int set_error(std::string_view function, const istmo::Error& error) noexcept {
     try {
-        return set_error(to_code(error.code), function, error.to_string());
+        return set_error(to_code(error.code), function, error.to_string(), spanish_error_text(error));
     } catch (...) {
         return set_error(to_code(error.code), function, "(message unavailable: out of memory)");
     }
@@ -361,6 +392,10 @@ int istmo_init(void) {
 
 const char* istmo_last_error_message(void) {
     return t_static_message != nullptr ? t_static_message : t_message.c_str();
+}
+
+const char* istmo_last_error_message_es(void) {
+    return t_static_message_es != nullptr ? t_static_message_es : t_message_es.c_str();
 }
 
 const char* istmo_strerror(int code) {

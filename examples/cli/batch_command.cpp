@@ -4,9 +4,11 @@
 #include "common.hpp"
 #include "exit_codes.hpp"
 #include "options.hpp"
+#include "validation_options.hpp"
 
 #include <istmo/batch/batch.hpp>
 #include <istmo/batch/html.hpp>
+#include <istmo/service/store.hpp>
 
 #include <csignal>
 #include <unistd.h>
@@ -24,6 +26,30 @@ namespace istmo_cli {
 
 int run_batch(std::span<const std::string> argv);
 
+std::optional<std::size_t> parse_size(const std::string& text) {
+    if (text.empty()) return std::nullopt;
+    std::size_t value = 0;
+    std::size_t i = 0;
+    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+        const auto digit = static_cast<std::size_t>(text[i] - '0');
+        if (value > (SIZE_MAX - digit) / 10) return std::nullopt;
+        value = value * 10 + digit;
+    }
+    if (i == 0) return std::nullopt;
+    std::size_t multiplier = 1;
+    if (i < text.size()) {
+        if (i + 1 != text.size()) return std::nullopt;
+        switch (text[i]) {
+            case 'k': case 'K': multiplier = 1024; break;
+            case 'm': case 'M': multiplier = 1024 * 1024; break;
+            case 'g': case 'G': multiplier = 1024 * 1024 * 1024; break;
+            default: return std::nullopt;
+        }
+    }
+    if (value > SIZE_MAX / multiplier) return std::nullopt;
+    return value * multiplier;
+}
+
 namespace {
 
 namespace batch = istmo::batch;
@@ -33,7 +59,8 @@ const char* const batch_usage =
     "usage: istmo batch validate [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--at TIME] [--legacy]\n"
     "                            [--profile panama-fe|xmldsig|xades|auto] [--jobs N] [--out RESULTS.ndjson]\n"
     "                            [--resume] [--progress auto|always|never] [--max-size BYTES]\n"
-    "                            [--time-budget MS] [--ndjson FILE|-] [--report-html FILE] [PATH|-]...\n"
+    "                            [--time-budget MS] [--ndjson FILE|-] [--report-html FILE] [--store URL]\n"
+    "                            [PATH|-]...\n"
     "Try 'istmo batch --help' for more information.\n";
 
 const char* const batch_help =
@@ -71,6 +98,10 @@ const char* const batch_help =
     "  --ndjson FILE         read base64 documents from FILE ('-' for standard input)\n"
     "  --report-html FILE    also write one self-contained HTML page: counts by indication, most\n"
     "                        frequent codes, issuers with most failures, the failed inputs (of this run)\n"
+    "  --store URL           also record every verdict in the verdict store (sqlite:PATH, a PATH, or\n"
+    "                        postgresql://...): one row per distinct SHA-256; a different document\n"
+    "                        with a CUFE already recorded gets BATCH-CUFE-CONFLICT, the same bytes\n"
+    "                        again BATCH-DUPLICATE (docs/service.md)\n"
     "  --lang es|en          language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help            show this help\n"
     "\n"
@@ -108,6 +139,10 @@ const char* const batch_help_es =
     "  --ndjson ARCHIVO      lee documentos base64 de ARCHIVO ('-' para la entrada estándar)\n"
     "  --report-html ARCHIVO escribe además una página HTML autónoma: cuentas por indicación,\n"
     "                        códigos más frecuentes, emisores con más fallos, entradas fallidas (de esta corrida)\n"
+    "  --store URL           registra además cada veredicto en el almacén de veredictos (sqlite:RUTA,\n"
+    "                        una RUTA o postgresql://...): una fila por SHA-256 distinto; un documento\n"
+    "                        diferente con un CUFE ya registrado recibe BATCH-CUFE-CONFLICT, los\n"
+    "                        mismos bytes otra vez BATCH-DUPLICATE (docs/service.md)\n"
     "  --lang es|en          idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
     "  -h, --help            muestra esta ayuda\n"
     "\n"
@@ -118,30 +153,6 @@ const char* const batch_help_es =
     "64 error de uso, 74 error de E/S en el archivo de resultados.\n"
     "\n";
 
-
-std::optional<std::size_t> parse_size(const std::string& text) {
-    if (text.empty()) return std::nullopt;
-    std::size_t value = 0;
-    std::size_t i = 0;
-    for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
-        const auto digit = static_cast<std::size_t>(text[i] - '0');
-        if (value > (SIZE_MAX - digit) / 10) return std::nullopt;
-        value = value * 10 + digit;
-    }
-    if (i == 0) return std::nullopt;
-    std::size_t multiplier = 1;
-    if (i < text.size()) {
-        if (i + 1 != text.size()) return std::nullopt;
-        switch (text[i]) {
-            case 'k': case 'K': multiplier = 1024; break;
-            case 'm': case 'M': multiplier = 1024 * 1024; break;
-            case 'g': case 'G': multiplier = 1024 * 1024 * 1024; break;
-            default: return std::nullopt;
-        }
-    }
-    if (value > SIZE_MAX / multiplier) return std::nullopt;
-    return value * multiplier;
-}
 
 // Writes results and keeps the counts for progress, summary and the exit code.
 class CliSink final : public batch::Sink {
@@ -226,6 +237,24 @@ private:
     bool m_cleared = false;  // the progress line was cleared for a result line
 };
 
+// --store URL: every result goes through the verdict store first (CUFE conflicts and duplicates
+// are added to the result), then to the results file.
+class StoringSink final : public batch::Sink {
+public:
+    StoringSink(batch::Sink& inner, istmo::service::VerdictStore& store) : m_inner(inner), m_store(store) {}
+    istmo::Result<void> write(const batch::DocumentResult& result) override {
+        if (result.sha256.empty()) return m_inner.write(result);  // nothing to key a row on
+        batch::DocumentResult recorded = result;
+        if (auto stored = m_store.record(recorded); !stored) return std::move(stored).error();
+        return m_inner.write(recorded);
+    }
+    void skipped(const std::string& source, const std::string& sha256) override { m_inner.skipped(source, sha256); }
+
+private:
+    batch::Sink& m_inner;
+    istmo::service::VerdictStore& m_store;
+};
+
 // ---- Ctrl-C ------------------------------------------------------------------------------
 
 // Written by the SIGINT handler with write(2) (async-signal-safe); prepared before the run.
@@ -262,18 +291,14 @@ void prepare_interrupt_message(std::span<const std::string> argv, bool has_out) 
 }
 
 int cmd_validate(std::span<const std::string> argv) {
-    CommandSpec command{"batch validate", trust_options(), batch_usage,
+    CommandSpec command{"batch validate", validation_options(), batch_usage,
                         tr(batch_help, batch_help_es) + tr(revocation_help(), revocation_help_es())};
-    for (const OptionSpec& option : std::initializer_list<OptionSpec>{{"profile", '\0', true, false},
-                                                                      {"jobs", 'j', true, false},
-                                                                      {"out", 'o', true, false},
+    for (const OptionSpec& option : std::initializer_list<OptionSpec>{{"out", 'o', true, false},
                                                                       {"resume", '\0', false, false},
                                                                       {"progress", '\0', true, false},
-                                                                      {"max-size", '\0', true, false},
-                                                                      {"time-budget", '\0', true, false},
-                                                                      {"legacy", '\0', false, false},
                                                                       {"ndjson", '\0', true, false},
-                                                                      {"report-html", '\0', true, false}})
+                                                                      {"report-html", '\0', true, false},
+                                                                      {"store", '\0', true, false}})
         command.options.push_back(option);
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
@@ -281,37 +306,11 @@ int cmd_validate(std::span<const std::string> argv) {
         return usage_error("batch validate: " + tr("no input (PATH, - or --ndjson)", "no hay entrada (PATH, - o --ndjson)"), batch_usage);
 
     batch::Options options;
-    if (auto p = args.value("profile")) {
-        auto profile = batch::parse_profile(*p);
-        if (!profile) return usage_error("batch validate: " + tr("unknown profile '", "perfil desconocido '") + *p + "'", batch_usage);
-        options.profile = *profile;
-    }
-    if (auto j = args.value("jobs")) {
-        auto n = parse_size(*j);
-        if (!n || *n == 0 || *n > 4096 || (*j)[j->size() - 1] < '0' || (*j)[j->size() - 1] > '9')
-            return usage_error("batch validate: " + tr("--jobs needs a number from 1 to 4096", "--jobs necesita un número de 1 a 4096"), batch_usage);
-        options.jobs = static_cast<unsigned>(*n);
-    }
-    if (auto m = args.value("max-size")) {
-        auto n = parse_size(*m);
-        if (!n || *n == 0) return usage_error("batch validate: --max-size '" + *m + tr("' is not a size", "' no es un tamaño"), batch_usage);
-        options.max_size = *n;
-    }
-    if (auto t = args.value("time-budget")) {
-        auto n = parse_size(*t);
-        if (!n || t->find_first_not_of("0123456789") != std::string::npos || *n > 86'400'000)
-            return usage_error("batch validate: " + tr("--time-budget needs milliseconds from 0 to 86400000", "--time-budget necesita milisegundos de 0 a 86400000"), batch_usage);
-        options.time_budget = std::chrono::milliseconds(static_cast<std::int64_t>(*n));
-    }
     const std::string progress_mode = args.value("progress").value_or("auto");
+    if (const int code = read_validation_options("batch validate", args, batch_usage, options); code != exit_ok)
+        return code;
     if (progress_mode != "auto" && progress_mode != "always" && progress_mode != "never")
         return usage_error("batch validate: " + tr("--progress must be auto, always or never", "--progress debe ser auto, always o never"), batch_usage);
-    options.legacy = args.has("legacy");
-    if (auto at = args.value("at"); at && !parse_rfc3339(*at))
-        return usage_error("batch validate: --at '" + *at +
-                               tr("' is not an RFC 3339 time", "' no es una hora RFC 3339"),
-                           batch_usage);
-    if (const int code = apply_trust_options("batch validate", args, options.verify); code != exit_ok) return code;
     const std::string out_path = args.value("out").value_or("");
     const bool resume = args.has("resume");
     if (resume && (out_path.empty() || out_path == "-"))
@@ -330,7 +329,7 @@ int cmd_validate(std::span<const std::string> argv) {
     if (resume) {
         auto prepared = batch::prepare_resume(out_path);
         if (!prepared) {
-            print_error("batch validate: " + prepared.error().to_string());
+            print_error(error_text("batch validate", prepared.error()));
             return exit_io;
         }
         resume_state = std::move(*prepared);
@@ -347,7 +346,7 @@ int cmd_validate(std::span<const std::string> argv) {
     }
     auto sink = batch::NdjsonFileSink::open(out_path, resume);
     if (!sink) {
-        print_error("batch validate: " + sink.error().to_string());
+        print_error(error_text("batch validate", sink.error()));
         return exit_io;
     }
 
@@ -390,16 +389,24 @@ int cmd_validate(std::span<const std::string> argv) {
     batch::HtmlSummary html_summary;
     const auto html_path = args.value("report-html");
     if (html_path) cli_sink.html = &html_summary;
+    std::unique_ptr<istmo::service::VerdictStore> store;
+    if (auto url = args.value("store")) {
+        auto opened = istmo::service::VerdictStore::open(*url);
+        if (!opened) return report_error("batch validate: --store", opened.error());
+        store = std::move(*opened);
+    }
+    std::optional<StoringSink> storing;
+    if (store) storing.emplace(cli_sink, *store);
     prepare_interrupt_message(argv, !results_to_stdout);
     const batch::Validator validator(std::move(options));
-    auto summary = validator.run(*source, cli_sink);
+    auto summary = storing ? validator.run(*source, *storing) : validator.run(*source, cli_sink);
     cli_sink.finish_progress();
     if (!summary) {
-        print_error("batch validate: " + summary.error().to_string());
+        print_error(error_text("batch validate", summary.error()));
         return summary.error().code == istmo::Errc::internal ? exit_internal : exit_io;
     }
     if (auto synced = (*sink)->sync(); !synced) {
-        print_error("batch validate: " + synced.error().to_string());
+        print_error(error_text("batch validate", synced.error()));
         return exit_io;
     }
     if (resume && cli_sink.replaced != 0) {
@@ -409,7 +416,7 @@ int cmd_validate(std::span<const std::string> argv) {
         sink->reset();
         auto compacted = batch::compact_results(out_path);
         if (!compacted) {
-            print_error("batch validate: " + compacted.error().to_string());
+            print_error(error_text("batch validate", compacted.error()));
             return exit_io;
         }
         std::cerr << "istmo: batch validate: " << tr("replaced ", "se reemplazaron ") << compacted->duplicates

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "common.hpp"
 #include "exit_codes.hpp"
+#include "human.hpp"
 #include "options.hpp"
 
 #include <istmo/crypto/revocation.hpp>
@@ -93,7 +94,7 @@ void print_json(const istmo::crypto::CertificateValidation& v) {
 
 void print_text(const istmo::crypto::CertificateValidation& v) {
     std::cout << tr("path: ", "ruta: ") << istmo::crypto::path_status_name(v.status);
-    if (!v.message.empty()) std::cout << " (" << v.message << ")";
+    if (!v.message.empty()) std::cout << " (" << text_in_language(v.message) << ")";
     std::cout << "\n";
     for (std::size_t i = 0; i < v.chain.size(); ++i) {
         const auto& e = v.chain[i];

@@ -17,6 +17,9 @@ int run_version(std::span<const std::string> argv);    // version.cpp
 int run_cert(std::span<const std::string> argv);       // cert_command.cpp
 int run_extend(std::span<const std::string> argv);     // extend_command.cpp
 int run_countersign(std::span<const std::string> argv);  // countersign_command.cpp
+int run_serve(std::span<const std::string> argv);      // serve_command.cpp
+int run_worker(std::span<const std::string> argv);     // worker_command.cpp
+int run_dgi(std::span<const std::string> argv);        // dgi_command.cpp
 
 struct Command {
     std::string_view name;

@@ -43,7 +43,7 @@ int usage_error(std::string_view message, std::string_view short_usage) {
     return exit_usage;
 }
 
-int report_error(std::string_view context, const istmo::Error& error) {
+std::string error_text(std::string_view context, const istmo::Error& error) {
     std::string text(context);
     if (!text.empty()) text += ": ";
     if (error.message.empty()) {
@@ -63,7 +63,11 @@ int report_error(std::string_view context, const istmo::Error& error) {
     const char* debug = std::getenv("ISTMO_DEBUG");
     const bool show_cause = error.message.empty() || (debug != nullptr && *debug != '\0' && *debug != '0');
     if (show_cause && !error.cause.empty()) text += ": " + error.cause;
-    print_error(text);
+    return text;
+}
+
+int report_error(std::string_view context, const istmo::Error& error) {
+    print_error(error_text(context, error));
     return exit_code_for(error.code);
 }
 

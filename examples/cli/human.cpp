@@ -17,15 +17,6 @@ std::string verdict(report::Indication indication, report::SubIndication sub) {
     return out;
 }
 
-std::string severity_text(report::Severity severity) {
-    switch (severity) {
-        case report::Severity::info: return tr("info", "información");
-        case report::Severity::warning: return tr("warning", "aviso");
-        case report::Severity::error: return "error";
-    }
-    return "error";
-}
-
 // "  error CODE at FIELD: message"
 std::string reason_line(report::Severity severity, const std::string& code, const std::string& field,
                         const std::string& message) {
@@ -41,6 +32,20 @@ const std::string& field_of(const report::Finding& finding) {
 }
 
 }  // namespace
+
+std::string severity_text(report::Severity severity) {
+    switch (severity) {
+        case report::Severity::info: return tr("info", "información");
+        case report::Severity::warning: return tr("warning", "aviso");
+        case report::Severity::error: return "error";
+    }
+    return "error";
+}
+
+std::string text_in_language(const std::string& text_en) {
+    if (lang() != Lang::es) return text_en;
+    return report::translate_text(text_en).value_or(text_en);
+}
 
 std::string message_in_language(const report::Finding& finding) {
     if (lang() != Lang::es) return finding.message;

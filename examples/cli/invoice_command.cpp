@@ -9,9 +9,9 @@
 #include <istmo/crypto/keys.hpp>
 #include <istmo/invoice/cafe.hpp>
 #include <istmo/invoice/html.hpp>
-#include <istmo/report/messages.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/report/json.hpp>
+#include <istmo/report/messages.hpp>
 
 #include <chrono>
 #include <iostream>
@@ -390,7 +390,12 @@ int validate_one(const std::string& path, const pa::InvoiceValidator& validator,
     }
     auto report = validator.validate(*input);
     if (!report) {
-        if (json) std::cout << json_line(path, nullptr, {istmo::errc_name(report.error().code), report.error().message, {}});
+        if (json) {
+            const std::string& message = report.error().message;
+            std::cout << json_line(path, nullptr,
+                                   {istmo::errc_name(report.error().code), message,
+                                    istmo::report::translate_text(message).value_or(message)});
+        }
         return report_error("invoice validate: " + path, report.error());
     }
     if (json) std::cout << json_line(path, &*report, {});

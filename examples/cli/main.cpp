@@ -5,6 +5,7 @@
 #include "exit_codes.hpp"
 #include "lang.hpp"
 #include "manual.hpp"
+#include "options.hpp"
 
 #include <algorithm>
 #include <exception>
@@ -52,6 +53,7 @@ int run(const std::vector<std::string>& args) {
     const std::span<const std::string> rest(args.data() + 1, args.size() - 1);
     const std::string try_help = tr("Try 'istmo --help'.\n", "Pruebe 'istmo --help'.\n");
 
+    set_lang_from_arguments(rest);  // before any command builds its texts
     if (command == "--help" || command == "-h" || command == "help") {
         if (command == "help" && !rest.empty()) {
             const std::vector<std::string> help{"--help"};
@@ -65,7 +67,19 @@ int run(const std::vector<std::string>& args) {
     // Hidden: used by the build to generate the manual pages and the completion (manual.hpp).
     if (command == "--generate-man") return run_generate_man(rest);
     if (command == "--generate-completion") return run_generate_completion(rest);
-    if (const Command* found = find_command(command)) return found->run(rest);
+    if (const Command* found = find_command(command)) {
+        // "istmo invoice --lang es validate ...": a --lang before the subcommand (already applied
+        // above) is taken off so that the command finds its subcommand first.
+        if (!rest.empty() && (rest.front() == "--lang" || rest.front().rfind("--lang=", 0) == 0)) {
+            const bool inline_value = rest.front().size() > 6;
+            const std::string value = inline_value ? rest.front().substr(7) : (rest.size() > 1 ? rest[1] : "");
+            if (value != "es" && value != "en")
+                return usage_error(command + ": " + tr("--lang must be es or en", "--lang debe ser es o en"), try_help);
+            const std::size_t skip = std::min<std::size_t>(inline_value ? 1 : 2, rest.size());
+            return found->run(std::vector<std::string>(rest.begin() + static_cast<std::ptrdiff_t>(skip), rest.end()));
+        }
+        return found->run(rest);
+    }
     if (!command.empty() && command[0] == '-')
         return usage_error(tr("unknown option '", "opción desconocida '") + command + "'", try_help);
     return usage_error(tr("unknown command '", "comando desconocido '") + command + "'", try_help);

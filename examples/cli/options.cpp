@@ -97,6 +97,12 @@ std::optional<std::string> lang_argument(std::span<const std::string> argv) {
 
 }  // namespace
 
+void set_lang_from_arguments(std::span<const std::string> argv) {
+    const auto requested = lang_argument(argv);
+    if (requested == "es") set_lang(Lang::es);
+    if (requested == "en") set_lang(Lang::en);
+}
+
 namespace {
 std::vector<CommandSpec>* g_spec_sink = nullptr;
 }  // namespace
@@ -109,9 +115,7 @@ std::optional<int> parse_command_line(const CommandSpec& command, std::span<cons
         g_spec_sink->push_back(command);
         return exit_ok;
     }
-    const auto requested = lang_argument(argv);
-    if (requested == "es") set_lang(Lang::es);
-    if (requested == "en") set_lang(Lang::en);
+    set_lang_from_arguments(argv);
     std::vector<OptionSpec> specs = command.options;
     specs.push_back({"lang", '\0', true, false});
     ParseOutcome parsed = ArgParser(std::move(specs)).parse(argv);

@@ -43,6 +43,11 @@ struct CommandSpec {
 // returns 0 at once: the manual pages and the completion are generated from what is recorded.
 void set_spec_sink(std::vector<CommandSpec>* sink) noexcept;
 
+// Sets the language from a --lang es|en among the arguments (before "--"); other values are left
+// to parse_command_line to refuse. A command's texts (its help, its usage) are made before its
+// options are parsed, so the dispatcher calls this first: "istmo sign --help --lang es" is Spanish.
+void set_lang_from_arguments(std::span<const std::string> argv);
+
 // Parses argv for a command; --lang is accepted by every command. Returns the exit code when the
 // command is done (help printed: 0; usage error printed: 64), nullopt to go on with args.
 [[nodiscard]] std::optional<int> parse_command_line(const CommandSpec& command, std::span<const std::string> argv,

@@ -371,30 +371,32 @@ std::string to_json(const tsa::TokenVerification& v, int code, const std::string
 
 std::string to_text(const tsa::TokenVerification& v, int code, const std::string& token_path) {
     const tsa::TokenInfo& info = v.info;
-    std::string out = "Time-stamp '" + token_path + "': " + std::string(indication_for(code)) + "\n";
-    auto line = [&out](std::string_view label, const std::string& value) {
+    std::string out = tr("Time-stamp '", "Sello de tiempo '") + token_path + "': " + std::string(indication_for(code)) + "\n";
+    // The labels are aligned on 14 columns; a Spanish label counts its characters, not its bytes.
+    auto line = [&out](const std::string& label, const std::string& value) {
         if (value.empty()) return;
-        out += "  ";
-        out += label;
-        out.append(label.size() < 12 ? 12 - label.size() : 1, ' ');
+        std::size_t width = 0;
+        for (unsigned char c : label) width += (c & 0xC0) != 0x80;
+        out += "  " + label;
+        out.append(width < 14 ? 14 - width : 1, ' ');
         out += value;
         out += '\n';
     };
     if (v.status >= 0) {
         std::string status = std::to_string(v.status);
         if (!v.status_text.empty()) status += " (" + v.status_text + ")";
-        line("status", status);
+        line(tr("status", "estado"), status);
     }
     line("genTime", format_time(info.gen_time));
-    line("accuracy", accuracy_text(info.accuracy));
-    line("policy", info.policy);
-    line("serial", info.serial_hex);
-    if (!info.imprint.empty()) line("imprint", info.imprint_algorithm + " " + hex(info.imprint));
+    line(tr("accuracy", "precisión"), accuracy_text(info.accuracy));
+    line(tr("policy", "política"), info.policy);
+    line(tr("serial", "serie"), info.serial_hex);
+    if (!info.imprint.empty()) line(tr("imprint", "huella"), info.imprint_algorithm + " " + hex(info.imprint));
     if (info.nonce_hex) line("nonce", *info.nonce_hex);
-    line("TSA name", info.tsa_name);
-    line("signer", info.signer_subject);
-    line("issuer", info.signer_issuer);
-    line("signature", info.signature_algorithm);
+    line(tr("TSA name", "nombre de TSA"), info.tsa_name);
+    line(tr("signer", "firmante"), info.signer_subject);
+    line(tr("issuer", "emisor"), info.signer_issuer);
+    line(tr("signature", "firma"), info.signature_algorithm);
     if (!info.ess_version.empty()) line("ESSCertID", info.ess_version);
     for (const auto& e : v.tsa_path) {
         if (e.anchor) continue;
@@ -404,8 +406,7 @@ std::string to_text(const tsa::TokenVerification& v, int code, const std::string
         if (e.status.revocation_time) status += tr(", revoked at ", ", revocado el ") + optional_time(e.status.revocation_time);
         line(tr("status", "estado"), status + " (" + e.certificate.subject() + ")");
     }
-    for (const auto& f : v.findings)
-        out += "  " + std::string(istmo::report::to_string(f.severity)) + " " + f.code + ": " + message_in_language(f) + "\n";
+    for (const auto& f : v.findings) out += "  " + severity_text(f.severity) + " " + f.code + ": " + message_in_language(f) + "\n";
     return out;
 }
 
@@ -585,7 +586,8 @@ int run_request(std::span<const std::string> argv) {
     auto stamped = created->timestamp(*request);
     if (!stamped) {
         const istmo::Error& error = stamped.error();
-        std::string message = error.message.empty() ? std::string(istmo::errc_name(error.code)) : error.message;
+        std::string message =
+            error.message.empty() ? std::string(istmo::errc_name(error.code)) : text_in_language(error.message);
         if (error.cause.rfind("TSA-", 0) == 0 && message.find(error.cause) == std::string::npos)
             message = error.cause + ": " + message;
         print_error(tr("no time-stamp: ", "sin sello de tiempo: ") + message);
@@ -597,10 +599,13 @@ int run_request(std::span<const std::string> argv) {
     if (const int written = write_output(*output_path, body); written != exit_ok) return written;
     if (*output_path != "-") {
         const tsa::TokenInfo& info = stamped->verification.info;
-        std::cout << "time-stamp from " << stamped->url << " (" << stamped->attempts
-                  << (stamped->attempts == 1 ? " attempt" : " attempts") << "): genTime "
-                  << format_time(info.gen_time) << ", serial " << info.serial_hex << ", policy " << info.policy
-                  << "\nwritten to '" << *output_path << "'\n";
+        const std::string attempts =
+            std::to_string(stamped->attempts) +
+            (stamped->attempts == 1 ? tr(" attempt", " intento") : tr(" attempts", " intentos"));
+        std::cout << tr("time-stamp from ", "sello de tiempo de ") << stamped->url << " (" << attempts << "): genTime "
+                  << format_time(info.gen_time) << tr(", serial ", ", serie ") << info.serial_hex
+                  << tr(", policy ", ", política ") << info.policy << tr("\nwritten to '", "\nescrito en '")
+                  << *output_path << "'\n";
     }
     return exit_ok;
 }
@@ -662,7 +667,7 @@ int run_token_verify(std::span<const std::string> argv) {
     const tsa::TokenVerification verification = verifier.verify_response_or_token(token, expect);
     const int result = verification_exit_code(verification);
 
-    const std::string shown = token_path == "-" ? "standard input" : token_path;
+    const std::string shown = token_path == "-" ? tr("standard input", "entrada estándar") : token_path;
     const std::string out = json ? to_json(verification, result, shown, *data_path) : to_text(verification, result, shown);
     if (const int written = write_output("", out); written != exit_ok) return written;
     if (result == exit_data) {

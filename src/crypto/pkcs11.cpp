@@ -73,8 +73,9 @@ Result<FoundToken> find_token(const ck_function_list& fn, const Uri& uri) {
             found.push_back({slot, info.flags});
     }
     if (found.empty()) {
-        const std::string named = uri.token ? " (token=\"" + *uri.token + "\")" : "";
-        return make_error(Errc::token_not_present, "no token matching the PKCS#11 URI is present" + named);
+        return make_error(Errc::token_not_present,
+                          uri.token ? "no token matching the PKCS#11 URI is present (token=\"" + *uri.token + "\")"
+                                    : std::string("no token matching the PKCS#11 URI is present"));
     }
     if (found.size() > 1)
         return make_error(Errc::invalid_argument,

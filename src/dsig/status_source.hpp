@@ -5,6 +5,8 @@
 #include <istmo/crypto/revocation.hpp>
 #include <istmo/dsig/verify.hpp>
 
+#include "crypto/revocation_options.hpp"
+
 #include <memory>
 #include <utility>
 
@@ -14,15 +16,7 @@ namespace istmo::dsig {
 // (an error when a CRL / OCSP response file cannot be read, ...).
 inline Result<std::shared_ptr<const crypto::CertificateStatusSource>> status_source_for(const VerifyOptions& options) {
     if (options.status_source) return options.status_source;
-    crypto::RevocationOptions r;
-    r.policy = options.revocation;
-    r.crl_files = options.crl_files;
-    r.ocsp_response_files = options.ocsp_response_files;
-    r.offline = options.offline;
-    r.cache_dir = options.revocation_cache_dir;
-    auto made = crypto::RevocationChecker::create(std::move(r));
-    if (!made) return std::move(made).error();
-    return std::shared_ptr<const crypto::CertificateStatusSource>(std::move(*made));
+    return crypto::make_status_source(options);
 }
 
 // The options with their status source made, when it can be; otherwise unchanged (the

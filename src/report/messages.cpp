@@ -171,7 +171,11 @@ std::optional<std::string> translate_nested(std::string_view text, int depth) {
     const Index& idx = index();
     if (auto it = idx.forms_of.find(std::string_view()); it != idx.forms_of.end())
         if (auto out = translate_with(it->second.first, it->second.second, text, depth, true)) return out;
-    return translate_with(0, idx.forms.size(), text, depth, true);
+    if (auto out = translate_with(0, idx.forms.size(), text, depth, true)) return out;
+    // A finding made with its code's meaning as the message ("TSA-X: <meaning>" quoted in an error).
+    for (const CatalogEntry& code : idx.codes)
+        if (code.en == text) return std::string(code.es);
+    return std::nullopt;
 }
 
 }  // namespace
@@ -203,11 +207,22 @@ std::optional<std::string> translate_message(std::string_view code, std::string_
 }
 
 std::optional<std::string> translate_text(std::string_view text_en) {
-    // Loaders append what they read: "<message> (<path>)". The path stays as it is.
+    // Loaders append what they read: "<message> (<path>)"; the path stays as it is. A tail that is
+    // not path-like ("... (JSON line 2, column 3)") belongs to the phrase and is matched with it.
     const auto open = text_en.rfind(" (");
-    if (open != std::string_view::npos && text_en.back() == ')')
+    const bool tail = open != std::string_view::npos && text_en.back() == ')';
+    const std::string_view inside = tail ? text_en.substr(open + 2, text_en.size() - open - 3) : std::string_view();
+    const bool path_like = tail && (inside.find_first_of("/\\") != std::string_view::npos ||
+                                    (inside.find(' ') == std::string_view::npos && inside.find('.') != std::string_view::npos));
+    const auto with_tail_kept = [&]() -> std::optional<std::string> {
         if (auto out = translate_nested(text_en.substr(0, open), 0)) return *out + std::string(text_en.substr(open));
-    return translate_nested(text_en, 0);
+        return std::nullopt;
+    };
+    if (path_like)
+        if (auto out = with_tail_kept()) return out;
+    if (auto out = translate_nested(text_en, 0)) return out;
+    if (tail && !path_like) return with_tail_kept();
+    return std::nullopt;
 }
 
 std::string message_es_for(const Finding& finding) {

@@ -5,6 +5,7 @@
 
 #include "core/time_math.hpp"
 #include "crypto/native.hpp"
+#include "crypto/revocation_options.hpp"
 #include "internal/c_ptr.hpp"
 #include "tsa/tsa_internal.hpp"
 #include "crypto/path_check.hpp"
@@ -241,13 +242,7 @@ struct TokenVerifier::Impl {
         }
         v.status_source = o.status_source;
         if (!v.status_source) {
-            crypto::RevocationOptions r;
-            r.policy = o.revocation;
-            r.crl_files = o.crl_files;
-            r.ocsp_response_files = o.ocsp_response_files;
-            r.offline = o.offline;
-            r.cache_dir = o.revocation_cache_dir;
-            auto made = crypto::RevocationChecker::create(std::move(r));
+            auto made = crypto::make_status_source(o);
             if (made) v.status_source = std::move(*made);
             else status_source_error = std::move(made).error();
         }

@@ -97,7 +97,10 @@ library_path: Optional[str] = getattr(lib, "_name", None)
 
 def _check(result: int, func, args):  # ctypes errcheck
     if result < 0:
-        raise error_for(result, lib.istmo_last_error_message().decode("utf-8", "replace"))
+        message_es = None
+        if hasattr(lib, "istmo_last_error_message_es"):  # since 0.2
+            message_es = lib.istmo_last_error_message_es().decode("utf-8", "replace")
+        raise error_for(result, lib.istmo_last_error_message().decode("utf-8", "replace"), message_es)
     return result
 
 
@@ -118,6 +121,7 @@ _declare("istmo_version", ctypes.c_int, [])
 _declare("istmo_version_string", ctypes.c_char_p, [])
 _declare("istmo_init", ctypes.c_int, [], check=True)
 _declare("istmo_last_error_message", ctypes.c_char_p, [])
+_declare("istmo_last_error_message_es", ctypes.c_char_p, [], optional=True)
 _declare("istmo_strerror", ctypes.c_char_p, [ctypes.c_int])
 _declare("istmo_free", None, [ctypes.c_void_p])
 _declare("istmo_key_load_file", ctypes.c_int,

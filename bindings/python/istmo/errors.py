@@ -1,11 +1,12 @@
 """Exceptions raised by the istmo binding.
 
 Every failing C call raises a subclass of :class:`Error` chosen by its ``istmo_error`` code;
-the exception carries that ``code`` (a negative int, see ``istmo.h``) and the ``message``
-of ``istmo_last_error_message()``.
+the exception carries that ``code`` (a negative int, see ``istmo.h``), the ``message``
+of ``istmo_last_error_message()`` and its Spanish twin ``message_es``
+(``istmo_last_error_message_es()``; the English text with a library older than 0.2).
 """
 
-from typing import Dict, Type
+from typing import Dict, Optional, Type
 
 
 class Error(Exception):
@@ -17,10 +18,12 @@ class Error(Exception):
     #: the istmo_error code of this class (the instance's ``code`` is the actual one)
     default_code = -17
 
-    def __init__(self, code: int, message: str) -> None:
+    def __init__(self, code: int, message: str, message_es: Optional[str] = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        #: the same message in Spanish
+        self.message_es = message if message_es is None else message_es
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code}, message={self.message!r})"
@@ -138,6 +141,6 @@ _BY_CODE: Dict[int, Type[Error]] = {
 }
 
 
-def error_for(code: int, message: str) -> Error:
+def error_for(code: int, message: str, message_es: Optional[str] = None) -> Error:
     """The exception for an istmo_error code (plain :class:`Error` for unknown codes)."""
-    return _BY_CODE.get(code, Error)(code, message)
+    return _BY_CODE.get(code, Error)(code, message, message_es)

@@ -96,6 +96,17 @@ def test_key_errors_carry_code_and_message(name, password, error, code):
     assert caught.value.code == code
     assert caught.value.message.startswith("istmo_key_load_file: ")
     assert str(caught.value) == caught.value.message
+    # The Spanish twin (issue 12): translated, with the same function and path.
+    assert caught.value.message_es.startswith("istmo_key_load_file: ")
+    assert caught.value.message_es != caught.value.message
+    assert name in caught.value.message_es
+
+
+def test_error_message_in_spanish():
+    with pytest.raises(istmo.BadPasswordError) as caught:
+        istmo.Key.load(PKI / "rsa2048.p12", "wrong")
+    assert "no se puede abrir el archivo PKCS#12: contraseña incorrecta" in caught.value.message_es, caught.value.message_es
+    assert "cannot open the PKCS#12 file: wrong password" in caught.value.message
 
 
 def test_cert_and_trust_errors():

@@ -6,7 +6,7 @@
 // backoff for retryable failures only (connection failures, timeouts, HTTP 429/500/502/503/504),
 // Retry-After honoured (delta-seconds or an HTTP-date), redirects reported (3xx with the
 // Location) but never followed, a response size cap, HTTPS (CA file, pinned leaf SHA-256,
-// client certificate), basic auth, an HTTP proxy (CONNECT for https), cancellation.
+// client certificate as PEM files or PKCS#12), extra request headers, basic auth, an HTTP proxy (CONNECT for https), cancellation.
 // Thread safety: one HttpClient may be used by many threads at once (copies share it); it owns
 // one I/O thread on which every request runs.
 //
@@ -27,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace istmo::net {
@@ -46,7 +47,8 @@ struct HttpOptions {
     std::string pinned_server_sha256;  // hex SHA-256 of the server leaf's DER (any case)
     std::string client_cert_file;      // PEM chain
     std::string client_key_file;       // PEM key
-    std::string client_key_password;   // for an encrypted client key; never prompted for
+    std::string client_key_password;   // for an encrypted client key (or the PKCS#12); never prompted for
+    std::string client_p12_file;       // PKCS#12 with the client key and certificate (instead of the two PEM files)
     // HTTP basic auth (sent on every request when user is not empty)
     std::string user;
     std::string password;
@@ -74,6 +76,8 @@ struct HttpRequest {
     std::vector<std::uint8_t> body;
     std::string content_type;    // of the body (POST)
     std::string accept;          // Accept header; empty: none sent
+    // Further headers (name, value), e.g. SOAPAction; CR and LF are refused (invalid_argument).
+    std::vector<std::pair<std::string, std::string>> headers;
     std::optional<int> retries;  // overrides HttpOptions::retries for this call
     // Absolute end of the call (steady clock); the earlier of this and total_timeout applies.
     std::optional<std::chrono::steady_clock::time_point> deadline;

@@ -4,6 +4,8 @@
 // keyed with the issuer's "código QR" secret, which a validator does not hold.
 #include "invoice/panama/qr_check.hpp"
 
+#include <istmo/report/messages.hpp>
+
 #include "crypto/native.hpp"
 #include "report/json_reader.hpp"
 #include "invoice/panama/schema.hpp"
@@ -76,8 +78,11 @@ std::optional<report::json::Value> jwt_object(std::string_view part, std::string
     auto value = text ? report::json::parse(*text) : Result<report::json::Value>(make_error(Errc::parse_error, "not base64url"));
     if (value && value->kind == report::json::Kind::object) return std::move(*value);
     const std::string why = !text ? "not base64url" : !value ? value.error().message : "not a JSON object";
-    out.add("FE-QR-JWT", Severity::error, std::string(k_path), k_ficha, line,
-            "El " + std::string(what == "header" ? "encabezado" : "contenido") + " del JWT del código QR no es válido: " + why,
+    const std::string why_es = !text    ? std::string("no es base64url")
+                               : !value ? report::translate_text(why).value_or(why)
+                                        : std::string("no es un objeto JSON");
+    out.add("FE-QR-JWT-DECODE", Severity::error, std::string(k_path), k_ficha, line,
+            "El " + std::string(what == "header" ? "encabezado" : "contenido") + " del JWT del código QR no es válido: " + why_es,
             "The QR JWT " + std::string(what) + " is not valid: " + why);
     return std::nullopt;
 }
@@ -105,7 +110,7 @@ std::optional<std::string> scalar(const report::json::Value* v) {
 void compare(std::string_view field, const std::optional<std::string>& have, bool matches, std::string_view against_es,
              std::string_view against_en, int line, Collector& out) {
     if (!have) {
-        out.add("FE-QR-JWT", Severity::error, std::string(k_path), k_ficha, line,
+        out.add("FE-QR-JWT-CLAIM", Severity::error, std::string(k_path), k_ficha, line,
                 "El JWT del código QR no tiene el valor \"" + std::string(field) + "\" (texto)",
                 "The QR JWT has no \"" + std::string(field) + "\" value (text)");
         return;
@@ -134,7 +139,7 @@ void check_jwt(std::string_view jwt, const Element& root, std::string_view signa
     const std::size_t dot1 = jwt.find('.');
     const std::size_t dot2 = dot1 == std::string_view::npos ? dot1 : jwt.find('.', dot1 + 1);
     if (dot2 == std::string_view::npos || jwt.find('.', dot2 + 1) != std::string_view::npos) {
-        out.add("FE-QR-JWT", Severity::error, std::string(k_path), k_ficha, line,
+        out.add("FE-QR-JWT-FORM", Severity::error, std::string(k_path), k_ficha, line,
                 "El jwt del código QR no tiene la forma encabezado.contenido.firma",
                 "The QR jwt is not of the form header.payload.signature");
         return;
@@ -145,7 +150,7 @@ void check_jwt(std::string_view jwt, const Element& root, std::string_view signa
     if (header) {
         const report::json::Value* alg = member(*header, "alg", line, out);
         if (!alg || alg->kind != report::json::Kind::string || alg->text != "HS256")
-            out.add("FE-QR-JWT", Severity::error, std::string(k_path), k_ficha, line,
+            out.add("FE-QR-JWT-ALG", Severity::error, std::string(k_path), k_ficha, line,
                     "El JWT del código QR debe tener \"alg\": \"HS256\"", "The QR JWT must have \"alg\": \"HS256\"");
     }
     if (!payload) return;
@@ -188,7 +193,7 @@ void check_qr(const Element& root, std::string_view signature_digest, std::strin
                 "The QR digestValue does not match the signature DigestValue");
     const std::string jwt = query_value(qr, "jwt");
     if (jwt.empty()) {
-        out.add("FE-QR-JWT", Severity::error, std::string(k_path), k_ficha, line, "El código QR no tiene el parámetro jwt",
+        out.add("FE-QR-JWT-MISSING", Severity::error, std::string(k_path), k_ficha, line, "El código QR no tiene el parámetro jwt",
                 "The QR has no jwt parameter");
         return;
     }

@@ -2,6 +2,7 @@
 // DGI rounding), cross-field rules, CUFE and RUC check digits, and the signature (gNoFirm removed
 // first). Codes are documented in docs/panama-fe.md.
 #include <istmo/invoice/panama.hpp>
+#include <istmo/report/messages.hpp>
 
 #include "core/time_math.hpp"
 #include "dsig/verify_parsed.hpp"
@@ -172,7 +173,7 @@ void check_structure(const Element& e, const Def& def, std::string& path, Collec
             bool has_text = false;
             for (char ch : c.text) has_text = has_text || !(ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r');
             if (has_text)
-                out.add("FE-XSD-VALUE", Severity::error, path, cd->ficha, c.line,
+                out.add("FE-XSD-TEXT", Severity::error, path, cd->ficha, c.line,
                         "El grupo '" + c.name + "' no admite texto", "Group '" + c.name + "' cannot contain text");
             check_structure(c, *cd, path, out, require_signature);
             continue;
@@ -458,7 +459,7 @@ void check_receiver(const RuleContext& ctx) {
                 out.add("FE-REC-FOREIGN", Severity::error, "/rFE/gDGen/gDatRec/gIdExt", "B406", rec->line,
                         "El receptor extranjero (04) requiere gIdExt", "A foreign receiver (04) requires gIdExt");
             if (ruc || rec->child("gUbiRec"))
-                out.add("FE-REC-FOREIGN", Severity::error, "/rFE/gDGen/gDatRec", "B406", rec->line,
+                out.add("FE-REC-FOREIGN-LOCAL", Severity::error, "/rFE/gDGen/gDatRec", "B406", rec->line,
                         "El receptor extranjero (04) no lleva RUC ni ubicación", "A foreign receiver (04) has no RUC and no location");
         }
         if (detail::integer_equals(dg.value("iDest"), 1) && rec->child("cPaisRec") && rec->value("cPaisRec") != "PA")
@@ -548,7 +549,7 @@ void check_totals(const RuleContext& ctx) {
     } else if (!t.vuelto.is_zero()) {
         const auto rec_declared = Decimal::parse(tot.value("dTotRec"));
         if (rec_declared && *rec_declared == t.rec)
-            out.add("FE-CALC-VUELTO", Severity::error, "/rFE/gTot/dVuelto", "D11", tot.line,
+            out.add("FE-CALC-VUELTO-MISSING", Severity::error, "/rFE/gTot/dVuelto", "D11", tot.line,
                     "Falta dVuelto (" + t.vuelto.to_string() + "): lo recibido supera el total",
                     "dVuelto (" + t.vuelto.to_string() + ") is missing: the amount received exceeds the total");
     }
@@ -642,7 +643,7 @@ void finish(InvoiceReport& r) {
     for (const auto& f : r.findings) {
         if (f.severity != Severity::error || explains_indeterminate(f.code)) continue;
         any_error = true;
-        structure_error = structure_error || f.code.rfind("FE-XSD-", 0) == 0 || f.code == "FE-XML-MALFORMED";
+        structure_error = structure_error || f.code.rfind("FE-XSD-", 0) == 0 || f.code.rfind("FE-XML-", 0) == 0;
     }
     // Worst wins; on a tie the first reason stays: a structure fault, then the signature's own
     // reason, then "the invoice has errors".
@@ -693,11 +694,11 @@ void judge_signature(const dsig::VerificationReport& v, bool legacy, Collector& 
     if (v.signatures.empty()) return;
     const auto& s = v.signatures.front();
     if (s.signature_method != dsig::signature_algorithm_uri(dsig::SignatureAlgorithm::rsa_sha256))
-        out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
+        out.add("FE-SIG-PROFILE-ALG", Severity::warning, "/rFE/Signature", "ZZ01", 0,
                 "La firma no usa RSA-SHA256 (perfil panama-fe)", "The signature does not use RSA-SHA256 (panama-fe profile)");
     const bool whole = s.references.size() == 1 && s.references.front().uri.empty();
     if (!whole)
-        out.add("FE-SIG-PROFILE", Severity::warning, "/rFE/Signature", "ZZ01", 0,
+        out.add("FE-SIG-PROFILE-REF", Severity::warning, "/rFE/Signature", "ZZ01", 0,
                 "La firma debe tener una sola referencia URI=\"\"", "The signature must have a single Reference URI=\"\"");
 }
 
@@ -713,15 +714,28 @@ std::string signature_digest_value(const dsig::VerificationReport& v) {
     return v.signatures.front().references.front().digest_value;
 }
 
+// The finding for a document that gives no rFE model: no rFE in it (FE-XSD-ROOT), or the XML
+// parser refused it: not well-formed, a DOCTYPE or entity declaration, or over its limits.
 InvoiceReport unreadable_report(const Error& e, bool well_formed) {
     InvoiceReport r;
     r.well_formed = well_formed;
     Collector out(r);
-    out.add(well_formed ? "FE-XSD-ROOT" : "FE-XML-MALFORMED", Severity::error, "/", "A01", e.line,
-            well_formed ? std::string("El documento no contiene rFE en el espacio de nombres http://dgi-fep.mef.gob.pa, ni como "
-                                      "elemento raíz ni dentro de rContFe, rEnviFe, rEnviFeDGI o un sobre SOAP")
-                        : "El documento no es XML bien formado: " + e.message,
-            e.message);
+    const std::string message_es = report::translate_text(e.message).value_or(e.message);
+    if (well_formed) {
+        out.add("FE-XSD-ROOT", Severity::error, "/", "A01", e.line,
+                "El documento no contiene rFE en el espacio de nombres http://dgi-fep.mef.gob.pa, ni como elemento raíz "
+                "ni dentro de rContFe, rEnviFe, rEnviFeDGI o un sobre SOAP",
+                e.message);
+    } else if (e.code == Errc::parse_error) {
+        out.add("FE-XML-MALFORMED", Severity::error, "/", "A01", e.line, "El documento no es XML bien formado: " + message_es,
+                e.message);
+    } else if (e.code == Errc::unsupported) {
+        out.add("FE-XML-REFUSED", Severity::error, "/", "A01", e.line, "El documento usa XML que istmo rechaza: " + message_es,
+                e.message);
+    } else {
+        out.add("FE-XML-LIMIT", Severity::error, "/", "A01", e.line,
+                "El documento supera los límites del analizador XML: " + message_es, e.message);
+    }
     r.indication = report::Indication::total_failed;
     r.sub_indication = report::SubIndication::format_failure;
     return r;

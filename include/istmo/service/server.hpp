@@ -1,0 +1,89 @@
+#pragma once
+// Validation as a service: an HTTP/1.1 (optionally TLS) server over the batch validator.
+//
+//   POST /v1/validate[?profile=panama-fe|xmldsig|xades|auto][&source=LABEL]
+//        body: the XML document itself, or (Content-Type: application/json)
+//        {"source": "...", "base64": "..."}  ->  200 and the batch result as one JSON object
+//        (batch::DocumentResult::to_ndjson(), docs/batch.md), whatever the verdict.
+//   GET  /healthz   ->  200 {"status":"ok"} (503 {"status":"draining"} while stopping)
+//   GET  /metrics   ->  Prometheus text format 0.0.4 (docs/service.md)
+//
+// Requests the server refuses get a JSON error {"error":{"code","message","message_es"}}:
+// 400 SERVICE-BAD-REQUEST (malformed HTTP, unknown profile), BATCH-INPUT-BAD-JSON and
+// BATCH-INPUT-BAD-BASE64 (a JSON body that is not {"base64": ...}), 404, 405, 413
+// SERVICE-BODY-TOO-LARGE, 503 SERVICE-OVERLOADED with Retry-After when max_in_flight
+// validations are already running or waiting, 503 SERVICE-DRAINING while stopping.
+//
+// One batch::Validator per profile serves every connection, all built from the same options
+// with one certificate status source (one revocation checker and cache for the process).
+// Validation runs on `jobs` threads; the network on one I/O thread of the server's own.
+//
+// Stopping (stop(), or SIGTERM/SIGINT with handle_signals): the listening socket closes at once,
+// idle keep-alive connections are closed, requests already being validated are answered (with
+// Connection: close), then every thread is joined.
+//
+// Thread safety: start/stop/wait/port/metrics_text may be called from any thread.
+#include <istmo/batch/batch.hpp>
+#include <istmo/core/result.hpp>
+#include <istmo/export.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace istmo::service {
+
+struct ServerOptions {
+    // "ADDR:PORT" ("127.0.0.1:8080", "[::1]:0", "0.0.0.0:8443"); port 0 picks a free port.
+    std::string listen = "127.0.0.1:8080";
+    // Both set: HTTPS (PEM certificate chain, PEM private key). Both empty: plain HTTP.
+    std::string tls_cert_file;
+    std::string tls_key_file;
+    // Validation threads; 0 = all cores.
+    unsigned jobs = 0;
+    // Trust, revocation, legacy, default profile, max document size and the per-request time
+    // budget (batch::Options::time_budget: the checks stop at their next step and the verdict
+    // gets BATCH-TIME-BUDGET-EXCEEDED). `jobs`, `queue_capacity` and `already_done` are unused.
+    batch::Options batch;
+    // Largest request body (413 beyond); 0 = 4/3 of batch.max_size plus 64 KiB (a base64 JSON body).
+    std::size_t max_body_bytes = 0;
+    // Validations running or waiting for a thread; one more gets 503 + Retry-After. 0 = 4 x jobs.
+    std::size_t max_in_flight = 0;
+    std::chrono::seconds retry_after{1};
+    // A request (head and body) must arrive within this time once its first byte came; an idle
+    // keep-alive connection is closed after idle_timeout.
+    std::chrono::milliseconds read_timeout{30'000};
+    std::chrono::milliseconds idle_timeout{60'000};
+    // Stop (draining) on SIGTERM and SIGINT. Off for embedders that handle signals themselves.
+    bool handle_signals = false;
+};
+
+class ISTMO_API Server {
+public:
+    // Binds, builds the validators and starts the threads. Errors: invalid_argument (bad
+    // listen address, only one of the TLS files), io_error (cannot bind), certificate_error /
+    // key_error (TLS files unusable).
+    static istmo::Result<std::unique_ptr<Server>> start(ServerOptions options);
+
+    Server(const Server&) = delete;
+    Server& operator=(const Server&) = delete;
+    ~Server();  // stop() + wait()
+
+    // The bound port (useful with port 0).
+    [[nodiscard]] std::uint16_t port() const noexcept;
+    // Starts draining; returns at once. Idempotent.
+    void stop() noexcept;
+    // Blocks until the server has stopped (after stop() or a handled signal) and joins its threads.
+    void wait() noexcept;
+    // What GET /metrics answers.
+    [[nodiscard]] std::string metrics_text() const;
+
+private:
+    struct Impl;
+    explicit Server(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace istmo::service

@@ -1,0 +1,85 @@
+#pragma once
+// The verdict store: one row per distinct input (its SHA-256), shared by `istmo batch validate
+// --store`, `istmo worker` and any number of processes (docs/service.md, "Verdict store").
+//
+//   auto store = istmo::service::VerdictStore::open("sqlite:/var/lib/istmo/verdicts.db");
+//   auto stored = (*store)->record(result);   // result: a batch::DocumentResult
+//
+// A row holds the source, the CUFE, the issuer's RUC (read from the CUFE), the indication, the
+// finding codes, the result line (batch::DocumentResult::to_ndjson()) and when it was first and
+// last seen. Recording is idempotent: the same bytes again (same SHA-256) leave the row as it is
+// and give it back marked as a duplicate (a redelivered message yields the stored verdict, never
+// a second one). A different document with a CUFE already recorded for other bytes gets an error
+// finding BATCH-CUFE-CONFLICT (TOTAL_FAILED) and is recorded with it. Both checks hold across
+// processes sharing the store (one transaction per record).
+//
+// Backends, by URL:
+//   sqlite:PATH, sqlite://PATH or a plain PATH   SQLite (one file; WAL; writers serialised)
+//   postgresql://... or postgres://...           PostgreSQL (libpq connection URI)
+//
+// Thread safety: one VerdictStore may be used from many threads (calls are serialised); open one
+// per process or thread for parallel writers (PostgreSQL) as needed.
+#include <istmo/batch/batch.hpp>
+#include <istmo/core/result.hpp>
+#include <istmo/export.hpp>
+#include <istmo/report/report.hpp>
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace istmo::service {
+
+inline constexpr std::string_view k_code_cufe_conflict = "BATCH-CUFE-CONFLICT";
+inline constexpr std::string_view k_code_duplicate = "BATCH-DUPLICATE";
+
+struct StoredVerdict {
+    std::string sha256;
+    std::string source;
+    std::string cufe;        // "" when none
+    std::string issuer_ruc;  // from the CUFE; "" when none
+    report::Indication indication = report::Indication::total_failed;
+    std::vector<std::string> codes;
+    std::string report;      // the result line (JSON) as recorded
+    std::string first_seen;  // RFC 3339 UTC
+    std::string last_seen;
+    std::size_t times_seen = 1;
+    // Set by record(): these bytes were recorded before (this is that row, unchanged but for
+    // last_seen and times_seen).
+    bool duplicate = false;
+};
+
+class ISTMO_API VerdictStore {
+public:
+    // Opens (creating the file and the tables when missing). Errors: invalid_argument (URL),
+    // unavailable (cannot connect), io_error (cannot open or create).
+    static istmo::Result<std::unique_ptr<VerdictStore>> open(const std::string& url);
+
+    struct Backend;  // internal: one per kind of database
+    explicit VerdictStore(std::unique_ptr<Backend> backend);
+    VerdictStore(const VerdictStore&) = delete;
+    VerdictStore& operator=(const VerdictStore&) = delete;
+    ~VerdictStore();
+
+    // Records the verdict of one input (see above). `result` is changed when its CUFE conflicts
+    // (the finding is added) or when it is a duplicate (a BATCH-DUPLICATE info finding naming the
+    // first source), so that the caller reports what was stored. A result without sha256 (an
+    // input that could not be read) is not recorded: invalid_argument.
+    istmo::Result<StoredVerdict> record(batch::DocumentResult& result);
+    // The row of these bytes, nullopt when none.
+    istmo::Result<std::optional<StoredVerdict>> find(std::string_view sha256);
+    // Number of rows.
+    istmo::Result<std::size_t> count();
+
+private:
+    std::unique_ptr<Backend> m_backend;
+};
+
+// The issuer's RUC of a Panama CUFE (its 20 characters after "FE", iDoc and dTipoRuc, without the
+// left padding), "" when text is not a CUFE.
+ISTMO_API std::string issuer_ruc_from_cufe(std::string_view cufe);
+
+}  // namespace istmo::service

@@ -1,0 +1,85 @@
+#include "service/metrics.hpp"
+
+#include <cstdio>
+
+namespace istmo::service::detail {
+
+namespace {
+
+std::string number(double value) {
+    char text[64];
+    std::snprintf(text, sizeof text, "%.6g", value);
+    return text;
+}
+
+// HELP lines carry both languages: whoever reads the scrape reads one of them.
+void header(std::string& out, const char* name, const char* type, const char* help_en, const char* help_es) {
+    out.append("# HELP ").append(name).append(" ").append(help_en).append(" / ").append(help_es).append("\n");
+    out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+}  // namespace
+
+void Metrics::answered(int status, std::chrono::steady_clock::duration latency) {
+    const double seconds = std::chrono::duration<double>(latency).count();
+    std::lock_guard lock(m_mutex);
+    ++m_by_status[status];
+    std::size_t bucket = 0;
+    while (bucket < k_buckets.size() && seconds > k_buckets[bucket]) ++bucket;
+    ++m_bucket_counts[bucket];
+    m_latency_sum += seconds;
+}
+
+void Metrics::verdict(report::Indication indication) noexcept {
+    m_verdicts[static_cast<std::size_t>(report::indication_rank(indication))].fetch_add(1, std::memory_order_relaxed);
+}
+
+std::string Metrics::text() const {
+    std::string out;
+    std::map<int, std::uint64_t> by_status;
+    std::array<std::uint64_t, k_buckets.size() + 1> buckets{};
+    double sum = 0;
+    {
+        std::lock_guard lock(m_mutex);
+        by_status = m_by_status;
+        buckets = m_bucket_counts;
+        sum = m_latency_sum;
+    }
+    header(out, "istmo_http_requests_total", "counter", "HTTP requests answered, by status code",
+           "solicitudes HTTP respondidas, por código de estado");
+    for (const auto& [status, n] : by_status)
+        out.append("istmo_http_requests_total{code=\"").append(std::to_string(status)).append("\"} ")
+            .append(std::to_string(n)).append("\n");
+    header(out, "istmo_http_request_duration_seconds", "histogram",
+           "time from a request's head to its answer", "tiempo desde la cabecera de una solicitud hasta su respuesta");
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i <= k_buckets.size(); ++i) {
+        cumulative += buckets[i];
+        out.append("istmo_http_request_duration_seconds_bucket{le=\"")
+            .append(i < k_buckets.size() ? number(k_buckets[i]) : std::string("+Inf"))
+            .append("\"} ").append(std::to_string(cumulative)).append("\n");
+    }
+    out.append("istmo_http_request_duration_seconds_sum ").append(number(sum)).append("\n");
+    out.append("istmo_http_request_duration_seconds_count ").append(std::to_string(cumulative)).append("\n");
+    header(out, "istmo_verdicts_total", "counter", "documents validated, by indication",
+           "documentos validados, por indicación");
+    for (const auto indication : {report::Indication::total_passed, report::Indication::total_failed,
+                                  report::Indication::indeterminate}) {
+        const auto n = m_verdicts[static_cast<std::size_t>(report::indication_rank(indication))].load(std::memory_order_relaxed);
+        out.append("istmo_verdicts_total{indication=\"").append(report::to_string(indication)).append("\"} ")
+            .append(std::to_string(n)).append("\n");
+    }
+    header(out, "istmo_http_requests_in_flight", "gauge", "validations running or waiting for a thread",
+           "validaciones en curso o esperando un hilo");
+    out.append("istmo_http_requests_in_flight ").append(std::to_string(in_flight())).append("\n");
+    header(out, "istmo_http_requests_rejected_total", "counter", "requests refused for load (503)",
+           "solicitudes rechazadas por carga (503)");
+    out.append("istmo_http_requests_rejected_total{reason=\"load\"} ")
+        .append(std::to_string(m_rejected.load(std::memory_order_relaxed))).append("\n");
+    header(out, "istmo_http_connections_open", "gauge", "open client connections", "conexiones de clientes abiertas");
+    out.append("istmo_http_connections_open ").append(std::to_string(m_connections.load(std::memory_order_relaxed)))
+        .append("\n");
+    return out;
+}
+
+}  // namespace istmo::service::detail

@@ -1,0 +1,43 @@
+#pragma once
+// Internal: the counters behind GET /metrics and their Prometheus text (format 0.0.4). Updated
+// from the I/O thread and read from any thread: atomics, and one mutex for the status map.
+#include <istmo/report/report.hpp>
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace istmo::service::detail {
+
+class Metrics {
+public:
+    // Upper bounds of the latency histogram, in seconds (the last bucket is +Inf).
+    static constexpr std::array<double, 14> k_buckets{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                                      0.25,  0.5,    1.0,   2.5,  5.0,   10.0, 30.0};
+
+    // One answered request: its status and the time from its head to its answer.
+    void answered(int status, std::chrono::steady_clock::duration latency);
+    void verdict(report::Indication indication) noexcept;
+    void rejected_for_load() noexcept { m_rejected.fetch_add(1, std::memory_order_relaxed); }
+    void in_flight(std::int64_t delta) noexcept { m_in_flight.fetch_add(delta, std::memory_order_relaxed); }
+    void connection(std::int64_t delta) noexcept { m_connections.fetch_add(delta, std::memory_order_relaxed); }
+
+    [[nodiscard]] std::int64_t in_flight() const noexcept { return m_in_flight.load(std::memory_order_relaxed); }
+    [[nodiscard]] std::string text() const;
+
+private:
+    mutable std::mutex m_mutex;
+    std::map<int, std::uint64_t> m_by_status;
+    std::array<std::uint64_t, k_buckets.size() + 1> m_bucket_counts{};  // under m_mutex
+    double m_latency_sum = 0;                                            // under m_mutex
+    std::array<std::atomic<std::uint64_t>, 3> m_verdicts{};              // by indication_rank
+    std::atomic<std::uint64_t> m_rejected{0};
+    std::atomic<std::int64_t> m_in_flight{0};
+    std::atomic<std::int64_t> m_connections{0};
+};
+
+}  // namespace istmo::service::detail

@@ -1,0 +1,174 @@
+// The verdict store's logic, the same for every database (store_backend.hpp).
+#include <istmo/service/store.hpp>
+
+#include "report/json_reader.hpp"
+#include "service/store_backend.hpp"
+
+#include <istmo/report/json.hpp>
+
+#include <ctime>
+#include <chrono>
+
+namespace istmo::service {
+
+namespace detail {
+
+std::vector<std::string> codes_from_json(std::string_view json) {
+    std::vector<std::string> out;
+    auto value = report::json::parse(json);
+    if (!value || !value->is(report::json::Kind::array)) return out;
+    for (const auto& item : value->items)
+        if (item.is(report::json::Kind::string)) out.push_back(item.text);
+    return out;
+}
+
+report::Indication indication_from_name(std::string_view name) {
+    for (const auto i : {report::Indication::total_passed, report::Indication::total_failed,
+                         report::Indication::indeterminate})
+        if (report::to_string(i) == name) return i;
+    return report::Indication::total_failed;
+}
+
+}  // namespace detail
+
+namespace {
+
+std::string now_rfc3339() {
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+    const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+    std::tm utc{};
+    gmtime_r(&seconds, &utc);
+    char text[96];
+    std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
+                  utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(millis));
+    return text;
+}
+
+void add_code(batch::DocumentResult& r, const std::string& code) {
+    for (const auto& c : r.codes)
+        if (c == code) return;
+    r.codes.push_back(code);
+}
+
+void add_cufe_conflict(batch::DocumentResult& r, const std::string& owner) {
+    report::Finding f;
+    f.code = std::string(k_code_cufe_conflict);
+    f.severity = report::Severity::error;
+    f.message = "the CUFE " + r.cufe + " was already recorded for a different document (sha256 " + owner + ")";
+    f.message_es = "el CUFE " + r.cufe + " ya se registró para un documento diferente (sha256 " + owner + ")";
+    f.field = "dId";
+    r.findings.push_back(std::move(f));
+    add_code(r, std::string(k_code_cufe_conflict));
+    if (report::indication_rank(r.indication) < report::indication_rank(report::Indication::total_failed)) {
+        r.indication = report::Indication::total_failed;
+        r.sub_indication = report::SubIndication::none;
+    }
+}
+
+void add_duplicate(batch::DocumentResult& r, const StoredVerdict& first) {
+    report::Finding f;
+    f.code = std::string(k_code_duplicate);
+    f.severity = report::Severity::warning;
+    f.message = "the same bytes were already recorded as " + first.source + " (first seen " + first.first_seen + ")";
+    f.message_es = "los mismos bytes ya se registraron como " + first.source + " (visto por primera vez " +
+                   first.first_seen + ")";
+    r.findings.push_back(std::move(f));
+    add_code(r, std::string(k_code_duplicate));
+}
+
+std::string codes_json(const std::vector<std::string>& codes) {
+    report::JsonWriter w;
+    w.strings(codes);
+    return std::move(w).take();
+}
+
+}  // namespace
+
+std::string issuer_ruc_from_cufe(std::string_view cufe) {
+    if (cufe.size() != 66 || cufe.substr(0, 2) != "FE") return {};
+    std::string_view ruc = cufe.substr(5, 20);
+    while (!ruc.empty() && ruc.front() == '0') ruc.remove_prefix(1);
+    return std::string(ruc);
+}
+
+VerdictStore::VerdictStore(std::unique_ptr<Backend> backend) : m_backend(std::move(backend)) {}
+VerdictStore::~VerdictStore() = default;
+
+Result<std::unique_ptr<VerdictStore>> VerdictStore::open(const std::string& url) {
+    Error error;
+    std::unique_ptr<Backend> backend;
+    if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
+        backend = detail::postgres_backend(url, error);
+    } else {
+        std::string path = url;
+        if (path.rfind("sqlite://", 0) == 0) path = path.substr(9);
+        else if (path.rfind("sqlite:", 0) == 0) path = path.substr(7);
+        else if (path.find("://") != std::string::npos)
+            return make_error(Errc::invalid_argument, "unknown store URL (sqlite:PATH or postgresql://...): " + url);
+        if (path.empty()) return make_error(Errc::invalid_argument, "the store URL names no file: " + url);
+        backend = detail::sqlite_backend(path, error);
+    }
+    if (!backend) return error;
+    return std::make_unique<VerdictStore>(std::move(backend));
+}
+
+Result<StoredVerdict> VerdictStore::record(batch::DocumentResult& result) {
+    if (result.sha256.empty())
+        return make_error(Errc::invalid_argument, "an input whose bytes could not be read is not recorded");
+    std::lock_guard lock(m_backend->mutex);
+    if (auto began = m_backend->begin(); !began) return std::move(began).error();
+    const auto fail = [&](Error e) -> Result<StoredVerdict> {
+        m_backend->rollback();
+        return e;
+    };
+    const std::string now = now_rfc3339();
+    auto existing = m_backend->find(result.sha256);
+    if (!existing) return fail(std::move(existing).error());
+    if (!*existing && !result.cufe.empty()) {
+        auto owner = m_backend->claim_cufe(result.cufe, result.sha256);
+        if (!owner) return fail(std::move(owner).error());
+        if (*owner != result.sha256) add_cufe_conflict(result, *owner);
+    }
+    if (!*existing) {
+        StoredVerdict row;
+        row.sha256 = result.sha256;
+        row.source = result.source;
+        row.cufe = result.cufe;
+        row.issuer_ruc = issuer_ruc_from_cufe(result.cufe);
+        row.indication = result.indication;
+        row.codes = result.codes;
+        row.report = result.to_ndjson();
+        row.first_seen = row.last_seen = now;
+        auto inserted = m_backend->insert(row, codes_json(row.codes));
+        if (!inserted) return fail(std::move(inserted).error());
+        if (*inserted) {
+            if (auto committed = m_backend->commit(); !committed) return fail(std::move(committed).error());
+            return row;
+        }
+        // Another process recorded the same bytes meanwhile: theirs is the row.
+        existing = m_backend->find(result.sha256);
+        if (!existing) return fail(std::move(existing).error());
+        if (!*existing) return fail(make_error(Errc::internal, "a row vanished while recording"));
+    }
+    if (auto touched = m_backend->touch(result.sha256, now); !touched) return fail(std::move(touched).error());
+    if (auto committed = m_backend->commit(); !committed) return fail(std::move(committed).error());
+    StoredVerdict row = std::move(**existing);
+    row.duplicate = true;
+    row.last_seen = now;
+    ++row.times_seen;
+    add_duplicate(result, row);
+    return row;
+}
+
+Result<std::optional<StoredVerdict>> VerdictStore::find(std::string_view sha256) {
+    std::lock_guard lock(m_backend->mutex);
+    return m_backend->find(sha256);
+}
+
+Result<std::size_t> VerdictStore::count() {
+    std::lock_guard lock(m_backend->mutex);
+    return m_backend->count();
+}
+
+}  // namespace istmo::service

@@ -1,0 +1,137 @@
+// The verdict store on PostgreSQL (libpq): several machines share it. Each record() is one
+// READ COMMITTED transaction; INSERT ... ON CONFLICT DO NOTHING makes the first writer of a
+// SHA-256 (and of a CUFE) win, and a concurrent second one wait for it and see its row.
+#include "internal/c_ptr.hpp"
+#include "service/store_backend.hpp"
+
+#include <libpq-fe.h>
+
+#include <string>
+#include <vector>
+
+namespace istmo::service::detail {
+
+namespace {
+
+using Connection = internal::CPtr<PGconn, PQfinish>;
+using PgResult = internal::CPtr<PGresult, PQclear>;
+
+// Created under an advisory lock: two workers starting together must not race on CREATE TABLE.
+constexpr const char* k_schema =
+    "SET client_min_messages TO warning;"
+    "SELECT pg_advisory_lock(7374686);"
+    "CREATE TABLE IF NOT EXISTS istmo_verdicts ("
+    " sha256 TEXT PRIMARY KEY, source TEXT NOT NULL, cufe TEXT, issuer_ruc TEXT,"
+    " indication TEXT NOT NULL, codes TEXT NOT NULL, report TEXT NOT NULL,"
+    " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, times_seen BIGINT NOT NULL DEFAULT 1);"
+    "CREATE INDEX IF NOT EXISTS istmo_verdicts_cufe ON istmo_verdicts(cufe);"
+    "CREATE TABLE IF NOT EXISTS istmo_cufes (cufe TEXT PRIMARY KEY, sha256 TEXT NOT NULL);"
+    "SELECT pg_advisory_unlock(7374686);";
+
+class PostgresBackend final : public VerdictStore::Backend {
+public:
+    explicit PostgresBackend(Connection conn) : m_conn(std::move(conn)) {}
+
+    Result<void> setup() { return exec(k_schema, "creating the tables"); }
+    Result<void> begin() override { return exec("BEGIN", "BEGIN"); }
+    Result<void> commit() override { return exec("COMMIT", "COMMIT"); }
+    void rollback() noexcept override { (void)exec("ROLLBACK", "ROLLBACK"); }
+
+    Result<std::optional<StoredVerdict>> find(std::string_view sha256) override {
+        auto r = query("SELECT sha256, source, coalesce(cufe, ''), coalesce(issuer_ruc, ''), indication, codes, report,"
+                       " first_seen, last_seen, times_seen FROM istmo_verdicts WHERE sha256 = $1",
+                       {std::string(sha256)}, "reading a verdict");
+        if (!r) return std::move(r).error();
+        if (PQntuples(r->get()) == 0) return std::optional<StoredVerdict>();
+        const auto cell = [&](int column) { return std::string(PQgetvalue(r->get(), 0, column)); };
+        StoredVerdict v;
+        v.sha256 = cell(0);
+        v.source = cell(1);
+        v.cufe = cell(2);
+        v.issuer_ruc = cell(3);
+        v.indication = indication_from_name(cell(4));
+        v.codes = codes_from_json(cell(5));
+        v.report = cell(6);
+        v.first_seen = cell(7);
+        v.last_seen = cell(8);
+        v.times_seen = static_cast<std::size_t>(std::stoull(cell(9)));
+        return std::optional<StoredVerdict>(std::move(v));
+    }
+
+    Result<void> touch(std::string_view sha256, const std::string& now) override {
+        auto r = query("UPDATE istmo_verdicts SET last_seen = $2, times_seen = times_seen + 1 WHERE sha256 = $1",
+                       {std::string(sha256), now}, "updating a verdict");
+        if (!r) return std::move(r).error();
+        return {};
+    }
+
+    Result<std::string> claim_cufe(const std::string& cufe, const std::string& sha256) override {
+        auto r = query("INSERT INTO istmo_cufes (cufe, sha256) VALUES ($1, $2) ON CONFLICT (cufe) DO NOTHING",
+                       {cufe, sha256}, "recording a CUFE");
+        if (!r) return std::move(r).error();
+        auto owner = query("SELECT sha256 FROM istmo_cufes WHERE cufe = $1", {cufe}, "reading a CUFE");
+        if (!owner) return std::move(owner).error();
+        if (PQntuples(owner->get()) != 1) return make_error(Errc::internal, "PostgreSQL store: a CUFE has no owner");
+        return std::string(PQgetvalue(owner->get(), 0, 0));
+    }
+
+    Result<bool> insert(const StoredVerdict& row, const std::string& codes_json) override {
+        auto r = query("INSERT INTO istmo_verdicts (sha256, source, cufe, issuer_ruc, indication, codes, report,"
+                       " first_seen, last_seen, times_seen) VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6, $7,"
+                       " $8, $9, 1) ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
+                       {row.sha256, row.source, row.cufe, row.issuer_ruc, std::string(report::to_string(row.indication)),
+                        codes_json, row.report, row.first_seen, row.last_seen},
+                       "recording a verdict");
+        if (!r) return std::move(r).error();
+        return PQntuples(r->get()) == 1;
+    }
+
+    Result<std::size_t> count() override {
+        auto r = query("SELECT COUNT(*) FROM istmo_verdicts", {}, "counting verdicts");
+        if (!r) return std::move(r).error();
+        return static_cast<std::size_t>(std::stoull(PQgetvalue(r->get(), 0, 0)));
+    }
+
+private:
+    Error failure(const std::string& what) const {
+        const bool lost = PQstatus(m_conn.get()) != CONNECTION_OK;
+        return make_error(lost ? Errc::unavailable : Errc::io_error, "PostgreSQL store: " + what + " failed",
+                          PQerrorMessage(m_conn.get()));
+    }
+    Result<void> exec(const char* sql, const std::string& what) {
+        PgResult r(PQexec(m_conn.get(), sql));
+        const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(what);
+        return {};
+    }
+    Result<PgResult> query(const char* sql, const std::vector<std::string>& params, const std::string& what) {
+        std::vector<const char*> values;
+        for (const auto& p : params) values.push_back(p.c_str());
+        PgResult r(PQexecParams(m_conn.get(), sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
+                                nullptr, 0));
+        const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(what);
+        return r;
+    }
+
+    Connection m_conn;
+};
+
+}  // namespace
+
+std::unique_ptr<VerdictStore::Backend> postgres_backend(const std::string& url, Error& error) {
+    Connection conn(PQconnectdb(url.c_str()));
+    if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
+        error = make_error(Errc::unavailable, "cannot connect to the PostgreSQL store",
+                           conn ? PQerrorMessage(conn.get()) : "out of memory");
+        return nullptr;
+    }
+    auto backend = std::make_unique<PostgresBackend>(std::move(conn));
+    if (auto ready = backend->setup(); !ready) {
+        error = std::move(ready).error();
+        return nullptr;
+    }
+    return backend;
+}
+
+}  // namespace istmo::service::detail

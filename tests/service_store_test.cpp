@@ -1,0 +1,223 @@
+// The verdict store (istmo::service::VerdictStore) on SQLite and on a PostgreSQL server the test
+// starts itself (Not Run without the PostgreSQL binaries): one row per distinct SHA-256,
+// duplicates, CUFE conflicts, persistence, two writers at once; `istmo batch validate --store`.
+#include <istmo/batch/batch.hpp>
+#include <istmo/invoice/panama.hpp>
+#include <istmo/service/store.hpp>
+
+#include "test_support.hpp"
+#include "test_support/postgres_server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace istmo;
+namespace pa = istmo::invoice::panama;
+using report::Indication;
+
+std::string signed_invoice(int n) {
+    static const dsig::Signer signer = [] {
+        auto s = pa::make_signer(test::pki_key("rsa2048"), test::pki_cert("rsa2048"));
+        EXPECT_TRUE(s.has_value());
+        return std::move(*s);
+    }();
+    std::string json = test::read_file(test::vectors_dir() / "panama-fe" / "json" / "01-factura.json");
+    const std::string from = "\"dNroDF\": \"0000000001\"";
+    char number[32];
+    std::snprintf(number, sizeof number, "\"dNroDF\": \"%010d\"", n + 1);
+    json.replace(json.find(from), from.size(), number);
+    auto inv = pa::from_json(json);
+    EXPECT_TRUE(inv.has_value());
+    pa::QrOptions qr;
+    qr.secret = crypto::Secret("istmo-test-qr-secret");
+    auto s = pa::sign(signer, pa::to_xml(*inv), qr);
+    EXPECT_TRUE(s.has_value());
+    return *s;
+}
+
+const batch::Validator& validator() {
+    static const batch::Validator v = [] {
+        batch::Options o;
+        EXPECT_TRUE(o.verify.trust.add_file((test::vectors_dir() / "pki" / "chain.pem").string()).has_value());
+        return batch::Validator(std::move(o));
+    }();
+    return v;
+}
+
+bool has_code(const std::vector<std::string>& codes, std::string_view code) {
+    return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// The behaviour every backend must have; `reopen` gives a second connection to the same store.
+void exercise(const std::string& url) {
+    auto opened = service::VerdictStore::open(url);
+    ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+    auto& store = **opened;
+    const std::string a = signed_invoice(100);
+    // The same invoice (same dId, hence CUFE) with different bytes: a comment after the root.
+    const std::string a_changed = a + "<!-- resent -->\n";
+    const std::string c = signed_invoice(101);
+
+    batch::DocumentResult first = validator().validate("a.xml", a);
+    ASSERT_EQ(first.indication, Indication::total_passed);
+    ASSERT_FALSE(first.cufe.empty());
+    auto row = store.record(first);
+    ASSERT_TRUE(row.has_value()) << row.error().to_string();
+    EXPECT_FALSE(row->duplicate);
+    EXPECT_EQ(row->sha256, first.sha256);
+    EXPECT_EQ(row->source, "a.xml");
+    EXPECT_EQ(row->cufe, first.cufe);
+    EXPECT_EQ(row->issuer_ruc, "155596713-2-2015");
+    EXPECT_EQ(row->indication, Indication::total_passed);
+    EXPECT_EQ(row->codes, first.codes);
+    EXPECT_EQ(row->report, first.to_ndjson());
+    EXPECT_FALSE(row->first_seen.empty());
+
+    // The same bytes again (another name): the first row, marked as a duplicate.
+    batch::DocumentResult again = validator().validate("copy-of-a.xml", a);
+    auto dup = store.record(again);
+    ASSERT_TRUE(dup.has_value());
+    EXPECT_TRUE(dup->duplicate);
+    EXPECT_EQ(dup->source, "a.xml");
+    EXPECT_EQ(dup->times_seen, 2u);
+    EXPECT_EQ(dup->report, first.to_ndjson());
+    EXPECT_TRUE(has_code(again.codes, service::k_code_duplicate));
+    EXPECT_EQ(again.indication, Indication::total_passed);  // a warning only
+
+    // A different document with the same CUFE: BATCH-CUFE-CONFLICT, TOTAL_FAILED, recorded.
+    batch::DocumentResult conflict = validator().validate("a-changed.xml", a_changed);
+    ASSERT_NE(conflict.sha256, first.sha256);
+    ASSERT_EQ(conflict.cufe, first.cufe);
+    auto conflicting = store.record(conflict);
+    ASSERT_TRUE(conflicting.has_value());
+    EXPECT_FALSE(conflicting->duplicate);
+    EXPECT_EQ(conflict.indication, Indication::total_failed);
+    EXPECT_TRUE(has_code(conflict.codes, service::k_code_cufe_conflict));
+    EXPECT_EQ(conflicting->indication, Indication::total_failed);
+    EXPECT_TRUE(has_code(conflicting->codes, service::k_code_cufe_conflict));
+    const auto finding = std::find_if(conflict.findings.begin(), conflict.findings.end(),
+                                      [](const report::Finding& f) { return f.code == service::k_code_cufe_conflict; });
+    ASSERT_NE(finding, conflict.findings.end());
+    EXPECT_NE(finding->message.find(first.sha256), std::string::npos);
+    EXPECT_NE(finding->message_es.find("ya se registró"), std::string::npos);
+
+    batch::DocumentResult other = validator().validate("c.xml", c);
+    ASSERT_TRUE(store.record(other).has_value());
+    EXPECT_EQ(other.indication, Indication::total_passed);
+    EXPECT_EQ(*store.count(), 3u);
+
+    auto found = store.find(first.sha256);
+    ASSERT_TRUE(found.has_value() && found->has_value());
+    EXPECT_EQ((*found)->times_seen, 2u);
+    EXPECT_FALSE(store.find(std::string(64, '0'))->has_value());
+    batch::DocumentResult unread;
+    unread.source = "missing.xml";
+    EXPECT_EQ(store.record(unread).error().code, Errc::invalid_argument);
+
+    // A second connection sees the same rows; the conflict's row keeps its verdict.
+    auto second = service::VerdictStore::open(url);
+    ASSERT_TRUE(second.has_value());
+    EXPECT_EQ(*(*second)->count(), 3u);
+    batch::DocumentResult conflict_again = validator().validate("a-changed-2.xml", a_changed);
+    auto stored = (*second)->record(conflict_again);
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_TRUE(stored->duplicate);
+    EXPECT_EQ(stored->indication, Indication::total_failed);
+}
+
+// Two writers (two connections, two threads) record the same documents: one row each, and each
+// document is new to exactly one of them.
+void exercise_concurrent(const std::string& url) {
+    std::vector<batch::DocumentResult> results;
+    for (int i = 0; i < 20; ++i) results.push_back(validator().validate("doc-" + std::to_string(i), signed_invoice(200 + i)));
+    std::atomic<int> fresh{0}, duplicates{0}, errors{0};
+    const auto writer = [&] {
+        auto store = service::VerdictStore::open(url);
+        if (!store) return ++errors, void();
+        for (auto r : results) {
+            auto row = (*store)->record(r);
+            if (!row) ++errors;
+            else if (row->duplicate) ++duplicates;
+            else ++fresh;
+        }
+    };
+    std::thread one(writer), two(writer);
+    one.join();
+    two.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(fresh.load(), 20);
+    EXPECT_EQ(duplicates.load(), 20);
+    auto store = service::VerdictStore::open(url);
+    ASSERT_TRUE(store.has_value());
+    EXPECT_EQ(*(*store)->count(), 20u);
+}
+
+TEST(VerdictStore, SqliteOneRowPerDistinctInput) {
+    test::TempDir dir;
+    exercise("sqlite:" + (dir / "verdicts.db").string());
+}
+
+TEST(VerdictStore, SqliteTwoWritersAtOnce) {
+    test::TempDir dir;
+    exercise_concurrent((dir / "verdicts.db").string());  // a plain path is SQLite too
+}
+
+TEST(VerdictStore, UrlsAndIssuerRuc) {
+    EXPECT_EQ(service::VerdictStore::open("mysql://x").error().code, Errc::invalid_argument);
+    EXPECT_EQ(service::VerdictStore::open("sqlite:").error().code, Errc::invalid_argument);
+    EXPECT_EQ(service::VerdictStore::open("sqlite:/nonexistent-dir/x/verdicts.db").error().code, Errc::io_error);
+    EXPECT_EQ(service::VerdictStore::open("postgresql://nobody@127.0.0.1:1/none").error().code, Errc::unavailable);
+    EXPECT_EQ(service::issuer_ruc_from_cufe("FE0120000155596713-2-2015-5900002026112000000000110010121234567897"),
+              "155596713-2-2015");
+    EXPECT_EQ(service::issuer_ruc_from_cufe("FE01"), "");
+}
+
+TEST(VerdictStore, PostgresOneRowPerDistinctInput) {
+    ISTMO_SKIP_WITHOUT_POSTGRES();
+    test::PostgresServer pg;
+    exercise(pg.url());
+}
+
+TEST(VerdictStore, PostgresTwoWritersAtOnce) {
+    ISTMO_SKIP_WITHOUT_POSTGRES();
+    test::PostgresServer pg;
+    exercise_concurrent(pg.url());
+}
+
+TEST(VerdictStoreCli, BatchValidateRecordsEveryInputOnce) {
+    ISTMO_SKIP_WITHOUT_CLI();
+    test::TempDir dir;
+    const std::string a = signed_invoice(300);
+    std::filesystem::create_directories(dir / "in");
+    test::write_file(dir / "in" / "a.xml", a);
+    test::write_file(dir / "in" / "copy-of-a.xml", a);
+    test::write_file(dir / "in" / "a-changed.xml", a + "<!-- resent -->\n");
+    test::write_file(dir / "in" / "b.xml", signed_invoice(301));
+    const std::string db = (dir / "v.db").string();
+    const auto run = test::run_cli("batch validate --jobs 1 --trust " + test::shell_quote(test::pki("chain.pem")) +
+                                   " --store " + test::shell_quote("sqlite:" + db) + " --out " +
+                                   test::shell_quote(dir / "out.ndjson") + " --progress never " +
+                                   test::shell_quote(dir / "in"));
+    EXPECT_EQ(run.exit_code, 1) << run.output;  // the CUFE conflict fails its input
+    const std::string out = test::read_file(dir / "out.ndjson");
+    EXPECT_NE(out.find("BATCH-DUPLICATE"), std::string::npos) << out;
+    EXPECT_NE(out.find("BATCH-CUFE-CONFLICT"), std::string::npos) << out;
+    auto store = service::VerdictStore::open(db);
+    ASSERT_TRUE(store.has_value());
+    EXPECT_EQ(*(*store)->count(), 3u);  // a (and its copy), a-changed, b
+    const auto bad = test::run_cli("batch validate --store " + test::shell_quote(std::string("mysql://x")) + " " +
+                                   test::shell_quote(dir / "in"));
+    EXPECT_EQ(bad.exit_code, 64) << bad.output;
+}
+
+}  // namespace
