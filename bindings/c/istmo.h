@@ -528,7 +528,7 @@ int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsi
  * Errors: ISTMO_E_INVALID_ARGUMENT (NULL arguments; an unknown level; no XAdES signature; the
  * signer's path not valid), ISTMO_E_INVALID_OBJECT, ISTMO_E_PARSE, ISTMO_E_UNAVAILABLE (no
  * time-stamp, or a required certificate status that could not be had),
- * ISTMO_E_DEADLINE_EXCEEDED. Thread-safe; blocks for the network exchanges. Since 0.3. */
+ * ISTMO_E_DEADLINE_EXCEEDED. Thread-safe; blocks for the network exchanges. Since 0.2. */
 int istmo_extend(char** out_xml, size_t* out_len, const char* xml, size_t len, const char* level,
                  const char* tsa_url, const istmo_trust* tsa_trust, const istmo_verify_options* options);
 

@@ -433,9 +433,9 @@ def extend(xml: bytes, level: str, tsa_url: str, tsa_trust: Trust, *,
     options gives the anchors of the signer's path, intermediates, the time and the revocation
     settings the validation data (CertificateValues, RevocationValues) is gathered with.
     Raises UnavailableError when a time-stamp or a required certificate status cannot be had,
-    UnsupportedError with a libistmo-c older than 0.3."""
+    UnsupportedError with a libistmo-c older than 0.2."""
     if not hasattr(_lib, "istmo_extend"):
-        raise UnsupportedError(-8, f"the loaded libistmo-c ({version()}) has no istmo_extend: it needs 0.3 or later")
+        raise UnsupportedError(-8, f"the loaded libistmo-c ({version()}) has no istmo_extend: it needs 0.2 or later")
     data = _bytes(xml, "xml")
     out = ctypes.c_void_p()
     length = ctypes.c_size_t()

@@ -178,7 +178,7 @@ _declare("istmo_verify_with_options", ctypes.c_int,
 _declare("istmo_invoice_validate_with_options", ctypes.c_int,
          [ctypes.POINTER(ReportP), ctypes.c_char_p, ctypes.c_size_t, TrustP, OptionsP], check=True, optional=True)
 
-# Long-term signatures (ISTMO_C_0.3): optional too.
+# Long-term signatures (ISTMO_C_0.2): optional too.
 _declare("istmo_extend", ctypes.c_int,
          [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p, TrustP, OptionsP],
          check=True, optional=True)

@@ -507,7 +507,7 @@ def test_pkcs11_module_that_does_not_load():
 
 def test_extend_errors(key, cert, trust):
     if not hasattr(istmo._native.lib, "istmo_extend"):
-        pytest.skip("the loaded libistmo-c has no istmo_extend (older than 0.3)")
+        pytest.skip("the loaded libistmo-c has no istmo_extend (older than 0.2)")
     xades = istmo.sign(DOCUMENT, key, cert, profile="xades-b-b")
     with pytest.raises(istmo.InvalidArgumentError) as caught:
         istmo.extend(xades, "b-x", "http://127.0.0.1:9/tsa", trust)
