@@ -11,6 +11,7 @@
 #include "service/request.hpp"
 #include "service/test_hook.hpp"
 #include "test_support.hpp"
+#include "test_support/signed_invoices.hpp"
 
 #include <gtest/gtest.h>
 
@@ -54,25 +55,7 @@ using tcp = asio::ip::tcp;
 
 // ---- documents -------------------------------------------------------------------------------
 
-std::string signed_invoice(int n) {
-    static const dsig::Signer signer = [] {
-        auto s = pa::make_signer(test::pki_key("rsa2048"), test::pki_cert("rsa2048"));
-        EXPECT_TRUE(s.has_value());
-        return std::move(*s);
-    }();
-    std::string json = test::read_file(test::vectors_dir() / "panama-fe" / "json" / "01-factura.json");
-    const std::string from = "\"dNroDF\": \"0000000001\"";
-    char number[32];
-    std::snprintf(number, sizeof number, "\"dNroDF\": \"%010d\"", n + 1);
-    json.replace(json.find(from), from.size(), number);
-    auto inv = pa::from_json(json);
-    EXPECT_TRUE(inv.has_value());
-    pa::QrOptions qr;
-    qr.secret = crypto::Secret("istmo-test-qr-secret");
-    auto s = pa::sign(signer, pa::to_xml(*inv), qr);
-    EXPECT_TRUE(s.has_value());
-    return *s;
-}
+std::string signed_invoice(int n) { return test::signed_panama_invoice(n); }
 
 crypto::TrustStore test_trust() {
     crypto::TrustStore t;

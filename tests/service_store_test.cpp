@@ -6,6 +6,7 @@
 #include <istmo/service/store.hpp>
 
 #include "test_support.hpp"
+#include "test_support/signed_invoices.hpp"
 #include "test_support/postgres_server.hpp"
 
 #include <gtest/gtest.h>
@@ -25,25 +26,7 @@ using namespace istmo;
 namespace pa = istmo::invoice::panama;
 using report::Indication;
 
-std::string signed_invoice(int n) {
-    static const dsig::Signer signer = [] {
-        auto s = pa::make_signer(test::pki_key("rsa2048"), test::pki_cert("rsa2048"));
-        EXPECT_TRUE(s.has_value());
-        return std::move(*s);
-    }();
-    std::string json = test::read_file(test::vectors_dir() / "panama-fe" / "json" / "01-factura.json");
-    const std::string from = "\"dNroDF\": \"0000000001\"";
-    char number[32];
-    std::snprintf(number, sizeof number, "\"dNroDF\": \"%010d\"", n + 1);
-    json.replace(json.find(from), from.size(), number);
-    auto inv = pa::from_json(json);
-    EXPECT_TRUE(inv.has_value());
-    pa::QrOptions qr;
-    qr.secret = crypto::Secret("istmo-test-qr-secret");
-    auto s = pa::sign(signer, pa::to_xml(*inv), qr);
-    EXPECT_TRUE(s.has_value());
-    return *s;
-}
+std::string signed_invoice(int n) { return test::signed_panama_invoice(n); }
 
 const batch::Validator& validator() {
     static const batch::Validator v = [] {
@@ -143,10 +126,13 @@ void exercise_concurrent(const std::string& url) {
     std::atomic<int> fresh{0}, duplicates{0}, errors{0};
     const auto writer = [&] {
         auto store = service::VerdictStore::open(url);
-        if (!store) return ++errors, void();
+        if (!store) {
+            ADD_FAILURE() << "open: " << store.error().to_string();
+            return ++errors, void();
+        }
         for (auto r : results) {
             auto row = (*store)->record(r);
-            if (!row) ++errors;
+            if (!row) ADD_FAILURE() << "record: " << row.error().to_string(), ++errors;
             else if (row->duplicate) ++duplicates;
             else ++fresh;
         }

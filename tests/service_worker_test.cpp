@@ -8,6 +8,7 @@
 #include <istmo/service/worker.hpp>
 
 #include "test_support.hpp"
+#include "test_support/signed_invoices.hpp"
 #include "test_support/postgres_server.hpp"
 #include "test_support/rabbitmq_broker.hpp"
 
@@ -36,25 +37,7 @@ namespace {
 using namespace istmo;
 namespace pa = istmo::invoice::panama;
 
-std::string signed_invoice(int n) {
-    static const dsig::Signer signer = [] {
-        auto s = pa::make_signer(test::pki_key("rsa2048"), test::pki_cert("rsa2048"));
-        EXPECT_TRUE(s.has_value());
-        return std::move(*s);
-    }();
-    std::string json = test::read_file(test::vectors_dir() / "panama-fe" / "json" / "01-factura.json");
-    const std::string from = "\"dNroDF\": \"0000000001\"";
-    char number[32];
-    std::snprintf(number, sizeof number, "\"dNroDF\": \"%010d\"", n + 1);
-    json.replace(json.find(from), from.size(), number);
-    auto inv = pa::from_json(json);
-    EXPECT_TRUE(inv.has_value());
-    pa::QrOptions qr;
-    qr.secret = crypto::Secret("istmo-test-qr-secret");
-    auto s = pa::sign(signer, pa::to_xml(*inv), qr);
-    EXPECT_TRUE(s.has_value());
-    return *s;
-}
+std::string signed_invoice(int n) { return test::signed_panama_invoice(n); }
 
 // A small AMQP client for the test side: declare, bind, publish persistent messages, count.
 class Amqp {
