@@ -17,16 +17,18 @@ using Connection = internal::CPtr<PGconn, PQfinish>;
 using PgResult = internal::CPtr<PGresult, PQclear>;
 
 // Created under an advisory lock: two workers starting together must not race on CREATE TABLE.
+// The statements run as one implicit transaction, so the lock is a transaction lock, released at
+// its commit: a session-level lock released by the last statement let the second writer in
+// before the first one's tables were committed ("type istmo_verdicts already exists").
 constexpr const char* k_schema =
     "SET client_min_messages TO warning;"
-    "SELECT pg_advisory_lock(7374686);"
+    "SELECT pg_advisory_xact_lock(7374686);"
     "CREATE TABLE IF NOT EXISTS istmo_verdicts ("
     " sha256 TEXT PRIMARY KEY, source TEXT NOT NULL, cufe TEXT, issuer_ruc TEXT,"
     " indication TEXT NOT NULL, codes TEXT NOT NULL, report TEXT NOT NULL,"
     " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, times_seen BIGINT NOT NULL DEFAULT 1);"
     "CREATE INDEX IF NOT EXISTS istmo_verdicts_cufe ON istmo_verdicts(cufe);"
-    "CREATE TABLE IF NOT EXISTS istmo_cufes (cufe TEXT PRIMARY KEY, sha256 TEXT NOT NULL);"
-    "SELECT pg_advisory_unlock(7374686);";
+    "CREATE TABLE IF NOT EXISTS istmo_cufes (cufe TEXT PRIMARY KEY, sha256 TEXT NOT NULL);";
 
 class PostgresBackend final : public VerdictStore::Backend {
 public:
