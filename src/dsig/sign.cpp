@@ -6,6 +6,7 @@
 #include "dsig/signature_value.hpp"
 #include "xml/c14n.hpp"
 #include "xml/document_impl.hpp"
+#include "xml/stream_c14n.hpp"
 
 #include <cctype>
 
@@ -355,14 +356,9 @@ Result<std::string> serialize(xmlDocPtr doc) {
     return make_error(Errc::internal, "cannot serialize the signed document");
 }
 
-Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
-                                  const SignExtension* extension) {
-    auto chosen = choose(key, signer.options());
-    if (!chosen) return std::move(chosen).error();
-    auto parsed = xml::XmlDocument::parse(input);
-    if (!parsed) return std::move(parsed).error();
-    Draft d(signer, *chosen);
-    d.doc = xml::get(*parsed);
+// ds:Signature with its SignedInfo (DigestValues still empty), an empty SignatureValue, KeyInfo,
+// the enveloping Object, and the extension's objects and references.
+Result<void> build_signature(Draft& d, const crypto::PrivateKey& key, const SignExtension* extension) {
     if (auto done = create_signature(d, extension != nullptr); !done) return std::move(done).error();
     Builder b(d.ds);
     add_signed_info_head(d, b);
@@ -377,7 +373,32 @@ Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey
         if (auto done = add_enveloping_object(d, b); !done) return std::move(done).error();
     if (extension)
         if (auto done = add_extension_objects(d, b, *extension); !done) return std::move(done).error();
+    return {};
+}
+
+// The DigestValue text of each reference, in SignedInfo order.
+std::vector<std::string> digest_value_texts(const Draft& d) {
+    std::vector<std::string> values;
+    for (const xmlNode* reference : d.reference_nodes) {
+        const xmlNode* digest_value = xml::first_element_child(reference);
+        while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
+            digest_value = xml::next_element_sibling(digest_value);
+        values.push_back(digest_value ? xml::text_content(digest_value) : std::string());
+    }
+    return values;
+}
+
+// The DOM path: parse the input, append the signature, digest every reference from the DOM.
+Result<std::string> sign_parsed(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
+                                ChosenAlgorithms chosen, const SignExtension* extension,
+                                std::vector<std::string>* digest_values) {
+    auto parsed = xml::XmlDocument::parse(input);
+    if (!parsed) return std::move(parsed).error();
+    Draft d(signer, chosen);
+    d.doc = xml::get(*parsed);
+    if (auto built = build_signature(d, key, extension); !built) return std::move(built).error();
     if (auto done = fill_digests(d); !done) return std::move(done).error();
+    if (digest_values) *digest_values = digest_value_texts(d);
     if (auto done = fill_signature_value(d, key); !done) return std::move(done).error();
     if (extension)
         if (auto done = extension->after_signing(d.context); !done) return std::move(done).error();
@@ -388,6 +409,103 @@ Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey
     return serialize(d.target_doc);
 }
 
+// ---- the streamed path ---------------------------------------------------------------------
+// An enveloped signature whose one reference is URI="" with C14N 1.0 or exclusive C14N (with or
+// without comments: URI="" drops them) digests the canonical form of the input itself, the
+// signature not being there yet. One streaming pass gives it without a DOM of the input.
+// SignedInfo is built in a small document whose root carries what the signature inherits from
+// the input's document element (namespace declarations and xml:* attributes, which C14N 1.0 of
+// SignedInfo renders; exclusive C14N renders neither), canonicalized and signed there, and the
+// signature is written in front of the input's end tag. Whenever the pass or the splice could
+// not be exact, nullopt: the DOM path signs and gives the authoritative errors.
+
+std::optional<xml::C14nAlgorithm> streamed_c14n(Canonicalization c14n) {
+    switch (c14n) {
+        case Canonicalization::exclusive:
+        case Canonicalization::exclusive_comments: return xml::C14nAlgorithm::exclusive_1_0;
+        case Canonicalization::inclusive:
+        case Canonicalization::inclusive_comments: return xml::C14nAlgorithm::inclusive_1_0;
+        default: return std::nullopt;
+    }
+}
+
+// A document whose root element has the input root's name, namespace declarations and xml:*
+// attributes: the context a signature appended to the input's root has.
+internal::XmlDocPtr root_context_document(const xml::StreamRoot& root) {
+    internal::XmlDocPtr doc(xmlNewDoc(xc("1.0")));
+    xmlNodePtr element = doc ? xmlNewDocNode(doc.get(), nullptr, xc(root.local_name.c_str()), nullptr) : nullptr;
+    if (!element) return nullptr;
+    xmlDocSetRootElement(doc.get(), element);
+    for (const auto& [prefix, ns_uri] : root.namespaces)
+        xmlNewNs(element, xc(ns_uri.c_str()), prefix.empty() ? nullptr : xc(prefix.c_str()));
+    if (xmlNsPtr own = xmlSearchNs(doc.get(), element, root.prefix.empty() ? nullptr : xc(root.prefix.c_str())))
+        xmlSetNs(element, own);
+    if (!root.xml_attributes.empty()) {
+        xmlNsPtr xml_ns = xmlSearchNsByHref(doc.get(), element, XML_XML_NAMESPACE);
+        if (!xml_ns) return nullptr;
+        for (const auto& [local, value] : root.xml_attributes)
+            xmlNewNsProp(element, xml_ns, xc(local.c_str()), xc(value.c_str()));
+    }
+    return doc;
+}
+
+void set_digest_value(xmlNodePtr reference, const crypto::Bytes& digest) {
+    xmlNodePtr digest_value = xml::first_element_child(reference);
+    while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
+        digest_value = xml::next_element_sibling(digest_value);
+    xmlNodeSetContent(digest_value, xc(crypto::base64_encode(digest).c_str()));
+}
+
+std::optional<Result<std::string>> sign_streamed(const Signer& signer, const crypto::PrivateKey& key,
+                                                 std::string_view input, ChosenAlgorithms chosen,
+                                                 std::vector<std::string>* digest_values) {
+    const SignOptions& options = signer.options();
+    const auto algorithm = streamed_c14n(options.canonicalization);
+    const xml::ParseLimits limits;  // what the DOM path's parse applies
+    // Every node of a document takes at least two bytes of it, so below this size the DOM
+    // path's node limit (the only limit the streaming pass counts differently) is out of reach.
+    if (options.mode != SignMode::enveloped || !algorithm || input.size() / 2 > limits.max_nodes) return std::nullopt;
+    DigestSink digest(chosen.digest, nullptr);
+    const xml::StreamOutcome streamed = xml::stream_canonicalize_document(input, limits, *algorithm, digest);
+    if (!streamed.applicable || !streamed.utf8 || streamed.relative_namespace) return std::nullopt;
+    internal::XmlDocPtr context = root_context_document(streamed.root);
+    if (!context) return std::nullopt;
+    Draft d(signer, chosen);
+    d.doc = context.get();
+    if (auto built = build_signature(d, key, nullptr); !built) return Result<std::string>(std::move(built).error());
+    if (d.reference_nodes.size() != 1) return std::nullopt;
+    set_digest_value(d.reference_nodes.front(), digest.finish());
+    if (digest_values) *digest_values = digest_value_texts(d);
+    if (auto done = fill_signature_value(d, key); !done) return Result<std::string>(std::move(done).error());
+    const std::string root_qname =
+        streamed.root.prefix.empty() ? streamed.root.local_name : streamed.root.prefix + ":" + streamed.root.local_name;
+    auto spliced = xml::splice_before_root_end(input, root_qname, d.signature);
+    if (!spliced) return std::nullopt;
+    return Result<std::string>(std::move(*spliced));
+}
+
+Result<std::string> sign_document(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
+                                  const SignExtension* extension, SignPath path,
+                                  std::vector<std::string>* digest_values) {
+    auto chosen = choose(key, signer.options());
+    if (!chosen) return std::move(chosen).error();
+    if (!extension && path != SignPath::dom)
+        if (auto streamed = sign_streamed(signer, key, input, *chosen, digest_values)) return std::move(*streamed);
+    if (path == SignPath::streamed) return make_error(Errc::unsupported, "the streamed signing path does not apply to this input");
+    return sign_parsed(signer, key, input, *chosen, extension, digest_values);
+}
+
+Result<std::string> guarded_sign(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
+                                 const SignExtension* extension, SignPath path, std::vector<std::string>* digest_values) {
+    try {
+        return sign_document(signer, key, input, extension, path, digest_values);
+    } catch (const std::bad_alloc&) {
+        return make_error(Errc::limit_exceeded, "out of memory while signing");
+    } catch (const std::exception& ex) {
+        return make_error(Errc::internal, std::string("unexpected failure while signing: ") + ex.what());
+    }
+}
+
 }  // namespace
 
 Result<std::string> sign_with_extension(const Signer& signer, std::string_view input, const SignExtension* extension) {
@@ -395,14 +513,16 @@ Result<std::string> sign_with_extension(const Signer& signer, std::string_view i
 }
 
 Result<std::string> sign_with_key(const Signer& signer, const crypto::PrivateKey& key, std::string_view input,
-                                  const SignExtension* extension) {
-    try {
-        return sign_document(signer, key, input, extension);
-    } catch (const std::bad_alloc&) {
-        return make_error(Errc::limit_exceeded, "out of memory while signing");
-    } catch (const std::exception& ex) {
-        return make_error(Errc::internal, std::string("unexpected failure while signing: ") + ex.what());
-    }
+                                  const SignExtension* extension, SignPath path) {
+    return guarded_sign(signer, key, input, extension, path, nullptr);
+}
+
+Result<SignedWithDigests> sign_with_digests(const Signer& signer, std::string_view input) {
+    SignedWithDigests out;
+    auto document = guarded_sign(signer, SignerAccess::key(signer), input, nullptr, SignPath::automatic, &out.digest_values);
+    if (!document) return std::move(document).error();
+    out.document = std::move(*document);
+    return out;
 }
 
 }  // namespace istmo::dsig

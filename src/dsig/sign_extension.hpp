@@ -45,9 +45,23 @@ struct SignerAccess {
 
 // Signer::sign, with an extension's objects and references added (nullptr = plain XMLDSig).
 Result<std::string> sign_with_extension(const Signer& signer, std::string_view xml, const SignExtension* extension);
+// Which way a plain XMLDSig signature is made: the streamed path when it applies (an enveloped
+// URI="" reference with C14N 1.0 or exclusive C14N: no DOM of the input), else the DOM path.
+// Tests force one of them to compare their output byte for byte; `streamed` fails with
+// Errc::unsupported when that path does not apply.
+enum class SignPath { automatic, dom, streamed };
+
 // The same with another key than the signer's (two-step signing records the digest with it).
 Result<std::string> sign_with_key(const Signer& signer, const crypto::PrivateKey& key, std::string_view xml,
-                                  const SignExtension* extension);
+                                  const SignExtension* extension, SignPath path = SignPath::automatic);
+// Signer::sign that also gives the DigestValue text of each reference (SignedInfo order), for a
+// caller that needs it (the Panama QR code) without reading the signed document again.
+struct SignedWithDigests {
+    std::string document;
+    std::vector<std::string> digest_values;
+};
+Result<SignedWithDigests> sign_with_digests(const Signer& signer, std::string_view xml);
+
 // Signer::prepare, with an extension.
 Result<PendingSignature> prepare_with_extension(const Signer& signer, std::string_view xml, const SignExtension* extension);
 // A key with the certificate's public half whose signing is refused (Signer::for_certificate).

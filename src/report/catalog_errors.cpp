@@ -221,6 +221,8 @@ constexpr CatalogEntry k_error_phrases[] = {
     {"", "cannot copy the document into ds:Object", "no se puede copiar el documento dentro de ds:Object"},
     {"", "cannot digest reference: {1}", "no se puede calcular el resumen de la referencia: {t1}"},
     {"", "out of memory while signing", "memoria agotada al firmar"},
+    {"", "the streamed signing path does not apply to this input",
+     "la firma por flujo (sin DOM) no se aplica a esta entrada"},
     {"", "unexpected failure while signing: {1}", "falla inesperada al firmar: {1}"},
     {"", "out of memory while verifying", "memoria agotada al verificar"},
     {"", "unexpected failure while verifying: {1}", "falla inesperada al verificar: {1}"},

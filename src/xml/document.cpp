@@ -278,7 +278,7 @@ bool namespaces_closed(const xmlNode* top) {
 }
 
 // Offset of the document element's end tag "</name>" when only white space follows it.
-std::optional<std::size_t> end_tag_offset(std::string_view original, const xmlNode* root) {
+std::optional<std::size_t> end_tag_offset(std::string_view original, std::string_view qname) {
     std::size_t end = original.size();
     while (end > 0 && (original[end - 1] == ' ' || original[end - 1] == '\t' || original[end - 1] == '\r' ||
                        original[end - 1] == '\n'))
@@ -289,9 +289,6 @@ std::optional<std::size_t> end_tag_offset(std::string_view original, const xmlNo
     std::string_view name = original.substr(open + 2, end - 1 - (open + 2));
     while (!name.empty() && (name.back() == ' ' || name.back() == '\t' || name.back() == '\r' || name.back() == '\n'))
         name.remove_suffix(1);
-    std::string qname;
-    if (root->ns && root->ns->prefix) qname.append(sv(root->ns->prefix)).append(":");
-    qname.append(sv(root->name));
     if (name != qname) return std::nullopt;
     return open;
 }
@@ -306,20 +303,29 @@ std::optional<std::string> splice_appended_child(std::string_view original, cons
                                                  const xmlNode* appended) {
     const xmlNode* root = xmlDocGetRootElement(doc);
     if (!root || !appended || appended->parent != root || root->last != appended || root->next) return std::nullopt;
-    if (!is_utf8_input(original, doc) || !namespaces_closed(appended)) return std::nullopt;
-    const auto offset = end_tag_offset(original, root);
+    if (!is_utf8_input(original, doc)) return std::nullopt;
+    std::string qname;
+    if (root->ns && root->ns->prefix) qname.append(sv(root->ns->prefix)).append(":");
+    qname.append(sv(root->name));
+    return splice_before_root_end(original, qname, appended);
+}
+
+std::optional<std::string> splice_before_root_end(std::string_view original, std::string_view root_qname,
+                                                  const xmlNode* subtree) {
+    if (!subtree || !namespaces_closed(subtree)) return std::nullopt;
+    const auto offset = end_tag_offset(original, root_qname);
     if (!offset) return std::nullopt;
     internal::CPtr<xmlBuffer, xmlBufferFree> buffer(xmlBufferCreate());
     if (!buffer) return std::nullopt;
     {
         std::unique_ptr<xmlSaveCtxt, SaveCtxtCloser> save(xmlSaveToBuffer(buffer.get(), "UTF-8", 0));
-        if (!save || xmlSaveTree(save.get(), const_cast<xmlNode*>(appended)) < 0) return std::nullopt;
+        if (!save || xmlSaveTree(save.get(), const_cast<xmlNode*>(subtree)) < 0) return std::nullopt;
     }  // closing flushes into the buffer
-    const std::string_view subtree(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())),
-                                   static_cast<std::size_t>(xmlBufferLength(buffer.get())));
+    const std::string_view text(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())),
+                                static_cast<std::size_t>(xmlBufferLength(buffer.get())));
     std::string out;
-    out.reserve(original.size() + subtree.size());
-    out.append(original.substr(0, *offset)).append(subtree).append(original.substr(*offset));
+    out.reserve(original.size() + text.size());
+    out.append(original.substr(0, *offset)).append(text).append(original.substr(*offset));
     return out;
 }
 

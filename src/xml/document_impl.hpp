@@ -48,6 +48,11 @@ std::optional<std::string> serialize_utf8(xmlDoc* doc);
 // whole document.
 std::optional<std::string> splice_appended_child(std::string_view original, const xmlDoc* doc,
                                                  const xmlNode* appended);
+// The same for a caller without a DOM of the original (the streaming signer, which checks the
+// encoding itself): `subtree`, which declares every namespace it uses, serialized alone and
+// written in front of the end tag of the document element named `root_qname` ("p:name").
+std::optional<std::string> splice_before_root_end(std::string_view original, std::string_view root_qname,
+                                                  const xmlNode* subtree);
 
 enum class Walk { descend, skip_children, stop };
 

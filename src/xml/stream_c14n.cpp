@@ -6,6 +6,7 @@
 
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
+#include <libxml/uri.h>
 
 #include <algorithm>
 #include <climits>
@@ -105,20 +106,27 @@ public:
             const char* p = reinterpret_cast<const char*>(namespaces[2 * i]);
             const char* u = reinterpret_cast<const char*>(namespaces[2 * i + 1]);
             m_in_scope.push_back(NsBinding{p ? p : "", u ? u : "", m_depth});
+            check_absolute(m_in_scope.back().uri);
+            if (m_depth == 1) outcome.root.namespaces.emplace_back(m_in_scope.back().prefix, m_in_scope.back().uri);
         }
         std::string_view local = sv(localname);
         std::string_view ns_uri = sv(uri);
         std::string_view pfx = sv(prefix);
+        if (m_depth == 1) {
+            outcome.root.local_name = std::string(local);
+            outcome.root.prefix = std::string(pfx);
+        }
         std::string qname = pfx.empty() ? std::string(local) : std::string(pfx) + ":" + std::string(local);
 
-        if (m_capture_depth == 0 && m_depth > 1 && m_levels.size() >= m_depth - 1) {
-            // Record the position for the path of a captured element.
+        // The path of each open element, for the location of a captured one (nothing to capture
+        // when no element is left out: the whole-document pass skips this bookkeeping).
+        if (!m_excluded_name.empty()) {
+            if (m_levels.size() < m_depth) m_levels.resize(m_depth);
+            const int index = m_levels[m_depth - 1].next(qname);
+            if (m_levels.size() > m_depth) m_levels.resize(m_depth);  // children of a finished sibling
+            m_path.resize(m_depth - 1);
+            m_path.push_back("/" + qname + "[" + std::to_string(index) + "]");
         }
-        if (m_levels.size() < m_depth) m_levels.resize(m_depth);
-        const int index = m_levels[m_depth - 1].next(qname);
-        if (m_levels.size() > m_depth) m_levels.resize(m_depth);  // children of a finished sibling
-        m_path.resize(m_depth - 1);
-        m_path.push_back("/" + qname + "[" + std::to_string(index) + "]");
 
         if (m_capture_depth == 0 && ns_uri == m_excluded_ns && local == m_excluded_name) {
             if (++m_captured_count > 1) return give_up("more than one excluded element");
@@ -146,6 +154,7 @@ public:
             const bool is_id = attr.uri.empty() ? (attr.local == "Id" || attr.local == "ID" || attr.local == "id")
                                                 : (attr.uri == k_xml_ns && attr.local == "id");
             if (is_id && m_capture_depth == 0) outcome.capture.outside_ids.insert(attr.value);
+            if (m_depth == 1 && attr.uri == k_xml_ns) outcome.root.xml_attributes.emplace_back(attr.local, attr.value);
             m_attributes.push_back(std::move(attr));
         }
 
@@ -224,6 +233,16 @@ public:
     void finish() { m_out.flush(); }
 
 private:
+    // The DOM canonicalizer's test (c14n_dom.cpp): a non-empty URI needs a scheme.
+    void check_absolute(const std::string& ns_uri) {
+        if (ns_uri.empty() || ns_uri == m_last_absolute || outcome.relative_namespace) return;
+        xmlURIPtr parsed = xmlParseURI(ns_uri.c_str());
+        const bool absolute = parsed && parsed->scheme && *parsed->scheme;
+        xmlFreeURI(parsed);
+        if (absolute) m_last_absolute = ns_uri;
+        else outcome.relative_namespace = true;
+    }
+
     std::string_view lookup(const std::vector<NsBinding>& stack, std::string_view prefix) const {
         for (auto it = stack.rbegin(); it != stack.rend(); ++it)
             if (it->prefix == prefix) return it->uri;
@@ -360,6 +379,7 @@ private:
     std::size_t m_captured_count = 0;
     std::size_t m_xml_attr_depth = 0;
     xmlNodePtr m_capture_node = nullptr;
+    std::string m_last_absolute;   // the last namespace URI found absolute
     std::string m_capture_text;  // text of the captured element being read, not yet added
 
     void flush_captured_text() {
@@ -413,11 +433,22 @@ int read_memory(void* context, char* buffer, int len) {
 }
 int close_memory(void*) { return 0; }
 
-}  // namespace
+// UTF-8 unless a byte order mark or the first bytes say UTF-16/UTF-32, or the XML declaration
+// names another encoding (what the splice of the signer accepts, document.cpp).
+bool read_as_utf8(std::string_view input, const xmlParserCtxt* ctxt) {
+    if (!input.empty() && (input[0] == '\0' || static_cast<unsigned char>(input[0]) == 0xFE ||
+                           static_cast<unsigned char>(input[0]) == 0xFF))
+        return false;
+    if (input.size() > 1 && input[1] == '\0') return false;
+    const xmlChar* declared = ctxt->input && ctxt->input->encoding ? ctxt->input->encoding : ctxt->encoding;
+    return !declared || xmlStrcasecmp(declared, reinterpret_cast<const xmlChar*>("UTF-8")) == 0;
+}
 
-StreamOutcome stream_canonicalize(std::string_view input, const ParseLimits& limits, C14nAlgorithm algorithm,
-                                  std::string_view excluded_ns, std::string_view excluded_name, bool capture,
-                                  ByteSink& sink) {
+// One pass; applicable when the parse succeeded, nothing made it inexact and exactly
+// `expected_captures` elements were left out.
+StreamOutcome run_stream(std::string_view input, const ParseLimits& limits, C14nAlgorithm algorithm,
+                         std::string_view excluded_ns, std::string_view excluded_name, bool capture,
+                         std::size_t expected_captures, ByteSink& sink) {
     static std::once_flag init_once;
     std::call_once(init_once, [] { xmlInitParser(); });
     StreamState state(limits, algorithm, excluded_ns, excluded_name, capture, sink);
@@ -458,12 +489,27 @@ StreamOutcome stream_canonicalize(std::string_view input, const ParseLimits& lim
         state.outcome.reason = "not well-formed";
         return std::move(state.outcome);
     }
-    if (state.captured() != 1) {
-        state.outcome.reason = "no single excluded element";
+    if (state.captured() != expected_captures) {
+        state.outcome.reason = expected_captures == 1 ? "no single excluded element" : "an element was left out";
         return std::move(state.outcome);
     }
+    state.outcome.utf8 = read_as_utf8(input, ctxt.get());
     state.outcome.applicable = true;
     return std::move(state.outcome);
+}
+
+}  // namespace
+
+StreamOutcome stream_canonicalize(std::string_view input, const ParseLimits& limits, C14nAlgorithm algorithm,
+                                  std::string_view excluded_ns, std::string_view excluded_name, bool capture,
+                                  ByteSink& sink) {
+    return run_stream(input, limits, algorithm, excluded_ns, excluded_name, capture, 1, sink);
+}
+
+StreamOutcome stream_canonicalize_document(std::string_view input, const ParseLimits& limits, C14nAlgorithm algorithm,
+                                           ByteSink& sink) {
+    // No element has an empty local name: nothing is left out.
+    return run_stream(input, limits, algorithm, {}, {}, false, 0, sink);
 }
 
 }  // namespace istmo::xml

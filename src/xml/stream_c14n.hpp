@@ -17,6 +17,8 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 namespace istmo::xml {
 
@@ -26,10 +28,25 @@ struct StreamCapture {
     std::unordered_set<std::string> outside_ids;  // Id/ID/id/xml:id values outside the capture
 };
 
+// The document element's start tag as the parser read it: what an element appended to it
+// inherits (the namespaces declared on it, its xml:* attributes).
+struct StreamRoot {
+    std::string local_name;
+    std::string prefix;
+    std::vector<std::pair<std::string, std::string>> namespaces;      // (prefix, URI) in document order
+    std::vector<std::pair<std::string, std::string>> xml_attributes;  // (local name, value) of xml:*
+};
+
 struct StreamOutcome {
     bool applicable = false;
     std::string reason;  // why not applicable (for diagnostics)
     StreamCapture capture;
+    StreamRoot root;
+    // A namespace URI without a scheme was declared: C14N fails on it (the DOM canonicalizer
+    // says so); the streaming pass does not, so a caller that must agree checks this.
+    bool relative_namespace = false;
+    // Neither a byte order mark nor the XML declaration names another encoding than UTF-8.
+    bool utf8 = false;
 };
 
 // algorithm: inclusive_1_0 / inclusive_1_1 (identical for a whole document) or exclusive_1_0
@@ -38,5 +55,11 @@ struct StreamOutcome {
 StreamOutcome stream_canonicalize(std::string_view input, const ParseLimits& limits, C14nAlgorithm algorithm,
                                   std::string_view excluded_ns, std::string_view excluded_name, bool capture,
                                   ByteSink& sink);
+
+// The canonical form of the whole document (nothing left out, no comments): what a reference
+// URI="" of a signature about to be appended digests. `applicable` is false whenever the pass
+// could not be exact (the same conditions as above); `root` is filled when it is true.
+StreamOutcome stream_canonicalize_document(std::string_view input, const ParseLimits& limits, C14nAlgorithm algorithm,
+                                           ByteSink& sink);
 
 }  // namespace istmo::xml
