@@ -121,10 +121,9 @@ Result<std::string> reference_digest_value(std::string_view signed_xml) {
 // Appends gNoFirm/dQRCode right after ds:Signature (the last child of rFE), outside the signed
 // content, to a document that sign() has just produced. The signer's bytes are kept as they are
 // (the QR goes before the end tag of rFE) so that the signed text is exactly what was signed.
-Result<void> append_qr(std::string& out, std::string_view id, std::string_view iamb, const QrOptions& qr) {
-    auto digest_value = reference_digest_value(out);
-    if (!digest_value) return std::move(digest_value).error();
-    auto url = qr_url(id, iamb, *digest_value, qr.secret.view(), qr.base_url);
+Result<void> append_qr(std::string& out, std::string_view id, std::string_view iamb, std::string_view digest_value,
+                       const QrOptions& qr) {
+    auto url = qr_url(id, iamb, digest_value, qr.secret.view(), qr.base_url);
     if (!url) return std::move(url).error();
     const std::size_t end_tag = out.rfind("</rFE>");
     if (end_tag == std::string::npos || out.find_first_not_of(" \t\r\n", end_tag + 6) != std::string::npos)
@@ -141,6 +140,29 @@ Result<void> append_qr(std::string& out, std::string_view id, std::string_view i
     no_firm += "</dQRCode></gNoFirm>";
     out.insert(end_tag, no_firm);
     return {};
+}
+
+// The same for a document whose DigestValue is known only from its text (two-step signing).
+Result<void> append_qr(std::string& out, std::string_view id, std::string_view iamb, const QrOptions& qr) {
+    auto digest_value = reference_digest_value(out);
+    if (!digest_value) return std::move(digest_value).error();
+    return append_qr(out, id, iamb, *digest_value, qr);
+}
+
+// Signs, and adds the QR code with the DigestValue the signer reports: the signed document is
+// not read again.
+Result<std::string> sign_with_qr(const dsig::Signer& signer, std::string_view xml, std::string_view id,
+                                 std::string_view iamb, const QrOptions& qr) {
+    if (qr.secret.empty()) return signer.sign(xml);
+    auto signed_xml = dsig::sign_with_digests(signer, xml);
+    if (!signed_xml) return std::move(signed_xml).error();
+    // What reading the one Reference back found: an enveloping signature is not a child of rFE.
+    if (signer.options().mode == dsig::SignMode::enveloping || signed_xml->digest_values.size() != 1)
+        return make_error(Errc::internal, "signed invoice: no single Reference/DigestValue");
+    std::string digest_value = std::move(signed_xml->digest_values.front());
+    std::erase_if(digest_value, [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; });
+    if (auto r = append_qr(signed_xml->document, id, iamb, digest_value, qr); !r) return std::move(r).error();
+    return std::move(signed_xml->document);
 }
 
 }  // namespace
@@ -184,12 +206,9 @@ Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const
     if (xmlNodePtr g = detail::child_element(root, k_namespace, "gDGen"))
         if (xmlNodePtr n = detail::child_element(g, k_namespace, "iAmb")) iamb = xml::text_content(n);
     const bool had_no_firm = detail::child_element(root, k_namespace, "gNoFirm") != nullptr;
-    if (had_no_firm) remove_no_firm(root);
-    auto signed_xml = had_no_firm ? signer.sign(serialize(*doc)) : signer.sign(xml);
-    if (!signed_xml) return std::move(signed_xml).error();
-    if (qr.secret.empty()) return signed_xml;
-    if (auto r = append_qr(*signed_xml, id, iamb, qr); !r) return std::move(r).error();
-    return signed_xml;
+    if (!had_no_firm) return sign_with_qr(signer, xml, id, iamb, qr);
+    remove_no_firm(root);
+    return sign_with_qr(signer, serialize(*doc), id, iamb, qr);
 }
 
 Result<std::string> sign(const dsig::Signer& signer, const Invoice& invoice, const QrOptions& qr) {
@@ -198,11 +217,7 @@ Result<std::string> sign(const dsig::Signer& signer, const Invoice& invoice, con
     for (const Element& c : invoice.root.children)
         if (c.name == "Signature" && c.ns == k_dsig_namespace)
             return make_error(Errc::failed_precondition, "the invoice is already signed");
-    auto signed_xml = signer.sign(to_xml(invoice));
-    if (!signed_xml) return std::move(signed_xml).error();
-    if (qr.secret.empty()) return signed_xml;
-    if (auto r = append_qr(*signed_xml, invoice.get("dId"), invoice.get("gDGen/iAmb"), qr); !r) return std::move(r).error();
-    return signed_xml;
+    return sign_with_qr(signer, to_xml(invoice), invoice.get("dId"), invoice.get("gDGen/iAmb"), qr);
 }
 
 }  // namespace istmo::invoice::panama
