@@ -11,6 +11,8 @@
 //       items_per_second  documents (requests) per second, wall clock
 //       p50_ms, p99_ms    request latency seen by the client (send to full answer)
 //       vs_batch          items_per_second / the batch rate measured just before, in this run
+//       cpu_vs_batch      the batch run's CPU per document / the server's (cpu_us_per_doc): the
+//                         share of the batch rate the server would reach on cores of its own
 //       rejected          503 answers (none expected: max_in_flight is above C)
 //       cpu_us_per_doc    CPU time of the process per document (validators, I/O), the load
 //                         generator's own thread time taken out: on a shared, loaded machine the
@@ -116,6 +118,7 @@ batch::Options validation_options(unsigned threads) {
 }
 
 double g_batch_rate = 0;
+double g_batch_cpu = 0;  // cpu_us_per_doc of that batch run, for cpu_vs_batch
 
 // CPU seconds (user + system) of every thread of the process so far.
 double process_cpu_seconds() {
@@ -315,8 +318,15 @@ public:
         for (Run& run : copy) {
             const auto items = run.counters.find("items_per_second");
             if (items == run.counters.end()) continue;
-            if (run.benchmark_name().rfind("BM_BatchInProcess", 0) == 0) g_batch_rate = items->second.value;
-            else if (g_batch_rate > 0) run.counters["vs_batch"] = items->second.value / g_batch_rate;
+            const auto cpu = run.counters.find("cpu_us_per_doc");
+            if (run.benchmark_name().rfind("BM_BatchInProcess", 0) == 0) {
+                g_batch_rate = items->second.value;
+                g_batch_cpu = cpu != run.counters.end() ? cpu->second.value : 0;
+            } else if (g_batch_rate > 0) {
+                run.counters["vs_batch"] = items->second.value / g_batch_rate;
+                if (g_batch_cpu > 0 && cpu != run.counters.end() && cpu->second.value > 0)
+                    run.counters["cpu_vs_batch"] = g_batch_cpu / cpu->second.value;
+            }
         }
         ConsoleReporter::ReportRuns(copy);
     }
