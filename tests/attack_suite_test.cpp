@@ -7,7 +7,7 @@
 #include <istmo/tsa/timestamp.hpp>
 #include <istmo/xades/xades.hpp>
 
-#include "crypto/pkcs11_uri.hpp"
+#include "fuzz/pkcs11_pin_echo.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -150,10 +150,7 @@ Outcome run_check(const AttackCase& c, const std::string& bytes) {
             out.codes.insert("PKCS11-URI-REFUSED");
             if (std::any_of(message.begin(), message.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
                 out.codes.insert("MESSAGE-HAS-CONTROL-BYTES");
-            if (const auto pin = bytes.find("?pin-value="); pin != std::string::npos) {
-                const std::string value = bytes.substr(pin + 11, bytes.find('&', pin) - (pin + 11));
-                if (value.size() >= 6 && message.find(value) != std::string::npos) out.codes.insert("MESSAGE-REPEATS-PIN");
-            }
+            if (fuzz::refusal_repeats_pin(bytes)) out.codes.insert("MESSAGE-REPEATS-PIN");
         }
     } else {
         out.codes.insert("UNKNOWN-CHECK:" + c.check);

@@ -233,15 +233,14 @@ public:
     void finish() { m_out.flush(); }
 
 private:
-    // The DOM canonicalizer's test (c14n_dom.cpp): a non-empty URI needs a scheme. The last
-    // URI found absolute is remembered per thread: documents of one kind declare the same few.
+    // The DOM canonicalizer's test (c14n_dom.cpp): a non-empty URI needs a scheme. (The last
+    // absolute URI is remembered per pass, not per thread: no mutable state outlives a call.)
     void check_absolute(const std::string& ns_uri) {
-        thread_local std::string last_absolute;
-        if (ns_uri.empty() || ns_uri == last_absolute || outcome.relative_namespace) return;
+        if (ns_uri.empty() || ns_uri == m_last_absolute || outcome.relative_namespace) return;
         xmlURIPtr parsed = xmlParseURI(ns_uri.c_str());
         const bool absolute = parsed && parsed->scheme && *parsed->scheme;
         xmlFreeURI(parsed);
-        if (absolute) last_absolute = ns_uri;
+        if (absolute) m_last_absolute = ns_uri;
         else outcome.relative_namespace = true;
     }
 
@@ -381,6 +380,7 @@ private:
     std::size_t m_captured_count = 0;
     std::size_t m_xml_attr_depth = 0;
     xmlNodePtr m_capture_node = nullptr;
+    std::string m_last_absolute;   // the last namespace URI found absolute
     std::string m_capture_text;  // text of the captured element being read, not yet added
 
     void flush_captured_text() {
