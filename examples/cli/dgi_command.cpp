@@ -22,6 +22,7 @@
 namespace istmo_cli {
 
 int run_dgi(std::span<const std::string> argv);
+int run_dgi_simulate(std::span<const std::string> argv);  // dgi_simulate_command.cpp
 
 namespace {
 
@@ -43,13 +44,15 @@ const char* const dgi_usage =
     "       istmo dgi manifest (--from MANIF.json | --env E --protocol N --receiver-ruc RUC --code 1001..1005\n"
     "                       [--motive TEXT]) --key FILE [--cert FILE] [-o OUT] [--send [CONNECTION]]\n"
     "       istmo dgi container [--event FILE]... [-o OUT] SIGNED.xml PROTOCOL.xml | --check CONTAINER.xml\n"
+    "       istmo dgi simulate [--listen ADDR:PORT] (--tls-cert F --tls-key F --client-ca F | --insecure-http)\n"
+    "                       [--fault MODE]   (a DGI SIMULATOR, not the DGI: see istmo dgi simulate --help)\n"
     "CONNECTION: [--endpoint URL] [--soap 1.2|1.1] [--cacert FILE] [--client-cert FILE --client-key FILE |\n"
     "            --client-p12 FILE] [--pass-env VAR | --pass-file FILE] [--proxy URL] [--timeout SECONDS]\n"
     "            [--resends N]\n"
     "Try 'istmo dgi --help' for more information.\n";
 
 const char* const dgi_help =
-    "usage: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container> [options]\n"
+    "usage: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container|simulate> [options]\n"
     "\n"
     "The DGI web services of the Panama e-invoice (SOAP, FepWcfService). Only authorised PACs talk\n"
     "to the DGI itself; several PACs expose the same services. The environment (iAmb) is always\n"
@@ -82,6 +85,9 @@ const char* const dgi_help =
     "  container             builds the receiver's rContFe from the signed rFE, its protocol (what\n"
     "                        send -o wrote) and --event files, checks that the CUFE and protocol agree\n"
     "                        across them and writes it (-o); --check CONTAINER.xml checks one.\n"
+    "  simulate              a DGI SIMULATOR (not the DGI) for testing an integration offline: HTTPS\n"
+    "                        with a client-certificate check, validates with istmo, fault modes\n"
+    "                        (istmo dgi simulate --help).\n"
     "\n"
     "  --from FILE           annul/manifest: the event's fields as JSON with the DGI names\n"
     "  --motive TEXT         annul: dMotivoAn; manifest: dMotManif\n"
@@ -119,7 +125,7 @@ const char* const dgi_help =
     "\n";
 
 const char* const dgi_help_es =
-    "uso: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container> [opciones]\n"
+    "uso: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container|simulate> [opciones]\n"
     "\n"
     "Los servicios web de la DGI para la factura electrónica de Panamá (SOAP, FepWcfService). Solo\n"
     "los PAC autorizados hablan con la DGI; varios PAC ofrecen los mismos servicios. El ambiente\n"
@@ -155,6 +161,9 @@ const char* const dgi_help_es =
     "                        escribió send -o) y los archivos --event, comprueba que el CUFE y el\n"
     "                        protocolo coinciden entre ellos y lo escribe (-o); --check CONTENEDOR.xml\n"
     "                        comprueba uno.\n"
+    "  simulate              un SIMULADOR de la DGI (no es la DGI) para probar una integración sin\n"
+    "                        conexión: HTTPS con comprobación del certificado de cliente, valida con\n"
+    "                        istmo, modos de fallo (istmo dgi simulate --help).\n"
     "\n"
     "  --from ARCHIVO        annul/manifest: los campos del evento en JSON con los nombres de la DGI\n"
     "  --motive TEXTO        annul: dMotivoAn; manifest: dMotManif\n"
@@ -638,7 +647,7 @@ int run_dgi(std::span<const std::string> argv) {
     static constexpr std::pair<std::string_view, int (*)(std::span<const std::string>)> subcommands[] = {
         {"send", cmd_send},   {"query", cmd_query}, {"send-batch", cmd_send_batch}, {"batch-result", cmd_batch_result},
         {"event", cmd_event}, {"ruc", cmd_ruc},   {"annul", cmd_annul},     {"manifest", cmd_manifest},
-        {"container", cmd_container},
+        {"container", cmd_container}, {"simulate", run_dgi_simulate},
     };
     for (const auto& [name, run] : subcommands)
         if (sub == name) return run(argv.subspan(1));
