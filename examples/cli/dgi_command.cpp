@@ -48,7 +48,7 @@ const char* const dgi_usage =
     "                       [--fault MODE]   (a DGI SIMULATOR, not the DGI: see istmo dgi simulate --help)\n"
     "CONNECTION: [--endpoint URL] [--soap 1.2|1.1] [--cacert FILE] [--client-cert FILE --client-key FILE |\n"
     "            --client-p12 FILE] [--pass-env VAR | --pass-file FILE] [--proxy URL] [--timeout SECONDS]\n"
-    "            [--resends N]\n"
+    "            [--resends N] [--max-response BYTES]\n"
     "Try 'istmo dgi --help' for more information.\n";
 
 const char* const dgi_help =
@@ -113,6 +113,9 @@ const char* const dgi_help =
     "  --proxy URL           an HTTP proxy (http://host:port; https goes through CONNECT)\n"
     "  --timeout SECONDS     time for one request (default 30; 1 to 600)\n"
     "  --resends N           sends after a lost answer that feConsFE did not find (default 1, 0 to 5)\n"
+    "  --max-response BYTES  largest answer accepted (K, M or G; 1K to 1G), for every service;\n"
+    "                        default 1M, and 16M for feConsFE and feResultLoteFE, whose answers\n"
+    "                        carry whole documents (rContFe, a batch's protocols)\n"
     "  -o, --output FILE     send: the protocol (rProtFe); query: the container (rContFe)\n"
     "  --json                print the answer as one JSON object\n"
     "  --lang es|en          language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
@@ -189,6 +192,9 @@ const char* const dgi_help_es =
     "  --proxy URL           un proxy HTTP (http://host:puerto; https pasa por CONNECT)\n"
     "  --timeout SEGUNDOS    tiempo de una solicitud (30 por defecto; de 1 a 600)\n"
     "  --resends N           envíos tras una respuesta perdida que feConsFE no encontró (1; de 0 a 5)\n"
+    "  --max-response BYTES  la mayor respuesta aceptada (K, M o G; de 1K a 1G), para todo servicio;\n"
+    "                        por defecto 1M, y 16M para feConsFE y feResultLoteFE, cuyas respuestas\n"
+    "                        llevan documentos enteros (rContFe, los protocolos de un lote)\n"
     "  -o, --output ARCHIVO  send: el protocolo (rProtFe); query: el contenedor (rContFe)\n"
     "  --json                imprime la respuesta como un objeto JSON\n"
     "  --lang es|en          idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
@@ -207,7 +213,7 @@ std::vector<OptionSpec> connection_options(std::vector<OptionSpec> own, bool sig
         {"env", '\0', true, false},         {"endpoint", '\0', true, false},    {"soap", '\0', true, false},
         {"cacert", '\0', true, false},      {"client-cert", '\0', true, false}, {"client-key", '\0', true, false},
         {"client-p12", '\0', true, false},  {"timeout", '\0', true, false},     {"resends", '\0', true, false},
-        {"json", '\0', false, false},       {"proxy", '\0', true, false}};
+        {"json", '\0', false, false},       {"proxy", '\0', true, false},      {"max-response", '\0', true, false}};
     own.insert(own.end(), shared.begin(), shared.end());
     if (signing) {
         own.push_back({"client-pass-env", '\0', true, false});
@@ -259,6 +265,13 @@ std::optional<dgi::Client> make_client(const std::string& name, const ParsedArgs
     const auto resends = args.has("resends") ? small_number(args.value("resends"), 0, 5) : std::optional<int>(1);
     if (!resends) return usage("--resends must be 0 to 5", "--resends debe estar entre 0 y 5");
     options.max_resends = *resends;
+    if (auto cap = args.value("max-response")) {
+        const auto bytes = parse_size(*cap);
+        if (!bytes || *bytes < 1024 || *bytes > (std::size_t{1} << 30))
+            return usage("--max-response must be 1K to 1G", "--max-response debe estar entre 1K y 1G");
+        options.http.max_response_bytes = *bytes;
+        options.max_query_response_bytes = *bytes;
+    }
     options.http.ca_file = args.value("cacert").value_or("");
     options.http.proxy = args.value("proxy").value_or("");
     options.http.client_cert_file = args.value("client-cert").value_or("");
