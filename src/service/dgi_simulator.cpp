@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <exception>
 #include <list>
 #include <thread>
 
@@ -213,7 +214,11 @@ struct DgiSimulator::Impl {
             auto connection = std::make_unique<Connection>();
             Connection* raw = connection.get();
             raw->thread = std::thread([this, fd, raw] {
-                serve(fd);
+                try {
+                    serve(fd);
+                } catch (const std::exception& e) {  // never let one request end the process
+                    log(std::string("SIMULATOR/SIMULADOR (not the DGI / no es la DGI): internal error: ") + e.what());
+                }
                 ::shutdown(fd, SHUT_RDWR);
                 ::close(fd);
                 raw->done = true;
