@@ -321,4 +321,34 @@ TEST(DgiContainer, WithoutEventsAgreesWithItsSchema) {
     EXPECT_NE(y.exit_code, 0) << y.output;
 }
 
+// The simulator's feConsFE container carries the events it registered for the invoice: the
+// manifestation (by its protocol) and the annulment (by its CUFE); the container is consistent.
+TEST(DgiContainer, SimulatorQueryCarriesTheRegisteredEvents) {
+    test::DgiSimulator sim;
+    ClientOptions options;
+    options.environment = Environment::test;
+    options.base_url = sim.base_url();
+    auto client = Client::create(options);
+    ASSERT_TRUE(client);
+    auto sent = client->send(invoice_text());
+    ASSERT_TRUE(sent) << sent.error().message;
+    auto manif_in = manifestation();
+    manif_in.protocol = sent->protocol();
+    auto manif = client->send_event(*sign_event(signer(), *build_manifestation(manif_in)));
+    ASSERT_TRUE(manif) << manif.error().message;
+    EXPECT_EQ(manif->outcome, Outcome::registered) << manif->to_json();
+    auto annul = client->send_event(*sign_event(signer(), *build_annulment(annulment())));
+    ASSERT_TRUE(annul) << annul.error().message;
+    EXPECT_EQ(annul->outcome, Outcome::registered) << annul->to_json();
+
+    auto found = client->query(invoice_cufe());
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_NE(found->container_xml.find("rEvManifRecep"), std::string::npos) << found->container_xml.substr(0, 400);
+    EXPECT_NE(found->container_xml.find("rEvAnulaFe"), std::string::npos);
+    auto report = validate_container(found->container_xml);
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->passed()) << report->to_json();
+    EXPECT_EQ(report->protocol, sent->protocol());
+}
+
 }  // namespace
