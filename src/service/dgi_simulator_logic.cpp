@@ -399,6 +399,8 @@ SimulatorReply DgiSimulatorLogic::answer(const std::string& head, const std::str
     DgiFault fault = DgiFault::none;
     {
         std::lock_guard lock(m_mutex);
+        // Kept for the tests (seen_heads); bounded, so that a simulator left running does not grow.
+        if (m_heads.size() >= 10'000) m_heads.erase(m_heads.begin(), m_heads.begin() + 5'000);
         m_heads.push_back(head);
         fault = next_fault();
     }

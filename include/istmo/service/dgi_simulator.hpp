@@ -113,7 +113,7 @@ public:
     // (more than 1 would mean the DGI authorised it twice).
     [[nodiscard]] int requests(std::string_view service) const;
     [[nodiscard]] int authorisations(std::string_view cufe) const;
-    // The request heads (request line and headers) in arrival order.
+    // The request heads (request line and headers) in arrival order (the last 5,000 to 10,000).
     [[nodiscard]] std::vector<std::string> seen_heads() const;
     // Stops accepting, releases held answers, joins every thread. Idempotent.
     void stop() noexcept;
