@@ -29,6 +29,8 @@ using SslCtxPtr = internal::CPtr<SSL_CTX, SSL_CTX_free>;
 using SslPtr = internal::CPtr<SSL, SSL_free>;
 using AddrInfoPtr = internal::CPtr<addrinfo, freeaddrinfo>;
 
+constexpr std::size_t k_max_connections = 512;
+
 std::string openssl_cause() {
     std::string cause;
     while (const unsigned long e = ERR_get_error()) {
@@ -211,6 +213,11 @@ struct DgiSimulator::Impl {
             if (::poll(&watched, 1, 50) <= 0) continue;
             const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
             if (fd < 0) continue;
+            if (connections.size() >= k_max_connections) {  // one thread each: bounded
+                log("SIMULATOR/SIMULADOR (not the DGI / no es la DGI): too many connections, one closed unanswered");
+                ::close(fd);
+                continue;
+            }
             auto connection = std::make_unique<Connection>();
             Connection* raw = connection.get();
             raw->thread = std::thread([this, fd, raw] {
