@@ -8,10 +8,12 @@
 
 #include <istmo/service/dgi_simulator.hpp>
 
+#include <cerrno>
 #include <csignal>
+#include <fcntl.h>
+#include <unistd.h>
 #include <iostream>
 #include <mutex>
-#include <pthread.h>
 #include <string>
 
 namespace istmo_cli {
@@ -19,6 +21,8 @@ namespace istmo_cli {
 int run_dgi_simulate(std::span<const std::string> argv);
 
 namespace {
+
+int g_stop_pipe[2] = {-1, -1};  // written by the SIGTERM/SIGINT handler
 
 const char* const simulate_usage =
     "usage: istmo dgi simulate [--listen ADDR:PORT] (--tls-cert FILE --tls-key FILE --client-ca FILE |\n"
@@ -178,21 +182,30 @@ int run_dgi_simulate(std::span<const std::string> argv) {
         std::lock_guard lock(*log_mutex);
         std::cerr << line << "\n" << std::flush;
     };
-    // SIGTERM and SIGINT are taken by sigwait below: blocked before any thread starts.
-    sigset_t stop_signals;
-    sigemptyset(&stop_signals);
-    sigaddset(&stop_signals, SIGTERM);
-    sigaddset(&stop_signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    // SIGTERM and SIGINT stop it. A handler (process-wide, whatever thread the signal reaches)
+    // writes to a pipe the main thread waits on.
+    if (::pipe2(g_stop_pipe, O_CLOEXEC) != 0)
+        return report_error("dgi simulate", istmo::Error{istmo::Errc::io_error, "pipe() failed", {}, 0, 0});
+    struct sigaction on_stop {};
+    on_stop.sa_handler = [](int) {
+        const char byte = 1;
+        [[maybe_unused]] const auto written = ::write(g_stop_pipe[1], &byte, 1);
+    };
+    sigemptyset(&on_stop.sa_mask);
+    ::sigaction(SIGTERM, &on_stop, nullptr);
+    ::sigaction(SIGINT, &on_stop, nullptr);
     auto simulator = istmo::service::DgiSimulator::start(std::move(options));
     if (!simulator) return report_error("dgi simulate", simulator.error());
     std::cerr << istmo::service::DgiSimulator::banner() << "\n"
               << "istmo dgi simulate: " << tr("listening on port ", "escuchando en el puerto ") << (*simulator)->port() << " ("
               << (*simulator)->base_url() << ")\n"
               << std::flush;
-    int received = 0;
-    sigwait(&stop_signals, &received);
+    char byte = 0;
+    while (::read(g_stop_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
     (*simulator)->stop();
+    ::close(g_stop_pipe[0]);
+    ::close(g_stop_pipe[1]);
     std::cerr << "istmo dgi simulate: " << tr("stopped (SIMULATOR, not the DGI)\n", "detenido (SIMULADOR, no es la DGI)\n");
     return exit_ok;
 }
