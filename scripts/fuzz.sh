@@ -60,7 +60,7 @@ mapfile -t crls < <(find test-vectors/revocation test-vectors/fuzz-regressions -
 mapfile -t ocsp < <(find test-vectors/revocation test-vectors/fuzz-regressions -name '*.ocsp' 2>/dev/null | sort)
 seed fuzz_crl_parse "${crls[@]}"
 seed fuzz_ocsp_response "${ocsp[@]}"
-mapfile -t pkcs11_uris < <(find test-vectors/pkcs11-uris -name '*.uri' 2>/dev/null | sort)
+mapfile -t pkcs11_uris < <(find test-vectors/pkcs11-uris test-vectors/fuzz-regressions -name '*.uri' 2>/dev/null | sort)
 seed fuzz_pkcs11_uri "${pkcs11_uris[@]}"
 # DGI web-service answers (test-vectors/dgi).
 mapfile -t dgi_answers < <(find test-vectors/dgi test-vectors/fuzz-regressions -name '*.xml' -path '*dgi*' 2>/dev/null | sort)

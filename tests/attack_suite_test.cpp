@@ -7,6 +7,7 @@
 #include <istmo/tsa/timestamp.hpp>
 #include <istmo/xades/xades.hpp>
 
+#include "crypto/pkcs11_uri.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -52,7 +53,7 @@ constexpr long memory_budget_kb = 100 * 1024;
 struct AttackCase {
     std::string dir;       // test-vectors/attacks or test-vectors/fuzz-regressions
     std::string file;
-    std::string check;     // verify | invoice | invoice-json | tsa | tsa-nonce | tsa-skew
+    std::string check;     // verify | invoice | invoice-json | tsa | tsa-nonce | tsa-skew | pkcs11-uri
     std::string expected;  // a finding code
     std::string what;
 };
@@ -139,6 +140,21 @@ Outcome run_check(const AttackCase& c, const std::string& bytes) {
         auto v = tsa::verify_response_or_token(std::span<const std::uint8_t>(p, bytes.size()), expect, options);
         out.passed = v.valid();
         for (const auto& f : v.findings) out.codes.insert(f.code);
+    } else if (c.check == "pkcs11-uri") {
+        // A key URI from a configuration file: refused with a message that neither repeats the
+        // PIN's query attribute nor carries the URI's control bytes.
+        auto uri = crypto::pkcs11::parse_uri(bytes);
+        out.passed = uri.has_value();
+        if (!uri) {
+            const std::string message = uri.error().to_string();
+            out.codes.insert("PKCS11-URI-REFUSED");
+            if (std::any_of(message.begin(), message.end(), [](char ch) { return static_cast<unsigned char>(ch) < 0x20; }))
+                out.codes.insert("MESSAGE-HAS-CONTROL-BYTES");
+            if (const auto pin = bytes.find("?pin-value="); pin != std::string::npos) {
+                const std::string value = bytes.substr(pin + 11, bytes.find('&', pin) - (pin + 11));
+                if (value.size() >= 6 && message.find(value) != std::string::npos) out.codes.insert("MESSAGE-REPEATS-PIN");
+            }
+        }
     } else {
         out.codes.insert("UNKNOWN-CHECK:" + c.check);
     }
@@ -256,6 +272,7 @@ TEST_P(AttackSuite, RejectedWithItsCodeWithinBudget) {
     EXPECT_EQ(verdict, "REJECTED") << c.file << " (" << c.what << ") was accepted";
     EXPECT_NE((" " + codes + " ").find(" " + c.expected + " "), std::string::npos)
         << c.file << ": expected " << c.expected << ", got: " << codes;
+    EXPECT_EQ(codes.find("MESSAGE-"), std::string::npos) << c.file << ": the refusal's message is unsafe: " << codes;
     // The budget is CPU time (user + system): on a shared, loaded machine wall time measures the
     // neighbours. Wall time still catches a hang or a sleep (generous factor).
     EXPECT_LE(cpu_ms, time_budget_ms) << c.file << " used " << cpu_ms << " ms of CPU";
@@ -277,6 +294,7 @@ TEST_P(AttackSuite, CliOpensNoOtherFileAndNoSocket) {
     if (cli.empty()) GTEST_SKIP() << "the istmo CLI is not built: CLI check did not run";
     if (!have_tool("strace")) GTEST_SKIP() << "strace not installed: file/network check did not run";
     if (c.check == "tsa-nonce") GTEST_SKIP() << "the CLI cannot state an expected nonce: checked in-process only";
+    if (c.check == "pkcs11-uri") GTEST_SKIP() << "a key URI with NUL bytes cannot be a CLI argument: checked in-process only";
     if (run_command("strace -f -e trace=openat -o /dev/null true").exit_code != 0)
         GTEST_SKIP() << "strace is not permitted here (ptrace): file/network check did not run";
 

@@ -3,6 +3,8 @@
 
 #include <istmo/crypto/pkcs11.hpp>
 
+#include "core/ascii.hpp"
+
 #include <cctype>
 #include <charconv>
 #include <set>
@@ -19,6 +21,9 @@ bool is_pkcs11_uri(std::string_view text) noexcept {
 
 namespace pkcs11 {
 namespace {
+
+// A name or value of the URI as an error message shows it (control bytes replaced, cut at 64).
+std::string shown(std::string_view text) { return core::ascii::printable(text, 64); }
 
 int hex_value(char c) noexcept {
     if (c >= '0' && c <= '9') return c - '0';
@@ -39,7 +44,7 @@ Result<std::string> percent_decode(std::string_view value, std::string_view name
         const int low = i + 2 < value.size() ? hex_value(value[i + 2]) : -1;
         if (high < 0 || low < 0)
             return make_error(Errc::invalid_argument,
-                              "PKCS#11 URI: bad percent-encoding in the value of " + std::string(name));
+                              "PKCS#11 URI: bad percent-encoding in the value of " + shown(name));
         out += static_cast<char>(high * 16 + low);
         i += 2;
     }
@@ -68,7 +73,7 @@ Result<void> set_path_attribute(Uri& uri, const std::string& name, std::string v
     }
     if (name == "type") {
         static const std::set<std::string> types{"private", "public", "cert", "secret-key", "data"};
-        if (!types.count(value)) return uri_error("unknown object type \"" + value + "\"");
+        if (!types.count(value)) return uri_error("unknown object type \"" + shown(value) + "\"");
         return assign(uri.type);
     }
     if (name == "slot-id") {
@@ -79,7 +84,7 @@ Result<void> set_path_attribute(Uri& uri, const std::string& name, std::string v
         uri.slot_id = slot;
         return {};
     }
-    return uri_error("the attribute \"" + name + "\" is not supported");
+    return uri_error("the attribute \"" + shown(name) + "\" is not supported");
 }
 
 Result<void> set_query_attribute(Uri& uri, const std::string& name, std::string value) {
@@ -87,7 +92,7 @@ Result<void> set_query_attribute(Uri& uri, const std::string& name, std::string 
         return uri_error("a PIN is not accepted inside the URI; give it with --pin-env or --pin-file");
     if (name == "module-path") uri.module_path = std::move(value);
     else if (name == "module-name") uri.module_name = std::move(value);
-    else return uri_error("the query attribute \"" + name + "\" is not supported");
+    else return uri_error("the query attribute \"" + shown(name) + "\" is not supported");
     return {};
 }
 
@@ -101,9 +106,9 @@ Result<void> parse_attributes(std::string_view text, char separator, std::set<st
         if (item.empty()) continue;
         const std::size_t equals = item.find('=');
         if (equals == std::string_view::npos || equals == 0)
-            return uri_error("\"" + std::string(item.substr(0, 40)) + "\" is not name=value");
+            return uri_error("\"" + core::ascii::printable(item, 40) + "\" is not name=value");
         const std::string name(item.substr(0, equals));
-        if (!seen.insert(name).second) return uri_error("the attribute \"" + name + "\" appears twice");
+        if (!seen.insert(name).second) return uri_error("the attribute \"" + shown(name) + "\" appears twice");
         auto value = percent_decode(item.substr(equals + 1), name);
         if (!value) return std::move(value).error();
         if (auto done = set(name, std::move(*value)); !done) return done;

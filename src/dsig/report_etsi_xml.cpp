@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -238,23 +239,32 @@ void revocation_element(std::string& out, const std::string& indent, const Revoc
     out += "/>\n";
 }
 
+// istmo:Certificate: the certificate's subject, issuer and serial, the attributes the caller names
+// (XML name, value), and its status.
+void istmo_certificate(std::string& out, const std::string& indent, const CertificateSummary& c,
+                       std::initializer_list<std::pair<std::string_view, std::string_view>> more) {
+    out += indent + "<istmo:Certificate";
+    const auto attribute = [&](std::string_view name, std::string_view value) {
+        out += ' ';
+        out += name;
+        out += "=\"";
+        escape(out, value);
+        out += '"';
+    };
+    attribute("subject", c.subject);
+    attribute("issuer", c.issuer);
+    attribute("serial", c.serial);
+    for (const auto& [name, value] : more) attribute(name, value);
+    out += ">\n";
+    revocation_element(out, indent + "  ", c.revocation);
+    out += indent + "</istmo:Certificate>\n";
+}
+
 // istmo:Chain: the path to the anchor with each certificate's status.
 void chain_element(std::string& out, const std::vector<CertificateSummary>& chain) {
     if (chain.empty()) return;
     out += "    <istmo:Chain>\n";
-    for (const CertificateSummary& c : chain) {
-        out += "      <istmo:Certificate subject=\"";
-        escape(out, c.subject);
-        out += "\" issuer=\"";
-        escape(out, c.issuer);
-        out += "\" serial=\"";
-        escape(out, c.serial);
-        out += "\" sha256=\"";
-        escape(out, c.sha256);
-        out += "\">\n";
-        revocation_element(out, "        ", c.revocation);
-        out += "      </istmo:Certificate>\n";
-    }
+    for (const CertificateSummary& c : chain) istmo_certificate(out, "      ", c, {{"sha256", c.sha256}});
     out += "    </istmo:Chain>\n";
 }
 
@@ -344,19 +354,7 @@ std::string VerificationReport::to_etsi_xml() const {
             out += "    <SignerInformation Pseudonym=\"false\">\n";
             out += "      <SignerCertificate VOReference=\"" + id + "\"/>\n";
             element(out, "      ", "Signer", c.subject);
-            out += "      <istmo:Certificate subject=\"";
-            escape(out, c.subject);
-            out += "\" issuer=\"";
-            escape(out, c.issuer);
-            out += "\" serial=\"";
-            escape(out, c.serial);
-            out += "\" notBefore=\"";
-            escape(out, c.not_before);
-            out += "\" notAfter=\"";
-            escape(out, c.not_after);
-            out += "\">\n";
-            revocation_element(out, "        ", c.revocation);
-            out += "      </istmo:Certificate>\n";
+            istmo_certificate(out, "      ", c, {{"notBefore", c.not_before}, {"notAfter", c.not_after}});
             out += "    </SignerInformation>\n";
         }
 

@@ -6,6 +6,8 @@
 // watchdog timer: the connect deadline first, then the request deadline.
 #include <istmo/net/http.hpp>
 
+#include "core/ascii.hpp"
+#include "core/cancellation.hpp"
 #include "core/time_math.hpp"
 #include "internal/c_ptr.hpp"
 #include "net/net_internal.hpp"
@@ -51,16 +53,9 @@ using detail::Url;
 
 namespace {
 
-// At most `limit` characters of a header value, control characters replaced (it ends up in
-// error messages and logs).
+// A header value as error messages and logs may show it.
 std::string printable(beast::string_view value, std::size_t limit) {
-    std::string out;
-    for (const char c : value.substr(0, limit)) {
-        const auto u = static_cast<unsigned char>(c);
-        out += u < 0x20 || u == 0x7F ? '?' : c;
-    }
-    if (value.size() > limit) out += "...";
-    return out;
+    return core::ascii::printable(std::string_view(value.data(), value.size()), limit);
 }
 
 std::string sha256_hex(const unsigned char* data, std::size_t size) {
@@ -109,22 +104,11 @@ struct ExchangeResult {
 
 }  // namespace
 
-struct HttpCall::State {
-    std::mutex mutex;
-    bool cancelled = false;
-    std::function<void()> on_cancel;  // posts the cancellation to the I/O thread
-};
+// Its stop action posts the cancellation to the I/O thread.
+struct HttpCall::State : core::Cancellation {};
 
 void HttpCall::cancel() const {
-    if (!m_state) return;
-    std::function<void()> fn;
-    {
-        std::lock_guard lock(m_state->mutex);
-        if (m_state->cancelled) return;
-        m_state->cancelled = true;
-        fn = m_state->on_cancel;
-    }
-    if (fn) fn();
+    if (m_state) m_state->cancel();
 }
 
 namespace {
@@ -517,10 +501,7 @@ private:
         // this call, so keeping it here would make a cycle that outlives a cancelled request.
         if (m_exchange) m_exchange->abort();
         m_exchange.reset();
-        {
-            std::lock_guard lock(m_cancel->mutex);
-            m_cancel->on_cancel = nullptr;
-        }
+        m_cancel->withdraw();
         auto done = std::move(m_done);
         m_done = nullptr;
         done(std::move(r), m_attempts);
@@ -649,16 +630,13 @@ HttpCall HttpClient::send(HttpRequest request, Callback done) const {
     auto url = detail::parse_url(request.url);
     if (!url) return refuse(std::move(url).error());
     auto call = std::make_shared<Call>(engine, std::move(*url), std::move(request), state, std::move(done));
-    {
-        std::lock_guard lock(state->mutex);
-        std::weak_ptr<Call> weak = call;
-        auto* ioc = &engine.ioc;
-        state->on_cancel = [weak, ioc] {
-            asio::post(*ioc, [weak] {
-                if (auto c = weak.lock()) c->cancel();
-            });
-        };
-    }
+    std::weak_ptr<Call> weak = call;
+    auto* ioc = &engine.ioc;
+    state->set_stop([weak, ioc] {
+        asio::post(*ioc, [weak] {
+            if (auto c = weak.lock()) c->cancel();
+        });
+    });
     asio::post(engine.ioc, [call] { call->start(); });
     return handle;
 }

@@ -7,6 +7,7 @@
 #include <istmo/net/http.hpp>
 #include <istmo/tsa/client.hpp>
 
+#include "core/cancellation.hpp"
 #include "core/time_math.hpp"
 #include "net/net_internal.hpp"
 #include "tsa/tsa_internal.hpp"
@@ -19,22 +20,11 @@ namespace istmo::tsa {
 using Clock = std::chrono::steady_clock;
 using net::detail::Url;
 
-struct CancelHandle::State {
-    std::mutex mutex;
-    bool cancelled = false;
-    std::function<void()> on_cancel;  // cancels the job (thread-safe)
-};
+// Its stop action cancels the job (thread-safe).
+struct CancelHandle::State : core::Cancellation {};
 
 void CancelHandle::cancel() const {
-    if (!m_state) return;
-    std::function<void()> fn;
-    {
-        std::lock_guard lock(m_state->mutex);
-        if (m_state->cancelled) return;
-        m_state->cancelled = true;
-        fn = m_state->on_cancel;
-    }
-    if (fn) fn();
+    if (m_state) m_state->cancel();
 }
 
 struct TimestampClient::Impl {
@@ -256,13 +246,10 @@ AsyncTimestamp TimestampClient::timestamp_async(const TimestampRequest& request)
     auto state = std::make_shared<CancelHandle::State>();
     auto job = std::make_shared<Job>(m_impl, request);
     AsyncTimestamp out{job->future(), CancelHandle(state)};
-    {
-        std::lock_guard lock(state->mutex);
-        std::weak_ptr<Job> weak = job;
-        state->on_cancel = [weak] {
-            if (auto j = weak.lock()) j->cancel();
-        };
-    }
+    std::weak_ptr<Job> weak = job;
+    state->set_stop([weak] {
+        if (auto j = weak.lock()) j->cancel();
+    });
     job->start();
     return out;
 }

@@ -594,12 +594,7 @@ private:
         expect.revocation_evidence = ctx.record.revocation_evidence;
         tsa::TokenVerification v = m_tsa.verify_token(*token, expect);
         dsig::TimestampResult& stamp = ctx.result().timestamps.emplace_back();
-        stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
-        stamp.tsa = v.info.signer_subject;
-        stamp.policy = v.info.policy;
-        stamp.serial = v.info.serial_hex;
-        stamp.findings = v.findings;
-        stamp.indication = Indication::total_passed;
+        describe_token(stamp, v);
         const report::Finding* other_data = v.valid() ? nullptr : imprint_mismatch(v);
         foreign = other_data != nullptr;
         if (foreign) {
@@ -617,7 +612,8 @@ private:
             const report::Finding* first = v.first_error();
             const bool imprint = first && first->code == "TSA-IMPRINT-MISMATCH";
             stamp.indication = imprint ? Indication::total_failed : Indication::indeterminate;
-            stamp.sub_indication = imprint ? SubIndication::hash_failure : timestamp_sub_indication(first->code);
+            stamp.sub_indication = imprint ? SubIndication::hash_failure
+                                           : timestamp_sub_indication(first ? first->code : std::string_view());
             ctx.fail(imprint ? "XADES-TS-IMPRINT" : "XADES-TS-INVALID", "SignatureTimeStamp: " + v.summary(),
                      stamp.indication, stamp.sub_indication);
             return std::nullopt;
@@ -662,12 +658,7 @@ private:
         expect.data = crypto::Bytes(input->begin(), input->end());
         expect.revocation_evidence = ctx.record.revocation_evidence;
         tsa::TokenVerification v = m_tsa.verify_token(*token, expect);
-        stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
-        stamp.tsa = v.info.signer_subject;
-        stamp.policy = v.info.policy;
-        stamp.serial = v.info.serial_hex;
-        stamp.findings = v.findings;
-        stamp.indication = Indication::total_passed;
+        describe_token(stamp, v);
         if (imprint_mismatch(v))
             return broken("XADES-ARCHIVE-TS-IMPRINT", "its message imprint is not the digest of its input: the signature or "
                                                       "its validation data changed after it was made",
@@ -678,6 +669,17 @@ private:
                           timestamp_sub_indication(first ? first->code : std::string_view()));
         }
         ctx.record.prove_existence_at(v.info.gen_time);
+    }
+
+    // What a verified token says of itself (time, TSA, policy, serial, findings); the caller lowers the
+    // indication from passed when the token does not prove what this step needs.
+    static void describe_token(dsig::TimestampResult& stamp, const tsa::TokenVerification& v) {
+        stamp.gen_time = v.info.gen_time_text.empty() ? std::string() : dsig::format_rfc3339(v.info.gen_time);
+        stamp.tsa = v.info.signer_subject;
+        stamp.policy = v.info.policy;
+        stamp.serial = v.info.serial_hex;
+        stamp.findings = v.findings;
+        stamp.indication = Indication::total_passed;
     }
 
     // The finding that says a token covers other data than expected, or null.

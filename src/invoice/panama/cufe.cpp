@@ -1,17 +1,14 @@
 // CUFE construction and check digit (SPEC §3).
 #include <istmo/invoice/cufe.hpp>
 
+#include "core/ascii.hpp"
+
 #include <string>
 
 namespace istmo::invoice::panama {
 namespace {
 
-bool all_digits(std::string_view s) noexcept {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (c < '0' || c > '9') return false;
-    return true;
-}
+using core::ascii::all_digits;
 
 bool alnum(char c) noexcept {
     return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');

@@ -3,18 +3,15 @@
 // the second one over the string extended by the first.
 #include <istmo/invoice/cufe.hpp>
 
+#include "core/ascii.hpp"
+
 #include <string>
 #include <vector>
 
 namespace istmo::invoice::panama {
 namespace {
 
-bool all_digits(std::string_view s) noexcept {
-    if (s.empty()) return false;
-    for (char c : s)
-        if (c < '0' || c > '9') return false;
-    return true;
-}
+using core::ascii::all_digits;
 
 std::string pad(std::string_view s, std::size_t width) {
     std::string out;
