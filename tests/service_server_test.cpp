@@ -33,7 +33,9 @@
 #include <spawn.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <functional>
 #include <fstream>
 #include <future>
 #include <map>
@@ -516,6 +518,144 @@ TEST(ServiceServer, BadListenAddresses) {
     auto taken = service::Server::start(options);
     ASSERT_FALSE(taken.has_value());
     EXPECT_EQ(taken.error().code, Errc::io_error);
+}
+
+// ---- per-request options -----------------------------------------------------------------------
+
+crypto::TrustStore revocation_ca_trust() {
+    crypto::TrustStore t;
+    EXPECT_TRUE(t.add_file((test::vectors_dir() / "revocation" / "ca.cert.pem").string()).has_value());
+    return t;
+}
+
+// The service's verdict for `target` equals batch's with the options `adjust` makes from the server's.
+void expect_as_batch(Client& client, const service::ServerOptions& server, const std::string& target,
+                     const std::string& document, const std::function<void(batch::Options&)>& adjust,
+                     batch::DocumentResult* out = nullptr) {
+    batch::Options o = server.batch;
+    adjust(o);
+    const batch::DocumentResult expected = batch::Validator(o).validate("request", document);
+    const Answer a = client.request("POST", target, document, "application/xml");
+    ASSERT_EQ(a.status, 200) << target << ": " << a.body;
+    auto got = batch::parse_result_line(a.body);
+    ASSERT_TRUE(got.has_value()) << a.body;
+    EXPECT_EQ(got->indication, expected.indication) << target;
+    EXPECT_EQ(got->codes, expected.codes) << target;
+    if (out != nullptr) *out = *got;
+}
+
+TEST(ServiceServer, PerRequestTrustSetRevocationAndLegacy) {
+    auto options = server_options();
+    options.batch.verify.trust = revocation_ca_trust();  // the default trusts nothing of the test PKI
+    options.trust_sets["istmo"] = test_trust();
+    options.trust_sets["other"] = revocation_ca_trust();
+    auto server = start(options);
+    ASSERT_TRUE(server);
+    Client client(server->port());
+    const std::string doc = signed_invoice(30);
+    const auto istmo_trust = [](batch::Options& o) { o.verify.trust = test_trust(); };
+    batch::DocumentResult r;
+
+    // Trust: the operator's named sets only.
+    expect_as_batch(client, options, "/v1/validate", doc, [](batch::Options&) {}, &r);
+    EXPECT_NE(r.indication, report::Indication::total_passed);
+    expect_as_batch(client, options, "/v1/validate?trust=istmo", doc, istmo_trust, &r);
+    EXPECT_EQ(r.indication, report::Indication::total_passed);
+    expect_as_batch(client, options, "/v1/validate?trust=other", doc, [](batch::Options&) {}, &r);
+    EXPECT_NE(r.indication, report::Indication::total_passed);
+
+    // Revocation policy: off says so (DSIG-CERT-REVOCATION-OFF).
+    expect_as_batch(client, options, "/v1/validate?trust=istmo&revocation=off", doc, [&](batch::Options& o) {
+        istmo_trust(o);
+        o.verify.revocation = crypto::RevocationPolicy::off;
+    }, &r);
+    EXPECT_NE(std::find(r.codes.begin(), r.codes.end(), "DSIG-CERT-REVOCATION-OFF"), r.codes.end());
+    expect_as_batch(client, options, "/v1/validate?trust=istmo&revocation=require", doc, [&](batch::Options& o) {
+        istmo_trust(o);
+        o.verify.revocation = crypto::RevocationPolicy::require;
+    });
+
+    // Legacy: a SHA-1 invoice passes only with legacy=true (and says FE-SIG-LEGACY).
+    const std::string sha1 = test::read_file(test::vectors_dir() / "panama-fe" / "extra" / "legacy" / "01-factura-sha1.xml");
+    batch::DocumentResult strict;
+    expect_as_batch(client, options, "/v1/validate?trust=istmo&legacy=false&profile=panama-fe", sha1,
+                    [&](batch::Options& o) {
+                        istmo_trust(o);
+                        o.profile = batch::Profile::panama_fe;
+                    }, &strict);
+    expect_as_batch(client, options, "/v1/validate?trust=istmo&legacy=true&profile=panama-fe", sha1,
+                    [&](batch::Options& o) {
+                        istmo_trust(o);
+                        o.profile = batch::Profile::panama_fe;
+                        o.legacy = true;
+                    }, &r);
+    EXPECT_NE(std::find(r.codes.begin(), r.codes.end(), "FE-SIG-LEGACY"), r.codes.end());
+    EXPECT_NE(r.indication, strict.indication);
+
+    // Unknown values are refused with a code, in both languages; nothing is validated.
+    for (const auto& [target, code] : std::vector<std::pair<std::string, std::string>>{
+             {"/v1/validate?revocation=hard", "SERVICE-UNKNOWN-REVOCATION"},
+             {"/v1/validate?legacy=yes", "SERVICE-BAD-LEGACY"},
+             {"/v1/validate?trust=nope", "SERVICE-UNKNOWN-TRUST-SET"},
+             {"/v1/validate?trust=", "SERVICE-UNKNOWN-TRUST-SET"}}) {
+        const Answer a = client.request("POST", target, doc, "application/xml");
+        EXPECT_EQ(a.status, 400) << target;
+        EXPECT_EQ(json_member(a.body, "code"), code) << target;
+        EXPECT_FALSE(json_member(a.body, "message_es").empty()) << target;
+    }
+}
+
+TEST(ServiceServer, TrustSetsNeedANameAndCertificates) {
+    auto options = server_options();
+    options.trust_sets["empty"] = crypto::TrustStore();
+    auto refused = service::Server::start(options);
+    ASSERT_FALSE(refused.has_value());
+    EXPECT_EQ(refused.error().code, Errc::invalid_argument);
+}
+
+// The per-request budget counts the wait for a validation thread: a request still waiting when
+// its budget is spent is answered 503 SERVICE-TIME-BUDGET-EXCEEDED without being checked; one
+// whose wait and checks together went past it is never TOTAL_PASSED. The sleep below only makes
+// sure the budget has passed (a lower bound); nothing asserts how long anything took.
+TEST(ServiceServer, TimeBudgetCountsTheWaitForAThread) {
+    auto options = server_options();
+    options.jobs = 1;
+    options.batch.time_budget = std::chrono::milliseconds(2000);
+    auto server = start(options);
+    ASSERT_TRUE(server);
+    const std::uint16_t port = server->port();
+    Answer held;
+    Answer queued;
+    {
+        ValidationGate gate;
+        std::thread first([&] {
+            Client c(port);
+            held = c.request("POST", "/v1/validate", signed_invoice(40));
+        });
+        gate.wait_for(1);
+        std::thread second([&] {
+            Client c(port);
+            queued = c.request("POST", "/v1/validate", signed_invoice(41));
+        });
+        Client probe(port);
+        while (metric(probe.request("GET", "/metrics").body, "istmo_http_requests_in_flight") < 2)
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2100));
+        gate.open();
+        first.join();
+        second.join();
+        const std::string m = probe.request("GET", "/metrics").body;
+        EXPECT_EQ(metric(m, "istmo_http_requests_rejected_total{reason=\"time_budget\"}"), 1);
+        EXPECT_EQ(metric(m, "istmo_http_requests_in_flight"), 0);
+    }
+    EXPECT_EQ(queued.status, 503) << queued.body;
+    EXPECT_EQ(json_member(queued.body, "code"), "SERVICE-TIME-BUDGET-EXCEEDED");
+    EXPECT_EQ(queued.headers["retry-after"], "1");
+    ASSERT_EQ(held.status, 200) << held.body;
+    auto result = batch::parse_result_line(held.body);
+    ASSERT_TRUE(result.has_value());
+    EXPECT_EQ(result->indication, report::Indication::indeterminate);
+    EXPECT_NE(std::find(result->codes.begin(), result->codes.end(), "BATCH-TIME-BUDGET-EXCEEDED"), result->codes.end());
 }
 
 TEST(ServiceRequest, QueryAndRoutes) {

@@ -7,6 +7,7 @@
 
 #include <istmo/service/server.hpp>
 
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -18,7 +19,7 @@ const char* const serve_usage =
     "usage: istmo serve [--listen ADDR:PORT] [--tls-cert FILE --tls-key FILE] [--jobs N]\n"
     "                   [--trust FILE]... [--trust-dir DIR]... [--untrusted FILE]... [--legacy]\n"
     "                   [--profile P] [--max-size BYTES] [--max-body BYTES] [--max-in-flight N]\n"
-    "                   [--time-budget MS]\n"
+    "                   [--time-budget MS] [--trust-set NAME=PATH]...\n"
     "Try 'istmo serve --help' for more information.\n";
 
 const char* const serve_help =
@@ -26,7 +27,8 @@ const char* const serve_help =
     "\n"
     "Validates documents over HTTP with the batch validator (docs/service.md):\n"
     "  POST /v1/validate[?profile=P][&source=LABEL]  body: the XML, or application/json\n"
-    "       {\"source\":..,\"base64\":..}; answer: the batch result line as one JSON object\n"
+    "       {\"source\":..,\"base64\":..}; answer: the batch result line as one JSON object;\n"
+    "       more options: revocation=auto|require|off, legacy=true|false, trust=NAME\n"
     "  GET  /healthz                                   {\"status\":\"ok\"}\n"
     "  GET  /metrics                                   Prometheus text: requests by status, latency\n"
     "                                                  histogram, verdicts by indication, in flight,\n"
@@ -46,6 +48,8 @@ const char* const serve_help =
     "  --trust FILE          trust anchors (PEM bundle or DER); repeatable\n"
     "  --trust-dir DIR       trust every certificate file of DIR; repeatable\n"
     "  --untrusted FILE      intermediate certificates for path building; repeatable\n"
+    "  --trust-set NAME=PATH anchors a request may choose with ?trust=NAME (PATH: a PEM/DER\n"
+    "                        file or a directory); repeatable; without ?trust: --trust\n"
     "  --at TIME             validate certificate paths at TIME (RFC 3339) instead of now\n"
     "  --legacy              accept SHA-1 (the DGI accepts it in production) with a warning\n"
     "  --profile P           default profile when a request gives none: panama-fe, xmldsig,\n"
@@ -62,7 +66,8 @@ const char* const serve_help_es =
     "\n"
     "Valida documentos por HTTP con el validador por lotes (docs/service.md):\n"
     "  POST /v1/validate[?profile=P][&source=ETIQUETA]  cuerpo: el XML, o application/json\n"
-    "       {\"source\":..,\"base64\":..}; respuesta: la línea de resultado del lote como un objeto JSON\n"
+    "       {\"source\":..,\"base64\":..}; respuesta: la línea de resultado del lote como un objeto JSON;\n"
+    "       más opciones: revocation=auto|require|off, legacy=true|false, trust=NOMBRE\n"
     "  GET  /healthz                                      {\"status\":\"ok\"}\n"
     "  GET  /metrics                                      texto Prometheus: solicitudes por estado,\n"
     "                                                     histograma de latencia, veredictos por\n"
@@ -82,6 +87,8 @@ const char* const serve_help_es =
     "  --trust ARCHIVO       anclas de confianza; repetible\n"
     "  --trust-dir DIR       confía en cada certificado de DIR; repetible\n"
     "  --untrusted ARCHIVO   certificados intermedios para construir rutas; repetible\n"
+    "  --trust-set NOMBRE=RUTA  anclas que una solicitud elige con ?trust=NOMBRE (RUTA:\n"
+    "                        archivo PEM/DER o directorio); repetible; sin ?trust: --trust\n"
     "  --at HORA             valida las rutas en HORA (RFC 3339) en lugar de ahora\n"
     "  --legacy              acepta SHA-1 (la DGI lo acepta en producción) con un aviso\n"
     "  --profile P           perfil por defecto cuando la solicitud no da uno: panama-fe, xmldsig,\n"
@@ -101,7 +108,8 @@ int run_serve(std::span<const std::string> argv) {
                                                                       {"tls-cert", '\0', true, false},
                                                                       {"tls-key", '\0', true, false},
                                                                       {"max-body", '\0', true, false},
-                                                                      {"max-in-flight", '\0', true, false}})
+                                                                      {"max-in-flight", '\0', true, false},
+                                                                      {"trust-set", '\0', true, true}})
         command.options.push_back(option);
     ParsedArgs args;
     if (auto done = parse_command_line(command, argv, args)) return *done;
@@ -125,6 +133,17 @@ int run_serve(std::span<const std::string> argv) {
             return usage_error("serve: " + tr("--max-in-flight needs a positive number", "--max-in-flight necesita un número positivo"),
                                serve_usage);
         options.max_in_flight = *n;
+    }
+    for (const std::string& spec : args.values("trust-set")) {
+        const auto eq = spec.find('=');
+        if (eq == 0 || eq == std::string::npos || eq + 1 == spec.size())
+            return usage_error("serve: --trust-set " + tr("needs NAME=PATH", "necesita NOMBRE=RUTA") + ": '" + spec + "'",
+                               serve_usage);
+        const std::string path = spec.substr(eq + 1);
+        auto& store = options.trust_sets[spec.substr(0, eq)];
+        std::error_code ec;
+        auto added = std::filesystem::is_directory(path, ec) ? store.add_directory(path) : store.add_file(path);
+        if (!added) return report_error("serve", added.error());
     }
     options.handle_signals = true;
     auto server = istmo::service::Server::start(std::move(options));

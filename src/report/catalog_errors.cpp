@@ -340,6 +340,7 @@ constexpr CatalogEntry k_error_phrases[] = {
     {"", "cannot use the TLS certificate '{1}'", "no se puede usar el certificado TLS '{1}'"},
     {"", "cannot use the TLS key '{1}'", "no se puede usar la clave TLS '{1}'"},
     {"", "listen address must be ADDR:PORT, e.g. 127.0.0.1:8080: '{1}'", "la dirección de escucha debe ser DIRECCIÓN:PUERTO, p. ej. 127.0.0.1:8080: '{1}'"},
+    {"", "a trust set needs a name and at least one certificate: '{1}'", "un conjunto de confianza necesita un nombre y al menos un certificado: '{1}'"},
     {"", "PostgreSQL store: a CUFE has no owner", "almacén PostgreSQL: un CUFE no tiene documento asociado"},
     {"", "PostgreSQL store: {1} failed", "almacén PostgreSQL: falló la operación ({1})"},
     {"", "SQLite store: {1} failed", "almacén SQLite: falló la operación ({1})"},

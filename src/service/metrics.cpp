@@ -72,10 +72,13 @@ std::string Metrics::text() const {
     header(out, "istmo_http_requests_in_flight", "gauge", "validations running or waiting for a thread",
            "validaciones en curso o esperando un hilo");
     out.append("istmo_http_requests_in_flight ").append(std::to_string(in_flight())).append("\n");
-    header(out, "istmo_http_requests_rejected_total", "counter", "requests refused for load (503)",
-           "solicitudes rechazadas por carga (503)");
+    header(out, "istmo_http_requests_rejected_total", "counter",
+           "requests refused (503): for load, or their time budget spent waiting for a thread",
+           "solicitudes rechazadas (503): por carga, o con su tiempo agotado esperando un hilo");
     out.append("istmo_http_requests_rejected_total{reason=\"load\"} ")
         .append(std::to_string(m_rejected.load(std::memory_order_relaxed))).append("\n");
+    out.append("istmo_http_requests_rejected_total{reason=\"time_budget\"} ")
+        .append(std::to_string(m_rejected_budget.load(std::memory_order_relaxed))).append("\n");
     header(out, "istmo_http_connections_open", "gauge", "open client connections", "conexiones de clientes abiertas");
     out.append("istmo_http_connections_open ").append(std::to_string(m_connections.load(std::memory_order_relaxed)))
         .append("\n");

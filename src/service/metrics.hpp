@@ -1,6 +1,6 @@
 #pragma once
 // Internal: the counters behind GET /metrics and their Prometheus text (format 0.0.4). Updated
-// from the I/O thread and read from any thread: atomics, and one mutex for the status map.
+// and read from any thread: atomics, and one mutex for the status map.
 #include <istmo/report/report.hpp>
 
 #include <array>
@@ -23,7 +23,17 @@ public:
     void answered(int status, std::chrono::steady_clock::duration latency);
     void verdict(report::Indication indication) noexcept;
     void rejected_for_load() noexcept { m_rejected.fetch_add(1, std::memory_order_relaxed); }
+    void rejected_for_budget() noexcept { m_rejected_budget.fetch_add(1, std::memory_order_relaxed); }
     void in_flight(std::int64_t delta) noexcept { m_in_flight.fetch_add(delta, std::memory_order_relaxed); }
+    // One more request in flight unless `limit` are already (then false, nothing counted): the
+    // check and the count are one step, for the several threads that read requests.
+    [[nodiscard]] bool enter_in_flight(std::int64_t limit) noexcept {
+        std::int64_t now = m_in_flight.load(std::memory_order_relaxed);
+        do {
+            if (now >= limit) return false;
+        } while (!m_in_flight.compare_exchange_weak(now, now + 1, std::memory_order_relaxed));
+        return true;
+    }
     void connection(std::int64_t delta) noexcept { m_connections.fetch_add(delta, std::memory_order_relaxed); }
 
     [[nodiscard]] std::int64_t in_flight() const noexcept { return m_in_flight.load(std::memory_order_relaxed); }
@@ -36,6 +46,7 @@ private:
     double m_latency_sum = 0;                                            // under m_mutex
     std::array<std::atomic<std::uint64_t>, 3> m_verdicts{};              // by indication_rank
     std::atomic<std::uint64_t> m_rejected{0};
+    std::atomic<std::uint64_t> m_rejected_budget{0};
     std::atomic<std::int64_t> m_in_flight{0};
     std::atomic<std::int64_t> m_connections{0};
 };

@@ -3,7 +3,9 @@
 #include "batch/batch_util.hpp"
 
 #include <istmo/report/json.hpp>
+#include <istmo/report/messages.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cstdint>
@@ -28,6 +30,12 @@ constexpr std::array k_refusals{
                 "la cadena de consulta está mal formada o nombra un parámetro desconocido"},
     RefusalText{"SERVICE-UNKNOWN-PROFILE", 400, "unknown profile (panama-fe, xmldsig, xades or auto)",
                 "perfil desconocido (panama-fe, xmldsig, xades o auto)"},
+    RefusalText{"SERVICE-UNKNOWN-REVOCATION", 400, "unknown revocation policy (auto, require or off)",
+                "política de revocación desconocida (auto, require u off)"},
+    RefusalText{"SERVICE-BAD-LEGACY", 400, "legacy must be true or false",
+                "legacy debe ser true o false"},
+    RefusalText{"SERVICE-UNKNOWN-TRUST-SET", 400, "no trust set of this name was configured on the server",
+                "no se configuró en el servidor ningún conjunto de confianza con este nombre"},
     RefusalText{"BATCH-INPUT-BAD-JSON", 400, "the JSON body is not an object with a \"base64\" string member",
                 "el cuerpo JSON no es un objeto con un miembro \"base64\" de tipo cadena"},
     RefusalText{"BATCH-INPUT-BAD-BASE64", 400, "the \"base64\" member is not base64",
@@ -46,6 +54,9 @@ constexpr std::array k_refusals{
                 "el servidor falló con esta solicitud"},
     RefusalText{"SERVICE-OVERLOADED", 503, "too many validations in progress; retry after the time given",
                 "demasiadas validaciones en curso; reintente después del tiempo indicado"},
+    RefusalText{"SERVICE-TIME-BUDGET-EXCEEDED", 503,
+                "the request waited for a validation thread longer than its time budget; nothing was checked",
+                "la solicitud esperó un hilo de validación más que su tiempo asignado; no se verificó nada"},
     RefusalText{"SERVICE-DRAINING", 503, "the server is stopping", "el servidor se está deteniendo"},
 };
 
@@ -145,6 +156,21 @@ std::string refusal_json(const Refusal& r) {
     return std::move(w).take();
 }
 
+void mark_over_budget(batch::DocumentResult& result, std::chrono::milliseconds budget) {
+    const std::string code(batch::k_code_time_budget);
+    if (std::find(result.codes.begin(), result.codes.end(), code) == result.codes.end()) {
+        result.codes.push_back(code);
+        // The batch form of the message (its Spanish twin is in the catalogue); here the input's
+        // time counts from the request's head.
+        result.findings.push_back(report::make_finding(
+            code, report::Severity::error, "the input used up its time budget of " + std::to_string(budget.count()) + " ms"));
+    }
+    report::Verdict verdict{result.indication, result.sub_indication};
+    verdict.add(report::Indication::indeterminate, report::SubIndication::none);
+    result.indication = verdict.indication;
+    result.sub_indication = verdict.sub_indication;
+}
+
 std::optional<std::vector<QueryParameter>> parse_query(std::string_view query) {
     std::vector<QueryParameter> out;
     while (!query.empty()) {
@@ -173,6 +199,16 @@ std::variant<ValidateCall, Refusal> parse_validate(std::string_view target, std:
             if (!call.profile) return refusal("SERVICE-UNKNOWN-PROFILE");
         } else if (name == "source") {
             if (!value.empty()) call.source = std::move(value);
+        } else if (name == "revocation") {
+            auto policy = crypto::parse_revocation_policy(value);
+            if (!policy) return refusal("SERVICE-UNKNOWN-REVOCATION");
+            call.revocation = *policy;
+        } else if (name == "legacy") {
+            if (value != "true" && value != "false") return refusal("SERVICE-BAD-LEGACY");
+            call.legacy = value == "true";
+        } else if (name == "trust") {
+            if (value.empty()) return refusal("SERVICE-UNKNOWN-TRUST-SET");
+            call.trust_set = std::move(value);
         } else {
             return refusal("SERVICE-BAD-QUERY", "'" + name.substr(0, 64) + "'");
         }

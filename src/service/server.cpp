@@ -1,6 +1,9 @@
-// The validation service: Boost.Beast HTTP/1.1 (optionally over TLS) on one I/O thread, the
-// batch validators on a pool of `jobs` threads (docs/service.md). Callback style, as in
-// src/net, so that it builds with g++ 12 and clang 14.
+// The validation service: Boost.Beast HTTP/1.1 (optionally over TLS) on jobs + 1 threads that run
+// one io_context; each connection on its own strand (docs/service.md). A request is validated on
+// the thread that read it when one of the `jobs` validation slots is free, so that a request costs
+// no thread hop; otherwise it waits in a queue that the next thread freeing a slot takes from.
+// At most `jobs` validations run at once, so one thread is always left for the network (health
+// checks, 503s, draining). Callback style, as in src/net, so that it builds with g++ 12 and clang 14.
 #include <istmo/service/server.hpp>
 
 #include "dsig/status_source.hpp"
@@ -19,13 +22,15 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
 #include <array>
 #include <csignal>
+#include <deque>
+#include <functional>
 #include <list>
 #include <mutex>
 #include <optional>
@@ -92,12 +97,26 @@ Result<tcp::endpoint> parse_listen(const std::string& text) {
 class SessionBase {
 public:
     virtual ~SessionBase() = default;
-    // Called on the I/O thread when the server starts stopping: an idle connection closes now,
-    // a busy one after its answer.
+    // Called when the server starts stopping (from any thread; the work runs on the connection's
+    // strand): an idle connection closes now, a busy one after its answer.
     virtual void drain() = 0;
 };
 
 namespace detail {
+
+// A POST /v1/validate read in full, with what its answer needs.
+struct ValidationJob {
+    std::string target;
+    std::string content_type;
+    std::string body;
+    Clock::time_point started;  // its head arrived (the time budget counts from here)
+};
+
+// A job waiting for a validation slot, and where its answer goes.
+struct QueuedJob {
+    ValidationJob job;
+    std::function<void(Reply)> answer;
+};
 
 // Everything the server holds; Server::Impl is this (the sessions see it under this name).
 struct ServerCore {
@@ -105,22 +124,41 @@ struct ServerCore {
     std::uint16_t port = 0;
     std::size_t max_body = 0;
     std::size_t max_in_flight = 0;
-    std::array<std::unique_ptr<batch::Validator>, k_all_profiles.size()> validators;
+    std::array<std::unique_ptr<batch::Validator>, k_all_profiles.size()> validators;  // the defaults
+    bool own_status_source = true;  // made here (not the embedder's): one per revocation policy
+
+    // The validators of the other combinations of per-request options, made at their first
+    // request and kept (at most 4 profiles x (trust sets + 1) x 3 policies x 2).
+    struct OptionsKey {
+        batch::Profile profile;
+        std::string trust_set;
+        crypto::RevocationPolicy revocation;
+        bool legacy;
+        auto operator<=>(const OptionsKey&) const = default;
+    };
+    mutable std::mutex other_mutex;
+    mutable std::map<OptionsKey, std::unique_ptr<batch::Validator>> other_validators;
+    mutable std::map<crypto::RevocationPolicy, std::shared_ptr<const crypto::CertificateStatusSource>> status_sources;
     mutable Metrics metrics;
 
-    asio::io_context io{1};
+    asio::io_context io;
     asio::executor_work_guard<asio::io_context::executor_type> io_work{io.get_executor()};
-    tcp::acceptor acceptor{io};
-    asio::steady_timer accept_retry{io};
+    // Accepting, the list of sessions, signals and stopping run on this strand.
+    asio::strand<asio::io_context::executor_type> control{asio::make_strand(io)};
+    tcp::acceptor acceptor{control};
+    asio::steady_timer accept_retry{control};
     std::optional<asio::ssl::context> tls;
     std::optional<asio::signal_set> signals;
-    std::unique_ptr<asio::thread_pool> pool;
-    std::thread io_thread;
+    std::vector<std::thread> threads;
     std::mutex wait_mutex;
 
-    bool draining = false;                           // I/O thread only
-    std::atomic<bool> draining_seen{false};          // the same, for the pool and health checks
-    std::list<std::weak_ptr<SessionBase>> sessions;  // I/O thread only
+    std::atomic<bool> draining{false};
+    std::list<std::weak_ptr<SessionBase>> sessions;  // on `control` only
+
+    // The validation slots: `slots_busy` of options.jobs are taken; jobs beyond wait in order.
+    std::mutex slots_mutex;
+    unsigned slots_busy = 0;
+    std::deque<QueuedJob> waiting;
 
     Result<void> configure(ServerOptions given);
     Result<void> listen();
@@ -129,12 +167,19 @@ struct ServerCore {
     void begin_stop();
     void run_io() noexcept;
 
-    // Runs on a pool thread: never throws.
-    Reply validate(const http::request<http::string_body>& request) const noexcept;
-    Reply route(const http::request<http::string_body>& request, bool& to_pool);
-    [[nodiscard]] const batch::Validator& validator(std::optional<batch::Profile> profile) const {
-        return *validators[profile_index(profile.value_or(options.batch.profile))];
-    }
+    // True: a validation slot is the caller's (validate, then release_slot). False: the job was
+    // queued and `answer` will get its reply, called from the thread that validates it.
+    bool take_slot_or_queue(ValidationJob& job, std::function<void(Reply)>& answer);
+    // Gives the slot to the next waiting job (validated on another turn of the io_context) or frees it.
+    void release_slot() noexcept;
+    std::optional<QueuedJob> next_or_free_slot() noexcept;
+    void run_queued(QueuedJob queued) noexcept;
+
+    // Never throws.
+    Reply validate(ValidationJob& job) const noexcept;
+    Reply route(const http::request<http::string_body>& request, bool& to_validate);
+    // The validator for a request's options (the trust set, when named, exists).
+    [[nodiscard]] const batch::Validator& validator(const ValidateCall& call) const;
 };
 
 }  // namespace detail
@@ -152,8 +197,10 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 public:
     template <class... StreamArgs>
     Session(detail::ServerCore& server, StreamArgs&&... stream_args)
-        : m_server(server), m_stream(std::forward<StreamArgs>(stream_args)...), m_body_deadline(server.io) {
+        : m_server(server), m_stream(std::forward<StreamArgs>(stream_args)...), m_body_deadline(m_stream.get_executor()) {
         m_server.metrics.connection(+1);
+        // Room for a whole request head and a usual document, so that one read takes both.
+        m_buffer.reserve(k_read_chunk);
     }
     ~Session() override { m_server.metrics.connection(-1); }
 
@@ -171,6 +218,13 @@ public:
     }
 
     void drain() override {
+        asio::post(m_stream.get_executor(), [self = this->shared_from_this()] { self->drain_now(); });
+    }
+
+private:
+    static constexpr std::size_t k_read_chunk = 16 * 1024;
+
+    void drain_now() {
         if (m_busy || m_closed) return;
         // Idle (waiting for a request or in the TLS handshake): drop the socket, which ends the
         // pending read; no TLS close_notify beside a pending handshake.
@@ -179,7 +233,6 @@ public:
         lowest().socket().close(ignored);
     }
 
-private:
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(m_stream); }
 
     void read_head() {
@@ -241,18 +294,31 @@ private:
         m_request = m_parser->release();
         m_keep_alive = m_request.keep_alive();
         m_version = m_request.version();
-        bool to_pool = false;
-        Reply reply = m_server.route(m_request, to_pool);
-        if (!to_pool) return answer(std::move(reply), false);
-        m_server.metrics.in_flight(+1);
-        asio::post(*m_server.pool, [self = this->shared_from_this(), work = asio::make_work_guard(m_server.io)]() {
-            Reply validated = self->m_server.validate(self->m_request);
-            asio::post(self->m_server.io, [self, validated = std::move(validated), work]() mutable {
-                self->m_server.metrics.in_flight(-1);
-                self->m_request = {};
-                self->answer(std::move(validated), false);
+        bool to_validate = false;
+        Reply reply = m_server.route(m_request, to_validate);
+        if (!to_validate) return answer(std::move(reply), false);
+        detail::ValidationJob job;
+        job.target.assign(m_request.target().data(), m_request.target().size());
+        const auto content_type = m_request[http::field::content_type];
+        job.content_type.assign(content_type.data(), content_type.size());
+        job.body = std::move(m_request.body());
+        job.started = m_started;
+        std::function<void(Reply)> queued_answer = [self = this->shared_from_this()](Reply validated) {
+            asio::post(self->m_stream.get_executor(), [self, validated = std::move(validated)]() mutable {
+                self->validated(std::move(validated));
             });
-        });
+        };
+        if (!m_server.take_slot_or_queue(job, queued_answer)) return;
+        // A slot is free: validate here, on this connection's turn, and answer at once.
+        Reply validated_now = m_server.validate(job);
+        validated(std::move(validated_now));
+        m_server.release_slot();
+    }
+
+    void validated(Reply reply) {
+        m_server.metrics.in_flight(-1);
+        m_request = {};
+        answer(std::move(reply), false);
     }
 
     void answer(Reply reply, bool close_after) {
@@ -264,7 +330,7 @@ private:
             response->set(http::field::allow, m_request.target() == "/v1/validate" ? "POST" : "GET");
         if (reply.retry_after)
             response->set(http::field::retry_after, std::to_string(m_server.options.retry_after.count()));
-        response->keep_alive(m_keep_alive && !close_after && !reply.close && !m_server.draining);
+        response->keep_alive(m_keep_alive && !close_after && !reply.close && !m_server.draining.load());
         response->body() = std::move(reply.body);
         response->prepare_payload();
         lowest().expires_after(m_server.options.read_timeout);
@@ -332,7 +398,12 @@ Result<void> detail::ServerCore::configure(ServerOptions given) {
         if (ec) return make_error(Errc::key_error, "cannot use the TLS key '" + options.tls_key_file + "'", ec.message());
     }
     // One certificate status source (one revocation checker and cache) for every validator.
+    own_status_source = options.batch.verify.status_source == nullptr;
     options.batch.verify = dsig::with_status_source(std::move(options.batch.verify));
+    status_sources[options.batch.verify.revocation] = options.batch.verify.status_source;
+    for (const auto& [name, trust] : options.trust_sets)
+        if (name.empty() || trust.size() == 0)
+            return make_error(Errc::invalid_argument, "a trust set needs a name and at least one certificate: '" + name + "'");
     options.batch.jobs = 1;
     options.batch.already_done = nullptr;
     for (const batch::Profile profile : k_all_profiles) {
@@ -357,7 +428,8 @@ Result<void> detail::ServerCore::listen() {
 }
 
 void detail::ServerCore::accept() {
-    acceptor.async_accept([this](const error_code& ec, tcp::socket socket) {
+    // Each connection's socket gets its own strand.
+    acceptor.async_accept(asio::make_strand(io), [this](const error_code& ec, tcp::socket socket) {
         if (draining || !acceptor.is_open()) return;
         if (ec) {
             // Out of descriptors (or similar): try again shortly rather than spin.
@@ -389,9 +461,7 @@ void detail::ServerCore::start_session(tcp::socket socket) {
 }
 
 void detail::ServerCore::begin_stop() {
-    if (draining) return;
-    draining = true;
-    draining_seen = true;
+    if (draining.exchange(true)) return;
     error_code ignored;
     acceptor.close(ignored);
     accept_retry.cancel();
@@ -413,7 +483,7 @@ void detail::ServerCore::run_io() noexcept {
     }
 }
 
-Reply detail::ServerCore::route(const http::request<http::string_body>& request, bool& to_pool) {
+Reply detail::ServerCore::route(const http::request<http::string_body>& request, bool& to_validate) {
     switch (detail::route(std::string_view(request.method_string().data(), request.method_string().size()),
                           std::string_view(request.target().data(), request.target().size()))) {
         case detail::Route::healthz: {
@@ -437,26 +507,116 @@ Reply detail::ServerCore::route(const http::request<http::string_body>& request,
         reply.close = true;
         return reply;
     }
-    if (metrics.in_flight() >= static_cast<std::int64_t>(max_in_flight)) {
+    if (!metrics.enter_in_flight(static_cast<std::int64_t>(max_in_flight))) {
         metrics.rejected_for_load();
         Reply reply = refusal_reply("SERVICE-OVERLOADED");
         reply.retry_after = true;
         return reply;
     }
-    to_pool = true;
+    to_validate = true;
     return {};
 }
 
-Reply detail::ServerCore::validate(const http::request<http::string_body>& request) const noexcept {
+bool detail::ServerCore::take_slot_or_queue(ValidationJob& job, std::function<void(Reply)>& answer) {
+    std::lock_guard lock(slots_mutex);
+    if (slots_busy < options.jobs) {
+        ++slots_busy;
+        return true;
+    }
+    waiting.push_back(QueuedJob{std::move(job), std::move(answer)});
+    return false;
+}
+
+std::optional<detail::QueuedJob> detail::ServerCore::next_or_free_slot() noexcept {
+    std::lock_guard lock(slots_mutex);
+    if (waiting.empty()) {
+        --slots_busy;
+        return std::nullopt;
+    }
+    std::optional<QueuedJob> next(std::move(waiting.front()));
+    waiting.pop_front();
+    return next;
+}
+
+void detail::ServerCore::release_slot() noexcept {
+    auto next = next_or_free_slot();
+    if (!next) return;
+    // The slot passes to the waiting job, validated on its own turn of the io_context (not inside
+    // the caller's connection handler, which would hold that connection's strand meanwhile).
+    std::shared_ptr<QueuedJob> queued;
     try {
+        queued = std::make_shared<QueuedJob>(std::move(*next));
+        asio::post(io, [this, queued] { run_queued(std::move(*queued)); });
+    } catch (...) {
+        run_queued(queued ? std::move(*queued) : std::move(*next));  // here, then
+    }
+}
+
+void detail::ServerCore::run_queued(QueuedJob queued) noexcept {
+    // While jobs wait, this thread keeps its slot and takes the next one: no hop between them.
+    for (;;) {
+        try {
+            queued.answer(validate(queued.job));
+        } catch (...) {
+            // Posting the answer failed (out of memory): that connection times out.
+        }
+        auto next = next_or_free_slot();
+        if (!next) return;
+        queued = std::move(*next);
+    }
+}
+
+const batch::Validator& detail::ServerCore::validator(const ValidateCall& call) const {
+    const batch::Options& base = options.batch;
+    OptionsKey key{call.profile.value_or(base.profile), call.trust_set, call.revocation.value_or(base.verify.revocation),
+                   call.legacy.value_or(base.legacy)};
+    if (!own_status_source) key.revocation = base.verify.revocation;
+    if (key.trust_set.empty() && key.revocation == base.verify.revocation && key.legacy == base.legacy)
+        return *validators[profile_index(key.profile)];
+    std::lock_guard lock(other_mutex);
+    auto& slot = other_validators[key];
+    if (slot) return *slot;
+    batch::Options o = base;
+    o.profile = key.profile;
+    if (!key.trust_set.empty()) o.verify.trust = options.trust_sets.at(key.trust_set);
+    o.legacy = key.legacy;
+    if (key.legacy != base.legacy) o.verify.allow_legacy = key.legacy;
+    if (key.revocation != base.verify.revocation) {
+        auto& source = status_sources[key.revocation];
+        if (!source) {
+            dsig::VerifyOptions v = base.verify;
+            v.revocation = key.revocation;
+            v.status_source = nullptr;
+            source = dsig::with_status_source(std::move(v)).status_source;
+        }
+        o.verify.revocation = key.revocation;
+        o.verify.status_source = source;
+    }
+    slot = std::make_unique<batch::Validator>(std::move(o));
+    return *slot;
+}
+
+Reply detail::ServerCore::validate(ValidationJob& job) const noexcept {
+    try {
+        // The budget counts from the request's head: one that spent it waiting for a validation
+        // thread is not checked at all, and says so.
+        const auto budget = options.batch.time_budget;
+        if (budget.count() > 0 && Clock::now() - job.started >= budget) {
+            metrics.rejected_for_budget();
+            Reply reply = refusal_reply("SERVICE-TIME-BUDGET-EXCEEDED");
+            reply.retry_after = true;
+            return reply;
+        }
         detail::run_test_validation_hook();
-        const auto content_type = request[http::field::content_type];
-        auto parsed = detail::parse_validate(std::string_view(request.target().data(), request.target().size()),
-                                             std::string_view(content_type.data(), content_type.size()),
-                                             request.body(), options.batch.max_size);
+        auto parsed = detail::parse_validate(job.target, job.content_type, std::move(job.body), options.batch.max_size);
         if (auto* refused = std::get_if<detail::Refusal>(&parsed)) return refusal_reply(*refused);
         auto& call = std::get<detail::ValidateCall>(parsed);
-        const batch::DocumentResult result = validator(call.profile).validate(call.source, call.document);
+        if (!call.trust_set.empty() && options.trust_sets.find(call.trust_set) == options.trust_sets.end())
+            return refusal_reply("SERVICE-UNKNOWN-TRUST-SET");
+        batch::DocumentResult result = validator(call).validate(call.source, call.document);
+        // The batch validator counts its budget from when its checks start; the wait before
+        // counts too.
+        if (budget.count() > 0 && Clock::now() - job.started > budget) detail::mark_over_budget(result, budget);
         metrics.verdict(result.indication);
         Reply reply;
         reply.body = result.to_ndjson();
@@ -479,16 +639,18 @@ Result<std::unique_ptr<Server>> Server::start(ServerOptions options) {
         if (auto configured = impl->configure(std::move(options)); !configured) return std::move(configured).error();
         if (auto listening = impl->listen(); !listening) return std::move(listening).error();
         if (impl->options.handle_signals) {
-            impl->signals.emplace(impl->io, SIGTERM, SIGINT);
+            impl->signals.emplace(impl->control, SIGTERM, SIGINT);
             impl->signals->async_wait([raw = impl.get()](const error_code& ec, int) {
                 if (!ec) raw->begin_stop();
             });
         }
-        impl->pool = std::make_unique<asio::thread_pool>(impl->options.jobs);
-        impl->accept();
-        impl->io_thread = std::thread([raw = impl.get()] { raw->run_io(); });
+        asio::post(impl->control, [raw = impl.get()] { raw->accept(); });
+        // jobs threads for the validations and one more, so that the network is always served.
+        for (unsigned i = 0; i <= impl->options.jobs; ++i)
+            impl->threads.emplace_back([raw = impl.get()] { raw->run_io(); });
     } catch (const std::exception& e) {
-        if (impl->pool) impl->pool->join();
+        impl->io.stop();
+        for (auto& t : impl->threads) t.join();
         return make_error(Errc::internal, "cannot start the server", e.what());
     }
     return std::unique_ptr<Server>(new Server(std::move(impl)));
@@ -498,15 +660,15 @@ std::uint16_t Server::port() const noexcept { return m_impl->port; }
 
 void Server::stop() noexcept {
     try {
-        asio::post(m_impl->io, [impl = m_impl.get()] { impl->begin_stop(); });
+        asio::post(m_impl->control, [impl = m_impl.get()] { impl->begin_stop(); });
     } catch (...) {
     }
 }
 
 void Server::wait() noexcept {
     std::lock_guard lock(m_impl->wait_mutex);
-    if (m_impl->io_thread.joinable()) m_impl->io_thread.join();
-    if (m_impl->pool) m_impl->pool->join();
+    for (auto& t : m_impl->threads)
+        if (t.joinable()) t.join();
 }
 
 std::string Server::metrics_text() const { return m_impl->metrics.text(); }

@@ -29,6 +29,22 @@ report::Indication indication_from_name(std::string_view name) {
     return report::Indication::total_failed;
 }
 
+StoredVerdict verdict_from_row(const std::function<std::string(int)>& cell) {
+    StoredVerdict v;
+    v.sha256 = cell(0);
+    v.source = cell(1);
+    v.cufe = cell(2);
+    v.issuer_ruc = cell(3);
+    v.indication = indication_from_name(cell(4));
+    v.codes = codes_from_json(cell(5));
+    v.report = cell(6);
+    v.first_seen = cell(7);
+    v.last_seen = cell(8);
+    const std::string times = cell(9);
+    v.times_seen = times.empty() ? 0 : static_cast<std::size_t>(std::stoull(times));
+    return v;
+}
+
 }  // namespace detail
 
 namespace {

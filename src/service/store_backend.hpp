@@ -3,7 +3,9 @@
 // per database implements this).
 #include <istmo/service/store.hpp>
 
+#include <functional>
 #include <mutex>
+#include <string>
 
 namespace istmo::service {
 
@@ -31,6 +33,12 @@ std::unique_ptr<VerdictStore::Backend> postgres_backend(const std::string& url, 
 // The codes of a row, from their JSON array text.
 std::vector<std::string> codes_from_json(std::string_view json);
 report::Indication indication_from_name(std::string_view name);
+// The columns both databases select for a verdict, in the order verdict_from_row reads them.
+inline constexpr const char* k_verdict_columns =
+    "sha256, source, coalesce(cufe, ''), coalesce(issuer_ruc, ''), indication, codes, report, first_seen, last_seen,"
+    " times_seen";
+// One row of those columns, each as text (`cell(i)`, NULL as "").
+StoredVerdict verdict_from_row(const std::function<std::string(int)>& cell);
 }  // namespace detail
 
 }  // namespace istmo::service

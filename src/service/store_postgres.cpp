@@ -40,23 +40,11 @@ public:
     void rollback() noexcept override { (void)exec("ROLLBACK", "ROLLBACK"); }
 
     Result<std::optional<StoredVerdict>> find(std::string_view sha256) override {
-        auto r = query("SELECT sha256, source, coalesce(cufe, ''), coalesce(issuer_ruc, ''), indication, codes, report,"
-                       " first_seen, last_seen, times_seen FROM istmo_verdicts WHERE sha256 = $1",
+        auto r = query((std::string("SELECT ") + k_verdict_columns + " FROM istmo_verdicts WHERE sha256 = $1").c_str(),
                        {std::string(sha256)}, "reading a verdict");
         if (!r) return std::move(r).error();
         if (PQntuples(r->get()) == 0) return std::optional<StoredVerdict>();
-        const auto cell = [&](int column) { return std::string(PQgetvalue(r->get(), 0, column)); };
-        StoredVerdict v;
-        v.sha256 = cell(0);
-        v.source = cell(1);
-        v.cufe = cell(2);
-        v.issuer_ruc = cell(3);
-        v.indication = indication_from_name(cell(4));
-        v.codes = codes_from_json(cell(5));
-        v.report = cell(6);
-        v.first_seen = cell(7);
-        v.last_seen = cell(8);
-        v.times_seen = static_cast<std::size_t>(std::stoull(cell(9)));
+        StoredVerdict v = verdict_from_row([&](int column) { return std::string(PQgetvalue(r->get(), 0, column)); });
         return std::optional<StoredVerdict>(std::move(v));
     }
 

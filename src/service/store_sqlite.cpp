@@ -36,24 +36,13 @@ public:
     void rollback() noexcept override { (void)exec("ROLLBACK"); }
 
     Result<std::optional<StoredVerdict>> find(std::string_view sha256) override {
-        auto st = prepare("SELECT sha256, source, cufe, issuer_ruc, indication, codes, report, first_seen, last_seen,"
-                          " times_seen FROM istmo_verdicts WHERE sha256 = ?1");
+        auto st = prepare((std::string("SELECT ") + k_verdict_columns + " FROM istmo_verdicts WHERE sha256 = ?1").c_str());
         if (!st) return std::move(st).error();
         bind(*st, 1, sha256);
         const int rc = sqlite3_step(st->get());
         if (rc == SQLITE_DONE) return std::optional<StoredVerdict>();
         if (rc != SQLITE_ROW) return failure("reading a verdict");
-        StoredVerdict v;
-        v.sha256 = column(*st, 0);
-        v.source = column(*st, 1);
-        v.cufe = column(*st, 2);
-        v.issuer_ruc = column(*st, 3);
-        v.indication = indication_from_name(column(*st, 4));
-        v.codes = codes_from_json(column(*st, 5));
-        v.report = column(*st, 6);
-        v.first_seen = column(*st, 7);
-        v.last_seen = column(*st, 8);
-        v.times_seen = static_cast<std::size_t>(sqlite3_column_int64(st->get(), 9));
+        StoredVerdict v = verdict_from_row([&](int column) { return this->column(*st, column); });
         return std::optional<StoredVerdict>(std::move(v));
     }
 

@@ -19,6 +19,7 @@ istmo::batch::Validator make_validator() {
     options.max_size = 1024 * 1024;
     options.verify.trust = istmo::fuzz::test_trust();
     options.verify.validation_time = istmo::fuzz::fixed_time();
+    options.verify.offline = true;  // a harness never waits on the network
     options.verify.limits.max_nodes = 100'000;
     return istmo::batch::Validator(std::move(options));
 }

@@ -7,7 +7,8 @@
 //   ISTMO_SKIP_WITHOUT_POSTGRES();               // Not Run without initdb/pg_ctl
 //   istmo::test::PostgresServer pg;
 //   pg.url()                                     // "postgresql://istmo@127.0.0.1:PORT/postgres"
-#include <filesystem>
+#include "test_support/server_launcher.hpp"
+
 #include <string>
 
 namespace istmo::test {
@@ -25,7 +26,7 @@ public:
 
 private:
     std::string as_server_user(const std::string& command) const;
-    std::filesystem::path m_dir;
+    ServerDirectory m_dir{"istmo-pg"};  // removed after the destructor stopped the server
     std::string m_bin;
     std::string m_user;  // "" when not root
     std::string m_url;

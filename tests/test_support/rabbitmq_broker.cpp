@@ -2,8 +2,6 @@
 
 #include "test_support.hpp"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -19,31 +17,14 @@ namespace {
 const char* const k_server = "/usr/lib/rabbitmq/bin/rabbitmq-server";
 const char* const k_ctl = "/usr/lib/rabbitmq/bin/rabbitmqctl";
 
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int port = 0;
-    if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-        port = ntohs(addr.sin_port);
-    ::close(fd);
-    return port;
-}
-
 }  // namespace
 
 bool RabbitBroker::available() { return ::access(k_server, X_OK) == 0 && have_tool("epmd"); }
 
 RabbitBroker::RabbitBroker() {
-    char pattern[] = "/tmp/istmo-rmq-XXXXXX";
-    if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-    m_dir = pattern;
-    m_port = free_port();
-    m_dist_port = free_port();
-    m_epmd_port = free_port();
+    m_port = free_loopback_port();
+    m_dist_port = free_loopback_port();
+    m_epmd_port = free_loopback_port();
     write_file(m_dir / "enabled_plugins", "[].\n");
     write_file(m_dir / "rabbitmq-env.conf", "");
     write_file(m_dir / "rabbitmq.conf", "listeners.tcp.default = 127.0.0.1:" + std::to_string(m_port) +
@@ -65,8 +46,6 @@ void RabbitBroker::cleanup() noexcept {
     } catch (...) {
     }
     (void)run_command(environment() + " epmd -port " + std::to_string(m_epmd_port) + " -kill >/dev/null 2>&1");
-    std::error_code ec;
-    fs::remove_all(m_dir, ec);
 }
 
 RabbitBroker::~RabbitBroker() { cleanup(); }
@@ -74,7 +53,7 @@ RabbitBroker::~RabbitBroker() { cleanup(); }
 std::string RabbitBroker::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(m_port) + "/%2f"; }
 
 std::string RabbitBroker::environment() const {
-    const std::string d = m_dir.string();
+    const std::string d = m_dir.path().string();
     return "env HOME=" + shell_quote(d) + " RABBITMQ_NODENAME=istmo" + std::to_string(m_port) +
            "@localhost RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_NODE_PORT=" + std::to_string(m_port) +
            " RABBITMQ_DIST_PORT=" + std::to_string(m_dist_port) + " ERL_EPMD_PORT=" + std::to_string(m_epmd_port) +
@@ -92,11 +71,11 @@ void RabbitBroker::start() {
     // A loaded machine takes tens of seconds. `rabbitmqctl await_startup` waits for a node that
     // runs, but fails at once while the node has not registered with epmd yet: ask again.
     CommandResult waited;
-    for (int attempt = 0; attempt < 150; ++attempt) {
-        waited = run_command(environment() + " timeout 120 " + k_ctl + " await_startup --timeout 100 2>&1");
-        if (waited.exit_code == 0) return;
-        std::this_thread::sleep_for(std::chrono::seconds(2));
-    }
+    if (start_and_wait(150, std::chrono::seconds(2), [&] {
+            waited = run_command(environment() + " timeout 120 " + k_ctl + " await_startup --timeout 100 2>&1");
+            return waited.exit_code == 0;
+        }))
+        return;
     throw std::runtime_error("rabbitmq-server did not start: " + waited.output + "\n" + read_file(log));
 }
 

@@ -8,7 +8,8 @@
 //   ISTMO_SKIP_WITHOUT_RABBITMQ();               // Not Run without rabbitmq-server
 //   istmo::test::RabbitBroker broker;
 //   broker.url()                                 // "amqp://guest:guest@127.0.0.1:PORT/%2f"
-#include <filesystem>
+#include "test_support/server_launcher.hpp"
+
 #include <string>
 
 namespace istmo::test {
@@ -29,7 +30,7 @@ public:
 private:
     std::string environment() const;
     void cleanup() noexcept;
-    std::filesystem::path m_dir;
+    ServerDirectory m_dir{"istmo-rmq"};  // removed after cleanup() stopped the broker
     int m_port = 0, m_dist_port = 0, m_epmd_port = 0;
     bool m_running = false;
     int m_starts = 0;

@@ -2,6 +2,7 @@
 // Validation as a service: an HTTP/1.1 (optionally TLS) server over the batch validator.
 //
 //   POST /v1/validate[?profile=panama-fe|xmldsig|xades|auto][&source=LABEL]
+//        [&revocation=auto|require|off][&legacy=true|false][&trust=NAME]
 //        body: the XML document itself, or (Content-Type: application/json)
 //        {"source": "...", "base64": "..."}  ->  200 and the batch result as one JSON object
 //        (batch::DocumentResult::to_ndjson(), docs/batch.md), whatever the verdict.
@@ -9,14 +10,21 @@
 //   GET  /metrics   ->  Prometheus text format 0.0.4 (docs/service.md)
 //
 // Requests the server refuses get a JSON error {"error":{"code","message","message_es"}}:
-// 400 SERVICE-BAD-REQUEST (malformed HTTP, unknown profile), BATCH-INPUT-BAD-JSON and
+// 400 SERVICE-BAD-REQUEST (malformed HTTP), SERVICE-BAD-QUERY, SERVICE-UNKNOWN-PROFILE,
+// SERVICE-UNKNOWN-REVOCATION, SERVICE-BAD-LEGACY, SERVICE-UNKNOWN-TRUST-SET, BATCH-INPUT-BAD-JSON and
 // BATCH-INPUT-BAD-BASE64 (a JSON body that is not {"base64": ...}), 404, 405, 413
 // SERVICE-BODY-TOO-LARGE, 503 SERVICE-OVERLOADED with Retry-After when max_in_flight
-// validations are already running or waiting, 503 SERVICE-DRAINING while stopping.
+// validations are already running or waiting, 503 SERVICE-TIME-BUDGET-EXCEEDED (with Retry-After)
+// when a request waited for a validation thread longer than its time budget, 503 SERVICE-DRAINING
+// while stopping.
 //
-// One batch::Validator per profile serves every connection, all built from the same options
-// with one certificate status source (one revocation checker and cache for the process).
-// Validation runs on `jobs` threads; the network on one I/O thread of the server's own.
+// Per-request options, as batch has them: the revocation policy, legacy on or off, and the trust
+// anchors as one of the sets the operator named in ServerOptions::trust_sets (never trust
+// material from the request). One batch::Validator per profile and combination of these serves
+// every connection (the default ones made at start, the others at their first request), all with
+// one certificate status source per revocation policy (one revocation checker and cache each).
+// jobs + 1 threads run the network and validate: at most `jobs` validations at once, a request
+// validated on the thread that read it when a slot is free, else queued for the next free slot.
 //
 // Stopping (stop(), or SIGTERM/SIGINT with handle_signals): the listening socket closes at once,
 // idle keep-alive connections are closed, requests already being validated are answered (with
@@ -30,6 +38,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -45,8 +54,15 @@ struct ServerOptions {
     unsigned jobs = 0;
     // Trust, revocation, legacy, default profile, max document size and the per-request time
     // budget (batch::Options::time_budget: the checks stop at their next step and the verdict
-    // gets BATCH-TIME-BUDGET-EXCEEDED). `jobs`, `queue_capacity` and `already_done` are unused.
+    // gets BATCH-TIME-BUDGET-EXCEEDED). The budget counts from a request's head: one that waited
+    // past it for a validation thread gets 503 SERVICE-TIME-BUDGET-EXCEEDED, one whose wait and
+    // checks together went past it gets BATCH-TIME-BUDGET-EXCEEDED. `jobs`, `queue_capacity` and
+    // `already_done` are unused.
     batch::Options batch;
+    // Trust anchors a request may choose with ?trust=NAME instead of batch.verify.trust (the
+    // default). With an embedder's own batch.verify.status_source, ?revocation= is not used: that
+    // source's policy applies to every request.
+    std::map<std::string, crypto::TrustStore> trust_sets;
     // Largest request body (413 beyond); 0 = 4/3 of batch.max_size plus 64 KiB (a base64 JSON body).
     std::size_t max_body_bytes = 0;
     // Validations running or waiting for a thread; one more gets 503 + Retry-After. 0 = 4 x jobs.
