@@ -1,5 +1,6 @@
-// DGI web-service client against the in-process loopback DGI simulator (tests/dgi_simulator.hpp,
-// plain HTTP on 127.0.0.1, a thread per connection, one lock around its processing).
+// DGI web-service client against the in-process loopback DGI simulator (the shipped one,
+// istmo::service::DgiSimulator: plain HTTP on 127.0.0.1, a thread per connection; it validates
+// every rFE with istmo, signature included, the test PKI trusted).
 //
 //   BM_DgiSend/threads:1    one dgi::Client::send at a time: items_per_second = invoices sent
 //                           and authorised per second (request built, posted, answer parsed,
@@ -8,15 +9,15 @@
 //   BM_DgiParseResponse     parse_response on a recorded rRetEnviFe (SOAP 1.2, unsigned rProtFe)
 //
 //   build-bench/bench/istmo_dgi_bench [--benchmark_min_time=1]
-#include "dgi_simulator.hpp"
-
 #include <istmo/invoice/dgi.hpp>
+#include <istmo/service/dgi_simulator.hpp>
 
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 
@@ -35,9 +36,20 @@ std::string read(const std::string& path) {
     return ss.str();
 }
 
-istmo::test::DgiSimulator& simulator() {
-    static istmo::test::DgiSimulator instance;
-    return instance;
+istmo::service::DgiSimulator& simulator() {
+    static const std::unique_ptr<istmo::service::DgiSimulator> instance = [] {
+        istmo::service::DgiSimulatorOptions options;
+        options.insecure_http = true;
+        auto trusted = options.validate.verify.trust.add_file(std::string(ISTMO_VECTORS_DIR) + "/pki/chain.pem");
+        auto started = trusted ? istmo::service::DgiSimulator::start(std::move(options))
+                               : istmo::Result<std::unique_ptr<istmo::service::DgiSimulator>>(trusted.error());
+        if (!started) {
+            std::fprintf(stderr, "dgi_bench: %s\n", started.error().to_string().c_str());
+            std::exit(1);
+        }
+        return std::move(*started);
+    }();
+    return *instance;
 }
 
 const dgi::Client& client() {

@@ -46,7 +46,7 @@ TEST(DgiClient, SendAuthorisesAndQueryFindsTheProtocol) {
     ASSERT_TRUE(sent) << sent.error().message;
     EXPECT_EQ(sent->outcome, Outcome::authorised) << sent->to_json();
     EXPECT_EQ(sent->protocol().size(), 20u);
-    EXPECT_EQ(sent->protocol().substr(0, 4), "2026");
+    EXPECT_GE(sent->protocol().substr(0, 4), "2026");  // the simulator writes the current year
     EXPECT_EQ(sent->sends, 1);
     EXPECT_FALSE(sent->recovered_by_query);
     EXPECT_EQ(sent->protocols[0].signature, ProtocolSignature::empty_unsigned);
@@ -136,7 +136,7 @@ TEST(DgiClient, LostAnswerAndFailedQueryLeaveTheStateUnknown) {
     test::DgiSimulator sim;
     const Client client = client_for(sim);
     // The send's answer is lost, then the query meets 503 three times (its retries): no resend.
-    sim.script({Fault::drop_unprocessed, Fault::http503, Fault::http503, Fault::http503});
+    sim.script({Fault::drop_unprocessed, Fault::http_error, Fault::http_error, Fault::http_error});
     auto sent = client.send(invoice());
     ASSERT_FALSE(sent);
     EXPECT_EQ(sent.error().code, Errc::unavailable);
@@ -147,7 +147,7 @@ TEST(DgiClient, LostAnswerAndFailedQueryLeaveTheStateUnknown) {
 TEST(DgiClient, MalformedAnswerAndSoapFault) {
     test::DgiSimulator sim;
     const Client client = client_for(sim);
-    sim.script({Fault::malformed, Fault::http503, Fault::http503, Fault::http503});
+    sim.script({Fault::malformed, Fault::http_error, Fault::http_error, Fault::http_error});
     auto ruc = client.ruc("155704849-2-2021", 2);  // an idempotent query: retried on 503 only
     ASSERT_FALSE(ruc);
     EXPECT_EQ(ruc.error().code, Errc::parse_error);

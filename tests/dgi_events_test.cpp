@@ -263,4 +263,92 @@ TEST(DgiContainer, AgreesWithItsSchema) {
     EXPECT_EQ(x.exit_code, 0) << x.output;
 }
 
+std::string authorisation_protocol(const std::string& protocol = kProtocol) {
+    return "<rProtFe><dVerForm>1.00</dVerForm><gInfProt><iAmb>2</iAmb><dVerApl>1.00</dVerApl><dCUFE>" + invoice_cufe() +
+           "</dCUFE><dFecProc>x</dFecProc><dProAut>" + protocol +
+           "</dProAut><gResProc><dCodRes>0260</dCodRes><dMsgRes>a</dMsgRes></gResProc></gInfProt><Signature /></rProtFe>";
+}
+
+// Without events the schema still wants one rContEv: the authorisation is that event.
+TEST(DgiContainer, WithoutEventsHoldsTheAuthorisationAsItsEvent) {
+    auto container = build_container(invoice_text(), authorisation_protocol(), {});
+    ASSERT_TRUE(container) << container.error().message;
+    EXPECT_NE(container->find("<xContEv><rContEv><dVerForm>1.00</dVerForm><xEvento><rProtFe>"), std::string::npos) << *container;
+    auto report = validate_container(*container);
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->passed()) << report->to_json();
+
+    // The authorisation event is checked like the others: another protocol is a mismatch.
+    std::string other = *container;
+    const auto event_at = other.find("<xEvento>");
+    const auto number_at = other.find(kProtocol, event_at);
+    ASSERT_NE(number_at, std::string::npos);
+    other.replace(number_at, 20, "20269999999999999999");
+    auto mismatched = validate_container(other);
+    ASSERT_TRUE(mismatched);
+    EXPECT_FALSE(mismatched->passed());
+    EXPECT_NE(mismatched->to_json().find("FE-CONT-MISMATCH"), std::string::npos) << mismatched->to_json();
+
+    // An empty xContEv (what istmo built before) breaks the schema: a structure finding.
+    std::string empty = *container;
+    const auto from = empty.find("<xContEv>") + 9;
+    empty.erase(from, empty.find("</xContEv>") - from);
+    auto refused = validate_container(empty);
+    ASSERT_TRUE(refused);
+    EXPECT_FALSE(refused->passed());
+    EXPECT_NE(refused->to_json().find("FE-CONT-STRUCTURE"), std::string::npos) << refused->to_json();
+}
+
+TEST(DgiContainer, WithoutEventsAgreesWithItsSchema) {
+    const auto ref = test::shared_reference_dir();
+    const fs::path xsd = ref ? *ref / "panama-fe" / "xsd-libxml2" / "ContenedorFE_v1.00.xsd" : fs::path();
+    if (!ref || !fs::exists(xsd) || !test::have_tool("xmllint"))
+        GTEST_SKIP() << "../shared/reference/panama-fe/xsd-libxml2 or xmllint absent: the container schema check did not run";
+    auto container = build_container(invoice_text(), authorisation_protocol(), {});
+    ASSERT_TRUE(container);
+    test::TempDir dir;
+    test::write_file(dir / "cont.xml", *container);
+    const auto x = test::run_command("xmllint --noout --nonet --schema " + test::shell_quote(xsd) + " " +
+                                     test::shell_quote(dir / "cont.xml") + " 2>&1");
+    EXPECT_EQ(x.exit_code, 0) << x.output;
+    // What istmo built before (an empty xContEv) is refused by the same schema: the check bites.
+    std::string empty = *container;
+    const auto from = empty.find("<xContEv>") + 9;
+    empty.erase(from, empty.find("</xContEv>") - from);
+    test::write_file(dir / "empty.xml", empty);
+    const auto y = test::run_command("xmllint --noout --nonet --schema " + test::shell_quote(xsd) + " " +
+                                     test::shell_quote(dir / "empty.xml") + " 2>&1");
+    EXPECT_NE(y.exit_code, 0) << y.output;
+}
+
+// The simulator's feConsFE container carries the events it registered for the invoice: the
+// manifestation (by its protocol) and the annulment (by its CUFE); the container is consistent.
+TEST(DgiContainer, SimulatorQueryCarriesTheRegisteredEvents) {
+    test::DgiSimulator sim;
+    ClientOptions options;
+    options.environment = Environment::test;
+    options.base_url = sim.base_url();
+    auto client = Client::create(options);
+    ASSERT_TRUE(client);
+    auto sent = client->send(invoice_text());
+    ASSERT_TRUE(sent) << sent.error().message;
+    auto manif_in = manifestation();
+    manif_in.protocol = sent->protocol();
+    auto manif = client->send_event(*sign_event(signer(), *build_manifestation(manif_in)));
+    ASSERT_TRUE(manif) << manif.error().message;
+    EXPECT_EQ(manif->outcome, Outcome::registered) << manif->to_json();
+    auto annul = client->send_event(*sign_event(signer(), *build_annulment(annulment())));
+    ASSERT_TRUE(annul) << annul.error().message;
+    EXPECT_EQ(annul->outcome, Outcome::registered) << annul->to_json();
+
+    auto found = client->query(invoice_cufe());
+    ASSERT_TRUE(found) << found.error().message;
+    EXPECT_NE(found->container_xml.find("rEvManifRecep"), std::string::npos) << found->container_xml.substr(0, 400);
+    EXPECT_NE(found->container_xml.find("rEvAnulaFe"), std::string::npos);
+    auto report = validate_container(found->container_xml);
+    ASSERT_TRUE(report);
+    EXPECT_TRUE(report->passed()) << report->to_json();
+    EXPECT_EQ(report->protocol, sent->protocol());
+}
+
 }  // namespace

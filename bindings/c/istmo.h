@@ -532,6 +532,91 @@ int istmo_timestamp_request(unsigned char** out_der, size_t* out_len, const unsi
 int istmo_extend(char** out_xml, size_t* out_len, const char* xml, size_t len, const char* level,
                  const char* tsa_url, const istmo_trust* tsa_trust, const istmo_verify_options* options);
 
+/* ---- DGI web services (Panama e-invoice) ------------------------------------------------- */
+
+typedef struct istmo_dgi_options istmo_dgi_options; /* how to reach the DGI (or a PAC, or the simulator) */
+typedef struct istmo_dgi_answer istmo_dgi_answer;   /* one answer of the DGI, read into its parts */
+
+/* What a DGI answer says (istmo_dgi_answer_outcome). Values never change (since 0.2). */
+typedef enum istmo_dgi_outcome {
+    ISTMO_DGI_AUTHORISED = 0, /* feRecepFE: a protocol with code 0260 */
+    ISTMO_DGI_REGISTERED = 1, /* an event registered (0600) */
+    ISTMO_DGI_FOUND = 2,      /* feConsFE: the CUFE is known (0422) */
+    ISTMO_DGI_ACCEPTED = 3,   /* a batch accepted */
+    ISTMO_DGI_DUPLICATE = 4,  /* a code that means "already registered" (e.g. 0622) */
+    ISTMO_DGI_REJECTED = 5,   /* an error code (see istmo_dgi_answer_code) */
+    ISTMO_DGI_FAULT = 6       /* a SOAP Fault */
+} istmo_dgi_outcome;
+
+/* New connection options for environment 1 (production) or 2 (test): the iAmb of every request,
+ * never assumed. Defaults: the DGI's base URL of that environment (docs/dgi.md), SOAP 1.2, the
+ * system CAs, no client certificate, 30 s per request, answers up to 1 MiB (feConsFE: 16 MiB).
+ * Ownership: *out is a new handle, freed with istmo_dgi_options_free.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (out NULL, environment not 1 or 2). Thread-safe. Since 0.2. */
+int istmo_dgi_options_new(istmo_dgi_options** out, int environment);
+
+/* Sets one option by the name `istmo dgi` gives it on the command line (docs/dgi.md):
+ *   "endpoint" base URL (http:// or https://; the service path is added),
+ *   "soap" "1.2" or "1.1", "cacert" PEM file to verify the server with,
+ *   "client-cert" and "client-key" the transmission certificate and key (PEM files),
+ *   "client-p12" the same as PKCS#12, "password" of the key or PKCS#12 (copied, never logged),
+ *   "proxy" http://host:port, "timeout" seconds per request (1..600),
+ *   "resends" sends after a lost answer that feConsFE did not find (0..5),
+ *   "max-response" largest answer in bytes, for every operation (1 KiB .. 1 GiB).
+ * Errors: ISTMO_E_INVALID_ARGUMENT (NULL arguments, an unknown name, a value out of range),
+ * ISTMO_E_INVALID_OBJECT. Not thread-safe on the same handle. Since 0.2. */
+int istmo_dgi_options_set(istmo_dgi_options* options, const char* name, const char* value);
+
+/* Frees connection options (wiping the password). NULL is a no-op. Since 0.2. */
+void istmo_dgi_options_free(istmo_dgi_options* options);
+
+/* feRecepFE: sends one signed rFE for authorisation, with safe resend: when the answer is lost
+ * (deadline, broken connection, HTTP error) the rFE is looked up with feConsFE before it is sent
+ * again, so that it is never authorised twice by istmo's doing. A rejection is NOT an error: the
+ * call succeeds and the answer says ISTMO_DGI_REJECTED with its codes.
+ * Ownership: *out is a new answer, freed with istmo_dgi_answer_free; the rest is borrowed.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (NULL arguments; len larger than PTRDIFF_MAX; an rFE without
+ * a usable CUFE or for the other environment), ISTMO_E_INVALID_OBJECT, ISTMO_E_PARSE (not XML, or
+ * the answer is not a DGI answer), ISTMO_E_UNAVAILABLE / ISTMO_E_DEADLINE_EXCEEDED (no answer:
+ * the rFE's state is unknown; query it before sending again), ISTMO_E_LIMIT_EXCEEDED (answer
+ * larger than "max-response"), ISTMO_E_CERTIFICATE / ISTMO_E_KEY / ISTMO_E_BAD_PASSWORD (the
+ * client certificate). Thread-safe; blocks for the exchange. Since 0.2. */
+int istmo_dgi_send(istmo_dgi_answer** out, const char* xml, size_t len, const istmo_dgi_options* options);
+
+/* feConsFE: the DGI's record of the rFE whose CUFE is given (66 characters): ISTMO_DGI_FOUND with
+ * its protocol and the container rContFe (istmo_dgi_answer_container), or ISTMO_DGI_REJECTED.
+ * Errors as istmo_dgi_send. Thread-safe; blocks for the exchange. Since 0.2. */
+int istmo_dgi_query(istmo_dgi_answer** out, const char* cufe, const istmo_dgi_options* options);
+
+/* The answer's istmo_dgi_outcome (>= 0), or a negative istmo_error (ISTMO_E_INVALID_ARGUMENT
+ * for NULL, ISTMO_E_INVALID_OBJECT). Since 0.2. */
+int istmo_dgi_answer_outcome(const istmo_dgi_answer* answer);
+
+/* The authorisation protocol as the DGI's 20 digits ("" when the answer has none); NULL for a
+ * NULL or foreign handle. Borrowed from the answer. Since 0.2. */
+const char* istmo_dgi_answer_protocol(const istmo_dgi_answer* answer);
+
+/* How many result codes (gResProc) the answer carries (>= 0), or a negative istmo_error. */
+int istmo_dgi_answer_code_count(const istmo_dgi_answer* answer);
+
+/* Result code `index` (0-based, document order): *code the DGI's code ("0260", "1602", ...),
+ * *message its dMsgRes as sent (for people; never interpret it). Both borrowed from the answer;
+ * either out pointer may be NULL. Errors: ISTMO_E_INVALID_ARGUMENT (index out of range),
+ * ISTMO_E_INVALID_OBJECT. Since 0.2. */
+int istmo_dgi_answer_code(const istmo_dgi_answer* answer, size_t index, const char** code, const char** message);
+
+/* feConsFE's container rContFe as an XML document ("" when the answer has none), its length in
+ * *len when len is not NULL; NULL for a NULL or foreign handle. Borrowed. Since 0.2. */
+const char* istmo_dgi_answer_container(const istmo_dgi_answer* answer, size_t* len);
+
+/* The whole answer as one JSON object (the form `istmo dgi --json` prints: outcome, protocol,
+ * codes with their meaning in English and Spanish, findings); NULL for a NULL or foreign handle.
+ * Borrowed. Since 0.2. */
+const char* istmo_dgi_answer_json(const istmo_dgi_answer* answer);
+
+/* Frees an answer. NULL is a no-op. Since 0.2. */
+void istmo_dgi_answer_free(istmo_dgi_answer* answer);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,6 +9,7 @@
 //  - on failure every out-parameter is NULL / 0.
 #include <istmo/crypto/revocation.hpp>
 #include <istmo/invoice/cafe.hpp>
+#include <istmo/invoice/dgi.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/istmo.hpp>
 #include <istmo/report/messages.hpp>
@@ -45,6 +46,8 @@ constexpr std::uint32_t k_cert_magic = 0x54524349u;
 constexpr std::uint32_t k_trust_magic = 0x53525449u;
 constexpr std::uint32_t k_report_magic = 0x50455249u;
 constexpr std::uint32_t k_options_magic = 0x504F5649u;  // "IVOP"
+constexpr std::uint32_t k_dgi_options_magic = 0x4F474449u;  // "IDGO"
+constexpr std::uint32_t k_dgi_answer_magic = 0x41474449u;   // "IDGA"
 constexpr std::uint32_t k_dead_magic = 0xDEADF4EEu;
 
 }  // namespace
@@ -73,6 +76,27 @@ struct istmo_trust {
 struct istmo_verify_options {
     std::uint32_t magic = k_options_magic;
     istmo::dsig::VerifyOptions verify;
+};
+
+// DGI connection options (istmo_dgi_options_*): the client options the setter fills; a client
+// is made from them for each call.
+struct istmo_dgi_options {
+    std::uint32_t magic = k_dgi_options_magic;
+    istmo::invoice::panama::dgi::ClientOptions client;
+    ~istmo_dgi_options() {  // the password does not outlive the handle in freed memory
+        volatile char* p = client.http.client_key_password.data();
+        for (std::size_t i = 0; i < client.http.client_key_password.size(); ++i) p[i] = 0;
+    }
+};
+
+// One DGI answer: what the C API exposes of it, computed once.
+struct istmo_dgi_answer {
+    std::uint32_t magic = k_dgi_answer_magic;
+    int outcome = 0;
+    std::string protocol;
+    std::vector<std::pair<std::string, std::string>> codes;  // (code, message)
+    std::string container;
+    std::string json;
 };
 
 // A report of any kind (signature verification or e-invoice validation): what the C API
@@ -978,5 +1002,210 @@ int istmo_extend(char** out_xml, size_t* out_len, const char* xml, size_t len, c
         return hand_out_text(out_xml, out_len, *extended, fn);
     });
 }
+
+}  // extern "C"
+
+// ---- DGI web services --------------------------------------------------------------------------
+
+namespace {
+
+namespace dgi = istmo::invoice::panama::dgi;
+
+std::optional<long long> whole_number(const char* text, long long low, long long high) {
+    if (text == nullptr || *text == '\0' || std::strlen(text) > 12) return std::nullopt;
+    long long value = 0;
+    for (const char* c = text; *c; ++c) {
+        if (*c < '0' || *c > '9') return std::nullopt;
+        value = value * 10 + (*c - '0');
+    }
+    if (value < low || value > high) return std::nullopt;
+    return value;
+}
+
+// One named option into the client options; ISTMO_OK or the error (message set).
+int set_dgi_option(dgi::ClientOptions& o, std::string_view fn, const std::string& name, const char* value) {
+    const auto number = [&](long long low, long long high) -> std::optional<long long> {
+        auto n = whole_number(value, low, high);
+        if (!n)
+            set_error(ISTMO_E_INVALID_ARGUMENT, fn,
+                      "option \"" + name + "\" needs a whole number from " + std::to_string(low) + " to " + std::to_string(high));
+        return n;
+    };
+    if (name == "endpoint") o.base_url = value;
+    else if (name == "cacert") o.http.ca_file = value;
+    else if (name == "client-cert") o.http.client_cert_file = value;
+    else if (name == "client-key") o.http.client_key_file = value;
+    else if (name == "client-p12") o.http.client_p12_file = value;
+    else if (name == "password") o.http.client_key_password = value;
+    else if (name == "proxy") o.http.proxy = value;
+    else if (name == "soap") {
+        if (std::string_view(value) != "1.2" && std::string_view(value) != "1.1")
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "option \"soap\" must be \"1.2\" or \"1.1\"");
+        o.soap = std::string_view(value) == "1.1" ? dgi::SoapVersion::soap11 : dgi::SoapVersion::soap12;
+    } else if (name == "timeout") {
+        auto n = number(1, 600);
+        if (!n) return ISTMO_E_INVALID_ARGUMENT;
+        o.http.request_timeout = std::chrono::seconds(*n);
+        o.http.total_timeout = std::chrono::seconds(*n * 3);
+    } else if (name == "resends") {
+        auto n = number(0, 5);
+        if (!n) return ISTMO_E_INVALID_ARGUMENT;
+        o.max_resends = static_cast<int>(*n);
+    } else if (name == "max-response") {
+        auto n = number(1024, 1LL << 30);
+        if (!n) return ISTMO_E_INVALID_ARGUMENT;
+        o.http.max_response_bytes = static_cast<std::size_t>(*n);
+        o.max_query_response_bytes = static_cast<std::size_t>(*n);
+    } else {
+        return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
+                         "unknown DGI option \"" + name +
+                             "\" (known: endpoint, soap, cacert, client-cert, client-key, client-p12, password, proxy, "
+                             "timeout, resends, max-response)");
+    }
+    return ISTMO_OK;
+}
+
+int dgi_outcome_code(dgi::Outcome outcome) noexcept {
+    switch (outcome) {
+        case dgi::Outcome::authorised: return ISTMO_DGI_AUTHORISED;
+        case dgi::Outcome::registered: return ISTMO_DGI_REGISTERED;
+        case dgi::Outcome::found: return ISTMO_DGI_FOUND;
+        case dgi::Outcome::accepted: return ISTMO_DGI_ACCEPTED;
+        case dgi::Outcome::duplicate: return ISTMO_DGI_DUPLICATE;
+        case dgi::Outcome::rejected: return ISTMO_DGI_REJECTED;
+        case dgi::Outcome::fault: return ISTMO_DGI_FAULT;
+    }
+    return ISTMO_DGI_REJECTED;
+}
+
+// Runs one DGI call with a client made from the options and hands out the answer.
+template <class Call>
+int dgi_call(std::string_view fn, istmo_dgi_answer** out, const istmo_dgi_options* options, Call&& call) {
+    if (int rc = check_handle(options, k_dgi_options_magic, fn, "options", "istmo_dgi_options"); rc != ISTMO_OK) return rc;
+    auto client = dgi::Client::create(options->client);
+    if (!client) return set_error(fn, client.error());
+    istmo::Result<dgi::Response> answer = call(*client);
+    if (!answer) return set_error(fn, answer.error());
+    auto handle = std::make_unique<istmo_dgi_answer>();
+    handle->outcome = dgi_outcome_code(answer->outcome);
+    handle->protocol = answer->protocol();
+    for (const dgi::ResultCode* c : answer->all_codes()) handle->codes.emplace_back(c->code, c->message);
+    handle->container = answer->container_xml;
+    handle->json = answer->to_json();
+    *out = handle.release();
+    return ISTMO_OK;
+}
+
+template <class Getter>
+const char* dgi_answer_text(const istmo_dgi_answer* answer, std::string_view fn, Getter&& get) noexcept {
+    const char* result = nullptr;
+    guard(fn, [&]() -> int {
+        const int rc = check_handle(answer, k_dgi_answer_magic, fn, "answer", "istmo_dgi_answer");
+        if (rc == ISTMO_OK) result = get(*answer);
+        return rc;
+    });
+    return result;
+}
+
+}  // namespace
+
+extern "C" {
+
+int istmo_dgi_options_new(istmo_dgi_options** out, int environment) {
+    constexpr std::string_view fn = "istmo_dgi_options_new";
+    return guard(fn, [&]() -> int {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (environment != 1 && environment != 2)
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "environment must be 1 (production) or 2 (test)");
+        auto handle = std::make_unique<istmo_dgi_options>();
+        handle->client.environment = environment == 1 ? dgi::Environment::production : dgi::Environment::test;
+        handle->client.http.user_agent = "istmo-c-dgi";
+        *out = handle.release();
+        return ISTMO_OK;
+    });
+}
+
+int istmo_dgi_options_set(istmo_dgi_options* options, const char* name, const char* value) {
+    constexpr std::string_view fn = "istmo_dgi_options_set";
+    return guard(fn, [&]() -> int {
+        if (int rc = check_handle(options, k_dgi_options_magic, fn, "options", "istmo_dgi_options"); rc != ISTMO_OK) return rc;
+        if (name == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "name is NULL");
+        if (value == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "value is NULL");
+        return set_dgi_option(options->client, fn, name, value);
+    });
+}
+
+void istmo_dgi_options_free(istmo_dgi_options* options) { destroy(options, k_dgi_options_magic); }
+
+int istmo_dgi_send(istmo_dgi_answer** out, const char* xml, size_t len, const istmo_dgi_options* options) {
+    constexpr std::string_view fn = "istmo_dgi_send";
+    return guard(fn, [&]() -> int {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        return dgi_call(fn, out, options, [&](const dgi::Client& c) { return c.send(std::string_view(xml, len)); });
+    });
+}
+
+int istmo_dgi_query(istmo_dgi_answer** out, const char* cufe, const istmo_dgi_options* options) {
+    constexpr std::string_view fn = "istmo_dgi_query";
+    return guard(fn, [&]() -> int {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (cufe == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "cufe is NULL");
+        return dgi_call(fn, out, options, [&](const dgi::Client& c) { return c.query(cufe); });
+    });
+}
+
+int istmo_dgi_answer_outcome(const istmo_dgi_answer* answer) {
+    constexpr std::string_view fn = "istmo_dgi_answer_outcome";
+    return guard(fn, [&]() -> int {
+        if (int rc = check_handle(answer, k_dgi_answer_magic, fn, "answer", "istmo_dgi_answer"); rc != ISTMO_OK) return rc;
+        return answer->outcome;
+    });
+}
+
+const char* istmo_dgi_answer_protocol(const istmo_dgi_answer* answer) {
+    return dgi_answer_text(answer, "istmo_dgi_answer_protocol", [](const istmo_dgi_answer& a) { return a.protocol.c_str(); });
+}
+
+int istmo_dgi_answer_code_count(const istmo_dgi_answer* answer) {
+    constexpr std::string_view fn = "istmo_dgi_answer_code_count";
+    return guard(fn, [&]() -> int {
+        if (int rc = check_handle(answer, k_dgi_answer_magic, fn, "answer", "istmo_dgi_answer"); rc != ISTMO_OK) return rc;
+        return static_cast<int>(std::min<std::size_t>(answer->codes.size(), static_cast<std::size_t>(INT32_MAX)));
+    });
+}
+
+int istmo_dgi_answer_code(const istmo_dgi_answer* answer, size_t index, const char** code, const char** message) {
+    constexpr std::string_view fn = "istmo_dgi_answer_code";
+    return guard(fn, [&]() -> int {
+        if (code != nullptr) *code = nullptr;
+        if (message != nullptr) *message = nullptr;
+        if (int rc = check_handle(answer, k_dgi_answer_magic, fn, "answer", "istmo_dgi_answer"); rc != ISTMO_OK) return rc;
+        if (index >= answer->codes.size())
+            return set_error(ISTMO_E_INVALID_ARGUMENT, fn,
+                             "index " + std::to_string(index) + " is out of range (the answer has " +
+                                 std::to_string(answer->codes.size()) + " result codes)");
+        if (code != nullptr) *code = answer->codes[index].first.c_str();
+        if (message != nullptr) *message = answer->codes[index].second.c_str();
+        return ISTMO_OK;
+    });
+}
+
+const char* istmo_dgi_answer_container(const istmo_dgi_answer* answer, size_t* len) {
+    if (len != nullptr) *len = 0;
+    return dgi_answer_text(answer, "istmo_dgi_answer_container", [&](const istmo_dgi_answer& a) {
+        if (len != nullptr) *len = a.container.size();
+        return a.container.c_str();
+    });
+}
+
+const char* istmo_dgi_answer_json(const istmo_dgi_answer* answer) {
+    return dgi_answer_text(answer, "istmo_dgi_answer_json", [](const istmo_dgi_answer& a) { return a.json.c_str(); });
+}
+
+void istmo_dgi_answer_free(istmo_dgi_answer* answer) { destroy(answer, k_dgi_answer_magic); }
 
 }  // extern "C"

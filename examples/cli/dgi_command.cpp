@@ -22,6 +22,7 @@
 namespace istmo_cli {
 
 int run_dgi(std::span<const std::string> argv);
+int run_dgi_simulate(std::span<const std::string> argv);  // dgi_simulate_command.cpp
 
 namespace {
 
@@ -43,13 +44,15 @@ const char* const dgi_usage =
     "       istmo dgi manifest (--from MANIF.json | --env E --protocol N --receiver-ruc RUC --code 1001..1005\n"
     "                       [--motive TEXT]) --key FILE [--cert FILE] [-o OUT] [--send [CONNECTION]]\n"
     "       istmo dgi container [--event FILE]... [-o OUT] SIGNED.xml PROTOCOL.xml | --check CONTAINER.xml\n"
+    "       istmo dgi simulate [--listen ADDR:PORT] (--tls-cert F --tls-key F --client-ca F | --insecure-http)\n"
+    "                       [--fault MODE]   (a DGI SIMULATOR, not the DGI: see istmo dgi simulate --help)\n"
     "CONNECTION: [--endpoint URL] [--soap 1.2|1.1] [--cacert FILE] [--client-cert FILE --client-key FILE |\n"
     "            --client-p12 FILE] [--pass-env VAR | --pass-file FILE] [--proxy URL] [--timeout SECONDS]\n"
-    "            [--resends N]\n"
+    "            [--resends N] [--max-response BYTES]\n"
     "Try 'istmo dgi --help' for more information.\n";
 
 const char* const dgi_help =
-    "usage: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container> [options]\n"
+    "usage: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container|simulate> [options]\n"
     "\n"
     "The DGI web services of the Panama e-invoice (SOAP, FepWcfService). Only authorised PACs talk\n"
     "to the DGI itself; several PACs expose the same services. The environment (iAmb) is always\n"
@@ -82,6 +85,9 @@ const char* const dgi_help =
     "  container             builds the receiver's rContFe from the signed rFE, its protocol (what\n"
     "                        send -o wrote) and --event files, checks that the CUFE and protocol agree\n"
     "                        across them and writes it (-o); --check CONTAINER.xml checks one.\n"
+    "  simulate              a DGI SIMULATOR (not the DGI) for testing an integration offline: HTTPS\n"
+    "                        with a client-certificate check, validates with istmo, fault modes\n"
+    "                        (istmo dgi simulate --help).\n"
     "\n"
     "  --from FILE           annul/manifest: the event's fields as JSON with the DGI names\n"
     "  --motive TEXT         annul: dMotivoAn; manifest: dMotManif\n"
@@ -107,6 +113,9 @@ const char* const dgi_help =
     "  --proxy URL           an HTTP proxy (http://host:port; https goes through CONNECT)\n"
     "  --timeout SECONDS     time for one request (default 30; 1 to 600)\n"
     "  --resends N           sends after a lost answer that feConsFE did not find (default 1, 0 to 5)\n"
+    "  --max-response BYTES  largest answer accepted (K, M or G; 1K to 1G), for every service;\n"
+    "                        default 1M, and 16M for feConsFE and feResultLoteFE, whose answers\n"
+    "                        carry whole documents (rContFe, a batch's protocols)\n"
     "  -o, --output FILE     send: the protocol (rProtFe); query: the container (rContFe)\n"
     "  --json                print the answer as one JSON object\n"
     "  --lang es|en          language of the messages (default: LC_ALL/LC_MESSAGES/LANG)\n"
@@ -119,7 +128,7 @@ const char* const dgi_help =
     "\n";
 
 const char* const dgi_help_es =
-    "uso: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container> [opciones]\n"
+    "uso: istmo dgi <send|query|send-batch|batch-result|event|ruc|annul|manifest|container|simulate> [opciones]\n"
     "\n"
     "Los servicios web de la DGI para la factura electrónica de Panamá (SOAP, FepWcfService). Solo\n"
     "los PAC autorizados hablan con la DGI; varios PAC ofrecen los mismos servicios. El ambiente\n"
@@ -155,6 +164,9 @@ const char* const dgi_help_es =
     "                        escribió send -o) y los archivos --event, comprueba que el CUFE y el\n"
     "                        protocolo coinciden entre ellos y lo escribe (-o); --check CONTENEDOR.xml\n"
     "                        comprueba uno.\n"
+    "  simulate              un SIMULADOR de la DGI (no es la DGI) para probar una integración sin\n"
+    "                        conexión: HTTPS con comprobación del certificado de cliente, valida con\n"
+    "                        istmo, modos de fallo (istmo dgi simulate --help).\n"
     "\n"
     "  --from ARCHIVO        annul/manifest: los campos del evento en JSON con los nombres de la DGI\n"
     "  --motive TEXTO        annul: dMotivoAn; manifest: dMotManif\n"
@@ -180,6 +192,9 @@ const char* const dgi_help_es =
     "  --proxy URL           un proxy HTTP (http://host:puerto; https pasa por CONNECT)\n"
     "  --timeout SEGUNDOS    tiempo de una solicitud (30 por defecto; de 1 a 600)\n"
     "  --resends N           envíos tras una respuesta perdida que feConsFE no encontró (1; de 0 a 5)\n"
+    "  --max-response BYTES  la mayor respuesta aceptada (K, M o G; de 1K a 1G), para todo servicio;\n"
+    "                        por defecto 1M, y 16M para feConsFE y feResultLoteFE, cuyas respuestas\n"
+    "                        llevan documentos enteros (rContFe, los protocolos de un lote)\n"
     "  -o, --output ARCHIVO  send: el protocolo (rProtFe); query: el contenedor (rContFe)\n"
     "  --json                imprime la respuesta como un objeto JSON\n"
     "  --lang es|en          idioma de los mensajes (por defecto: LC_ALL/LC_MESSAGES/LANG)\n"
@@ -198,7 +213,7 @@ std::vector<OptionSpec> connection_options(std::vector<OptionSpec> own, bool sig
         {"env", '\0', true, false},         {"endpoint", '\0', true, false},    {"soap", '\0', true, false},
         {"cacert", '\0', true, false},      {"client-cert", '\0', true, false}, {"client-key", '\0', true, false},
         {"client-p12", '\0', true, false},  {"timeout", '\0', true, false},     {"resends", '\0', true, false},
-        {"json", '\0', false, false},       {"proxy", '\0', true, false}};
+        {"json", '\0', false, false},       {"proxy", '\0', true, false},      {"max-response", '\0', true, false}};
     own.insert(own.end(), shared.begin(), shared.end());
     if (signing) {
         own.push_back({"client-pass-env", '\0', true, false});
@@ -250,6 +265,13 @@ std::optional<dgi::Client> make_client(const std::string& name, const ParsedArgs
     const auto resends = args.has("resends") ? small_number(args.value("resends"), 0, 5) : std::optional<int>(1);
     if (!resends) return usage("--resends must be 0 to 5", "--resends debe estar entre 0 y 5");
     options.max_resends = *resends;
+    if (auto cap = args.value("max-response")) {
+        const auto bytes = parse_size(*cap);
+        if (!bytes || *bytes < 1024 || *bytes > (std::size_t{1} << 30))
+            return usage("--max-response must be 1K to 1G", "--max-response debe estar entre 1K y 1G");
+        options.http.max_response_bytes = *bytes;
+        options.max_query_response_bytes = *bytes;
+    }
     options.http.ca_file = args.value("cacert").value_or("");
     options.http.proxy = args.value("proxy").value_or("");
     options.http.client_cert_file = args.value("client-cert").value_or("");
@@ -638,7 +660,7 @@ int run_dgi(std::span<const std::string> argv) {
     static constexpr std::pair<std::string_view, int (*)(std::span<const std::string>)> subcommands[] = {
         {"send", cmd_send},   {"query", cmd_query}, {"send-batch", cmd_send_batch}, {"batch-result", cmd_batch_result},
         {"event", cmd_event}, {"ruc", cmd_ruc},   {"annul", cmd_annul},     {"manifest", cmd_manifest},
-        {"container", cmd_container},
+        {"container", cmd_container}, {"simulate", run_dgi_simulate},
     };
     for (const auto& [name, run] : subcommands)
         if (sub == name) return run(argv.subspan(1));

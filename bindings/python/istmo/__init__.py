@@ -44,7 +44,7 @@ __all__ = [
     "PermissionDeniedError", "IoError", "ParseError", "LimitExceededError", "UnsupportedError",
     "BadPasswordError", "InvalidKeyError", "CertificateError", "CryptoError", "UnavailableError",
     "DeadlineExceededError", "FailedPreconditionError", "OutOfMemoryError", "InternalError",
-    "ModuleError", "TokenNotPresentError", "PinLockedError", "sign_prepare", "sign_complete", "extend",
+    "ModuleError", "TokenNotPresentError", "PinLockedError", "sign_prepare", "sign_complete", "extend", "dgi",
 ]
 
 PathLike = Union[str, bytes, "os.PathLike[str]", "os.PathLike[bytes]"]
@@ -446,3 +446,4 @@ def extend(xml: bytes, level: str, tsa_url: str, tsa_trust: Trust, *,
 
 
 from . import invoice  # noqa: E402  (needs the names above)
+from . import dgi  # noqa: E402

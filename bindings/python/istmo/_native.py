@@ -46,11 +46,21 @@ class OptionsHandle(ctypes.Structure):
     """Opaque ``istmo_verify_options``."""
 
 
+class DgiOptionsHandle(ctypes.Structure):
+    """Opaque ``istmo_dgi_options``."""
+
+
+class DgiAnswerHandle(ctypes.Structure):
+    """Opaque ``istmo_dgi_answer``."""
+
+
 KeyP = ctypes.POINTER(KeyHandle)
 CertP = ctypes.POINTER(CertHandle)
 TrustP = ctypes.POINTER(TrustHandle)
 ReportP = ctypes.POINTER(ReportHandle)
 OptionsP = ctypes.POINTER(OptionsHandle)
+DgiOptionsP = ctypes.POINTER(DgiOptionsHandle)
+DgiAnswerP = ctypes.POINTER(DgiAnswerHandle)
 
 
 def _candidates() -> List[str]:
@@ -182,6 +192,25 @@ _declare("istmo_invoice_validate_with_options", ctypes.c_int,
 _declare("istmo_extend", ctypes.c_int,
          [_c_char_pp, _size_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_char_p, TrustP, OptionsP],
          check=True, optional=True)
+
+# The DGI web services (ISTMO_C_0.2): optional too.
+_declare("istmo_dgi_options_new", ctypes.c_int, [ctypes.POINTER(DgiOptionsP), ctypes.c_int], check=True, optional=True)
+_declare("istmo_dgi_options_set", ctypes.c_int, [DgiOptionsP, ctypes.c_char_p, ctypes.c_char_p], check=True,
+         optional=True)
+_declare("istmo_dgi_options_free", None, [DgiOptionsP], optional=True)
+_declare("istmo_dgi_send", ctypes.c_int, [ctypes.POINTER(DgiAnswerP), ctypes.c_char_p, ctypes.c_size_t, DgiOptionsP],
+         check=True, optional=True)
+_declare("istmo_dgi_query", ctypes.c_int, [ctypes.POINTER(DgiAnswerP), ctypes.c_char_p, DgiOptionsP], check=True,
+         optional=True)
+_declare("istmo_dgi_answer_outcome", ctypes.c_int, [DgiAnswerP], check=True, optional=True)
+_declare("istmo_dgi_answer_protocol", ctypes.c_char_p, [DgiAnswerP], optional=True)
+_declare("istmo_dgi_answer_code_count", ctypes.c_int, [DgiAnswerP], check=True, optional=True)
+_declare("istmo_dgi_answer_code", ctypes.c_int,
+         [DgiAnswerP, ctypes.c_size_t, ctypes.POINTER(ctypes.c_char_p), ctypes.POINTER(ctypes.c_char_p)], check=True,
+         optional=True)
+_declare("istmo_dgi_answer_container", ctypes.c_void_p, [DgiAnswerP, _size_p], optional=True)
+_declare("istmo_dgi_answer_json", ctypes.c_char_p, [DgiAnswerP], optional=True)
+_declare("istmo_dgi_answer_free", None, [DgiAnswerP], optional=True)
 
 if lib.istmo_version() // 10000 != ABI_MAJOR:
     raise ImportError(f"istmo: {library_path} has version {lib.istmo_version_string().decode()}, "

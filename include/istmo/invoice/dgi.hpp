@@ -198,6 +198,11 @@ struct ClientOptions {
     // looked up with feConsFE first; it is sent again only when that query says it is not
     // there, at most this many times.
     int max_resends = 1;
+    // The answers that carry documents -- feConsFE (rContFe: the signed rFE, its protocol and
+    // every event) and feResultLoteFE (a protocol per rFE of a batch) -- may be far larger than
+    // the others: their cap is this (and parse.max_bytes is raised to it for them), every other
+    // answer's http.max_response_bytes. An answer over its cap is Errc::limit_exceeded.
+    std::size_t max_query_response_bytes = 16u * 1024 * 1024;
     ParseOptions parse;
 };
 
@@ -221,11 +226,12 @@ public:
     [[nodiscard]] const ClientOptions& options() const noexcept;
 
 private:
-    Client(ClientOptions options, net::HttpClient http);
+    Client(ClientOptions options, net::HttpClient http, net::HttpClient document_http);
     Result<Response> exchange(const Request& request, bool may_retry) const;
     std::string next_control_id() const;
     ClientOptions m_options;
     net::HttpClient m_http;
+    net::HttpClient m_document_http;  // feConsFE and feResultLoteFE: max_query_response_bytes
 };
 
 }  // namespace istmo::invoice::panama::dgi

@@ -7,6 +7,7 @@
 
 #include "invoice/panama/services/services_internal.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 
@@ -33,7 +34,8 @@ bool lost_answer(Errc code) noexcept {
 
 }  // namespace
 
-Client::Client(ClientOptions options, net::HttpClient http) : m_options(std::move(options)), m_http(std::move(http)) {}
+Client::Client(ClientOptions options, net::HttpClient http, net::HttpClient document_http)
+    : m_options(std::move(options)), m_http(std::move(http)), m_document_http(std::move(document_http)) {}
 
 const ClientOptions& Client::options() const noexcept { return m_options; }
 
@@ -47,9 +49,15 @@ Result<Client> Client::create(ClientOptions options) {
         return make_error(Errc::invalid_argument, "the endpoint must be an http:// or https:// URL");
     if (options.max_resends < 0 || options.max_resends > 10)
         return make_error(Errc::invalid_argument, "resends must be 0 to 10");
+    if (options.max_query_response_bytes == 0)
+        return make_error(Errc::invalid_argument, "the response cap of feConsFE and feResultLoteFE must not be 0");
     auto http = net::HttpClient::create(options.http);
     if (!http) return std::move(http).error();
-    return Client(std::move(options), std::move(*http));
+    net::HttpOptions documents = options.http;
+    documents.max_response_bytes = options.max_query_response_bytes;
+    auto document_http = net::HttpClient::create(std::move(documents));
+    if (!document_http) return std::move(document_http).error();
+    return Client(std::move(options), std::move(*http), std::move(*document_http));
 }
 
 Result<Response> Client::exchange(const Request& request, bool may_retry) const {
@@ -60,10 +68,13 @@ Result<Response> Client::exchange(const Request& request, bool may_retry) const 
     h.content_type = request.content_type;
     if (!request.soap_action.empty()) h.headers.emplace_back("SOAPAction", request.soap_action);
     if (!may_retry) h.retries = 0;
-    auto answer = m_http.execute(std::move(h));
+    const bool documents = request.operation == Operation::cons_fe || request.operation == Operation::result_lote_fe;
+    auto answer = (documents ? m_document_http : m_http).execute(std::move(h));
     if (!answer) return std::move(answer).error();
     const std::string_view body(reinterpret_cast<const char*>(answer->body.data()), answer->body.size());
-    auto parsed = parse_response(request.operation, body, m_options.parse);
+    ParseOptions parse = m_options.parse;
+    if (documents) parse.max_bytes = std::max(parse.max_bytes, m_options.max_query_response_bytes);
+    auto parsed = parse_response(request.operation, body, parse);
     // A SOAP answer (a fault comes with HTTP 500) is an answer; anything else is not.
     if (!answer->ok() && (!parsed || parsed->outcome != Outcome::fault))
         return make_error(Errc::unavailable, service_url(m_options.base_url, request.operation) + " answered HTTP " +

@@ -59,6 +59,9 @@ void mismatch(ContainerReport& r, const std::string& en, const std::string& es) 
 }
 
 void check_events(const xmlNode* events, ContainerReport& r) {
+    if (!xml::first_element_child(events))
+        structure(r, "xContEv holds no rContEv (the schema requires at least one)",
+                  "xContEv no contiene ningún rContEv (el esquema exige al menos uno)");
     for (const xmlNode* ev = xml::first_element_child(events); ev; ev = xml::next_element_sibling(ev)) {
         const xmlNode* event = xml::first_element_child(child_named(ev, "xEvento"));
         if (xml::sv(ev->name) != "rContEv" || !event) {
@@ -67,8 +70,12 @@ void check_events(const xmlNode* events, ContainerReport& r) {
             continue;
         }
         const std::string kind(xml::sv(event->name));
-        const std::string cufe = text_at(event, {"gInfProt", "dCufe"});
-        const std::string prot = text_at(event, {"gInfProt", "dProtAut"});
+        // The authorisation as an event is an rProtFe: dCUFE, and the protocol under dProAut.
+        const bool authorisation = kind == "rProtFe";
+        const std::string cufe = text_at(event, {"gInfProt", authorisation ? "dCUFE" : "dCufe"});
+        std::string prot = text_at(event, {"gInfProt", "dProtAut"});
+        if (authorisation && prot.empty()) prot = text_at(event, {"gInfProt", "dProAut"});
+        if (authorisation) prot = normalise_protocol(prot).value_or(prot);
         if (!cufe.empty() && cufe != r.cufe)
             mismatch(r, kind + " refers to CUFE " + cufe + ", the rFE is " + r.cufe,
                      kind + " se refiere al CUFE " + cufe + ", el rFE es " + r.cufe);
@@ -93,6 +100,10 @@ Result<std::string> build_container(std::string_view signed_rfe, std::string_vie
         if (!event) return std::move(event).error();
         out += "<rContEv><dVerForm>1.00</dVerForm><xEvento>" + *event + "</xEvento></rContEv>";
     }
+    // The schema requires at least one rContEv. Without other events the authorisation is the
+    // invoice's one event (the DGI portal lists its events starting with it, SPEC §10): its
+    // protocol goes in xEvento. UNVERIFIED: no real rContFe without events was seen.
+    if (events.empty()) out += "<rContEv><dVerForm>1.00</dVerForm><xEvento>" + *prot + "</xEvento></rContEv>";
     out += "</xContEv></rContFe>\n";
     return out;
 }
