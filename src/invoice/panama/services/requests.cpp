@@ -3,6 +3,7 @@
 // travel as text (xFe, dEvReg are xs:string), escaped.
 #include <istmo/invoice/dgi.hpp>
 
+#include "core/ascii.hpp"
 #include "invoice/panama/services/services_internal.hpp"
 
 #include <istmo/xml/document.hpp>
@@ -16,14 +17,8 @@ namespace {
 constexpr std::string_view k_soap12 = "http://www.w3.org/2003/05/soap-envelope";
 constexpr std::string_view k_soap11 = "http://schemas.xmlsoap.org/soap/envelope/";
 
-bool all_digits(std::string_view text) noexcept {
-    for (const char c : text)
-        if (c < '0' || c > '9') return false;
-    return !text.empty();
-}
-
 Result<void> check_control_id(std::string_view id) {
-    if (id.size() > 15 || !all_digits(id))
+    if (id.size() > 15 || !core::ascii::all_digits(id))
         return make_error(Errc::invalid_argument, "the control id (dId) must be 1 to 15 digits");
     return {};
 }
@@ -162,7 +157,7 @@ Result<Request> build_recep_lote_fe(const RequestHeader& header, const std::vect
 
 Result<Request> build_result_lote_fe(const RequestHeader& header, std::string_view batch_protocol) {
     if (auto ok = check_header(header); !ok) return std::move(ok).error();
-    if (batch_protocol.size() > 15 || !all_digits(batch_protocol))
+    if (batch_protocol.size() > 15 || !core::ascii::all_digits(batch_protocol))
         return make_error(Errc::invalid_argument, "the batch protocol (dProtConsLote) must be 1 to 15 digits");
     return assemble(Operation::result_lote_fe, header, "rEnviConsLoteFe", element("dProtConsLote", batch_protocol));
 }

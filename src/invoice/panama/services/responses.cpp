@@ -3,6 +3,7 @@
 // has no target namespace; real rRetEnviFe uses the web-service namespace).
 #include <istmo/invoice/dgi.hpp>
 
+#include "core/ascii.hpp"
 #include "invoice/panama/services/services_internal.hpp"
 #include "xml/document_impl.hpp"
 
@@ -67,12 +68,6 @@ std::vector<ResultCode> codes_of(const xmlNode* parent) {
         out.push_back(std::move(code));
     }
     return out;
-}
-
-bool is_digits(std::string_view text) noexcept {
-    for (const char c : text)
-        if (c < '0' || c > '9') return false;
-    return !text.empty();
 }
 
 void read_protocol_number(Protocol& p, const xmlNode* info, std::vector<report::Finding>& findings) {
@@ -258,8 +253,8 @@ void read_answer(const xmlNode* answer, Response& r, const ParseOptions& options
 }  // namespace
 
 std::optional<std::string> normalise_protocol(std::string_view text) {
-    if (text.size() == 20 && is_digits(text)) return std::string(text);
-    if (text.size() == 40 && is_digits(text.substr(20))) return std::string(text.substr(20));
+    if (text.size() == 20 && core::ascii::all_digits(text)) return std::string(text);
+    if (text.size() == 40 && core::ascii::all_digits(text.substr(20))) return std::string(text.substr(20));
     return std::nullopt;
 }
 
