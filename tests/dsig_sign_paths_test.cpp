@@ -23,11 +23,9 @@ namespace {
 
 using namespace istmo;
 
-std::filesystem::path pki(const std::string& name) { return test::vectors_dir() / "pki" / name; }
-
 dsig::Signer make_signer(dsig::Canonicalization c14n, const std::string& prefix) {
-    auto key = crypto::PrivateKey::from_file(pki("rsa2048.key.pem").string());
-    auto cert = crypto::Certificate::from_file(pki("rsa2048.cert.pem").string());
+    auto key = crypto::PrivateKey::from_file(test::pki("rsa2048.key.pem").string());
+    auto cert = crypto::Certificate::from_file(test::pki("rsa2048.cert.pem").string());
     EXPECT_TRUE(key && cert);
     dsig::SignOptions options;
     options.canonicalization = c14n;
@@ -75,32 +73,6 @@ constexpr C14nCase k_streamed_c14n[] = {
     {dsig::Canonicalization::exclusive_comments, "exc-comments"},
     {dsig::Canonicalization::inclusive_comments, "inc-comments"},
 };
-
-report::Indication verify(const std::string& xml) {
-    dsig::VerifyOptions options;
-    EXPECT_TRUE(options.trust.add_file(pki("ca.cert.pem").string()).has_value());
-    auto all = crypto::Certificate::all_from_file(pki("intermediate.cert.pem").string());
-    if (all) options.extra_certificates = *all;
-    dsig::Verifier verifier(std::move(options));
-    auto report = verifier.verify(xml);
-    EXPECT_TRUE(report.has_value());
-    return report && !report->signatures.empty() ? report->indication : report::Indication::total_failed;
-}
-
-void expect_xmlsec1_accepts(const std::string& signed_xml, const std::string& name) {
-    if (!test::have_tool("xmlsec1")) {
-        ADD_FAILURE() << "xmlsec1 is not installed: the independent check did not run";
-        return;
-    }
-    const auto file = std::filesystem::temp_directory_path() / ("istmo-sign-paths-" + std::to_string(::getpid()) + "-" + name + ".xml");
-    test::write_file(file, signed_xml);
-    const auto r = test::run_command("xmlsec1 --verify --trusted-pem " + test::shell_quote(pki("ca.cert.pem")) +
-                                     " --untrusted-pem " + test::shell_quote(pki("intermediate.cert.pem")) + " " +
-                                     test::shell_quote(file) + " 2>&1");
-    std::filesystem::remove(file);
-    EXPECT_TRUE(r.exit_code == 0 && r.output.find("OK") != std::string::npos) << name << ": " << r.output << "\n"
-                                                                               << signed_xml;
-}
 
 struct Shape {
     const char* name;
@@ -177,11 +149,11 @@ TEST_P(SignPaths, StreamedAndDomPathsWriteTheSameBytes) {
             ASSERT_EQ(out.has_value(), shape.signs) << what << ": " << describe(out);
             if (!out) continue;
             if (shape.verifies) {
-                EXPECT_EQ(verify(*out), report::Indication::total_passed) << what << "\n" << *out;
+                EXPECT_EQ(test::verify_with_test_pki(*out), report::Indication::total_passed) << what << "\n" << *out;
             }
             const bool independent = (prefix == "ds" && c14n == dsig::Canonicalization::exclusive) ||
                                      (prefix.empty() && c14n == dsig::Canonicalization::inclusive);
-            if (shape.xmlsec1 && independent) expect_xmlsec1_accepts(*out, std::string(shape.name) + "-" + c14n_name);
+            if (shape.xmlsec1 && independent) test::expect_xmlsec1_verifies(*out, std::string(shape.name) + "-" + c14n_name);
         }
     }
 }

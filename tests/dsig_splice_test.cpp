@@ -12,8 +12,6 @@ namespace {
 
 using namespace istmo;
 
-std::filesystem::path pki(const std::string& name) { return test::vectors_dir() / "pki" / name; }
-
 struct SpliceCase {
     const char* name;
     std::string input;
@@ -25,8 +23,8 @@ void PrintTo(const SpliceCase& c, std::ostream* os) { *os << c.name; }
 class DsigSplice : public ::testing::TestWithParam<SpliceCase> {};
 
 std::string sign(const std::string& input, dsig::Canonicalization c14n) {
-    auto key = crypto::PrivateKey::from_file(pki("rsa2048.key.pem").string());
-    auto cert = crypto::Certificate::from_file(pki("rsa2048.cert.pem").string());
+    auto key = crypto::PrivateKey::from_file(test::pki("rsa2048.key.pem").string());
+    auto cert = crypto::Certificate::from_file(test::pki("rsa2048.cert.pem").string());
     EXPECT_TRUE(key && cert);
     dsig::SignOptions options;
     options.canonicalization = c14n;
@@ -37,39 +35,13 @@ std::string sign(const std::string& input, dsig::Canonicalization c14n) {
     return signed_xml ? *signed_xml : std::string();
 }
 
-report::Indication verify(const std::string& xml) {
-    dsig::VerifyOptions options;
-    EXPECT_TRUE(options.trust.add_file(pki("ca.cert.pem").string()).has_value());
-    auto all = crypto::Certificate::all_from_file(pki("intermediate.cert.pem").string());
-    if (all) options.extra_certificates = *all;
-    dsig::Verifier verifier(std::move(options));
-    auto report = verifier.verify(xml);
-    EXPECT_TRUE(report.has_value());
-    return report && !report->signatures.empty() ? report->indication : report::Indication::total_failed;
-}
-
-// The independent check: `xmlsec1 --verify` (installed by scripts/install-deps.sh).
-void expect_xmlsec1_accepts(const std::string& signed_xml, const std::string& name) {
-    if (!test::have_tool("xmlsec1")) {
-        ADD_FAILURE() << "xmlsec1 is not installed: the independent check did not run";
-        return;
-    }
-    const auto file = std::filesystem::temp_directory_path() / ("istmo-splice-" + name + ".xml");
-    test::write_file(file, signed_xml);
-    const auto r = test::run_command("xmlsec1 --verify --trusted-pem " + test::shell_quote(pki("ca.cert.pem")) +
-                                     " --untrusted-pem " + test::shell_quote(pki("intermediate.cert.pem")) + " " +
-                                     test::shell_quote(file) + " 2>&1");
-    std::filesystem::remove(file);
-    EXPECT_TRUE(r.exit_code == 0 && r.output.find("OK") != std::string::npos) << name << ": " << r.output;
-}
-
 TEST_P(DsigSplice, KeepsTheInputAroundTheSignature) {
     const SpliceCase& c = GetParam();
     for (auto c14n : {dsig::Canonicalization::exclusive, dsig::Canonicalization::inclusive}) {
         const std::string out = sign(c.input, c14n);
         ASSERT_FALSE(out.empty());
-        EXPECT_EQ(verify(out), report::Indication::total_passed) << out;
-        expect_xmlsec1_accepts(out, c.name);
+        EXPECT_EQ(test::verify_with_test_pki(out), report::Indication::total_passed) << out;
+        test::expect_xmlsec1_verifies(out, c.name);
         const std::size_t start = out.find("<ds:Signature");
         ASSERT_NE(start, std::string::npos) << out;
         const std::size_t end = out.find("</ds:Signature>", start);

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <sys/wait.h>
+#include <unistd.h>
 
 namespace istmo::test {
 
@@ -153,6 +154,31 @@ std::string cli_path() { return ISTMO_CLI_PATH; }
 CommandResult run_cli(const std::string& arguments) { return run_command(shell_quote(cli_path()) + " " + arguments); }
 
 std::filesystem::path pki(const std::string& name) { return vectors_dir() / "pki" / name; }
+
+report::Indication verify_with_test_pki(const std::string& xml) {
+    dsig::VerifyOptions options;
+    EXPECT_TRUE(options.trust.add_file(pki("ca.cert.pem").string()).has_value());
+    auto all = crypto::Certificate::all_from_file(pki("intermediate.cert.pem").string());
+    if (all) options.extra_certificates = *all;
+    auto report = dsig::Verifier(std::move(options)).verify(xml);
+    EXPECT_TRUE(report.has_value());
+    return report && !report->signatures.empty() ? report->indication : report::Indication::total_failed;
+}
+
+void expect_xmlsec1_verifies(const std::string& signed_xml, const std::string& name) {
+    if (!have_tool("xmlsec1")) {
+        ADD_FAILURE() << "xmlsec1 is not installed: the independent check did not run";
+        return;
+    }
+    const auto file = std::filesystem::temp_directory_path() /
+                      ("istmo-xmlsec1-" + std::to_string(::getpid()) + "-" + name + ".xml");
+    write_file(file, signed_xml);
+    const auto r = run_command("xmlsec1 --verify --trusted-pem " + shell_quote(pki("ca.cert.pem")) + " --untrusted-pem " +
+                               shell_quote(pki("intermediate.cert.pem")) + " " + shell_quote(file) + " 2>&1");
+    std::filesystem::remove(file);
+    EXPECT_TRUE(r.exit_code == 0 && r.output.find("OK") != std::string::npos) << name << ": " << r.output << "\n"
+                                                                               << signed_xml;
+}
 
 std::string pki_key_args(const std::string& stem, const std::string& chain) {
     return "--key " + shell_quote(pki(stem + ".key.pem")) + " --cert " + shell_quote(pki(stem + ".cert.pem")) +

@@ -60,6 +60,12 @@ crypto::TrustStore pki_root_store();
 bool has_code(const dsig::VerificationReport& report, const std::string& code);
 // "CODE (message) CODE (message) ..." of a report, for test failure messages.
 std::string codes(const dsig::VerificationReport& report);
+// istmo's verdict on a document signed by the test PKI (root anchor, intermediate as untrusted);
+// total_failed when the report has no signature.
+report::Indication verify_with_test_pki(const std::string& xml);
+// The independent check: `xmlsec1 --verify` with the test PKI accepts the document (a test
+// failure, never a skip, when xmlsec1 is missing: scripts/install-deps.sh installs it).
+void expect_xmlsec1_verifies(const std::string& signed_xml, const std::string& name);
 
 // ---- the istmo CLI -----------------------------------------------------------------------
 
