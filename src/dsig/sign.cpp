@@ -318,6 +318,18 @@ Result<void> add_extension_objects(Draft& d, const Builder& b, const SignExtensi
     return {};
 }
 
+// A reference's ds:DigestValue (the builder writes one in every reference).
+xmlNodePtr digest_value_of(xmlNodePtr reference) {
+    xmlNodePtr digest_value = xml::first_element_child(reference);
+    while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
+        digest_value = xml::next_element_sibling(digest_value);
+    return digest_value;
+}
+
+void set_digest_value(xmlNodePtr reference, const crypto::Bytes& digest) {
+    xmlNodeSetContent(digest_value_of(reference), xc(crypto::base64_encode(digest).c_str()));
+}
+
 // Digests, through the same code as verification.
 Result<void> fill_digests(Draft& d) {
     IdIndex ids;
@@ -326,10 +338,7 @@ Result<void> fill_digests(Draft& d) {
         ReferenceOutcome outcome = process_reference(d.target_doc, reference, d.signature, ids, d.chosen.digest, false, 8);
         if (!outcome.failure_code.empty())
             return make_error(Errc::internal, "cannot digest reference: " + outcome.failure_message);
-        xmlNodePtr digest_value = xml::first_element_child(reference);
-        while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
-            digest_value = xml::next_element_sibling(digest_value);
-        xmlNodeSetContent(digest_value, xc(crypto::base64_encode(outcome.digest).c_str()));
+        set_digest_value(reference, outcome.digest);
     }
     return {};
 }
@@ -379,10 +388,8 @@ Result<void> build_signature(Draft& d, const crypto::PrivateKey& key, const Sign
 // The DigestValue text of each reference, in SignedInfo order.
 std::vector<std::string> digest_value_texts(const Draft& d) {
     std::vector<std::string> values;
-    for (const xmlNode* reference : d.reference_nodes) {
-        const xmlNode* digest_value = xml::first_element_child(reference);
-        while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
-            digest_value = xml::next_element_sibling(digest_value);
+    for (xmlNodePtr reference : d.reference_nodes) {
+        const xmlNode* digest_value = digest_value_of(reference);
         values.push_back(digest_value ? xml::text_content(digest_value) : std::string());
     }
     return values;
@@ -447,13 +454,6 @@ internal::XmlDocPtr root_context_document(const xml::StreamRoot& root) {
             xmlNewNsProp(element, xml_ns, xc(local.c_str()), xc(value.c_str()));
     }
     return doc;
-}
-
-void set_digest_value(xmlNodePtr reference, const crypto::Bytes& digest) {
-    xmlNodePtr digest_value = xml::first_element_child(reference);
-    while (digest_value && !xml::is_element(digest_value, uri::ds_ns, "DigestValue"))
-        digest_value = xml::next_element_sibling(digest_value);
-    xmlNodeSetContent(digest_value, xc(crypto::base64_encode(digest).c_str()));
 }
 
 std::optional<Result<std::string>> sign_streamed(const Signer& signer, const crypto::PrivateKey& key,

@@ -4,6 +4,7 @@
 // timeouts of the socket bound every read and write) or plain HTTP when asked for explicitly.
 #include <istmo/service/dgi_simulator.hpp>
 
+#include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
 #include "service/dgi_simulator_logic.hpp"
 
@@ -31,30 +32,19 @@ using AddrInfoPtr = internal::CPtr<addrinfo, freeaddrinfo>;
 
 constexpr std::size_t k_max_connections = 512;
 
-std::string openssl_cause() {
-    std::string cause;
-    while (const unsigned long e = ERR_get_error()) {
-        char text[256];
-        ERR_error_string_n(e, text, sizeof text);
-        if (!cause.empty()) cause += "; ";
-        cause += text;
-    }
-    return cause;
-}
-
 Result<SslCtxPtr> tls_context(const DgiSimulatorOptions& o) {
     SslCtxPtr ctx(SSL_CTX_new(TLS_server_method()));
     if (!ctx) return make_error(Errc::crypto_error, "cannot create a TLS context");
     SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION);
     if (SSL_CTX_use_certificate_chain_file(ctx.get(), o.tls_cert_file.c_str()) != 1) {
-        return Error{Errc::certificate_error, "the simulator's TLS certificate cannot be used: " + o.tls_cert_file, openssl_cause(), 0, 0};
+        return Error{Errc::certificate_error, "the simulator's TLS certificate cannot be used: " + o.tls_cert_file, crypto::drain_openssl_errors(), 0, 0};
     }
     if (SSL_CTX_use_PrivateKey_file(ctx.get(), o.tls_key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
         SSL_CTX_check_private_key(ctx.get()) != 1) {
-        return Error{Errc::key_error, "the simulator's TLS key cannot be used with its certificate: " + o.tls_key_file, openssl_cause(), 0, 0};
+        return Error{Errc::key_error, "the simulator's TLS key cannot be used with its certificate: " + o.tls_key_file, crypto::drain_openssl_errors(), 0, 0};
     }
     if (SSL_CTX_load_verify_locations(ctx.get(), o.client_ca_file.c_str(), nullptr) != 1) {
-        return Error{Errc::certificate_error, "the client CA file cannot be read: " + o.client_ca_file, openssl_cause(), 0, 0};
+        return Error{Errc::certificate_error, "the client CA file cannot be read: " + o.client_ca_file, crypto::drain_openssl_errors(), 0, 0};
     }
     // The DGI asks the PAC for its transmission certificate: no certificate, no connection.
     SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
@@ -181,7 +171,7 @@ struct DgiSimulator::Impl {
             ssl.reset(SSL_new(tls.get()));
             if (!ssl || SSL_set_fd(ssl.get(), fd) != 1 || SSL_accept(ssl.get()) != 1) {
                 log("SIMULATOR/SIMULADOR (not the DGI / no es la DGI): TLS handshake refused (no or untrusted client certificate?) " +
-                    openssl_cause());
+                    crypto::drain_openssl_errors());
                 return;
             }
         }
