@@ -195,6 +195,46 @@ TEST(ServiceWorker, EveryMessageOneVerdictPoisonDeadLettered) {
     EXPECT_EQ(std::set<std::string>(verdicts.begin(), verdicts.end()).size(), static_cast<std::size_t>(n));
 }
 
+// The pipelined path: with 100 messages waiting and prefetch 16, deliveries are taken in
+// batches (every verdict stored and published, the confirms awaited, one ack per batch): exactly
+// 100 verdicts, 100 published results, every message acknowledged, fewer acks than messages.
+TEST(ServiceWorker, BatchesOfDeliveriesOneVerdictEachAllAcked) {
+    ISTMO_SKIP_WITHOUT_RABBITMQ();
+    test::TempDir dir;
+    const std::string store_url = "sqlite:" + (dir / "v.db").string();
+    test::RabbitBroker broker;
+    Amqp client(broker.port());
+    client.queue("invoices");
+    client.bind_to_fanout("verdicts-seen", "verdicts");
+    constexpr int n = 100;
+    for (int i = 0; i < n; ++i)
+        client.publish("invoices", signed_invoice(2000 + i), "application/xml", "batch-" + std::to_string(i));
+
+    auto options = worker_options(broker, store_url);
+    options.prefetch = 16;
+    auto worker = service::Worker::create(options);
+    ASSERT_TRUE(worker.has_value()) << worker.error().to_string();
+    istmo::Result<void> ran{};
+    std::thread thread([&] { ran = (*worker)->run(); });
+    const bool done = eventually([&] { return (*worker)->stats().acked == n; });
+    (*worker)->stop();
+    thread.join();
+    ASSERT_TRUE(done) << "acked " << (*worker)->stats().acked;
+    EXPECT_TRUE(ran.has_value());
+    const auto& stats = (*worker)->stats();
+    EXPECT_EQ(stats.acked, static_cast<std::uint64_t>(n));
+    EXPECT_EQ(stats.duplicates, 0u);
+    EXPECT_EQ(stats.retried + stats.dead_lettered, 0u);
+    EXPECT_LT(stats.batches, static_cast<std::uint64_t>(n)) << "no batch held more than one delivery";
+    EXPECT_GE(stats.batches, static_cast<std::uint64_t>((n + 15) / 16));  // none larger than the prefetch
+    EXPECT_EQ(stored(store_url), static_cast<std::size_t>(n));
+    EXPECT_EQ(client.count("invoices"), 0u);  // with the worker gone, nothing un-acked came back
+    EXPECT_EQ(client.count("invoices.dead"), 0u);
+    const auto verdicts = client.drain_ids("verdicts-seen");
+    EXPECT_EQ(verdicts.size(), static_cast<std::size_t>(n));
+    EXPECT_EQ(std::set<std::string>(verdicts.begin(), verdicts.end()).size(), static_cast<std::size_t>(n));
+}
+
 pid_t spawn_worker(const test::RabbitBroker& broker, const std::string& store_url, const std::string& log) {
     std::vector<std::string> words{test::cli_path(), "worker", "--amqp", broker.url(), "--queue", "invoices",
                                    "--results", "verdicts", "--store", store_url, "--prefetch", "4",

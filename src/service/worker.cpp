@@ -1,6 +1,8 @@
 // The RabbitMQ worker (worker.hpp) on librabbitmq: one consumer connection (manual acks,
-// prefetch) and one publisher connection in confirm mode, so that waiting for a publisher
-// confirm never has to step over deliveries.
+// prefetch) and one publisher connection in confirm mode, so that waiting for publisher
+// confirms never has to step over deliveries. Deliveries are handled in batches (what has
+// arrived, up to the prefetch): every verdict stored and published, then one wait for all the
+// confirms, then one ack (multiple) -- one broker round trip per batch instead of per message.
 #include <istmo/service/worker.hpp>
 
 #include <istmo/service/store.hpp>
@@ -14,6 +16,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <variant>
 #include <vector>
 
@@ -83,6 +86,8 @@ public:
     }
 
     void close() noexcept {
+        m_published = 0;
+        m_unconfirmed.clear();
         if (m_conn == nullptr) return;
         amqp_channel_close(m_conn, k_channel, AMQP_REPLY_SUCCESS);
         amqp_connection_close(m_conn, AMQP_REPLY_SUCCESS);
@@ -95,24 +100,42 @@ public:
         return fail(what + ": " + reply_text(reply));
     }
 
-    // Publishes and waits for the broker's confirm (basic.ack) of this one message.
-    Result<void> publish_confirmed(const std::string& exchange, const std::string& routing_key, std::string_view body,
-                                   const amqp_basic_properties_t& props) {
+    // Publishes without waiting; the broker's confirm is awaited by wait_for_confirms.
+    Result<void> publish(const std::string& exchange, const std::string& routing_key, std::string_view body,
+                         const amqp_basic_properties_t& props) {
         if (amqp_basic_publish(m_conn, k_channel, bytes_of(exchange), bytes_of(routing_key), 0, 0, &props,
                                bytes_of(body)) != AMQP_STATUS_OK)
             return fail("publish failed");
-        for (;;) {
+        m_unconfirmed.insert(++m_published);  // confirm mode numbers the publishes 1, 2, ...
+        return {};
+    }
+
+    // Reads the broker's confirms (basic.ack, single or multiple) until every publish so far is
+    // confirmed. A nack, a closed channel or no answer is an error (and closes the connection).
+    Result<void> wait_for_confirms() {
+        if (m_conn == nullptr)  // closed by a failure: what it published is not known to be confirmed
+            return make_error(Errc::unavailable, "AMQP: the publisher connection is closed");
+        amqp_maybe_release_buffers(m_conn);  // the frames of the previous wait
+        while (!m_unconfirmed.empty()) {
             amqp_frame_t frame;
             timeval timeout{30, 0};
             const int rc = amqp_simple_wait_frame_noblock(m_conn, &frame, &timeout);
             if (rc != AMQP_STATUS_OK) return fail(std::string("no publisher confirm: ") + amqp_error_string2(rc));
             if (frame.frame_type != AMQP_FRAME_METHOD) continue;
-            if (frame.payload.method.id == AMQP_BASIC_ACK_METHOD) return {};
-            if (frame.payload.method.id == AMQP_BASIC_NACK_METHOD) return fail("the broker refused a message (nack)");
-            if (frame.payload.method.id == AMQP_CHANNEL_CLOSE_METHOD ||
-                frame.payload.method.id == AMQP_CONNECTION_CLOSE_METHOD)
+            const amqp_method_number_t id = frame.payload.method.id;
+            if (id == AMQP_BASIC_ACK_METHOD) {
+                const auto* ack = static_cast<const amqp_basic_ack_t*>(frame.payload.method.decoded);
+                if (ack->multiple != 0)
+                    m_unconfirmed.erase(m_unconfirmed.begin(), m_unconfirmed.upper_bound(ack->delivery_tag));
+                else
+                    m_unconfirmed.erase(ack->delivery_tag);
+            } else if (id == AMQP_BASIC_NACK_METHOD) {
+                return fail("the broker refused a message (nack)");
+            } else if (id == AMQP_CHANNEL_CLOSE_METHOD || id == AMQP_CONNECTION_CLOSE_METHOD) {
                 return fail("the broker closed the channel while publishing");
+            }
         }
+        return {};
     }
 
     // A queue that exists is used as it is (e.g. a quorum queue declared by the operator: a
@@ -140,6 +163,8 @@ private:
         return make_error(Errc::unavailable, "AMQP: " + message);
     }
     amqp_connection_state_t m_conn = nullptr;
+    std::uint64_t m_published = 0;          // publishes on this connection (confirm mode)
+    std::set<std::uint64_t> m_unconfirmed;  // their numbers not yet confirmed
 };
 
 // The attempts recorded on a message (x-istmo-attempts), 0 when none.
@@ -162,6 +187,30 @@ long attempts_of(const amqp_basic_properties_t& props) {
     return 0;
 }
 
+// The deliveries taken together (one batch): each envelope owned until the batch goes.
+class Deliveries {
+public:
+    Deliveries() = default;
+    Deliveries(const Deliveries&) = delete;
+    Deliveries& operator=(const Deliveries&) = delete;
+    ~Deliveries() {
+        for (amqp_envelope_t& e : m_envelopes) amqp_destroy_envelope(&e);
+    }
+    void add(const amqp_envelope_t& envelope) { m_envelopes.push_back(envelope); }
+    [[nodiscard]] std::size_t size() const noexcept { return m_envelopes.size(); }
+    [[nodiscard]] const amqp_envelope_t& operator[](std::size_t i) const { return m_envelopes[i]; }
+
+private:
+    std::vector<amqp_envelope_t> m_envelopes;
+};
+
+// What became of one delivery of a batch.
+enum class Outcome { verdict, duplicate, retried, dead_lettered };
+
+// A batch is at most the prefetch, and never more than this (a bound on the publishes awaiting
+// their confirms, and on the envelopes held).
+constexpr std::size_t k_max_batch = 256;
+
 }  // namespace
 
 struct Worker::Impl {
@@ -182,8 +231,11 @@ struct Worker::Impl {
 
     Result<void> connect();
     Result<void> consume_until_failure();
-    Result<void> handle(const amqp_envelope_t& envelope);
-    Result<void> failed_attempt(const amqp_envelope_t& envelope, const std::string& why);
+    Result<void> take_deliveries(Deliveries& batch);
+    Result<void> process(const Deliveries& batch);
+    Result<void> acknowledge(const Deliveries& batch, const std::vector<Outcome>& outcomes);
+    Result<Outcome> handle(const amqp_envelope_t& envelope);
+    Result<Outcome> failed_attempt(const amqp_envelope_t& envelope, const std::string& why);
     void sleep(std::chrono::milliseconds how_long) {
         std::unique_lock lock(sleep_mutex);
         wake.wait_for(lock, how_long, [this] { return stopping.load(); });
@@ -212,7 +264,9 @@ Result<void> Worker::Impl::connect() {
     return consumer.check(amqp_get_rpc_reply(c), "basic.consume");
 }
 
-Result<void> Worker::Impl::failed_attempt(const amqp_envelope_t& envelope, const std::string& why) {
+// Publishes an unreadable message again with its attempts counted, or to the dead-letter queue
+// after the last attempt; the confirm is awaited with the batch's.
+Result<Outcome> Worker::Impl::failed_attempt(const amqp_envelope_t& envelope, const std::string& why) {
     const long attempts = attempts_of(envelope.message.properties) + 1;
     const bool dead = attempts >= static_cast<long>(options.max_attempts);
     amqp_basic_properties_t props = envelope.message.properties;
@@ -227,13 +281,14 @@ Result<void> Worker::Impl::failed_attempt(const amqp_envelope_t& envelope, const
     props.delivery_mode = 2;
     props.headers = amqp_table_t{2, entries};
     const std::string body = text_of(envelope.message.body);
-    auto published = publisher.publish_confirmed("", dead ? options.dead_letter_queue : options.queue, body, props);
-    if (!published) return published;
-    ++(dead ? stats.dead_lettered : stats.retried);
-    return {};
+    auto published = publisher.publish("", dead ? options.dead_letter_queue : options.queue, body, props);
+    if (!published) return std::move(published).error();
+    return dead ? Outcome::dead_lettered : Outcome::retried;
 }
 
-Result<void> Worker::Impl::handle(const amqp_envelope_t& envelope) {
+// Validates one delivery, records its verdict and publishes it to the results exchange (the
+// confirm is awaited with the batch's); an unreadable one goes to failed_attempt.
+Result<Outcome> Worker::Impl::handle(const amqp_envelope_t& envelope) {
     const amqp_basic_properties_t& in = envelope.message.properties;
     const std::string content_type = (in._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) ? text_of(in.content_type) : "";
     std::string body = text_of(envelope.message.body);
@@ -253,11 +308,7 @@ Result<void> Worker::Impl::handle(const amqp_envelope_t& envelope) {
     } catch (const std::exception& e) {
         why = std::string("SERVICE-INTERNAL: ") + e.what();
     }
-    if (!result) {
-        if (auto r = failed_attempt(envelope, why); !r) return r;
-        amqp_basic_ack(consumer.get(), k_channel, envelope.delivery_tag, 0);
-        return {};
-    }
+    if (!result) return failed_attempt(envelope, why);
     auto stored = store->record(*result);
     if (!stored) {
         store.reset();  // reopened on reconnection; the message is redelivered meanwhile
@@ -273,28 +324,76 @@ Result<void> Worker::Impl::handle(const amqp_envelope_t& envelope) {
             props._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
             props.correlation_id = in.message_id;
         }
-        if (auto r = publisher.publish_confirmed(options.results_exchange, options.queue, stored->report, props); !r)
-            return r;
+        if (auto r = publisher.publish(options.results_exchange, options.queue, stored->report, props); !r)
+            return std::move(r).error();
     }
-    if (amqp_basic_ack(consumer.get(), k_channel, envelope.delivery_tag, 0) != AMQP_STATUS_OK)
+    return stored->duplicate ? Outcome::duplicate : Outcome::verdict;
+}
+
+// Waits up to a second for a delivery, then takes those already arrived, up to the prefetch.
+Result<void> Worker::Impl::take_deliveries(Deliveries& batch) {
+    const std::size_t most = options.prefetch == 0 ? k_max_batch : std::min<std::size_t>(options.prefetch, k_max_batch);
+    while (batch.size() < most) {
+        amqp_envelope_t envelope;
+        timeval timeout{batch.size() == 0 ? 1 : 0, 0};  // {0, 0}: only what has arrived
+        const amqp_rpc_reply_t reply = amqp_consume_message(consumer.get(), &envelope, &timeout, 0);
+        if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT) break;
+        if (reply.reply_type != AMQP_RESPONSE_NORMAL)
+            return make_error(Errc::unavailable, "AMQP: consuming failed: " + reply_text(reply));
+        batch.add(envelope);
+    }
+    return {};
+}
+
+// Handles the batch in order (verdicts stored, results and retries published), then waits for
+// the confirms of all those publishes and only then acknowledges. When a delivery cannot be
+// handled (the store is down) the ones before it are still acknowledged; it and the rest are
+// redelivered when the connection goes.
+Result<void> Worker::Impl::process(const Deliveries& batch) {
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(batch.size());
+    Result<void> failure{};
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        auto outcome = handle(batch[i]);
+        if (!outcome) {
+            failure = std::move(outcome).error();
+            break;
+        }
+        outcomes.push_back(*outcome);
+    }
+    if (!outcomes.empty())
+        if (auto r = acknowledge(batch, outcomes); !r) return r;
+    return failure;
+}
+
+// Acknowledges the first outcomes.size() deliveries of the batch (one basic.ack, multiple) once
+// the broker has confirmed every publish made for them.
+Result<void> Worker::Impl::acknowledge(const Deliveries& batch, const std::vector<Outcome>& outcomes) {
+    if (auto r = publisher.wait_for_confirms(); !r) return r;
+    if (amqp_basic_ack(consumer.get(), k_channel, batch[outcomes.size() - 1].delivery_tag, 1) != AMQP_STATUS_OK)
         return make_error(Errc::unavailable, "AMQP: ack failed");
-    ++stats.acked;
-    if (stored->duplicate) ++stats.duplicates;
+    ++stats.batches;
+    for (const Outcome outcome : outcomes) {
+        switch (outcome) {
+            case Outcome::verdict: ++stats.acked; break;
+            case Outcome::duplicate:
+                ++stats.duplicates;
+                ++stats.acked;
+                break;
+            case Outcome::retried: ++stats.retried; break;
+            case Outcome::dead_lettered: ++stats.dead_lettered; break;
+        }
+    }
     return {};
 }
 
 Result<void> Worker::Impl::consume_until_failure() {
     while (!stopping) {
         amqp_maybe_release_buffers(consumer.get());
-        amqp_envelope_t envelope;
-        timeval timeout{1, 0};
-        const amqp_rpc_reply_t reply = amqp_consume_message(consumer.get(), &envelope, &timeout, 0);
-        if (reply.reply_type == AMQP_RESPONSE_LIBRARY_EXCEPTION && reply.library_error == AMQP_STATUS_TIMEOUT) continue;
-        if (reply.reply_type != AMQP_RESPONSE_NORMAL)
-            return make_error(Errc::unavailable, "AMQP: consuming failed: " + reply_text(reply));
-        auto handled = handle(envelope);
-        amqp_destroy_envelope(&envelope);
-        if (!handled) return handled;
+        Deliveries batch;
+        if (auto r = take_deliveries(batch); !r) return r;
+        if (batch.size() == 0) continue;
+        if (auto r = process(batch); !r) return r;
     }
     return {};
 }

@@ -4,7 +4,10 @@
 // verdict store (store.hpp), publishes it to a results exchange with publisher confirms, and only
 // then acknowledges the message (at-least-once; the store makes a redelivery yield the stored
 // verdict, never a second row). Several workers on one queue are competing consumers; prefetch
-// bounds what each holds.
+// bounds what each holds. The deliveries that have arrived (up to the prefetch) are handled as
+// one batch: each verdict stored and published, then the confirms of all of them awaited, then
+// one acknowledgement for the batch; a broker nack or a lost connection leaves the whole batch
+// unacknowledged (redelivered).
 //
 // A message's body is the document, or with content-type application/json
 // {"source": ..., "base64": ...} (as POST /v1/validate); the source is that member, else the
@@ -48,6 +51,7 @@ struct WorkerStats {
     std::atomic<std::uint64_t> retried{0};        // failed attempts published again
     std::atomic<std::uint64_t> dead_lettered{0};  // poison messages moved to the dead-letter queue
     std::atomic<std::uint64_t> reconnects{0};
+    std::atomic<std::uint64_t> batches{0};        // acknowledgements sent (one per batch of deliveries)
 };
 
 class ISTMO_API Worker {
@@ -62,7 +66,7 @@ public:
     // Consumes until stop(); reconnects on its own. An Error only for what retrying cannot fix
     // (the store URL cannot be opened at all: invalid_argument; access refused by the broker).
     istmo::Result<void> run();
-    // Ends run() after the message in hand (at most about a second later).
+    // Ends run() after the batch in hand (at most about a second after it is done).
     void stop() noexcept;
     [[nodiscard]] const WorkerStats& stats() const noexcept;
 
