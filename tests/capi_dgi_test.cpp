@@ -1,8 +1,9 @@
-// istmo_dgi_send / istmo_dgi_query (C API node ISTMO_C_0.2) against the shipped DGI simulator
-// (`istmo dgi simulate`, its own process, HTTPS with the transmission certificate as TLS client
-// certificate): an authorisation with its 20-digit protocol and codes, the query's container, a
-// rejection with its codes; and the error paths (options, NULLs, handles, indexes), each with
-// its English and Spanish message.
+// istmo_dgi_send / istmo_dgi_query and the reusable client istmo_dgi_client_* (C API node
+// ISTMO_C_0.2) against the shipped DGI simulator (`istmo dgi simulate`, its own process, HTTPS
+// with the transmission certificate as TLS client certificate): an authorisation with its
+// 20-digit protocol and codes, the query's container, a rejection with its codes, one client
+// serving many calls and threads; and the error paths (options, NULLs, handles, indexes), each
+// with its English and Spanish message.
 #include <istmo/istmo.h>
 
 #include "test_support.hpp"
@@ -10,8 +11,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -19,6 +22,7 @@ namespace {
 struct Free {
     void operator()(istmo_dgi_options* p) const { istmo_dgi_options_free(p); }
     void operator()(istmo_dgi_answer* p) const { istmo_dgi_answer_free(p); }
+    void operator()(istmo_dgi_client* p) const { istmo_dgi_client_free(p); }
 };
 template <class T>
 using Owned = std::unique_ptr<T, Free>;
@@ -99,6 +103,106 @@ TEST(CapiDgi, SendAndQueryThroughTheSimulatorOverHttps) {
     EXPECT_NE(std::string(istmo_last_error_message_es()).find("fuera de rango"), std::string::npos)
         << istmo_last_error_message_es();
     EXPECT_EQ(sim.stop(), 0);
+}
+
+// One client handle for many calls, on several threads at once, outliving the options it was
+// made from: the same answers as the per-call functions.
+TEST(CapiDgi, OneClientServesManyCallsAndThreads) {
+    istmo::test::SimulatorProcess sim;
+    if (!sim.started()) GTEST_SKIP() << "istmo dgi simulate did not run: " << sim.why();
+    istmo_dgi_client* raw_client = nullptr;
+    {
+        const auto options = options_for(sim);
+        ASSERT_EQ(istmo_dgi_client_new(&raw_client, options.get()), ISTMO_OK) << istmo_last_error_message();
+    }  // the options are freed: the client keeps its own copy
+    const Owned<istmo_dgi_client> client(raw_client);
+
+    const std::string rfe = vector_file("valid/02-importacion.xml");
+    istmo_dgi_answer* raw = nullptr;
+    ASSERT_EQ(istmo_dgi_client_send(&raw, client.get(), rfe.data(), rfe.size()), ISTMO_OK) << istmo_last_error_message();
+    Owned<istmo_dgi_answer> sent(raw);
+    EXPECT_EQ(istmo_dgi_answer_outcome(sent.get()), ISTMO_DGI_AUTHORISED) << istmo_dgi_answer_json(sent.get());
+    EXPECT_EQ(codes_of(sent.get()), std::vector<std::string>{"0260"});
+    const std::string protocol = istmo_dgi_answer_protocol(sent.get());
+    EXPECT_EQ(protocol.size(), 20u);
+
+    const std::string cufe = "FE" + rfe.substr(rfe.find("<dId>FE") + 7, 64);
+    constexpr int threads = 4;
+    constexpr int queries_each = 3;
+    std::vector<std::vector<std::string>> seen(threads);  // protocol found, or the error
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t)
+        pool.emplace_back([&, t] {
+            for (int i = 0; i < queries_each; ++i) {
+                istmo_dgi_answer* answer = nullptr;
+                if (istmo_dgi_client_query(&answer, client.get(), cufe.c_str()) != ISTMO_OK) {
+                    seen[static_cast<std::size_t>(t)].push_back(std::string("error: ") + istmo_last_error_message());
+                    continue;
+                }
+                const Owned<istmo_dgi_answer> found(answer);
+                const bool ok = istmo_dgi_answer_outcome(found.get()) == ISTMO_DGI_FOUND &&
+                                std::string(istmo_dgi_answer_container(found.get(), nullptr)).find("<rContFe") !=
+                                    std::string::npos;
+                seen[static_cast<std::size_t>(t)].push_back(ok ? istmo_dgi_answer_protocol(found.get())
+                                                                : std::string("not found"));
+            }
+        });
+    for (auto& thread : pool) thread.join();
+    for (const auto& protocols : seen)
+        EXPECT_EQ(protocols, std::vector<std::string>(queries_each, protocol));
+
+    // The same document again: the simulator answers as for a second send of it.
+    ASSERT_EQ(istmo_dgi_client_send(&raw, client.get(), rfe.data(), rfe.size()), ISTMO_OK) << istmo_last_error_message();
+    Owned<istmo_dgi_answer> again(raw);
+    istmo_dgi_answer* per_call = nullptr;
+    const auto options = options_for(sim);
+    ASSERT_EQ(istmo_dgi_send(&per_call, rfe.data(), rfe.size(), options.get()), ISTMO_OK) << istmo_last_error_message();
+    Owned<istmo_dgi_answer> again_per_call(per_call);
+    EXPECT_EQ(istmo_dgi_answer_outcome(again.get()), istmo_dgi_answer_outcome(again_per_call.get()));
+    EXPECT_EQ(codes_of(again.get()), codes_of(again_per_call.get()));
+    EXPECT_EQ(sim.stop(), 0);
+}
+
+TEST(CapiDgi, ClientErrorPaths) {
+    istmo_dgi_options* raw = nullptr;
+    ASSERT_EQ(istmo_dgi_options_new(&raw, 2), ISTMO_OK);
+    Owned<istmo_dgi_options> options(raw);
+    istmo_dgi_client* client = reinterpret_cast<istmo_dgi_client*>(1);
+    EXPECT_EQ(istmo_dgi_client_new(&client, nullptr), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(client, nullptr);
+    EXPECT_EQ(istmo_dgi_client_new(nullptr, options.get()), ISTMO_E_INVALID_ARGUMENT);
+    // The client certificate is read when the client is made: a wrong password fails here.
+    ASSERT_EQ(istmo_dgi_options_set(options.get(), "client-p12", istmo::test::pki("rsa2048.p12").string().c_str()),
+              ISTMO_OK);
+    ASSERT_EQ(istmo_dgi_options_set(options.get(), "password", "not-the-password"), ISTMO_OK);
+    EXPECT_EQ(istmo_dgi_client_new(&client, options.get()), ISTMO_E_INVALID_ARGUMENT) << istmo_last_error_message();
+    EXPECT_NE(std::string(istmo_last_error_message()).find("wrong password"), std::string::npos)
+        << istmo_last_error_message();
+    EXPECT_EQ(client, nullptr);
+    ASSERT_EQ(istmo_dgi_options_set(options.get(), "password", "istmo-test-pass"), ISTMO_OK);
+    ASSERT_EQ(istmo_dgi_options_set(options.get(), "endpoint", "ftp://127.0.0.1:1"), ISTMO_OK);
+    EXPECT_EQ(istmo_dgi_client_new(&client, options.get()), ISTMO_E_INVALID_ARGUMENT);
+    // Nothing listens on loopback port 1: unavailable, from the call, not from making the client.
+    ASSERT_EQ(istmo_dgi_options_set(options.get(), "endpoint", "http://127.0.0.1:1"), ISTMO_OK);
+    ASSERT_EQ(istmo_dgi_options_set(options.get(), "timeout", "5"), ISTMO_OK);
+    ASSERT_EQ(istmo_dgi_client_new(&client, options.get()), ISTMO_OK) << istmo_last_error_message();
+    const Owned<istmo_dgi_client> owned(client);
+    istmo_dgi_answer* answer = reinterpret_cast<istmo_dgi_answer*>(1);
+    EXPECT_EQ(istmo_dgi_client_query(&answer, client, "FE0120000155704849-2-2021-3200001120260101000000000100100123456789"),
+              ISTMO_E_UNAVAILABLE);
+    EXPECT_EQ(answer, nullptr);
+    EXPECT_EQ(istmo_dgi_client_send(&answer, client, "not xml", 7), ISTMO_E_PARSE);  // refused before sending
+    EXPECT_EQ(istmo_dgi_client_send(nullptr, client, "x", 1), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_dgi_client_send(&answer, client, nullptr, 1), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_dgi_client_send(&answer, nullptr, "x", 1), ISTMO_E_INVALID_ARGUMENT);
+    EXPECT_EQ(istmo_dgi_client_query(&answer, client, nullptr), ISTMO_E_INVALID_ARGUMENT);
+    // A handle of another kind (the options are not a client).
+    EXPECT_EQ(istmo_dgi_client_query(&answer, reinterpret_cast<const istmo_dgi_client*>(options.get()), "FE01"),
+              ISTMO_E_INVALID_OBJECT);
+    EXPECT_NE(std::string(istmo_last_error_message()).find("istmo_dgi_client"), std::string::npos)
+        << istmo_last_error_message();
+    istmo_dgi_client_free(reinterpret_cast<istmo_dgi_client*>(options.get()));  // ignored: not a client
+    istmo_dgi_client_free(nullptr);
 }
 
 TEST(CapiDgi, UnreachableServiceIsUnavailable) {

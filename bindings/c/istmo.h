@@ -588,6 +588,27 @@ int istmo_dgi_send(istmo_dgi_answer** out, const char* xml, size_t len, const is
  * Errors as istmo_dgi_send. Thread-safe; blocks for the exchange. Since 0.2. */
 int istmo_dgi_query(istmo_dgi_answer** out, const char* cufe, const istmo_dgi_options* options);
 
+/* A DGI client made once and reused for many calls: its TLS context (with the client
+ * certificate loaded once), its connections and its I/O thread live as long as the handle, where
+ * istmo_dgi_send / istmo_dgi_query make (and tear down) a client for every call. */
+typedef struct istmo_dgi_client istmo_dgi_client;
+
+/* A new client with (a copy of) these options; the options may be changed or freed afterwards
+ * without affecting it. The client certificate and key are read here, so their errors come here.
+ * Ownership: *out is a new handle, freed with istmo_dgi_client_free.
+ * Errors: ISTMO_E_INVALID_ARGUMENT (NULL arguments, an unusable endpoint or transport option, a
+ * client certificate, key or PKCS#12 that cannot be read or a wrong password for it),
+ * ISTMO_E_INVALID_OBJECT. Thread-safe. Since 0.2. */
+int istmo_dgi_client_new(istmo_dgi_client** out, const istmo_dgi_options* options);
+
+/* Frees a client (no other thread may still be using it). NULL is a no-op. Since 0.2. */
+void istmo_dgi_client_free(istmo_dgi_client* client);
+
+/* istmo_dgi_send and istmo_dgi_query on a client made once: the same answers and errors.
+ * Thread-safe: one client may serve many threads at once. Since 0.2. */
+int istmo_dgi_client_send(istmo_dgi_answer** out, const istmo_dgi_client* client, const char* xml, size_t len);
+int istmo_dgi_client_query(istmo_dgi_answer** out, const istmo_dgi_client* client, const char* cufe);
+
 /* The answer's istmo_dgi_outcome (>= 0), or a negative istmo_error (ISTMO_E_INVALID_ARGUMENT
  * for NULL, ISTMO_E_INVALID_OBJECT). Since 0.2. */
 int istmo_dgi_answer_outcome(const istmo_dgi_answer* answer);

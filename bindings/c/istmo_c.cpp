@@ -48,6 +48,7 @@ constexpr std::uint32_t k_report_magic = 0x50455249u;
 constexpr std::uint32_t k_options_magic = 0x504F5649u;  // "IVOP"
 constexpr std::uint32_t k_dgi_options_magic = 0x4F474449u;  // "IDGO"
 constexpr std::uint32_t k_dgi_answer_magic = 0x41474449u;   // "IDGA"
+constexpr std::uint32_t k_dgi_client_magic = 0x43474449u;   // "IDGC"
 constexpr std::uint32_t k_dead_magic = 0xDEADF4EEu;
 
 }  // namespace
@@ -79,7 +80,7 @@ struct istmo_verify_options {
 };
 
 // DGI connection options (istmo_dgi_options_*): the client options the setter fills; a client
-// is made from them for each call.
+// is made from them for each istmo_dgi_send / istmo_dgi_query, or once by istmo_dgi_client_new.
 struct istmo_dgi_options {
     std::uint32_t magic = k_dgi_options_magic;
     istmo::invoice::panama::dgi::ClientOptions client;
@@ -87,6 +88,13 @@ struct istmo_dgi_options {
         volatile char* p = client.http.client_key_password.data();
         for (std::size_t i = 0; i < client.http.client_key_password.size(); ++i) p[i] = 0;
     }
+};
+
+// A DGI client made once (istmo_dgi_client_new): its HTTP clients, TLS contexts and I/O thread
+// serve every call on the handle. dgi::Client is safe to use from many threads at once.
+struct istmo_dgi_client {
+    std::uint32_t magic = k_dgi_client_magic;
+    istmo::invoice::panama::dgi::Client client;
 };
 
 // One DGI answer: what the C API exposes of it, computed once.
@@ -1078,13 +1086,8 @@ int dgi_outcome_code(dgi::Outcome outcome) noexcept {
     return ISTMO_DGI_REJECTED;
 }
 
-// Runs one DGI call with a client made from the options and hands out the answer.
-template <class Call>
-int dgi_call(std::string_view fn, istmo_dgi_answer** out, const istmo_dgi_options* options, Call&& call) {
-    if (int rc = check_handle(options, k_dgi_options_magic, fn, "options", "istmo_dgi_options"); rc != ISTMO_OK) return rc;
-    auto client = dgi::Client::create(options->client);
-    if (!client) return set_error(fn, client.error());
-    istmo::Result<dgi::Response> answer = call(*client);
+// Hands out the answer of one DGI call.
+int hand_out_answer(std::string_view fn, istmo_dgi_answer** out, istmo::Result<dgi::Response> answer) {
     if (!answer) return set_error(fn, answer.error());
     auto handle = std::make_unique<istmo_dgi_answer>();
     handle->outcome = dgi_outcome_code(answer->outcome);
@@ -1094,6 +1097,22 @@ int dgi_call(std::string_view fn, istmo_dgi_answer** out, const istmo_dgi_option
     handle->json = answer->to_json();
     *out = handle.release();
     return ISTMO_OK;
+}
+
+// Runs one DGI call with a client made from the options for it.
+template <class Call>
+int dgi_call(std::string_view fn, istmo_dgi_answer** out, const istmo_dgi_options* options, Call&& call) {
+    if (int rc = check_handle(options, k_dgi_options_magic, fn, "options", "istmo_dgi_options"); rc != ISTMO_OK) return rc;
+    auto client = dgi::Client::create(options->client);
+    if (!client) return set_error(fn, client.error());
+    return hand_out_answer(fn, out, call(*client));
+}
+
+// Runs one DGI call on a client made once.
+template <class Call>
+int dgi_client_call(std::string_view fn, istmo_dgi_answer** out, const istmo_dgi_client* client, Call&& call) {
+    if (int rc = check_handle(client, k_dgi_client_magic, fn, "client", "istmo_dgi_client"); rc != ISTMO_OK) return rc;
+    return hand_out_answer(fn, out, call(client->client));
 }
 
 template <class Getter>
@@ -1155,6 +1174,42 @@ int istmo_dgi_query(istmo_dgi_answer** out, const char* cufe, const istmo_dgi_op
         *out = nullptr;
         if (cufe == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "cufe is NULL");
         return dgi_call(fn, out, options, [&](const dgi::Client& c) { return c.query(cufe); });
+    });
+}
+
+int istmo_dgi_client_new(istmo_dgi_client** out, const istmo_dgi_options* options) {
+    constexpr std::string_view fn = "istmo_dgi_client_new";
+    return guard(fn, [&]() -> int {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (int rc = check_handle(options, k_dgi_options_magic, fn, "options", "istmo_dgi_options"); rc != ISTMO_OK)
+            return rc;
+        auto client = dgi::Client::create(options->client);
+        if (!client) return set_error(fn, client.error());
+        *out = new istmo_dgi_client{k_dgi_client_magic, std::move(*client)};
+        return ISTMO_OK;
+    });
+}
+
+void istmo_dgi_client_free(istmo_dgi_client* client) { destroy(client, k_dgi_client_magic); }
+
+int istmo_dgi_client_send(istmo_dgi_answer** out, const istmo_dgi_client* client, const char* xml, size_t len) {
+    constexpr std::string_view fn = "istmo_dgi_client_send";
+    return guard(fn, [&]() -> int {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (int rc = check_buffer(xml, len, fn, "xml"); rc != ISTMO_OK) return rc;
+        return dgi_client_call(fn, out, client, [&](const dgi::Client& c) { return c.send(std::string_view(xml, len)); });
+    });
+}
+
+int istmo_dgi_client_query(istmo_dgi_answer** out, const istmo_dgi_client* client, const char* cufe) {
+    constexpr std::string_view fn = "istmo_dgi_client_query";
+    return guard(fn, [&]() -> int {
+        if (out == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "out is NULL");
+        *out = nullptr;
+        if (cufe == nullptr) return set_error(ISTMO_E_INVALID_ARGUMENT, fn, "cufe is NULL");
+        return dgi_client_call(fn, out, client, [&](const dgi::Client& c) { return c.query(cufe); });
     });
 }
 

@@ -54,6 +54,10 @@ class DgiAnswerHandle(ctypes.Structure):
     """Opaque ``istmo_dgi_answer``."""
 
 
+class DgiClientHandle(ctypes.Structure):
+    """Opaque ``istmo_dgi_client``."""
+
+
 KeyP = ctypes.POINTER(KeyHandle)
 CertP = ctypes.POINTER(CertHandle)
 TrustP = ctypes.POINTER(TrustHandle)
@@ -61,6 +65,7 @@ ReportP = ctypes.POINTER(ReportHandle)
 OptionsP = ctypes.POINTER(OptionsHandle)
 DgiOptionsP = ctypes.POINTER(DgiOptionsHandle)
 DgiAnswerP = ctypes.POINTER(DgiAnswerHandle)
+DgiClientP = ctypes.POINTER(DgiClientHandle)
 
 
 def _candidates() -> List[str]:
@@ -211,6 +216,12 @@ _declare("istmo_dgi_answer_code", ctypes.c_int,
 _declare("istmo_dgi_answer_container", ctypes.c_void_p, [DgiAnswerP, _size_p], optional=True)
 _declare("istmo_dgi_answer_json", ctypes.c_char_p, [DgiAnswerP], optional=True)
 _declare("istmo_dgi_answer_free", None, [DgiAnswerP], optional=True)
+_declare("istmo_dgi_client_new", ctypes.c_int, [ctypes.POINTER(DgiClientP), DgiOptionsP], check=True, optional=True)
+_declare("istmo_dgi_client_free", None, [DgiClientP], optional=True)
+_declare("istmo_dgi_client_send", ctypes.c_int,
+         [ctypes.POINTER(DgiAnswerP), DgiClientP, ctypes.c_char_p, ctypes.c_size_t], check=True, optional=True)
+_declare("istmo_dgi_client_query", ctypes.c_int, [ctypes.POINTER(DgiAnswerP), DgiClientP, ctypes.c_char_p],
+         check=True, optional=True)
 
 if lib.istmo_version() // 10000 != ABI_MAJOR:
     raise ImportError(f"istmo: {library_path} has version {lib.istmo_version_string().decode()}, "

@@ -6,11 +6,17 @@
     found = istmo.dgi.query(cufe, environment="test", client_p12=..., password=...)
     found.container                                 # rContFe (bytes): rFE, protocol, events
 
+    with istmo.dgi.Client(environment="test", client_p12=..., password=...) as client:
+        for rfe in signed_rfes:                     # one TLS context and connection pool for all
+            answers.append(client.send(rfe))
+
 Connection keywords (the names `istmo dgi` gives them, with '_' for '-'): endpoint (a base URL;
 default the DGI's for the environment), soap ("1.2" or "1.1"), cacert, client_cert + client_key
 (PEM) or client_p12, password, proxy, timeout (seconds), resends, max_response (bytes).
 A rejection is an Answer with outcome "rejected" and its codes, not an exception; no answer at
 all raises UnavailableError / DeadlineExceededError (after send: query before sending again).
+send() and query() make a client (TLS context, client certificate read, I/O thread) for each
+call; a Client makes it once and may be shared by threads (libistmo-c 0.2 with istmo_dgi_client_*).
 Offline, test against the DGI simulator: `istmo dgi simulate` (docs/dgi.md).
 """
 
@@ -18,10 +24,10 @@ import ctypes
 import json as _json
 from typing import Any, Dict, List, Optional, Tuple
 
-from . import UnsupportedError, _bytes, _native, version
+from . import UnsupportedError, _bytes, _Handle, _native, version
 from ._native import lib as _lib
 
-__all__ = ["Answer", "send", "query"]
+__all__ = ["Answer", "Client", "send", "query"]
 
 _OUTCOMES = {0: "authorised", 1: "registered", 2: "found", 3: "accepted", 4: "duplicate", 5: "rejected", 6: "fault"}
 _ENVIRONMENTS = {"production": 1, "1": 1, 1: 1, "test": 2, "2": 2, 2: 2}
@@ -114,3 +120,39 @@ def query(cufe: str, *, environment: Any, **connection: Any) -> Answer:
         return _answer(lambda out: _lib.istmo_dgi_query(out, cufe.encode("ascii"), options))
     finally:
         _lib.istmo_dgi_options_free(options)
+
+
+class Client(_Handle):
+    """A DGI client made once for many calls: its TLS context (the client certificate read once),
+    connections and I/O thread serve every send() and query() until close() (or ``with``).
+    Keywords as for send(); errors of the client certificate are raised here. One Client may be
+    used by several threads at once; close it only when none is using it."""
+
+    _kind = "DGI client"
+
+    def __init__(self, *, environment: Any, **connection: Any) -> None:
+        _require()
+        if not hasattr(_lib, "istmo_dgi_client_new"):
+            raise UnsupportedError(-8, f"the loaded libistmo-c ({version()}) has no istmo_dgi_client_*")
+        options = _options(environment, connection)
+        handle = _native.DgiClientP()
+        try:
+            _lib.istmo_dgi_client_new(ctypes.byref(handle), options)
+        finally:
+            _lib.istmo_dgi_options_free(options)
+        super().__init__(handle)
+
+    @staticmethod
+    def _free(handle) -> None:
+        _lib.istmo_dgi_client_free(handle)
+
+    def send(self, signed_rfe: bytes) -> Answer:
+        """feRecepFE with safe resend, as istmo.dgi.send."""
+        data = _bytes(signed_rfe, "signed_rfe")
+        handle = self._get()
+        return _answer(lambda out: _lib.istmo_dgi_client_send(out, handle, data, len(data)))
+
+    def query(self, cufe: str) -> Answer:
+        """feConsFE, as istmo.dgi.query."""
+        handle = self._get()
+        return _answer(lambda out: _lib.istmo_dgi_client_query(out, handle, cufe.encode("ascii")))

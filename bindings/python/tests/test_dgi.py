@@ -1,4 +1,4 @@
-"""istmo.dgi (send, query) against the shipped DGI simulator: `istmo dgi simulate` started as its
+"""istmo.dgi (send, query, Client) against the shipped DGI simulator: `istmo dgi simulate` started as its
 own process on a free loopback port (port 0, read from its stderr), HTTPS with the test PKI's
 rsa2048 as TLS client certificate, stopped with SIGTERM at the end (the fixture waits for it).
 Without the CLI (ISTMO_CLI) or the openssl CLI the tests are skipped (pytest -rs lists them)."""
@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -110,3 +111,41 @@ def test_errors(simulator):
     cufe = re.search(rb"<dId>(FE[^<]{64})</dId>", rfe).group(1).decode()
     with pytest.raises(istmo.UnavailableError):
         istmo.dgi.query(cufe, environment="test", **settings)
+
+
+def test_one_client_for_many_calls_and_threads(simulator):
+    rfe = (VECTORS / "valid" / "03-exportacion.xml").read_bytes()
+    cufe = re.search(rb"<dId>(FE[^<]{64})</dId>", rfe).group(1).decode()
+    with istmo.dgi.Client(environment="test", **connection(simulator)) as client:
+        sent = client.send(rfe)
+        assert sent.outcome == "authorised", sent
+        expected = istmo.dgi.query(cufe, environment="test", **connection(simulator))  # a client per call
+        assert expected.outcome == "found"
+        results = []
+
+        def queries():
+            results.extend(client.query(cufe) for _ in range(3))
+
+        threads = [threading.Thread(target=queries) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(results) == 12
+        assert {(found.outcome, found.protocol, found.container) for found in results} == \
+            {(expected.outcome, expected.protocol, expected.container)}
+        with pytest.raises(istmo.ParseError):
+            client.send(b"not xml")
+    assert client.closed
+    with pytest.raises(istmo.InvalidObjectError):
+        client.query(cufe)
+
+
+def test_client_errors(simulator):
+    with pytest.raises(ValueError):
+        istmo.dgi.Client(environment="staging")
+    with pytest.raises(TypeError):
+        istmo.dgi.Client(environment="test", colour="blue")
+    # The client certificate is read when the Client is made.
+    with pytest.raises(istmo.InvalidArgumentError, match="wrong password"):
+        istmo.dgi.Client(environment="test", **connection(simulator, password="not-the-password"))
