@@ -24,23 +24,9 @@ std::string invoice(const std::string& name = "01-factura.xml") {
 
 std::string cufe_of(const std::string& rfe) { return std::string(invoice::panama::parse(rfe)->get("dId")); }
 
-Client client_for(const test::DgiSimulator& sim, SoapVersion soap = SoapVersion::soap12,
-                  std::chrono::milliseconds request_timeout = std::chrono::milliseconds(30000)) {
-    ClientOptions options;
-    options.environment = Environment::test;
-    options.base_url = sim.base_url();
-    options.soap = soap;
-    options.http.request_timeout = request_timeout;
-    options.http.total_timeout = std::chrono::milliseconds(60000);
-    options.http.backoff = std::chrono::milliseconds(1);
-    auto client = Client::create(std::move(options));
-    EXPECT_TRUE(client) << client.error().message;
-    return std::move(*client);
-}
-
 TEST(DgiClient, SendAuthorisesAndQueryFindsTheProtocol) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     const std::string rfe = invoice();
     auto sent = client.send(rfe);
     ASSERT_TRUE(sent) << sent.error().message;
@@ -64,7 +50,7 @@ TEST(DgiClient, SendAuthorisesAndQueryFindsTheProtocol) {
 
 TEST(DgiClient, Soap11SendsSoapAction) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim, SoapVersion::soap11);
+    const Client client = test::simulator_client(sim, SoapVersion::soap11);
     auto sent = client.send(invoice());
     ASSERT_TRUE(sent) << sent.error().message;
     EXPECT_EQ(sent->outcome, Outcome::authorised);
@@ -76,7 +62,7 @@ TEST(DgiClient, Soap11SendsSoapAction) {
 
 TEST(DgiClient, RejectionAndUnknownCufe) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     sim.script({Fault::reject});
     auto rejected = client.send(invoice());
     ASSERT_TRUE(rejected) << rejected.error().message;
@@ -90,7 +76,7 @@ TEST(DgiClient, RejectionAndUnknownCufe) {
 
 TEST(DgiClient, AnswerLostAfterProcessingIsRecoveredByQueryNotResent) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     const std::string rfe = invoice();
     sim.script({Fault::drop_after_processing});
     auto sent = client.send(rfe);
@@ -105,7 +91,7 @@ TEST(DgiClient, AnswerLostAfterProcessingIsRecoveredByQueryNotResent) {
 
 TEST(DgiClient, AnswerLostBeforeProcessingIsResentOnceAfterTheQuery) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     const std::string rfe = invoice();
     sim.script({Fault::drop_unprocessed});
     auto sent = client.send(rfe);
@@ -122,7 +108,7 @@ TEST(DgiClient, DeadlineThenQuery) {
     test::DgiSimulator sim;
     // The held answer never comes: the client's per-attempt deadline ends the send; the query
     // that follows is answered at once.
-    const Client client = client_for(sim, SoapVersion::soap12, std::chrono::milliseconds(3000));
+    const Client client = test::simulator_client(sim, SoapVersion::soap12, std::chrono::milliseconds(3000));
     const std::string rfe = invoice();
     sim.script({Fault::hold_after_processing});
     auto sent = client.send(rfe);
@@ -134,7 +120,7 @@ TEST(DgiClient, DeadlineThenQuery) {
 
 TEST(DgiClient, LostAnswerAndFailedQueryLeaveTheStateUnknown) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     // The send's answer is lost, then the query meets 503 three times (its retries): no resend.
     sim.script({Fault::drop_unprocessed, Fault::http_error, Fault::http_error, Fault::http_error});
     auto sent = client.send(invoice());
@@ -146,7 +132,7 @@ TEST(DgiClient, LostAnswerAndFailedQueryLeaveTheStateUnknown) {
 
 TEST(DgiClient, MalformedAnswerAndSoapFault) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     sim.script({Fault::malformed, Fault::http_error, Fault::http_error, Fault::http_error});
     auto ruc = client.ruc("155704849-2-2021", 2);  // an idempotent query: retried on 503 only
     ASSERT_FALSE(ruc);
@@ -166,7 +152,7 @@ TEST(DgiClient, MalformedAnswerAndSoapFault) {
 
 TEST(DgiClient, BatchAndItsResult) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     auto batch = client.send_batch({invoice(), invoice("02-importacion.xml")});
     ASSERT_TRUE(batch) << batch.error().message;
     EXPECT_EQ(batch->outcome, Outcome::accepted);
@@ -185,7 +171,7 @@ TEST(DgiClient, BatchAndItsResult) {
 
 TEST(DgiClient, EventRegisteredThenDuplicate) {
     test::DgiSimulator sim;
-    const Client client = client_for(sim);
+    const Client client = test::simulator_client(sim);
     const std::string event = "<rEvManifRecep xmlns=\"http://dgi-fep.mef.gob.pa\"><dVerForm>1.00</dVerForm></rEvManifRecep>";
     auto first = client.send_event(event);
     ASSERT_TRUE(first) << first.error().message;

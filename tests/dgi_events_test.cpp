@@ -200,12 +200,8 @@ TEST(DgiEvents, ManifestationAgreesWithItsSchema) {
 TEST(DgiContainer, BuildAndValidate) {
     // The protocol as the simulator's feRecepFE gives it.
     test::DgiSimulator sim;
-    ClientOptions options;
-    options.environment = Environment::test;
-    options.base_url = sim.base_url();
-    auto client = Client::create(options);
-    ASSERT_TRUE(client);
-    auto sent = client->send(invoice_text());
+    const Client client = test::simulator_client(sim);
+    auto sent = client.send(invoice_text());
     ASSERT_TRUE(sent && !sent->protocols.empty());
     const std::string protocol_xml = sent->protocols.front().xml;
     const std::string number = sent->protocol();
@@ -325,23 +321,19 @@ TEST(DgiContainer, WithoutEventsAgreesWithItsSchema) {
 // manifestation (by its protocol) and the annulment (by its CUFE); the container is consistent.
 TEST(DgiContainer, SimulatorQueryCarriesTheRegisteredEvents) {
     test::DgiSimulator sim;
-    ClientOptions options;
-    options.environment = Environment::test;
-    options.base_url = sim.base_url();
-    auto client = Client::create(options);
-    ASSERT_TRUE(client);
-    auto sent = client->send(invoice_text());
+    const Client client = test::simulator_client(sim);
+    auto sent = client.send(invoice_text());
     ASSERT_TRUE(sent) << sent.error().message;
     auto manif_in = manifestation();
     manif_in.protocol = sent->protocol();
-    auto manif = client->send_event(*sign_event(signer(), *build_manifestation(manif_in)));
+    auto manif = client.send_event(*sign_event(signer(), *build_manifestation(manif_in)));
     ASSERT_TRUE(manif) << manif.error().message;
     EXPECT_EQ(manif->outcome, Outcome::registered) << manif->to_json();
-    auto annul = client->send_event(*sign_event(signer(), *build_annulment(annulment())));
+    auto annul = client.send_event(*sign_event(signer(), *build_annulment(annulment())));
     ASSERT_TRUE(annul) << annul.error().message;
     EXPECT_EQ(annul->outcome, Outcome::registered) << annul->to_json();
 
-    auto found = client->query(invoice_cufe());
+    auto found = client.query(invoice_cufe());
     ASSERT_TRUE(found) << found.error().message;
     EXPECT_NE(found->container_xml.find("rEvManifRecep"), std::string::npos) << found->container_xml.substr(0, 400);
     EXPECT_NE(found->container_xml.find("rEvAnulaFe"), std::string::npos);

@@ -2,10 +2,12 @@
 // The tests' DGI simulator: the shipped one (istmo::service::DgiSimulator, `istmo dgi simulate`)
 // in this process, plain HTTP on 127.0.0.1 and a port chosen by the kernel, trusting the test
 // PKI so that the signed vectors pass its validation. Its threads are joined when it goes.
+#include <istmo/invoice/dgi.hpp>
 #include <istmo/service/dgi_simulator.hpp>
 
 #include "test_support.hpp"
 
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -42,5 +44,22 @@ public:
 private:
     std::unique_ptr<service::DgiSimulator> m_simulator;
 };
+
+// A DGI client of the test environment for this simulator: generous deadlines (a loaded
+// machine), 1 ms between retries. Throws when the client cannot be made.
+inline invoice::panama::dgi::Client simulator_client(
+    const DgiSimulator& sim, invoice::panama::dgi::SoapVersion soap = invoice::panama::dgi::SoapVersion::soap12,
+    std::chrono::milliseconds request_timeout = std::chrono::milliseconds(30000)) {
+    invoice::panama::dgi::ClientOptions options;
+    options.environment = invoice::panama::dgi::Environment::test;
+    options.base_url = sim.base_url();
+    options.soap = soap;
+    options.http.request_timeout = request_timeout;
+    options.http.total_timeout = std::chrono::milliseconds(60000);
+    options.http.backoff = std::chrono::milliseconds(1);
+    auto client = invoice::panama::dgi::Client::create(std::move(options));
+    if (!client) throw std::runtime_error("DGI simulator client: " + client.error().message);
+    return std::move(*client);
+}
 
 }  // namespace istmo::test
