@@ -8,10 +8,12 @@
 //                            broker started by this program, then W Worker objects (one
 //                            connection and consumer each, prefetch 16) take them: validated,
 //                            recorded in a fresh SQLite store, published to a results exchange
-//                            with publisher confirms, acknowledged. Timed from the workers'
+//                            with publisher confirms, acknowledged (a batch of deliveries at a
+//                            time: one wait for the confirms and one ack per batch). Timed from the workers'
 //                            start until all N are acknowledged (publishing is not timed).
 //       items_per_second  documents per second
 //       vs_batch          items_per_second / BM_BatchDirect at the same W, just before
+//       per_ack           messages per acknowledgement: the workers' mean batch (up to 16)
 //
 // The broker is rabbitmq-server on loopback at free ports with its own directory, started the
 // way the tests start it (tests/test_support/rabbitmq_broker.cpp). Without rabbitmq-server the
@@ -151,6 +153,7 @@ void BM_BatchDirect(benchmark::State& state) {
 
 void BM_Workers(benchmark::State& state) {
     const auto workers = static_cast<std::size_t>(state.range(0));
+    std::uint64_t acks = 0;
     for (auto _ : state) {
         const std::string queue = "bench-" + std::to_string(++g_run);
         try {
@@ -184,7 +187,10 @@ void BM_Workers(benchmark::State& state) {
         for (auto& t : threads) t.join();
         state.SetIterationTime(seconds);
         std::uint64_t dead = 0;
-        for (const auto& worker : running) dead += worker->stats().dead_lettered.load();
+        for (const auto& worker : running) {
+            dead += worker->stats().dead_lettered.load();
+            acks += worker->stats().batches.load();
+        }
         if (dead != 0) return state.SkipWithError("a message was dead-lettered");
         auto store = service::VerdictStore::open(o.store_url);
         auto count = store ? (*store)->count() : istmo::Result<std::size_t>(std::size_t{0});
@@ -192,6 +198,7 @@ void BM_Workers(benchmark::State& state) {
             return state.SkipWithError("the store does not hold one verdict per document");
     }
     state.SetItemsProcessed(state.iterations() * k_documents);
+    state.counters["per_ack"] = acks == 0 ? 0.0 : static_cast<double>(state.iterations() * k_documents) / static_cast<double>(acks);
 }
 
 // Console output plus vs_batch: the workers' rate over the batch rate just before.
