@@ -22,6 +22,7 @@
 #include <istmo/service/store.hpp>
 #include <istmo/service/worker.hpp>
 
+#include "baseline_reporter.hpp"
 #include "test_support.hpp"
 #include "test_support/rabbitmq_broker.hpp"
 #include "test_support/signed_invoices.hpp"
@@ -51,7 +52,6 @@ constexpr int k_documents = 400;
 
 std::unique_ptr<istmo::test::RabbitBroker> g_broker;
 std::unique_ptr<istmo::test::TempDir> g_dir;
-double g_batch_rate = 0;
 int g_run = 0;
 
 const std::vector<std::string>& corpus() {
@@ -201,21 +201,6 @@ void BM_Workers(benchmark::State& state) {
     state.counters["per_ack"] = acks == 0 ? 0.0 : static_cast<double>(state.iterations() * k_documents) / static_cast<double>(acks);
 }
 
-// Console output plus vs_batch: the workers' rate over the batch rate just before.
-class RatioReporter : public benchmark::ConsoleReporter {
-public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        std::vector<Run> copy = runs;
-        for (Run& run : copy) {
-            const auto items = run.counters.find("items_per_second");
-            if (items == run.counters.end()) continue;
-            if (run.benchmark_name().rfind("BM_BatchDirect", 0) == 0) g_batch_rate = items->second.value;
-            else if (g_batch_rate > 0) run.counters["vs_batch"] = items->second.value / g_batch_rate;
-        }
-        ConsoleReporter::ReportRuns(copy);
-    }
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -240,7 +225,7 @@ int main(int argc, char** argv) {
         benchmark::RegisterBenchmark("BM_Workers", BM_Workers)
             ->ArgName("workers")->Arg(workers)->Unit(benchmark::kMillisecond)->UseManualTime()->Iterations(8);
     }
-    RatioReporter reporter;
+    istmo::bench::BaselineRatioReporter reporter("BM_BatchDirect");
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
     g_broker.reset();
