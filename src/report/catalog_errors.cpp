@@ -355,6 +355,7 @@ constexpr CatalogEntry k_error_phrases[] = {
     {"", "the AMQP URL must be amqp://[USER:PASS@]HOST[:PORT][/VHOST]: {1}", "el URL AMQP debe ser amqp://[USUARIO:CLAVE@]HOST[:PUERTO][/VHOST]: {1}"},
     {"", "AMQP: ack failed", "AMQP: falló la confirmación (ack)"},
     {"", "AMQP: consuming failed: {1}", "AMQP: falló el consumo de la cola: {1}"},
+    {"", "AMQP: the publisher connection is closed", "AMQP: la conexión de publicación está cerrada"},
     {"", "AMQP: {1}", "AMQP: {1}"},
     {"", "the worker needs a queue name", "el trabajador necesita el nombre de una cola"},
     {"", "the worker needs a store URL", "el trabajador necesita el URL de un almacén"},
