@@ -62,7 +62,8 @@ std::unique_ptr<SharedTsa> start_tsa(const fs::path& tool, const fs::path& state
     auto t = std::make_unique<SharedTsa>();
     t->state = state;
     t->tool = tool;
-    auto r = istmo::test::run_command("TSA_STATE='" + state.string() + "' timeout 60 '" + (tool / "start.sh").string() +
+    // start.sh runs the python3 on PATH: the distribution's first (see test::python3).
+    auto r = istmo::test::run_command("PATH=/usr/bin:\"$PATH\" TSA_STATE='" + state.string() + "' timeout 60 '" + (tool / "start.sh").string() +
                                       "' --port 0 --max-lifetime 600 " + args + " 2>&1");
     if (r.exit_code != 0) {
         ADD_FAILURE() << "cannot start the shared TSA: " << r.output;
