@@ -175,12 +175,12 @@ std::vector<std::string> opened_paths(const std::string& log) {
 
 // The checker itself: strace sees a file open and an inet connect attempt of a control command.
 TEST(AttackSuiteTable, StraceCheckSeesOpensAndConnects) {
-    if (!have_tool("strace") || !have_tool("python3")) GTEST_SKIP() << "strace or python3 not installed";
+    if (!have_tool("strace") || !have_tool(python3())) GTEST_SKIP() << "strace or python3 not installed";
     if (run_command("strace -f -e trace=openat -o /dev/null true").exit_code != 0) GTEST_SKIP() << "strace not permitted";
     TempDir dir;
     const auto trace = dir / "strace.log";
     run_command("strace -f -qq -e trace=open,openat,connect -o '" + trace.string() +
-                "' python3 -c \"import socket; open('/etc/hostname'); s=socket.socket(); s.settimeout(0.2); s.connect_ex(('127.0.0.1', 9))\"");
+                "' " + python3() + " -c \"import socket; open('/etc/hostname'); s=socket.socket(); s.settimeout(0.2); s.connect_ex(('127.0.0.1', 9))\"");
     const std::string log = read_file(trace);
     const auto paths = opened_paths(log);
     EXPECT_NE(std::find(paths.begin(), paths.end(), "/etc/hostname"), paths.end()) << log;

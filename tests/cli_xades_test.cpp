@@ -254,7 +254,7 @@ TEST(CliXades, UsageErrors) {
 // python3's http.server (both independent of our code).
 TEST(CliXades, BTWithALocalTsa) {
     ISTMO_SKIP_WITHOUT_CLI();
-    if (!test::have_tool("openssl") || !test::have_tool("python3"))
+    if (!test::have_tool("openssl") || !test::have_tool(test::python3()))
         GTEST_SKIP() << "openssl or python3 not installed: B-T CLI test did not run";
     TempDir dir;
     const std::string d = dir.path().string();
@@ -291,7 +291,7 @@ TEST(CliXades, BTWithALocalTsa) {
                      "s = http.server.HTTPServer(('127.0.0.1', 0), H)\n"
                      "open('port', 'w').write(str(s.server_port))\n"
                      "s.handle_request()\n");
-    auto server = run_command("cd " + shell_quote(d) + " && (python3 tsa.py " + shell_quote(d) + " > server.log 2>&1 & echo $! > server.pid) && "
+    auto server = run_command("cd " + shell_quote(d) + " && (" + test::python3() + " tsa.py " + shell_quote(d) + " > server.log 2>&1 & echo $! > server.pid) && "
                               "for i in $(seq 1 50); do [ -s port ] && break; sleep 0.1; done; cat port");
     ASSERT_EQ(server.exit_code, 0) << server.output;
     const std::string port = test::read_file(dir / "port");

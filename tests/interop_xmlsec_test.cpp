@@ -656,16 +656,8 @@ except xmlsec.Error as error:
 print("VALID")
 )PY";
 
-// A python3 that can import xmlsec and lxml (the distribution's, when another python3 comes
-// first on PATH), or empty.
 std::string python_with_xmlsec() {
-    static const std::string found = [] {
-        for (const char* candidate : {"python3", "/usr/bin/python3"}) {
-            if (run_command(std::string(candidate) + " -c 'import xmlsec, lxml.etree'").exit_code == 0)
-                return std::string(candidate);
-        }
-        return std::string();
-    }();
+    static const std::string found = istmo::test::python_with("xmlsec, lxml.etree");
     return found;
 }
 

@@ -17,14 +17,8 @@ namespace fs = std::filesystem;
 
 fs::path panama(const std::string& name) { return vectors_dir() / "panama-fe" / name; }
 
-// A python3 that can import lxml (the distribution's, when another python3 comes first on PATH),
-// or empty.
 std::string python_with_lxml() {
-    static const std::string found = [] {
-        for (const char* candidate : {"python3", "/usr/bin/python3"})
-            if (run_command(std::string(candidate) + " -c 'import lxml.html'").exit_code == 0) return std::string(candidate);
-        return std::string();
-    }();
+    static const std::string found = test::python_with("lxml.html");
     return found;
 }
 

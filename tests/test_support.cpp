@@ -82,6 +82,17 @@ bool have_tool(const std::string& name) {
     return run_command("command -v " + name + " >/dev/null").exit_code == 0;
 }
 
+const std::string& python3() {
+    static const std::string chosen = ::access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+    return chosen;
+}
+
+std::string python_with(const std::string& modules) {
+    for (const std::string& candidate : {python3(), std::string("python3")})
+        if (run_command(candidate + " -c 'import " + modules + "' 2>/dev/null").exit_code == 0) return candidate;
+    return {};
+}
+
 std::vector<std::vector<std::string>> vector_table_rows(const std::string& markdown) {
     auto clean = [](std::string cell) {
         const auto first = cell.find_first_not_of(" \t\r");

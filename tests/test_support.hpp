@@ -42,6 +42,13 @@ struct CommandResult {
 CommandResult run_command(const std::string& command_line);
 // True when an executable is on PATH.
 bool have_tool(const std::string& name);
+// The python3 to run: the distribution's (/usr/bin/python3) when it exists, else the one on PATH.
+// Debian's is the one with the python3-* packages the tests need (lxml, xmlsec), and it starts in
+// ~0.1 s where a version manager's shim first on PATH (pyenv) takes ~1.2 s per start.
+const std::string& python3();
+// A python3 (the distribution's first) that can import every module in `modules` (comma-
+// separated, as in an import statement), or empty when none can.
+std::string python_with(const std::string& modules);
 
 // ---- vector tables and signing helpers ----------------------------------------------------
 

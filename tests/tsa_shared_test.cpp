@@ -11,6 +11,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <algorithm>
 
 #include <cctype>
@@ -58,7 +62,8 @@ std::unique_ptr<SharedTsa> start_tsa(const fs::path& tool, const fs::path& state
     auto t = std::make_unique<SharedTsa>();
     t->state = state;
     t->tool = tool;
-    auto r = istmo::test::run_command("TSA_STATE='" + state.string() + "' timeout 60 '" + (tool / "start.sh").string() +
+    // start.sh runs the python3 on PATH: the distribution's first (see test::python3).
+    auto r = istmo::test::run_command("PATH=/usr/bin:\"$PATH\" TSA_STATE='" + state.string() + "' timeout 60 '" + (tool / "start.sh").string() +
                                       "' --port 0 --max-lifetime 600 " + args + " 2>&1");
     if (r.exit_code != 0) {
         ADD_FAILURE() << "cannot start the shared TSA: " << r.output;
@@ -69,13 +74,45 @@ std::unique_ptr<SharedTsa> start_tsa(const fs::path& tool, const fs::path& state
     return t;
 }
 
+// The TSA's PKI, made once a day per build tree and copied into each instance's state dir:
+// mkpki.sh runs openssl a few dozen times (seconds), ctest runs every test in its own process,
+// and nothing in the PKI depends on the instance (its port is not in any certificate). The lock
+// keeps two test processes from making it at once; a PKI is used only when its `complete` marker
+// exists. Empty when it could not be made (the caller lets start.sh make its own).
+std::optional<fs::path> shared_pki(const fs::path& tool) {
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    const fs::path dir = fs::path(ISTMO_BINARY_DIR) / "tests" /
+                         ("tsa-pki-" + std::to_string(today.time_since_epoch().count()));
+    const fs::path lock_file = fs::path(ISTMO_BINARY_DIR) / "tests" / "tsa-pki.lock";
+    const int fd = ::open(lock_file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0) return std::nullopt;
+    ::flock(fd, LOCK_EX);
+    std::error_code ec;
+    if (!fs::exists(dir / "complete", ec)) {
+        fs::remove_all(dir, ec);
+        const auto made = istmo::test::run_command("'" + (tool / "mkpki.sh").string() + "' '" + dir.string() + "' 2>&1");
+        if (made.exit_code == 0) istmo::test::write_file(dir / "complete", "");
+    }
+    const bool ready = fs::exists(dir / "complete", ec);
+    ::close(fd);  // releases the lock
+    if (!ready) return std::nullopt;
+    return dir;
+}
+
 class TsaShared : public ::testing::Test {
 protected:
     static void SetUpTestSuite() {
         s_tool = tsa_tool_dir();
         if (!s_tool) return;
         s_dir = std::make_unique<istmo::test::TempDir>();
-        s_tsa = start_tsa(*s_tool, s_dir->path() / "main", "");
+        const fs::path state = s_dir->path() / "main";
+        if (const auto pki = shared_pki(*s_tool)) {
+            std::error_code ec;
+            fs::copy(*pki, state, fs::copy_options::recursive, ec);
+            if (ec) fs::remove_all(state, ec);  // start.sh then makes a PKI of its own
+            else fs::remove(state / "complete", ec);
+        }
+        s_tsa = start_tsa(*s_tool, state, "");
     }
     static void TearDownTestSuite() {
         s_tsa.reset();

@@ -58,7 +58,7 @@ std::string percent_encode(std::string_view text) {
 }  // namespace
 
 std::optional<std::string> RevocationServer::unavailable_reason() {
-    if (!have_tool("python3")) return "python3 is not installed: the loopback revocation server cannot run";
+    if (!have_tool(python3())) return "python3 is not installed: the loopback revocation server cannot run";
     if (!have_tool("openssl")) return "the openssl CLI is not installed: the revocation PKI cannot be made";
     return std::nullopt;
 }
@@ -67,7 +67,7 @@ RevocationServer::RevocationServer() {
     if (auto why = unavailable_reason()) throw std::runtime_error(*why);
     const std::string script = (servers_dir() / "revocation_server.py").string();
     const std::string dir = m_dir.path().string();
-    std::vector<std::string> args = {"python3", script, "--dir", dir};
+    std::vector<std::string> args = {python3(), script, "--dir", dir};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -77,7 +77,7 @@ RevocationServer::RevocationServer() {
     if (m_pid < 0) throw std::runtime_error("RevocationServer: fork() failed");
     if (m_pid == 0) {
         ::dup2(pipe_fds[1], STDOUT_FILENO);
-        ::execvp("python3", argv.data());
+        ::execvp(argv[0], argv.data());
         ::_exit(127);
     }
     ::close(pipe_fds[1]);

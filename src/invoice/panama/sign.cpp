@@ -38,6 +38,16 @@ void remove_no_firm(xmlNodePtr root) {
 
 std::string serialize(const xml::XmlDocument& doc) { return doc.to_string(); }
 
+// The rFE element of a document that may be signed: in the DGI namespace, without ds:Signature.
+Result<xmlNodePtr> unsigned_invoice_root(const xml::XmlDocument& doc) {
+    xmlNodePtr root = xmlDocGetRootElement(xml::get(doc));
+    if (!root || !xml::is_element(root, k_namespace, "rFE"))
+        return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
+    if (detail::child_element(root, k_dsig_namespace, "Signature"))
+        return make_error(Errc::failed_precondition, "the invoice is already signed");
+    return root;
+}
+
 }  // namespace
 
 Result<dsig::Signer> make_signer(crypto::PrivateKey key, crypto::Certificate certificate) {
@@ -172,11 +182,9 @@ Result<dsig::PendingSignature> prepare_signature(const crypto::Certificate& cert
     if (!signer) return std::move(signer).error();
     auto doc = xml::XmlDocument::parse(xml);
     if (!doc) return std::move(doc).error();
-    xmlNodePtr root = xmlDocGetRootElement(xml::get(*doc));
-    if (!root || !xml::is_element(root, k_namespace, "rFE"))
-        return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
-    if (detail::child_element(root, k_dsig_namespace, "Signature"))
-        return make_error(Errc::failed_precondition, "the invoice is already signed");
+    auto checked_root = unsigned_invoice_root(*doc);
+    if (!checked_root) return std::move(checked_root).error();
+    xmlNodePtr root = *checked_root;
     if (detail::child_element(root, k_namespace, "gNoFirm") == nullptr) return signer->prepare(xml);
     remove_no_firm(root);
     return signer->prepare(serialize(*doc));
@@ -196,11 +204,9 @@ Result<std::string> sign(const dsig::Signer& signer, std::string_view xml, const
     // One parse: the checks, dId and iAmb for the QR, and gNoFirm (if any) removed in the DOM.
     auto doc = xml::XmlDocument::parse(xml);
     if (!doc) return std::move(doc).error();
-    xmlNodePtr root = xmlDocGetRootElement(xml::get(*doc));
-    if (!root || !xml::is_element(root, k_namespace, "rFE"))
-        return make_error(Errc::invalid_argument, "the document element is not rFE in namespace http://dgi-fep.mef.gob.pa");
-    if (detail::child_element(root, k_dsig_namespace, "Signature"))
-        return make_error(Errc::failed_precondition, "the invoice is already signed");
+    auto checked_root = unsigned_invoice_root(*doc);
+    if (!checked_root) return std::move(checked_root).error();
+    xmlNodePtr root = *checked_root;
     std::string id, iamb;
     if (xmlNodePtr n = detail::child_element(root, k_namespace, "dId")) id = xml::text_content(n);
     if (xmlNodePtr g = detail::child_element(root, k_namespace, "gDGen"))
