@@ -3,6 +3,7 @@
 #include "dsig/algorithms.hpp"
 #include "dsig/reference.hpp"
 #include "dsig/sign_extension.hpp"
+#include "dsig/signature_text.hpp"
 #include "dsig/signature_value.hpp"
 #include "xml/c14n.hpp"
 #include "xml/document_impl.hpp"
@@ -10,9 +11,6 @@
 
 #include <cctype>
 
-#include <openssl/evp.h>
-#include <openssl/rsa.h>
-#include <openssl/core_names.h>
 #include <openssl/rand.h>
 
 namespace istmo::dsig {
@@ -82,42 +80,20 @@ private:
     xmlNsPtr m_ns;
 };
 
-std::string base64_of(const crypto::Bytes& bytes) { return crypto::base64_encode(bytes, 76); }
-
 void add_key_value(const Builder& b, xmlNodePtr key_info, const crypto::PrivateKey& key) {
-    EVP_PKEY* pkey = key.impl().key.get();
     xmlNodePtr key_value = b.child(key_info, "KeyValue");
-    const crypto::KeyType type = key.type();
-    if (type == crypto::KeyType::rsa || type == crypto::KeyType::rsa_pss) {
-        BIGNUM* n = nullptr;
-        BIGNUM* e = nullptr;
-        EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n);
-        EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_E, &e);
-        internal::BignumPtr n_owned(n), e_owned(e);
-        if (!n || !e) return;
-        auto to_bytes = [](const BIGNUM* bn) {
-            crypto::Bytes out(static_cast<std::size_t>(BN_num_bytes(bn)));
-            BN_bn2bin(bn, out.data());
-            return out;
-        };
+    const KeyValueParts parts = key_value_parts(key);
+    if (!parts.modulus.empty()) {
         xmlNodePtr rsa = b.child(key_value, "RSAKeyValue");
-        b.child(rsa, "Modulus", base64_of(to_bytes(n)));
-        b.child(rsa, "Exponent", base64_of(to_bytes(e)));
-    } else if (type == crypto::KeyType::ec) {
-        std::size_t len = 0;
-        if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, nullptr, 0, &len) != 1) return;
-        crypto::Bytes point(len);
-        if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size(), &len) != 1) return;
+        b.child(rsa, "Modulus", parts.modulus);
+        b.child(rsa, "Exponent", parts.exponent);
+    } else if (!parts.public_key.empty()) {
         xmlNsPtr ns11 = xmlNewNs(key_value, xc(std::string(uri::dsig11_ns).c_str()), xc("dsig11"));
         xmlNodePtr ec = xmlNewChild(key_value, ns11, xc("ECKeyValue"), nullptr);
-        const std::string curve = key.curve();
-        const char* oid = curve == "P-521" ? "urn:oid:1.3.132.0.35"
-                          : curve == "P-384" ? "urn:oid:1.3.132.0.34" : "urn:oid:1.2.840.10045.3.1.7";
         xmlNodePtr named = xmlNewChild(ec, ns11, xc("NamedCurve"), nullptr);
-        xmlNewProp(named, xc("URI"), xc(oid));
-        xmlNewChild(ec, ns11, xc("PublicKey"), xc(base64_of(point).c_str()));
+        xmlNewProp(named, xc("URI"), xc(parts.curve_oid.c_str()));
+        xmlNewChild(ec, ns11, xc("PublicKey"), xc(parts.public_key.c_str()));
     }
-    // Ed25519 has no KeyValue form in XMLDSig 1.1; the certificate carries the key.
 }
 
 }  // namespace
@@ -274,9 +250,9 @@ void add_key_info(Draft& d, const Builder& b, const crypto::PrivateKey& key) {
             b.child(is, "X509IssuerName", certificate->issuer());
             b.child(is, "X509SerialNumber", certificate->serial_decimal());
         }
-        b.child(x509, "X509Certificate", base64_of(certificate->der()));
+        b.child(x509, "X509Certificate", base64_lines(certificate->der()));
         if (d.options.include_chain)
-            for (const crypto::Certificate& c : d.signer.chain()) b.child(x509, "X509Certificate", base64_of(c.der()));
+            for (const crypto::Certificate& c : d.signer.chain()) b.child(x509, "X509Certificate", base64_lines(c.der()));
     }
     if (!certificate || d.options.include_key_value) add_key_value(b, key_info, key);
     Builder::newline(d.signature);
@@ -349,14 +325,22 @@ Result<std::string> signed_info_octets(const Draft& d) {
     return compute_signed_info_octets(d.target_doc, d.signed_info, *c14n_from_uri(d.c14n_uri));
 }
 
-Result<void> fill_signature_value(Draft& d, const crypto::PrivateKey& key) {
-    auto value = signed_info_octets(d);
-    if (!value) return std::move(value).error();
-    auto info = signature_from_uri(signature_algorithm_uri(d.chosen.signature));
+// The SignatureValue over the canonical SignedInfo octets, base64 (both paths).
+Result<std::string> signature_value_of(const crypto::PrivateKey& key, SignatureAlgorithm algorithm,
+                                       std::string_view octets) {
+    auto info = signature_from_uri(signature_algorithm_uri(algorithm));
     auto sig = crypto::sign_message(
-        key, info->params, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(value->data()), value->size()));
+        key, info->params, std::span<const std::uint8_t>(reinterpret_cast<const std::uint8_t*>(octets.data()), octets.size()));
     if (!sig) return std::move(sig).error();
-    xmlNodeSetContent(d.signature_value, xc(("\n" + base64_of(*sig) + "\n").c_str()));
+    return base64_lines(*sig);
+}
+
+Result<void> fill_signature_value(Draft& d, const crypto::PrivateKey& key) {
+    auto octets = signed_info_octets(d);
+    if (!octets) return std::move(octets).error();
+    auto value = signature_value_of(key, d.chosen.signature, *octets);
+    if (!value) return std::move(value).error();
+    xmlNodeSetContent(d.signature_value, xc(("\n" + *value + "\n").c_str()));
     return {};
 }
 
@@ -419,12 +403,11 @@ Result<std::string> sign_parsed(const Signer& signer, const crypto::PrivateKey& 
 // ---- the streamed path ---------------------------------------------------------------------
 // An enveloped signature whose one reference is URI="" with C14N 1.0 or exclusive C14N (with or
 // without comments: URI="" drops them) digests the canonical form of the input itself, the
-// signature not being there yet. One streaming pass gives it without a DOM of the input.
-// SignedInfo is built in a small document whose root carries what the signature inherits from
-// the input's document element (namespace declarations and xml:* attributes, which C14N 1.0 of
-// SignedInfo renders; exclusive C14N renders neither), canonicalized and signed there, and the
-// signature is written in front of the input's end tag. Whenever the pass or the splice could
-// not be exact, nullopt: the DOM path signs and gives the authoritative errors.
+// signature not being there yet. One streaming pass gives it without a DOM of the input. The
+// signature is then written as text (signature_text.hpp: its canonical SignedInfo, signed, and
+// its serialization, the bytes the DOM path writes) in front of the input's end tag: no libxml2
+// nodes, no serializer. Whenever the pass, the writer or the splice could not be exact, nullopt:
+// the DOM path signs and gives the authoritative errors.
 
 std::optional<xml::C14nAlgorithm> streamed_c14n(Canonicalization c14n) {
     switch (c14n) {
@@ -436,24 +419,21 @@ std::optional<xml::C14nAlgorithm> streamed_c14n(Canonicalization c14n) {
     }
 }
 
-// A document whose root element has the input root's name, namespace declarations and xml:*
-// attributes: the context a signature appended to the input's root has.
-internal::XmlDocPtr root_context_document(const xml::StreamRoot& root) {
-    internal::XmlDocPtr doc(xmlNewDoc(xc("1.0")));
-    xmlNodePtr element = doc ? xmlNewDocNode(doc.get(), nullptr, xc(root.local_name.c_str()), nullptr) : nullptr;
-    if (!element) return nullptr;
-    xmlDocSetRootElement(doc.get(), element);
-    for (const auto& [prefix, ns_uri] : root.namespaces)
-        xmlNewNs(element, xc(ns_uri.c_str()), prefix.empty() ? nullptr : xc(prefix.c_str()));
-    if (xmlNsPtr own = xmlSearchNs(doc.get(), element, root.prefix.empty() ? nullptr : xc(root.prefix.c_str())))
-        xmlSetNs(element, own);
-    if (!root.xml_attributes.empty()) {
-        xmlNsPtr xml_ns = xmlSearchNsByHref(doc.get(), element, XML_XML_NAMESPACE);
-        if (!xml_ns) return nullptr;
-        for (const auto& [local, value] : root.xml_attributes)
-            xmlNewNsProp(element, xml_ns, xc(local.c_str()), xc(value.c_str()));
+// The SignedInfo the DOM path builds (add_signed_info_head, add_data_reference) for these
+// options, as text.
+SignedInfoText signed_info_text(const SignOptions& options, ChosenAlgorithms chosen, const crypto::Bytes& digest) {
+    SignedInfoText info;
+    info.prefix = options.signature_prefix;
+    info.c14n_uri = canonicalization_uri(options.canonicalization);
+    info.method_uri = signature_algorithm_uri(chosen.signature);
+    const auto method_info = signature_from_uri(info.method_uri);
+    if (options.rsa_pss_params_form && method_info->family == SignatureFamily::rsa_pss) {
+        info.method_uri = uri::rsa_pss_generic;
+        info.pss = PssParamsText{digest_uri(method_info->params.digest), crypto::digest_size(method_info->params.digest)};
     }
-    return doc;
+    info.digest_uri = digest_uri(chosen.digest);
+    info.digest_value = crypto::base64_encode(digest);
+    return info;
 }
 
 std::optional<Result<std::string>> sign_streamed(const Signer& signer, const crypto::PrivateKey& key,
@@ -464,22 +444,22 @@ std::optional<Result<std::string>> sign_streamed(const Signer& signer, const cry
     const xml::ParseLimits limits;  // what the DOM path's parse applies
     // Every node of a document takes at least two bytes of it, so below this size the DOM
     // path's node limit (the only limit the streaming pass counts differently) is out of reach.
-    if (options.mode != SignMode::enveloped || !algorithm || input.size() / 2 > limits.max_nodes) return std::nullopt;
+    if (options.mode != SignMode::enveloped || !algorithm || input.size() / 2 > limits.max_nodes ||
+        !writes_exactly(signer))
+        return std::nullopt;
     DigestSink digest(chosen.digest, nullptr);
     const xml::StreamOutcome streamed = xml::stream_canonicalize_document(input, limits, *algorithm, digest);
     if (!streamed.applicable || !streamed.utf8 || streamed.relative_namespace) return std::nullopt;
-    internal::XmlDocPtr context = root_context_document(streamed.root);
+    const auto context = canonical_context(streamed.root, options.signature_prefix,
+                                           *algorithm == xml::C14nAlgorithm::exclusive_1_0);
     if (!context) return std::nullopt;
-    Draft d(signer, chosen);
-    d.doc = context.get();
-    if (auto built = build_signature(d, key, nullptr); !built) return Result<std::string>(std::move(built).error());
-    if (d.reference_nodes.size() != 1) return std::nullopt;
-    set_digest_value(d.reference_nodes.front(), digest.finish());
-    if (digest_values) *digest_values = digest_value_texts(d);
-    if (auto done = fill_signature_value(d, key); !done) return Result<std::string>(std::move(done).error());
+    const SignedInfoText info = signed_info_text(options, chosen, digest.finish());
+    if (digest_values) *digest_values = {info.digest_value};
+    auto value = signature_value_of(key, chosen.signature, canonical_signed_info(info, *context));
+    if (!value) return Result<std::string>(std::move(value).error());
     const std::string root_qname =
         streamed.root.prefix.empty() ? streamed.root.local_name : streamed.root.prefix + ":" + streamed.root.local_name;
-    auto spliced = xml::splice_before_root_end(input, root_qname, d.signature);
+    auto spliced = xml::splice_text_before_root_end(input, root_qname, signature_text(info, signer, key, *value));
     if (!spliced) return std::nullopt;
     return Result<std::string>(std::move(*spliced));
 }

@@ -251,34 +251,7 @@ private:
 
     // ---- namespace axis ----------------------------------------------------------------------
 
-    void put_namespace(const xmlChar* prefix, const xmlChar* href) {
-        if (prefix) {
-            m_out.put(" xmlns:");
-            m_out.put(sv(prefix));
-            m_out.put('=');
-        } else {
-            m_out.put(" xmlns=");
-        }
-        // libxml2 writes the value unescaped, in '' when it holds " but not '.
-        const std::string_view value = sv(href);
-        const bool has_double = value.find('"') != std::string_view::npos;
-        if (has_double && value.find('\'') == std::string_view::npos) {
-            m_out.put('\'');
-            m_out.put(value);
-            m_out.put('\'');
-            return;
-        }
-        m_out.put('"');
-        std::size_t start = 0;
-        for (std::size_t i = has_double ? value.find('"') : std::string_view::npos; i != std::string_view::npos;
-             i = value.find('"', start)) {
-            m_out.put(value.substr(start, i - start));
-            m_out.put("&quot;");
-            start = i + 1;
-        }
-        m_out.put(value.substr(start));
-        m_out.put('"');
-    }
+    void put_namespace(const xmlChar* prefix, const xmlChar* href) { xml::put_namespace(m_out, sv(prefix), sv(href)); }
 
     void put_namespace_list() {
         std::sort(m_ns_list.begin(), m_ns_list.end(), namespace_less);

@@ -78,4 +78,34 @@ inline void put_escaped(C14nWriter& out, std::string_view s, Escape mode) {
     out.put(s.substr(start));
 }
 
+// A namespace declaration as libxml2's canonicalizer writes it (xmlC14NPrintNamespaces), which
+// the DOM and streaming canonicalizers and the signer's SignedInfo writer all follow: the URI
+// unescaped, in '' when it holds " but not ' (an empty prefix is the default namespace).
+inline void put_namespace(C14nWriter& out, std::string_view prefix, std::string_view uri) {
+    if (prefix.empty()) {
+        out.put(" xmlns=");
+    } else {
+        out.put(" xmlns:");
+        out.put(prefix);
+        out.put('=');
+    }
+    const bool has_double = uri.find('"') != std::string_view::npos;
+    if (has_double && uri.find('\'') == std::string_view::npos) {
+        out.put('\'');
+        out.put(uri);
+        out.put('\'');
+        return;
+    }
+    out.put('"');
+    std::size_t start = 0;
+    for (std::size_t i = has_double ? uri.find('"') : std::string_view::npos; i != std::string_view::npos;
+         i = uri.find('"', start)) {
+        out.put(uri.substr(start, i - start));
+        out.put("&quot;");
+        start = i + 1;
+    }
+    out.put(uri.substr(start));
+    out.put('"');
+}
+
 }  // namespace istmo::xml

@@ -312,9 +312,8 @@ std::optional<std::string> splice_appended_child(std::string_view original, cons
 
 std::optional<std::string> splice_before_root_end(std::string_view original, std::string_view root_qname,
                                                   const xmlNode* subtree) {
-    if (!subtree || !namespaces_closed(subtree)) return std::nullopt;
-    const auto offset = end_tag_offset(original, root_qname);
-    if (!offset) return std::nullopt;
+    // The end tag is looked up first: no serialization when there is nowhere to put it.
+    if (!subtree || !namespaces_closed(subtree) || !end_tag_offset(original, root_qname)) return std::nullopt;
     internal::CPtr<xmlBuffer, xmlBufferFree> buffer(xmlBufferCreate());
     if (!buffer) return std::nullopt;
     {
@@ -323,6 +322,13 @@ std::optional<std::string> splice_before_root_end(std::string_view original, std
     }  // closing flushes into the buffer
     const std::string_view text(reinterpret_cast<const char*>(xmlBufferContent(buffer.get())),
                                 static_cast<std::size_t>(xmlBufferLength(buffer.get())));
+    return splice_text_before_root_end(original, root_qname, text);
+}
+
+std::optional<std::string> splice_text_before_root_end(std::string_view original, std::string_view root_qname,
+                                                       std::string_view text) {
+    const auto offset = end_tag_offset(original, root_qname);
+    if (!offset) return std::nullopt;
     std::string out;
     out.reserve(original.size() + text.size());
     out.append(original.substr(0, *offset)).append(text).append(original.substr(*offset));

@@ -53,6 +53,10 @@ std::optional<std::string> splice_appended_child(std::string_view original, cons
 // written in front of the end tag of the document element named `root_qname` ("p:name").
 std::optional<std::string> splice_before_root_end(std::string_view original, std::string_view root_qname,
                                                   const xmlNode* subtree);
+// The same with the subtree's text already written (the streaming signer writes its signature
+// without libxml2 nodes).
+std::optional<std::string> splice_text_before_root_end(std::string_view original, std::string_view root_qname,
+                                                       std::string_view text);
 
 enum class Walk { descend, skip_children, stop };
 

@@ -298,13 +298,7 @@ private:
         m_out.put('<');
         m_out.put(qname);
         for (const auto& [p, u] : m_ns_out) {
-            m_out.put(p.empty() ? " xmlns=\"" : " xmlns:");
-            if (!p.empty()) {
-                m_out.put(p);
-                m_out.put("=\"");
-            }
-            put_attribute_value(u);
-            m_out.put('"');
+            put_namespace(m_out, p, u);  // as the DOM canonicalizer: not escaped like an attribute
             m_rendered.push_back(NsBinding{p, u, m_depth});
         }
         for (const Attribute& a : m_attributes) {
