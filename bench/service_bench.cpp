@@ -4,7 +4,11 @@
 //   BM_BatchInProcess/jobs:N          batch::Validator::run over the corpus on N = min(C, J) threads,
 //                                     run again before each service run (vs_batch compares the two
 //                                     at the same parallelism: C connections keep at most C
-//                                     documents in flight)
+//                                     documents in flight); each result is written as its JSON
+//                                     line, as `batch validate` writes it
+//   BM_ValidateCalls/threads:N        the service's work without HTTP: N threads call
+//                                     Validator::validate on one shared Validator and make each
+//                                     result's JSON (between the two rows above and below)
 //   BM_ServiceLoad/connections:C      C keep-alive connections, one request outstanding on each
 //                                     (the load is bounded: at most C requests in flight), the
 //                                     server with J validation threads
@@ -142,13 +146,17 @@ private:
     std::size_t m_next = 0;
 };
 
+// Each result as the line `istmo batch validate` writes (NdjsonFileSink, without the file), the
+// way the service writes each result as its answer, so that both sides pay for the JSON.
 class CheckingSink final : public batch::Sink {
 public:
     istmo::Result<void> write(const batch::DocumentResult& r) override {
         failed += r.indication != istmo::report::Indication::total_passed ? 1 : 0;
+        bytes += r.to_ndjson().size();
         return {};
     }
     std::size_t failed = 0;
+    std::size_t bytes = 0;
 };
 
 void BM_BatchInProcess(benchmark::State& state) {
@@ -160,7 +168,38 @@ void BM_BatchInProcess(benchmark::State& state) {
         MemorySource source(docs);
         CheckingSink sink;
         auto summary = validator.run(source, sink);
-        if (!summary || sink.failed != 0) return state.SkipWithError("a document did not pass");
+        if (!summary || sink.failed != 0 || sink.bytes == 0) return state.SkipWithError("a document did not pass");
+    }
+    state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * k_requests));
+    state.counters["cpu_us_per_doc"] =
+        (process_cpu_seconds() - cpu_start) * 1e6 / static_cast<double>(state.iterations() * k_requests);
+    state.counters["jobs"] = threads;
+}
+
+// What the service does per request without HTTP: Validator::validate (one Validator shared by
+// the calling threads, as the server shares it) and the JSON of the result, on N threads that
+// take the documents in turn. Between BM_BatchInProcess and BM_ServiceLoad: its distance to the
+// first is the cost of validating one document at a time through validate(), its distance to
+// the second the cost of HTTP.
+void BM_ValidateCalls(benchmark::State& state) {
+    const auto& docs = corpus();
+    const auto threads = static_cast<unsigned>(state.range(0));
+    const batch::Validator validator(validation_options(threads));
+    const double cpu_start = process_cpu_seconds();
+    std::atomic<std::size_t> failed{0};
+    for (auto _ : state) {
+        std::atomic<std::size_t> next{0};
+        std::vector<std::thread> workers;
+        for (unsigned t = 0; t < threads; ++t)
+            workers.emplace_back([&] {
+                for (std::size_t i = next++; i < k_requests; i = next++) {
+                    const auto result = validator.validate("doc-" + std::to_string(i), docs[i % docs.size()]);
+                    const std::string json = result.to_ndjson();
+                    if (result.indication != istmo::report::Indication::total_passed || json.empty()) ++failed;
+                }
+            });
+        for (auto& w : workers) w.join();
+        if (failed != 0) return state.SkipWithError("a document did not pass");
     }
     state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * k_requests));
     state.counters["cpu_us_per_doc"] =
@@ -345,6 +384,8 @@ int main(int argc, char** argv) {
         // The same parallelism: C connections keep at most C documents in flight.
         benchmark::RegisterBenchmark("BM_BatchInProcess", BM_BatchInProcess)
             ->ArgName("jobs")->Arg(std::min<int>(connections, static_cast<int>(jobs())))->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+        benchmark::RegisterBenchmark("BM_ValidateCalls", BM_ValidateCalls)
+            ->ArgName("threads")->Arg(std::min<int>(connections, static_cast<int>(jobs())))->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
         benchmark::RegisterBenchmark("BM_ServiceLoad", BM_ServiceLoad)
             ->ArgName("connections")->Arg(connections)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
     }

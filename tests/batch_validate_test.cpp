@@ -3,6 +3,8 @@
 // NDJSON results file; resume after SIGKILL (CLI).
 #include <istmo/batch/batch.hpp>
 #include <istmo/crypto/keys.hpp>
+#include <istmo/crypto/revocation.hpp>
+#include <istmo/crypto/validator.hpp>
 #include <istmo/invoice/panama.hpp>
 
 #include "test_support.hpp"
@@ -214,6 +216,73 @@ void expect_matches(const Corpus& corpus, const std::vector<batch::DocumentResul
     EXPECT_EQ(passed, corpus.passed);
     EXPECT_EQ(failed, corpus.failed);
     EXPECT_EQ(indeterminate, corpus.indeterminate);
+}
+
+// dsig::VerifyOptions::certificate_validator: one CertificateValidator (its path cache) serves
+// every profile of a batch and every worker of run(). The invoices are distinct documents signed
+// by the same certificate, so their paths are one cache entry: each worker misses it at most
+// once, then every check is a hit, whatever the profile.
+TEST(BatchValidate, OneCertificateValidatorServesEveryProfileAndWorker) {
+    auto checker = crypto::RevocationChecker::create(crypto::RevocationOptions{});
+    ASSERT_TRUE(checker.has_value()) << checker.error().to_string();
+    crypto::ValidatorOptions vo;
+    vo.trust = test_trust();
+    vo.status_source = *checker;
+    const auto shared = std::make_shared<const crypto::CertificateValidator>(std::move(vo));
+    const dsig::Signer signer = make_test_signer("rsa2048");
+    const std::string first = signed_invoice(signer, 1);
+
+    std::uint64_t checks = 0;
+    // (xmldsig is no profile for an rFE: its QR element lies outside the signature.)
+    for (const batch::Profile profile : {batch::Profile::panama_fe, batch::Profile::automatic}) {
+        batch::Options o;
+        o.profile = profile;
+        o.verify.certificate_validator = shared;  // no trust of its own: the validator's
+        const batch::Validator validator(o);
+        const batch::DocumentResult r = validator.validate("first.xml", first);
+        EXPECT_EQ(r.indication, Indication::total_passed) << batch::to_string(profile) << ": " << r.to_ndjson();
+        ++checks;
+    }
+    auto stats = shared->cache_stats();
+    EXPECT_EQ(stats.path_misses, 1u);
+    EXPECT_EQ(stats.path_hits, checks - 1);
+
+    std::vector<std::string> docs;
+    for (int i = 0; i < 24; ++i) docs.push_back(signed_invoice(signer, 100 + i));
+    struct Documents final : batch::Source {
+        const std::vector<std::string>& docs;
+        std::size_t at = 0;
+        explicit Documents(const std::vector<std::string>& d) : docs(d) {}
+        std::optional<batch::Input> next() override {
+            if (at == docs.size()) return std::nullopt;
+            ++at;
+            return batch::Input{"doc-" + std::to_string(at), docs[at - 1], {}, {}};
+        }
+    } documents(docs);
+    batch::Options o;
+    o.profile = batch::Profile::automatic;
+    o.jobs = 3;
+    o.verify.certificate_validator = shared;
+    CollectingSink sink;
+    auto summary = batch::Validator(o).run(documents, sink);
+    ASSERT_TRUE(summary.has_value()) << summary.error().to_string();
+    EXPECT_EQ(summary->passed, 24u);
+    stats = shared->cache_stats();
+    EXPECT_EQ(stats.path_misses + stats.path_hits, checks + 24);
+    EXPECT_LE(stats.path_misses, 1u + 3u);  // a worker that started before the entry was made
+}
+
+// A validator given without a status source would check no status, silently: every signature
+// says so and nothing passes.
+TEST(BatchValidate, CertificateValidatorWithoutStatusSourceIsNeverPassed) {
+    crypto::ValidatorOptions vo;
+    vo.trust = test_trust();
+    batch::Options o;
+    o.profile = batch::Profile::panama_fe;
+    o.verify.certificate_validator = std::make_shared<const crypto::CertificateValidator>(std::move(vo));
+    const batch::DocumentResult r = batch::Validator(o).validate("doc.xml", signed_invoice(make_test_signer("rsa2048"), 2));
+    EXPECT_EQ(r.indication, Indication::indeterminate) << r.to_ndjson();
+    EXPECT_NE(std::find(r.codes.begin(), r.codes.end(), "DSIG-CERT-REVOCATION-UNAVAILABLE"), r.codes.end()) << r.to_ndjson();
 }
 
 TEST(BatchValidate, CorpusOfSignedInvoicesGivesExactlyOneRightResultPerInput) {

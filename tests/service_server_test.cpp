@@ -5,6 +5,8 @@
 // timing; every thread is joined.
 #include <istmo/batch/batch.hpp>
 #include <istmo/crypto/keys.hpp>
+#include <istmo/crypto/revocation.hpp>
+#include <istmo/crypto/validator.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/service/server.hpp>
 
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <fstream>
@@ -603,6 +606,96 @@ TEST(ServiceServer, PerRequestTrustSetRevocationAndLegacy) {
         EXPECT_EQ(json_member(a.body, "code"), code) << target;
         EXPECT_FALSE(json_member(a.body, "message_es").empty()) << target;
     }
+}
+
+// A status source that knows nothing (every certificate not_checked, no code, nothing
+// required: no policy of its own) and counts how often it is asked.
+class BlankStatusSource final : public crypto::CertificateStatusSource {
+public:
+    crypto::CertificateStatus status(const crypto::Certificate&, const crypto::Certificate&, crypto::TimePoint) const override {
+        ++asked;
+        return {};
+    }
+    mutable std::atomic<int> asked{0};
+};
+
+// The embedder's status source says where statuses come from; the revocation policy (the
+// request's ?revocation=, else the server's) still decides what their absence means.
+TEST(ServiceServer, EmbeddersStatusSourceIsAskedUnderTheRequestsPolicy) {
+    auto source = std::make_shared<BlankStatusSource>();
+    auto options = server_options();
+    options.batch.verify.status_source = source;
+    options.batch.verify.revocation = crypto::RevocationPolicy::require;
+    auto server = start(options);
+    ASSERT_TRUE(server);
+    Client client(server->port());
+    const std::string doc = signed_invoice(35);
+    const auto codes_of = [&](const std::string& target) {
+        const Answer a = client.request("POST", target, doc, "application/xml");
+        EXPECT_EQ(a.status, 200) << target << ": " << a.body;
+        auto r = batch::parse_result_line(a.body);
+        EXPECT_TRUE(r.has_value()) << a.body;
+        return r ? *r : batch::DocumentResult{};
+    };
+    const auto has = [](const batch::DocumentResult& r, const std::string& code) {
+        return std::find(r.codes.begin(), r.codes.end(), code) != r.codes.end();
+    };
+
+    // The server's policy (require): a status nobody gave is INDETERMINATE, and says why.
+    batch::DocumentResult r = codes_of("/v1/validate");
+    EXPECT_EQ(r.indication, report::Indication::indeterminate) << r.to_ndjson();
+    EXPECT_TRUE(has(r, "DSIG-CERT-REVOCATION-UNKNOWN")) << r.to_ndjson();
+    EXPECT_NE(r.to_ndjson().find("REV-UNAVAILABLE"), std::string::npos) << r.to_ndjson();
+    const int asked = source->asked.load();
+    EXPECT_GT(asked, 0);
+
+    // auto: the test certificates publish no CRL or OCSP URL, so they pass on their validity,
+    // with the warning that says so.
+    r = codes_of("/v1/validate?revocation=auto");
+    EXPECT_EQ(r.indication, report::Indication::total_passed) << r.to_ndjson();
+    EXPECT_TRUE(has(r, "DSIG-CERT-REVOCATION-NOT-CHECKED")) << r.to_ndjson();
+    EXPECT_GT(source->asked.load(), asked);
+
+    // off: the source is not asked at all, and the verdict says nothing was checked.
+    const int before_off = source->asked.load();
+    r = codes_of("/v1/validate?revocation=off");
+    EXPECT_EQ(r.indication, report::Indication::total_passed) << r.to_ndjson();
+    EXPECT_TRUE(has(r, "DSIG-CERT-REVOCATION-OFF")) << r.to_ndjson();
+    EXPECT_EQ(source->asked.load(), before_off);
+
+    r = codes_of("/v1/validate?revocation=require&profile=panama-fe");
+    EXPECT_EQ(r.indication, report::Indication::indeterminate) << r.to_ndjson();
+}
+
+// One CertificateValidator per trust set and policy, whatever the profile and legacy setting:
+// the embedder's here, so that its cache can be looked at. The same signature checked through
+// four validators (auto and panama-fe, each with legacy off and on) is one path built, then
+// cache hits.
+TEST(ServiceServer, OneCertificateValidatorForEveryProfileAndLegacySetting) {
+    auto checker = crypto::RevocationChecker::create(crypto::RevocationOptions{});
+    ASSERT_TRUE(checker.has_value());
+    crypto::ValidatorOptions vo;
+    vo.trust = test_trust();
+    vo.status_source = *checker;
+    const auto shared = std::make_shared<const crypto::CertificateValidator>(std::move(vo));
+    auto options = server_options();
+    options.batch.verify.certificate_validator = shared;
+    auto server = start(options);
+    ASSERT_TRUE(server);
+    Client client(server->port());
+    const std::string doc = signed_invoice(36);
+    int requests = 0;
+    // (Not xmldsig: an rFE's QR element lies outside its signature.)
+    for (const std::string target : {"/v1/validate", "/v1/validate?profile=panama-fe", "/v1/validate?legacy=true",
+                                     "/v1/validate?profile=panama-fe&legacy=true", "/v1/validate?profile=auto&legacy=false"}) {
+        const Answer a = client.request("POST", target, doc, "application/xml");
+        EXPECT_EQ(a.status, 200) << target;
+        EXPECT_EQ(json_member(a.body, "indication"), "TOTAL_PASSED") << target << ": " << a.body;
+        ++requests;
+    }
+    const auto stats = shared->cache_stats();
+    EXPECT_EQ(stats.path_misses, 1u);
+    EXPECT_EQ(stats.path_hits, static_cast<std::uint64_t>(requests - 1));
 }
 
 TEST(ServiceServer, TrustSetsNeedANameAndCertificates) {

@@ -395,7 +395,8 @@ constexpr ProfileEntry k_profiles[] = {
 bool automatic_uses(Profile p) noexcept { return p == Profile::panama_fe || p == Profile::xades; }
 
 // The validators of one batch's profile. Validator::validate uses the Validator's own; run()
-// gives each worker thread its own, so workers share no certificate cache, lock or OpenSSL object.
+// gives each worker thread its own (their certificate step is the Validator's one
+// CertificateValidator, see State).
 class Engine {
 public:
     explicit Engine(const Options& batch_options) {
@@ -439,11 +440,12 @@ struct Validator::State {
     mutable std::vector<std::unique_ptr<Engine>> pool;
     static constexpr std::size_t k_max_pooled = 64;
 
-    // One status source for every engine (one revocation cache, one download per URL).
-    explicit State(Options o) : options(with_status_source(std::move(o))), shared(options) {}
+    // One status source and one certificate validator for every engine and profile: one
+    // revocation cache (one download per URL), one cache of certificates and paths.
+    explicit State(Options o) : options(with_shared_validator(std::move(o))), shared(options) {}
 
-    static Options with_status_source(Options o) {
-        o.verify = dsig::with_status_source(std::move(o.verify));
+    static Options with_shared_validator(Options o) {
+        o.verify = dsig::with_certificate_validator(std::move(o.verify));
         return o;
     }
 

@@ -34,7 +34,7 @@ using report::SubIndication;
 
 namespace {
 
-constexpr std::size_t k_cache_capacity = 4096;
+constexpr std::size_t k_cache_capacity = k_path_cache_capacity;
 // RetrievalMethod / KeyInfoReference pointers followed in one chain at most.
 constexpr int k_max_key_info_hops = 4;
 
@@ -206,14 +206,20 @@ struct Verifier::State {
 
     void set_options(VerifyOptions o) {
         options = std::move(o);
-        crypto::ValidatorOptions v;
-        v.trust = options.trust;
-        v.extra_certificates = options.extra_certificates;  // candidates for every path, never anchors
-        v.max_cached_paths = k_cache_capacity;
+        if (options.certificate_validator) {
+            // The caller's validator (a copy shares its caches) decides the path: its anchors and
+            // extra certificates are the ones at hand for KeyInfo names too.
+            validator.emplace(*options.certificate_validator);
+            options.trust = validator->trust();
+            options.extra_certificates = validator->extra_certificates();
+            // Without a status source nothing would be checked, silently: say so on each signature.
+            if (!validator->checks_status())
+                status_source_error = make_error(Errc::invalid_argument, "the certificate validator given has no status source");
+            return;
+        }
         auto source = status_source_for(options);
-        if (source) v.status_source = std::move(*source);
-        else status_source_error = std::move(source).error();
-        validator.emplace(std::move(v));
+        if (!source) status_source_error = std::move(source).error();
+        validator.emplace(certificate_validator_with(options, source ? std::move(*source) : nullptr));
     }
 
     Result<CertificatePtr> certificate(const crypto::Bytes& der) const {

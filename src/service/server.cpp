@@ -9,6 +9,7 @@
 #include "dsig/status_source.hpp"
 #include "service/metrics.hpp"
 #include "service/request.hpp"
+#include "service/status_policy.hpp"
 #include "service/test_hook.hpp"
 
 // g++ 12 -O2 reports Asio's scheduler internals as a "potential null pointer dereference"
@@ -124,8 +125,12 @@ struct ServerCore {
     std::uint16_t port = 0;
     std::size_t max_body = 0;
     std::size_t max_in_flight = 0;
+    Clock::duration timer_tick{};  // the shortest of the connection timeouts (Session::arm_timer)
     std::array<std::unique_ptr<batch::Validator>, k_all_profiles.size()> validators;  // the defaults
-    bool own_status_source = true;  // made here (not the embedder's): one per revocation policy
+    // Made here: one per revocation policy. Otherwise the embedder's source, asked under each
+    // request's policy (PolicyStatusSource; docs/service.md, "Per-request options").
+    bool own_status_source = true;
+    std::shared_ptr<const crypto::CertificateStatusSource> embedder_status_source;
 
     // The validators of the other combinations of per-request options, made at their first
     // request and kept (at most 4 profiles x (trust sets + 1) x 3 policies x 2).
@@ -139,6 +144,11 @@ struct ServerCore {
     mutable std::mutex other_mutex;
     mutable std::map<OptionsKey, std::unique_ptr<batch::Validator>> other_validators;
     mutable std::map<crypto::RevocationPolicy, std::shared_ptr<const crypto::CertificateStatusSource>> status_sources;
+    // One certificate validator (trust, caches, status source) per trust set ("" = the server's
+    // own) and revocation policy, shared by every profile and legacy setting: the same path
+    // cache serves them all, as in batch.
+    mutable std::map<std::pair<std::string, crypto::RevocationPolicy>, std::shared_ptr<const crypto::CertificateValidator>>
+        certificate_validators;
     mutable Metrics metrics;
 
     asio::io_context io;
@@ -180,6 +190,11 @@ struct ServerCore {
     Reply route(const http::request<http::string_body>& request, bool& to_validate);
     // The validator for a request's options (the trust set, when named, exists).
     [[nodiscard]] const batch::Validator& validator(const ValidateCall& call) const;
+    // Under other_mutex: the status source of a policy, and the certificate validator of a trust
+    // set and policy (`verify`: the options it is made from when there is none yet).
+    [[nodiscard]] std::shared_ptr<const crypto::CertificateStatusSource> status_source(crypto::RevocationPolicy policy) const;
+    [[nodiscard]] std::shared_ptr<const crypto::CertificateValidator> certificate_validator(const std::string& trust_set,
+                                                                                            dsig::VerifyOptions verify) const;
 };
 
 }  // namespace detail
@@ -197,7 +212,7 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
 public:
     template <class... StreamArgs>
     Session(detail::ServerCore& server, StreamArgs&&... stream_args)
-        : m_server(server), m_stream(std::forward<StreamArgs>(stream_args)...), m_body_deadline(m_stream.get_executor()) {
+        : m_server(server), m_stream(std::forward<StreamArgs>(stream_args)...), m_timer(m_stream.get_executor()) {
         m_server.metrics.connection(+1);
         // Room for a whole request head and a usual document, so that one read takes both.
         m_buffer.reserve(k_read_chunk);
@@ -206,13 +221,16 @@ public:
 
     void start() {
         if constexpr (k_is_tls<Stream>) {
-            lowest().expires_after(m_server.options.read_timeout);
+            set_deadline(Phase::other, m_server.options.read_timeout);
             m_stream.async_handshake(asio::ssl::stream_base::server,
                                      [self = this->shared_from_this()](const error_code& ec) {
                                          if (ec) return self->close();
                                          self->read_head();
                                      });
         } else {
+            error_code ec;
+            lowest().socket().non_blocking(true, ec);  // for answer()'s direct write
+            m_direct_write = !ec;
             read_head();
         }
     }
@@ -224,11 +242,61 @@ public:
 private:
     static constexpr std::size_t k_read_chunk = 16 * 1024;
 
+    // What the connection is waiting for, which says what its deadline does when it passes.
+    enum class Phase {
+        idle,   // the next request's head: close
+        body,   // the body of a request: cancel the read, so that the client gets its 408
+        other,  // the TLS handshake, an answer being written: close
+        none,   // a validation: no deadline
+    };
+
+    // The connection's deadlines are one timer that is never cancelled on the way: moving the
+    // deadline is a store, and the timer, armed at most `timer_tick` ahead (the shortest
+    // timeout, so that any deadline set later falls after it), checks it when it fires. Beast's
+    // own stream timeouts would arm and cancel a timer around every read and write, and each
+    // cancelled wait is a handler that wakes another thread of the pool (futex, context switch)
+    // for nothing: measured as a large part of the service's CPU per request (bench/README.md).
+    void set_deadline(Phase phase, std::chrono::milliseconds timeout) {
+        m_phase = phase;
+        m_deadline = Clock::now() + timeout;
+        arm_timer();
+    }
+    void clear_deadline() {
+        m_phase = Phase::none;
+        m_deadline = Clock::time_point::max();
+    }
+    void arm_timer() {
+        if (m_timer_armed || m_closed) return;
+        m_timer_armed = true;
+        const auto tick = Clock::now() + m_server.timer_tick;
+        m_timer.expires_at(std::min(m_deadline, tick));
+        m_timer.async_wait([self = this->shared_from_this()](const error_code& ec) {
+            self->m_timer_armed = false;
+            if (!ec) self->on_timer();
+        });
+    }
+    void on_timer() {
+        if (m_closed) return;
+        if (m_deadline != Clock::time_point::max() && Clock::now() >= m_deadline) {
+            m_deadline = Clock::time_point::max();
+            error_code ignored;
+            if (m_phase == Phase::body) {
+                m_body_timed_out = true;
+                lowest().socket().cancel(ignored);
+            } else {
+                // The pending operation fails and its handler closes the connection.
+                lowest().socket().close(ignored);
+            }
+        }
+        arm_timer();
+    }
+
     void drain_now() {
         if (m_busy || m_closed) return;
         // Idle (waiting for a request or in the TLS handshake): drop the socket, which ends the
         // pending read; no TLS close_notify beside a pending handshake.
         m_closed = true;
+        m_timer.cancel();
         error_code ignored;
         lowest().socket().close(ignored);
     }
@@ -241,7 +309,7 @@ private:
         m_parser.emplace();
         m_parser->body_limit(m_server.max_body);
         m_parser->header_limit(static_cast<std::uint32_t>(detail::k_max_header_bytes));
-        lowest().expires_after(m_server.options.idle_timeout);
+        set_deadline(Phase::idle, m_server.options.idle_timeout);
         http::async_read_header(m_stream, m_buffer, *m_parser,
                                 [self = this->shared_from_this()](const error_code& ec, std::size_t) { self->on_head(ec); });
     }
@@ -250,16 +318,9 @@ private:
         m_started = Clock::now();
         if (ec) return on_read_error(ec);
         m_busy = true;
-        // The body's deadline cancels the read rather than closing the socket (as the stream's
-        // own timeout does), so that the client still gets its 408.
-        lowest().expires_never();
-        m_body_deadline.expires_after(m_server.options.read_timeout);
-        m_body_deadline.async_wait([self = this->shared_from_this()](const error_code& timer_ec) {
-            if (timer_ec) return;
-            self->m_body_timed_out = true;
-            error_code ignored;
-            self->lowest().socket().cancel(ignored);
-        });
+        // The body's deadline cancels the read rather than closing the socket, so that the
+        // client still gets its 408.
+        set_deadline(Phase::body, m_server.options.read_timeout);
         const auto& head = m_parser->get();
         if (beast::iequals(head[http::field::expect], "100-continue")) {
             auto go_on = std::make_shared<http::response<http::empty_body>>(http::status::continue_, head.version());
@@ -274,6 +335,18 @@ private:
     }
 
     void read_body() {
+        // The body usually came in the same read as the head: parsed here, it costs no
+        // completion handler (posted, often run by another thread after a wake-up).
+        if (const auto length = m_parser->content_length(); m_parser->is_done() || (length && m_buffer.size() >= *length)) {
+            m_parser->eager(true);
+            error_code ec;
+            while (!ec && !m_parser->is_done()) {
+                const std::size_t used = m_parser->put(m_buffer.data(), ec);
+                m_buffer.consume(used);
+                if (used == 0) break;
+            }
+            if (m_parser->is_done() || (ec && ec != http::error::need_more)) return on_body(ec);
+        }
         http::async_read(m_stream, m_buffer, *m_parser,
                          [self = this->shared_from_this()](const error_code& ec, std::size_t) { self->on_body(ec); });
     }
@@ -288,7 +361,7 @@ private:
     }
 
     void on_body(const error_code& ec) {
-        m_body_deadline.cancel();
+        clear_deadline();
         if (ec && m_body_timed_out) return answer(refusal_reply("SERVICE-TIMEOUT"), true);
         if (ec) return on_read_error(ec);
         m_request = m_parser->release();
@@ -333,20 +406,34 @@ private:
         response->keep_alive(m_keep_alive && !close_after && !reply.close && !m_server.draining.load());
         response->body() = std::move(reply.body);
         response->prepare_payload();
-        lowest().expires_after(m_server.options.read_timeout);
-        http::async_write(m_stream, *response,
-                          [self = this->shared_from_this(), response](const error_code& ec, std::size_t) {
-                              self->m_server.metrics.answered(static_cast<int>(response->result_int()),
-                                                              Clock::now() - self->m_started);
-                              if (ec || !response->keep_alive()) return self->close();
-                              self->read_head();
+        auto serializer = std::make_shared<http::response_serializer<http::string_body>>(*response);
+        if (!k_is_tls<Stream> && m_direct_write) {
+            // An answer usually fits the socket's send buffer: written here (the socket is
+            // non-blocking), the connection goes on to its next request in this same handler,
+            // without a completion handler and the wake-up of another thread in between. What
+            // does not fit goes on asynchronously from where it stopped.
+            error_code ec;
+            http::write(lowest().socket(), *serializer, ec);
+            if (ec != asio::error::would_block && ec != asio::error::try_again) return written(*response, ec);
+        }
+        set_deadline(Phase::other, m_server.options.read_timeout);
+        http::async_write(m_stream, *serializer,
+                          [self = this->shared_from_this(), response, serializer](const error_code& ec, std::size_t) {
+                              self->written(*response, ec);
                           });
+    }
+
+    void written(const http::response<http::string_body>& response, const error_code& ec) {
+        m_server.metrics.answered(static_cast<int>(response.result_int()), Clock::now() - m_started);
+        if (ec || !response.keep_alive()) return close();
+        read_head();
     }
 
     void close() {
         if (m_closed) return;
         m_closed = true;
         m_busy = false;
+        m_timer.cancel();
         if constexpr (k_is_tls<Stream>) {
             // close_notify, bounded; the socket closes when the last handler lets go.
             lowest().expires_after(std::chrono::seconds(2));
@@ -364,7 +451,11 @@ private:
     detail::ServerCore& m_server;
     Stream m_stream;
     beast::flat_buffer m_buffer;
-    asio::steady_timer m_body_deadline;
+    asio::steady_timer m_timer;  // the deadlines (set_deadline)
+    Clock::time_point m_deadline = Clock::time_point::max();
+    Phase m_phase = Phase::none;
+    bool m_timer_armed = false;
+    bool m_direct_write = false;  // plain TCP on a non-blocking socket: answer() may write at once
     bool m_body_timed_out = false;
     std::optional<http::request_parser<http::string_body>> m_parser;
     http::request<http::string_body> m_request;
@@ -385,6 +476,7 @@ Result<void> detail::ServerCore::configure(ServerOptions given) {
                : document > SIZE_MAX / 2   ? SIZE_MAX
                                            : document / 3 * 4 + 64 * 1024;
     max_in_flight = options.max_in_flight != 0 ? options.max_in_flight : std::size_t{4} * options.jobs;
+    timer_tick = std::max<Clock::duration>(std::min(options.read_timeout, options.idle_timeout), std::chrono::milliseconds(1));
     if (options.tls_cert_file.empty() != options.tls_key_file.empty())
         return make_error(Errc::invalid_argument, "HTTPS needs both a certificate file and a key file");
     if (!options.tls_cert_file.empty()) {
@@ -397,10 +489,17 @@ Result<void> detail::ServerCore::configure(ServerOptions given) {
         tls->use_private_key_file(options.tls_key_file, asio::ssl::context::pem, ec);
         if (ec) return make_error(Errc::key_error, "cannot use the TLS key '" + options.tls_key_file + "'", ec.message());
     }
-    // One certificate status source (one revocation checker and cache) for every validator.
+    // One certificate status source (one revocation checker and cache) and one certificate
+    // validator for every profile's validator.
     own_status_source = options.batch.verify.status_source == nullptr;
-    options.batch.verify = dsig::with_status_source(std::move(options.batch.verify));
+    if (!own_status_source) {
+        embedder_status_source = std::move(options.batch.verify.status_source);
+        options.batch.verify.status_source =
+            std::make_shared<const PolicyStatusSource>(embedder_status_source, options.batch.verify.revocation);
+    }
+    options.batch.verify = dsig::with_certificate_validator(std::move(options.batch.verify));
     status_sources[options.batch.verify.revocation] = options.batch.verify.status_source;
+    certificate_validators[{std::string(), options.batch.verify.revocation}] = options.batch.verify.certificate_validator;
     for (const auto& [name, trust] : options.trust_sets)
         if (name.empty() || trust.size() == 0)
             return make_error(Errc::invalid_argument, "a trust set needs a name and at least one certificate: '" + name + "'");
@@ -570,7 +669,6 @@ const batch::Validator& detail::ServerCore::validator(const ValidateCall& call) 
     const batch::Options& base = options.batch;
     OptionsKey key{call.profile.value_or(base.profile), call.trust_set, call.revocation.value_or(base.verify.revocation),
                    call.legacy.value_or(base.legacy)};
-    if (!own_status_source) key.revocation = base.verify.revocation;
     if (key.trust_set.empty() && key.revocation == base.verify.revocation && key.legacy == base.legacy)
         return *validators[profile_index(key.profile)];
     std::lock_guard lock(other_mutex);
@@ -582,18 +680,42 @@ const batch::Validator& detail::ServerCore::validator(const ValidateCall& call) 
     o.legacy = key.legacy;
     if (key.legacy != base.legacy) o.verify.allow_legacy = key.legacy;
     if (key.revocation != base.verify.revocation) {
-        auto& source = status_sources[key.revocation];
-        if (!source) {
-            dsig::VerifyOptions v = base.verify;
-            v.revocation = key.revocation;
-            v.status_source = nullptr;
-            source = dsig::with_status_source(std::move(v)).status_source;
-        }
         o.verify.revocation = key.revocation;
-        o.verify.status_source = source;
+        o.verify.status_source = status_source(key.revocation);
     }
+    o.verify.certificate_validator = certificate_validator(key.trust_set, o.verify);
     slot = std::make_unique<batch::Validator>(std::move(o));
     return *slot;
+}
+
+std::shared_ptr<const crypto::CertificateStatusSource> detail::ServerCore::status_source(crypto::RevocationPolicy policy) const {
+    auto& source = status_sources[policy];
+    if (source) return source;
+    const dsig::VerifyOptions& base = options.batch.verify;
+    if (!own_status_source) {
+        // The embedder's source says where statuses come from; the request's policy still
+        // decides which ones are needed (docs/service.md, "Per-request options").
+        source = std::make_shared<const PolicyStatusSource>(embedder_status_source, policy);
+        return source;
+    }
+    dsig::VerifyOptions v = base;
+    v.revocation = policy;
+    v.status_source = nullptr;
+    source = dsig::with_status_source(std::move(v)).status_source;  // null: each verifier reports why
+    return source;
+}
+
+std::shared_ptr<const crypto::CertificateValidator> detail::ServerCore::certificate_validator(const std::string& trust_set,
+                                                                                              dsig::VerifyOptions verify) const {
+    auto& shared = certificate_validators[{trust_set, verify.revocation}];
+    if (shared) return shared;
+    if (const auto& own = options.batch.verify.certificate_validator; trust_set.empty() && own) {
+        verify.trust = own->trust();  // the server's anchors, also when the embedder gave a validator
+        verify.extra_certificates = own->extra_certificates();
+    }
+    verify.certificate_validator = nullptr;
+    shared = dsig::with_certificate_validator(std::move(verify)).certificate_validator;  // null: see with_certificate_validator
+    return shared;
 }
 
 Reply detail::ServerCore::validate(ValidationJob& job) const noexcept {

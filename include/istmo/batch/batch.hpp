@@ -9,10 +9,13 @@
 //
 // Shared state is built once per Validator: one xades::Verifier / dsig::Verifier /
 // invoice::panama::InvoiceValidator serves Validator::validate; run() gives each worker thread
-// its own copy (kept by the Validator for later runs), so the workers share no cache, lock or
-// reference count on the hot path; each copy's certificate-path cache serves every document of
-// its worker. Each worker holds one input at a time and the queue of results waiting for the
-// sink is bounded, so memory does not grow with the number of documents.
+// its own copy (kept by the Validator for later runs), so the workers share no document-level
+// state. The certificate step is one crypto::CertificateValidator for the whole Validator (every
+// profile, validate() and every worker; dsig::VerifyOptions::certificate_validator, made from
+// Options::verify unless given there): one cache of certificates and paths, internally
+// synchronised, and one certificate status source. Each worker holds one input at a time and the
+// queue of results waiting for the sink is bounded, so memory does not grow with the number of
+// documents.
 //
 // Thread safety: Validator::validate may be called from many threads at once; run() calls the
 // Source from its worker threads one call at a time (never concurrently) and the Sink from the

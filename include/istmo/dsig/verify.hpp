@@ -83,6 +83,18 @@ struct VerifyOptions {
     // A status source to use instead of one made from the options above (e.g. one checker,
     // with its cache, shared by several verifiers). Null: made from the options.
     std::shared_ptr<const crypto::CertificateStatusSource> status_source;
+    // The certificate step's validator, shared (with its certificate and path caches) by every
+    // verifier given the same one, e.g. all the profiles and worker threads of one batch. Null
+    // (default): the verifier makes its own from the options above. When set, it decides the
+    // signer's path: its trust anchors and extra certificates replace `trust` and
+    // `extra_certificates` (Verifier::options() shows the validator's), and its status source
+    // replaces `status_source`, `revocation` and the CRL / OCSP / offline / cache options for
+    // that path (a validator without one gives DSIG-CERT-REVOCATION-UNAVAILABLE, INDETERMINATE /
+    // TRY_LATER, on every signature; for no checking give a RevocationChecker with policy off).
+    // Thread-safe: its caches are internally synchronised (crypto/validator.hpp). The XAdES
+    // time-stamp (TSA) path is not this validator's: it is built from `tsa_trust` (or `trust`)
+    // and `status_source` / the revocation options, so give those consistent values.
+    std::shared_ptr<const crypto::CertificateValidator> certificate_validator;
 };
 
 // A certificate's status as the report shows it (docs/report-json.md, "revocation").

@@ -60,8 +60,11 @@ struct ServerOptions {
     // `already_done` are unused.
     batch::Options batch;
     // Trust anchors a request may choose with ?trust=NAME instead of batch.verify.trust (the
-    // default). With an embedder's own batch.verify.status_source, ?revocation= is not used: that
-    // source's policy applies to every request.
+    // default). An embedder's own batch.verify.status_source says where statuses come from; the
+    // revocation policy of each request (?revocation=, else batch.verify.revocation) still says
+    // which certificates need one and what their absence means (off: the source is not asked;
+    // auto: those publishing a CRL or OCSP URL; require: all but the anchor), as for the
+    // server's own checker (docs/service.md, "Per-request options").
     std::map<std::string, crypto::TrustStore> trust_sets;
     // Largest request body (413 beyond); 0 = 4/3 of batch.max_size plus 64 KiB (a base64 JSON body).
     std::size_t max_body_bytes = 0;
