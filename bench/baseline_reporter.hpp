@@ -4,8 +4,7 @@
 // run after it gets vs_batch = its items_per_second / the baseline's, and for each pair
 // (counter, ratio) in `lower_is_better` (e.g. {"cpu_us_per_doc", "cpu_vs_batch"}) the counter
 // ratio = the baseline's value / its own. Register each compared run right after its baseline, so that a change of load on a
-// shared machine moves both sides alike. Used by worker_bench.cpp; service_bench.cpp has its own
-// copy of the same logic (RatioReporter, with cpu_us_per_doc) that could use this instead.
+// shared machine moves both sides alike. Used by worker_bench.cpp and service_bench.cpp.
 #include <benchmark/benchmark.h>
 
 #include <map>

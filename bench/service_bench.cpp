@@ -35,6 +35,8 @@
 
 #include <benchmark/benchmark.h>
 
+#include "baseline_reporter.hpp"
+
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
@@ -121,8 +123,6 @@ batch::Options validation_options(unsigned threads) {
     return options;
 }
 
-double g_batch_rate = 0;
-double g_batch_cpu = 0;  // cpu_us_per_doc of that batch run, for cpu_vs_batch
 
 // CPU seconds (user + system) of every thread of the process so far.
 double process_cpu_seconds() {
@@ -349,29 +349,6 @@ void BM_ServiceLoad(benchmark::State& state) {
     state.counters["jobs"] = jobs();
 }
 
-// Console output plus vs_batch: the service rate over the batch rate of the same run.
-class RatioReporter : public benchmark::ConsoleReporter {
-public:
-    void ReportRuns(const std::vector<Run>& runs) override {
-        std::vector<Run> copy = runs;
-        for (Run& run : copy) {
-            const auto items = run.counters.find("items_per_second");
-            if (items == run.counters.end()) continue;
-            const auto cpu = run.counters.find("cpu_us_per_doc");
-            if (run.benchmark_name().rfind("BM_BatchInProcess", 0) == 0) {
-                g_batch_rate = items->second.value;
-                g_batch_cpu = cpu != run.counters.end() ? cpu->second.value : 0;
-            } else if (g_batch_rate > 0) {
-                run.counters["vs_batch"] = items->second.value / g_batch_rate;
-                if (g_batch_cpu > 0 && cpu != run.counters.end() && cpu->second.value > 0)
-                    run.counters["cpu_vs_batch"] = g_batch_cpu / cpu->second.value;
-            }
-        }
-        ConsoleReporter::ReportRuns(copy);
-    }
-};
-
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -389,7 +366,8 @@ int main(int argc, char** argv) {
         benchmark::RegisterBenchmark("BM_ServiceLoad", BM_ServiceLoad)
             ->ArgName("connections")->Arg(connections)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
     }
-    RatioReporter reporter;
+    // vs_batch and cpu_vs_batch: each run against the BM_BatchInProcess run just before it.
+    istmo::bench::BaselineRatioReporter reporter("BM_BatchInProcess", {{"cpu_us_per_doc", "cpu_vs_batch"}});
     benchmark::RunSpecifiedBenchmarks(&reporter);
     benchmark::Shutdown();
     return 0;
