@@ -85,6 +85,7 @@ constexpr CatalogEntry k_error_phrases[] = {
     {"", "unreadable certificate number {1} in the PEM data", "el certificado número {1} de los datos PEM es ilegible"},
     {"", "not a DER certificate", "no es un certificado DER"},
     {"", "empty certificate data", "los datos del certificado están vacíos"},
+    {"", "the certificate validator given has no status source", "el validador de certificados recibido no tiene fuente de estado de certificados"},
     {"", "certificate data too large", "los datos del certificado son demasiado grandes"},
     {"", "trailing bytes after the DER certificate", "hay bytes sobrantes después del certificado DER"},
     {"", "no certificate", "no hay ningún certificado"},

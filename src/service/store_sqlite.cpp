@@ -5,6 +5,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 namespace istmo::service::detail {
 
 namespace {
@@ -24,11 +27,18 @@ class SqliteBackend final : public VerdictStore::Backend {
 public:
     explicit SqliteBackend(Database db) : m_db(std::move(db)) {}
 
+    // Switching a new file to WAL takes the exclusive lock. When another connection sets up the
+    // same file at that moment (two workers starting), SQLite can answer SQLITE_BUSY at once,
+    // without its busy handler (waiting there could deadlock): the setup is tried again within
+    // the same 60 s a busy database is waited for.
     Result<void> setup() {
-        sqlite3_busy_timeout(m_db.get(), 60'000);
-        if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
-        if (auto r = exec("PRAGMA synchronous=NORMAL"); !r) return r;
-        return exec(k_schema);
+        sqlite3_busy_timeout(m_db.get(), static_cast<int>(k_busy_wait.count()));
+        const auto until = std::chrono::steady_clock::now() + k_busy_wait;
+        for (;;) {
+            auto ready = setup_once();
+            if (ready || !busy() || std::chrono::steady_clock::now() > until) return ready;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
     }
 
     Result<void> begin() override { return exec("BEGIN IMMEDIATE"); }
@@ -88,6 +98,17 @@ public:
     }
 
 private:
+    static constexpr std::chrono::milliseconds k_busy_wait{60'000};
+
+    Result<void> setup_once() {
+        if (auto r = exec("PRAGMA journal_mode=WAL"); !r) return r;
+        if (auto r = exec("PRAGMA synchronous=NORMAL"); !r) return r;
+        return exec(k_schema);
+    }
+    bool busy() const noexcept {
+        const int code = sqlite3_errcode(m_db.get()) & 0xff;
+        return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+    }
     Error failure(const std::string& what) const {
         return make_error(Errc::io_error, "SQLite store: " + what + " failed", sqlite3_errmsg(m_db.get()));
     }
