@@ -74,22 +74,26 @@ std::unique_ptr<SharedTsa> start_tsa(const fs::path& tool, const fs::path& state
     return t;
 }
 
-// The TSA's PKI, made once a day per build tree and copied into each instance's state dir:
+// The TSA's PKI, made once an hour per build tree and copied into each instance's state dir:
 // mkpki.sh runs openssl a few dozen times (seconds), ctest runs every test in its own process,
-// and nothing in the PKI depends on the instance (its port is not in any certificate). The lock
+// and nothing in the PKI depends on the instance (its port is not in any certificate). Within
+// the hour, because a test needs certificates issued less than two hours ago (a genTime two
+// hours back must predate them). Older PKIs are removed when a new one is made. The lock
 // keeps two test processes from making it at once; a PKI is used only when its `complete` marker
 // exists. Empty when it could not be made (the caller lets start.sh make its own).
 std::optional<fs::path> shared_pki(const fs::path& tool) {
-    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+    const auto hour = std::chrono::floor<std::chrono::hours>(std::chrono::system_clock::now());
     const fs::path dir = fs::path(ISTMO_BINARY_DIR) / "tests" /
-                         ("tsa-pki-" + std::to_string(today.time_since_epoch().count()));
+                         ("tsa-pki-" + std::to_string(hour.time_since_epoch().count()));
     const fs::path lock_file = fs::path(ISTMO_BINARY_DIR) / "tests" / "tsa-pki.lock";
     const int fd = ::open(lock_file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
     if (fd < 0) return std::nullopt;
     ::flock(fd, LOCK_EX);
     std::error_code ec;
     if (!fs::exists(dir / "complete", ec)) {
-        fs::remove_all(dir, ec);
+        for (const auto& entry : fs::directory_iterator(dir.parent_path(), ec))
+            if (entry.path().filename().string().rfind("tsa-pki-", 0) == 0 && entry.is_directory(ec))
+                fs::remove_all(entry.path(), ec);
         const auto made = istmo::test::run_command("'" + (tool / "mkpki.sh").string() + "' '" + dir.string() + "' 2>&1");
         if (made.exit_code == 0) istmo::test::write_file(dir / "complete", "");
     }
