@@ -434,9 +434,7 @@ CertificateStatus RevocationChecker::Impl::conclude(Search& search) const {
     result.next_try = search.attempts.next_try;
     const StatusProblem& last = search.attempts.last;
     if (!result.required) {
-        result.code = "REV-NO-SOURCE";
-        result.message = "the certificate publishes no CRL distribution point or OCSP URL: accepted on its validity alone";
-        result.message_es = "el certificado no publica punto de distribución de CRL ni URL OCSP: se acepta solo por su vigencia";
+        detail::mark_no_status_source(result);
         if (!last.code.empty()) result.message += " (" + last.message + ")";
     } else if (!last.code.empty()) {
         result.code = last.code;
@@ -453,16 +451,24 @@ CertificateStatus RevocationChecker::Impl::conclude(Search& search) const {
     return result;
 }
 
+CertificateStatus detail::revocation_off_status() {
+    CertificateStatus off;
+    off.code = "REV-OFF";
+    off.message = "revocation checking is off: the certificate's status was not checked";
+    off.message_es = "la comprobación de revocación está desactivada: no se comprobó el estado del certificado";
+    return off;
+}
+
+void detail::mark_no_status_source(CertificateStatus& status) {
+    status.code = "REV-NO-SOURCE";
+    status.message = "the certificate publishes no CRL distribution point or OCSP URL: accepted on its validity alone";
+    status.message_es = "el certificado no publica punto de distribución de CRL ni URL OCSP: se acepta solo por su vigencia";
+}
+
 // The first good or revoked answer wins; an OCSP "unknown" lets the later sources speak.
 CertificateStatus RevocationChecker::Impl::status(const Certificate& cert, const Certificate& issuer, TimePoint at,
                                                   const RevocationEvidence& evidence, int depth) const {
-    if (options.policy == RevocationPolicy::off) {
-        CertificateStatus off;
-        off.code = "REV-OFF";
-        off.message = "revocation checking is off: the certificate's status was not checked";
-        off.message_es = "la comprobación de revocación está desactivada: no se comprobó el estado del certificado";
-        return off;
-    }
+    if (options.policy == RevocationPolicy::off) return detail::revocation_off_status();
     const std::vector<std::string> ocsp = depth == 0 ? detail::ocsp_urls(cert) : std::vector<std::string>{};
     const std::vector<std::string> crl = detail::crl_distribution_urls(cert);
     const bool publishes = !crl.empty() || !ocsp.empty() || (depth > 0 && !detail::ocsp_urls(cert).empty());

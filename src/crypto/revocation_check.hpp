@@ -95,4 +95,9 @@ std::string crl_reason_name(int reason);
 std::vector<std::string> crl_distribution_urls(const Certificate& certificate);
 std::vector<std::string> ocsp_urls(const Certificate& certificate);
 
+// The statuses every status source words alike: checking is off (REV-OFF); the certificate
+// publishes no CRL or OCSP URL and the policy does not require a status (REV-NO-SOURCE).
+CertificateStatus revocation_off_status();
+void mark_no_status_source(CertificateStatus& status);
+
 }  // namespace istmo::crypto::detail

@@ -6,14 +6,6 @@ namespace istmo::service::detail {
 
 namespace {
 
-crypto::CertificateStatus revocation_off() {
-    crypto::CertificateStatus off;
-    off.code = "REV-OFF";
-    off.message = "revocation checking is off: the certificate's status was not checked";
-    off.message_es = "la comprobación de revocación está desactivada: no se comprobó el estado del certificado";
-    return off;
-}
-
 bool conclusive(const crypto::CertificateStatus& status) noexcept {
     return status.status == crypto::RevocationStatus::good || status.status == crypto::RevocationStatus::revoked;
 }
@@ -22,14 +14,14 @@ bool conclusive(const crypto::CertificateStatus& status) noexcept {
 
 crypto::CertificateStatus PolicyStatusSource::status(const crypto::Certificate& certificate,
                                                      const crypto::Certificate& issuer, crypto::TimePoint at) const {
-    if (m_policy == crypto::RevocationPolicy::off) return revocation_off();
+    if (m_policy == crypto::RevocationPolicy::off) return crypto::detail::revocation_off_status();
     return apply(certificate, m_source->status(certificate, issuer, at));
 }
 
 crypto::CertificateStatus PolicyStatusSource::status(const crypto::Certificate& certificate,
                                                      const crypto::Certificate& issuer, crypto::TimePoint at,
                                                      const crypto::RevocationEvidence& evidence) const {
-    if (m_policy == crypto::RevocationPolicy::off) return revocation_off();
+    if (m_policy == crypto::RevocationPolicy::off) return crypto::detail::revocation_off_status();
     return apply(certificate, m_source->status(certificate, issuer, at, evidence));
 }
 
@@ -50,10 +42,7 @@ crypto::CertificateStatus PolicyStatusSource::apply(const crypto::Certificate& c
     const bool source_waived = status.code.empty() || status.code == "REV-OFF" || status.code == "REV-NO-SOURCE";
     if (!required && source_waived) {
         status.status = crypto::RevocationStatus::not_checked;
-        status.code = "REV-NO-SOURCE";
-        status.message = "the certificate publishes no CRL distribution point or OCSP URL: accepted on its validity alone";
-        status.message_es =
-            "el certificado no publica punto de distribución de CRL ni URL OCSP: se acepta solo por su vigencia";
+        crypto::detail::mark_no_status_source(status);
     } else if (required && source_waived) {
         status.code = "REV-UNAVAILABLE";
         status.message = "no status could be obtained for the certificate from the server's status source";
