@@ -1,5 +1,6 @@
 #include "service/metrics.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 namespace istmo::service::detail {
@@ -20,14 +21,15 @@ void header(std::string& out, const char* name, const char* type, const char* he
 
 }  // namespace
 
-void Metrics::answered(int status, std::chrono::steady_clock::duration latency) {
+void Metrics::answered(int status, std::chrono::steady_clock::duration latency) noexcept {
     const double seconds = std::chrono::duration<double>(latency).count();
-    std::lock_guard lock(m_mutex);
-    ++m_by_status[status];
+    const auto index = static_cast<std::size_t>(status - k_first_status);
+    if (index < m_by_status.size()) m_by_status[index].fetch_add(1, std::memory_order_relaxed);
     std::size_t bucket = 0;
     while (bucket < k_buckets.size() && seconds > k_buckets[bucket]) ++bucket;
-    ++m_bucket_counts[bucket];
-    m_latency_sum += seconds;
+    m_bucket_counts[bucket].fetch_add(1, std::memory_order_relaxed);
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count();
+    m_latency_sum_ns.fetch_add(static_cast<std::uint64_t>(std::max<std::int64_t>(ns, 0)), std::memory_order_relaxed);
 }
 
 void Metrics::verdict(report::Indication indication) noexcept {
@@ -36,30 +38,23 @@ void Metrics::verdict(report::Indication indication) noexcept {
 
 std::string Metrics::text() const {
     std::string out;
-    std::map<int, std::uint64_t> by_status;
-    std::array<std::uint64_t, k_buckets.size() + 1> buckets{};
-    double sum = 0;
-    {
-        std::lock_guard lock(m_mutex);
-        by_status = m_by_status;
-        buckets = m_bucket_counts;
-        sum = m_latency_sum;
-    }
     header(out, "istmo_http_requests_total", "counter", "HTTP requests answered, by status code",
            "solicitudes HTTP respondidas, por código de estado");
-    for (const auto& [status, n] : by_status)
-        out.append("istmo_http_requests_total{code=\"").append(std::to_string(status)).append("\"} ")
-            .append(std::to_string(n)).append("\n");
+    for (std::size_t i = 0; i < m_by_status.size(); ++i)
+        if (const auto n = m_by_status[i].load(std::memory_order_relaxed); n != 0)
+            out.append("istmo_http_requests_total{code=\"").append(std::to_string(static_cast<int>(i) + k_first_status))
+                .append("\"} ").append(std::to_string(n)).append("\n");
     header(out, "istmo_http_request_duration_seconds", "histogram",
            "time from a request's head to its answer", "tiempo desde la cabecera de una solicitud hasta su respuesta");
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i <= k_buckets.size(); ++i) {
-        cumulative += buckets[i];
+        cumulative += m_bucket_counts[i].load(std::memory_order_relaxed);
         out.append("istmo_http_request_duration_seconds_bucket{le=\"")
             .append(i < k_buckets.size() ? number(k_buckets[i]) : std::string("+Inf"))
             .append("\"} ").append(std::to_string(cumulative)).append("\n");
     }
-    out.append("istmo_http_request_duration_seconds_sum ").append(number(sum)).append("\n");
+    const auto sum_ns = m_latency_sum_ns.load(std::memory_order_relaxed);
+    out.append("istmo_http_request_duration_seconds_sum ").append(number(static_cast<double>(sum_ns) / 1e9)).append("\n");
     out.append("istmo_http_request_duration_seconds_count ").append(std::to_string(cumulative)).append("\n");
     header(out, "istmo_verdicts_total", "counter", "documents validated, by indication",
            "documentos validados, por indicación");

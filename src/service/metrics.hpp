@@ -1,14 +1,14 @@
 #pragma once
 // Internal: the counters behind GET /metrics and their Prometheus text (format 0.0.4). Updated
-// and read from any thread: atomics, and one mutex for the status map.
+// and read from any thread: atomics only, so that counting an answer (once per request, on the
+// validation threads) takes no lock; a scrape may see one answer counted in one series and not
+// yet in another, as Prometheus allows.
 #include <istmo/report/report.hpp>
 
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <map>
-#include <mutex>
 #include <string>
 
 namespace istmo::service::detail {
@@ -20,7 +20,7 @@ public:
                                                       0.25,  0.5,    1.0,   2.5,  5.0,   10.0, 30.0};
 
     // One answered request: its status and the time from its head to its answer.
-    void answered(int status, std::chrono::steady_clock::duration latency);
+    void answered(int status, std::chrono::steady_clock::duration latency) noexcept;
     void verdict(report::Indication indication) noexcept;
     void rejected_for_load() noexcept { m_rejected.fetch_add(1, std::memory_order_relaxed); }
     void rejected_for_budget() noexcept { m_rejected_budget.fetch_add(1, std::memory_order_relaxed); }
@@ -40,11 +40,12 @@ public:
     [[nodiscard]] std::string text() const;
 
 private:
-    mutable std::mutex m_mutex;
-    std::map<int, std::uint64_t> m_by_status;
-    std::array<std::uint64_t, k_buckets.size() + 1> m_bucket_counts{};  // under m_mutex
-    double m_latency_sum = 0;                                            // under m_mutex
-    std::array<std::atomic<std::uint64_t>, 3> m_verdicts{};              // by indication_rank
+    // HTTP status codes 100-599 by code - 100 (the server answers no others).
+    static constexpr int k_first_status = 100;
+    std::array<std::atomic<std::uint64_t>, 500> m_by_status{};
+    std::array<std::atomic<std::uint64_t>, k_buckets.size() + 1> m_bucket_counts{};
+    std::atomic<std::uint64_t> m_latency_sum_ns{0};
+    std::array<std::atomic<std::uint64_t>, 3> m_verdicts{};  // by indication_rank
     std::atomic<std::uint64_t> m_rejected{0};
     std::atomic<std::uint64_t> m_rejected_budget{0};
     std::atomic<std::int64_t> m_in_flight{0};
