@@ -13,7 +13,15 @@
 //                            start until all N are acknowledged (publishing is not timed).
 //       items_per_second  documents per second
 //       vs_batch          items_per_second / BM_BatchDirect at the same W, just before
+//       cpu_us            BM_BatchDirect: CPU of the process (every thread) per document, µs
+//       worker_us         BM_Workers: CPU of the worker threads per document, µs (validation,
+//                         store, AMQP), each thread's own clock
+//       broker_us         BM_Workers: CPU of the broker's Erlang VM per document, µs (/proc)
+//       busy              BM_Workers: worker CPU / (W x the run's wall time): the share of the
+//                         time the workers ran; the rest they waited (for the broker, or a core)
 //       per_ack           messages per acknowledgement: the workers' mean batch (up to 16)
+//   worker_us + broker_us is the CPU a document costs through the broker, to set beside cpu_us
+//   (bench/README.md and docs/deployment.md, "Sizing").
 //
 // The broker is rabbitmq-server on loopback at free ports with its own directory, started the
 // way the tests start it (tests/test_support/rabbitmq_broker.cpp). Without rabbitmq-server the
@@ -32,11 +40,17 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -72,6 +86,35 @@ batch::Options validation_options(unsigned jobs) {
         std::exit(1);
     }
     return o;
+}
+
+// CPU seconds of this process (every thread), of the calling thread, and of process `pid` from
+// /proc (user + system, in clock ticks).
+double process_cpu() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
+double thread_cpu() {
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+double cpu_of(int pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+    std::string text;
+    std::getline(in, text);
+    const auto name_end = text.rfind(')');  // the command name may hold spaces
+    if (pid <= 0 || name_end == std::string::npos) return 0;
+    std::istringstream fields(text.substr(name_end + 2));
+    std::string field;
+    double ticks = 0;
+    for (int i = 3; i <= 15 && fields >> field; ++i)  // fields 14 and 15: utime, stime
+        if (i >= 14) ticks += std::stod(field);
+    return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 std::string fresh_store() { return "sqlite:" + (*g_dir / ("store-" + std::to_string(++g_run) + ".db")).string(); }
@@ -137,6 +180,7 @@ private:
 void BM_BatchDirect(benchmark::State& state) {
     const auto jobs = static_cast<unsigned>(state.range(0));
     const batch::Validator validator(validation_options(jobs));
+    double cpu = 0;
     for (auto _ : state) {
         state.PauseTiming();
         auto store = service::VerdictStore::open(fresh_store());
@@ -144,16 +188,21 @@ void BM_BatchDirect(benchmark::State& state) {
         CorpusSource source;
         StoreSink sink(**store);
         state.ResumeTiming();
+        const double cpu_before = process_cpu();
         auto summary = validator.run(source, sink);
+        cpu += process_cpu() - cpu_before;
         if (!summary) return state.SkipWithError(summary.error().to_string().c_str());
         if (sink.failed != 0) return state.SkipWithError("a document did not pass");
     }
+    const auto documents = static_cast<double>(state.iterations() * k_documents);
     state.SetItemsProcessed(state.iterations() * k_documents);
+    state.counters["cpu_us"] = cpu / documents * 1e6;
 }
 
 void BM_Workers(benchmark::State& state) {
     const auto workers = static_cast<std::size_t>(state.range(0));
     std::uint64_t acks = 0;
+    double worker_cpu = 0, broker_cpu = 0, wall = 0;
     for (auto _ : state) {
         const std::string queue = "bench-" + std::to_string(++g_run);
         try {
@@ -173,9 +222,16 @@ void BM_Workers(benchmark::State& state) {
             if (!worker) return state.SkipWithError(worker.error().to_string().c_str());
             running.push_back(std::move(*worker));
         }
+        std::vector<double> cpu(workers, 0.0);
+        const double broker_before = cpu_of(g_broker->pid());
         const auto start = Clock::now();
         std::vector<std::thread> threads;
-        for (auto& worker : running) threads.emplace_back([&worker] { (void)worker->run(); });
+        for (std::size_t w = 0; w < workers; ++w)
+            threads.emplace_back([&running, &cpu, w] {
+                const double before = thread_cpu();
+                (void)running[w]->run();
+                cpu[w] = thread_cpu() - before;
+            });
         const auto acked = [&] {
             std::uint64_t n = 0;
             for (const auto& worker : running) n += worker->stats().acked.load();
@@ -183,8 +239,11 @@ void BM_Workers(benchmark::State& state) {
         };
         while (acked() < k_documents) std::this_thread::sleep_for(std::chrono::milliseconds(1));
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        broker_cpu += cpu_of(g_broker->pid()) - broker_before;
         for (auto& worker : running) worker->stop();
         for (auto& t : threads) t.join();
+        for (const double c : cpu) worker_cpu += c;  // stopping costs no CPU: run() sleeps then
+        wall += seconds;
         state.SetIterationTime(seconds);
         std::uint64_t dead = 0;
         for (const auto& worker : running) {
@@ -197,7 +256,11 @@ void BM_Workers(benchmark::State& state) {
         if (!count || *count != static_cast<std::size_t>(k_documents))
             return state.SkipWithError("the store does not hold one verdict per document");
     }
+    const auto documents = static_cast<double>(state.iterations() * k_documents);
     state.SetItemsProcessed(state.iterations() * k_documents);
+    state.counters["worker_us"] = worker_cpu / documents * 1e6;
+    state.counters["broker_us"] = broker_cpu / documents * 1e6;
+    state.counters["busy"] = wall > 0 ? worker_cpu / (wall * static_cast<double>(workers)) : 0.0;
     state.counters["per_ack"] = acks == 0 ? 0.0 : static_cast<double>(state.iterations() * k_documents) / static_cast<double>(acks);
 }
 

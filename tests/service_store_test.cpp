@@ -1,6 +1,7 @@
 // The verdict store (istmo::service::VerdictStore) on SQLite and on a PostgreSQL server the test
 // starts itself (Not Run without the PostgreSQL binaries): one row per distinct SHA-256,
-// duplicates, CUFE conflicts, persistence, two writers at once; `istmo batch validate --store`.
+// duplicates, CUFE conflicts, several results in one transaction, persistence, two writers at
+// once; `istmo batch validate --store`.
 #include <istmo/batch/batch.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/service/store.hpp>
@@ -16,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <set>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -118,6 +120,39 @@ void exercise(const std::string& url) {
     EXPECT_EQ(stored->indication, Indication::total_failed);
 }
 
+// Several results in one record() call (one transaction, as the worker records a batch): in
+// order, a later one sees what an earlier one recorded; one that cannot be recorded (no sha256)
+// leaves out the whole call.
+void exercise_batch(const std::string& url) {
+    auto opened = service::VerdictStore::open(url);
+    ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+    auto& store = **opened;
+    const std::size_t before = *store.count();
+    const std::string d = signed_invoice(300);
+    std::vector<batch::DocumentResult> refused = {validator().validate("d.xml", d), batch::DocumentResult{}};
+    EXPECT_EQ(store.record(std::span<batch::DocumentResult>(refused)).error().code, Errc::invalid_argument);
+    EXPECT_EQ(*store.count(), before);
+
+    std::vector<batch::DocumentResult> results = {
+        validator().validate("d.xml", d), validator().validate("d-again.xml", d),
+        validator().validate("d-changed.xml", d + "<!-- resent -->\n"), validator().validate("e.xml", signed_invoice(301))};
+    auto rows = store.record(std::span<batch::DocumentResult>(results));
+    ASSERT_TRUE(rows.has_value()) << rows.error().to_string();
+    ASSERT_EQ(rows->size(), 4u);
+    EXPECT_FALSE((*rows)[0].duplicate);
+    EXPECT_EQ((*rows)[0].source, "d.xml");
+    EXPECT_TRUE((*rows)[1].duplicate);
+    EXPECT_EQ((*rows)[1].source, "d.xml");
+    EXPECT_EQ((*rows)[1].times_seen, 2u);
+    EXPECT_TRUE(has_code(results[1].codes, service::k_code_duplicate));
+    EXPECT_FALSE((*rows)[2].duplicate);
+    EXPECT_EQ((*rows)[2].indication, Indication::total_failed);
+    EXPECT_TRUE(has_code(results[2].codes, service::k_code_cufe_conflict));
+    EXPECT_FALSE((*rows)[3].duplicate);
+    EXPECT_EQ(results[3].indication, Indication::total_passed);
+    EXPECT_EQ(*store.count(), before + 3);
+}
+
 // Two writers (two connections, two threads) record the same documents: one row each, and each
 // document is new to exactly one of them.
 void exercise_concurrent(const std::string& url) {
@@ -151,6 +186,7 @@ void exercise_concurrent(const std::string& url) {
 TEST(VerdictStore, SqliteOneRowPerDistinctInput) {
     test::TempDir dir;
     exercise("sqlite:" + (dir / "verdicts.db").string());
+    exercise_batch("sqlite:" + (dir / "verdicts.db").string());
 }
 
 TEST(VerdictStore, SqliteTwoWritersAtOnce) {
@@ -172,6 +208,7 @@ TEST(VerdictStore, PostgresOneRowPerDistinctInput) {
     ISTMO_SKIP_WITHOUT_POSTGRES();
     test::PostgresServer pg;
     exercise(pg.url());
+    exercise_batch(pg.url());
 }
 
 TEST(VerdictStore, PostgresTwoWritersAtOnce) {

@@ -99,6 +99,42 @@ std::string codes_json(const std::vector<std::string>& codes) {
     return std::move(w).take();
 }
 
+// One result's part of a transaction (begun by the caller): its row found or inserted, the
+// CUFE claimed. `result` gets the conflict finding here and the duplicate one in record().
+Result<StoredVerdict> record_one(VerdictStore::Backend& backend, batch::DocumentResult& result, const std::string& now) {
+    auto existing = backend.find(result.sha256);
+    if (!existing) return std::move(existing).error();
+    if (!*existing && !result.cufe.empty()) {
+        auto owner = backend.claim_cufe(result.cufe, result.sha256);
+        if (!owner) return std::move(owner).error();
+        if (*owner != result.sha256) add_cufe_conflict(result, *owner);
+    }
+    if (!*existing) {
+        StoredVerdict row;
+        row.sha256 = result.sha256;
+        row.source = result.source;
+        row.cufe = result.cufe;
+        row.issuer_ruc = issuer_ruc_from_cufe(result.cufe);
+        row.indication = result.indication;
+        row.codes = result.codes;
+        row.report = result.to_ndjson();
+        row.first_seen = row.last_seen = now;
+        auto inserted = backend.insert(row, codes_json(row.codes));
+        if (!inserted) return std::move(inserted).error();
+        if (*inserted) return row;
+        // Another process recorded the same bytes meanwhile: theirs is the row.
+        existing = backend.find(result.sha256);
+        if (!existing) return std::move(existing).error();
+        if (!*existing) return make_error(Errc::internal, "a row vanished while recording");
+    }
+    if (auto touched = backend.touch(result.sha256, now); !touched) return std::move(touched).error();
+    StoredVerdict row = std::move(**existing);
+    row.duplicate = true;
+    row.last_seen = now;
+    ++row.times_seen;
+    return row;
+}
+
 }  // namespace
 
 std::string issuer_ruc_from_cufe(std::string_view cufe) {
@@ -130,51 +166,35 @@ Result<std::unique_ptr<VerdictStore>> VerdictStore::open(const std::string& url)
 }
 
 Result<StoredVerdict> VerdictStore::record(batch::DocumentResult& result) {
-    if (result.sha256.empty())
-        return make_error(Errc::invalid_argument, "an input whose bytes could not be read is not recorded");
+    auto rows = record(std::span<batch::DocumentResult>(&result, 1));
+    if (!rows) return std::move(rows).error();
+    return std::move(rows->front());
+}
+
+Result<std::vector<StoredVerdict>> VerdictStore::record(std::span<batch::DocumentResult> results) {
+    for (const auto& result : results)
+        if (result.sha256.empty())
+            return make_error(Errc::invalid_argument, "an input whose bytes could not be read is not recorded");
     std::lock_guard lock(m_backend->mutex);
     if (auto began = m_backend->begin(); !began) return std::move(began).error();
-    const auto fail = [&](Error e) -> Result<StoredVerdict> {
-        m_backend->rollback();
-        return e;
-    };
     const std::string now = now_rfc3339();
-    auto existing = m_backend->find(result.sha256);
-    if (!existing) return fail(std::move(existing).error());
-    if (!*existing && !result.cufe.empty()) {
-        auto owner = m_backend->claim_cufe(result.cufe, result.sha256);
-        if (!owner) return fail(std::move(owner).error());
-        if (*owner != result.sha256) add_cufe_conflict(result, *owner);
-    }
-    if (!*existing) {
-        StoredVerdict row;
-        row.sha256 = result.sha256;
-        row.source = result.source;
-        row.cufe = result.cufe;
-        row.issuer_ruc = issuer_ruc_from_cufe(result.cufe);
-        row.indication = result.indication;
-        row.codes = result.codes;
-        row.report = result.to_ndjson();
-        row.first_seen = row.last_seen = now;
-        auto inserted = m_backend->insert(row, codes_json(row.codes));
-        if (!inserted) return fail(std::move(inserted).error());
-        if (*inserted) {
-            if (auto committed = m_backend->commit(); !committed) return fail(std::move(committed).error());
-            return row;
+    std::vector<StoredVerdict> rows;
+    rows.reserve(results.size());
+    for (auto& result : results) {
+        auto row = record_one(*m_backend, result, now);
+        if (!row) {
+            m_backend->rollback();
+            return std::move(row).error();
         }
-        // Another process recorded the same bytes meanwhile: theirs is the row.
-        existing = m_backend->find(result.sha256);
-        if (!existing) return fail(std::move(existing).error());
-        if (!*existing) return fail(make_error(Errc::internal, "a row vanished while recording"));
+        rows.push_back(std::move(*row));
     }
-    if (auto touched = m_backend->touch(result.sha256, now); !touched) return fail(std::move(touched).error());
-    if (auto committed = m_backend->commit(); !committed) return fail(std::move(committed).error());
-    StoredVerdict row = std::move(**existing);
-    row.duplicate = true;
-    row.last_seen = now;
-    ++row.times_seen;
-    add_duplicate(result, row);
-    return row;
+    if (auto committed = m_backend->commit(); !committed) {
+        m_backend->rollback();
+        return std::move(committed).error();
+    }
+    for (std::size_t i = 0; i < rows.size(); ++i)
+        if (rows[i].duplicate) add_duplicate(results[i], rows[i]);
+    return rows;
 }
 
 Result<std::optional<StoredVerdict>> VerdictStore::find(std::string_view sha256) {

@@ -11,7 +11,8 @@ namespace istmo::service {
 
 struct VerdictStore::Backend {
     virtual ~Backend() = default;
-    // One transaction around each record(): a serialising one where the database needs it.
+    // One transaction around each record() call (one result or a batch of them): a serialising
+    // one where the database needs it.
     virtual Result<void> begin() = 0;
     virtual Result<void> commit() = 0;
     virtual void rollback() noexcept = 0;
@@ -33,11 +34,31 @@ std::unique_ptr<VerdictStore::Backend> postgres_backend(const std::string& url, 
 // The codes of a row, from their JSON array text.
 std::vector<std::string> codes_from_json(std::string_view json);
 report::Indication indication_from_name(std::string_view name);
-// The columns both databases select for a verdict, in the order verdict_from_row reads them.
-inline constexpr const char* k_verdict_columns =
-    "sha256, source, coalesce(cufe, ''), coalesce(issuer_ruc, ''), indication, codes, report, first_seen, last_seen,"
-    " times_seen";
-// One row of those columns, each as text (`cell(i)`, NULL as "").
+// The tables and index, the same text for both databases (BIGINT is an INTEGER column to
+// SQLite). Each database runs it inside its own setup (PostgreSQL under an advisory lock).
+inline constexpr const char* k_schema =
+    "CREATE TABLE IF NOT EXISTS istmo_verdicts ("
+    " sha256 TEXT PRIMARY KEY, source TEXT NOT NULL, cufe TEXT, issuer_ruc TEXT,"
+    " indication TEXT NOT NULL, codes TEXT NOT NULL, report TEXT NOT NULL,"
+    " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, times_seen BIGINT NOT NULL DEFAULT 1);"
+    "CREATE INDEX IF NOT EXISTS istmo_verdicts_cufe ON istmo_verdicts(cufe);"
+    "CREATE TABLE IF NOT EXISTS istmo_cufes (cufe TEXT PRIMARY KEY, sha256 TEXT NOT NULL);";
+// The statements, the same text for both databases: parameters are $1, $2, ... (SQLite binds
+// them by name). k_insert_verdict returns a row only when it inserted.
+inline constexpr const char* k_find_verdict =
+    "SELECT sha256, source, coalesce(cufe, ''), coalesce(issuer_ruc, ''), indication, codes, report, first_seen,"
+    " last_seen, times_seen FROM istmo_verdicts WHERE sha256 = $1";
+inline constexpr const char* k_touch_verdict =
+    "UPDATE istmo_verdicts SET last_seen = $2, times_seen = times_seen + 1 WHERE sha256 = $1";
+inline constexpr const char* k_claim_cufe =
+    "INSERT INTO istmo_cufes (cufe, sha256) VALUES ($1, $2) ON CONFLICT (cufe) DO NOTHING";
+inline constexpr const char* k_cufe_owner = "SELECT sha256 FROM istmo_cufes WHERE cufe = $1";
+inline constexpr const char* k_insert_verdict =
+    "INSERT INTO istmo_verdicts (sha256, source, cufe, issuer_ruc, indication, codes, report, first_seen, last_seen,"
+    " times_seen) VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6, $7, $8, $9, 1)"
+    " ON CONFLICT (sha256) DO NOTHING RETURNING sha256";
+inline constexpr const char* k_count_verdicts = "SELECT COUNT(*) FROM istmo_verdicts";
+// One row of k_find_verdict's columns, each as text (`cell(i)`, NULL as "").
 StoredVerdict verdict_from_row(const std::function<std::string(int)>& cell);
 }  // namespace detail
 

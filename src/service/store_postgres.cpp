@@ -1,4 +1,4 @@
-// The verdict store on PostgreSQL (libpq): several machines share it. Each record() is one
+// The verdict store on PostgreSQL (libpq): several machines share it. Each record() call is one
 // READ COMMITTED transaction; INSERT ... ON CONFLICT DO NOTHING makes the first writer of a
 // SHA-256 (and of a CUFE) win, and a concurrent second one wait for it and see its row.
 #include "internal/c_ptr.hpp"
@@ -20,28 +20,19 @@ using PgResult = internal::CPtr<PGresult, PQclear>;
 // The statements run as one implicit transaction, so the lock is a transaction lock, released at
 // its commit: a session-level lock released by the last statement let the second writer in
 // before the first one's tables were committed ("type istmo_verdicts already exists").
-constexpr const char* k_schema =
-    "SET client_min_messages TO warning;"
-    "SELECT pg_advisory_xact_lock(7374686);"
-    "CREATE TABLE IF NOT EXISTS istmo_verdicts ("
-    " sha256 TEXT PRIMARY KEY, source TEXT NOT NULL, cufe TEXT, issuer_ruc TEXT,"
-    " indication TEXT NOT NULL, codes TEXT NOT NULL, report TEXT NOT NULL,"
-    " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, times_seen BIGINT NOT NULL DEFAULT 1);"
-    "CREATE INDEX IF NOT EXISTS istmo_verdicts_cufe ON istmo_verdicts(cufe);"
-    "CREATE TABLE IF NOT EXISTS istmo_cufes (cufe TEXT PRIMARY KEY, sha256 TEXT NOT NULL);";
+constexpr const char* k_setup = "SET client_min_messages TO warning; SELECT pg_advisory_xact_lock(7374686);";
 
 class PostgresBackend final : public VerdictStore::Backend {
 public:
     explicit PostgresBackend(Connection conn) : m_conn(std::move(conn)) {}
 
-    Result<void> setup() { return exec(k_schema, "creating the tables"); }
+    Result<void> setup() { return exec((std::string(k_setup) + k_schema).c_str(), "creating the tables"); }
     Result<void> begin() override { return exec("BEGIN", "BEGIN"); }
     Result<void> commit() override { return exec("COMMIT", "COMMIT"); }
     void rollback() noexcept override { (void)exec("ROLLBACK", "ROLLBACK"); }
 
     Result<std::optional<StoredVerdict>> find(std::string_view sha256) override {
-        auto r = query((std::string("SELECT ") + k_verdict_columns + " FROM istmo_verdicts WHERE sha256 = $1").c_str(),
-                       {std::string(sha256)}, "reading a verdict");
+        auto r = query(k_find_verdict, {std::string(sha256)}, "reading a verdict");
         if (!r) return std::move(r).error();
         if (PQntuples(r->get()) == 0) return std::optional<StoredVerdict>();
         StoredVerdict v = verdict_from_row([&](int column) { return std::string(PQgetvalue(r->get(), 0, column)); });
@@ -49,26 +40,22 @@ public:
     }
 
     Result<void> touch(std::string_view sha256, const std::string& now) override {
-        auto r = query("UPDATE istmo_verdicts SET last_seen = $2, times_seen = times_seen + 1 WHERE sha256 = $1",
-                       {std::string(sha256), now}, "updating a verdict");
+        auto r = query(k_touch_verdict, {std::string(sha256), now}, "updating a verdict");
         if (!r) return std::move(r).error();
         return {};
     }
 
     Result<std::string> claim_cufe(const std::string& cufe, const std::string& sha256) override {
-        auto r = query("INSERT INTO istmo_cufes (cufe, sha256) VALUES ($1, $2) ON CONFLICT (cufe) DO NOTHING",
-                       {cufe, sha256}, "recording a CUFE");
+        auto r = query(k_claim_cufe, {cufe, sha256}, "recording a CUFE");
         if (!r) return std::move(r).error();
-        auto owner = query("SELECT sha256 FROM istmo_cufes WHERE cufe = $1", {cufe}, "reading a CUFE");
+        auto owner = query(k_cufe_owner, {cufe}, "reading a CUFE");
         if (!owner) return std::move(owner).error();
         if (PQntuples(owner->get()) != 1) return make_error(Errc::internal, "PostgreSQL store: a CUFE has no owner");
         return std::string(PQgetvalue(owner->get(), 0, 0));
     }
 
     Result<bool> insert(const StoredVerdict& row, const std::string& codes_json) override {
-        auto r = query("INSERT INTO istmo_verdicts (sha256, source, cufe, issuer_ruc, indication, codes, report,"
-                       " first_seen, last_seen, times_seen) VALUES ($1, $2, NULLIF($3, ''), NULLIF($4, ''), $5, $6, $7,"
-                       " $8, $9, 1) ON CONFLICT (sha256) DO NOTHING RETURNING sha256",
+        auto r = query(k_insert_verdict,
                        {row.sha256, row.source, row.cufe, row.issuer_ruc, std::string(report::to_string(row.indication)),
                         codes_json, row.report, row.first_seen, row.last_seen},
                        "recording a verdict");
@@ -77,7 +64,7 @@ public:
     }
 
     Result<std::size_t> count() override {
-        auto r = query("SELECT COUNT(*) FROM istmo_verdicts", {}, "counting verdicts");
+        auto r = query(k_count_verdicts, {}, "counting verdicts");
         if (!r) return std::move(r).error();
         return static_cast<std::size_t>(std::stoull(PQgetvalue(r->get(), 0, 0)));
     }

@@ -6,6 +6,9 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <initializer_list>
+#include <unordered_map>
+#include <utility>
 #include <thread>
 
 namespace istmo::service::detail {
@@ -14,14 +17,6 @@ namespace {
 
 using Database = internal::CPtr<sqlite3, sqlite3_close_v2>;
 using Statement = internal::CPtr<sqlite3_stmt, sqlite3_finalize>;
-
-constexpr const char* k_schema =
-    "CREATE TABLE IF NOT EXISTS istmo_verdicts ("
-    " sha256 TEXT PRIMARY KEY, source TEXT NOT NULL, cufe TEXT, issuer_ruc TEXT,"
-    " indication TEXT NOT NULL, codes TEXT NOT NULL, report TEXT NOT NULL,"
-    " first_seen TEXT NOT NULL, last_seen TEXT NOT NULL, times_seen INTEGER NOT NULL DEFAULT 1);"
-    "CREATE INDEX IF NOT EXISTS istmo_verdicts_cufe ON istmo_verdicts(cufe);"
-    "CREATE TABLE IF NOT EXISTS istmo_cufes (cufe TEXT PRIMARY KEY, sha256 TEXT NOT NULL);";
 
 class SqliteBackend final : public VerdictStore::Backend {
 public:
@@ -46,10 +41,9 @@ public:
     void rollback() noexcept override { (void)exec("ROLLBACK"); }
 
     Result<std::optional<StoredVerdict>> find(std::string_view sha256) override {
-        auto st = prepare((std::string("SELECT ") + k_verdict_columns + " FROM istmo_verdicts WHERE sha256 = ?1").c_str());
+        auto st = statement(k_find_verdict, {sha256});
         if (!st) return std::move(st).error();
-        bind(*st, 1, sha256);
-        const int rc = sqlite3_step(st->get());
+        const int rc = sqlite3_step(*st);
         if (rc == SQLITE_DONE) return std::optional<StoredVerdict>();
         if (rc != SQLITE_ROW) return failure("reading a verdict");
         StoredVerdict v = verdict_from_row([&](int column) { return this->column(*st, column); });
@@ -57,44 +51,36 @@ public:
     }
 
     Result<void> touch(std::string_view sha256, const std::string& now) override {
-        auto st = prepare("UPDATE istmo_verdicts SET last_seen = ?2, times_seen = times_seen + 1 WHERE sha256 = ?1");
+        auto st = statement(k_touch_verdict, {sha256, now});
         if (!st) return std::move(st).error();
-        bind(*st, 1, sha256);
-        bind(*st, 2, now);
         return step_done(*st, "updating a verdict");
     }
 
     Result<std::string> claim_cufe(const std::string& cufe, const std::string& sha256) override {
-        auto insert = prepare("INSERT INTO istmo_cufes (cufe, sha256) VALUES (?1, ?2) ON CONFLICT (cufe) DO NOTHING");
+        auto insert = statement(k_claim_cufe, {cufe, sha256});
         if (!insert) return std::move(insert).error();
-        bind(*insert, 1, cufe);
-        bind(*insert, 2, sha256);
         if (auto done = step_done(*insert, "recording a CUFE"); !done) return std::move(done).error();
-        auto owner = prepare("SELECT sha256 FROM istmo_cufes WHERE cufe = ?1");
+        auto owner = statement(k_cufe_owner, {cufe});
         if (!owner) return std::move(owner).error();
-        bind(*owner, 1, cufe);
-        if (sqlite3_step(owner->get()) != SQLITE_ROW) return failure("reading a CUFE");
+        if (sqlite3_step(*owner) != SQLITE_ROW) return failure("reading a CUFE");
         return column(*owner, 0);
     }
 
     Result<bool> insert(const StoredVerdict& row, const std::string& codes_json) override {
-        auto st = prepare("INSERT INTO istmo_verdicts (sha256, source, cufe, issuer_ruc, indication, codes, report,"
-                          " first_seen, last_seen, times_seen) VALUES (?1, ?2, NULLIF(?3, ''), NULLIF(?4, ''), ?5, ?6,"
-                          " ?7, ?8, ?9, 1) ON CONFLICT (sha256) DO NOTHING");
-        if (!st) return std::move(st).error();
         const std::string indication(report::to_string(row.indication));
-        const std::string* values[] = {&row.sha256, &row.source, &row.cufe, &row.issuer_ruc, &indication,
-                                       &codes_json, &row.report, &row.first_seen, &row.last_seen};
-        for (int i = 0; i < 9; ++i) bind(*st, i + 1, *values[i]);
-        if (auto done = step_done(*st, "recording a verdict"); !done) return std::move(done).error();
-        return sqlite3_changes(m_db.get()) == 1;
+        auto st = statement(k_insert_verdict, {row.sha256, row.source, row.cufe, row.issuer_ruc, indication, codes_json,
+                                               row.report, row.first_seen, row.last_seen});
+        if (!st) return std::move(st).error();
+        const int rc = sqlite3_step(*st);  // RETURNING: a row when inserted
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return failure("recording a verdict");
+        return rc == SQLITE_ROW;
     }
 
     Result<std::size_t> count() override {
-        auto st = prepare("SELECT COUNT(*) FROM istmo_verdicts");
+        auto st = statement(k_count_verdicts, {});
         if (!st) return std::move(st).error();
-        if (sqlite3_step(st->get()) != SQLITE_ROW) return failure("counting verdicts");
-        return static_cast<std::size_t>(sqlite3_column_int64(st->get(), 0));
+        if (sqlite3_step(*st) != SQLITE_ROW) return failure("counting verdicts");
+        return static_cast<std::size_t>(sqlite3_column_int64(*st, 0));
     }
 
 private:
@@ -119,26 +105,53 @@ private:
         sqlite3_free(message);
         return make_error(Errc::io_error, std::string("SQLite store: ") + sql, cause);
     }
-    Result<Statement> prepare(const char* sql) {
-        sqlite3_stmt* raw = nullptr;
-        if (sqlite3_prepare_v2(m_db.get(), sql, -1, &raw, nullptr) != SQLITE_OK) return failure("preparing a statement");
-        return Statement(raw);
+    // The statement of `sql` (prepared once per connection and kept: the same few statements
+    // run for every verdict) with $1, $2, ... bound to `values`. Reset when its Use goes, so
+    // that a finished read does not keep its snapshot open.
+    class Use {
+    public:
+        explicit Use(sqlite3_stmt* st) : m_st(st) {}
+        Use(Use&& other) noexcept : m_st(std::exchange(other.m_st, nullptr)) {}
+        Use& operator=(Use&&) = delete;
+        ~Use() {
+            if (m_st == nullptr) return;
+            sqlite3_reset(m_st);
+            sqlite3_clear_bindings(m_st);
+        }
+        operator sqlite3_stmt*() const noexcept { return m_st; }
+
+    private:
+        sqlite3_stmt* m_st;
+    };
+    Result<Use> statement(const char* sql, std::initializer_list<std::string_view> values) {
+        auto& kept = m_statements[sql];
+        if (!kept) {
+            sqlite3_stmt* raw = nullptr;
+            if (sqlite3_prepare_v3(m_db.get(), sql, -1, SQLITE_PREPARE_PERSISTENT, &raw, nullptr) != SQLITE_OK)
+                return failure("preparing a statement");
+            kept = Statement(raw);
+        }
+        int number = 0;
+        for (const std::string_view text : values) {
+            const std::string name = "$" + std::to_string(++number);
+            const int index = sqlite3_bind_parameter_index(kept.get(), name.c_str());
+            sqlite3_bind_text(kept.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+        }
+        return Use(kept.get());
     }
-    static void bind(Statement& st, int index, std::string_view text) {
-        sqlite3_bind_text(st.get(), index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
-    }
-    static std::string column(Statement& st, int index) {
-        const auto* text = sqlite3_column_text(st.get(), index);
+    static std::string column(sqlite3_stmt* st, int index) {
+        const auto* text = sqlite3_column_text(st, index);
         return text ? std::string(reinterpret_cast<const char*>(text),
-                                  static_cast<std::size_t>(sqlite3_column_bytes(st.get(), index)))
+                                  static_cast<std::size_t>(sqlite3_column_bytes(st, index)))
                     : std::string();
     }
-    Result<void> step_done(Statement& st, const char* what) {
-        if (sqlite3_step(st.get()) != SQLITE_DONE) return failure(what);
+    Result<void> step_done(sqlite3_stmt* st, const char* what) {
+        if (sqlite3_step(st) != SQLITE_DONE) return failure(what);
         return {};
     }
 
-    Database m_db;
+    Database m_db;  // declared first: closed after the statements are finalized
+    std::unordered_map<const char*, Statement> m_statements;  // by the k_ text they run
 };
 
 }  // namespace

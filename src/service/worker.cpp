@@ -1,8 +1,9 @@
 // The RabbitMQ worker (worker.hpp) on librabbitmq: one consumer connection (manual acks,
 // prefetch) and one publisher connection in confirm mode, so that waiting for publisher
 // confirms never has to step over deliveries. Deliveries are handled in batches (what has
-// arrived, up to the prefetch): every verdict stored and published, then one wait for all the
-// confirms, then one ack (multiple) -- one broker round trip per batch instead of per message.
+// arrived, up to the prefetch): every verdict validated, then all stored in one transaction and
+// published, then one wait for all the confirms, then one ack (multiple) -- one store commit and
+// one broker round trip per batch instead of per message.
 #include <istmo/service/worker.hpp>
 
 #include <istmo/service/store.hpp>
@@ -17,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <span>
 #include <variant>
 #include <vector>
 
@@ -234,7 +236,8 @@ struct Worker::Impl {
     Result<void> take_deliveries(Deliveries& batch);
     Result<void> process(const Deliveries& batch);
     Result<void> acknowledge(const Deliveries& batch, const std::vector<Outcome>& outcomes);
-    Result<Outcome> handle(const amqp_envelope_t& envelope);
+    std::variant<batch::DocumentResult, std::string> validate(const amqp_envelope_t& envelope);
+    Result<Outcome> publish_verdict(const amqp_envelope_t& envelope, const StoredVerdict& stored);
     Result<Outcome> failed_attempt(const amqp_envelope_t& envelope, const std::string& why);
     void sleep(std::chrono::milliseconds how_long) {
         std::unique_lock lock(sleep_mutex);
@@ -286,48 +289,40 @@ Result<Outcome> Worker::Impl::failed_attempt(const amqp_envelope_t& envelope, co
     return dead ? Outcome::dead_lettered : Outcome::retried;
 }
 
-// Validates one delivery, records its verdict and publishes it to the results exchange (the
-// confirm is awaited with the batch's); an unreadable one goes to failed_attempt.
-Result<Outcome> Worker::Impl::handle(const amqp_envelope_t& envelope) {
+// Validates one delivery: its result, or why it cannot be read (it goes to failed_attempt).
+std::variant<batch::DocumentResult, std::string> Worker::Impl::validate(const amqp_envelope_t& envelope) {
     const amqp_basic_properties_t& in = envelope.message.properties;
     const std::string content_type = (in._flags & AMQP_BASIC_CONTENT_TYPE_FLAG) ? text_of(in.content_type) : "";
-    std::string body = text_of(envelope.message.body);
-    std::string why;
-    std::optional<batch::DocumentResult> result;
     try {
-        auto call = detail::parse_validate("", content_type, std::move(body), options.batch.max_size);
-        if (auto* refused = std::get_if<detail::Refusal>(&call)) {
-            why = refused->code + ": " + refused->message;
-        } else {
-            auto& c = std::get<detail::ValidateCall>(call);
-            std::string source = c.source;
-            if (source == "request")  // parse_validate's default label
-                source = (in._flags & AMQP_BASIC_MESSAGE_ID_FLAG) ? text_of(in.message_id) : "amqp:" + options.queue;
-            result = validator.validate(source, c.document);
-        }
+        auto call = detail::parse_validate("", content_type, text_of(envelope.message.body), options.batch.max_size);
+        if (auto* refused = std::get_if<detail::Refusal>(&call)) return refused->code + ": " + refused->message;
+        auto& c = std::get<detail::ValidateCall>(call);
+        std::string source = c.source;
+        if (source == "request")  // parse_validate's default label
+            source = (in._flags & AMQP_BASIC_MESSAGE_ID_FLAG) ? text_of(in.message_id) : "amqp:" + options.queue;
+        return validator.validate(source, c.document);
     } catch (const std::exception& e) {
-        why = std::string("SERVICE-INTERNAL: ") + e.what();
+        return std::string("SERVICE-INTERNAL: ") + e.what();
     }
-    if (!result) return failed_attempt(envelope, why);
-    auto stored = store->record(*result);
-    if (!stored) {
-        store.reset();  // reopened on reconnection; the message is redelivered meanwhile
-        return std::move(stored).error();
-    }
+}
+
+// Publishes a stored verdict to the results exchange (the confirm is awaited with the batch's).
+Result<Outcome> Worker::Impl::publish_verdict(const amqp_envelope_t& envelope, const StoredVerdict& stored) {
+    const amqp_basic_properties_t& in = envelope.message.properties;
     if (!options.results_exchange.empty()) {
         amqp_basic_properties_t props{};
         props._flags = AMQP_BASIC_CONTENT_TYPE_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG;
         props.content_type = amqp_cstring_bytes("application/json");
         props.delivery_mode = 2;
-        props.message_id = bytes_of(stored->sha256);
+        props.message_id = bytes_of(stored.sha256);
         if (in._flags & AMQP_BASIC_MESSAGE_ID_FLAG) {
             props._flags |= AMQP_BASIC_CORRELATION_ID_FLAG;
             props.correlation_id = in.message_id;
         }
-        if (auto r = publisher.publish(options.results_exchange, options.queue, stored->report, props); !r)
+        if (auto r = publisher.publish(options.results_exchange, options.queue, stored.report, props); !r)
             return std::move(r).error();
     }
-    return stored->duplicate ? Outcome::duplicate : Outcome::verdict;
+    return stored.duplicate ? Outcome::duplicate : Outcome::verdict;
 }
 
 // Waits up to a second for a delivery, then takes those already arrived, up to the prefetch.
@@ -345,32 +340,45 @@ Result<void> Worker::Impl::take_deliveries(Deliveries& batch) {
     return {};
 }
 
-// Handles the batch in order (verdicts stored, results and retries published), then waits for
-// the confirms of all those publishes and only then acknowledges. When a delivery cannot be
-// handled (the store is down) the ones before it are still acknowledged; it and the rest are
-// redelivered when the connection goes.
+// Validates the batch, records every verdict in one store transaction (one commit per batch,
+// not per message), publishes the results and the retries in order, then waits for the confirms
+// of all those publishes and only then acknowledges the batch. When anything fails (the store or
+// the broker is down) nothing of the batch is acknowledged: it is redelivered when the
+// connection goes, and the store makes the redelivery yield what was recorded.
 Result<void> Worker::Impl::process(const Deliveries& batch) {
+    std::vector<std::variant<batch::DocumentResult, std::string>> validated;
+    validated.reserve(batch.size());
+    std::vector<batch::DocumentResult> results;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        validated.push_back(validate(batch[i]));
+        if (auto* result = std::get_if<batch::DocumentResult>(&validated.back())) results.push_back(std::move(*result));
+    }
+    std::vector<StoredVerdict> stored;
+    if (!results.empty()) {
+        auto recorded = store->record(std::span<batch::DocumentResult>(results));
+        if (!recorded) {
+            store.reset();  // reopened on reconnection; the batch is redelivered meanwhile
+            return std::move(recorded).error();
+        }
+        stored = std::move(*recorded);
+    }
     std::vector<Outcome> outcomes;
     outcomes.reserve(batch.size());
-    Result<void> failure{};
+    std::size_t next = 0;
     for (std::size_t i = 0; i < batch.size(); ++i) {
-        auto outcome = handle(batch[i]);
-        if (!outcome) {
-            failure = std::move(outcome).error();
-            break;
-        }
+        const auto* why = std::get_if<std::string>(&validated[i]);
+        auto outcome = why ? failed_attempt(batch[i], *why) : publish_verdict(batch[i], stored[next++]);
+        if (!outcome) return std::move(outcome).error();
         outcomes.push_back(*outcome);
     }
-    if (!outcomes.empty())
-        if (auto r = acknowledge(batch, outcomes); !r) return r;
-    return failure;
+    return acknowledge(batch, outcomes);
 }
 
-// Acknowledges the first outcomes.size() deliveries of the batch (one basic.ack, multiple) once
-// the broker has confirmed every publish made for them.
+// Acknowledges the batch (one basic.ack, multiple) once the broker has confirmed every publish
+// made for it.
 Result<void> Worker::Impl::acknowledge(const Deliveries& batch, const std::vector<Outcome>& outcomes) {
     if (auto r = publisher.wait_for_confirms(); !r) return r;
-    if (amqp_basic_ack(consumer.get(), k_channel, batch[outcomes.size() - 1].delivery_tag, 1) != AMQP_STATUS_OK)
+    if (amqp_basic_ack(consumer.get(), k_channel, batch[batch.size() - 1].delivery_tag, 1) != AMQP_STATUS_OK)
         return make_error(Errc::unavailable, "AMQP: ack failed");
     ++stats.batches;
     for (const Outcome outcome : outcomes) {

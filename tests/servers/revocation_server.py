@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Loopback CRL + OCSP server for certificate-status tests (Python 3 stdlib + the openssl CLI).
 
-    revocation_server.py --dir DIR
+    revocation_server.py --dir DIR [--port PORT]
 
-Binds 127.0.0.1 on a free port and prints the port as the first line on stdout. Files in DIR
+Binds 127.0.0.1 on a free port (or PORT) and prints the port as the first line on stdout. Files in DIR
 are read per request, so DIR may be filled (tests/servers/make_revocation_pki.sh DIR PORT)
 after the server started.
 
@@ -358,10 +358,16 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", required=True, help="the folder served (CRLs, ocsp/<name>/...)")
+    parser.add_argument("--port", type=int, default=0,
+                        help="the port (default: a free one); exits 1 without a line when it is taken")
     args = parser.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     Handler.state = State(args.dir)
-    server = Server(("127.0.0.1", 0), Handler)
+    try:
+        server = Server(("127.0.0.1", args.port), Handler)
+    except OSError as e:
+        sys.stderr.write("revocation_server: cannot bind port %d: %s\n" % (args.port, e))
+        return 1
     print(server.server_address[1], flush=True)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -50,6 +50,14 @@ void RabbitBroker::cleanup() noexcept {
 
 RabbitBroker::~RabbitBroker() { cleanup(); }
 
+int RabbitBroker::pid() const {
+    try {
+        return std::stoi(read_file(m_dir / "pid"));
+    } catch (...) {
+        return 0;
+    }
+}
+
 std::string RabbitBroker::url() const { return "amqp://guest:guest@127.0.0.1:" + std::to_string(m_port) + "/%2f"; }
 
 std::string RabbitBroker::environment() const {

@@ -24,6 +24,8 @@ public:
     RabbitBroker& operator=(const RabbitBroker&) = delete;
     [[nodiscard]] std::string url() const;
     [[nodiscard]] int port() const noexcept { return m_port; }
+    // The broker's process id (its Erlang VM, from the pid file it writes), 0 when not known.
+    [[nodiscard]] int pid() const;
     void stop();
     void start();
 

@@ -5,11 +5,15 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -20,7 +24,13 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::filesystem::path servers_dir() { return source_dir() / "tests" / "servers"; }
+namespace fs = std::filesystem;
+
+constexpr int k_slots = 4;  // kept PKIs: about as many as test processes with a server at once
+
+fs::path servers_dir() { return source_dir() / "tests" / "servers"; }
+
+long today() { return static_cast<long>(std::time(nullptr) / 86400); }
 
 // The first line the child writes, within `timeout`; "" on timeout or end of file.
 std::string read_first_line(int fd, std::chrono::milliseconds timeout) {
@@ -65,9 +75,23 @@ std::optional<std::string> RevocationServer::unavailable_reason() {
 
 RevocationServer::RevocationServer() {
     if (auto why = unavailable_reason()) throw std::runtime_error(*why);
+    take_slot();
+    if (serve_kept_pki()) return;
+    if (!start_server(0)) throw std::runtime_error("RevocationServer: the server did not print its port");
+    const auto made = run_command("bash " + shell_quote(servers_dir() / "make_revocation_pki.sh") + " " +
+                                  shell_quote(m_dir.path()) + " " + std::to_string(m_port));
+    if (made.exit_code != 0) {
+        (void)stop();
+        throw std::runtime_error("RevocationServer: make_revocation_pki.sh failed: " + made.output);
+    }
+    keep_pki();
+}
+
+// Starts revocation_server.py on `port` (0: a free one): false, and nothing running, when it
+// does not print its port (a kept port may be taken now).
+bool RevocationServer::start_server(int port) {
     const std::string script = (servers_dir() / "revocation_server.py").string();
-    const std::string dir = m_dir.path().string();
-    std::vector<std::string> args = {python3(), script, "--dir", dir};
+    std::vector<std::string> args = {python3(), script, "--dir", m_dir.path().string(), "--port", std::to_string(port)};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -85,19 +109,75 @@ RevocationServer::RevocationServer() {
     const std::string line = read_first_line(m_stdout, std::chrono::seconds(30));
     try {
         m_port = std::stoi(line);
+        return true;
     } catch (...) {
         (void)stop();
-        throw std::runtime_error("RevocationServer: the server did not print its port (got '" + line + "')");
-    }
-    const auto made = run_command("bash " + shell_quote(servers_dir() / "make_revocation_pki.sh") + " " +
-                                  shell_quote(m_dir.path()) + " " + std::to_string(m_port));
-    if (made.exit_code != 0) {
-        (void)stop();
-        throw std::runtime_error("RevocationServer: make_revocation_pki.sh failed: " + made.output);
+        return false;
     }
 }
 
-RevocationServer::~RevocationServer() { (void)stop(); }
+// Slots: the PKI names the server's port in every certificate, so a made PKI is kept with its
+// port, per build tree, make_revocation_pki.sh text and UTC day (its CRLs last 7 days; "revoked"
+// means yesterday), in a few slots. A process takes a free slot (flock, held while its server
+// lives), copies the slot's PKI into its own folder (tests write there) and serves it on the
+// slot's port; an empty slot, or one whose port is taken now, gets the PKI this process makes.
+// With every slot taken (more test processes at once than slots) a process keeps nothing.
+void RevocationServer::take_slot() {
+    const std::string script = read_file(servers_dir() / "make_revocation_pki.sh");
+    const fs::path root = fs::path(ISTMO_BINARY_DIR) / "revocation-server-pki" /
+                          (std::to_string(std::hash<std::string>{}(script)) + "-" + std::to_string(today()));
+    std::error_code ec;
+    fs::create_directories(root, ec);
+    for (int i = 0; i < k_slots && m_slot_lock < 0; ++i) {
+        const fs::path lock = root / ("slot-" + std::to_string(i) + ".lock");
+        const int fd = ::open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+        if (fd < 0) continue;
+        if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            ::close(fd);
+            continue;
+        }
+        m_slot_lock = fd;
+        m_slot = root / ("slot-" + std::to_string(i));
+    }
+}
+
+// Serves the slot's PKI on its port: false when the slot holds none or the port is taken.
+bool RevocationServer::serve_kept_pki() {
+    std::error_code ec;
+    if (m_slot_lock < 0 || !fs::exists(m_slot / "done", ec)) return false;
+    int port = 0;
+    try {
+        port = std::stoi(read_file(m_slot / "port"));
+    } catch (...) {
+        return false;
+    }
+    fs::copy(m_slot / "pki", m_dir.path(), fs::copy_options::recursive | fs::copy_options::overwrite_existing, ec);
+    return !ec && start_server(port);
+}
+
+// Keeps the PKI just made for m_port in the slot (replacing what it held); the kept PKIs of
+// days before yesterday go.
+void RevocationServer::keep_pki() const {
+    if (m_slot_lock < 0) return;
+    std::error_code ec;
+    fs::remove_all(m_slot, ec);
+    fs::create_directories(m_slot, ec);
+    fs::copy(m_dir.path(), m_slot / "pki", fs::copy_options::recursive, ec);
+    if (ec) return;
+    write_file(m_slot / "port", std::to_string(m_port));
+    write_file(m_slot / "done", "");
+    const fs::path kept = m_slot.parent_path().parent_path();
+    for (const auto& entry : fs::directory_iterator(kept, ec)) {
+        const std::string name = entry.path().filename().string();
+        const auto dash = name.rfind('-');
+        if (dash != std::string::npos && std::atol(name.c_str() + dash + 1) + 1 < today()) fs::remove_all(entry.path(), ec);
+    }
+}
+
+RevocationServer::~RevocationServer() {
+    (void)stop();
+    if (m_slot_lock >= 0) ::close(m_slot_lock);  // the slot (and its port) is free for another process
+}
 
 int RevocationServer::stop() noexcept {
     int result = -1;

@@ -1,8 +1,10 @@
 #pragma once
 // The loopback CRL + OCSP server of tests/servers/ for GoogleTest: starts
-// revocation_server.py (a subprocess) on a free 127.0.0.1 port, generates the PKI of
-// make_revocation_pki.sh into the folder it serves (so every certificate's CRL and OCSP URLs
-// point at it), and stops the server in its destructor. What each file is:
+// revocation_server.py (a subprocess) on a 127.0.0.1 port, puts the PKI of
+// make_revocation_pki.sh for that port into the folder it serves (so every certificate's CRL and
+// OCSP URLs point at it), and stops the server in its destructor. The PKI is made once per port
+// and kept in the build tree for the day (revocation_server.cpp, "slots"), so that the test
+// processes ctest starts one after another do not each run openssl some 60 times. What each file is:
 // tests/servers/README.md.
 //
 //   ISTMO_SKIP_WITHOUT_REVOCATION_SERVER();          // Not Run without python3 / openssl
@@ -60,11 +62,17 @@ public:
 
 private:
     std::string control(std::string_view method, std::string_view target, std::string_view body) const;
+    bool start_server(int port);
+    void take_slot();
+    bool serve_kept_pki();
+    void keep_pki() const;
 
     TempDir m_dir;
     pid_t m_pid = -1;
     int m_stdout = -1;
     int m_port = 0;
+    int m_slot_lock = -1;          // flock'ed while this server runs; -1 without a slot
+    std::filesystem::path m_slot;  // the kept PKI this process may use and replace
 };
 
 // Skips a test (ctest: Not Run) when python3 or openssl is not installed.

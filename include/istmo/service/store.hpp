@@ -11,7 +11,7 @@
 // and give it back marked as a duplicate (a redelivered message yields the stored verdict, never
 // a second one). A different document with a CUFE already recorded for other bytes gets an error
 // finding BATCH-CUFE-CONFLICT (TOTAL_FAILED) and is recorded with it. Both checks hold across
-// processes sharing the store (one transaction per record).
+// processes sharing the store (one transaction per record() call).
 //
 // Backends, by URL:
 //   sqlite:PATH, sqlite://PATH or a plain PATH   SQLite (one file; WAL; writers serialised)
@@ -27,6 +27,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +70,10 @@ public:
     // first source), so that the caller reports what was stored. A result without sha256 (an
     // input that could not be read) is not recorded: invalid_argument.
     istmo::Result<StoredVerdict> record(batch::DocumentResult& result);
+    // Records several results in one transaction, in order (a later one sees an earlier one's
+    // row and CUFE): all or none are recorded. One commit for many rows is what makes a batch
+    // of deliveries cheap to store (the worker).
+    istmo::Result<std::vector<StoredVerdict>> record(std::span<batch::DocumentResult> results);
     // The row of these bytes, nullopt when none.
     istmo::Result<std::optional<StoredVerdict>> find(std::string_view sha256);
     // Number of rows.

@@ -5,9 +5,9 @@
 // then acknowledges the message (at-least-once; the store makes a redelivery yield the stored
 // verdict, never a second row). Several workers on one queue are competing consumers; prefetch
 // bounds what each holds. The deliveries that have arrived (up to the prefetch) are handled as
-// one batch: each verdict stored and published, then the confirms of all of them awaited, then
-// one acknowledgement for the batch; a broker nack or a lost connection leaves the whole batch
-// unacknowledged (redelivered).
+// one batch: each validated, their verdicts stored in one store transaction and published, then
+// the confirms of all of them awaited, then one acknowledgement for the batch; a store failure,
+// a broker nack or a lost connection leaves the whole batch unacknowledged (redelivered).
 //
 // A message's body is the document, or with content-type application/json
 // {"source": ..., "base64": ...} (as POST /v1/validate); the source is that member, else the
