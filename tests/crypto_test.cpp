@@ -16,6 +16,8 @@
 #include <iomanip>
 #include <random>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 namespace istmo::crypto {
 namespace {
@@ -808,6 +810,40 @@ TEST(CryptoSignature, PssParametersMatter) {
     SignatureParams pkcs1 = p;
     pkcs1.scheme = SigScheme::rsa_pkcs1;
     EXPECT_EQ(verify_message(pub, pkcs1, message, *sig).status, VerifyStatus::invalid);
+}
+
+// One key signs with its per-parameter context templates (signature.cpp): signatures made in
+// turn with different parameters, and from several threads at once, each verify with their
+// own parameters only.
+TEST(CryptoSignature, OneKeySignsWithManyParametersAndThreads) {
+    const PrivateKey key = load_key("rsa2048");
+    const Certificate pub_cert = load_cert("rsa2048");
+    EVP_PKEY* pub = get0_public_key(pub_cert);
+    std::vector<SignatureParams> params(4);
+    params[1].digest = DigestAlg::sha512;
+    params[2].scheme = params[3].scheme = SigScheme::rsa_pss;
+    params[3].mgf1_digest = DigestAlg::sha384;
+    params[3].pss_salt_length = 20;
+    const Bytes message = to_bytes("templates");
+    std::vector<std::vector<Bytes>> signatures(4);
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < signatures.size(); ++t)
+        threads.emplace_back([&, t] {
+            for (int round = 0; round < 3; ++round)
+                for (const SignatureParams& p : params) {
+                    auto sig = sign_message(key, p, message);
+                    signatures[t].push_back(sig ? *sig : Bytes{});
+                }
+        });
+    for (std::thread& thread : threads) thread.join();
+    for (const auto& made : signatures) {
+        ASSERT_EQ(made.size(), 3 * params.size());
+        for (std::size_t i = 0; i < made.size(); ++i)
+            for (std::size_t j = 0; j < params.size(); ++j)
+                EXPECT_EQ(verify_message(pub, params[j], message, made[i]).status,
+                          j == i % params.size() ? VerifyStatus::valid : VerifyStatus::invalid)
+                    << "signature " << i << " with parameters " << j;
+    }
 }
 
 Bytes raw_to_der_in_test(const Bytes& raw) {

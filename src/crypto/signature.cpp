@@ -3,6 +3,8 @@
 
 #include <openssl/rsa.h>
 
+#include <algorithm>
+
 namespace istmo::crypto {
 namespace {
 
@@ -58,6 +60,17 @@ bool init_context(EVP_MD_CTX* ctx, EVP_PKEY* key, const SignatureParams& params,
                EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, mgf1) == 1;
     }
     return true;
+}
+
+bool init_signing(EVP_MD_CTX* ctx, EVP_PKEY* key, const SignatureParams& params) {
+    return init_context(ctx, key, params, false);
+}
+
+// The parameters as one number, to find their template.
+std::uint64_t params_key(const SignatureParams& p) noexcept {
+    return static_cast<std::uint64_t>(p.scheme) | static_cast<std::uint64_t>(p.digest) << 8 |
+           static_cast<std::uint64_t>(p.mgf1_digest) << 16 |
+           static_cast<std::uint64_t>(static_cast<std::uint32_t>(p.pss_salt_length)) << 32;
 }
 
 // DER ECDSA-Sig-Value -> fixed-width r||s.
@@ -167,8 +180,8 @@ Result<Bytes> sign_message(const PrivateKey& key, const SignatureParams& params,
                                                    " signatures cannot be made with a " +
                                                    std::string(key_type_name(type)) + " key");
         if (key.impl().backend) return sign_with_backend(*key.impl().backend, params, message);
-        internal::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
-        if (!ctx || !init_context(ctx.get(), pkey, params, false))
+        internal::EvpMdCtxPtr ctx = key.impl().sign_contexts.context_for(pkey, params, init_signing);
+        if (!ctx)
             return openssl_error(Errc::crypto_error,
                                  std::string("cannot set up ") + scheme_name(params.scheme) + " signing");
         std::size_t length = 0;
@@ -182,6 +195,25 @@ Result<Bytes> sign_message(const PrivateKey& key, const SignatureParams& params,
         if (params.scheme == SigScheme::ecdsa) return der_to_raw(signature, ecdsa_width(pkey));
         return signature;
     });
+}
+
+internal::EvpMdCtxPtr SignContextCache::context_for(EVP_PKEY* key, const SignatureParams& params, Setup setup) {
+    constexpr std::size_t k_max_templates = 8;  // a key signs with one or two sets of parameters
+    const std::uint64_t wanted = params_key(params);
+    internal::EvpMdCtxPtr ctx(EVP_MD_CTX_new());
+    if (!ctx) return ctx;
+    const std::lock_guard lock(m_mutex);
+    const auto found = std::find_if(m_templates.begin(), m_templates.end(),
+                                    [&](const auto& entry) { return entry.first == wanted; });
+    if (found != m_templates.end() && EVP_MD_CTX_copy_ex(ctx.get(), found->second.get()) == 1) return ctx;
+    // No usable template: a context set up now, kept as the template when it can be copied.
+    internal::EvpMdCtxPtr fresh(EVP_MD_CTX_new());
+    if (!fresh || !setup(fresh.get(), key, params)) return nullptr;
+    if (found != m_templates.end() || m_templates.size() >= k_max_templates ||
+        EVP_MD_CTX_copy_ex(ctx.get(), fresh.get()) != 1)
+        return fresh;
+    m_templates.emplace_back(wanted, std::move(fresh));
+    return ctx;
 }
 
 VerifyOutcome verify_message(EVP_PKEY* public_key, const SignatureParams& params,
