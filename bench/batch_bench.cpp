@@ -35,6 +35,7 @@
 // Held in memory: the runs measure validation and the worker pool, not the disk. One Validator
 // per configuration, built once and warmed up (its per-worker certificate-path caches are warm).
 #include "bench_common.hpp"
+#include "cpu_clock.hpp"
 
 #include <istmo/batch/batch.hpp>
 #include <istmo/crypto/keys.hpp>
@@ -66,6 +67,7 @@ namespace pa = istmo::invoice::panama;
 constexpr int k_documents = 1000;
 
 using istmo::bench::read_text;
+using istmo::bench::process_cpu_seconds;
 
 std::string vectors(const std::string& relative) { return istmo::bench::vectors_file(relative); }
 
@@ -233,12 +235,6 @@ BENCHMARK(BM_BatchVsXmlsec_istmo)->Name("BM_BatchVsXmlsec/istmo-batch/jobs:1")->
 BENCHMARK(BM_BatchVsXmlsec_xmlsec)->Name("BM_BatchVsXmlsec/xmlsec-loop")->UseRealTime()->Unit(benchmark::kMillisecond);
 
 // ---- measurements outside Google Benchmark -----------------------------------------------------
-
-double process_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 struct Sample {
     double wall = 0;      // seconds

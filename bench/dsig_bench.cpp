@@ -4,6 +4,7 @@
 //   BM_Parse/istmo/3KB             BM_Parse/libxml2/3KB
 //   BM_RawOpenSSL/rsa2048-sha256/sign32 ...
 #include "bench_common.hpp"
+#include "cpu_clock.hpp"
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/dsig/sign.hpp>
@@ -19,7 +20,6 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
-#include <ctime>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -30,6 +30,7 @@ namespace {
 
 using istmo::bench::DocumentSize;
 using istmo::bench::KeySpec;
+using istmo::bench::thread_cpu_seconds;
 
 struct Document {
     DocumentSize size;
@@ -232,12 +233,6 @@ void raw_sign(benchmark::State& state, const KeySpec& spec) {
         }
     }
     state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(k_message.size()));
-}
-
-double thread_cpu_seconds() {
-    timespec now{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
-    return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
 }
 
 // The ratio "istmo sign rate / raw OpenSSL rate" from one benchmark: every iteration

@@ -40,14 +40,13 @@
 #include <benchmark/benchmark.h>
 
 #include "baseline_reporter.hpp"
+#include "cpu_clock.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -69,6 +68,8 @@ namespace {
 
 namespace batch = istmo::batch;
 namespace pa = istmo::invoice::panama;
+using istmo::bench::process_cpu_seconds;
+using istmo::bench::thread_cpu_seconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr int k_documents = 200;
@@ -129,13 +130,7 @@ batch::Options validation_options(unsigned threads) {
 }
 
 
-// CPU seconds (user + system) of every thread of the process so far.
-double process_cpu_seconds() {
-    rusage usage{};
-    ::getrusage(RUSAGE_SELF, &usage);
-    const auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6; };
-    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}  // documents per second of BM_BatchInProcess, for vs_batch
+  // documents per second of BM_BatchInProcess, for vs_batch
 
 class MemorySource final : public batch::Source {
 public:
@@ -257,13 +252,9 @@ public:
     // Sends `total` requests spread over the connections; returns an error text, empty when every
     // answer was 200 TOTAL_PASSED (or 503, counted in `rejected`).
     std::string run(std::size_t total) {
-        timespec cpu_start{};
-        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_start);
+        const double cpu_start = thread_cpu_seconds();
         std::string error = drive(total);
-        timespec cpu_end{};
-        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu_end);
-        cpu_seconds += static_cast<double>(cpu_end.tv_sec - cpu_start.tv_sec) +
-                       static_cast<double>(cpu_end.tv_nsec - cpu_start.tv_nsec) / 1e9;
+        cpu_seconds += thread_cpu_seconds() - cpu_start;
         return error;
     }
 

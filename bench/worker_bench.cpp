@@ -31,6 +31,7 @@
 #include <istmo/service/worker.hpp>
 
 #include "baseline_reporter.hpp"
+#include "cpu_clock.hpp"
 #include "test_support.hpp"
 #include "test_support/rabbitmq_broker.hpp"
 #include "test_support/signed_invoices.hpp"
@@ -40,14 +41,12 @@
 #include <amqp.h>
 #include <amqp_tcp_socket.h>
 
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -60,6 +59,8 @@ namespace {
 
 namespace batch = istmo::batch;
 namespace service = istmo::service;
+using istmo::bench::process_cpu_seconds;
+using istmo::bench::thread_cpu_seconds;
 using Clock = std::chrono::steady_clock;
 
 constexpr int k_documents = 400;
@@ -88,21 +89,7 @@ batch::Options validation_options(unsigned jobs) {
     return o;
 }
 
-// CPU seconds of this process (every thread), of the calling thread, and of process `pid` from
-// /proc (user + system, in clock ticks).
-double process_cpu() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-double thread_cpu() {
-    timespec t{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
-    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
-}
-
+// CPU seconds of process `pid` from /proc (user + system, in clock ticks).
 double cpu_of(int pid) {
     std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
     std::string text;
@@ -188,9 +175,9 @@ void BM_BatchDirect(benchmark::State& state) {
         CorpusSource source;
         StoreSink sink(**store);
         state.ResumeTiming();
-        const double cpu_before = process_cpu();
+        const double cpu_before = process_cpu_seconds();
         auto summary = validator.run(source, sink);
-        cpu += process_cpu() - cpu_before;
+        cpu += process_cpu_seconds() - cpu_before;
         if (!summary) return state.SkipWithError(summary.error().to_string().c_str());
         if (sink.failed != 0) return state.SkipWithError("a document did not pass");
     }
@@ -228,9 +215,9 @@ void BM_Workers(benchmark::State& state) {
         std::vector<std::thread> threads;
         for (std::size_t w = 0; w < workers; ++w)
             threads.emplace_back([&running, &cpu, w] {
-                const double before = thread_cpu();
+                const double before = thread_cpu_seconds();
                 (void)running[w]->run();
-                cpu[w] = thread_cpu() - before;
+                cpu[w] = thread_cpu_seconds() - before;
             });
         const auto acked = [&] {
             std::uint64_t n = 0;

@@ -17,6 +17,7 @@
 //
 //   build-xades-bench/bench/istmo_xades_bench [--benchmark_min_time=0.5] [--ratio_rounds=21]
 #include "bench_common.hpp"
+#include "cpu_clock.hpp"
 
 #include <istmo/crypto/keys.hpp>
 #include <istmo/dsig/sign.hpp>
@@ -29,7 +30,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +39,7 @@
 namespace {
 
 using istmo::bench::KeySpec;
+using istmo::bench::thread_cpu_seconds;
 
 [[noreturn]] void die(const std::string& message) {
     std::fprintf(stderr, "istmo_xades_bench: %s\n", message.c_str());
@@ -147,12 +148,6 @@ private:
 };
 
 // ---- paired measurement --------------------------------------------------------------------
-
-double thread_cpu_seconds() {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 template <class VerifierT>
 double block_cpu_us(const VerifierT& verifier, const std::string& xml, int operations) {
