@@ -306,6 +306,12 @@ crypto::Bytes subject_key_id(const crypto::Certificate& cert) {
 
 std::string_view namespace_of(const xmlNode* node) { return node->ns ? xml::sv(node->ns->href) : std::string_view(); }
 
+bool inside(const xmlNode* node, const xmlNode* ancestor) {
+    for (const xmlNode* n = node; n; n = n->parent)
+        if (n == ancestor) return true;
+    return false;
+}
+
 // True when node lies inside one of sig's own ds:Object children (sig is an ancestor).
 bool inside_own_object(const xmlNode* node, const xmlNode* sig) {
     for (const xmlNode* n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent)
@@ -419,19 +425,26 @@ private:
         verdict.fail("DSIG-STRUCTURE", std::move(message), Indication::total_failed, SubIndication::format_failure, where);
         return false;
     }
+    // `at_where` is a finding's location, or a ReferencePath that builds one: a reference's
+    // path is made only when a finding names it.
+    static std::string location_of(const std::string& at_where) { return at_where; }
+    static std::string location_of(ReferencePath& at_where) { return at_where(); }
+
     // Base64 values of the signature itself are checked for length before they are decoded.
-    bool base64_too_large(const std::string& text, const char* what, const std::string& at_where) {
+    template <class Where>
+    bool base64_too_large(const std::string& text, const char* what, Where& at_where) {
         if (text.size() <= options.max_base64_bytes) return false;
         verdict.fail("DSIG-BASE64-TOO-LARGE",
                      std::string(what) + " holds " + std::to_string(text.size()) + " characters of base64, more than the limit of " +
                          std::to_string(options.max_base64_bytes),
-                     Indication::total_failed, SubIndication::format_failure, at_where);
+                     Indication::total_failed, SubIndication::format_failure, location_of(at_where));
         return true;
     }
-    bool out_of_time(const std::string& at_where) {
+    template <class Where>
+    bool out_of_time(Where& at_where) {
         if (!deadline.passed()) return false;
         verdict.fail(k_time_budget_code, time_budget_message(options.time_budget), Indication::indeterminate,
-                     SubIndication::none, at_where);
+                     SubIndication::none, location_of(at_where));
         return true;
     }
 
@@ -660,11 +673,11 @@ bool SignatureCheck::check_reference(const xmlNode* ref) {
         result.references.push_back(std::move(rr));
         return true;
     }
-    if (out_of_time(ref_where())) return false;
+    if (out_of_time(ref_where)) return false;
     const std::string digest_text = xml::text_content(digest_value);
     for (char ch : digest_text)
         if (ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n') rr.digest_value.push_back(ch);
-    if (base64_too_large(digest_text, "DigestValue", ref_where())) {
+    if (base64_too_large(digest_text, "DigestValue", ref_where)) {
         result.references.push_back(std::move(rr));
         return true;
     }
@@ -702,7 +715,9 @@ bool SignatureCheck::check_reference(const xmlNode* ref) {
                      "document, where it would have removed everything",
                      ref_where());
     if (outcome.target) {
-        rr.signed_node = xml::node_path(outcome.target);
+        // Signed data inside the signature (XAdES SignedProperties): below the signature's path.
+        rr.signed_node = location.empty() && inside(outcome.target, sig) ? xml::node_path_below(outcome.target, sig, where)
+                                                                         : xml::node_path(outcome.target);
         rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == xmlDocGetRootElement(doc);
         if (!check_hidden_original(outcome.target, rr, ref_where)) return false;
     } else {

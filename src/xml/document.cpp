@@ -212,6 +212,16 @@ std::string text_content(const xmlNode* node) {
 
 bool get_attribute(const xmlNode* node, const char* name, std::string& value) {
     if (!node || node->type != XML_ELEMENT_NODE) return false;
+    // The usual value, one text node (or none: ""), is read in place: xmlNodeListGetString
+    // would return a copy of the same characters. Anything else (entity references, a DTD
+    // default) takes libxml2's way below.
+    for (const xmlAttr* a = node->properties; a; a = a->next) {
+        if (a->ns || !xmlStrEqual(a->name, xc(name))) continue;
+        const xmlNode* t = a->children;
+        if (t && (t->type != XML_TEXT_NODE || t->next)) break;
+        value.assign(t ? sv(t->content) : std::string_view());
+        return true;
+    }
     xmlAttrPtr attr = xmlHasNsProp(node, xc(name), nullptr);
     if (!attr || attr->ns) return false;
     internal::XmlCharsPtr v(xmlNodeListGetString(node->doc, attr->children, 1));
@@ -219,21 +229,50 @@ bool get_attribute(const xmlNode* node, const char* name, std::string& value) {
     return true;
 }
 
+namespace {
+
+// The steps from `node` up to (not including) `stop`, innermost first, each step's characters
+// reversed: the path is this string reversed. No string per step (a report names every
+// signature and signed element by its path).
+std::string reversed_steps(const xmlNode* node, const xmlNode* stop) {
+    std::string reversed;
+    char digits[24];
+    for (const xmlNode* n = node; n && n != stop && n->type == XML_ELEMENT_NODE; n = n->parent) {
+        unsigned long index = 1;
+        for (const xmlNode* s = n->prev; s; s = s->prev)
+            if (s->type == XML_ELEMENT_NODE && xmlStrEqual(s->name, n->name)) ++index;
+        std::size_t length = 0;
+        do digits[length++] = static_cast<char>('0' + index % 10);
+        while ((index /= 10) != 0);
+        reversed += ']';
+        reversed.append(digits, length);  // least significant digit first
+        reversed += '[';
+        const std::string_view name = sv(n->name);
+        reversed.append(name.rbegin(), name.rend());
+        if (n->ns && n->ns->prefix) {
+            const std::string_view prefix = sv(n->ns->prefix);
+            reversed += ':';
+            reversed.append(prefix.rbegin(), prefix.rend());
+        }
+        reversed += '/';
+    }
+    return reversed;
+}
+
+}  // namespace
+
 std::string node_path(const xmlNode* node) {
     if (!node) return {};
     if (node->type == XML_DOCUMENT_NODE) return "/";
-    std::vector<std::string> steps;  // innermost first
-    for (const xmlNode* n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent) {
-        int index = 1;
-        for (const xmlNode* s = n->prev; s; s = s->prev)
-            if (s->type == XML_ELEMENT_NODE && xmlStrEqual(s->name, n->name)) ++index;
-        std::string step = "/";
-        if (n->ns && n->ns->prefix) step.append(sv(n->ns->prefix)).append(":");
-        step.append(sv(n->name)).append("[").append(std::to_string(index)).append("]");
-        steps.push_back(std::move(step));
-    }
+    const std::string reversed = reversed_steps(node, nullptr);
+    return std::string(reversed.rbegin(), reversed.rend());
+}
+
+std::string node_path_below(const xmlNode* node, const xmlNode* ancestor, std::string_view ancestor_path) {
+    const std::string reversed = reversed_steps(node, ancestor);
     std::string path;
-    for (auto it = steps.rbegin(); it != steps.rend(); ++it) path += *it;
+    path.reserve(ancestor_path.size() + reversed.size());
+    path.append(ancestor_path).append(reversed.rbegin(), reversed.rend());
     return path;
 }
 

@@ -34,6 +34,9 @@ std::string text_content(const xmlNode* node);
 bool get_attribute(const xmlNode* node, const char* name, std::string& value);
 // "/Invoice[1]/Item[3]" style path, for reports.
 std::string node_path(const xmlNode* node);
+// node_path(node) when `ancestor` (an ancestor of node) has the path `ancestor_path`: the
+// ancestor's own steps are not walked again (its preceding siblings can be many).
+std::string node_path_below(const xmlNode* node, const xmlNode* ancestor, std::string_view ancestor_path);
 // 1-based source line of a node (0 when unknown).
 int line_of(const xmlNode* node) noexcept;
 
