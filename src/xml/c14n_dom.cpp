@@ -11,6 +11,7 @@
 #include <libxml/uri.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -120,12 +121,39 @@ private:
     void check_namespaces(const xmlNode* element) {
         for (const xmlNs* ns = element->nsDef; ns; ns = ns->next) {
             if (sv(ns->href).empty() || sv(ns->href) == m_last_absolute) continue;
-            xmlURIPtr uri = xmlParseURI(reinterpret_cast<const char*>(ns->href));
-            const bool absolute = uri && uri->scheme && *uri->scheme;
-            xmlFreeURI(uri);
-            if (!absolute) return fail(Errc::invalid_argument, "relative namespace URI: canonicalization fails (C14N 1.0 section 2.3)");
+            if (!known_absolute(sv(ns->href))) {
+                xmlURIPtr uri = xmlParseURI(reinterpret_cast<const char*>(ns->href));
+                const bool absolute = uri && uri->scheme && *uri->scheme;
+                xmlFreeURI(uri);
+                if (!absolute) return fail(Errc::invalid_argument, "relative namespace URI: canonicalization fails (C14N 1.0 section 2.3)");
+                remember_absolute(sv(ns->href));
+            }
             m_last_absolute = sv(ns->href);
         }
+    }
+
+    // The last few namespace URIs xmlParseURI found absolute on this thread: a signature's
+    // ds, xades and document namespaces come back in every canonicalization (SignedInfo, each
+    // reference, each document), and parsing one costs more than canonicalizing an element.
+    struct AbsoluteUris {
+        static constexpr std::size_t k_slots = 8;
+        static constexpr std::size_t k_max_length = 256;
+        std::array<std::string, k_slots> uris;
+        std::size_t next = 0;
+    };
+    static AbsoluteUris& absolute_uris() {
+        thread_local AbsoluteUris cache;
+        return cache;
+    }
+    static bool known_absolute(std::string_view href) {
+        const AbsoluteUris& cache = absolute_uris();
+        return std::find(cache.uris.begin(), cache.uris.end(), href) != cache.uris.end();
+    }
+    static void remember_absolute(std::string_view href) {
+        if (href.size() > AbsoluteUris::k_max_length) return;
+        AbsoluteUris& cache = absolute_uris();
+        cache.uris[cache.next].assign(href);
+        cache.next = (cache.next + 1) % AbsoluteUris::k_slots;
     }
     void check_namespaces_below(const xmlNode* top) {
         for_each_element_in(top, [&](const xmlNode* e) {
