@@ -96,12 +96,16 @@ std::string normalized_dn(std::string_view dn) {
 
 // Counts the elements below `node`, not looking into nested ds:Signature elements (a
 // CounterSignature holds a whole signature with its own SignedProperties).
-// The local name is compared first (a strcmp that almost always fails at once), the namespace
-// only on a match.
+// The local name is compared first, from its first letter (both names compared here start
+// with 'S', few others do), the namespace only on a match.
 void count_elements(const xmlNode* node, std::string_view ns, const char* name, std::size_t& count) {
     for (const xmlNode* c = node ? node->children : nullptr; c; c = c->next) {
         if (c->type != XML_ELEMENT_NODE) continue;
         const char* local = reinterpret_cast<const char*>(c->name);
+        if (local[0] != name[0] && local[0] != 'S') {
+            if (c->children) count_elements(c, ns, name, count);
+            continue;
+        }
         if (std::strcmp(local, name) == 0 && xml::is_element(c, ns, name)) ++count;
         if (std::strcmp(local, "Signature") == 0 && xml::is_element(c, ds_ns, "Signature")) continue;
         if (c->children) count_elements(c, ns, name, count);
