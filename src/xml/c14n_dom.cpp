@@ -21,8 +21,9 @@ namespace {
 constexpr std::string_view k_xml_ns_uri = "http://www.w3.org/XML/1998/namespace";
 constexpr std::string_view k_ds_ns_uri = "http://www.w3.org/2000/09/xmldsig#";
 
-// NULL and "" are the same string here, as in libxml2's C14N.
-bool same(const xmlChar* a, const xmlChar* b) noexcept { return sv(a) == sv(b); }
+// NULL and "" are the same string here, as in libxml2's C14N. Prefixes and URIs usually come
+// from the same xmlNs (or the parser's dictionary): equal pointers are not measured.
+bool same(const xmlChar* a, const xmlChar* b) noexcept { return a == b || sv(a) == sv(b); }
 bool is_xml_ns(const xmlNs* ns) noexcept { return ns && sv(ns->prefix) == "xml" && sv(ns->href) == k_xml_ns_uri; }
 bool is_empty_default(const xmlChar* prefix, const xmlChar* href) noexcept { return sv(prefix).empty() && sv(href).empty(); }
 
@@ -67,7 +68,12 @@ public:
     DomCanonicalizer(const C14nMethod& method, const NodeSubset& subset, ByteSink& sink)
         : m_method(method), m_subset(subset), m_out(sink),
           m_exclusive(method.algorithm == C14nAlgorithm::exclusive_1_0),
-          m_comments(method.with_comments && subset.keep_comments) {}
+          m_comments(method.with_comments && subset.keep_comments) {
+        // One allocation each for the usual depth and attribute count, not one per doubling.
+        m_frames.reserve(16);
+        m_stack.reserve(16);
+        m_attributes.reserve(8);
+    }
 
     Result<void> run(xmlDocPtr doc) {
         const xmlNode* apex = m_subset.apex;
@@ -389,8 +395,10 @@ private:
         }
         // libxml2 puts an attribute before the earlier ones it compares equal to (the same
         // name and namespace URI under two prefixes, which its parser lets through).
-        std::reverse(m_attributes.begin(), m_attributes.end());
-        std::stable_sort(m_attributes.begin(), m_attributes.end(), attribute_less);
+        if (m_attributes.size() > 1) {  // (stable_sort takes a buffer even for one element)
+            std::reverse(m_attributes.begin(), m_attributes.end());
+            std::stable_sort(m_attributes.begin(), m_attributes.end(), attribute_less);
+        }
         for (const xmlAttr* attr : m_attributes) {
             m_out.put(' ');
             if (attr->ns && attr->ns->prefix && *attr->ns->prefix) {
