@@ -100,9 +100,9 @@ bool is_signature_subtract_filter2(xmlDocPtr doc, const xmlNode* transform) {
     return consistent;
 }
 
-void add_id(IdIndex& index, const std::string& value, const xmlNode* element) {
-    auto [it, inserted] = index.elements.emplace(value, element);
-    if (!inserted && it->second != element) index.duplicates.insert(value);
+void add_id(IdIndex& index, std::string value, const xmlNode* element) {
+    auto [it, inserted] = index.elements.try_emplace(std::move(value), element);
+    if (!inserted && it->second != element) index.duplicates.insert(it->first);
 }
 
 }  // namespace
@@ -117,6 +117,11 @@ IdIndex build_id_index(xmlDocPtr doc, const xmlNode* leave_out) {
             if (!attr->ns) is_id = name == "Id" || name == "ID" || name == "id";
             else is_id = name == "id" && sv(attr->ns->href) == "http://www.w3.org/XML/1998/namespace";
             if (!is_id) continue;
+            const xmlNode* text = attr->children;
+            if (!text || (text->type == XML_TEXT_NODE && !text->next)) {  // the usual value: read in place
+                add_id(index, std::string(text ? sv(text->content) : std::string_view()), node);
+                continue;
+            }
             internal::XmlCharsPtr value(xmlNodeListGetString(doc, attr->children, 1));
             add_id(index, value ? std::string(sv(value.get())) : std::string(), node);
         }

@@ -186,6 +186,8 @@ std::optional<std::string> serialize_utf8(xmlDoc* doc) {
 
 bool is_element(const xmlNode* node, std::string_view ns, std::string_view local_name) noexcept {
     if (!node || node->type != XML_ELEMENT_NODE) return false;
+    // Most names differ in the first letter: that is tested before any string is measured.
+    if (!local_name.empty() && (!node->name || node->name[0] != static_cast<unsigned char>(local_name[0]))) return false;
     if (sv(node->name) != local_name) return false;
     std::string_view actual = node->ns ? sv(node->ns->href) : std::string_view();
     return actual == ns;
@@ -236,6 +238,7 @@ namespace {
 // signature and signed element by its path).
 std::string reversed_steps(const xmlNode* node, const xmlNode* stop) {
     std::string reversed;
+    reversed.reserve(128);
     char digits[24];
     for (const xmlNode* n = node; n && n != stop && n->type == XML_ELEMENT_NODE; n = n->parent) {
         unsigned long index = 1;
