@@ -515,6 +515,7 @@ bool SignatureCheck::read_structure() {
     method_node = xml::next_element_sibling(c14n_node);
     if (!xml::is_element(method_node, uri::ds_ns, "SignatureMethod"))
         return structure("ds:CanonicalizationMethod must be followed by ds:SignatureMethod");
+    references.reserve(4);  // one allocation for the usual one to four references (XAdES: two)
     for (const xmlNode* n = xml::next_element_sibling(method_node); n; n = xml::next_element_sibling(n)) {
         if (!xml::is_element(n, uri::ds_ns, "Reference")) return structure("ds:SignedInfo may only hold ds:Reference after SignatureMethod");
         references.push_back(n);
@@ -588,6 +589,7 @@ bool SignatureCheck::check_algorithms() {
 }
 
 bool SignatureCheck::check_references() {
+    result.references.reserve(result.references.size() + references.size());
     for (const xmlNode* ref : references)
         if (!check_reference(ref)) return false;
     return true;

@@ -828,6 +828,7 @@ bool XadesProfile::signature_time_stamps(XadesRun& run, Ctx& ctx) const {
 // warning. Their certificates (CertificateValues) are path candidates already (signer_clues).
 bool XadesProfile::revocation_values(XadesRun& run, Ctx& ctx) const {
     run.usp = child(child(run.qp, k_xades_ns, "UnsignedProperties"), k_xades_ns, "UnsignedSignatureProperties");
+    if (!run.usp) return true;  // B-B, EPES: nothing below
     std::vector<const xmlNode*> holders{run.usp};
     for (const xmlNode* tsvd : children(run.usp, detail::k_xades141_ns, "TimeStampValidationData")) holders.push_back(tsvd);
     std::size_t certificates = 0;
