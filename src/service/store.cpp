@@ -6,8 +6,9 @@
 
 #include <istmo/report/json.hpp>
 
-#include <ctime>
+#include <algorithm>
 #include <chrono>
+#include <ctime>
 
 namespace istmo::service {
 
@@ -205,6 +206,39 @@ Result<std::optional<StoredVerdict>> VerdictStore::find(std::string_view sha256)
 Result<std::size_t> VerdictStore::count() {
     std::lock_guard lock(m_backend->mutex);
     return m_backend->count();
+}
+
+RecordingSink::RecordingSink(VerdictStore& store, batch::Sink& inner, std::size_t max_chunk)
+    : m_store(store), m_inner(inner), m_max_chunk(std::max<std::size_t>(max_chunk, 1)) {}
+
+Result<void> RecordingSink::write(const batch::DocumentResult& result) {
+    m_pending.push_back(result);
+    if (m_pending.size() >= m_max_chunk) return flush();
+    return {};
+}
+
+void RecordingSink::skipped(const std::string& source, const std::string& sha256) { m_inner.skipped(source, sha256); }
+
+Result<void> RecordingSink::flush() {
+    if (m_pending.empty()) return {};
+    std::vector<std::size_t> keyed;  // the results with a sha256 (record() refuses the others)
+    for (std::size_t i = 0; i < m_pending.size(); ++i)
+        if (!m_pending[i].sha256.empty()) keyed.push_back(i);
+    Result<std::vector<StoredVerdict>> stored = std::vector<StoredVerdict>();
+    if (keyed.size() == m_pending.size()) {
+        stored = m_store.record(std::span<batch::DocumentResult>(m_pending));
+    } else if (!keyed.empty()) {
+        std::vector<batch::DocumentResult> rows;
+        rows.reserve(keyed.size());
+        for (const std::size_t i : keyed) rows.push_back(std::move(m_pending[i]));
+        stored = m_store.record(std::span<batch::DocumentResult>(rows));
+        for (std::size_t k = 0; k < keyed.size(); ++k) m_pending[keyed[k]] = std::move(rows[k]);
+    }
+    Result<void> written;
+    if (!stored) written = std::move(stored).error();
+    for (std::size_t i = 0; written && i < m_pending.size(); ++i) written = m_inner.write(m_pending[i]);
+    m_pending.clear();
+    return written;
 }
 
 }  // namespace istmo::service
