@@ -10,6 +10,7 @@
 #include "test_support.hpp"
 #include "test_support/signed_invoices.hpp"
 #include "test_support/postgres_server.hpp"
+#include "crypto/native.hpp"
 #include "internal/c_ptr.hpp"
 
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <barrier>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -269,6 +271,66 @@ void exercise_recording_sink(const std::string& url) {
     EXPECT_EQ(*store.count(), before + 4);
 }
 
+// Two writers record overlapping batches at once, one in the other's reverse order, round after
+// round: each batch holds new bytes (and CUFEs other rows own) and the bytes of the round
+// before (rows to update). Every verdict is stored once and no transaction fails (on
+// PostgreSQL, row locks taken in opposite orders would deadlock).
+void exercise_opposite_orders(const std::string& url) {
+    constexpr int k_invoices = 8, k_rounds = 25;
+    std::vector<batch::DocumentResult> invoices;
+    for (int k = 0; k < k_invoices; ++k)
+        invoices.push_back(validator().validate("inv-" + std::to_string(k), signed_invoice(600 + k)));
+    // Variant r of invoice k: other bytes (the store keys on sha256), the same CUFE.
+    const auto variant = [&](int k, int r) {
+        batch::DocumentResult v = invoices[static_cast<std::size_t>(k)];
+        v.source = "inv-" + std::to_string(k) + "-round-" + std::to_string(r);
+        v.sha256 = crypto::sha256_hex(v.source);
+        return v;
+    };
+    std::atomic<int> fresh{0}, duplicates{0}, errors{0};
+    std::barrier round_start(2);
+    const auto writer = [&](bool reverse) {
+        auto store = service::VerdictStore::open(url);
+        if (!store) return ADD_FAILURE() << store.error().to_string(), ++errors, void();
+        for (int r = 0; r < k_rounds; ++r) {
+            std::vector<batch::DocumentResult> results;
+            for (int k = 0; k < k_invoices; ++k) {
+                results.push_back(variant(k, r));
+                if (r > 0) results.push_back(variant(k, r - 1));
+            }
+            if (reverse) std::reverse(results.begin(), results.end());
+            round_start.arrive_and_wait();
+            auto rows = (*store)->record(std::span<batch::DocumentResult>(results));
+            if (!rows) {
+                ADD_FAILURE() << "round " << r << ": " << rows.error().to_string();
+                ++errors;
+                continue;
+            }
+            for (const auto& row : *rows) row.duplicate ? ++duplicates : ++fresh;
+        }
+    };
+    std::thread one(writer, false), two(writer, true);
+    one.join();
+    two.join();
+    EXPECT_EQ(errors.load(), 0);
+    EXPECT_EQ(fresh.load(), k_invoices * k_rounds);
+    EXPECT_EQ(duplicates.load(), k_invoices * (k_rounds + 2 * (k_rounds - 1)));
+    auto store = service::VerdictStore::open(url);
+    ASSERT_TRUE(store.has_value());
+    EXPECT_EQ(*(*store)->count(), static_cast<std::size_t>(k_invoices * k_rounds));
+    // Each CUFE has one owner: one of its rows has no conflict.
+    for (int k = 0; k < k_invoices; ++k) {
+        int owners = 0;
+        for (int r = 0; r < k_rounds; ++r) {
+            const auto row = *(*store)->find(variant(k, r).sha256);
+            ASSERT_TRUE(row.has_value());
+            EXPECT_EQ(row->times_seen, r + 1 < k_rounds ? 4u : 2u);
+            owners += has_code(row->codes, service::k_code_cufe_conflict) ? 0 : 1;
+        }
+        EXPECT_EQ(owners, 1) << "invoice " << k;
+    }
+}
+
 TEST(VerdictStore, SqliteOneRowPerDistinctInput) {
     test::TempDir dir;
     exercise("sqlite:" + (dir / "verdicts.db").string());
@@ -333,6 +395,17 @@ TEST(VerdictStore, PostgresTwoWritersAtOnce) {
     ISTMO_SKIP_WITHOUT_POSTGRES();
     test::PostgresServer pg;
     exercise_concurrent(pg.url());
+}
+
+TEST(VerdictStore, PostgresBatchesInOppositeOrdersAtOnce) {
+    ISTMO_SKIP_WITHOUT_POSTGRES();
+    test::PostgresServer pg;
+    exercise_opposite_orders(pg.url());
+}
+
+TEST(VerdictStore, SqliteBatchesInOppositeOrdersAtOnce) {
+    test::TempDir dir;
+    exercise_opposite_orders("sqlite:" + (dir / "verdicts.db").string());
 }
 
 TEST(VerdictStoreCli, BatchValidateRecordsEveryInputOnce) {

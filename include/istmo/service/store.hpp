@@ -73,7 +73,10 @@ public:
     istmo::Result<StoredVerdict> record(batch::DocumentResult& result);
     // Records several results in one transaction, in order (a later one sees an earlier one's
     // row and CUFE): all or none are recorded. One commit for many rows is what makes a batch
-    // of deliveries cheap to store (the worker).
+    // of deliveries cheap to store (the worker). The rows are written in key order whatever
+    // the order of `results` (concurrent calls do not deadlock); a transaction that PostgreSQL
+    // ends as a deadlock victim or a serialisation failure is run again (3 attempts in all). On
+    // an error the results are as they were given.
     istmo::Result<std::vector<StoredVerdict>> record(std::span<batch::DocumentResult> results);
     // The row of these bytes, nullopt when none.
     istmo::Result<std::optional<StoredVerdict>> find(std::string_view sha256);
@@ -81,6 +84,7 @@ public:
     istmo::Result<std::size_t> count();
 
 private:
+    istmo::Result<std::vector<StoredVerdict>> record_once(std::span<batch::DocumentResult> results);
     std::unique_ptr<Backend> m_backend;
 };
 
