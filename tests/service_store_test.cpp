@@ -1,8 +1,8 @@
 // The verdict store (istmo::service::VerdictStore) on SQLite and on a PostgreSQL server the test
 // starts itself (Not Run without the PostgreSQL binaries): one row per distinct SHA-256,
 // duplicates, CUFE conflicts, several results in one transaction, persistence, two writers at
-// once; service::RecordingSink (a chunk of a batch run per transaction); `istmo batch validate
-// --store`.
+// once, batches in opposite orders, a deadlock victim run again; service::RecordingSink (a chunk
+// of a batch run per transaction); `istmo batch validate --store`.
 #include <istmo/batch/batch.hpp>
 #include <istmo/invoice/panama.hpp>
 #include <istmo/service/store.hpp>
@@ -14,11 +14,13 @@
 #include "internal/c_ptr.hpp"
 
 #include <gtest/gtest.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
 #include <barrier>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <set>
@@ -401,6 +403,78 @@ TEST(VerdictStore, PostgresBatchesInOppositeOrdersAtOnce) {
     ISTMO_SKIP_WITHOUT_POSTGRES();
     test::PostgresServer pg;
     exercise_opposite_orders(pg.url());
+}
+
+using PgConnection = internal::CPtr<PGconn, PQfinish>;
+using PgResult = internal::CPtr<PGresult, PQclear>;
+
+// The first column of the first row of `sql` ("" when it failed or gave none).
+std::string pg_value(PGconn* conn, const std::string& sql) {
+    const PgResult r(PQexec(conn, sql.c_str()));
+    const auto status = PQresultStatus(r.get());
+    if (status == PGRES_COMMAND_OK) return "ok";
+    if (status != PGRES_TUPLES_OK || PQntuples(r.get()) == 0) return ADD_FAILURE() << sql << ": " << PQerrorMessage(conn), "";
+    return PQgetvalue(r.get(), 0, 0);
+}
+
+// Another program holds a row a record() call needs, then waits for one the call holds:
+// PostgreSQL ends the call's transaction as the deadlock victim (its sessions look for deadlocks
+// after 3 s, the other program's after 60 s), and record() runs it again, successfully.
+TEST(VerdictStore, PostgresDeadlockVictimIsRunAgain) {
+    ISTMO_SKIP_WITHOUT_POSTGRES();
+    test::PostgresServer pg;
+    const PgConnection other(PQconnectdb(pg.url().c_str()));
+    ASSERT_EQ(PQstatus(other.get()), CONNECTION_OK) << PQerrorMessage(other.get());
+    ASSERT_EQ(pg_value(other.get(), "ALTER DATABASE postgres SET deadlock_timeout = '3s'"), "ok");
+    auto opened = service::VerdictStore::open(pg.url());  // a session with the 3 s
+    ASSERT_TRUE(opened.has_value()) << opened.error().to_string();
+    auto& store = **opened;
+    std::vector<batch::DocumentResult> results = {validator().validate("x.xml", signed_invoice(700)),
+                                                  validator().validate("y.xml", signed_invoice(701))};
+    ASSERT_TRUE(store.record(std::span<batch::DocumentResult>(results)).has_value());
+    // x is written first (SHA-256 order), y second.
+    std::sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.sha256 < b.sha256; });
+    const auto row_lock = [&](const batch::DocumentResult& r) {
+        return "UPDATE istmo_verdicts SET times_seen = times_seen WHERE sha256 = '" + r.sha256 + "'";
+    };
+    ASSERT_EQ(pg_value(other.get(), "SET deadlock_timeout = '60s'"), "ok");
+    ASSERT_EQ(pg_value(other.get(), "BEGIN"), "ok");
+    ASSERT_EQ(pg_value(other.get(), row_lock(results[1])), "ok");
+
+    std::vector<batch::DocumentResult> again = {results[1], results[0]};
+    Result<std::vector<service::StoredVerdict>> recorded = make_error(Errc::internal, "not run");
+    std::thread recorder([&] { recorded = store.record(std::span<batch::DocumentResult>(again)); });
+    // Once the call waits for y's row (holding x's), the other program asks for x's.
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (pg_value(other.get(), "SELECT count(*) FROM pg_locks WHERE NOT granted") == "0" &&
+           std::chrono::steady_clock::now() < until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_EQ(PQsendQuery(other.get(), row_lock(results[0]).c_str()), 1);
+    const PgResult updated(PQgetResult(other.get()));  // once the call's transaction is ended
+    EXPECT_EQ(PQresultStatus(updated.get()), PGRES_COMMAND_OK) << PQerrorMessage(other.get());
+    while (PgResult(PQgetResult(other.get()))) {
+    }
+    EXPECT_EQ(pg_value(other.get(), "COMMIT"), "ok");
+    recorder.join();
+
+    ASSERT_TRUE(recorded.has_value()) << recorded.error().to_string();
+    ASSERT_EQ(recorded->size(), 2u);
+    for (const auto& row : *recorded) {
+        EXPECT_TRUE(row.duplicate);
+        EXPECT_EQ(row.times_seen, 2u);  // the failed attempt left nothing
+    }
+    for (const auto& r : again) {
+        EXPECT_TRUE(has_code(r.codes, service::k_code_duplicate));
+        EXPECT_EQ(std::count(r.codes.begin(), r.codes.end(), service::k_code_duplicate), 1);
+    }
+    EXPECT_EQ((*store.find(results[0].sha256))->times_seen, 2u);
+    EXPECT_EQ((*store.find(results[1].sha256))->times_seen, 2u);
+    // PostgreSQL did find the deadlock (its statistics arrive within a second or so).
+    const std::string deadlocks = "SELECT deadlocks FROM pg_stat_database WHERE datname = 'postgres'";
+    const auto stats_until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (pg_value(other.get(), deadlocks) == "0" && std::chrono::steady_clock::now() < stats_until)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    EXPECT_NE(pg_value(other.get(), deadlocks), "0");
 }
 
 TEST(VerdictStore, SqliteBatchesInOppositeOrdersAtOnce) {
