@@ -8,6 +8,7 @@
 #include <istmo/service/store.hpp>
 
 #include "test_support.hpp"
+#include "test_support/collecting_sink.hpp"
 #include "test_support/signed_invoices.hpp"
 #include "test_support/postgres_server.hpp"
 #include "crypto/native.hpp"
@@ -198,16 +199,7 @@ void exercise_concurrent(const std::string& url) {
     EXPECT_EQ(*(*store)->count(), 20u);
 }
 
-class CollectingSink final : public batch::Sink {
-public:
-    istmo::Result<void> write(const batch::DocumentResult& r) override {
-        results.push_back(r);
-        return {};
-    }
-    void skipped(const std::string& source, const std::string&) override { skipped_sources.push_back(source); }
-    std::vector<batch::DocumentResult> results;
-    std::vector<std::string> skipped_sources;
-};
+using test::CollectingSink;
 
 batch::DocumentResult not_found(const std::string& source) {
     batch::DocumentResult r;
