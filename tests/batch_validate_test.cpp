@@ -8,6 +8,7 @@
 #include <istmo/invoice/panama.hpp>
 
 #include "test_support.hpp"
+#include "test_support/collecting_sink.hpp"
 
 #include <gtest/gtest.h>
 
@@ -164,16 +165,7 @@ Corpus make_corpus(const fs::path& dir, int n) {
     return c;
 }
 
-class CollectingSink final : public batch::Sink {
-public:
-    istmo::Result<void> write(const batch::DocumentResult& r) override {
-        results.push_back(r);
-        return {};
-    }
-    void skipped(const std::string& source, const std::string&) override { skipped_sources.push_back(source); }
-    std::vector<batch::DocumentResult> results;
-    std::vector<std::string> skipped_sources;
-};
+using test::CollectingSink;
 
 std::vector<std::string> lines_of(const std::string& path) {
     std::vector<std::string> out;

@@ -237,24 +237,6 @@ private:
     bool m_cleared = false;  // the progress line was cleared for a result line
 };
 
-// --store URL: every result goes through the verdict store first (CUFE conflicts and duplicates
-// are added to the result), then to the results file.
-class StoringSink final : public batch::Sink {
-public:
-    StoringSink(batch::Sink& inner, istmo::service::VerdictStore& store) : m_inner(inner), m_store(store) {}
-    istmo::Result<void> write(const batch::DocumentResult& result) override {
-        if (result.sha256.empty()) return m_inner.write(result);  // nothing to key a row on
-        batch::DocumentResult recorded = result;
-        if (auto stored = m_store.record(recorded); !stored) return std::move(stored).error();
-        return m_inner.write(recorded);
-    }
-    void skipped(const std::string& source, const std::string& sha256) override { m_inner.skipped(source, sha256); }
-
-private:
-    batch::Sink& m_inner;
-    istmo::service::VerdictStore& m_store;
-};
-
 // ---- Ctrl-C ------------------------------------------------------------------------------
 
 // Written by the SIGINT handler with write(2) (async-signal-safe); prepared before the run.
@@ -395,8 +377,10 @@ int cmd_validate(std::span<const std::string> argv) {
         if (!opened) return report_error("batch validate: --store", opened.error());
         store = std::move(*opened);
     }
-    std::optional<StoringSink> storing;
-    if (store) storing.emplace(cli_sink, *store);
+    // --store: every result goes through the store first (CUFE conflicts and duplicates are
+    // added to it), a chunk of results per transaction, then to the results file.
+    std::optional<istmo::service::RecordingSink> storing;
+    if (store) storing.emplace(*store, cli_sink);
     prepare_interrupt_message(argv, !results_to_stdout);
     const batch::Validator validator(std::move(options));
     auto summary = storing ? validator.run(*source, *storing) : validator.run(*source, cli_sink);

@@ -58,6 +58,7 @@ std::string_view to_string(Profile profile) noexcept {
 
 Sink::~Sink() = default;
 void Sink::skipped(const std::string&, const std::string&) {}
+istmo::Result<void> Sink::flush() { return {}; }
 
 // ---- results as NDJSON ------------------------------------------------------------------------
 
@@ -597,7 +598,8 @@ DocumentResult Validator::validate(const Input& input) const { return m_state->v
 //
 // jobs worker threads each take the next input from the source (under a mutex: one call at a
 // time), read, hash and validate it with their own Engine and put the result into one bounded
-// queue; the calling thread takes the results in batches and hands them to the sink. There is
+// queue; the calling thread takes the results in batches and hands them to the sink (then calls
+// its flush(), so that a sink can store a batch at once). There is
 // no reader thread competing with the workers for the cores, and the calling thread is woken
 // once per batch (a quarter of the queue, or every 100 ms), not once per document.
 
@@ -815,10 +817,15 @@ istmo::Result<Summary> Validator::run(Source& source, Sink& sink) const {
             auto written = sink.write(r);
             if (!written) {
                 sink_error = written.error();
-                stop = true;
-                results.cancel();
                 break;
             }
+        }
+        if (!sink_error && !taken.empty()) {
+            if (auto flushed = sink.flush(); !flushed) sink_error = flushed.error();
+        }
+        if (sink_error) {
+            stop = true;
+            results.cancel();
         }
     }
     for (auto& t : threads) t.join();

@@ -6,8 +6,12 @@
 
 #include <istmo/report/json.hpp>
 
-#include <ctime>
+#include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <unordered_map>
 
 namespace istmo::service {
 
@@ -99,41 +103,123 @@ std::string codes_json(const std::vector<std::string>& codes) {
     return std::move(w).take();
 }
 
-// One result's part of a transaction (begun by the caller): its row found or inserted, the
-// CUFE claimed. `result` gets the conflict finding here and the duplicate one in record().
-Result<StoredVerdict> record_one(VerdictStore::Backend& backend, batch::DocumentResult& result, const std::string& now) {
-    auto existing = backend.find(result.sha256);
-    if (!existing) return std::move(existing).error();
-    if (!*existing && !result.cufe.empty()) {
-        auto owner = backend.claim_cufe(result.cufe, result.sha256);
-        if (!owner) return std::move(owner).error();
-        if (*owner != result.sha256) add_cufe_conflict(result, *owner);
-    }
-    if (!*existing) {
-        StoredVerdict row;
-        row.sha256 = result.sha256;
-        row.source = result.source;
-        row.cufe = result.cufe;
-        row.issuer_ruc = issuer_ruc_from_cufe(result.cufe);
-        row.indication = result.indication;
-        row.codes = result.codes;
-        row.report = result.to_ndjson();
-        row.first_seen = row.last_seen = now;
-        auto inserted = backend.insert(row, codes_json(row.codes));
-        if (!inserted) return std::move(inserted).error();
-        if (*inserted) return row;
-        // Another process recorded the same bytes meanwhile: theirs is the row.
-        existing = backend.find(result.sha256);
-        if (!existing) return std::move(existing).error();
-        if (!*existing) return make_error(Errc::internal, "a row vanished while recording");
-    }
-    if (auto touched = backend.touch(result.sha256, now); !touched) return std::move(touched).error();
-    StoredVerdict row = std::move(**existing);
-    row.duplicate = true;
-    row.last_seen = now;
-    ++row.times_seen;
+StoredVerdict new_row(const batch::DocumentResult& result, const std::string& now) {
+    StoredVerdict row;
+    row.sha256 = result.sha256;
+    row.source = result.source;
+    row.cufe = result.cufe;
+    row.issuer_ruc = issuer_ruc_from_cufe(result.cufe);
+    row.indication = result.indication;
+    row.codes = result.codes;
+    row.report = result.to_ndjson();
+    row.first_seen = row.last_seen = now;
     return row;
 }
+
+// One record() call's part of a transaction (begun by the caller). The outcome is that of
+// recording the results one by one in their order (a later one sees an earlier one's row and
+// CUFE), but the rows are written in one order whatever the order of `results`: the CUFEs
+// claimed in CUFE order, then the verdicts inserted or updated in SHA-256 order. Two
+// transactions writing the same keys (PostgreSQL: two workers' batches) therefore wait for each
+// other's row locks in the same order and never deadlock. The results get the conflict
+// findings here and the duplicate ones in record(), after the commit.
+class Recording {
+public:
+    Recording(VerdictStore::Backend& backend, std::span<batch::DocumentResult> results, const std::string& now)
+        : m_backend(backend), m_results(results), m_now(now), m_first(results.size()), m_found(results.size()),
+          m_rows(results.size()) {}
+
+    Result<std::vector<StoredVerdict>> run() {
+        if (auto r = find_rows(); !r) return std::move(r).error();
+        if (auto r = claim_cufes(); !r) return std::move(r).error();
+        std::vector<std::size_t> order;  // each SHA-256 once: its first result
+        for (std::size_t i = 0; i < m_results.size(); ++i)
+            if (m_first[i] == i) order.push_back(i);
+        std::sort(order.begin(), order.end(),
+                  [&](std::size_t a, std::size_t b) { return m_results[a].sha256 < m_results[b].sha256; });
+        for (const std::size_t i : order)
+            if (auto r = write_verdict(i); !r) return std::move(r).error();
+        return std::move(m_rows);
+    }
+
+private:
+    // The rows already there (reads take no lock), each SHA-256 once.
+    Result<void> find_rows() {
+        std::unordered_map<std::string_view, std::size_t> first;
+        for (std::size_t i = 0; i < m_results.size(); ++i) {
+            const auto [it, added] = first.emplace(m_results[i].sha256, i);
+            m_first[i] = it->second;
+            if (!added) {
+                m_repeats[it->second].push_back(i);
+                continue;
+            }
+            auto found = m_backend.find(m_results[i].sha256);
+            if (!found) return std::move(found).error();
+            m_found[i] = std::move(*found);
+        }
+        return {};
+    }
+    // Each CUFE of new bytes is claimed once, for the first of its results, in CUFE order; a
+    // result whose CUFE another SHA-256 owns gets the conflict before its row is written.
+    Result<void> claim_cufes() {
+        std::map<std::string_view, std::vector<std::size_t>> by_cufe;
+        for (std::size_t i = 0; i < m_results.size(); ++i)
+            if (m_first[i] == i && !m_found[i] && !m_results[i].cufe.empty())
+                by_cufe[m_results[i].cufe].push_back(i);
+        for (const auto& [cufe, claimers] : by_cufe) {
+            auto owner = m_backend.claim_cufe(std::string(cufe), m_results[claimers.front()].sha256);
+            if (!owner) return std::move(owner).error();
+            for (const std::size_t i : claimers)
+                if (*owner != m_results[i].sha256) add_cufe_conflict(m_results[i], *owner);
+        }
+        return {};
+    }
+    // The row of result i (inserted, or the one there updated), then those of its repeats.
+    Result<void> write_verdict(std::size_t i) {
+        if (!m_found[i]) {
+            StoredVerdict row = new_row(m_results[i], m_now);
+            auto inserted = m_backend.insert(row, codes_json(row.codes));
+            if (!inserted) return std::move(inserted).error();
+            if (*inserted) {
+                m_rows[i] = std::move(row);
+            } else {
+                // Another process recorded the same bytes meanwhile: theirs is the row.
+                auto found = m_backend.find(m_results[i].sha256);
+                if (!found) return std::move(found).error();
+                if (!*found) return make_error(Errc::internal, "a row vanished while recording");
+                m_found[i] = std::move(*found);
+            }
+        }
+        if (m_found[i]) {
+            if (auto r = touch(*m_found[i]); !r) return r;
+            m_rows[i] = *m_found[i];
+        }
+        const auto repeats = m_repeats.find(i);
+        if (repeats == m_repeats.end()) return {};
+        StoredVerdict current = m_rows[i];
+        for (const std::size_t j : repeats->second) {
+            if (auto r = touch(current); !r) return r;
+            m_rows[j] = current;
+        }
+        return {};
+    }
+    // last_seen = now, times_seen + 1; `row` becomes what a later reader sees, as a duplicate.
+    Result<void> touch(StoredVerdict& row) {
+        if (auto touched = m_backend.touch(row.sha256, m_now); !touched) return touched;
+        row.duplicate = true;
+        row.last_seen = m_now;
+        ++row.times_seen;
+        return {};
+    }
+
+    VerdictStore::Backend& m_backend;
+    std::span<batch::DocumentResult> m_results;
+    const std::string& m_now;
+    std::vector<std::size_t> m_first;                     // the first result with the same SHA-256
+    std::vector<std::optional<StoredVerdict>> m_found;    // first results: the row found
+    std::unordered_map<std::size_t, std::vector<std::size_t>> m_repeats;  // first -> the later ones
+    std::vector<StoredVerdict> m_rows;
+};
 
 }  // namespace
 
@@ -175,25 +261,49 @@ Result<std::vector<StoredVerdict>> VerdictStore::record(std::span<batch::Documen
     for (const auto& result : results)
         if (result.sha256.empty())
             return make_error(Errc::invalid_argument, "an input whose bytes could not be read is not recorded");
+    // What a transaction adds to the results (conflict findings), taken back when it fails.
+    struct Before {
+        report::Indication indication;
+        report::SubIndication sub_indication;
+        std::size_t findings, codes;
+    };
+    std::vector<Before> before;
+    before.reserve(results.size());
+    for (const auto& r : results) before.push_back({r.indication, r.sub_indication, r.findings.size(), r.codes.size()});
     std::lock_guard lock(m_backend->mutex);
+    // Rows are written in one order (Recording), so two record() calls do not deadlock each
+    // other; a deadlock with another writer (or a serialisation failure) is retried a few times.
+    constexpr int k_attempts = 3;
+    for (int attempt = 1;; ++attempt) {
+        auto rows = record_once(results);
+        if (rows) {
+            for (std::size_t i = 0; i < rows->size(); ++i)
+                if ((*rows)[i].duplicate) add_duplicate(results[i], (*rows)[i]);
+            return rows;
+        }
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            results[i].indication = before[i].indication;
+            results[i].sub_indication = before[i].sub_indication;
+            results[i].findings.resize(before[i].findings);
+            results[i].codes.resize(before[i].codes);
+        }
+        if (attempt == k_attempts || !m_backend->transient_failure()) return rows;
+    }
+}
+
+// One transaction (the caller holds the backend's mutex).
+Result<std::vector<StoredVerdict>> VerdictStore::record_once(std::span<batch::DocumentResult> results) {
     if (auto began = m_backend->begin(); !began) return std::move(began).error();
     const std::string now = now_rfc3339();
-    std::vector<StoredVerdict> rows;
-    rows.reserve(results.size());
-    for (auto& result : results) {
-        auto row = record_one(*m_backend, result, now);
-        if (!row) {
-            m_backend->rollback();
-            return std::move(row).error();
-        }
-        rows.push_back(std::move(*row));
+    auto rows = Recording(*m_backend, results, now).run();
+    if (!rows) {
+        m_backend->rollback();
+        return rows;
     }
     if (auto committed = m_backend->commit(); !committed) {
         m_backend->rollback();
         return std::move(committed).error();
     }
-    for (std::size_t i = 0; i < rows.size(); ++i)
-        if (rows[i].duplicate) add_duplicate(results[i], rows[i]);
     return rows;
 }
 
@@ -205,6 +315,39 @@ Result<std::optional<StoredVerdict>> VerdictStore::find(std::string_view sha256)
 Result<std::size_t> VerdictStore::count() {
     std::lock_guard lock(m_backend->mutex);
     return m_backend->count();
+}
+
+RecordingSink::RecordingSink(VerdictStore& store, batch::Sink& inner, std::size_t max_chunk)
+    : m_store(store), m_inner(inner), m_max_chunk(std::max<std::size_t>(max_chunk, 1)) {}
+
+Result<void> RecordingSink::write(const batch::DocumentResult& result) {
+    m_pending.push_back(result);
+    if (m_pending.size() >= m_max_chunk) return flush();
+    return {};
+}
+
+void RecordingSink::skipped(const std::string& source, const std::string& sha256) { m_inner.skipped(source, sha256); }
+
+Result<void> RecordingSink::flush() {
+    if (m_pending.empty()) return {};
+    std::vector<std::size_t> keyed;  // the results with a sha256 (record() refuses the others)
+    for (std::size_t i = 0; i < m_pending.size(); ++i)
+        if (!m_pending[i].sha256.empty()) keyed.push_back(i);
+    Result<std::vector<StoredVerdict>> stored = std::vector<StoredVerdict>();
+    if (keyed.size() == m_pending.size()) {
+        stored = m_store.record(std::span<batch::DocumentResult>(m_pending));
+    } else if (!keyed.empty()) {
+        std::vector<batch::DocumentResult> rows;
+        rows.reserve(keyed.size());
+        for (const std::size_t i : keyed) rows.push_back(std::move(m_pending[i]));
+        stored = m_store.record(std::span<batch::DocumentResult>(rows));
+        for (std::size_t k = 0; k < keyed.size(); ++k) m_pending[keyed[k]] = std::move(rows[k]);
+    }
+    Result<void> written;
+    if (!stored) written = std::move(stored).error();
+    for (std::size_t i = 0; written && i < m_pending.size(); ++i) written = m_inner.write(m_pending[i]);
+    m_pending.clear();
+    return written;
 }
 
 }  // namespace istmo::service

@@ -24,6 +24,9 @@ struct VerdictStore::Backend {
     // Inserts the row unless one with its sha256 exists; false when it did.
     virtual Result<bool> insert(const StoredVerdict& row, const std::string& codes_json) = 0;
     virtual Result<std::size_t> count() = 0;
+    // The last failure ended the transaction as a deadlock victim or a serialisation failure:
+    // the same transaction may succeed when run again.
+    virtual bool transient_failure() const noexcept { return false; }
 
     std::mutex mutex;  // one call at a time on the connection
 };

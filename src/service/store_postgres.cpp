@@ -1,12 +1,14 @@
 // The verdict store on PostgreSQL (libpq): several machines share it. Each record() call is one
 // READ COMMITTED transaction; INSERT ... ON CONFLICT DO NOTHING makes the first writer of a
-// SHA-256 (and of a CUFE) win, and a concurrent second one wait for it and see its row.
+// SHA-256 (and of a CUFE) win, and a concurrent second one wait for it and see its row. The
+// rows of a call are written in key order (store.cpp), so concurrent calls do not deadlock.
 #include "internal/c_ptr.hpp"
 #include "service/store_backend.hpp"
 
 #include <libpq-fe.h>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace istmo::service::detail {
@@ -27,7 +29,10 @@ public:
     explicit PostgresBackend(Connection conn) : m_conn(std::move(conn)) {}
 
     Result<void> setup() { return exec((std::string(k_setup) + k_schema).c_str(), "creating the tables"); }
-    Result<void> begin() override { return exec("BEGIN", "BEGIN"); }
+    Result<void> begin() override {
+        m_transient = false;
+        return exec("BEGIN", "BEGIN");
+    }
     Result<void> commit() override { return exec("COMMIT", "COMMIT"); }
     void rollback() noexcept override { (void)exec("ROLLBACK", "ROLLBACK"); }
 
@@ -69,8 +74,15 @@ public:
         return static_cast<std::size_t>(std::stoull(PQgetvalue(r->get(), 0, 0)));
     }
 
+    bool transient_failure() const noexcept override { return m_transient; }
+
 private:
-    Error failure(const std::string& what) const {
+    Error failure(const std::string& what, const PGresult* result) {
+        // 40P01 deadlock_detected, 40001 serialization_failure: the transaction was ended for
+        // another one and may be run again.
+        const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+        const std::string_view code = state ? state : "";
+        m_transient = code == "40P01" || code == "40001";
         const bool lost = PQstatus(m_conn.get()) != CONNECTION_OK;
         return make_error(lost ? Errc::unavailable : Errc::io_error, "PostgreSQL store: " + what + " failed",
                           PQerrorMessage(m_conn.get()));
@@ -78,7 +90,7 @@ private:
     Result<void> exec(const char* sql, const std::string& what) {
         PgResult r(PQexec(m_conn.get(), sql));
         const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(what);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(what, r.get());
         return {};
     }
     Result<PgResult> query(const char* sql, const std::vector<std::string>& params, const std::string& what) {
@@ -87,11 +99,12 @@ private:
         PgResult r(PQexecParams(m_conn.get(), sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr,
                                 nullptr, 0));
         const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(what);
+        if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) return failure(what, r.get());
         return r;
     }
 
     Connection m_conn;
+    bool m_transient = false;  // the last failure was 40P01 or 40001
 };
 
 }  // namespace

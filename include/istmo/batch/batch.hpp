@@ -133,6 +133,11 @@ public:
     virtual istmo::Result<void> write(const DocumentResult& result) = 0;
     // Called instead of write for an input that Options::already_done said was recorded.
     virtual void skipped(const std::string& source, const std::string& sha256);
+    // Called after each group of write() calls the run hands over at once (the results that
+    // were waiting for the sink) and so before run() returns. A sink that gathers results
+    // passes them on here at the latest (the verdict store records a group in one
+    // transaction). An error stops the run.
+    virtual istmo::Result<void> flush();
 };
 
 struct Options {
@@ -181,7 +186,7 @@ public:
     [[nodiscard]] DocumentResult validate(const Input& input) const;
 
     // Runs the whole source through the workers into the sink. Exactly one write() or
-    // skipped() per input. An Error only when the sink failed (the run stops early) or no
+    // skipped() per input, and a flush() after each group of them. An Error only when the sink failed (the run stops early) or no
     // thread could be started.
     [[nodiscard]] istmo::Result<Summary> run(Source& source, Sink& sink) const;
 

@@ -4,6 +4,7 @@
 //
 //   auto store = istmo::service::VerdictStore::open("sqlite:/var/lib/istmo/verdicts.db");
 //   auto stored = (*store)->record(result);   // result: a batch::DocumentResult
+//   istmo::service::RecordingSink sink(**store, results_file);   // for batch::Validator::run
 //
 // A row holds the source, the CUFE, the issuer's RUC (read from the CUFE), the indication, the
 // finding codes, the result line (batch::DocumentResult::to_ndjson()) and when it was first and
@@ -72,7 +73,10 @@ public:
     istmo::Result<StoredVerdict> record(batch::DocumentResult& result);
     // Records several results in one transaction, in order (a later one sees an earlier one's
     // row and CUFE): all or none are recorded. One commit for many rows is what makes a batch
-    // of deliveries cheap to store (the worker).
+    // of deliveries cheap to store (the worker). The rows are written in key order whatever
+    // the order of `results` (concurrent calls do not deadlock); a transaction that PostgreSQL
+    // ends as a deadlock victim or a serialisation failure is run again (3 attempts in all). On
+    // an error the results are as they were given.
     istmo::Result<std::vector<StoredVerdict>> record(std::span<batch::DocumentResult> results);
     // The row of these bytes, nullopt when none.
     istmo::Result<std::optional<StoredVerdict>> find(std::string_view sha256);
@@ -80,7 +84,30 @@ public:
     istmo::Result<std::size_t> count();
 
 private:
+    istmo::Result<std::vector<StoredVerdict>> record_once(std::span<batch::DocumentResult> results);
     std::unique_ptr<Backend> m_backend;
+};
+
+// A batch::Sink that records each result in a store, then passes it on to `inner` (what
+// `istmo batch validate --store` does). The results a run hands over together (up to
+// max_chunk at a time) are recorded in one transaction, in order: within a chunk the same bytes
+// twice are still a duplicate and a second document with one CUFE still a conflict. `inner`
+// gets them, as the store changed them and in the order written, once their chunk is committed
+// (a result without sha256, an input that could not be read, is passed on unrecorded at its
+// place). A store error stops the run; that chunk's results are not passed on.
+class ISTMO_API RecordingSink final : public batch::Sink {
+public:
+    static constexpr std::size_t k_max_chunk = 64;
+    RecordingSink(VerdictStore& store, batch::Sink& inner, std::size_t max_chunk = k_max_chunk);
+    istmo::Result<void> write(const batch::DocumentResult& result) override;
+    void skipped(const std::string& source, const std::string& sha256) override;
+    istmo::Result<void> flush() override;
+
+private:
+    VerdictStore& m_store;
+    batch::Sink& m_inner;
+    std::size_t m_max_chunk;
+    std::vector<batch::DocumentResult> m_pending;
 };
 
 // The issuer's RUC of a Panama CUFE (its 20 characters after "FE", iDoc and dTipoRuc, without the
