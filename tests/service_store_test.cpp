@@ -134,6 +134,10 @@ void exercise(const std::string& url) {
     ASSERT_TRUE(stored.has_value());
     EXPECT_TRUE(stored->duplicate);
     EXPECT_EQ(stored->indication, Indication::total_failed);
+    // Those bytes again still conflict: the result fails as their stored verdict does.
+    EXPECT_EQ(conflict_again.indication, Indication::total_failed);
+    EXPECT_TRUE(has_code(conflict_again.codes, service::k_code_cufe_conflict));
+    EXPECT_TRUE(has_code(conflict_again.codes, service::k_code_duplicate));
 }
 
 // Several results in one record() call (one transaction, as the worker records a batch): in
@@ -151,10 +155,11 @@ void exercise_batch(const std::string& url) {
 
     std::vector<batch::DocumentResult> results = {
         validator().validate("d.xml", d), validator().validate("d-again.xml", d),
-        validator().validate("d-changed.xml", d + "<!-- resent -->\n"), validator().validate("e.xml", signed_invoice(301))};
+        validator().validate("d-changed.xml", d + "<!-- resent -->\n"), validator().validate("e.xml", signed_invoice(301)),
+        validator().validate("d-changed-again.xml", d + "<!-- resent -->\n")};
     auto rows = store.record(std::span<batch::DocumentResult>(results));
     ASSERT_TRUE(rows.has_value()) << rows.error().to_string();
-    ASSERT_EQ(rows->size(), 4u);
+    ASSERT_EQ(rows->size(), 5u);
     EXPECT_FALSE((*rows)[0].duplicate);
     EXPECT_EQ((*rows)[0].source, "d.xml");
     EXPECT_TRUE((*rows)[1].duplicate);
@@ -166,6 +171,12 @@ void exercise_batch(const std::string& url) {
     EXPECT_TRUE(has_code(results[2].codes, service::k_code_cufe_conflict));
     EXPECT_FALSE((*rows)[3].duplicate);
     EXPECT_EQ(results[3].indication, Indication::total_passed);
+    // The conflicting bytes twice in one call: the second is their duplicate and fails too.
+    EXPECT_TRUE((*rows)[4].duplicate);
+    EXPECT_EQ((*rows)[4].source, "d-changed.xml");
+    EXPECT_EQ(results[4].indication, Indication::total_failed);
+    EXPECT_TRUE(has_code(results[4].codes, service::k_code_duplicate));
+    EXPECT_TRUE(has_code(results[4].codes, service::k_code_cufe_conflict));
     EXPECT_EQ(*store.count(), before + 3);
 }
 

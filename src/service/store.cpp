@@ -71,12 +71,17 @@ void add_code(batch::DocumentResult& r, const std::string& code) {
     r.codes.push_back(code);
 }
 
-void add_cufe_conflict(batch::DocumentResult& r, const std::string& owner) {
+bool has_code(const std::vector<std::string>& codes, std::string_view code) {
+    return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+// BATCH-CUFE-CONFLICT with its message; the result fails.
+void add_conflict_finding(batch::DocumentResult& r, std::string message, std::string message_es) {
     report::Finding f;
     f.code = std::string(k_code_cufe_conflict);
     f.severity = report::Severity::error;
-    f.message = "the CUFE " + r.cufe + " was already recorded for a different document (sha256 " + owner + ")";
-    f.message_es = "el CUFE " + r.cufe + " ya se registró para un documento diferente (sha256 " + owner + ")";
+    f.message = std::move(message);
+    f.message_es = std::move(message_es);
     f.field = "dId";
     r.findings.push_back(std::move(f));
     add_code(r, std::string(k_code_cufe_conflict));
@@ -84,6 +89,22 @@ void add_cufe_conflict(batch::DocumentResult& r, const std::string& owner) {
         r.indication = report::Indication::total_failed;
         r.sub_indication = report::SubIndication::none;
     }
+}
+
+void add_cufe_conflict(batch::DocumentResult& r, const std::string& owner) {
+    add_conflict_finding(r, "the CUFE " + r.cufe + " was already recorded for a different document (sha256 " + owner + ")",
+                         "el CUFE " + r.cufe + " ya se registró para un documento diferente (sha256 " + owner + ")");
+}
+
+// Bytes seen again whose first recording had the CUFE conflict: the conflict still holds (their
+// CUFE belongs to another document), so the result says so and fails, as the stored verdict does.
+void carry_stored_conflict(batch::DocumentResult& r, const StoredVerdict& first) {
+    if (!has_code(first.codes, k_code_cufe_conflict) || has_code(r.codes, k_code_cufe_conflict)) return;
+    add_conflict_finding(r,
+                         "the CUFE " + r.cufe + " belongs to a different document: these bytes were recorded with "
+                         "that conflict as " + first.source + " (first seen " + first.first_seen + ")",
+                         "el CUFE " + r.cufe + " pertenece a un documento diferente: estos bytes se registraron con "
+                         "ese conflicto como " + first.source + " (visto por primera vez " + first.first_seen + ")");
 }
 
 void add_duplicate(batch::DocumentResult& r, const StoredVerdict& first) {
@@ -278,7 +299,10 @@ Result<std::vector<StoredVerdict>> VerdictStore::record(std::span<batch::Documen
         auto rows = record_once(results);
         if (rows) {
             for (std::size_t i = 0; i < rows->size(); ++i)
-                if ((*rows)[i].duplicate) add_duplicate(results[i], (*rows)[i]);
+                if ((*rows)[i].duplicate) {
+                    add_duplicate(results[i], (*rows)[i]);
+                    carry_stored_conflict(results[i], (*rows)[i]);
+                }
             return rows;
         }
         for (std::size_t i = 0; i < results.size(); ++i) {
