@@ -13,12 +13,6 @@ namespace {
 using xml::sv;
 
 
-bool inside(const xmlNode* node, const xmlNode* ancestor) {
-    for (const xmlNode* n = node; n; n = n->parent)
-        if (n == ancestor) return true;
-    return false;
-}
-
 ReferenceOutcome fail(ReferenceOutcome out, const char* code, std::string message) {
     out.failure_code = code;
     out.failure_message = std::move(message);
@@ -327,7 +321,7 @@ Result<void> canonicalize_node_set(const NodeSet& set, const xml::C14nMethod& me
     subset.keep_comments = set.keep_comments && method.with_comments;
     xml::C14nMethod without_comments = method;
     without_comments.with_comments = false;
-    const bool leave_out_inside = set.leave_out && inside(set.leave_out, set.apex);
+    const bool leave_out_inside = set.leave_out && xml::is_within(set.leave_out, set.apex);
     if (set.apex->type == XML_DOCUMENT_NODE && !subset.keep_comments && set.may_edit_document && !leave_out_inside) {
         // The whole document minus the signature(s), comments dropped: take the signatures out
         // of the tree for the moment, canonicalize the whole document without a node-set filter
@@ -356,7 +350,7 @@ Result<void> canonicalize_node_set(const NodeSet& set, const xml::C14nMethod& me
         return done;
     }
     if (set.apex->type == XML_ELEMENT_NODE && !subset.exclude_all_signatures && !subset.keep_comments &&
-        !(subset.excluded && inside(subset.excluded, set.apex)) && !leave_out_inside) {
+        !(subset.excluded && xml::is_within(subset.excluded, set.apex)) && !leave_out_inside) {
         // An element's subtree that holds no excluded signature: canonicalized on a copy (the
         // filter path asks about every node of the document). Comments are not in the node-set.
         auto octets = compute_signed_info_octets(set.doc, set.apex, without_comments);
@@ -379,7 +373,7 @@ bool emitted(const NodeSet& set, const xmlNode* node) {
 std::vector<std::size_t> signature_position(const NodeSet& set, bool& found) {
     std::vector<std::size_t> position;
     found = false;
-    if (!set.signature || !inside(set.signature, set.apex)) return position;
+    if (!set.signature || !xml::is_within(set.signature, set.apex)) return position;
     std::vector<const xmlNode*> chain;  // signature up to the apex's top element
     for (const xmlNode* n = set.signature; n && n != set.apex; n = n->parent) chain.push_back(n);
     if (set.apex->type == XML_ELEMENT_NODE) chain.push_back(set.apex);

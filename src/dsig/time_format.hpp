@@ -1,8 +1,7 @@
 #pragma once
-#include <chrono>
-#include <string>
+#include "core/rfc3339.hpp"
 
 namespace istmo::dsig {
-// "2026-11-28T08:38:24Z" (UTC, whole seconds).
-std::string format_rfc3339(std::chrono::system_clock::time_point at);
+// "2026-11-28T08:38:24Z" (UTC, whole seconds): core's, the one the TSA's messages use too.
+using core::format_rfc3339;
 }  // namespace istmo::dsig

@@ -306,12 +306,6 @@ crypto::Bytes subject_key_id(const crypto::Certificate& cert) {
 
 std::string_view namespace_of(const xmlNode* node) { return node->ns ? xml::sv(node->ns->href) : std::string_view(); }
 
-bool inside(const xmlNode* node, const xmlNode* ancestor) {
-    for (const xmlNode* n = node; n; n = n->parent)
-        if (n == ancestor) return true;
-    return false;
-}
-
 // True when node lies inside one of sig's own ds:Object children (sig is an ancestor).
 bool inside_own_object(const xmlNode* node, const xmlNode* sig) {
     for (const xmlNode* n = node; n && n->type == XML_ELEMENT_NODE; n = n->parent)
@@ -718,7 +712,7 @@ bool SignatureCheck::check_reference(const xmlNode* ref) {
                      ref_where());
     if (outcome.target) {
         // Signed data inside the signature (XAdES SignedProperties): below the signature's path.
-        rr.signed_node = location.empty() && inside(outcome.target, sig) ? xml::node_path_below(outcome.target, sig, where)
+        rr.signed_node = location.empty() && xml::is_within(outcome.target, sig) ? xml::node_path_below(outcome.target, sig, where)
                                                                          : xml::node_path(outcome.target);
         rr.covers_document_element = outcome.target->type == XML_DOCUMENT_NODE || outcome.target == xmlDocGetRootElement(doc);
         if (!check_hidden_original(outcome.target, rr, ref_where)) return false;

@@ -65,14 +65,12 @@ std::string now_rfc3339() {
     return text;
 }
 
-void add_code(batch::DocumentResult& r, const std::string& code) {
-    for (const auto& c : r.codes)
-        if (c == code) return;
-    r.codes.push_back(code);
-}
-
 bool has_code(const std::vector<std::string>& codes, std::string_view code) {
     return std::find(codes.begin(), codes.end(), code) != codes.end();
+}
+
+void add_code(batch::DocumentResult& r, const std::string& code) {
+    if (!has_code(r.codes, code)) r.codes.push_back(code);
 }
 
 // BATCH-CUFE-CONFLICT with its message; the result fails.

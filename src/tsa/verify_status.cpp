@@ -2,26 +2,15 @@
 // CertificateValidator gave the TSA certificate's path (docs/revocation.md, "Time-stamps").
 #include "tsa/tsa_internal.hpp"
 
-#include <istmo/report/messages.hpp>
+#include "core/rfc3339.hpp"
 
-#include <ctime>
+#include <istmo/report/messages.hpp>
 
 namespace istmo::tsa::detail {
 
 namespace {
 
 using report::Severity;
-
-// "2026-11-28T08:38:24Z" (UTC, whole seconds), as the signature reports write times.
-std::string rfc3339(TimePoint at) {
-    const auto secs = std::chrono::floor<std::chrono::seconds>(at.time_since_epoch()).count();
-    const auto t = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    if (gmtime_r(&t, &tm) == nullptr) return "?";
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // RFC 3161 §4: a TSA certificate revoked for one of these reasons leaves the tokens made before
 // the revocation valid (the key was not compromised). Without a reason (or "unspecified", which
@@ -40,19 +29,19 @@ void add(std::vector<report::Finding>& findings, const char* code, Severity seve
 void add_revoked(std::vector<report::Finding>& findings, const crypto::CertificateStatus& st, bool is_tsa,
                  std::optional<TimePoint> gen_time) {
     const std::string who = is_tsa ? "the TSA certificate" : "a CA certificate of the TSA chain";
-    const std::string when = st.revocation_time ? rfc3339(*st.revocation_time) : "an unknown time";
+    const std::string when = st.revocation_time ? core::format_rfc3339(*st.revocation_time) : "an unknown time";
     const std::string why = st.reason.empty() ? "no reason given" : st.reason;
     const bool after = gen_time && st.revocation_time && *gen_time < *st.revocation_time;
     if (after && keeps_earlier_tokens(st.reason)) {
         add(findings, "TSA-CERT-REVOKED-AFTER-GENTIME", Severity::info,
-            who + " was revoked at " + when + " (" + why + "), after the genTime " + rfc3339(*gen_time) +
+            who + " was revoked at " + when + " (" + why + "), after the genTime " + core::format_rfc3339(*gen_time) +
                 ": the token stays valid");
         return;
     }
     const char* code = is_tsa ? "TSA-CERT-REVOKED" : "TSA-CERT-CA-REVOKED";
     if (after) {
         add(findings, code, Severity::error,
-            who + " was revoked at " + when + " (" + why + "), after the genTime " + rfc3339(*gen_time) +
+            who + " was revoked at " + when + " (" + why + "), after the genTime " + core::format_rfc3339(*gen_time) +
                 ", for a reason that voids the tokens made before");
     } else {
         add(findings, code, Severity::error, who + " was revoked at " + when + " (" + why + "), before the genTime");
@@ -80,8 +69,8 @@ void add_status_findings(std::vector<report::Finding>& findings, const crypto::C
         if (st.status == crypto::RevocationStatus::revoked) {
             add_revoked(findings, st, i == 0, gen_time);
         } else if (st.status != crypto::RevocationStatus::good && st.required) {
-            const std::string retry = st.next_try ? " (try again after " + rfc3339(*st.next_try) + ")" : "";
-            const std::string reintento = st.next_try ? " (reintentar después del " + rfc3339(*st.next_try) + ")" : "";
+            const std::string retry = st.next_try ? " (try again after " + core::format_rfc3339(*st.next_try) + ")" : "";
+            const std::string reintento = st.next_try ? " (reintentar después del " + core::format_rfc3339(*st.next_try) + ")" : "";
             add(findings, "TSA-CERT-REVOCATION-UNKNOWN", Severity::error,
                 "no usable status for " + who + ": [" + st.code + "] " + st.message + retry,
                 "no hay un estado utilizable para " + quien + ": [" + st.code + "] " + st.message_es + reintento);

@@ -258,12 +258,6 @@ private:
     Builder m_build;
 };
 
-bool inside_counter_signature(const xmlNode* signature) {
-    for (const xmlNode* n = signature->parent; n && n->type == XML_ELEMENT_NODE; n = n->parent)
-        if (xml::is_element(n, detail::k_xades_ns, "CounterSignature")) return true;
-    return false;
-}
-
 // The signatures to augment: the one with the Id asked for, else every XAdES signature that is
 // not a counter-signature.
 std::vector<xmlNodePtr> targets(xmlDocPtr doc, const std::string& id) {
@@ -272,7 +266,7 @@ std::vector<xmlNodePtr> targets(xmlDocPtr doc, const std::string& id) {
         if (!xml::is_element(n, ds_ns, "Signature")) return xml::Walk::descend;
         std::string own;
         xml::get_attribute(n, "Id", own);
-        const bool wanted = id.empty() ? !inside_counter_signature(n) : own == id;
+        const bool wanted = id.empty() ? !detail::inside_counter_signature(n) : own == id;
         if (wanted && detail::find_qualifying_properties(n)) out.push_back(const_cast<xmlNodePtr>(n));
         return xml::Walk::descend;
     });

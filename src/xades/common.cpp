@@ -1,6 +1,7 @@
 #include "xades/xades_internal.hpp"
 
 #include "crypto/native.hpp"
+#include "xml/document_impl.hpp"
 
 #include <array>
 #include <cctype>
@@ -122,6 +123,12 @@ std::string commitment_uri(std::string_view name) {
     for (const auto& [short_name, fragment] : names)
         if (short_name == name) return "http://uri.etsi.org/01903/v1.2.2#" + std::string(fragment);
     return std::string(name);
+}
+
+bool inside_counter_signature(const xmlNode* signature) {
+    for (const xmlNode* n = signature->parent; n && n->type == XML_ELEMENT_NODE; n = n->parent)
+        if (xml::is_element(n, k_xades_ns, "CounterSignature")) return true;
+    return false;
 }
 
 }  // namespace istmo::xades::detail

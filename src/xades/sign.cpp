@@ -199,12 +199,6 @@ private:
     std::string m_value_id;
 };
 
-bool inside_counter_signature(const xmlNode* signature) {
-    for (const xmlNode* n = signature->parent; n && n->type == XML_ELEMENT_NODE; n = n->parent)
-        if (xml::is_element(n, detail::k_xades_ns, "CounterSignature")) return true;
-    return false;
-}
-
 // The target of a counter-signature and its SignatureValue, which gets an Id when it has none.
 Result<std::string> prepare_countersigned(xmlDocPtr doc, std::string_view target_id) {
     std::vector<xmlNodePtr> found;
@@ -212,7 +206,7 @@ Result<std::string> prepare_countersigned(xmlDocPtr doc, std::string_view target
         if (!xml::is_element(n, dsig::uri::ds_ns, "Signature")) return xml::Walk::descend;
         std::string id;
         xml::get_attribute(n, "Id", id);
-        if (target_id.empty() ? !inside_counter_signature(n) : id == target_id) found.push_back(const_cast<xmlNodePtr>(n));
+        if (target_id.empty() ? !detail::inside_counter_signature(n) : id == target_id) found.push_back(const_cast<xmlNodePtr>(n));
         return xml::Walk::descend;
     });
     if (found.size() != 1)

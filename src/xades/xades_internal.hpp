@@ -3,6 +3,8 @@
 #include <istmo/core/result.hpp>
 #include <istmo/crypto/keys.hpp>
 
+#include <libxml/tree.h>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -23,5 +25,9 @@ std::optional<std::chrono::system_clock::time_point> parse_xs_datetime(std::stri
 
 // URI of a commitment short name ("proof-of-origin"), or the text itself when it is a URI.
 std::string commitment_uri(std::string_view name);
+
+// True when the ds:Signature element lies inside a xades:CounterSignature (it signs another
+// signature's value, not the document).
+bool inside_counter_signature(const xmlNode* signature);
 
 }  // namespace istmo::xades::detail

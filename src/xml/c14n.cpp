@@ -1,15 +1,11 @@
 #include "xml/c14n.hpp"
 
+#include "xml/document_impl.hpp"
+
 #include <libxml/c14n.h>
 
 namespace istmo::xml {
 namespace {
-
-bool inside(const xmlNode* node, const xmlNode* ancestor) noexcept {
-    for (const xmlNode* n = node; n; n = n->parent)
-        if (n == ancestor) return true;
-    return false;
-}
 
 int is_visible(void* user_data, xmlNodePtr node, xmlNodePtr parent) {
     const auto* subset = static_cast<const NodeSubset*>(user_data);
@@ -18,14 +14,14 @@ int is_visible(void* user_data, xmlNodePtr node, xmlNodePtr parent) {
     if (node->type == XML_NAMESPACE_DECL || node->type == XML_ATTRIBUTE_NODE) anchor = parent;
     if (node->type == XML_COMMENT_NODE && !subset->keep_comments) return 0;
     if (!anchor) return 0;
-    if (subset->excluded && inside(anchor, subset->excluded)) return 0;
-    if (subset->excluded_extra && inside(anchor, subset->excluded_extra)) return 0;
+    if (subset->excluded && is_within(anchor, subset->excluded)) return 0;
+    if (subset->excluded_extra && is_within(anchor, subset->excluded_extra)) return 0;
     if (subset->exclude_all_signatures)
         for (const xmlNode* n = anchor; n; n = n->parent)
             if (n->type == XML_ELEMENT_NODE && n->ns && xmlStrEqual(n->name, reinterpret_cast<const xmlChar*>("Signature")) &&
                 xmlStrEqual(n->ns->href, reinterpret_cast<const xmlChar*>("http://www.w3.org/2000/09/xmldsig#")))
                 return 0;
-    if (subset->apex && subset->apex->type != XML_DOCUMENT_NODE && !inside(anchor, subset->apex)) return 0;
+    if (subset->apex && subset->apex->type != XML_DOCUMENT_NODE && !is_within(anchor, subset->apex)) return 0;
     return 1;
 }
 

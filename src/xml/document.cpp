@@ -271,6 +271,12 @@ std::string node_path(const xmlNode* node) {
     return std::string(reversed.rbegin(), reversed.rend());
 }
 
+bool is_within(const xmlNode* node, const xmlNode* ancestor) noexcept {
+    for (const xmlNode* n = node; n; n = n->parent)
+        if (n == ancestor) return true;
+    return false;
+}
+
 std::string node_path_below(const xmlNode* node, const xmlNode* ancestor, std::string_view ancestor_path) {
     const std::string reversed = reversed_steps(node, ancestor);
     std::string path;

@@ -32,6 +32,8 @@ xmlNodePtr next_element_sibling(const xmlNode* node) noexcept;
 std::string text_content(const xmlNode* node);
 // Attribute value without namespace, or nullopt-like empty + found flag.
 bool get_attribute(const xmlNode* node, const char* name, std::string& value);
+// True when `ancestor` is `node` or one of its ancestors.
+bool is_within(const xmlNode* node, const xmlNode* ancestor) noexcept;
 // "/Invoice[1]/Item[3]" style path, for reports.
 std::string node_path(const xmlNode* node);
 // node_path(node) when `ancestor` (an ancestor of node) has the path `ancestor_path`: the
